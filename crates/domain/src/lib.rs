@@ -1,0 +1,8 @@
+//! tongban domain: the rules of the platform as plain Rust.
+//!
+//! Nothing here performs I/O, reads the clock or draws random numbers: time and
+//! randomness are parameters, so every rule can be tested exhaustively.
+//! Modules are named by capability, as in every layer of tongban.
+
+pub mod identity;
+pub mod kernel;
