@@ -1,1 +1,17 @@
-//! core
+//! tongban core: the use cases of the platform, each one transaction over
+//! storage, plus the storage itself (SQLite or PostgreSQL), the job queue, the
+//! outbox, configuration, backup and the demo data.
+//!
+//! Modules are named by capability, as in every layer.
+
+pub mod backup;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod identity;
+pub mod jobs;
+pub mod kernel;
+pub mod outbox;
+
+pub use db::{Db, DbError, Engine};

@@ -1,0 +1,377 @@
+//! One typed configuration, layered: built-in defaults, then `tongban.toml`
+//! (or the file given with `--config`), then `TONGBAN_*` environment
+//! variables, then command-line flags. A bad value fails at start-up with a
+//! line that names the setting.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The whole configuration.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Folder for the SQLite file and stored files.
+    pub data_dir: PathBuf,
+    /// Database URL; empty means the SQLite file in `data_dir`.
+    pub database_url: String,
+    /// The public base URL people reach the platform at (used in links and
+    /// trusted as an origin for form posts behind a proxy).
+    pub public_url: String,
+    /// Log settings.
+    pub log: LogConfig,
+    /// Session settings.
+    pub session: SessionConfig,
+    /// Database pool settings.
+    pub db: DbConfig,
+    /// Background worker settings.
+    pub jobs: JobsConfig,
+}
+
+/// Log settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// `text` or `json`.
+    pub format: String,
+    /// A tracing filter such as `info` or `tongban=debug,info`.
+    pub level: String,
+}
+
+/// Session settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionConfig {
+    /// Idle minutes after which a session ends.
+    pub idle_minutes: i64,
+    /// Hours after which a session ends regardless of use.
+    pub absolute_hours: i64,
+    /// Whether the session cookie is marked `Secure` (on behind HTTPS).
+    pub secure_cookie: bool,
+}
+
+/// Database pool settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DbConfig {
+    /// Connections in the pool.
+    pub max_connections: u32,
+    /// Most transactions one SQLite commit carries.
+    pub max_batch: usize,
+}
+
+/// Background worker settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobsConfig {
+    /// Whether this node runs background jobs.
+    pub enabled: bool,
+    /// Milliseconds between polls when the queue is empty.
+    pub poll_ms: u64,
+    /// Jobs run at once on this node.
+    pub concurrency: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("tongban-data"),
+            database_url: String::new(),
+            public_url: String::new(),
+            log: LogConfig::default(),
+            session: SessionConfig::default(),
+            db: DbConfig::default(),
+            jobs: JobsConfig::default(),
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self { format: "text".into(), level: "info".into() }
+    }
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self { idle_minutes: 30, absolute_hours: 12, secure_cookie: false }
+    }
+}
+
+impl Default for DbConfig {
+    fn default() -> Self {
+        Self { max_connections: 8, max_batch: 64 }
+    }
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        Self { enabled: true, poll_ms: 500, concurrency: 4 }
+    }
+}
+
+/// A configuration problem, phrased so the operator knows what to change.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// the file
+        path: PathBuf,
+        /// why
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or has unknown or mistyped settings.
+    #[error("config file {path} is invalid: {message}")]
+    Parse {
+        /// the file
+        path: PathBuf,
+        /// the parser's explanation, with line and column
+        message: String,
+    },
+    /// An environment variable has a bad value.
+    #[error("environment variable {name} is invalid: {message}")]
+    Env {
+        /// the variable
+        name: String,
+        /// why
+        message: String,
+    },
+    /// A value is out of range.
+    #[error("setting {name} is invalid: {message}")]
+    Invalid {
+        /// the setting
+        name: String,
+        /// why
+        message: String,
+    },
+}
+
+/// Environment variables and the settings they override.
+const ENV_KEYS: &[(&str, &str)] = &[
+    ("TONGBAN_LISTEN", "listen"),
+    ("TONGBAN_DATA_DIR", "data_dir"),
+    ("TONGBAN_DATABASE_URL", "database_url"),
+    ("TONGBAN_PUBLIC_URL", "public_url"),
+    ("TONGBAN_LOG_FORMAT", "log.format"),
+    ("TONGBAN_LOG_LEVEL", "log.level"),
+    ("TONGBAN_SESSION_IDLE_MINUTES", "session.idle_minutes"),
+    ("TONGBAN_SESSION_ABSOLUTE_HOURS", "session.absolute_hours"),
+    ("TONGBAN_SESSION_SECURE_COOKIE", "session.secure_cookie"),
+    ("TONGBAN_DB_MAX_CONNECTIONS", "db.max_connections"),
+    ("TONGBAN_DB_MAX_BATCH", "db.max_batch"),
+    ("TONGBAN_JOBS_ENABLED", "jobs.enabled"),
+    ("TONGBAN_JOBS_POLL_MS", "jobs.poll_ms"),
+    ("TONGBAN_JOBS_CONCURRENCY", "jobs.concurrency"),
+];
+
+impl Config {
+    /// Loads defaults, then `file` (if given, it must exist; otherwise
+    /// `tongban.toml` in the working folder if present), then the variables
+    /// in `env`.
+    pub fn load(file: Option<&Path>, env: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
+        let mut value = toml::Value::try_from(Config::default()).map_err(|e| ConfigError::Invalid {
+            name: "defaults".into(),
+            message: e.to_string(),
+        })?;
+        let implicit = PathBuf::from("tongban.toml");
+        let path = match file {
+            Some(p) => Some(p.to_path_buf()),
+            None if implicit.exists() => Some(implicit),
+            None => None,
+        };
+        if let Some(path) = path {
+            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+            let from_file: toml::Value = toml::from_str(&text)
+                .map_err(|e| ConfigError::Parse { path: path.clone(), message: e.to_string() })?;
+            merge(&mut value, from_file);
+            // Check the file alone against the schema for a precise message.
+            value
+                .clone()
+                .try_into::<Config>()
+                .map_err(|e| ConfigError::Parse { path: path.clone(), message: e.to_string() })?;
+        }
+        for (name, key) in ENV_KEYS {
+            if let Some(raw) = env.get(*name) {
+                set_path(&mut value, key, env_value(raw));
+                value.clone().try_into::<Config>().map_err(|e| ConfigError::Env {
+                    name: (*name).to_string(),
+                    message: e.to_string(),
+                })?;
+            }
+        }
+        if let Some(unknown) = env.keys().find(|k| k.starts_with("TONGBAN_") && !is_known_env(k)) {
+            return Err(ConfigError::Env { name: unknown.clone(), message: "unknown setting".into() });
+        }
+        let cfg: Config = value.try_into().map_err(|e| ConfigError::Invalid {
+            name: "config".into(),
+            message: e.to_string(),
+        })?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Checks ranges and combinations that types alone do not.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |name: &str, message: &str| ConfigError::Invalid { name: name.into(), message: message.into() };
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            return Err(bad("log.format", "must be \"text\" or \"json\""));
+        }
+        if !self.database_url.is_empty()
+            && !(self.database_url.starts_with("sqlite:")
+                || self.database_url.starts_with("postgres:")
+                || self.database_url.starts_with("postgresql:"))
+        {
+            return Err(bad("database_url", "must start with sqlite: or postgres://"));
+        }
+        if self.session.idle_minutes < 1 || self.session.absolute_hours < 1 {
+            return Err(bad("session", "idle_minutes and absolute_hours must be at least 1"));
+        }
+        if self.db.max_connections < 1 || self.db.max_batch < 1 {
+            return Err(bad("db", "max_connections and max_batch must be at least 1"));
+        }
+        if self.jobs.concurrency < 1 {
+            return Err(bad("jobs.concurrency", "must be at least 1"));
+        }
+        if !self.public_url.is_empty() && !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+            return Err(bad("public_url", "must start with http:// or https://"));
+        }
+        Ok(())
+    }
+
+    /// The database URL in effect: the configured one, or the SQLite file in
+    /// the data folder.
+    pub fn effective_database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            crate::db::Db::sqlite_url(&self.data_dir.join("tongban.sqlite"))
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    /// The configuration as TOML, with the database password masked.
+    pub fn to_redacted_toml(&self) -> String {
+        let mut c = self.clone();
+        c.database_url = redact_url(&c.database_url);
+        toml::to_string_pretty(&c).unwrap_or_default()
+    }
+}
+
+fn is_known_env(name: &str) -> bool {
+    ENV_KEYS.iter().any(|(n, _)| *n == name) || matches!(name, "TONGBAN_TEST_PG" | "TONGBAN_CONFIG")
+}
+
+/// Hides the password in `postgres://user:secret@host/db`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Environment values are strings; numbers and booleans are recognised so
+/// that `TONGBAN_DB_MAX_BATCH=32` sets an integer.
+fn env_value(raw: &str) -> toml::Value {
+    if let Ok(i) = raw.parse::<i64>() {
+        toml::Value::Integer(i)
+    } else if let Ok(b) = raw.parse::<bool>() {
+        toml::Value::Boolean(b)
+    } else {
+        toml::Value::String(raw.to_owned())
+    }
+}
+
+fn set_path(root: &mut toml::Value, dotted: &str, v: toml::Value) {
+    let mut cur = root;
+    let parts: Vec<&str> = dotted.split('.').collect();
+    for (i, p) in parts.iter().enumerate() {
+        let Some(table) = cur.as_table_mut() else { return };
+        if i + 1 == parts.len() {
+            table.insert((*p).to_owned(), v);
+            return;
+        }
+        cur = table.entry((*p).to_owned()).or_insert_with(|| toml::Value::Table(toml::map::Map::new()));
+    }
+}
+
+fn merge(base: &mut toml::Value, over: toml::Value) {
+    match (base, over) {
+        (toml::Value::Table(b), toml::Value::Table(o)) => {
+            for (k, v) in o {
+                match b.get_mut(&k) {
+                    Some(existing) => merge(existing, v),
+                    None => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (b, o) => *b = o,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn layers_apply_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("t.toml");
+        std::fs::write(&f, "listen = \"127.0.0.1:9000\"\n[db]\nmax_batch = 16\n").unwrap();
+        let c = Config::load(Some(&f), &env(&[("TONGBAN_DB_MAX_BATCH", "32")])).unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.db.max_batch, 32);
+        assert_eq!(c.db.max_connections, 8);
+    }
+
+    #[test]
+    fn unknown_setting_in_file_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("t.toml");
+        std::fs::write(&f, "lisen = \"x\"\n").unwrap();
+        let e = Config::load(Some(&f), &env(&[])).unwrap_err().to_string();
+        assert!(e.contains("lisen"), "{e}");
+    }
+
+    #[test]
+    fn malformed_file_and_bad_env_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("t.toml");
+        std::fs::write(&f, "listen = [").unwrap();
+        assert!(matches!(Config::load(Some(&f), &env(&[])), Err(ConfigError::Parse { .. })));
+        let e = Config::load(None, &env(&[("TONGBAN_LISTEN", "nowhere")])).unwrap_err();
+        assert!(matches!(e, ConfigError::Env { ref name, .. } if name == "TONGBAN_LISTEN"), "{e}");
+        let e = Config::load(None, &env(&[("TONGBAN_LOG_FORMAT", "xml")])).unwrap_err();
+        assert!(e.to_string().contains("log.format"));
+        let e = Config::load(None, &env(&[("TONGBAN_LISTN", "x")])).unwrap_err();
+        assert!(e.to_string().contains("TONGBAN_LISTN"));
+    }
+
+    #[test]
+    fn missing_explicit_file_is_an_error() {
+        let e = Config::load(Some(Path::new("/nonexistent/tongban.toml")), &env(&[])).unwrap_err();
+        assert!(matches!(e, ConfigError::Read { .. }));
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact_url("postgres://tb:s3cret@db:5432/tb"), "postgres://tb:***@db:5432/tb");
+        assert_eq!(redact_url("sqlite://x.sqlite"), "sqlite://x.sqlite");
+    }
+}

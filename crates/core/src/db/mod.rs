@@ -1,0 +1,258 @@
+//! Storage on two engines through one SQL dialect.
+//!
+//! SQLite (the embedded default) and PostgreSQL are both reached through
+//! sqlx's `Any` driver, with `$1, $2` placeholders that both understand.
+//! Migrations live in `migrations/sqlite` and `migrations/postgres` under the
+//! same version numbers.
+//!
+//! Writes go through [`Db::write`]. On PostgreSQL each write is its own
+//! transaction on the pool. On SQLite every write goes to one writer task
+//! that commits whatever is queued together (group commit, see [`writer`]),
+//! because one durable commit costs up to 4 ms on these disks and SQLite
+//! allows one writer at a time anyway.
+
+pub mod writer;
+
+use std::future::Future;
+use std::path::Path;
+use std::pin::Pin;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection, Executor};
+use tokio::sync::mpsc;
+
+/// A boxed future borrowed from a connection, the shape of a write closure.
+pub type BoxFut<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Which database engine is behind a [`Db`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// Embedded SQLite file.
+    Sqlite,
+    /// PostgreSQL or a compatible server.
+    Postgres,
+}
+
+impl Engine {
+    /// The engine a connection URL names.
+    pub fn from_url(url: &str) -> Result<Self, DbError> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Self::Postgres)
+        } else {
+            Err(DbError::UnsupportedUrl)
+        }
+    }
+}
+
+/// Storage errors, as every use case sees them.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The URL is neither `sqlite:` nor `postgres:`.
+    #[error("数据库地址应以 sqlite: 或 postgres: 开头 (database URL must start with sqlite: or postgres:)")]
+    UnsupportedUrl,
+    /// The writer task has stopped (the server is shutting down).
+    #[error("database writer is not running")]
+    WriterGone,
+    /// A write conflicted with another one (unique key or changed version).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Any other database error.
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    /// Migration failure.
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl DbError {
+    /// Whether this is a unique-constraint violation (on either engine).
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            Self::Conflict(_) => true,
+            Self::Sqlx(sqlx::Error::Database(e)) => e.is_unique_violation(),
+            _ => false,
+        }
+    }
+}
+
+/// Pool and writer settings.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// Connections in the (read) pool.
+    pub max_connections: u32,
+    /// Most transactions the SQLite writer commits together.
+    pub max_batch: usize,
+    /// How long to wait for a connection before giving up.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        Self { max_connections: 8, max_batch: 64, acquire_timeout: Duration::from_secs(10) }
+    }
+}
+
+struct Inner {
+    engine: Engine,
+    pool: AnyPool,
+    writer: Option<mpsc::Sender<writer::Job>>,
+}
+
+/// The database: a read pool and, on SQLite, the group-commit writer.
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("engine", &self.inner.engine).finish()
+    }
+}
+
+/// Makes sure sqlx knows both drivers; safe to call many times.
+fn install_drivers() {
+    sqlx::any::install_default_drivers();
+}
+
+/// Pragmas every SQLite connection gets. `synchronous=FULL` because a commit
+/// acknowledges a person's action; WAL so readers never block the writer.
+const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+     PRAGMA synchronous = FULL; PRAGMA mmap_size = 268435456;";
+
+impl Db {
+    /// Connects, without running migrations.
+    pub async fn connect(url: &str, opts: DbOptions) -> Result<Self, DbError> {
+        install_drivers();
+        let engine = Engine::from_url(url)?;
+        let connect_opts = AnyConnectOptions::from_str(url)?.disable_statement_logging();
+        match engine {
+            Engine::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(opts.max_connections)
+                    .acquire_timeout(opts.acquire_timeout)
+                    .connect_with(connect_opts)
+                    .await?;
+                Ok(Self { inner: Arc::new(Inner { engine, pool, writer: None }) })
+            }
+            Engine::Sqlite => {
+                // The writer connection is opened first: it creates the file
+                // and switches it to WAL, which readers then share.
+                let mut conn = AnyConnection::connect_with(&connect_opts).await?;
+                conn.execute("PRAGMA journal_mode = WAL;").await?;
+                conn.execute(SQLITE_PRAGMAS).await?;
+                let pool = AnyPoolOptions::new()
+                    .max_connections(opts.max_connections)
+                    .acquire_timeout(opts.acquire_timeout)
+                    .after_connect(|c, _| {
+                        Box::pin(async move {
+                            c.execute(SQLITE_PRAGMAS).await?;
+                            // Reads only: every write goes through the writer.
+                            c.execute("PRAGMA query_only = ON;").await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(connect_opts)
+                    .await?;
+                let tx = writer::spawn(conn, opts.max_batch);
+                Ok(Self { inner: Arc::new(Inner { engine, pool, writer: Some(tx) }) })
+            }
+        }
+    }
+
+    /// The SQLite URL of a file in a data folder, created if missing.
+    pub fn sqlite_url(path: &Path) -> String {
+        format!("sqlite://{}?mode=rwc", path.display())
+    }
+
+    /// Which engine this is.
+    pub fn engine(&self) -> Engine {
+        self.inner.engine
+    }
+
+    /// The pool for reads (on PostgreSQL, for everything).
+    pub fn pool(&self) -> &AnyPool {
+        &self.inner.pool
+    }
+
+    /// Applies pending migrations for this engine.
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        match self.inner.engine {
+            Engine::Postgres => {
+                let mut conn = self.inner.pool.acquire().await?;
+                POSTGRES_MIGRATIONS.run(&mut *conn).await?;
+            }
+            Engine::Sqlite => {
+                // Migrations write, so they run on the writer connection,
+                // outside any batch (they manage their own transactions).
+                self.run_on_writer_exclusive().await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn run_on_writer_exclusive(&self) -> Result<(), DbError> {
+        let Some(w) = &self.inner.writer else { return Ok(()) };
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        w.send(writer::Job::Exclusive(Box::new(move |conn| {
+            Box::pin(async move {
+                let r = SQLITE_MIGRATIONS.run_direct(None, conn, false).await.map_err(DbError::from);
+                let _ = tx.send(r);
+            })
+        })))
+        .await
+        .map_err(|_| DbError::WriterGone)?;
+        rx.await.map_err(|_| DbError::WriterGone)?
+    }
+
+    /// Runs `f` in one transaction and commits it durably before returning.
+    ///
+    /// On SQLite, `f` runs on the writer connection under its own savepoint
+    /// and shares one commit with whatever else was queued; an error from `f`
+    /// rolls back only `f`'s savepoint. On PostgreSQL, `f` runs in its own
+    /// transaction on the pool.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFut<'c, Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        match &self.inner.writer {
+            None => {
+                let mut tx = self.inner.pool.begin().await.map_err(DbError::from)?;
+                match f(&mut tx).await {
+                    Ok(v) => {
+                        tx.commit().await.map_err(DbError::from)?;
+                        Ok(v)
+                    }
+                    Err(e) => {
+                        // Dropping the transaction rolls it back; say so explicitly.
+                        let _ = tx.rollback().await;
+                        Err(e)
+                    }
+                }
+            }
+            Some(w) => writer::submit(w, f).await,
+        }
+    }
+
+    /// Closes the pool and stops the writer once its queue is drained.
+    pub async fn close(&self) {
+        self.inner.pool.close().await;
+    }
+
+    /// Whether the database answers a trivial query (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), DbError> {
+        sqlx::query("SELECT 1").execute(&self.inner.pool).await?;
+        Ok(())
+    }
+}

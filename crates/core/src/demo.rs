@@ -1,0 +1,308 @@
+//! The Harbin demo: divisions, departments and one account per role, loaded
+//! by `serve --demo` and `seed --demo` into an empty database.
+//!
+//! Division codes down to county level are GB/T 2260; street and community
+//! codes follow the 9/12-digit statistical scheme but are illustrative, as
+//! are all credit codes (valid by checksum, not real registrations).
+
+use sqlx::{AnyConnection, Row};
+use tongban_domain::identity::{AccountKind, Username};
+use tongban_domain::kernel::{AdminLevel, CreditCode, OrgKind, Role};
+
+use crate::clock::now_ms;
+use crate::db::{Db, DbError};
+use crate::identity::accounts::{self, AuthError, NewAccount};
+use crate::identity::password;
+use crate::kernel::orgs::{self, NewOrg, OrgError};
+
+/// The one password of every demo account.
+pub const DEMO_PASSWORD: &str = "tongban-demo";
+
+/// Demo sign-in names and what they are for.
+pub const DEMO_ACCOUNTS: &[(&str, &str)] = &[
+    ("citizen", "自然人 citizen"),
+    ("enterprise", "法人 enterprise"),
+    ("clerk", "窗口人员 window clerk, 市政务服务中心"),
+    ("reviewer", "审查人员 reviewer, 市市场监督管理局"),
+    ("decider", "决定人员 decider, 市市场监督管理局"),
+    ("editor", "事项编辑 catalog editor, whole city"),
+    ("supervisor", "监察人员 supervisor, whole city"),
+    ("admin", "系统管理员 system admin, whole city"),
+    ("agent", "代办员 community agent, 兆麟街道"),
+    ("deptadmin", "部门管理员 department admin, 市市场监督管理局"),
+];
+
+/// (code, kind, Chinese, English)
+type Div = (&'static str, &'static str, &'static str, &'static str);
+
+const DIVISIONS: &[Div] = &[
+    ("230000", "province", "黑龙江省", "Heilongjiang Province"),
+    ("230100", "city", "哈尔滨市", "Harbin"),
+    ("230102", "district", "道里区", "Daoli District"),
+    ("230103", "district", "南岗区", "Nangang District"),
+    ("230104", "district", "道外区", "Daowai District"),
+    ("230108", "district", "平房区", "Pingfang District"),
+    ("230109", "district", "松北区", "Songbei District"),
+    ("230110", "district", "香坊区", "Xiangfang District"),
+    ("230111", "district", "呼兰区", "Hulan District"),
+    ("230112", "district", "阿城区", "Acheng District"),
+    ("230113", "district", "双城区", "Shuangcheng District"),
+    ("230123", "county", "依兰县", "Yilan County"),
+    ("230124", "county", "方正县", "Fangzheng County"),
+    ("230125", "county", "宾县", "Bin County"),
+    ("230126", "county", "巴彦县", "Bayan County"),
+    ("230127", "county", "木兰县", "Mulan County"),
+    ("230128", "county", "通河县", "Tonghe County"),
+    ("230129", "county", "延寿县", "Yanshou County"),
+    ("230183", "county_city", "尚志市", "Shangzhi City"),
+    ("230184", "county_city", "五常市", "Wuchang City"),
+    // 道里区 streets and communities
+    ("230102001", "street", "兆麟街道", "Zhaolin Subdistrict"),
+    ("230102001001", "community", "红星社区", "Hongxing Community"),
+    ("230102001002", "community", "兆麟社区", "Zhaolin Community"),
+    ("230102001003", "community", "友谊社区", "Youyi Community"),
+    ("230102002", "street", "新阳路街道", "Xinyanglu Subdistrict"),
+    ("230102002001", "community", "新阳社区", "Xinyang Community"),
+    ("230102002002", "community", "安发社区", "Anfa Community"),
+    ("230102003", "street", "抚顺街道", "Fushun Subdistrict"),
+    ("230102003001", "community", "抚顺社区", "Fushun Community"),
+    ("230102003002", "community", "河润社区", "Herun Community"),
+    ("230102004", "street", "共乐街道", "Gongle Subdistrict"),
+    ("230102004001", "community", "共乐社区", "Gongle Community"),
+    ("230102004002", "community", "民安社区", "Min'an Community"),
+    // 南岗区 streets and communities
+    ("230103001", "street", "花园街道", "Huayuan Subdistrict"),
+    ("230103001001", "community", "花园社区", "Huayuan Community"),
+    ("230103001002", "community", "邮政社区", "Youzheng Community"),
+    ("230103002", "street", "大成街道", "Dacheng Subdistrict"),
+    ("230103002001", "community", "大成社区", "Dacheng Community"),
+    ("230103002002", "community", "西大直社区", "Xidazhi Community"),
+    ("230103003", "street", "奋斗路街道", "Fendoulu Subdistrict"),
+    ("230103003001", "community", "奋斗社区", "Fendou Community"),
+    ("230103003002", "community", "东大直社区", "Dongdazhi Community"),
+    ("230103004", "street", "哈西街道", "Haxi Subdistrict"),
+    ("230103004001", "community", "哈西社区", "Haxi Community"),
+    ("230103004002", "community", "学府社区", "Xuefu Community"),
+    ("230103005", "street", "和兴路街道", "Hexinglu Subdistrict"),
+    ("230103005001", "community", "和兴社区", "Hexing Community"),
+    ("230103005002", "community", "林兴社区", "Linxing Community"),
+];
+
+/// Municipal departments under 哈尔滨市人民政府: (kind, Chinese, short, English).
+const CITY_DEPARTMENTS: &[(&str, &str, &str, &str)] = &[
+    ("department", "哈尔滨市人民政府办公厅", "市政府办公厅", "General Office of Harbin Municipal Government"),
+    ("service_center", "哈尔滨市政务服务中心", "市政务服务中心", "Harbin Government Service Center"),
+    ("department", "哈尔滨市营商环境建设监督局", "市营商环境局", "Harbin Business Environment Bureau"),
+    ("department", "哈尔滨市发展和改革委员会", "市发改委", "Harbin Development and Reform Commission"),
+    ("department", "哈尔滨市工业和信息化局", "市工信局", "Harbin Industry and Information Technology Bureau"),
+    ("department", "哈尔滨市公安局", "市公安局", "Harbin Public Security Bureau"),
+    ("department", "哈尔滨市民政局", "市民政局", "Harbin Civil Affairs Bureau"),
+    ("department", "哈尔滨市财政局", "市财政局", "Harbin Finance Bureau"),
+    ("department", "哈尔滨市人力资源和社会保障局", "市人社局", "Harbin Human Resources and Social Security Bureau"),
+    ("department", "哈尔滨市自然资源和规划局", "市自然资源和规划局", "Harbin Natural Resources and Planning Bureau"),
+    ("department", "哈尔滨市住房和城乡建设局", "市住建局", "Harbin Housing and Urban-Rural Development Bureau"),
+    ("department", "哈尔滨市交通运输局", "市交通运输局", "Harbin Transport Bureau"),
+    ("department", "哈尔滨市卫生健康委员会", "市卫健委", "Harbin Health Commission"),
+    ("department", "哈尔滨市市场监督管理局", "市市场监管局", "Harbin Market Supervision Administration"),
+    ("department", "哈尔滨市医疗保障局", "市医保局", "Harbin Healthcare Security Administration"),
+    ("department", "国家税务总局哈尔滨市税务局", "市税务局", "Harbin Municipal Tax Service, STA"),
+    ("department", "哈尔滨市生态环境局", "市生态环境局", "Harbin Ecology and Environment Bureau"),
+    ("department", "哈尔滨市教育局", "市教育局", "Harbin Education Bureau"),
+];
+
+/// District departments created for 道里区 and 南岗区: (kind, suffix, English suffix).
+const DISTRICT_DEPARTMENTS: &[(&str, &str, &str)] = &[
+    ("service_center", "政务服务中心", "Government Service Center"),
+    ("department", "市场监督管理局", "Market Supervision Bureau"),
+    ("department", "人力资源和社会保障局", "Human Resources and Social Security Bureau"),
+    ("department", "民政局", "Civil Affairs Bureau"),
+    ("department", "住房和城乡建设局", "Housing and Urban-Rural Development Bureau"),
+];
+
+/// Why the demo could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    /// An organisation failed validation (a bug in the demo table).
+    #[error("demo organisation: {0}")]
+    Org(#[from] OrgError),
+    /// An account failed.
+    #[error("demo account: {0}")]
+    Account(#[from] AuthError),
+    /// Storage failure.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// Building a code failed (a bug in the demo table).
+    #[error("demo code: {0}")]
+    Code(String),
+}
+
+impl From<sqlx::Error> for DemoError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Db(DbError::from(e))
+    }
+}
+
+/// Loads the demo unless the database already has divisions. Returns
+/// whether it loaded anything. One transaction: all or nothing.
+pub async fn seed(db: &Db) -> Result<bool, DemoError> {
+    let hash = password::hash(DEMO_PASSWORD.to_owned()).await.map_err(AuthError::from)?;
+    db.write(move |c| Box::pin(async move { seed_in(c, &hash).await })).await
+}
+
+struct Seq(u32);
+
+impl Seq {
+    /// A fresh credit code for a government body in `region`.
+    fn code(&mut self, prefix: &str, region: &str) -> Result<String, DemoError> {
+        self.0 += 1;
+        let body = format!("{:08}", 1000 + self.0);
+        CreditCode::compose(prefix, region, &body)
+            .map(|c| c.as_str().to_owned())
+            .map_err(|e| DemoError::Code(e.to_string()))
+    }
+}
+
+async fn add_org(
+    c: &mut AnyConnection,
+    seq: &mut Seq,
+    parent: Option<i64>,
+    division: &str,
+    level: AdminLevel,
+    kind: &str,
+    (name_zh, short, name_en): (&str, &str, &str),
+) -> Result<i64, DemoError> {
+    let region = &division[..6];
+    let n = NewOrg {
+        credit_code: seq.code("11", region)?,
+        name_zh: name_zh.to_owned(),
+        name_en: name_en.to_owned(),
+        short_name_zh: Some(short.to_owned()),
+        kind: kind.to_owned(),
+        admin_level: level.code(),
+        division_code: division.to_owned(),
+        parent_id: parent,
+        phone: Some("12345".to_owned()),
+        address_zh: None,
+    };
+    Ok(orgs::insert(c, &n).await?)
+}
+
+async fn seed_in(c: &mut AnyConnection, hash: &str) -> Result<bool, DemoError> {
+    let n: i64 = sqlx::query("SELECT COUNT(*) FROM divisions").fetch_one(&mut *c).await?.try_get(0)?;
+    if n > 0 {
+        return Ok(false);
+    }
+    for (i, (code, kind, zh, en)) in DIVISIONS.iter().enumerate() {
+        let parent = tongban_domain::kernel::DivisionCode::parse(code)
+            .map_err(|e| DemoError::Code(e.to_string()))?
+            .parent()
+            .map(|p| p.as_str().to_owned());
+        sqlx::query("INSERT INTO divisions (code, parent_code, kind, name_zh, name_en, sort_order) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(*code)
+            .bind(parent)
+            .bind(*kind)
+            .bind(*zh)
+            .bind(*en)
+            .bind(i as i64)
+            .execute(&mut *c)
+            .await?;
+    }
+    let mut seq = Seq(0);
+    let province = add_org(
+        c,
+        &mut seq,
+        None,
+        "230000",
+        AdminLevel::Provincial,
+        OrgKind::Government.code(),
+        ("黑龙江省人民政府", "省政府", "Heilongjiang Provincial People's Government"),
+    )
+    .await?;
+    let city = add_org(
+        c,
+        &mut seq,
+        Some(province),
+        "230100",
+        AdminLevel::Municipal,
+        OrgKind::Government.code(),
+        ("哈尔滨市人民政府", "市政府", "Harbin Municipal People's Government"),
+    )
+    .await?;
+    let mut city_depts = Vec::new();
+    for (kind, zh, short, en) in CITY_DEPARTMENTS {
+        let id = add_org(c, &mut seq, Some(city), "230100", AdminLevel::Municipal, kind, (zh, short, en)).await?;
+        city_depts.push((*short, id));
+    }
+    let dept = |short: &str| city_depts.iter().find(|(s, _)| *s == short).map(|(_, id)| *id).unwrap_or(city);
+    let mut district_govs = Vec::new();
+    for (code, _, zh, en) in DIVISIONS.iter().filter(|d| d.0.len() == 6 && d.0 != "230000" && d.0 != "230100") {
+        let gov_zh = format!("哈尔滨市{zh}人民政府");
+        let gov_short = format!("{zh}政府");
+        let gov_en = format!("{en} People's Government");
+        let id = add_org(c, &mut seq, Some(city), code, AdminLevel::County, OrgKind::Government.code(), (&gov_zh, &gov_short, &gov_en))
+            .await?;
+        district_govs.push((*code, *zh, *en, id));
+    }
+    let mut zhaolin_point = city;
+    for (code, zh, en, gov) in district_govs.iter().filter(|d| d.0 == "230102" || d.0 == "230103") {
+        for (kind, suffix, en_suffix) in DISTRICT_DEPARTMENTS {
+            let name = format!("哈尔滨市{zh}{suffix}");
+            let short = format!("{zh}{suffix}");
+            let en_name = format!("{en} {en_suffix}");
+            add_org(c, &mut seq, Some(*gov), code, AdminLevel::County, kind, (&name, &short, &en_name)).await?;
+        }
+        let (street, street_zh, street_en) =
+            if *code == "230102" { ("230102001", "兆麟街道", "Zhaolin") } else { ("230103001", "花园街道", "Huayuan") };
+        let point = add_org(
+            c,
+            &mut seq,
+            Some(*gov),
+            street,
+            AdminLevel::Township,
+            OrgKind::ServicePoint.code(),
+            (
+                &format!("哈尔滨市{zh}{street_zh}便民服务中心"),
+                &format!("{street_zh}便民服务中心"),
+                &format!("{street_en} Subdistrict Service Point, {en}"),
+            ),
+        )
+        .await?;
+        if *code == "230102" {
+            zhaolin_point = point;
+        }
+    }
+
+    let now = now_ms();
+    let enterprise_code = CreditCode::compose("91", "230102", "MA1B2C3D").map_err(|e| DemoError::Code(e.to_string()))?;
+    let staff = |org: i64| (AccountKind::Staff, Some(org), None::<String>);
+    let people: Vec<(&str, &str, (AccountKind, Option<i64>, Option<String>), Vec<(Role, i64)>)> = vec![
+        ("citizen", "张晓明", (AccountKind::Person, None, None), vec![]),
+        (
+            "enterprise",
+            "哈尔滨松花江食品有限公司",
+            (AccountKind::Enterprise, None, Some(enterprise_code.as_str().to_owned())),
+            vec![],
+        ),
+        ("clerk", "李静（窗口）", staff(dept("市政务服务中心")), vec![(Role::WindowClerk, dept("市政务服务中心"))]),
+        ("reviewer", "王磊（审查）", staff(dept("市市场监管局")), vec![(Role::Reviewer, dept("市市场监管局"))]),
+        ("decider", "赵敏（决定）", staff(dept("市市场监管局")), vec![(Role::Decider, dept("市市场监管局"))]),
+        ("editor", "刘洋（事项编辑）", staff(dept("市营商环境局")), vec![(Role::CatalogEditor, city)]),
+        ("supervisor", "陈刚（监察）", staff(dept("市营商环境局")), vec![(Role::Supervisor, city)]),
+        ("admin", "孙伟（系统管理员）", staff(dept("市政府办公厅")), vec![(Role::SystemAdmin, city)]),
+        ("agent", "周丽（代办员）", staff(zhaolin_point), vec![(Role::CommunityAgent, zhaolin_point)]),
+        ("deptadmin", "吴昊（部门管理员）", staff(dept("市市场监管局")), vec![(Role::DeptAdmin, dept("市市场监管局"))]),
+    ];
+    for (username, name, (kind, org_id, credit_code), roles) in people {
+        let username = Username::parse(username).map_err(|e| DemoError::Code(e.to_string()))?;
+        let id = accounts::insert(
+            c,
+            &NewAccount { username, kind, display_name: name.to_owned(), password_hash: hash.to_owned(), org_id, credit_code },
+            now,
+        )
+        .await?;
+        for (role, org) in roles {
+            accounts::insert_grant(c, id, role, org, None, now).await?;
+        }
+    }
+    Ok(true)
+}

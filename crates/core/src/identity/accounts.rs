@@ -1,0 +1,385 @@
+//! Accounts, role grants and password sign-in.
+
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use tongban_domain::identity::{AccountKind, PasswordPolicyError, Username, check_password_policy};
+use tongban_domain::kernel::Role;
+
+use super::password;
+use crate::clock::{Millis, now_ms};
+use crate::db::{Db, DbError};
+use crate::outbox;
+
+/// Failed sign-ins in a row before an account is locked.
+pub const MAX_FAILED_LOGINS: i64 = 5;
+/// How long a lock lasts.
+pub const LOCK_MS: i64 = 15 * 60 * 1000;
+
+/// An account.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Account {
+    /// Internal id.
+    pub id: i64,
+    /// Sign-in name.
+    pub username: String,
+    /// `person`, `enterprise` or `staff`.
+    pub kind: String,
+    /// Name shown on screen.
+    pub display_name: String,
+    /// Staff: home organisation.
+    pub org_id: Option<i64>,
+    /// Enterprise: 统一社会信用代码.
+    pub credit_code: Option<String>,
+    /// `active` or `disabled`.
+    pub status: String,
+    /// Optimistic-concurrency version.
+    pub version: i64,
+}
+
+const COLS: &str = "id, username, kind, display_name, org_id, credit_code, status, version";
+
+fn from_row(r: &AnyRow) -> Result<Account, DbError> {
+    Ok(Account {
+        id: r.try_get("id")?,
+        username: r.try_get("username")?,
+        kind: r.try_get("kind")?,
+        display_name: r.try_get("display_name")?,
+        org_id: r.try_get("org_id")?,
+        credit_code: r.try_get("credit_code")?,
+        status: r.try_get("status")?,
+        version: r.try_get("version")?,
+    })
+}
+
+/// A role held at an organisation (and everything below it).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Grant {
+    /// The role.
+    pub role: Role,
+    /// Where it was granted.
+    pub org_id: i64,
+    /// That organisation's name.
+    pub org_name_zh: String,
+    /// That organisation's English name.
+    pub org_name_en: String,
+    /// That organisation's ancestry path.
+    #[serde(skip)]
+    pub org_path: String,
+}
+
+/// Who is acting: the account and its grants.
+#[derive(Debug, Clone, Serialize)]
+pub struct Principal {
+    /// The account.
+    pub account: Account,
+    /// Its roles.
+    pub grants: Vec<Grant>,
+}
+
+impl Principal {
+    /// Whether the account holds `role` anywhere.
+    pub fn has_role(&self, role: Role) -> bool {
+        self.grants.iter().any(|g| g.role == role)
+    }
+
+    /// Whether the account holds `role` at an organisation whose subtree
+    /// contains the organisation with ancestry `org_path`.
+    pub fn can(&self, role: Role, org_path: &str) -> bool {
+        self.grants.iter().any(|g| g.role == role && org_path.starts_with(&g.org_path))
+    }
+
+    /// Whether this is government staff.
+    pub fn is_staff(&self) -> bool {
+        self.account.kind == AccountKind::Staff.code()
+    }
+}
+
+/// Why sign-in or an account change failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// Unknown user or wrong password (deliberately not told apart).
+    #[error("用户名或密码错误")]
+    BadCredentials,
+    /// Too many failures; locked until the given time.
+    #[error("失败次数过多，账号已临时锁定")]
+    Locked {
+        /// when the lock ends
+        until: Millis,
+    },
+    /// The account is disabled.
+    #[error("账号已停用")]
+    Disabled,
+    /// The new password breaks the policy.
+    #[error("{0}")]
+    Policy(PasswordPolicyError),
+    /// The username is malformed.
+    #[error("{0}")]
+    Username(tongban_domain::identity::UsernameError),
+    /// The username is taken.
+    #[error("用户名已被使用")]
+    UsernameTaken,
+    /// Someone else changed the account first.
+    #[error("账号信息已被他人修改，请刷新后重试")]
+    Conflict,
+    /// Hashing failed.
+    #[error(transparent)]
+    Hash(#[from] password::HashError),
+    /// Storage failure.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<sqlx::Error> for AuthError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Db(DbError::from(e))
+    }
+}
+
+/// One account by id.
+pub async fn get(db: &Db, id: i64) -> Result<Option<Account>, DbError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM accounts WHERE id = $1"))).bind(id).fetch_optional(db.pool()).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// One account by username.
+pub async fn by_username(db: &Db, username: &str) -> Result<Option<Account>, DbError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM accounts WHERE username = $1")))
+        .bind(username)
+        .fetch_optional(db.pool())
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// The grants of an account.
+pub async fn grants(db: &Db, account_id: i64) -> Result<Vec<Grant>, DbError> {
+    let rows = sqlx::query(
+        "SELECT g.role, g.org_id, o.name_zh, o.name_en, o.path FROM role_grants g \
+         JOIN organizations o ON o.id = g.org_id WHERE g.account_id = $1 ORDER BY g.id",
+    )
+    .bind(account_id)
+    .fetch_all(db.pool())
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let code: String = r.try_get(0)?;
+        // A role code this build does not know is skipped, not fatal: an
+        // older node may run beside a newer one during a rollout.
+        if let Some(role) = Role::from_code(&code) {
+            out.push(Grant {
+                role,
+                org_id: r.try_get(1)?,
+                org_name_zh: r.try_get(2)?,
+                org_name_en: r.try_get(3)?,
+                org_path: r.try_get(4)?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Loads the principal of an account.
+pub async fn principal(db: &Db, account_id: i64) -> Result<Option<Principal>, DbError> {
+    let Some(account) = get(db, account_id).await? else { return Ok(None) };
+    let grants = grants(db, account_id).await?;
+    Ok(Some(Principal { account, grants }))
+}
+
+/// A new account.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    /// Sign-in name.
+    pub username: Username,
+    /// Kind.
+    pub kind: AccountKind,
+    /// Name shown on screen.
+    pub display_name: String,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    /// Staff: home organisation.
+    pub org_id: Option<i64>,
+    /// Enterprise: credit code.
+    pub credit_code: Option<String>,
+}
+
+/// Creates an account inside an open transaction.
+pub async fn insert(conn: &mut AnyConnection, n: &NewAccount, now: Millis) -> Result<i64, AuthError> {
+    let taken = sqlx::query("SELECT 1 FROM accounts WHERE username = $1")
+        .bind(n.username.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+    if taken.is_some() {
+        return Err(AuthError::UsernameTaken);
+    }
+    let row = sqlx::query(
+        "INSERT INTO accounts (username, kind, display_name, password_hash, org_id, credit_code, status, \
+         password_changed_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $7, $7) RETURNING id",
+    )
+    .bind(n.username.as_str())
+    .bind(n.kind.code())
+    .bind(n.display_name.trim())
+    .bind(&n.password_hash)
+    .bind(n.org_id)
+    .bind(n.credit_code.as_deref())
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| {
+        let e = DbError::from(e);
+        if e.is_unique_violation() { AuthError::UsernameTaken } else { AuthError::Db(e) }
+    })?;
+    let id: i64 = row.try_get(0)?;
+    outbox::append(conn, "account.created", &serde_json::json!({"account_id": id, "kind": n.kind.code()}), now).await?;
+    Ok(id)
+}
+
+/// Grants a role inside an open transaction (granting it twice is a no-op).
+pub async fn insert_grant(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    role: Role,
+    org_id: i64,
+    by: Option<i64>,
+    now: Millis,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO role_grants (account_id, role, org_id, granted_by, granted_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (account_id, role, org_id) DO NOTHING",
+    )
+    .bind(account_id)
+    .bind(role.code())
+    .bind(org_id)
+    .bind(by)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    outbox::append(
+        conn,
+        "role.granted",
+        &serde_json::json!({"account_id": account_id, "role": role.code(), "org_id": org_id, "by": by}),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Checks a username and password. Failures count towards a lock that holds
+/// across nodes because it lives in the database.
+pub async fn authenticate(db: &Db, username: &str, password_input: &str) -> Result<Account, AuthError> {
+    let name = Username::parse(username).map(|u| u.as_str().to_owned()).unwrap_or_default();
+    let row = sqlx::query("SELECT id, password_hash, status, locked_until FROM accounts WHERE username = $1")
+        .bind(&name)
+        .fetch_optional(db.pool())
+        .await?;
+    let Some(row) = row else {
+        // Same work as a real check, so timing does not reveal which names exist.
+        password::verify(password_input.to_owned(), password::dummy_hash().to_owned()).await;
+        return Err(AuthError::BadCredentials);
+    };
+    let id: i64 = row.try_get(0)?;
+    let hash: String = row.try_get(1)?;
+    let status: String = row.try_get(2)?;
+    let locked_until: Option<i64> = row.try_get(3)?;
+    let now = now_ms();
+    if let Some(until) = locked_until.filter(|u| *u > now) {
+        return Err(AuthError::Locked { until });
+    }
+    let ok = password::verify(password_input.to_owned(), hash).await;
+    if !ok {
+        let until = db
+            .write(move |c| {
+                Box::pin(async move {
+                    let r = sqlx::query(
+                        "UPDATE accounts SET failed_logins = failed_logins + 1, \
+                         locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END \
+                         WHERE id = $3 RETURNING locked_until",
+                    )
+                    .bind(MAX_FAILED_LOGINS)
+                    .bind(now + LOCK_MS)
+                    .bind(id)
+                    .fetch_one(c)
+                    .await?;
+                    Ok::<_, DbError>(r.try_get::<Option<i64>, _>(0)?)
+                })
+            })
+            .await?;
+        return match until.filter(|u| *u > now) {
+            Some(until) => Err(AuthError::Locked { until }),
+            None => Err(AuthError::BadCredentials),
+        };
+    }
+    if status != "active" {
+        return Err(AuthError::Disabled);
+    }
+    db.write(move |c| {
+        Box::pin(async move {
+            sqlx::query("UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND failed_logins <> 0")
+                .bind(id)
+                .execute(c)
+                .await?;
+            Ok::<_, DbError>(())
+        })
+    })
+    .await?;
+    get(db, id).await?.ok_or(AuthError::BadCredentials)
+}
+
+/// Changes a password after checking the current one; all other sessions
+/// of the account end. `expected_version` guards against a concurrent change.
+pub async fn change_password(
+    db: &Db,
+    account: &Account,
+    current: &str,
+    new: &str,
+    keep_session_hash: &str,
+) -> Result<(), AuthError> {
+    check_password_policy(new, &account.username).map_err(AuthError::Policy)?;
+    let row = sqlx::query("SELECT password_hash FROM accounts WHERE id = $1").bind(account.id).fetch_one(db.pool()).await?;
+    let hash: String = row.try_get(0)?;
+    if !password::verify(current.to_owned(), hash).await {
+        return Err(AuthError::BadCredentials);
+    }
+    let new_hash = password::hash(new.to_owned()).await?;
+    let (id, version, keep) = (account.id, account.version, keep_session_hash.to_owned());
+    db.write(move |c| {
+        Box::pin(async move {
+            let now = now_ms();
+            let n = sqlx::query(
+                "UPDATE accounts SET password_hash = $1, password_changed_at = $2, updated_at = $2, version = version + 1 \
+                 WHERE id = $3 AND version = $4",
+            )
+            .bind(&new_hash)
+            .bind(now)
+            .bind(id)
+            .bind(version)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
+            if n != 1 {
+                return Err(AuthError::Conflict);
+            }
+            sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE account_id = $2 AND token_hash <> $3 AND revoked_at IS NULL")
+                .bind(now)
+                .bind(id)
+                .bind(&keep)
+                .execute(&mut *c)
+                .await?;
+            outbox::append(c, "account.password_changed", &serde_json::json!({"account_id": id}), now).await?;
+            Ok(())
+        })
+    })
+    .await
+}
+
+/// Staff accounts whose home organisation lies within `path` (a subtree).
+pub async fn staff_within(db: &Db, path: &str) -> Result<Vec<(Account, String)>, DbError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT a.{}, o.name_zh AS org_name FROM accounts a JOIN organizations o ON o.id = a.org_id \
+         WHERE a.kind = 'staff' AND o.path LIKE $1 ORDER BY o.path, a.username",
+        COLS.replace(", ", ", a.")
+    )))
+    .bind(format!("{path}%"))
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(|r| Ok((from_row(r)?, r.try_get("org_name")?))).collect()
+}

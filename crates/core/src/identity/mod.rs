@@ -1,0 +1,7 @@
+//! Identity use cases: accounts, passwords, role grants and sessions.
+
+pub mod accounts;
+pub mod password;
+pub mod sessions;
+
+pub use accounts::{Account, AuthError, Grant, Principal};

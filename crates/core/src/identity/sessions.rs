@@ -1,0 +1,142 @@
+//! Server-side sessions. The cookie carries a random token; the database
+//! keeps only its SHA-256, so a leaked database cannot be replayed as cookies.
+
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use super::accounts::{self, Principal};
+use crate::clock::{Millis, now_ms};
+use crate::db::{Db, DbError};
+
+/// Session lifetimes.
+#[derive(Debug, Clone, Copy)]
+pub struct Lifetimes {
+    /// Ends after this long without use.
+    pub idle_ms: i64,
+    /// Ends this long after sign-in regardless of use.
+    pub absolute_ms: i64,
+}
+
+/// A live session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// Hash of the token (the row key).
+    pub token_hash: String,
+    /// Who.
+    pub principal: Principal,
+    /// When it started.
+    pub created_at: Millis,
+}
+
+/// SHA-256 of a token, hex.
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Starts a session; returns the token for the cookie.
+pub async fn create(db: &Db, account_id: i64, user_agent: Option<String>, ip: Option<String>, life: Lifetimes) -> Result<String, DbError> {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    let hash = hash_token(&token);
+    db.write(move |c| {
+        Box::pin(async move {
+            let now = now_ms();
+            let expires = now + life.idle_ms.min(life.absolute_ms);
+            sqlx::query(
+                "INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at, expires_at, user_agent, ip) \
+                 VALUES ($1, $2, $3, $3, $4, $5, $6)",
+            )
+            .bind(&hash)
+            .bind(account_id)
+            .bind(now)
+            .bind(expires)
+            .bind(user_agent.map(|u| u.chars().take(200).collect::<String>()))
+            .bind(ip)
+            .execute(c)
+            .await?;
+            Ok::<_, DbError>(())
+        })
+    })
+    .await?;
+    Ok(token)
+}
+
+/// Finds the live session of a token, extending its idle expiry when more
+/// than a minute has passed since it was last extended (so browsing does not
+/// write on every request).
+pub async fn lookup(db: &Db, token: &str, life: Lifetimes) -> Result<Option<Session>, DbError> {
+    if token.len() != 64 {
+        return Ok(None);
+    }
+    let hash = hash_token(token);
+    let now = now_ms();
+    let row = sqlx::query(
+        "SELECT account_id, created_at, last_seen_at FROM sessions \
+         WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
+    )
+    .bind(&hash)
+    .bind(now)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let account_id: i64 = row.try_get(0)?;
+    let created_at: i64 = row.try_get(1)?;
+    let last_seen: i64 = row.try_get(2)?;
+    if now - created_at > life.absolute_ms {
+        return Ok(None);
+    }
+    let Some(principal) = accounts::principal(db, account_id).await? else { return Ok(None) };
+    if principal.account.status != "active" {
+        return Ok(None);
+    }
+    if now - last_seen > 60_000 {
+        let h = hash.clone();
+        let expires = (now + life.idle_ms).min(created_at + life.absolute_ms);
+        db.write(move |c| {
+            Box::pin(async move {
+                sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3")
+                    .bind(now)
+                    .bind(expires)
+                    .bind(&h)
+                    .execute(c)
+                    .await?;
+                Ok::<_, DbError>(())
+            })
+        })
+        .await?;
+    }
+    Ok(Some(Session { token_hash: hash, principal, created_at }))
+}
+
+/// Ends one session.
+pub async fn revoke(db: &Db, token_hash: &str) -> Result<(), DbError> {
+    let h = token_hash.to_owned();
+    db.write(move |c| {
+        Box::pin(async move {
+            sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
+                .bind(now_ms())
+                .bind(&h)
+                .execute(c)
+                .await?;
+            Ok(())
+        })
+    })
+    .await
+}
+
+/// Deletes sessions that ended more than a day ago (job `sessions.purge`).
+pub async fn purge(db: &Db) -> Result<u64, DbError> {
+    db.write(move |c| {
+        Box::pin(async move {
+            let cutoff = now_ms() - 24 * 3600 * 1000;
+            let r = sqlx::query("DELETE FROM sessions WHERE expires_at < $1 OR (revoked_at IS NOT NULL AND revoked_at < $1)")
+                .bind(cutoff)
+                .execute(c)
+                .await?;
+            Ok(r.rows_affected())
+        })
+    })
+    .await
+}

@@ -1,0 +1,4 @@
+//! Kernel use cases: divisions and organisations.
+
+pub mod divisions;
+pub mod orgs;

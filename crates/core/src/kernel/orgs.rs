@@ -1,0 +1,261 @@
+//! Organisations: departments and governments, their tree and their scope.
+
+use serde::{Deserialize, Serialize};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use tongban_domain::kernel::{AdminLevel, CreditCode, CreditCodeError, DivisionCode, OrgKind};
+
+use crate::clock::now_ms;
+use crate::db::{Db, DbError};
+use crate::outbox;
+
+/// One organisation.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Org {
+    /// Internal id.
+    pub id: i64,
+    /// 统一社会信用代码.
+    pub credit_code: String,
+    /// Full Chinese name.
+    pub name_zh: String,
+    /// English name.
+    pub name_en: String,
+    /// Short Chinese name.
+    pub short_name_zh: String,
+    /// `government`, `department`, `service_center`, `service_point`.
+    pub kind: String,
+    /// 行使层级 code (A.2).
+    pub admin_level: i64,
+    /// Division it belongs to.
+    pub division_code: String,
+    /// Parent organisation.
+    pub parent_id: Option<i64>,
+    /// Ancestry path of credit codes.
+    #[serde(skip)]
+    pub path: String,
+    /// Public phone.
+    pub phone: Option<String>,
+    /// Address.
+    pub address_zh: Option<String>,
+    /// Optimistic-concurrency version.
+    pub version: i64,
+}
+
+pub(crate) const COLS: &str = "id, credit_code, name_zh, name_en, short_name_zh, kind, admin_level, division_code, \
+     parent_id, path, phone, address_zh, version";
+
+pub(crate) fn from_row(r: &AnyRow) -> Result<Org, DbError> {
+    Ok(Org {
+        id: r.try_get("id")?,
+        credit_code: r.try_get("credit_code")?,
+        name_zh: r.try_get("name_zh")?,
+        name_en: r.try_get("name_en")?,
+        short_name_zh: r.try_get("short_name_zh")?,
+        kind: r.try_get("kind")?,
+        admin_level: r.try_get("admin_level")?,
+        division_code: r.try_get("division_code")?,
+        parent_id: r.try_get("parent_id")?,
+        path: r.try_get("path")?,
+        phone: r.try_get("phone")?,
+        address_zh: r.try_get("address_zh")?,
+        version: r.try_get("version")?,
+    })
+}
+
+/// One organisation by id.
+pub async fn get(db: &Db, id: i64) -> Result<Option<Org>, DbError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM organizations WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Organisations in a division (not below it), in display order.
+pub async fn in_division(db: &Db, code: &DivisionCode) -> Result<Vec<Org>, DbError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLS} FROM organizations WHERE division_code = $1 ORDER BY sort_order, id"
+    )))
+    .bind(code.as_str())
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Direct children of an organisation.
+pub async fn children(db: &Db, id: i64) -> Result<Vec<Org>, DbError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM organizations WHERE parent_id = $1 ORDER BY sort_order, id")))
+        .bind(id)
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// A page of organisations, optionally only those inside `within` (its subtree).
+pub async fn list(db: &Db, within: Option<&Org>, limit: i64, offset: i64) -> Result<Vec<Org>, DbError> {
+    let prefix = within.map(|o| format!("{}%", o.path)).unwrap_or_else(|| "%".into());
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLS} FROM organizations WHERE path LIKE $1 ORDER BY path LIMIT $2 OFFSET $3"
+    )))
+    .bind(prefix)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Whether `inner` is `outer` or below it.
+pub fn is_within(inner: &Org, outer: &Org) -> bool {
+    inner.path.starts_with(&outer.path)
+}
+
+/// Input for a new organisation.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewOrg {
+    /// 统一社会信用代码.
+    pub credit_code: String,
+    /// Full Chinese name.
+    pub name_zh: String,
+    /// English name.
+    pub name_en: String,
+    /// Short Chinese name (defaults to the full name).
+    #[serde(default)]
+    pub short_name_zh: Option<String>,
+    /// Kind code.
+    pub kind: String,
+    /// 行使层级 code.
+    pub admin_level: i64,
+    /// Division code.
+    pub division_code: String,
+    /// Parent organisation id.
+    pub parent_id: Option<i64>,
+    /// Public phone.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Address.
+    #[serde(default)]
+    pub address_zh: Option<String>,
+}
+
+/// Why an organisation cannot be created.
+#[derive(Debug, thiserror::Error)]
+pub enum OrgError {
+    /// Field errors, each with the field's name.
+    #[error("invalid organisation")]
+    Invalid(Vec<(&'static str, String)>),
+    /// The credit code is taken.
+    #[error("统一社会信用代码已被使用")]
+    DuplicateCreditCode,
+    /// The division or parent does not exist.
+    #[error("not found: {0}")]
+    NotFound(&'static str),
+    /// Storage failure.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<sqlx::Error> for OrgError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Db(DbError::from(e))
+    }
+}
+
+/// Validated fields of a new organisation.
+struct Checked {
+    credit: CreditCode,
+    division: DivisionCode,
+    level: AdminLevel,
+    kind: OrgKind,
+}
+
+fn check(n: &NewOrg) -> Result<Checked, OrgError> {
+    let mut errs = Vec::new();
+    let credit = CreditCode::parse(&n.credit_code).map_err(|e: CreditCodeError| errs.push(("credit_code", e.to_string()))).ok();
+    let division = DivisionCode::parse(&n.division_code).map_err(|e| errs.push(("division_code", e.to_string()))).ok();
+    let level = AdminLevel::from_code(n.admin_level);
+    if level.is_none() {
+        errs.push(("admin_level", "行使层级代码应为1至7".into()));
+    }
+    let kind = OrgKind::from_code(&n.kind);
+    if kind.is_none() {
+        errs.push(("kind", "机构类型无效".into()));
+    }
+    if n.name_zh.trim().is_empty() || n.name_zh.chars().count() > 100 {
+        errs.push(("name_zh", "名称不能为空且不超过100个字符".into()));
+    }
+    if n.name_en.chars().count() > 200 {
+        errs.push(("name_en", "英文名称不超过200个字符".into()));
+    }
+    match (credit, division, level, kind) {
+        (Some(credit), Some(division), Some(level), Some(kind)) if errs.is_empty() => {
+            Ok(Checked { credit, division, level, kind })
+        }
+        _ => Err(OrgError::Invalid(errs)),
+    }
+}
+
+/// Creates an organisation inside an open transaction; returns its id.
+pub async fn insert(conn: &mut AnyConnection, n: &NewOrg) -> Result<i64, OrgError> {
+    let ok = check(n)?;
+    let now = now_ms();
+    let exists = sqlx::query("SELECT 1 FROM divisions WHERE code = $1")
+        .bind(ok.division.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+    if exists.is_none() {
+        return Err(OrgError::NotFound("division"));
+    }
+    let parent_path = match n.parent_id {
+        None => "/".to_owned(),
+        Some(pid) => {
+            let row = sqlx::query("SELECT path FROM organizations WHERE id = $1").bind(pid).fetch_optional(&mut *conn).await?;
+            match row {
+                Some(r) => r.try_get::<String, _>(0)?,
+                None => return Err(OrgError::NotFound("parent")),
+            }
+        }
+    };
+    let taken = sqlx::query("SELECT 1 FROM organizations WHERE credit_code = $1")
+        .bind(ok.credit.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+    if taken.is_some() {
+        return Err(OrgError::DuplicateCreditCode);
+    }
+    let path = format!("{parent_path}{}/", ok.credit.as_str());
+    let short = n.short_name_zh.clone().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| n.name_zh.trim().to_owned());
+    let row = sqlx::query(
+        "INSERT INTO organizations (credit_code, name_zh, name_en, short_name_zh, kind, admin_level, division_code, \
+         parent_id, path, sort_order, phone, address_zh, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+           (SELECT COUNT(*) FROM organizations WHERE division_code = $7), $10, $11, $12, $12) RETURNING id",
+    )
+    .bind(ok.credit.as_str())
+    .bind(n.name_zh.trim())
+    .bind(n.name_en.trim())
+    .bind(short)
+    .bind(ok.kind.code())
+    .bind(ok.level.code())
+    .bind(ok.division.as_str())
+    .bind(n.parent_id)
+    .bind(path)
+    .bind(n.phone.as_deref())
+    .bind(n.address_zh.as_deref())
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| {
+        let e = DbError::from(e);
+        if e.is_unique_violation() { OrgError::DuplicateCreditCode } else { OrgError::Db(e) }
+    })?;
+    let id: i64 = row.try_get(0)?;
+    outbox::append(conn, "org.created", &serde_json::json!({"org_id": id, "credit_code": ok.credit.as_str()}), now).await?;
+    Ok(id)
+}
+
+/// Creates an organisation in its own durable transaction.
+pub async fn create(db: &Db, n: NewOrg) -> Result<Org, OrgError> {
+    let id = db.write(move |c| Box::pin(async move { insert(c, &n).await })).await?;
+    get(db, id).await?.ok_or(OrgError::NotFound("organisation"))
+}

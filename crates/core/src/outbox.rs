@@ -1,0 +1,72 @@
+//! The transactional outbox: events appended in the same transaction as the
+//! change they describe, then relayed to subscribers as jobs, so a
+//! subscriber (webhook, notification, supervision feed) sees every committed
+//! change once and never one that was rolled back.
+
+use serde_json::Value;
+use sqlx::{AnyConnection, Row};
+
+use crate::clock::{Millis, now_ms};
+use crate::db::{Db, DbError, Engine};
+use crate::jobs::{self, NewJob};
+
+/// Appends an event inside the caller's transaction.
+pub async fn append(conn: &mut AnyConnection, topic: &str, payload: &Value, now: Millis) -> Result<(), DbError> {
+    sqlx::query("INSERT INTO outbox (topic, payload, created_at) VALUES ($1, $2, $3)")
+        .bind(topic)
+        .bind(payload.to_string())
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Which job kind receives which topics (a topic matches a route whose
+/// prefix it starts with).
+#[derive(Debug, Clone, Default)]
+pub struct Routes {
+    routes: Vec<(String, String)>,
+}
+
+impl Routes {
+    /// Sends events whose topic starts with `prefix` to jobs of `job_kind`.
+    pub fn route(mut self, prefix: &str, job_kind: &str) -> Self {
+        self.routes.push((prefix.to_owned(), job_kind.to_owned()));
+        self
+    }
+}
+
+/// Moves up to `limit` pending events into subscriber jobs and marks them
+/// dispatched, in one transaction. Returns how many events were relayed.
+pub async fn relay(db: &Db, routes: &Routes, limit: i64) -> Result<usize, DbError> {
+    let routes = routes.clone();
+    let skip_locked = if db.engine() == Engine::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+    let sql = format!(
+        "SELECT id, topic, payload FROM outbox WHERE dispatched_at IS NULL ORDER BY id LIMIT $1{skip_locked}"
+    );
+    db.write(move |c| {
+        Box::pin(async move {
+            let now = now_ms();
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(limit).fetch_all(&mut *c).await?;
+            for r in &rows {
+                let id: i64 = r.try_get(0)?;
+                let topic: String = r.try_get(1)?;
+                let payload: String = r.try_get(2)?;
+                for (prefix, kind) in &routes.routes {
+                    if topic.starts_with(prefix.as_str()) {
+                        let body = serde_json::json!({
+                            "event_id": id,
+                            "topic": topic,
+                            "payload": serde_json::from_str::<Value>(&payload).unwrap_or(Value::Null),
+                        });
+                        jobs::enqueue(c, &NewJob { kind: kind.clone(), payload: body, run_at: now, max_attempts: 8 }, now)
+                            .await?;
+                    }
+                }
+                sqlx::query("UPDATE outbox SET dispatched_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut *c).await?;
+            }
+            Ok(rows.len())
+        })
+    })
+    .await
+}
