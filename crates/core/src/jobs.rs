@@ -19,6 +19,7 @@ use tokio::sync::watch;
 
 use crate::clock::{Millis, now_ms};
 use crate::db::{BoxFut, Db, DbError, Engine};
+use crate::outbox;
 
 /// A job handler: runs one job's payload; an error schedules a retry.
 pub type Handler = Arc<dyn Fn(JobContext, Value) -> BoxFut<'static, anyhow::Result<()>> + Send + Sync>;
@@ -277,13 +278,16 @@ pub struct WorkerOptions {
     pub lease: Duration,
 }
 
-/// Runs jobs until `stop` turns true: enqueues due schedules, claims, runs
-/// handlers concurrently, records outcomes.
-pub async fn run_worker(db: Db, registry: Registry, opts: WorkerOptions, mut stop: watch::Receiver<bool>) {
+/// Runs jobs until `stop` turns true: relays the outbox, enqueues due
+/// schedules, claims, runs handlers concurrently, records outcomes.
+pub async fn run_worker(db: Db, registry: Registry, routes: outbox::Routes, opts: WorkerOptions, mut stop: watch::Receiver<bool>) {
     let lease_ms = opts.lease.as_millis() as i64;
     loop {
         if *stop.borrow() {
             break;
+        }
+        if let Err(e) = outbox::relay(&db, &routes, 500).await {
+            tracing::warn!(error = %e, "outbox.relay failed");
         }
         if let Err(e) = enqueue_due_schedules(&db).await {
             tracing::warn!(error = %e, "jobs.schedule failed");
@@ -331,6 +335,45 @@ async fn run_one(db: &Db, registry: &Registry, worker: &str, job: Claimed) {
     if let Err(e) = recorded {
         tracing::error!(job.id = job.id, error = %e, "jobs.record failed");
     }
+}
+
+/// Deletes finished jobs and relayed outbox events older than `days` days
+/// (job `jobs.purge`); failed jobs are kept for inspection.
+pub async fn purge_finished(db: &Db, days: i64) -> Result<u64, DbError> {
+    db.write(move |c| {
+        Box::pin(async move {
+            let cutoff = now_ms() - days * 86_400_000;
+            let a = sqlx::query("DELETE FROM jobs WHERE status = 'done' AND finished_at < $1").bind(cutoff).execute(&mut *c).await?;
+            let b = sqlx::query("DELETE FROM outbox WHERE dispatched_at IS NOT NULL AND dispatched_at < $1")
+                .bind(cutoff)
+                .execute(&mut *c)
+                .await?;
+            Ok(a.rows_affected() + b.rows_affected())
+        })
+    })
+    .await
+}
+
+/// The handlers and schedules every node runs: session and job clean-up.
+pub async fn standard(db: &Db) -> Result<Registry, DbError> {
+    let mut r = Registry::default();
+    r.register("sessions.purge", |ctx, _| {
+        Box::pin(async move {
+            let n = crate::identity::sessions::purge(&ctx.db).await?;
+            tracing::info!(sessions.purged = n, "sessions.purge");
+            Ok(())
+        })
+    });
+    r.register("jobs.purge", |ctx, _| {
+        Box::pin(async move {
+            let n = purge_finished(&ctx.db, 7).await?;
+            tracing::info!(rows.purged = n, "jobs.purge");
+            Ok(())
+        })
+    });
+    ensure_schedule(db, "sessions.purge", "sessions.purge", 3600).await?;
+    ensure_schedule(db, "jobs.purge", "jobs.purge", 86_400).await?;
+    Ok(r)
 }
 
 #[cfg(test)]

@@ -1,1 +1,251 @@
-fn main() {}
+//! `tongban`: the one binary. Serves the platform and runs its background
+//! jobs; also migrates, seeds, backs up and restores.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tongban_core::config::{Config, redact_url};
+use tongban_core::db::DbOptions;
+use tongban_core::{Db, backup, demo, jobs, outbox};
+use tongban_web::AppState;
+
+/// 通办 — integrated online government services.
+#[derive(Debug, Parser)]
+#[command(name = "tongban", version, about = "通办 tongban — integrated online government services platform")]
+struct Cli {
+    /// Configuration file (default: ./tongban.toml if it exists).
+    #[arg(long, global = true, env = "TONGBAN_CONFIG")]
+    config: Option<PathBuf>,
+    /// Database URL (sqlite:… or postgres://…); overrides the config file.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// Data folder for the SQLite file and stored files.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the platform: portal, workbench, API and background jobs.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Load the Harbin demo data into an empty database.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Load data.
+    Seed {
+        /// Load the Harbin demo data (only into an empty database).
+        #[arg(long, required = true)]
+        demo: bool,
+    },
+    /// Write a consistent backup while the platform keeps running.
+    Backup {
+        /// Backup file to create.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup (stop the platform first).
+    Restore {
+        /// Backup file to read.
+        #[arg(long)]
+        from: PathBuf,
+        /// Overwrite a database that already holds data.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Configuration commands.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigAction {
+    /// Validate the configuration and print it (passwords masked).
+    Check,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    let env: BTreeMap<String, String> = std::env::vars().filter(|(k, _)| k.starts_with("TONGBAN_")).collect();
+    let mut cfg = Config::load(cli.config.as_deref(), &env)?;
+    if let Some(url) = &cli.database_url {
+        cfg.database_url = url.clone();
+    }
+    if let Some(dir) = &cli.data_dir {
+        cfg.data_dir = dir.clone();
+    }
+    if let Command::Serve { listen: Some(l), .. } = &cli.command {
+        cfg.listen = *l;
+    }
+    cfg.validate()?;
+    Ok(cfg)
+}
+
+fn init_logging(cfg: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&cfg.log.level).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let _ = if cfg.log.format == "json" { builder.json().flatten_event(true).try_init() } else { builder.try_init() };
+}
+
+/// Makes sure the data folder exists and can be written, before anything
+/// else touches it.
+fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create data folder {} (choose another with --data-dir)", dir.display()))?;
+    let probe = dir.join(".tongban-write-check");
+    std::fs::write(&probe, b"ok")
+        .with_context(|| format!("data folder {} is not writable (choose another with --data-dir)", dir.display()))?;
+    std::fs::remove_file(&probe).ok();
+    Ok(())
+}
+
+async fn open_db(cfg: &Config) -> anyhow::Result<Db> {
+    let url = cfg.effective_database_url();
+    if cfg.database_url.is_empty() {
+        prepare_data_dir(&cfg.data_dir)?;
+    }
+    let opts = DbOptions { max_connections: cfg.db.max_connections, max_batch: cfg.db.max_batch, ..DbOptions::default() };
+    let db = Db::connect(&url, opts)
+        .await
+        .with_context(|| format!("cannot connect to the database at {} (check --database-url)", redact_url(&url)))?;
+    db.migrate().await.context("database migration failed")?;
+    Ok(db)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let cfg = load_config(&cli)?;
+    init_logging(&cfg);
+    match cli.command {
+        Command::Serve { demo, .. } => serve(cfg, demo).await,
+        Command::Migrate => {
+            let db = open_db(&cfg).await?;
+            db.close().await;
+            println!("migrations applied to {}", redact_url(&cfg.effective_database_url()));
+            Ok(())
+        }
+        Command::Seed { .. } => {
+            let db = open_db(&cfg).await?;
+            let loaded = demo::seed(&db).await.context("loading the demo data failed")?;
+            db.close().await;
+            println!("{}", if loaded { "demo data loaded" } else { "database already has data; nothing loaded" });
+            Ok(())
+        }
+        Command::Backup { to } => {
+            backup::backup(&cfg.effective_database_url(), &to).await?;
+            println!("backup written to {}", to.display());
+            Ok(())
+        }
+        Command::Restore { from, force } => {
+            let url = cfg.effective_database_url();
+            if cfg.database_url.is_empty() {
+                prepare_data_dir(&cfg.data_dir)?;
+            }
+            backup::restore(&url, &from, force).await?;
+            println!("restored {} into {}", from.display(), redact_url(&url));
+            Ok(())
+        }
+        Command::Config { action: ConfigAction::Check } => {
+            print!("{}", cfg.to_redacted_toml());
+            println!("# configuration is valid");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(cfg: Config, with_demo: bool) -> anyhow::Result<()> {
+    // Bind first: a port in use is the most common start-up failure and
+    // should be reported before anything is written.
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (is another process using it? choose another with --listen)", cfg.listen))?;
+    let db = open_db(&cfg).await?;
+    if with_demo {
+        let loaded = demo::seed(&db).await.context("loading the demo data failed")?;
+        if loaded {
+            tracing::info!("demo data loaded");
+        }
+        println!("demo accounts (password {}):", demo::DEMO_PASSWORD);
+        for (name, what) in demo::DEMO_ACCOUNTS {
+            println!("  {name:<11} {what}");
+        }
+    }
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = if cfg.jobs.enabled {
+        let registry = jobs::standard(&db).await.context("registering background jobs failed")?;
+        let opts = jobs::WorkerOptions {
+            name: format!("{}-{}", hostname(), std::process::id()),
+            poll: Duration::from_millis(cfg.jobs.poll_ms),
+            concurrency: cfg.jobs.concurrency,
+            lease: Duration::from_secs(300),
+        };
+        Some(tokio::spawn(jobs::run_worker(db.clone(), registry, outbox::Routes::default(), opts, stop_rx)))
+    } else {
+        None
+    };
+    let state = AppState::new(db.clone(), cfg.clone(), with_demo);
+    let app = tongban_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let addr = listener.local_addr().unwrap_or(cfg.listen);
+    println!("tongban listening on http://{addr}");
+    tracing::info!(listen = %addr, database = %redact_url(&cfg.effective_database_url()), "tongban started");
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("server failed")?;
+    tracing::info!("shutting down");
+    let _ = stop_tx.send(true);
+    if let Some(w) = worker {
+        let _ = tokio::time::timeout(Duration::from_secs(10), w).await;
+    }
+    db.close().await;
+    Ok(())
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname").map(|s| s.trim().to_owned()).unwrap_or_else(|_| "node".into())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

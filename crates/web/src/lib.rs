@@ -1,1 +1,124 @@
-//! web
+//! tongban web: the portal, the workbench and admin pages, the JSON API
+//! under `/api/v1`, health, readiness and metrics — thin handlers over the
+//! core use cases.
+
+pub mod api;
+pub mod assets;
+pub mod ctx;
+pub mod error;
+pub mod i18n;
+pub mod metrics;
+pub mod ops;
+pub mod pages;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use tongban_core::Db;
+use tongban_core::config::Config;
+use tongban_core::identity::sessions::Lifetimes;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::csrf::CsrfLayer;
+use tower_http::timeout::TimeoutLayer;
+
+pub use error::AppError;
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<StateInner>,
+}
+
+struct StateInner {
+    db: Db,
+    config: Config,
+    metrics: metrics::Metrics,
+    started: Instant,
+    demo: bool,
+}
+
+impl AppState {
+    /// State over a connected, migrated database.
+    pub fn new(db: Db, config: Config, demo: bool) -> Self {
+        Self { inner: Arc::new(StateInner { db, config, metrics: metrics::Metrics::default(), started: Instant::now(), demo }) }
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Request metrics.
+    pub fn metrics(&self) -> &metrics::Metrics {
+        &self.inner.metrics
+    }
+
+    /// Seconds since start.
+    pub fn uptime(&self) -> Duration {
+        self.inner.started.elapsed()
+    }
+
+    /// Whether the demo data was requested (shows the demo banner).
+    pub fn demo(&self) -> bool {
+        self.inner.demo
+    }
+
+    /// Session lifetimes from configuration.
+    pub fn lifetimes(&self) -> Lifetimes {
+        let s = &self.inner.config.session;
+        Lifetimes { idle_ms: s.idle_minutes * 60_000, absolute_ms: s.absolute_hours * 3_600_000 }
+    }
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("db", &self.inner.db).finish()
+    }
+}
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let mut csrf = CsrfLayer::new();
+    if !state.config().public_url.is_empty() {
+        // Behind a proxy that rewrites Host, the public origin must be trusted
+        // explicitly (validated at start-up by `Config::validate`).
+        match csrf.clone().add_trusted_origin(state.config().public_url.trim_end_matches('/')) {
+            Ok(c) => csrf = c,
+            Err(e) => tracing::warn!(error = ?e, "public_url is not a valid origin; ignored for CSRF"),
+        }
+    }
+    let csrf = csrf.with_rejection_response(|_| ctx::csrf_rejection());
+
+    Router::new()
+        .route("/", get(pages::home::home_get))
+        .route("/divisions/{code}", get(pages::divisions::division_get))
+        .route("/organizations", get(pages::orgs::orgs_get))
+        .route("/organizations/{id}", get(pages::orgs::org_get))
+        .route("/login", get(pages::auth::login_get).post(pages::auth::login_post))
+        .route("/logout", post(pages::auth::logout_post))
+        .route("/account", get(pages::account::account_get))
+        .route("/account/password", post(pages::account::password_post))
+        .route("/admin/staff", get(pages::admin::staff_get).post(pages::admin::staff_post))
+        .route("/lang/{tag}", get(pages::lang_get))
+        .route("/assets/{file}", get(assets::asset_get))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics_get))
+        .merge(api::routes())
+        .route_layer(axum::middleware::from_fn(ctx::keep_matched_path))
+        .fallback(pages::not_found)
+        .layer(csrf)
+        .layer(DefaultBodyLimit::max(1024 * 1024))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ctx::frame))
+        .layer(CatchPanicLayer::new())
+        .with_state(state)
+}

@@ -74,6 +74,15 @@ pub enum DbError {
 }
 
 impl DbError {
+    /// Whether the database could not be reached (pool exhausted or closed,
+    /// connection lost): the caller should say "try again later".
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            Self::WriterGone | Self::Sqlx(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_))
+        )
+    }
+
     /// Whether this is a unique-constraint violation (on either engine).
     pub fn is_unique_violation(&self) -> bool {
         match self {

@@ -1,0 +1,94 @@
+//! Server-rendered pages: one `XxxView` per page, templates under
+//! `templates/<capability>/`, all text from the message catalogs.
+
+pub mod account;
+pub mod admin;
+pub mod auth;
+pub mod divisions;
+pub mod home;
+pub mod orgs;
+
+use askama::Template;
+use axum::extract::{Path, Query};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tongban_domain::kernel::Role;
+
+use crate::AppError;
+use crate::ctx::{Ctx, LANG_COOKIE};
+use crate::i18n::Lang;
+
+/// What the layout needs on every page.
+#[derive(Debug, Clone, Default)]
+pub struct Nav {
+    /// Signed-in person's display name (empty when signed out).
+    pub display_name: String,
+    /// Whether someone is signed in.
+    pub signed_in: bool,
+    /// Whether they may open the admin console.
+    pub is_admin: bool,
+    /// Current path, encoded for a `back=` parameter.
+    pub back: String,
+    /// Language-switch target tag.
+    pub other_lang: &'static str,
+}
+
+impl Nav {
+    /// The navigation state of a request.
+    pub fn from_ctx(ctx: &Ctx) -> Self {
+        let p = ctx.session.as_ref().map(|s| &s.principal);
+        Self {
+            display_name: p.map(|p| p.account.display_name.clone()).unwrap_or_default(),
+            signed_in: p.is_some(),
+            is_admin: p.is_some_and(|p| p.has_role(Role::SystemAdmin) || p.has_role(Role::DeptAdmin)),
+            back: crate::ctx::urlencode(&ctx.path),
+            other_lang: ctx.lang.other().tag(),
+        }
+    }
+}
+
+/// Renders a view to an HTML response.
+pub fn render<T: Template>(view: &T) -> Result<Response, AppError> {
+    Ok(Html(view.render()?).into_response())
+}
+
+/// Only a local path is a safe place to send someone back to.
+pub fn safe_back(back: Option<&str>) -> String {
+    match back {
+        Some(b) if b.starts_with('/') && !b.starts_with("//") && !b.contains('\\') => b.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+/// Query of the language switch.
+#[derive(Debug, Deserialize)]
+pub struct LangQuery {
+    back: Option<String>,
+}
+
+/// `GET /lang/{tag}`: remembers the language and goes back.
+pub async fn lang_get(Path(tag): Path<String>, Query(q): Query<LangQuery>) -> Result<Response, AppError> {
+    let lang = Lang::from_tag(&tag).ok_or(AppError::NotFound)?;
+    let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.tag());
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&safe_back(q.back.as_deref()))).into_response())
+}
+
+/// Fallback for unknown paths.
+pub async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_back;
+
+    #[test]
+    fn back_links_stay_on_site() {
+        assert_eq!(safe_back(Some("/account?x=1")), "/account?x=1");
+        assert_eq!(safe_back(Some("//evil.example")), "/");
+        assert_eq!(safe_back(Some("https://evil.example")), "/");
+        assert_eq!(safe_back(Some("/\\evil.example")), "/");
+        assert_eq!(safe_back(None), "/");
+    }
+}
