@@ -264,7 +264,7 @@ fn render_error(res: Response, ctx: &Ctx) -> Response {
     let t = ctx.tr();
     if is_api(&ctx.path) {
         let mut body = serde_json::json!({
-            "type": format!("https://tongban.dev/problems/{}", info.code),
+            "type": format!("tag:tongban,2026:problem:{}", info.code),
             "title": status.canonical_reason().unwrap_or("Error"),
             "status": status.as_u16(),
             "detail": message_for(&t, &info),

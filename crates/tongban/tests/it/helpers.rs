@@ -1,0 +1,125 @@
+//! `TestApp`: the real router on a fresh database — a SQLite file in a
+//! temporary folder, or a fresh PostgreSQL database when `TONGBAN_TEST_PG`
+//! holds a server URL — with the demo loaded and typed actors.
+
+use std::net::SocketAddr;
+
+use reqwest::redirect::Policy;
+use tongban_core::config::Config;
+use tongban_core::db::DbOptions;
+use tongban_core::{Db, demo};
+use tongban_web::AppState;
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub db: Db,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// A fresh database URL: SQLite in a temp dir, or a new PostgreSQL database.
+pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
+    match std::env::var("TONGBAN_TEST_PG") {
+        Ok(base) if !base.is_empty() => {
+            sqlx::any::install_default_drivers();
+            let name = format!("tb_test_{}_{}", std::process::id(), rand_suffix());
+            let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&base).await.expect("connect to TONGBAN_TEST_PG");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.expect("create test database");
+            let url = match base.rfind('/') {
+                Some(i) if i > "postgres://".len() => format!("{}/{name}", &base[..i]),
+                _ => format!("{base}/{name}"),
+            };
+            (url, None)
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = Db::sqlite_url(&dir.path().join("test.sqlite"));
+            (url, Some(dir))
+        }
+    }
+}
+
+fn rand_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    format!("{t}_{}", N.fetch_add(1, Ordering::Relaxed))
+}
+
+impl TestApp {
+    /// A running app with the Harbin demo loaded.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(true).await
+    }
+
+    /// A running app, with or without the demo.
+    pub async fn spawn_with(with_demo: bool) -> Self {
+        let (url, dir) = fresh_database().await;
+        let db = Db::connect(&url, DbOptions::default()).await.expect("connect");
+        db.migrate().await.expect("migrate");
+        if with_demo {
+            assert!(demo::seed(&db).await.expect("seed"));
+        }
+        let mut cfg = Config::default();
+        cfg.database_url = url;
+        let state = AppState::new(db.clone(), cfg, with_demo);
+        let app = tongban_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.expect("serve");
+        });
+        Self { addr, db, _dir: dir }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// A client with a cookie jar that does not follow redirects.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client")
+    }
+
+    /// A client signed in as a demo account through the sign-in form.
+    pub async fn signed_in(&self, username: &str) -> reqwest::Client {
+        let c = self.client();
+        let res = c
+            .post(self.url("/login"))
+            .form(&[("username", username), ("password", demo::DEMO_PASSWORD), ("next", "/account")])
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(res.status(), 303, "sign-in of {username} failed");
+        c
+    }
+
+    pub async fn citizen(&self) -> reqwest::Client {
+        self.signed_in("citizen").await
+    }
+
+    pub async fn clerk(&self) -> reqwest::Client {
+        self.signed_in("clerk").await
+    }
+
+    pub async fn admin(&self) -> reqwest::Client {
+        self.signed_in("admin").await
+    }
+
+    pub async fn get_text(&self, c: &reqwest::Client, path: &str) -> (u16, String) {
+        let r = c.get(self.url(path)).send().await.expect("get");
+        let s = r.status().as_u16();
+        (s, r.text().await.expect("body"))
+    }
+
+    /// Id of an organisation by its Chinese name.
+    pub async fn org_id(&self, name_zh: &str) -> i64 {
+        use sqlx::Row;
+        sqlx::query("SELECT id FROM organizations WHERE name_zh = $1")
+            .bind(name_zh)
+            .fetch_one(self.db.pool())
+            .await
+            .expect("org")
+            .try_get(0)
+            .expect("id")
+    }
+}

@@ -1,0 +1,183 @@
+//! Sign-in, sessions, lockout, password change and staff administration.
+
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn every_demo_account_signs_in_and_sees_its_roles() {
+    let app = TestApp::spawn().await;
+    for (user, role) in [
+        ("citizen", None),
+        ("enterprise", None),
+        ("clerk", Some("窗口人员")),
+        ("reviewer", Some("审查人员")),
+        ("decider", Some("决定人员")),
+        ("editor", Some("事项编辑")),
+        ("supervisor", Some("监察人员")),
+        ("admin", Some("系统管理员")),
+        ("agent", Some("代办员")),
+        ("deptadmin", Some("部门管理员")),
+    ] {
+        let c = app.signed_in(user).await;
+        let (status, body) = app.get_text(&c, "/account").await;
+        assert_eq!(status, 200, "{user}");
+        assert!(body.contains(&format!(r#"<dd id="account-username">{user}</dd>"#)));
+        match role {
+            Some(r) => assert!(body.contains(&format!("<td>{r}</td>")), "{user} lacks {r}"),
+            None => assert!(body.contains("无工作人员角色")),
+        }
+    }
+}
+
+#[tokio::test]
+async fn sign_in_redirects_to_next_and_sign_out_ends_the_session() {
+    let app = TestApp::spawn().await;
+    let c = app.client();
+    // Signed out, the account page sends you to sign in and back.
+    let r = c.get(app.url("/account")).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login?next=%2Faccount");
+    let r = c.post(app.url("/login")).form(&[("username", "Clerk"), ("password", "tongban-demo"), ("next", "/account")]).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/account");
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+    assert_eq!(app.get_text(&c, "/account").await.0, 200);
+    let r = c.post(app.url("/logout")).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(c.get(app.url("/account")).send().await.unwrap().status(), 303);
+    // An off-site next is ignored.
+    let r = app.client().post(app.url("/login")).form(&[("username", "clerk"), ("password", "tongban-demo"), ("next", "https://evil.example/")]).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/");
+}
+
+#[tokio::test]
+async fn wrong_password_is_refused_without_saying_which_part_was_wrong() {
+    let app = TestApp::spawn().await;
+    for (u, p) in [("clerk", "wrong-password"), ("nobody", "tongban-demo")] {
+        let r = app.client().post(app.url("/login")).form(&[("username", u), ("password", p)]).send().await.unwrap();
+        assert_eq!(r.status(), 401);
+        let body = r.text().await.unwrap();
+        assert!(body.contains("用户名或密码错误"));
+        assert!(body.contains(r#"id="error-summary""#));
+    }
+    let r = app.client().post(app.url("/login")).form(&[("username", ""), ("password", "")]).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("请输入用户名和密码"));
+}
+
+#[tokio::test]
+async fn five_failures_lock_the_account_even_for_the_right_password() {
+    let app = TestApp::spawn().await;
+    for _ in 0..4 {
+        let r = app.client().post(app.url("/login")).form(&[("username", "reviewer"), ("password", "nope-nope-1")]).send().await.unwrap();
+        assert_eq!(r.status(), 401);
+    }
+    let r = app.client().post(app.url("/login")).form(&[("username", "reviewer"), ("password", "nope-nope-1")]).send().await.unwrap();
+    assert_eq!(r.status(), 429);
+    let r = app.client().post(app.url("/login")).form(&[("username", "reviewer"), ("password", "tongban-demo")]).send().await.unwrap();
+    assert_eq!(r.status(), 429);
+    assert!(r.text().await.unwrap().contains("账号已锁定"));
+    // Other accounts are unaffected.
+    app.signed_in("decider").await;
+}
+
+#[tokio::test]
+async fn password_change_checks_policy_and_signs_out_other_sessions() {
+    let app = TestApp::spawn().await;
+    let here = app.citizen().await;
+    let elsewhere = app.citizen().await;
+    let post = |form: Vec<(&'static str, &'static str)>| {
+        let c = here.clone();
+        let url = app.url("/account/password");
+        async move { c.post(url).form(&form).send().await.unwrap() }
+    };
+    let r = post(vec![("current", "tongban-demo"), ("new", "short"), ("confirm", "short")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("密码至少需要10个字符"));
+    let r = post(vec![("current", "tongban-demo"), ("new", "Songhua-River-2026"), ("confirm", "Songhua-River-2027")]).await;
+    assert!(r.text().await.unwrap().contains("两次输入的新密码不一致"));
+    let r = post(vec![("current", "wrong"), ("new", "Songhua-River-2026"), ("confirm", "Songhua-River-2026")]).await;
+    assert!(r.text().await.unwrap().contains("当前密码不正确"));
+    let r = post(vec![("current", "tongban-demo"), ("new", "Songhua-River-2026"), ("confirm", "Songhua-River-2026")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/account?done=password");
+    assert!(app.get_text(&here, "/account?done=password").await.1.contains("密码已修改"));
+    assert_eq!(elsewhere.get(app.url("/account")).send().await.unwrap().status(), 303, "other session still alive");
+    let r = app.client().post(app.url("/login")).form(&[("username", "citizen"), ("password", "Songhua-River-2026")]).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+}
+
+#[tokio::test]
+async fn admin_creates_staff_within_scope_and_dept_admin_is_limited() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (status, body) = app.get_text(&admin, "/admin/staff").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("clerk") && body.contains("哈尔滨市人民政府"));
+    let dept = app.org_id("哈尔滨市民政局").await.to_string();
+    let r = admin
+        .post(app.url("/admin/staff"))
+        .form(&[("username", "minzheng01"), ("display_name", "钱芳"), ("org_id", dept.as_str()), ("role", "reviewer"), ("password", "Minzheng-2026!")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, body) = app.get_text(&admin, "/admin/staff?created=minzheng01").await;
+    assert!(body.contains("已创建工作人员账号 minzheng01") && body.contains("钱芳"));
+    app.signed_in_with("minzheng01", "Minzheng-2026!").await;
+
+    // Every bad field is reported at once, and the typed values are kept.
+    let r = admin
+        .post(app.url("/admin/staff"))
+        .form(&[("username", "x"), ("display_name", ""), ("org_id", "999999"), ("role", "reviewer"), ("password", "short")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    for e in ["用户名长度应为3至32个字符", "此项必填", "所选机构不在您的管理范围内", "密码至少需要10个字符"] {
+        assert!(body.contains(e), "missing {e}");
+    }
+    // Duplicate username.
+    let r = admin
+        .post(app.url("/admin/staff"))
+        .form(&[("username", "clerk"), ("display_name", "重复"), ("org_id", dept.as_str()), ("role", "reviewer"), ("password", "Minzheng-2026!")])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("用户名已被使用"));
+
+    // The department admin of 市市场监管局 cannot reach 民政局 nor grant supervision.
+    let da = app.signed_in("deptadmin").await;
+    let (_, body) = app.get_text(&da, "/admin/staff").await;
+    assert!(body.contains("reviewer") && !body.contains("minzheng01"));
+    let r = da
+        .post(app.url("/admin/staff"))
+        .form(&[("username", "sj02"), ("display_name", "甲"), ("org_id", dept.as_str()), ("role", "reviewer"), ("password", "Shichang-2026!")])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("所选机构不在您的管理范围内"));
+    let own = app.org_id("哈尔滨市市场监督管理局").await.to_string();
+    let r = da
+        .post(app.url("/admin/staff"))
+        .form(&[("username", "sj03"), ("display_name", "乙"), ("org_id", own.as_str()), ("role", "supervisor"), ("password", "Shichang-2026!")])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("您不能授予该角色"));
+
+    // Citizens and clerks get a 403 page.
+    let (status, body) = app.get_text(&app.clerk().await, "/admin/staff").await;
+    assert_eq!(status, 403);
+    assert!(body.contains("您没有权限"));
+}
+
+impl TestApp {
+    pub async fn signed_in_with(&self, username: &str, password: &str) -> reqwest::Client {
+        let c = self.client();
+        let r = c.post(self.url("/login")).form(&[("username", username), ("password", password)]).send().await.unwrap();
+        assert_eq!(r.status(), 303, "sign-in of {username}");
+        c
+    }
+}

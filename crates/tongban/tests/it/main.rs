@@ -1,0 +1,10 @@
+//! tongban integration tests: one binary, a module per capability, each test
+//! on its own fresh database (SQLite by default, PostgreSQL with
+//! `TONGBAN_TEST_PG`).
+
+mod api;
+mod cli;
+mod helpers;
+mod identity;
+mod portal;
+mod storage;
