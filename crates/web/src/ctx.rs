@@ -111,9 +111,15 @@ pub async fn frame(State(state): State<AppState>, mut req: Request, next: Next) 
     let started = Instant::now();
     let headers = req.headers();
     let request_id = headers.get("x-request-id").and_then(sane_request_id).unwrap_or_else(new_request_id);
+    // Simplified Chinese unless the person chose English with the switch;
+    // the API also honours Accept-Language, since programs cannot click.
     let lang = cookie(headers, LANG_COOKIE)
         .and_then(Lang::from_tag)
-        .or_else(|| headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language))
+        .or_else(|| {
+            is_api(req.uri().path())
+                .then(|| headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language))
+                .flatten()
+        })
         .unwrap_or_default();
     let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let ip = req

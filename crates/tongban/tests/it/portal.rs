@@ -29,9 +29,12 @@ async fn language_switch_sets_a_cookie_and_pages_follow_it() {
     // An off-site "back" is refused.
     let r = c.get(app.url("/lang/zh-CN?back=//evil.example/")).send().await.unwrap();
     assert_eq!(r.headers()["location"], "/");
-    // Accept-Language is honoured when there is no cookie.
+    // Pages stay Chinese for an English browser until the person switches;
+    // the API follows Accept-Language.
     let r = app.client().get(app.url("/")).header("accept-language", "en-US,en;q=0.9").send().await.unwrap();
-    assert!(r.text().await.unwrap().contains("Harbin Government Services"));
+    assert!(r.text().await.unwrap().contains("哈尔滨市政务服务"));
+    let r = app.client().get(app.url("/api/v1/me")).header("accept-language", "en-US,en;q=0.9").send().await.unwrap();
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["detail"], "Please sign in first.");
 }
 
 #[tokio::test]

@@ -1,0 +1,136 @@
+//! Browser test: Debian's chromium driven through chromedriver opens the
+//! home page, switches language, signs in, submits a form (with an error,
+//! then correctly) and saves screenshots under `target/screenshots/`.
+//!
+//! Skips with a message when chromedriver is absent, unless
+//! `TONGBAN_REQUIRE_BROWSER=1` (set by `.ci/run`, which installs it).
+
+#[path = "it/helpers.rs"]
+#[allow(dead_code, reason = "shared harness; this binary uses part of it")]
+mod helpers;
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{ClientBuilder, Locator};
+use helpers::TestApp;
+use serde_json::json;
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn screenshots_dir() -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    dir
+}
+
+/// Waits (up to 10 s) until the element's text contains `expected`: a click
+/// starts a navigation that the WebDriver call does not wait for.
+async fn wait_text(c: &fantoccini::Client, css: &str, expected: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(e) = c.find(Locator::Css(css)).await {
+            if let Ok(t) = e.text().await {
+                if t.contains(expected) {
+                    return t;
+                }
+                last = t;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css} never showed {expected:?}; last text {last:?}");
+}
+
+#[tokio::test]
+async fn home_language_sign_in_and_a_form_in_chromium() {
+    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
+        assert!(
+            std::env::var("TONGBAN_REQUIRE_BROWSER").is_err(),
+            "TONGBAN_REQUIRE_BROWSER is set but {CHROMEDRIVER} or {CHROMIUM} is missing"
+        );
+        eprintln!("SKIPPED browser test: install Debian's chromium and chromium-driver to run it");
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let _driver = Driver(
+        Command::new(CHROMEDRIVER).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("chromedriver"),
+    );
+    let profile = tempfile::tempdir().unwrap();
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--disable-dev-shm-usage", "--window-size=412,915", format!("--user-data-dir={}", profile.path().display())]
+        }
+    });
+    let caps = caps.as_object().unwrap().clone();
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let mut client = None;
+    for _ in 0..100 {
+        match ClientBuilder::new(connector.clone()).capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{port}")).await {
+            Ok(c) => {
+                client = Some(c);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    let c = client.expect("could not start a chromium session");
+    let shots = screenshots_dir();
+
+    // Home page in Chinese, with the Harbin structure.
+    c.goto(&app.url("/")).await.unwrap();
+    wait_text(&c, "h1", "哈尔滨市政务服务").await;
+    let districts = c.find_all(Locator::Css("#division-list li")).await.unwrap();
+    assert_eq!(districts.len(), 18);
+    std::fs::write(shots.join("home-zh.png"), c.screenshot().await.unwrap()).unwrap();
+
+    // Switch to English and back.
+    c.find(Locator::Id("lang-switch")).await.unwrap().click().await.unwrap();
+    wait_text(&c, "h1", "Harbin Government Services").await;
+    std::fs::write(shots.join("home-en.png"), c.screenshot().await.unwrap()).unwrap();
+    c.find(Locator::Id("lang-switch")).await.unwrap().click().await.unwrap();
+    wait_text(&c, "h1", "哈尔滨市政务服务").await;
+
+    // Sign in.
+    c.find(Locator::Id("nav-sign-in")).await.unwrap().click().await.unwrap();
+    wait_text(&c, "h1", "登录").await;
+    c.find(Locator::Id("f-username")).await.unwrap().send_keys("citizen").await.unwrap();
+    c.find(Locator::Id("f-password")).await.unwrap().send_keys("tongban-demo").await.unwrap();
+    c.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
+    wait_text(&c, "#nav-account", "张晓明").await;
+
+    // Submit the password form with a mistake: the error summary lists it.
+    c.goto(&app.url("/account")).await.unwrap();
+    wait_text(&c, "h1", "我的账号").await;
+    c.find(Locator::Id("f-current")).await.unwrap().send_keys("tongban-demo").await.unwrap();
+    c.find(Locator::Id("f-new")).await.unwrap().send_keys("Bingxue-2026!").await.unwrap();
+    c.find(Locator::Id("f-confirm")).await.unwrap().send_keys("Bingxue-2027!").await.unwrap();
+    c.find(Locator::Id("password-submit")).await.unwrap().click().await.unwrap();
+    wait_text(&c, "#error-summary", "两次输入的新密码不一致").await;
+    std::fs::write(shots.join("account-error.png"), c.screenshot().await.unwrap()).unwrap();
+
+    // And correctly.
+    c.find(Locator::Id("f-current")).await.unwrap().send_keys("tongban-demo").await.unwrap();
+    c.find(Locator::Id("f-new")).await.unwrap().send_keys("Bingxue-2026!").await.unwrap();
+    c.find(Locator::Id("f-confirm")).await.unwrap().send_keys("Bingxue-2026!").await.unwrap();
+    c.find(Locator::Id("password-submit")).await.unwrap().click().await.unwrap();
+    wait_text(&c, "#notice", "密码已修改").await;
+    std::fs::write(shots.join("account-done.png"), c.screenshot().await.unwrap()).unwrap();
+    c.close().await.unwrap();
+    eprintln!("screenshots in {}", shots.display());
+}
