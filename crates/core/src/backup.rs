@@ -25,7 +25,11 @@ pub async fn backup(url: &str, to: &Path) -> anyhow::Result<()> {
         Engine::Sqlite => {
             let mut conn = connect(url).await?;
             let target = to.to_str().context("backup path is not valid UTF-8")?;
-            sqlx::query("VACUUM INTO $1").bind(target).execute(&mut conn).await.context("VACUUM INTO failed")?;
+            sqlx::query("VACUUM INTO $1")
+                .bind(target)
+                .execute(&mut conn)
+                .await
+                .context("VACUUM INTO failed")?;
             conn.close().await.ok();
         }
         Engine::Postgres => {
@@ -48,21 +52,29 @@ pub async fn backup(url: &str, to: &Path) -> anyhow::Result<()> {
 async fn connect(url: &str) -> anyhow::Result<AnyConnection> {
     sqlx::any::install_default_drivers();
     let opts: sqlx::any::AnyConnectOptions = url.parse().context("bad database URL")?;
-    Ok(opts.disable_statement_logging().connect().await.context("cannot open the database")?)
+    opts.disable_statement_logging()
+        .connect()
+        .await
+        .context("cannot open the database")
 }
 
 /// Whether the database at `url` holds platform data (any organisation or account).
 pub async fn has_data(url: &str) -> anyhow::Result<bool> {
-    if let Some(path) = sqlite_path(url) {
-        if !path.exists() || std::fs::metadata(&path).map(|m| m.len() == 0).unwrap_or(true) {
-            return Ok(false);
-        }
+    if let Some(path) = sqlite_path(url)
+        && std::fs::metadata(&path)
+            .map(|m| m.len() == 0)
+            .unwrap_or(true)
+    {
+        return Ok(false);
     }
     let mut conn = connect(url).await?;
     let mut any = false;
     for table in ["organizations", "accounts", "divisions"] {
         // A missing table means a fresh database: no data.
-        if let Ok(row) = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"))).fetch_one(&mut conn).await {
+        if let Ok(row) = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+            .fetch_one(&mut conn)
+            .await
+        {
             any |= row.try_get::<i64, _>(0).unwrap_or(0) > 0;
         }
     }
@@ -71,7 +83,9 @@ pub async fn has_data(url: &str) -> anyhow::Result<bool> {
 }
 
 fn sqlite_path(url: &str) -> Option<PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     Some(PathBuf::from(path))
 }
@@ -81,7 +95,8 @@ pub async fn restore(url: &str, from: &Path, force: bool) -> anyhow::Result<()> 
     let mut head = [0u8; 16];
     {
         use std::io::Read;
-        let mut f = std::fs::File::open(from).with_context(|| format!("cannot open {}", from.display()))?;
+        let mut f =
+            std::fs::File::open(from).with_context(|| format!("cannot open {}", from.display()))?;
         let n = f.read(&mut head).context("cannot read the backup file")?;
         if n < PGDUMP_MAGIC.len() {
             bail!("{} is not a tongban backup (too short)", from.display());
@@ -97,7 +112,10 @@ pub async fn restore(url: &str, from: &Path, force: bool) -> anyhow::Result<()> 
             }
             let src = Db::sqlite_url(from).replace("mode=rwc", "mode=ro");
             let mut check = connect(&src).await?;
-            let ok: String = sqlx::query("PRAGMA integrity_check").fetch_one(&mut check).await?.try_get(0)?;
+            let ok: String = sqlx::query("PRAGMA integrity_check")
+                .fetch_one(&mut check)
+                .await?
+                .try_get(0)?;
             if ok != "ok" {
                 bail!("the backup fails SQLite's integrity check: {ok}");
             }
@@ -108,25 +126,37 @@ pub async fn restore(url: &str, from: &Path, force: bool) -> anyhow::Result<()> 
             check.close().await.ok();
             let target = sqlite_path(url).context("bad SQLite URL")?;
             if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
             }
             let tmp = target.with_extension("restore-tmp");
             std::fs::copy(from, &tmp).context("cannot copy the backup")?;
-            std::fs::File::open(&tmp).and_then(|f| f.sync_all()).context("cannot sync the copy")?;
+            std::fs::File::open(&tmp)
+                .and_then(|f| f.sync_all())
+                .context("cannot sync the copy")?;
             for suffix in ["-wal", "-shm"] {
                 let stale = PathBuf::from(format!("{}{suffix}", target.display()));
                 if stale.exists() {
-                    std::fs::remove_file(&stale).with_context(|| format!("cannot remove {}", stale.display()))?;
+                    std::fs::remove_file(&stale)
+                        .with_context(|| format!("cannot remove {}", stale.display()))?;
                 }
             }
             std::fs::rename(&tmp, &target).context("cannot move the restored file into place")?;
         }
         Engine::Postgres => {
             if !head.starts_with(PGDUMP_MAGIC) {
-                bail!("{} is not a PostgreSQL (pg_dump custom format) backup", from.display());
+                bail!(
+                    "{} is not a PostgreSQL (pg_dump custom format) backup",
+                    from.display()
+                );
             }
             let status = tokio::process::Command::new("pg_restore")
-                .args(["--clean", "--if-exists", "--no-owner", "--single-transaction"])
+                .args([
+                    "--clean",
+                    "--if-exists",
+                    "--no-owner",
+                    "--single-transaction",
+                ])
                 .arg(format!("--dbname={url}"))
                 .arg(from)
                 .status()

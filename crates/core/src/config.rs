@@ -93,25 +93,39 @@ impl Default for Config {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        Self { format: "text".into(), level: "info".into() }
+        Self {
+            format: "text".into(),
+            level: "info".into(),
+        }
     }
 }
 
 impl Default for SessionConfig {
     fn default() -> Self {
-        Self { idle_minutes: 30, absolute_hours: 12, secure_cookie: false }
+        Self {
+            idle_minutes: 30,
+            absolute_hours: 12,
+            secure_cookie: false,
+        }
     }
 }
 
 impl Default for DbConfig {
     fn default() -> Self {
-        Self { max_connections: 8, max_batch: 64 }
+        Self {
+            max_connections: 8,
+            max_batch: 64,
+        }
     }
 }
 
 impl Default for JobsConfig {
     fn default() -> Self {
-        Self { enabled: true, poll_ms: 500, concurrency: 4 }
+        Self {
+            enabled: true,
+            poll_ms: 500,
+            concurrency: 4,
+        }
     }
 }
 
@@ -175,10 +189,11 @@ impl Config {
     /// `tongban.toml` in the working folder if present), then the variables
     /// in `env`.
     pub fn load(file: Option<&Path>, env: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
-        let mut value = toml::Value::try_from(Config::default()).map_err(|e| ConfigError::Invalid {
-            name: "defaults".into(),
-            message: e.to_string(),
-        })?;
+        let mut value =
+            toml::Value::try_from(Config::default()).map_err(|e| ConfigError::Invalid {
+                name: "defaults".into(),
+                message: e.to_string(),
+            })?;
         let implicit = PathBuf::from("tongban.toml");
         let path = match file {
             Some(p) => Some(p.to_path_buf()),
@@ -186,27 +201,44 @@ impl Config {
             None => None,
         };
         if let Some(path) = path {
-            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
-            let from_file: toml::Value = toml::from_str(&text)
-                .map_err(|e| ConfigError::Parse { path: path.clone(), message: e.to_string() })?;
+            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let from_file: toml::Value = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
             merge(&mut value, from_file);
             // Check the file alone against the schema for a precise message.
             value
                 .clone()
                 .try_into::<Config>()
-                .map_err(|e| ConfigError::Parse { path: path.clone(), message: e.to_string() })?;
+                .map_err(|e| ConfigError::Parse {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?;
         }
         for (name, key) in ENV_KEYS {
             if let Some(raw) = env.get(*name) {
                 set_path(&mut value, key, env_value(raw));
-                value.clone().try_into::<Config>().map_err(|e| ConfigError::Env {
-                    name: (*name).to_string(),
-                    message: e.to_string(),
-                })?;
+                value
+                    .clone()
+                    .try_into::<Config>()
+                    .map_err(|e| ConfigError::Env {
+                        name: (*name).to_string(),
+                        message: e.to_string(),
+                    })?;
             }
         }
-        if let Some(unknown) = env.keys().find(|k| k.starts_with("TONGBAN_") && !is_known_env(k)) {
-            return Err(ConfigError::Env { name: unknown.clone(), message: "unknown setting".into() });
+        if let Some(unknown) = env
+            .keys()
+            .find(|k| k.starts_with("TONGBAN_") && !is_known_env(k))
+        {
+            return Err(ConfigError::Env {
+                name: unknown.clone(),
+                message: "unknown setting".into(),
+            });
         }
         let cfg: Config = value.try_into().map_err(|e| ConfigError::Invalid {
             name: "config".into(),
@@ -218,27 +250,45 @@ impl Config {
 
     /// Checks ranges and combinations that types alone do not.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let bad = |name: &str, message: &str| ConfigError::Invalid { name: name.into(), message: message.into() };
+        let bad = |name: &str, message: &str| ConfigError::Invalid {
+            name: name.into(),
+            message: message.into(),
+        };
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return Err(bad("log.format", "must be \"text\" or \"json\""));
         }
-        if !self.database_url.is_empty()
-            && !(self.database_url.starts_with("sqlite:")
-                || self.database_url.starts_with("postgres:")
-                || self.database_url.starts_with("postgresql:"))
-        {
-            return Err(bad("database_url", "must start with sqlite: or postgres://"));
+        let db_ok = ["", "sqlite:", "postgres:", "postgresql:"].iter().any(|p| {
+            if p.is_empty() {
+                self.database_url.is_empty()
+            } else {
+                self.database_url.starts_with(p)
+            }
+        });
+        if !db_ok {
+            return Err(bad(
+                "database_url",
+                "must start with sqlite: or postgres://",
+            ));
         }
         if self.session.idle_minutes < 1 || self.session.absolute_hours < 1 {
-            return Err(bad("session", "idle_minutes and absolute_hours must be at least 1"));
+            return Err(bad(
+                "session",
+                "idle_minutes and absolute_hours must be at least 1",
+            ));
         }
         if self.db.max_connections < 1 || self.db.max_batch < 1 {
-            return Err(bad("db", "max_connections and max_batch must be at least 1"));
+            return Err(bad(
+                "db",
+                "max_connections and max_batch must be at least 1",
+            ));
         }
         if self.jobs.concurrency < 1 {
             return Err(bad("jobs.concurrency", "must be at least 1"));
         }
-        if !self.public_url.is_empty() && !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+        if !(self.public_url.is_empty()
+            || self.public_url.starts_with("http://")
+            || self.public_url.starts_with("https://"))
+        {
             return Err(bad("public_url", "must start with http:// or https://"));
         }
         Ok(())
@@ -296,12 +346,16 @@ fn set_path(root: &mut toml::Value, dotted: &str, v: toml::Value) {
     let mut cur = root;
     let parts: Vec<&str> = dotted.split('.').collect();
     for (i, p) in parts.iter().enumerate() {
-        let Some(table) = cur.as_table_mut() else { return };
+        let Some(table) = cur.as_table_mut() else {
+            return;
+        };
         if i + 1 == parts.len() {
             table.insert((*p).to_owned(), v);
             return;
         }
-        cur = table.entry((*p).to_owned()).or_insert_with(|| toml::Value::Table(toml::map::Map::new()));
+        cur = table
+            .entry((*p).to_owned())
+            .or_insert_with(|| toml::Value::Table(toml::map::Map::new()));
     }
 }
 
@@ -326,7 +380,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
@@ -354,9 +411,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("t.toml");
         std::fs::write(&f, "listen = [").unwrap();
-        assert!(matches!(Config::load(Some(&f), &env(&[])), Err(ConfigError::Parse { .. })));
+        assert!(matches!(
+            Config::load(Some(&f), &env(&[])),
+            Err(ConfigError::Parse { .. })
+        ));
         let e = Config::load(None, &env(&[("TONGBAN_LISTEN", "nowhere")])).unwrap_err();
-        assert!(matches!(e, ConfigError::Env { ref name, .. } if name == "TONGBAN_LISTEN"), "{e}");
+        assert!(
+            matches!(e, ConfigError::Env { ref name, .. } if name == "TONGBAN_LISTEN"),
+            "{e}"
+        );
         let e = Config::load(None, &env(&[("TONGBAN_LOG_FORMAT", "xml")])).unwrap_err();
         assert!(e.to_string().contains("log.format"));
         let e = Config::load(None, &env(&[("TONGBAN_LISTN", "x")])).unwrap_err();
@@ -371,7 +434,10 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact_url("postgres://tb:s3cret@db:5432/tb"), "postgres://tb:***@db:5432/tb");
+        assert_eq!(
+            redact_url("postgres://tb:s3cret@db:5432/tb"),
+            "postgres://tb:***@db:5432/tb"
+        );
         assert_eq!(redact_url("sqlite://x.sqlite"), "sqlite://x.sqlite");
     }
 }

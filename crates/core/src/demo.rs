@@ -58,7 +58,12 @@ const DIVISIONS: &[Div] = &[
     ("230184", "county_city", "五常市", "Wuchang City"),
     // 道里区 streets and communities
     ("230102001", "street", "兆麟街道", "Zhaolin Subdistrict"),
-    ("230102001001", "community", "红星社区", "Hongxing Community"),
+    (
+        "230102001001",
+        "community",
+        "红星社区",
+        "Hongxing Community",
+    ),
     ("230102001002", "community", "兆麟社区", "Zhaolin Community"),
     ("230102001003", "community", "友谊社区", "Youyi Community"),
     ("230102002", "street", "新阳路街道", "Xinyanglu Subdistrict"),
@@ -73,13 +78,28 @@ const DIVISIONS: &[Div] = &[
     // 南岗区 streets and communities
     ("230103001", "street", "花园街道", "Huayuan Subdistrict"),
     ("230103001001", "community", "花园社区", "Huayuan Community"),
-    ("230103001002", "community", "邮政社区", "Youzheng Community"),
+    (
+        "230103001002",
+        "community",
+        "邮政社区",
+        "Youzheng Community",
+    ),
     ("230103002", "street", "大成街道", "Dacheng Subdistrict"),
     ("230103002001", "community", "大成社区", "Dacheng Community"),
-    ("230103002002", "community", "西大直社区", "Xidazhi Community"),
+    (
+        "230103002002",
+        "community",
+        "西大直社区",
+        "Xidazhi Community",
+    ),
     ("230103003", "street", "奋斗路街道", "Fendoulu Subdistrict"),
     ("230103003001", "community", "奋斗社区", "Fendou Community"),
-    ("230103003002", "community", "东大直社区", "Dongdazhi Community"),
+    (
+        "230103003002",
+        "community",
+        "东大直社区",
+        "Dongdazhi Community",
+    ),
     ("230103004", "street", "哈西街道", "Haxi Subdistrict"),
     ("230103004001", "community", "哈西社区", "Haxi Community"),
     ("230103004002", "community", "学府社区", "Xuefu Community"),
@@ -90,34 +110,144 @@ const DIVISIONS: &[Div] = &[
 
 /// Municipal departments under 哈尔滨市人民政府: (kind, Chinese, short, English).
 const CITY_DEPARTMENTS: &[(&str, &str, &str, &str)] = &[
-    ("department", "哈尔滨市人民政府办公厅", "市政府办公厅", "General Office of Harbin Municipal Government"),
-    ("service_center", "哈尔滨市政务服务中心", "市政务服务中心", "Harbin Government Service Center"),
-    ("department", "哈尔滨市营商环境建设监督局", "市营商环境局", "Harbin Business Environment Bureau"),
-    ("department", "哈尔滨市发展和改革委员会", "市发改委", "Harbin Development and Reform Commission"),
-    ("department", "哈尔滨市工业和信息化局", "市工信局", "Harbin Industry and Information Technology Bureau"),
-    ("department", "哈尔滨市公安局", "市公安局", "Harbin Public Security Bureau"),
-    ("department", "哈尔滨市民政局", "市民政局", "Harbin Civil Affairs Bureau"),
-    ("department", "哈尔滨市财政局", "市财政局", "Harbin Finance Bureau"),
-    ("department", "哈尔滨市人力资源和社会保障局", "市人社局", "Harbin Human Resources and Social Security Bureau"),
-    ("department", "哈尔滨市自然资源和规划局", "市自然资源和规划局", "Harbin Natural Resources and Planning Bureau"),
-    ("department", "哈尔滨市住房和城乡建设局", "市住建局", "Harbin Housing and Urban-Rural Development Bureau"),
-    ("department", "哈尔滨市交通运输局", "市交通运输局", "Harbin Transport Bureau"),
-    ("department", "哈尔滨市卫生健康委员会", "市卫健委", "Harbin Health Commission"),
-    ("department", "哈尔滨市市场监督管理局", "市市场监管局", "Harbin Market Supervision Administration"),
-    ("department", "哈尔滨市医疗保障局", "市医保局", "Harbin Healthcare Security Administration"),
-    ("department", "国家税务总局哈尔滨市税务局", "市税务局", "Harbin Municipal Tax Service, STA"),
-    ("department", "哈尔滨市生态环境局", "市生态环境局", "Harbin Ecology and Environment Bureau"),
-    ("department", "哈尔滨市教育局", "市教育局", "Harbin Education Bureau"),
+    (
+        "department",
+        "哈尔滨市人民政府办公厅",
+        "市政府办公厅",
+        "General Office of Harbin Municipal Government",
+    ),
+    (
+        "service_center",
+        "哈尔滨市政务服务中心",
+        "市政务服务中心",
+        "Harbin Government Service Center",
+    ),
+    (
+        "department",
+        "哈尔滨市营商环境建设监督局",
+        "市营商环境局",
+        "Harbin Business Environment Bureau",
+    ),
+    (
+        "department",
+        "哈尔滨市发展和改革委员会",
+        "市发改委",
+        "Harbin Development and Reform Commission",
+    ),
+    (
+        "department",
+        "哈尔滨市工业和信息化局",
+        "市工信局",
+        "Harbin Industry and Information Technology Bureau",
+    ),
+    (
+        "department",
+        "哈尔滨市公安局",
+        "市公安局",
+        "Harbin Public Security Bureau",
+    ),
+    (
+        "department",
+        "哈尔滨市民政局",
+        "市民政局",
+        "Harbin Civil Affairs Bureau",
+    ),
+    (
+        "department",
+        "哈尔滨市财政局",
+        "市财政局",
+        "Harbin Finance Bureau",
+    ),
+    (
+        "department",
+        "哈尔滨市人力资源和社会保障局",
+        "市人社局",
+        "Harbin Human Resources and Social Security Bureau",
+    ),
+    (
+        "department",
+        "哈尔滨市自然资源和规划局",
+        "市自然资源和规划局",
+        "Harbin Natural Resources and Planning Bureau",
+    ),
+    (
+        "department",
+        "哈尔滨市住房和城乡建设局",
+        "市住建局",
+        "Harbin Housing and Urban-Rural Development Bureau",
+    ),
+    (
+        "department",
+        "哈尔滨市交通运输局",
+        "市交通运输局",
+        "Harbin Transport Bureau",
+    ),
+    (
+        "department",
+        "哈尔滨市卫生健康委员会",
+        "市卫健委",
+        "Harbin Health Commission",
+    ),
+    (
+        "department",
+        "哈尔滨市市场监督管理局",
+        "市市场监管局",
+        "Harbin Market Supervision Administration",
+    ),
+    (
+        "department",
+        "哈尔滨市医疗保障局",
+        "市医保局",
+        "Harbin Healthcare Security Administration",
+    ),
+    (
+        "department",
+        "国家税务总局哈尔滨市税务局",
+        "市税务局",
+        "Harbin Municipal Tax Service, STA",
+    ),
+    (
+        "department",
+        "哈尔滨市生态环境局",
+        "市生态环境局",
+        "Harbin Ecology and Environment Bureau",
+    ),
+    (
+        "department",
+        "哈尔滨市教育局",
+        "市教育局",
+        "Harbin Education Bureau",
+    ),
 ];
 
 /// District departments created for 道里区 and 南岗区: (kind, suffix, English suffix).
 const DISTRICT_DEPARTMENTS: &[(&str, &str, &str)] = &[
-    ("service_center", "政务服务中心", "Government Service Center"),
+    (
+        "service_center",
+        "政务服务中心",
+        "Government Service Center",
+    ),
     ("department", "市场监督管理局", "Market Supervision Bureau"),
-    ("department", "人力资源和社会保障局", "Human Resources and Social Security Bureau"),
+    (
+        "department",
+        "人力资源和社会保障局",
+        "Human Resources and Social Security Bureau",
+    ),
     ("department", "民政局", "Civil Affairs Bureau"),
-    ("department", "住房和城乡建设局", "Housing and Urban-Rural Development Bureau"),
+    (
+        "department",
+        "住房和城乡建设局",
+        "Housing and Urban-Rural Development Bureau",
+    ),
 ];
+
+/// (username, display name, (kind, home organisation, credit code), roles)
+type DemoPerson = (
+    &'static str,
+    &'static str,
+    (AccountKind, Option<i64>, Option<String>),
+    Vec<(Role, i64)>,
+);
 
 /// Why the demo could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -145,8 +275,11 @@ impl From<sqlx::Error> for DemoError {
 /// Loads the demo unless the database already has divisions. Returns
 /// whether it loaded anything. One transaction: all or nothing.
 pub async fn seed(db: &Db) -> Result<bool, DemoError> {
-    let hash = password::hash(DEMO_PASSWORD.to_owned()).await.map_err(AuthError::from)?;
-    db.write(move |c| Box::pin(async move { seed_in(c, &hash).await })).await
+    let hash = password::hash(DEMO_PASSWORD.to_owned())
+        .await
+        .map_err(AuthError::from)?;
+    db.write(move |c| Box::pin(async move { seed_in(c, &hash).await }))
+        .await
 }
 
 struct Seq(u32);
@@ -188,7 +321,10 @@ async fn add_org(
 }
 
 async fn seed_in(c: &mut AnyConnection, hash: &str) -> Result<bool, DemoError> {
-    let n: i64 = sqlx::query("SELECT COUNT(*) FROM divisions").fetch_one(&mut *c).await?.try_get(0)?;
+    let n: i64 = sqlx::query("SELECT COUNT(*) FROM divisions")
+        .fetch_one(&mut *c)
+        .await?
+        .try_get(0)?;
     if n > 0 {
         return Ok(false);
     }
@@ -215,7 +351,11 @@ async fn seed_in(c: &mut AnyConnection, hash: &str) -> Result<bool, DemoError> {
         "230000",
         AdminLevel::Provincial,
         OrgKind::Government.code(),
-        ("黑龙江省人民政府", "省政府", "Heilongjiang Provincial People's Government"),
+        (
+            "黑龙江省人民政府",
+            "省政府",
+            "Heilongjiang Provincial People's Government",
+        ),
     )
     .await?;
     let city = add_org(
@@ -225,34 +365,79 @@ async fn seed_in(c: &mut AnyConnection, hash: &str) -> Result<bool, DemoError> {
         "230100",
         AdminLevel::Municipal,
         OrgKind::Government.code(),
-        ("哈尔滨市人民政府", "市政府", "Harbin Municipal People's Government"),
+        (
+            "哈尔滨市人民政府",
+            "市政府",
+            "Harbin Municipal People's Government",
+        ),
     )
     .await?;
     let mut city_depts = Vec::new();
     for (kind, zh, short, en) in CITY_DEPARTMENTS {
-        let id = add_org(c, &mut seq, Some(city), "230100", AdminLevel::Municipal, kind, (zh, short, en)).await?;
+        let id = add_org(
+            c,
+            &mut seq,
+            Some(city),
+            "230100",
+            AdminLevel::Municipal,
+            kind,
+            (zh, short, en),
+        )
+        .await?;
         city_depts.push((*short, id));
     }
-    let dept = |short: &str| city_depts.iter().find(|(s, _)| *s == short).map(|(_, id)| *id).unwrap_or(city);
+    let dept = |short: &str| {
+        city_depts
+            .iter()
+            .find(|(s, _)| *s == short)
+            .map(|(_, id)| *id)
+            .unwrap_or(city)
+    };
     let mut district_govs = Vec::new();
-    for (code, _, zh, en) in DIVISIONS.iter().filter(|d| d.0.len() == 6 && d.0 != "230000" && d.0 != "230100") {
+    for (code, _, zh, en) in DIVISIONS
+        .iter()
+        .filter(|d| d.0.len() == 6 && d.0 != "230000" && d.0 != "230100")
+    {
         let gov_zh = format!("哈尔滨市{zh}人民政府");
         let gov_short = format!("{zh}政府");
         let gov_en = format!("{en} People's Government");
-        let id = add_org(c, &mut seq, Some(city), code, AdminLevel::County, OrgKind::Government.code(), (&gov_zh, &gov_short, &gov_en))
-            .await?;
+        let id = add_org(
+            c,
+            &mut seq,
+            Some(city),
+            code,
+            AdminLevel::County,
+            OrgKind::Government.code(),
+            (&gov_zh, &gov_short, &gov_en),
+        )
+        .await?;
         district_govs.push((*code, *zh, *en, id));
     }
     let mut zhaolin_point = city;
-    for (code, zh, en, gov) in district_govs.iter().filter(|d| d.0 == "230102" || d.0 == "230103") {
+    for (code, zh, en, gov) in district_govs
+        .iter()
+        .filter(|d| d.0 == "230102" || d.0 == "230103")
+    {
         for (kind, suffix, en_suffix) in DISTRICT_DEPARTMENTS {
             let name = format!("哈尔滨市{zh}{suffix}");
             let short = format!("{zh}{suffix}");
             let en_name = format!("{en} {en_suffix}");
-            add_org(c, &mut seq, Some(*gov), code, AdminLevel::County, kind, (&name, &short, &en_name)).await?;
+            add_org(
+                c,
+                &mut seq,
+                Some(*gov),
+                code,
+                AdminLevel::County,
+                kind,
+                (&name, &short, &en_name),
+            )
+            .await?;
         }
-        let (street, street_zh, street_en) =
-            if *code == "230102" { ("230102001", "兆麟街道", "Zhaolin") } else { ("230103001", "花园街道", "Huayuan") };
+        let (street, street_zh, street_en) = if *code == "230102" {
+            ("230102001", "兆麟街道", "Zhaolin")
+        } else {
+            ("230103001", "花园街道", "Huayuan")
+        };
         let point = add_org(
             c,
             &mut seq,
@@ -273,30 +458,87 @@ async fn seed_in(c: &mut AnyConnection, hash: &str) -> Result<bool, DemoError> {
     }
 
     let now = now_ms();
-    let enterprise_code = CreditCode::compose("91", "230102", "MA1B2C3D").map_err(|e| DemoError::Code(e.to_string()))?;
+    let enterprise_code = CreditCode::compose("91", "230102", "MA1B2C3D")
+        .map_err(|e| DemoError::Code(e.to_string()))?;
     let staff = |org: i64| (AccountKind::Staff, Some(org), None::<String>);
-    let people: Vec<(&str, &str, (AccountKind, Option<i64>, Option<String>), Vec<(Role, i64)>)> = vec![
-        ("citizen", "张晓明", (AccountKind::Person, None, None), vec![]),
+    let people: Vec<DemoPerson> = vec![
+        (
+            "citizen",
+            "张晓明",
+            (AccountKind::Person, None, None),
+            vec![],
+        ),
         (
             "enterprise",
             "哈尔滨松花江食品有限公司",
-            (AccountKind::Enterprise, None, Some(enterprise_code.as_str().to_owned())),
+            (
+                AccountKind::Enterprise,
+                None,
+                Some(enterprise_code.as_str().to_owned()),
+            ),
             vec![],
         ),
-        ("clerk", "李静（窗口）", staff(dept("市政务服务中心")), vec![(Role::WindowClerk, dept("市政务服务中心"))]),
-        ("reviewer", "王磊（审查）", staff(dept("市市场监管局")), vec![(Role::Reviewer, dept("市市场监管局"))]),
-        ("decider", "赵敏（决定）", staff(dept("市市场监管局")), vec![(Role::Decider, dept("市市场监管局"))]),
-        ("editor", "刘洋（事项编辑）", staff(dept("市营商环境局")), vec![(Role::CatalogEditor, city)]),
-        ("supervisor", "陈刚（监察）", staff(dept("市营商环境局")), vec![(Role::Supervisor, city)]),
-        ("admin", "孙伟（系统管理员）", staff(dept("市政府办公厅")), vec![(Role::SystemAdmin, city)]),
-        ("agent", "周丽（代办员）", staff(zhaolin_point), vec![(Role::CommunityAgent, zhaolin_point)]),
-        ("deptadmin", "吴昊（部门管理员）", staff(dept("市市场监管局")), vec![(Role::DeptAdmin, dept("市市场监管局"))]),
+        (
+            "clerk",
+            "李静（窗口）",
+            staff(dept("市政务服务中心")),
+            vec![(Role::WindowClerk, dept("市政务服务中心"))],
+        ),
+        (
+            "reviewer",
+            "王磊（审查）",
+            staff(dept("市市场监管局")),
+            vec![(Role::Reviewer, dept("市市场监管局"))],
+        ),
+        (
+            "decider",
+            "赵敏（决定）",
+            staff(dept("市市场监管局")),
+            vec![(Role::Decider, dept("市市场监管局"))],
+        ),
+        (
+            "editor",
+            "刘洋（事项编辑）",
+            staff(dept("市营商环境局")),
+            vec![(Role::CatalogEditor, city)],
+        ),
+        (
+            "supervisor",
+            "陈刚（监察）",
+            staff(dept("市营商环境局")),
+            vec![(Role::Supervisor, city)],
+        ),
+        (
+            "admin",
+            "孙伟（系统管理员）",
+            staff(dept("市政府办公厅")),
+            vec![(Role::SystemAdmin, city)],
+        ),
+        (
+            "agent",
+            "周丽（代办员）",
+            staff(zhaolin_point),
+            vec![(Role::CommunityAgent, zhaolin_point)],
+        ),
+        (
+            "deptadmin",
+            "吴昊（部门管理员）",
+            staff(dept("市市场监管局")),
+            vec![(Role::DeptAdmin, dept("市市场监管局"))],
+        ),
     ];
     for (username, name, (kind, org_id, credit_code), roles) in people {
         let username = Username::parse(username).map_err(|e| DemoError::Code(e.to_string()))?;
         let id = accounts::insert(
             c,
-            &NewAccount { username, kind, display_name: name.to_owned(), password_hash: hash.to_owned(), org_id, credit_code },
+            &NewAccount {
+                username,
+                kind,
+                display_name: name.to_owned(),
+                password_hash: hash.to_owned(),
+                org_id,
+                credit_code,
+            },
             now,
         )
         .await?;

@@ -22,7 +22,8 @@ use crate::db::{BoxFut, Db, DbError, Engine};
 use crate::outbox;
 
 /// A job handler: runs one job's payload; an error schedules a retry.
-pub type Handler = Arc<dyn Fn(JobContext, Value) -> BoxFut<'static, anyhow::Result<()>> + Send + Sync>;
+pub type Handler =
+    Arc<dyn Fn(JobContext, Value) -> BoxFut<'static, anyhow::Result<()>> + Send + Sync>;
 
 /// What a handler is given besides its payload.
 #[derive(Clone, Debug)]
@@ -51,7 +52,12 @@ pub struct NewJob {
 impl NewJob {
     /// A job to run now, with up to 8 attempts.
     pub fn now(kind: &str, payload: Value) -> Self {
-        Self { kind: kind.to_owned(), payload, run_at: now_ms(), max_attempts: 8 }
+        Self {
+            kind: kind.to_owned(),
+            payload,
+            run_at: now_ms(),
+            max_attempts: 8,
+        }
     }
 }
 
@@ -87,8 +93,17 @@ pub struct Claimed {
 }
 
 /// Claims up to `limit` due jobs for `worker` with a lease of `lease_ms`.
-pub async fn claim(db: &Db, worker: &str, limit: i64, lease_ms: i64) -> Result<Vec<Claimed>, DbError> {
-    let skip_locked = if db.engine() == Engine::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+pub async fn claim(
+    db: &Db,
+    worker: &str,
+    limit: i64,
+    lease_ms: i64,
+) -> Result<Vec<Claimed>, DbError> {
+    let skip_locked = if db.engine() == Engine::Postgres {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
     let sql = format!(
         "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = $1, locked_until = $2 \
          WHERE id IN (SELECT id FROM jobs \
@@ -178,7 +193,12 @@ pub async fn fail(db: &Db, job: &Claimed, worker: &str, error: &str) -> Result<(
 
 /// Registers a recurring job (idempotent: an existing schedule keeps its
 /// next run time but takes the new interval).
-pub async fn ensure_schedule(db: &Db, name: &str, kind: &str, every_seconds: i64) -> Result<(), DbError> {
+pub async fn ensure_schedule(
+    db: &Db,
+    name: &str,
+    kind: &str,
+    every_seconds: i64,
+) -> Result<(), DbError> {
     let (name, kind) = (name.to_owned(), kind.to_owned());
     db.write(move |c| {
         Box::pin(async move {
@@ -240,7 +260,9 @@ pub async fn counts(db: &Db) -> Result<Vec<(String, i64)>, DbError> {
     let rows = sqlx::query("SELECT status, COUNT(*) FROM jobs GROUP BY status ORDER BY status")
         .fetch_all(db.pool())
         .await?;
-    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
 }
 
 /// The handlers this node knows, by kind.
@@ -280,7 +302,13 @@ pub struct WorkerOptions {
 
 /// Runs jobs until `stop` turns true: relays the outbox, enqueues due
 /// schedules, claims, runs handlers concurrently, records outcomes.
-pub async fn run_worker(db: Db, registry: Registry, routes: outbox::Routes, opts: WorkerOptions, mut stop: watch::Receiver<bool>) {
+pub async fn run_worker(
+    db: Db,
+    registry: Registry,
+    routes: outbox::Routes,
+    opts: WorkerOptions,
+    mut stop: watch::Receiver<bool>,
+) {
     let lease_ms = opts.lease.as_millis() as i64;
     loop {
         if *stop.borrow() {
@@ -300,7 +328,9 @@ pub async fn run_worker(db: Db, registry: Registry, routes: outbox::Routes, opts
             }
         };
         let busy = !claimed.is_empty();
-        let runs = claimed.into_iter().map(|job| run_one(&db, &registry, &opts.name, job));
+        let runs = claimed
+            .into_iter()
+            .map(|job| run_one(&db, &registry, &opts.name, job));
         futures::future::join_all(runs).await;
         if !busy {
             tokio::select! {
@@ -317,7 +347,11 @@ async fn run_one(db: &Db, registry: &Registry, worker: &str, job: Claimed) {
         None => Err(anyhow::anyhow!("no handler for job kind {}", job.kind)),
         Some(h) => {
             let payload = serde_json::from_str(&job.payload).unwrap_or(Value::Null);
-            let ctx = JobContext { db: db.clone(), job_id: job.id, attempt: job.attempts };
+            let ctx = JobContext {
+                db: db.clone(),
+                job_id: job.id,
+                attempt: job.attempts,
+            };
             h(ctx, payload).await
         }
     };
@@ -343,11 +377,16 @@ pub async fn purge_finished(db: &Db, days: i64) -> Result<u64, DbError> {
     db.write(move |c| {
         Box::pin(async move {
             let cutoff = now_ms() - days * 86_400_000;
-            let a = sqlx::query("DELETE FROM jobs WHERE status = 'done' AND finished_at < $1").bind(cutoff).execute(&mut *c).await?;
-            let b = sqlx::query("DELETE FROM outbox WHERE dispatched_at IS NOT NULL AND dispatched_at < $1")
+            let a = sqlx::query("DELETE FROM jobs WHERE status = 'done' AND finished_at < $1")
                 .bind(cutoff)
                 .execute(&mut *c)
                 .await?;
+            let b = sqlx::query(
+                "DELETE FROM outbox WHERE dispatched_at IS NOT NULL AND dispatched_at < $1",
+            )
+            .bind(cutoff)
+            .execute(&mut *c)
+            .await?;
             Ok(a.rows_affected() + b.rows_affected())
         })
     })

@@ -11,7 +11,12 @@ use crate::db::{Db, DbError, Engine};
 use crate::jobs::{self, NewJob};
 
 /// Appends an event inside the caller's transaction.
-pub async fn append(conn: &mut AnyConnection, topic: &str, payload: &Value, now: Millis) -> Result<(), DbError> {
+pub async fn append(
+    conn: &mut AnyConnection,
+    topic: &str,
+    payload: &Value,
+    now: Millis,
+) -> Result<(), DbError> {
     sqlx::query("INSERT INTO outbox (topic, payload, created_at) VALUES ($1, $2, $3)")
         .bind(topic)
         .bind(payload.to_string())
@@ -40,7 +45,11 @@ impl Routes {
 /// dispatched, in one transaction. Returns how many events were relayed.
 pub async fn relay(db: &Db, routes: &Routes, limit: i64) -> Result<usize, DbError> {
     let routes = routes.clone();
-    let skip_locked = if db.engine() == Engine::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+    let skip_locked = if db.engine() == Engine::Postgres {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
     let sql = format!(
         "SELECT id, topic, payload FROM outbox WHERE dispatched_at IS NULL ORDER BY id LIMIT $1{skip_locked}"
     );

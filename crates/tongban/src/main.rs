@@ -16,7 +16,11 @@ use tongban_web::AppState;
 
 /// 通办 — integrated online government services.
 #[derive(Debug, Parser)]
-#[command(name = "tongban", version, about = "通办 tongban — integrated online government services platform")]
+#[command(
+    name = "tongban",
+    version,
+    about = "通办 tongban — integrated online government services platform"
+)]
 struct Cli {
     /// Configuration file (default: ./tongban.toml if it exists).
     #[arg(long, global = true, env = "TONGBAN_CONFIG")]
@@ -80,7 +84,10 @@ enum ConfigAction {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -97,7 +104,9 @@ fn main() -> ExitCode {
 }
 
 fn load_config(cli: &Cli) -> anyhow::Result<Config> {
-    let env: BTreeMap<String, String> = std::env::vars().filter(|(k, _)| k.starts_with("TONGBAN_")).collect();
+    let env: BTreeMap<String, String> = std::env::vars()
+        .filter(|(k, _)| k.starts_with("TONGBAN_"))
+        .collect();
     let mut cfg = Config::load(cli.config.as_deref(), &env)?;
     if let Some(url) = &cli.database_url {
         cfg.database_url = url.clone();
@@ -105,7 +114,10 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     if let Some(dir) = &cli.data_dir {
         cfg.data_dir = dir.clone();
     }
-    if let Command::Serve { listen: Some(l), .. } = &cli.command {
+    if let Command::Serve {
+        listen: Some(l), ..
+    } = &cli.command
+    {
         cfg.listen = *l;
     }
     cfg.validate()?;
@@ -113,19 +125,34 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
 }
 
 fn init_logging(cfg: &Config) {
-    let filter = tracing_subscriber::EnvFilter::try_new(&cfg.log.level).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
-    let _ = if cfg.log.format == "json" { builder.json().flatten_event(true).try_init() } else { builder.try_init() };
+    let filter = tracing_subscriber::EnvFilter::try_new(&cfg.log.level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
+    let _ = if cfg.log.format == "json" {
+        builder.json().flatten_event(true).try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 /// Makes sure the data folder exists and can be written, before anything
 /// else touches it.
 fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create data folder {} (choose another with --data-dir)", dir.display()))?;
+    std::fs::create_dir_all(dir).with_context(|| {
+        format!(
+            "cannot create data folder {} (choose another with --data-dir)",
+            dir.display()
+        )
+    })?;
     let probe = dir.join(".tongban-write-check");
-    std::fs::write(&probe, b"ok")
-        .with_context(|| format!("data folder {} is not writable (choose another with --data-dir)", dir.display()))?;
+    std::fs::write(&probe, b"ok").with_context(|| {
+        format!(
+            "data folder {} is not writable (choose another with --data-dir)",
+            dir.display()
+        )
+    })?;
     std::fs::remove_file(&probe).ok();
     Ok(())
 }
@@ -135,10 +162,17 @@ async fn open_db(cfg: &Config) -> anyhow::Result<Db> {
     if cfg.database_url.is_empty() {
         prepare_data_dir(&cfg.data_dir)?;
     }
-    let opts = DbOptions { max_connections: cfg.db.max_connections, max_batch: cfg.db.max_batch, ..DbOptions::default() };
-    let db = Db::connect(&url, opts)
-        .await
-        .with_context(|| format!("cannot connect to the database at {} (check --database-url)", redact_url(&url)))?;
+    let opts = DbOptions {
+        max_connections: cfg.db.max_connections,
+        max_batch: cfg.db.max_batch,
+        ..DbOptions::default()
+    };
+    let db = Db::connect(&url, opts).await.with_context(|| {
+        format!(
+            "cannot connect to the database at {} (check --database-url)",
+            redact_url(&url)
+        )
+    })?;
     db.migrate().await.context("database migration failed")?;
     Ok(db)
 }
@@ -151,14 +185,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             let db = open_db(&cfg).await?;
             db.close().await;
-            println!("migrations applied to {}", redact_url(&cfg.effective_database_url()));
+            println!(
+                "migrations applied to {}",
+                redact_url(&cfg.effective_database_url())
+            );
             Ok(())
         }
         Command::Seed { .. } => {
             let db = open_db(&cfg).await?;
-            let loaded = demo::seed(&db).await.context("loading the demo data failed")?;
+            let loaded = demo::seed(&db)
+                .await
+                .context("loading the demo data failed")?;
             db.close().await;
-            println!("{}", if loaded { "demo data loaded" } else { "database already has data; nothing loaded" });
+            println!(
+                "{}",
+                if loaded {
+                    "demo data loaded"
+                } else {
+                    "database already has data; nothing loaded"
+                }
+            );
             Ok(())
         }
         Command::Backup { to } => {
@@ -175,7 +221,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("restored {} into {}", from.display(), redact_url(&url));
             Ok(())
         }
-        Command::Config { action: ConfigAction::Check } => {
+        Command::Config {
+            action: ConfigAction::Check,
+        } => {
             print!("{}", cfg.to_redacted_toml());
             println!("# configuration is valid");
             Ok(())
@@ -188,10 +236,17 @@ async fn serve(cfg: Config, with_demo: bool) -> anyhow::Result<()> {
     // should be reported before anything is written.
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
-        .with_context(|| format!("cannot listen on {} (is another process using it? choose another with --listen)", cfg.listen))?;
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (is another process using it? choose another with --listen)",
+                cfg.listen
+            )
+        })?;
     let db = open_db(&cfg).await?;
     if with_demo {
-        let loaded = demo::seed(&db).await.context("loading the demo data failed")?;
+        let loaded = demo::seed(&db)
+            .await
+            .context("loading the demo data failed")?;
         if loaded {
             tracing::info!("demo data loaded");
         }
@@ -202,14 +257,22 @@ async fn serve(cfg: Config, with_demo: bool) -> anyhow::Result<()> {
     }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = if cfg.jobs.enabled {
-        let registry = jobs::standard(&db).await.context("registering background jobs failed")?;
+        let registry = jobs::standard(&db)
+            .await
+            .context("registering background jobs failed")?;
         let opts = jobs::WorkerOptions {
             name: format!("{}-{}", hostname(), std::process::id()),
             poll: Duration::from_millis(cfg.jobs.poll_ms),
             concurrency: cfg.jobs.concurrency,
             lease: Duration::from_secs(300),
         };
-        Some(tokio::spawn(jobs::run_worker(db.clone(), registry, outbox::Routes::default(), opts, stop_rx)))
+        Some(tokio::spawn(jobs::run_worker(
+            db.clone(),
+            registry,
+            outbox::Routes::default(),
+            opts,
+            stop_rx,
+        )))
     } else {
         None
     };
@@ -218,7 +281,10 @@ async fn serve(cfg: Config, with_demo: bool) -> anyhow::Result<()> {
     let addr = listener.local_addr().unwrap_or(cfg.listen);
     println!("tongban listening on http://{addr}");
     tracing::info!(listen = %addr, database = %redact_url(&cfg.effective_database_url()), "tongban started");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("server failed")?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server failed")?;
     tracing::info!("shutting down");
     let _ = stop_tx.send(true);
     if let Some(w) = worker {
@@ -229,7 +295,9 @@ async fn serve(cfg: Config, with_demo: bool) -> anyhow::Result<()> {
 }
 
 fn hostname() -> String {
-    std::fs::read_to_string("/etc/hostname").map(|s| s.trim().to_owned()).unwrap_or_else(|_| "node".into())
+    std::fs::read_to_string("/etc/hostname")
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_else(|_| "node".into())
 }
 
 async fn shutdown_signal() {

@@ -5,8 +5,14 @@
 //! Skips with a message when chromedriver is absent, unless
 //! `TONGBAN_REQUIRE_BROWSER=1` (set by `.ci/run`, which installs it).
 
+#![expect(
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly at the first surprise"
+)]
+
 #[path = "it/helpers.rs"]
-#[allow(dead_code, reason = "shared harness; this binary uses part of it")]
+#[expect(dead_code, reason = "shared harness; this binary uses part of it")]
 mod helpers;
 
 use std::process::{Child, Command, Stdio};
@@ -39,13 +45,13 @@ fn screenshots_dir() -> std::path::PathBuf {
 async fn wait_text(c: &fantoccini::Client, css: &str, expected: &str) -> String {
     let mut last = String::new();
     for _ in 0..100 {
-        if let Ok(e) = c.find(Locator::Css(css)).await {
-            if let Ok(t) = e.text().await {
-                if t.contains(expected) {
-                    return t;
-                }
-                last = t;
+        if let Ok(e) = c.find(Locator::Css(css)).await
+            && let Ok(t) = e.text().await
+        {
+            if t.contains(expected) {
+                return t;
             }
+            last = t;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -63,9 +69,18 @@ async fn home_language_sign_in_and_a_form_in_chromium() {
         return;
     }
     let app = TestApp::spawn().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let _driver = Driver(
-        Command::new(CHROMEDRIVER).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("chromedriver"),
+        Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver"),
     );
     let profile = tempfile::tempdir().unwrap();
     let caps = json!({
@@ -81,7 +96,11 @@ async fn home_language_sign_in_and_a_form_in_chromium() {
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
     let mut client = None;
     for _ in 0..100 {
-        match ClientBuilder::new(connector.clone()).capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{port}")).await {
+        match ClientBuilder::new(connector.clone())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
             Ok(c) => {
                 client = Some(c);
                 break;
@@ -100,37 +119,115 @@ async fn home_language_sign_in_and_a_form_in_chromium() {
     std::fs::write(shots.join("home-zh.png"), c.screenshot().await.unwrap()).unwrap();
 
     // Switch to English and back.
-    c.find(Locator::Id("lang-switch")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Id("lang-switch"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_text(&c, "h1", "Harbin Government Services").await;
     std::fs::write(shots.join("home-en.png"), c.screenshot().await.unwrap()).unwrap();
-    c.find(Locator::Id("lang-switch")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Id("lang-switch"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_text(&c, "h1", "哈尔滨市政务服务").await;
 
     // Sign in.
-    c.find(Locator::Id("nav-sign-in")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Id("nav-sign-in"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_text(&c, "h1", "登录").await;
-    c.find(Locator::Id("f-username")).await.unwrap().send_keys("citizen").await.unwrap();
-    c.find(Locator::Id("f-password")).await.unwrap().send_keys("tongban-demo").await.unwrap();
-    c.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Id("f-username"))
+        .await
+        .unwrap()
+        .send_keys("citizen")
+        .await
+        .unwrap();
+    c.find(Locator::Id("f-password"))
+        .await
+        .unwrap()
+        .send_keys("tongban-demo")
+        .await
+        .unwrap();
+    c.find(Locator::Id("login-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_text(&c, "#nav-account", "张晓明").await;
 
     // Submit the password form with a mistake: the error summary lists it.
     c.goto(&app.url("/account")).await.unwrap();
     wait_text(&c, "h1", "我的账号").await;
-    c.find(Locator::Id("f-current")).await.unwrap().send_keys("tongban-demo").await.unwrap();
-    c.find(Locator::Id("f-new")).await.unwrap().send_keys("Bingxue-2026!").await.unwrap();
-    c.find(Locator::Id("f-confirm")).await.unwrap().send_keys("Bingxue-2027!").await.unwrap();
-    c.find(Locator::Id("password-submit")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Id("f-current"))
+        .await
+        .unwrap()
+        .send_keys("tongban-demo")
+        .await
+        .unwrap();
+    c.find(Locator::Id("f-new"))
+        .await
+        .unwrap()
+        .send_keys("Bingxue-2026!")
+        .await
+        .unwrap();
+    c.find(Locator::Id("f-confirm"))
+        .await
+        .unwrap()
+        .send_keys("Bingxue-2027!")
+        .await
+        .unwrap();
+    c.find(Locator::Id("password-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_text(&c, "#error-summary", "两次输入的新密码不一致").await;
-    std::fs::write(shots.join("account-error.png"), c.screenshot().await.unwrap()).unwrap();
+    std::fs::write(
+        shots.join("account-error.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
 
     // And correctly.
-    c.find(Locator::Id("f-current")).await.unwrap().send_keys("tongban-demo").await.unwrap();
-    c.find(Locator::Id("f-new")).await.unwrap().send_keys("Bingxue-2026!").await.unwrap();
-    c.find(Locator::Id("f-confirm")).await.unwrap().send_keys("Bingxue-2026!").await.unwrap();
-    c.find(Locator::Id("password-submit")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Id("f-current"))
+        .await
+        .unwrap()
+        .send_keys("tongban-demo")
+        .await
+        .unwrap();
+    c.find(Locator::Id("f-new"))
+        .await
+        .unwrap()
+        .send_keys("Bingxue-2026!")
+        .await
+        .unwrap();
+    c.find(Locator::Id("f-confirm"))
+        .await
+        .unwrap()
+        .send_keys("Bingxue-2026!")
+        .await
+        .unwrap();
+    c.find(Locator::Id("password-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_text(&c, "#notice", "密码已修改").await;
-    std::fs::write(shots.join("account-done.png"), c.screenshot().await.unwrap()).unwrap();
+    std::fs::write(
+        shots.join("account-done.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
     c.close().await.unwrap();
     eprintln!("screenshots in {}", shots.display());
 }

@@ -18,5 +18,11 @@ pub async fn asset_get(Path(file): Path<String>) -> Result<impl IntoResponse, Ap
         "logo.svg" => (LOGO, "image/svg+xml"),
         _ => return Err(AppError::NotFound),
     };
-    Ok(([(header::CONTENT_TYPE, ct), (header::CACHE_CONTROL, "public, max-age=3600")], body))
+    Ok((
+        [
+            (header::CONTENT_TYPE, ct),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    ))
 }

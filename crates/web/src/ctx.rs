@@ -57,7 +57,11 @@ impl Ctx {
     /// The session of someone holding `role` somewhere, or an error.
     pub fn require_role(&self, role: Role) -> Result<&Session, AppError> {
         let s = self.require_session()?;
-        if s.principal.has_role(role) { Ok(s) } else { Err(AppError::Forbidden) }
+        if s.principal.has_role(role) {
+            Ok(s)
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 }
 
@@ -94,8 +98,11 @@ fn new_request_id() -> String {
 /// An incoming request id is kept only if it is short and plain.
 fn sane_request_id(v: &HeaderValue) -> Option<String> {
     let s = v.to_str().ok()?;
-    (!s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-        .then(|| s.to_owned())
+    (!s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+    .then(|| s.to_owned())
 }
 
 /// Whether a path belongs to the JSON API (errors as problem JSON).
@@ -110,18 +117,29 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 pub async fn frame(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
     let headers = req.headers();
-    let request_id = headers.get("x-request-id").and_then(sane_request_id).unwrap_or_else(new_request_id);
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(sane_request_id)
+        .unwrap_or_else(new_request_id);
     // Simplified Chinese unless the person chose English with the switch;
     // the API also honours Accept-Language, since programs cannot click.
     let lang = cookie(headers, LANG_COOKIE)
         .and_then(Lang::from_tag)
         .or_else(|| {
             is_api(req.uri().path())
-                .then(|| headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language))
+                .then(|| {
+                    headers
+                        .get(header::ACCEPT_LANGUAGE)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(Lang::from_accept_language)
+                })
                 .flatten()
         })
         .unwrap_or_default();
-    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let ip = req
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
@@ -129,22 +147,37 @@ pub async fn frame(State(state): State<AppState>, mut req: Request, next: Next) 
     let token = cookie(headers, SESSION_COOKIE).map(str::to_owned);
     let method = req.method().clone();
     let uri: Uri = req.uri().clone();
-    let path = uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
-    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
+    let path = uri
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "/".into());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
 
     // Session lookup failures must not turn every page into an error: the
     // person is treated as signed out and the failure is logged.
     let session = match token {
-        Some(t) if !is_static(uri.path()) => match sessions::lookup(state.db(), &t, state.lifetimes()).await {
-            Ok(s) => s.map(Arc::new),
-            Err(e) => {
-                tracing::error!(request.id = %request_id, error = %e, "session lookup failed");
-                None
+        Some(t) if !is_static(uri.path()) => {
+            match sessions::lookup(state.db(), &t, state.lifetimes()).await {
+                Ok(s) => s.map(Arc::new),
+                Err(e) => {
+                    tracing::error!(request.id = %request_id, error = %e, "session lookup failed");
+                    None
+                }
             }
-        },
+        }
         _ => None,
     };
-    let ctx = Ctx { request_id: request_id.clone(), lang, session, path: path.clone(), ip, user_agent };
+    let ctx = Ctx {
+        request_id: request_id.clone(),
+        lang,
+        session,
+        path: path.clone(),
+        ip,
+        user_agent,
+    };
     req.extensions_mut().insert(ctx.clone());
 
     let mut res = next.run(req).await;
@@ -162,19 +195,39 @@ pub async fn frame(State(state): State<AppState>, mut req: Request, next: Next) 
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         h.insert(HeaderName::from_static("x-request-id"), v);
     }
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin"));
-    h.insert(HeaderName::from_static("permissions-policy"), HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
+    h.insert(
+        HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    );
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    h.append(header::VARY, HeaderValue::from_static("Cookie, Accept-Language"));
+    h.append(
+        header::VARY,
+        HeaderValue::from_static("Cookie, Accept-Language"),
+    );
 
     let elapsed = started.elapsed();
-    state.metrics().record(method.as_str(), &route, res.status().as_u16(), elapsed);
+    state
+        .metrics()
+        .record(method.as_str(), &route, res.status().as_u16(), elapsed);
     tracing::info!(
         request.id = %request_id,
         http.method = %method,
@@ -193,7 +246,12 @@ fn is_static(path: &str) -> bool {
 /// The CSRF layer's rejection, carried to `render_error` like any error.
 pub fn csrf_rejection() -> Response<Body> {
     let mut res = StatusCode::FORBIDDEN.into_response();
-    res.extensions_mut().insert(ErrorInfo { code: "csrf", detail: String::new(), fields: vec![], internal: None });
+    res.extensions_mut().insert(ErrorInfo {
+        code: "csrf",
+        detail: String::new(),
+        fields: vec![],
+        internal: None,
+    });
     res
 }
 
@@ -243,7 +301,9 @@ fn render_error(res: Response, ctx: &Ctx) -> Response {
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("text/html") || ct.starts_with("application/problem+json"));
+        .is_some_and(|ct| {
+            ct.starts_with("text/html") || ct.starts_with("application/problem+json")
+        });
     let info = res.extensions().get::<ErrorInfo>().cloned();
     if already_rendered && info.is_none() {
         return res;
@@ -252,8 +312,11 @@ fn render_error(res: Response, ctx: &Ctx) -> Response {
         code: match status {
             StatusCode::NOT_FOUND => "not_found",
             StatusCode::FORBIDDEN => "forbidden",
-            StatusCode::METHOD_NOT_ALLOWED | StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY
-            | StatusCode::UNSUPPORTED_MEDIA_TYPE | StatusCode::PAYLOAD_TOO_LARGE => "bad_request",
+            StatusCode::METHOD_NOT_ALLOWED
+            | StatusCode::BAD_REQUEST
+            | StatusCode::UNPROCESSABLE_ENTITY
+            | StatusCode::UNSUPPORTED_MEDIA_TYPE
+            | StatusCode::PAYLOAD_TOO_LARGE => "bad_request",
             StatusCode::SERVICE_UNAVAILABLE => "unavailable",
             _ if status.is_server_error() => "internal",
             _ => "bad_request",
@@ -280,7 +343,12 @@ fn render_error(res: Response, ctx: &Ctx) -> Response {
         if !info.fields.is_empty() {
             body["errors"] = serde_json::to_value(&info.fields).unwrap_or_default();
         }
-        let mut out = (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response();
+        let mut out = (
+            status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body.to_string(),
+        )
+            .into_response();
         copy_headers(&res, &mut out);
         return out;
     }
@@ -295,7 +363,12 @@ fn render_error(res: Response, ctx: &Ctx) -> Response {
         message: message_for(&t, &info),
         request_id: ctx.request_id.clone(),
     };
-    let html = view.render().unwrap_or_else(|_| format!("<!doctype html><title>{status}</title><p>{}</p>", ctx.request_id));
+    let html = view.render().unwrap_or_else(|_| {
+        format!(
+            "<!doctype html><title>{status}</title><p>{}</p>",
+            ctx.request_id
+        )
+    });
     let mut out = (status, axum::response::Html(html)).into_response();
     copy_headers(&res, &mut out);
     out
@@ -312,7 +385,9 @@ fn copy_headers(from: &Response, to: &mut Response) {
 
 /// Percent-encodes a value for a query string.
 pub fn urlencode(s: &str) -> String {
-    serde_urlencoded::to_string([("v", s)]).map(|q| q[2..].to_owned()).unwrap_or_default()
+    serde_urlencoded::to_string([("v", s)])
+        .map(|q| q[2..].to_owned())
+        .unwrap_or_default()
 }
 
 /// Copies the matched route into the response, so the outer `frame`

@@ -72,7 +72,10 @@ impl AppError {
 
     /// A field error in one line.
     pub fn field(field: &str, message: impl Into<String>) -> Self {
-        Self::Validation(vec![FieldError { field: field.to_owned(), message: message.into() }])
+        Self::Validation(vec![FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        }])
     }
 }
 
@@ -109,18 +112,66 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
         let info = match self {
-            Self::NotFound => ErrorInfo { code: "not_found", detail: String::new(), fields: vec![], internal: None },
-            Self::Unauthorized => ErrorInfo { code: "unauthorized", detail: String::new(), fields: vec![], internal: None },
-            Self::BadCredentials => ErrorInfo { code: "bad_credentials", detail: String::new(), fields: vec![], internal: None },
-            Self::Forbidden => ErrorInfo { code: "forbidden", detail: String::new(), fields: vec![], internal: None },
-            Self::BadRequest(d) => ErrorInfo { code: "bad_request", detail: d, fields: vec![], internal: None },
-            Self::Validation(f) => ErrorInfo { code: "validation", detail: String::new(), fields: f, internal: None },
-            Self::Conflict(d) => ErrorInfo { code: "conflict", detail: d, fields: vec![], internal: None },
-            Self::TooManyRequests(d) => ErrorInfo { code: "too_many_requests", detail: d, fields: vec![], internal: None },
-            Self::Unavailable => ErrorInfo { code: "unavailable", detail: String::new(), fields: vec![], internal: None },
-            Self::Internal(e) => {
-                ErrorInfo { code: "internal", detail: String::new(), fields: vec![], internal: Some(format!("{e:#}")) }
-            }
+            Self::NotFound => ErrorInfo {
+                code: "not_found",
+                detail: String::new(),
+                fields: vec![],
+                internal: None,
+            },
+            Self::Unauthorized => ErrorInfo {
+                code: "unauthorized",
+                detail: String::new(),
+                fields: vec![],
+                internal: None,
+            },
+            Self::BadCredentials => ErrorInfo {
+                code: "bad_credentials",
+                detail: String::new(),
+                fields: vec![],
+                internal: None,
+            },
+            Self::Forbidden => ErrorInfo {
+                code: "forbidden",
+                detail: String::new(),
+                fields: vec![],
+                internal: None,
+            },
+            Self::BadRequest(d) => ErrorInfo {
+                code: "bad_request",
+                detail: d,
+                fields: vec![],
+                internal: None,
+            },
+            Self::Validation(f) => ErrorInfo {
+                code: "validation",
+                detail: String::new(),
+                fields: f,
+                internal: None,
+            },
+            Self::Conflict(d) => ErrorInfo {
+                code: "conflict",
+                detail: d,
+                fields: vec![],
+                internal: None,
+            },
+            Self::TooManyRequests(d) => ErrorInfo {
+                code: "too_many_requests",
+                detail: d,
+                fields: vec![],
+                internal: None,
+            },
+            Self::Unavailable => ErrorInfo {
+                code: "unavailable",
+                detail: String::new(),
+                fields: vec![],
+                internal: None,
+            },
+            Self::Internal(e) => ErrorInfo {
+                code: "internal",
+                detail: String::new(),
+                fields: vec![],
+                internal: Some(format!("{e:#}")),
+            },
         };
         let mut res = status.into_response();
         res.extensions_mut().insert(info);

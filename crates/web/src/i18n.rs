@@ -46,7 +46,10 @@ impl Lang {
 
     /// Picks the first supported language of an `Accept-Language` header.
     pub fn from_accept_language(header: &str) -> Option<Self> {
-        header.split(',').filter_map(|part| Self::from_tag(part.split(';').next().unwrap_or(""))).next()
+        header
+            .split(',')
+            .filter_map(|part| Self::from_tag(part.split(';').next().unwrap_or("")))
+            .next()
     }
 }
 
@@ -55,12 +58,20 @@ type Catalog = HashMap<String, String>;
 fn parse_catalog(text: &str) -> Catalog {
     // The catalogs are compiled in; a parse failure is caught by the tests.
     let table: toml::Table = toml::from_str(text).unwrap_or_default();
-    table.into_iter().filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_owned()))).collect()
+    table
+        .into_iter()
+        .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_owned())))
+        .collect()
 }
 
 fn catalogs() -> &'static (Catalog, Catalog) {
     static C: OnceLock<(Catalog, Catalog)> = OnceLock::new();
-    C.get_or_init(|| (parse_catalog(include_str!("../locales/zh-CN.toml")), parse_catalog(include_str!("../locales/en.toml"))))
+    C.get_or_init(|| {
+        (
+            parse_catalog(include_str!("../locales/zh-CN.toml")),
+            parse_catalog(include_str!("../locales/en.toml")),
+        )
+    })
 }
 
 /// The translator handed to every page.
@@ -121,7 +132,10 @@ mod tests {
         let mut missing_zh: Vec<_> = en.keys().filter(|k| !zh.contains_key(*k)).collect();
         missing_en.sort();
         missing_zh.sort();
-        assert!(missing_en.is_empty() && missing_zh.is_empty(), "en lacks {missing_en:?}; zh lacks {missing_zh:?}");
+        assert!(
+            missing_en.is_empty() && missing_zh.is_empty(),
+            "en lacks {missing_en:?}; zh lacks {missing_zh:?}"
+        );
         assert!(zh.values().chain(en.values()).all(|v| !v.trim().is_empty()));
     }
 
@@ -131,7 +145,10 @@ mod tests {
         let en = Tr::new(Lang::En);
         assert_eq!(zh.get("nav.home"), "首页");
         assert_eq!(en.get("nav.home"), "Home");
-        assert_eq!(en.fmt("admin.created", &[("username", "li")]), "Staff account li created.");
+        assert_eq!(
+            en.fmt("admin.created", &[("username", "li")]),
+            "Staff account li created."
+        );
         assert_eq!(en.get("no.such.key"), "no.such.key");
         assert_eq!(en.pick("道里区", "Daoli District"), "Daoli District");
         assert_eq!(en.pick("道里区", ""), "道里区");
@@ -139,8 +156,14 @@ mod tests {
 
     #[test]
     fn accept_language() {
-        assert_eq!(Lang::from_accept_language("en-GB,en;q=0.9,zh;q=0.8"), Some(Lang::En));
-        assert_eq!(Lang::from_accept_language("fr, zh-CN;q=0.5"), Some(Lang::ZhCn));
+        assert_eq!(
+            Lang::from_accept_language("en-GB,en;q=0.9,zh;q=0.8"),
+            Some(Lang::En)
+        );
+        assert_eq!(
+            Lang::from_accept_language("fr, zh-CN;q=0.5"),
+            Some(Lang::ZhCn)
+        );
         assert_eq!(Lang::from_accept_language("fr"), None);
     }
 }

@@ -43,7 +43,15 @@ struct StateInner {
 impl AppState {
     /// State over a connected, migrated database.
     pub fn new(db: Db, config: Config, demo: bool) -> Self {
-        Self { inner: Arc::new(StateInner { db, config, metrics: metrics::Metrics::default(), started: Instant::now(), demo }) }
+        Self {
+            inner: Arc::new(StateInner {
+                db,
+                config,
+                metrics: metrics::Metrics::default(),
+                started: Instant::now(),
+                demo,
+            }),
+        }
     }
 
     /// The database.
@@ -74,13 +82,18 @@ impl AppState {
     /// Session lifetimes from configuration.
     pub fn lifetimes(&self) -> Lifetimes {
         let s = &self.inner.config.session;
-        Lifetimes { idle_ms: s.idle_minutes * 60_000, absolute_ms: s.absolute_hours * 3_600_000 }
+        Lifetimes {
+            idle_ms: s.idle_minutes * 60_000,
+            absolute_ms: s.absolute_hours * 3_600_000,
+        }
     }
 }
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").field("db", &self.inner.db).finish()
+        f.debug_struct("AppState")
+            .field("db", &self.inner.db)
+            .finish()
     }
 }
 
@@ -90,9 +103,14 @@ pub fn router(state: AppState) -> Router {
     if !state.config().public_url.is_empty() {
         // Behind a proxy that rewrites Host, the public origin must be trusted
         // explicitly (validated at start-up by `Config::validate`).
-        match csrf.clone().add_trusted_origin(state.config().public_url.trim_end_matches('/')) {
+        match csrf
+            .clone()
+            .add_trusted_origin(state.config().public_url.trim_end_matches('/'))
+        {
             Ok(c) => csrf = c,
-            Err(e) => tracing::warn!(error = ?e, "public_url is not a valid origin; ignored for CSRF"),
+            Err(e) => {
+                tracing::warn!(error = ?e, "public_url is not a valid origin; ignored for CSRF")
+            }
         }
     }
     let csrf = csrf.with_rejection_response(|_| ctx::csrf_rejection());
@@ -102,11 +120,17 @@ pub fn router(state: AppState) -> Router {
         .route("/divisions/{code}", get(pages::divisions::division_get))
         .route("/organizations", get(pages::orgs::orgs_get))
         .route("/organizations/{id}", get(pages::orgs::org_get))
-        .route("/login", get(pages::auth::login_get).post(pages::auth::login_post))
+        .route(
+            "/login",
+            get(pages::auth::login_get).post(pages::auth::login_post),
+        )
         .route("/logout", post(pages::auth::logout_post))
         .route("/account", get(pages::account::account_get))
         .route("/account/password", post(pages::account::password_post))
-        .route("/admin/staff", get(pages::admin::staff_get).post(pages::admin::staff_post))
+        .route(
+            "/admin/staff",
+            get(pages::admin::staff_get).post(pages::admin::staff_post),
+        )
         .route("/lang/{tag}", get(pages::lang_get))
         .route("/assets/{file}", get(assets::asset_get))
         .route("/healthz", get(ops::healthz))
@@ -117,8 +141,14 @@ pub fn router(state: AppState) -> Router {
         .fallback(pages::not_found)
         .layer(csrf)
         .layer(DefaultBodyLimit::max(1024 * 1024))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), ctx::frame))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(30),
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ctx::frame,
+        ))
         .layer(CatchPanicLayer::new())
         .with_state(state)
 }

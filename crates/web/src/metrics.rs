@@ -7,7 +7,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 /// Histogram bucket bounds in seconds.
-const BUCKETS: [f64; 11] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
+const BUCKETS: [f64; 11] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
 
 #[derive(Default)]
 struct Hist {
@@ -35,7 +37,9 @@ impl std::fmt::Debug for Metrics {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 impl Metrics {
@@ -43,7 +47,9 @@ impl Metrics {
     pub fn record(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
         let secs = elapsed.as_secs_f64();
         let Ok(mut d) = self.data.lock() else { return };
-        *d.requests.entry((method.to_owned(), route.to_owned(), status)).or_default() += 1;
+        *d.requests
+            .entry((method.to_owned(), route.to_owned(), status))
+            .or_default() += 1;
         let h = d.latency.entry(route.to_owned()).or_default();
         for (i, b) in BUCKETS.iter().enumerate() {
             if secs <= *b {
@@ -58,21 +64,44 @@ impl Metrics {
     pub fn render(&self, extra: &str) -> String {
         let mut out = String::new();
         let Ok(d) = self.data.lock() else { return out };
-        out.push_str("# HELP tongban_http_requests_total HTTP requests by method, route and status.\n");
+        out.push_str(
+            "# HELP tongban_http_requests_total HTTP requests by method, route and status.\n",
+        );
         out.push_str("# TYPE tongban_http_requests_total counter\n");
         for ((m, r, s), n) in &d.requests {
-            let _ = writeln!(out, "tongban_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{s}\"}} {n}", escape(m), escape(r));
+            let _ = writeln!(
+                out,
+                "tongban_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{s}\"}} {n}",
+                escape(m),
+                escape(r)
+            );
         }
         out.push_str("# HELP tongban_http_request_duration_seconds Request latency by route.\n");
         out.push_str("# TYPE tongban_http_request_duration_seconds histogram\n");
         for (r, h) in &d.latency {
             let r = escape(r);
             for (i, b) in BUCKETS.iter().enumerate() {
-                let _ = writeln!(out, "tongban_http_request_duration_seconds_bucket{{route=\"{r}\",le=\"{b}\"}} {}", h.counts[i]);
+                let _ = writeln!(
+                    out,
+                    "tongban_http_request_duration_seconds_bucket{{route=\"{r}\",le=\"{b}\"}} {}",
+                    h.counts[i]
+                );
             }
-            let _ = writeln!(out, "tongban_http_request_duration_seconds_bucket{{route=\"{r}\",le=\"+Inf\"}} {}", h.total);
-            let _ = writeln!(out, "tongban_http_request_duration_seconds_sum{{route=\"{r}\"}} {}", h.sum);
-            let _ = writeln!(out, "tongban_http_request_duration_seconds_count{{route=\"{r}\"}} {}", h.total);
+            let _ = writeln!(
+                out,
+                "tongban_http_request_duration_seconds_bucket{{route=\"{r}\",le=\"+Inf\"}} {}",
+                h.total
+            );
+            let _ = writeln!(
+                out,
+                "tongban_http_request_duration_seconds_sum{{route=\"{r}\"}} {}",
+                h.sum
+            );
+            let _ = writeln!(
+                out,
+                "tongban_http_request_duration_seconds_count{{route=\"{r}\"}} {}",
+                h.total
+            );
         }
         out.push_str(extra);
         out
@@ -89,7 +118,11 @@ mod tests {
         m.record("GET", "/", 200, Duration::from_millis(3));
         m.record("GET", "/", 200, Duration::from_millis(30));
         let text = m.render("");
-        assert!(text.contains("tongban_http_requests_total{method=\"GET\",route=\"/\",status=\"200\"} 2"));
+        assert!(
+            text.contains(
+                "tongban_http_requests_total{method=\"GET\",route=\"/\",status=\"200\"} 2"
+            )
+        );
         assert!(text.contains("le=\"0.005\"} 1"));
         assert!(text.contains("le=\"0.05\"} 2"));
         assert!(text.contains("_count{route=\"/\"} 2"));

@@ -8,16 +8,27 @@ use crate::AppState;
 
 /// `GET /healthz`: the process is up (no I/O, for liveness probes).
 pub async fn healthz() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "ok\n")
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "ok\n",
+    )
 }
 
 /// `GET /readyz`: the database answers; 503 otherwise.
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     match state.db().ping().await {
-        Ok(()) => (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "ready\n".to_owned()),
+        Ok(()) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "ready\n".to_owned(),
+        ),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "database unavailable\n".to_owned())
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                "database unavailable\n".to_owned(),
+            )
         }
     }
 }
@@ -26,10 +37,15 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 pub async fn metrics_get(State(state): State<AppState>) -> impl IntoResponse {
     let mut extra = String::new();
     extra.push_str("# HELP tongban_uptime_seconds Seconds since the process started.\n# TYPE tongban_uptime_seconds gauge\n");
-    extra.push_str(&format!("tongban_uptime_seconds {}\n", state.uptime().as_secs()));
+    extra.push_str(&format!(
+        "tongban_uptime_seconds {}\n",
+        state.uptime().as_secs()
+    ));
     match tongban_core::jobs::counts(state.db()).await {
         Ok(counts) => {
-            extra.push_str("# HELP tongban_jobs Jobs in the queue by status.\n# TYPE tongban_jobs gauge\n");
+            extra.push_str(
+                "# HELP tongban_jobs Jobs in the queue by status.\n# TYPE tongban_jobs gauge\n",
+            );
             for (status, n) in counts {
                 extra.push_str(&format!("tongban_jobs{{status=\"{status}\"}} {n}\n"));
             }
@@ -39,5 +55,11 @@ pub async fn metrics_get(State(state): State<AppState>) -> impl IntoResponse {
     let pool = state.db().pool();
     extra.push_str("# HELP tongban_db_pool_connections Open database connections.\n# TYPE tongban_db_pool_connections gauge\n");
     extra.push_str(&format!("tongban_db_pool_connections {}\n", pool.size()));
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics().render(&extra))
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics().render(&extra),
+    )
 }

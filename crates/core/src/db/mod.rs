@@ -57,7 +57,9 @@ impl Engine {
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     /// The URL is neither `sqlite:` nor `postgres:`.
-    #[error("数据库地址应以 sqlite: 或 postgres: 开头 (database URL must start with sqlite: or postgres:)")]
+    #[error(
+        "数据库地址应以 sqlite: 或 postgres: 开头 (database URL must start with sqlite: or postgres:)"
+    )]
     UnsupportedUrl,
     /// The writer task has stopped (the server is shutting down).
     #[error("database writer is not running")]
@@ -79,7 +81,10 @@ impl DbError {
     pub fn is_unavailable(&self) -> bool {
         matches!(
             self,
-            Self::WriterGone | Self::Sqlx(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_))
+            Self::WriterGone
+                | Self::Sqlx(
+                    sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
+                )
         )
     }
 
@@ -106,7 +111,11 @@ pub struct DbOptions {
 
 impl Default for DbOptions {
     fn default() -> Self {
-        Self { max_connections: 8, max_batch: 64, acquire_timeout: Duration::from_secs(10) }
+        Self {
+            max_connections: 8,
+            max_batch: 64,
+            acquire_timeout: Duration::from_secs(10),
+        }
     }
 }
 
@@ -124,7 +133,9 @@ pub struct Db {
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Db").field("engine", &self.inner.engine).finish()
+        f.debug_struct("Db")
+            .field("engine", &self.inner.engine)
+            .finish()
     }
 }
 
@@ -151,7 +162,13 @@ impl Db {
                     .acquire_timeout(opts.acquire_timeout)
                     .connect_with(connect_opts)
                     .await?;
-                Ok(Self { inner: Arc::new(Inner { engine, pool, writer: None }) })
+                Ok(Self {
+                    inner: Arc::new(Inner {
+                        engine,
+                        pool,
+                        writer: None,
+                    }),
+                })
             }
             Engine::Sqlite => {
                 // The writer connection is opened first: it creates the file
@@ -173,7 +190,13 @@ impl Db {
                     .connect_with(connect_opts)
                     .await?;
                 let tx = writer::spawn(conn, opts.max_batch);
-                Ok(Self { inner: Arc::new(Inner { engine, pool, writer: Some(tx) }) })
+                Ok(Self {
+                    inner: Arc::new(Inner {
+                        engine,
+                        pool,
+                        writer: Some(tx),
+                    }),
+                })
             }
         }
     }
@@ -210,11 +233,16 @@ impl Db {
     }
 
     async fn run_on_writer_exclusive(&self) -> Result<(), DbError> {
-        let Some(w) = &self.inner.writer else { return Ok(()) };
+        let Some(w) = &self.inner.writer else {
+            return Ok(());
+        };
         let (tx, rx) = tokio::sync::oneshot::channel();
         w.send(writer::Job::Exclusive(Box::new(move |conn| {
             Box::pin(async move {
-                let r = SQLITE_MIGRATIONS.run_direct(None, conn, false).await.map_err(DbError::from);
+                let r = SQLITE_MIGRATIONS
+                    .run_direct(None, conn, false)
+                    .await
+                    .map_err(DbError::from);
                 let _ = tx.send(r);
             })
         })))

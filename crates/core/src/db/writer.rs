@@ -22,12 +22,17 @@ pub struct Outcome {
     finish: Finish,
 }
 
+/// A transaction closure as the writer runs it.
+pub type TxFn = Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFut<'c, Outcome> + Send>;
+/// Work that needs the connection alone.
+pub type ExclusiveFn = Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFut<'c, ()> + Send>;
+
 /// A queued unit of work for the writer.
 pub enum Job {
     /// A transaction to batch with others.
-    Tx(Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFut<'c, Outcome> + Send>),
+    Tx(TxFn),
     /// Work that needs the connection alone, outside a transaction (migrations).
-    Exclusive(Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFut<'c, ()> + Send>),
+    Exclusive(ExclusiveFn),
 }
 
 /// Starts the writer task on `conn`.
@@ -53,14 +58,18 @@ where
                 let delivered = match (commit, result) {
                     (Ok(()), r) => r,
                     (Err(_), Err(e)) => Err(e),
-                    (Err(msg), Ok(_)) => Err(E::from(DbError::Conflict(format!("commit failed: {msg}")))),
+                    (Err(msg), Ok(_)) => {
+                        Err(E::from(DbError::Conflict(format!("commit failed: {msg}"))))
+                    }
                 };
                 let _ = reply.send(delivered);
             });
             Outcome { ok, finish }
         })
     }));
-    w.send(job).await.map_err(|_| E::from(DbError::WriterGone))?;
+    w.send(job)
+        .await
+        .map_err(|_| E::from(DbError::WriterGone))?;
     answer.await.map_err(|_| E::from(DbError::WriterGone))?
 }
 
@@ -96,8 +105,6 @@ async fn run(mut conn: AnyConnection, mut rx: mpsc::Receiver<Job>, max_batch: us
     }
     tracing::debug!("db.writer stopped");
 }
-
-type TxFn = Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFut<'c, Outcome> + Send>;
 
 async fn run_batch(conn: &mut AnyConnection, batch: Vec<TxFn>) {
     let size = batch.len();

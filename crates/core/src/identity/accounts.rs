@@ -86,7 +86,9 @@ impl Principal {
     /// Whether the account holds `role` at an organisation whose subtree
     /// contains the organisation with ancestry `org_path`.
     pub fn can(&self, role: Role, org_path: &str) -> bool {
-        self.grants.iter().any(|g| g.role == role && org_path.starts_with(&g.org_path))
+        self.grants
+            .iter()
+            .any(|g| g.role == role && org_path.starts_with(&g.org_path))
     }
 
     /// Whether this is government staff.
@@ -138,16 +140,23 @@ impl From<sqlx::Error> for AuthError {
 
 /// One account by id.
 pub async fn get(db: &Db, id: i64) -> Result<Option<Account>, DbError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM accounts WHERE id = $1"))).bind(id).fetch_optional(db.pool()).await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLS} FROM accounts WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
     row.as_ref().map(from_row).transpose()
 }
 
 /// One account by username.
 pub async fn by_username(db: &Db, username: &str) -> Result<Option<Account>, DbError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM accounts WHERE username = $1")))
-        .bind(username)
-        .fetch_optional(db.pool())
-        .await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLS} FROM accounts WHERE username = $1"
+    )))
+    .bind(username)
+    .fetch_optional(db.pool())
+    .await?;
     row.as_ref().map(from_row).transpose()
 }
 
@@ -180,7 +189,9 @@ pub async fn grants(db: &Db, account_id: i64) -> Result<Vec<Grant>, DbError> {
 
 /// Loads the principal of an account.
 pub async fn principal(db: &Db, account_id: i64) -> Result<Option<Principal>, DbError> {
-    let Some(account) = get(db, account_id).await? else { return Ok(None) };
+    let Some(account) = get(db, account_id).await? else {
+        return Ok(None);
+    };
     let grants = grants(db, account_id).await?;
     Ok(Some(Principal { account, grants }))
 }
@@ -203,7 +214,11 @@ pub struct NewAccount {
 }
 
 /// Creates an account inside an open transaction.
-pub async fn insert(conn: &mut AnyConnection, n: &NewAccount, now: Millis) -> Result<i64, AuthError> {
+pub async fn insert(
+    conn: &mut AnyConnection,
+    n: &NewAccount,
+    now: Millis,
+) -> Result<i64, AuthError> {
     let taken = sqlx::query("SELECT 1 FROM accounts WHERE username = $1")
         .bind(n.username.as_str())
         .fetch_optional(&mut *conn)
@@ -229,7 +244,13 @@ pub async fn insert(conn: &mut AnyConnection, n: &NewAccount, now: Millis) -> Re
         if e.is_unique_violation() { AuthError::UsernameTaken } else { AuthError::Db(e) }
     })?;
     let id: i64 = row.try_get(0)?;
-    outbox::append(conn, "account.created", &serde_json::json!({"account_id": id, "kind": n.kind.code()}), now).await?;
+    outbox::append(
+        conn,
+        "account.created",
+        &serde_json::json!({"account_id": id, "kind": n.kind.code()}),
+        now,
+    )
+    .await?;
     Ok(id)
 }
 
@@ -265,12 +286,20 @@ pub async fn insert_grant(
 
 /// Checks a username and password. Failures count towards a lock that holds
 /// across nodes because it lives in the database.
-pub async fn authenticate(db: &Db, username: &str, password_input: &str) -> Result<Account, AuthError> {
-    let name = Username::parse(username).map(|u| u.as_str().to_owned()).unwrap_or_default();
-    let row = sqlx::query("SELECT id, password_hash, status, locked_until FROM accounts WHERE username = $1")
-        .bind(&name)
-        .fetch_optional(db.pool())
-        .await?;
+pub async fn authenticate(
+    db: &Db,
+    username: &str,
+    password_input: &str,
+) -> Result<Account, AuthError> {
+    let name = Username::parse(username)
+        .map(|u| u.as_str().to_owned())
+        .unwrap_or_default();
+    let row = sqlx::query(
+        "SELECT id, password_hash, status, locked_until FROM accounts WHERE username = $1",
+    )
+    .bind(&name)
+    .fetch_optional(db.pool())
+    .await?;
     let Some(row) = row else {
         // Same work as a real check, so timing does not reveal which names exist.
         password::verify(password_input.to_owned(), password::dummy_hash().to_owned()).await;
@@ -334,7 +363,10 @@ pub async fn change_password(
     keep_session_hash: &str,
 ) -> Result<(), AuthError> {
     check_password_policy(new, &account.username).map_err(AuthError::Policy)?;
-    let row = sqlx::query("SELECT password_hash FROM accounts WHERE id = $1").bind(account.id).fetch_one(db.pool()).await?;
+    let row = sqlx::query("SELECT password_hash FROM accounts WHERE id = $1")
+        .bind(account.id)
+        .fetch_one(db.pool())
+        .await?;
     let hash: String = row.try_get(0)?;
     if !password::verify(current.to_owned(), hash).await {
         return Err(AuthError::BadCredentials);
@@ -381,5 +413,7 @@ pub async fn staff_within(db: &Db, path: &str) -> Result<Vec<(Account, String)>,
     .bind(format!("{path}%"))
     .fetch_all(db.pool())
     .await?;
-    rows.iter().map(|r| Ok((from_row(r)?, r.try_get("org_name")?))).collect()
+    rows.iter()
+        .map(|r| Ok((from_row(r)?, r.try_get("org_name")?)))
+        .collect()
 }

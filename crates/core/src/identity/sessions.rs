@@ -35,7 +35,13 @@ pub fn hash_token(token: &str) -> String {
 }
 
 /// Starts a session; returns the token for the cookie.
-pub async fn create(db: &Db, account_id: i64, user_agent: Option<String>, ip: Option<String>, life: Lifetimes) -> Result<String, DbError> {
+pub async fn create(
+    db: &Db,
+    account_id: i64,
+    user_agent: Option<String>,
+    ip: Option<String>,
+    life: Lifetimes,
+) -> Result<String, DbError> {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let token = hex::encode(bytes);
@@ -87,7 +93,9 @@ pub async fn lookup(db: &Db, token: &str, life: Lifetimes) -> Result<Option<Sess
     if now - created_at > life.absolute_ms {
         return Ok(None);
     }
-    let Some(principal) = accounts::principal(db, account_id).await? else { return Ok(None) };
+    let Some(principal) = accounts::principal(db, account_id).await? else {
+        return Ok(None);
+    };
     if principal.account.status != "active" {
         return Ok(None);
     }
@@ -96,18 +104,24 @@ pub async fn lookup(db: &Db, token: &str, life: Lifetimes) -> Result<Option<Sess
         let expires = (now + life.idle_ms).min(created_at + life.absolute_ms);
         db.write(move |c| {
             Box::pin(async move {
-                sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3")
-                    .bind(now)
-                    .bind(expires)
-                    .bind(&h)
-                    .execute(c)
-                    .await?;
+                sqlx::query(
+                    "UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3",
+                )
+                .bind(now)
+                .bind(expires)
+                .bind(&h)
+                .execute(c)
+                .await?;
                 Ok::<_, DbError>(())
             })
         })
         .await?;
     }
-    Ok(Some(Session { token_hash: hash, principal, created_at }))
+    Ok(Some(Session {
+        token_hash: hash,
+        principal,
+        created_at,
+    }))
 }
 
 /// Ends one session.
@@ -115,11 +129,13 @@ pub async fn revoke(db: &Db, token_hash: &str) -> Result<(), DbError> {
     let h = token_hash.to_owned();
     db.write(move |c| {
         Box::pin(async move {
-            sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
-                .bind(now_ms())
-                .bind(&h)
-                .execute(c)
-                .await?;
+            sqlx::query(
+                "UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL",
+            )
+            .bind(now_ms())
+            .bind(&h)
+            .execute(c)
+            .await?;
             Ok(())
         })
     })

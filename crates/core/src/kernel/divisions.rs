@@ -36,10 +36,12 @@ const COLS: &str = "code, parent_code, kind, name_zh, name_en";
 
 /// One division by code.
 pub async fn get(db: &Db, code: &DivisionCode) -> Result<Option<Division>, DbError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM divisions WHERE code = $1")))
-        .bind(code.as_str())
-        .fetch_optional(db.pool())
-        .await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLS} FROM divisions WHERE code = $1"
+    )))
+    .bind(code.as_str())
+    .fetch_optional(db.pool())
+    .await?;
     row.as_ref().map(from_row).transpose()
 }
 
@@ -61,7 +63,10 @@ pub async fn ancestry(db: &Db, code: &DivisionCode) -> Result<Vec<Division>, DbE
     while let Some(c) = cur {
         match get(db, &c).await? {
             Some(d) => {
-                cur = d.parent_code.as_deref().and_then(|p| DivisionCode::parse(p).ok());
+                cur = d
+                    .parent_code
+                    .as_deref()
+                    .and_then(|p| DivisionCode::parse(p).ok());
                 chain.push(d);
             }
             None => break,
@@ -74,6 +79,10 @@ pub async fn ancestry(db: &Db, code: &DivisionCode) -> Result<Vec<Division>, DbE
 /// Every division, ordered for display (used by the API listing and the
 /// home page; a few thousand rows at most).
 pub async fn all(db: &Db) -> Result<Vec<Division>, DbError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM divisions ORDER BY code"))).fetch_all(db.pool()).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLS} FROM divisions ORDER BY code"
+    )))
+    .fetch_all(db.pool())
+    .await?;
     rows.iter().map(from_row).collect()
 }

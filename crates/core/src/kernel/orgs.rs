@@ -64,10 +64,12 @@ pub(crate) fn from_row(r: &AnyRow) -> Result<Org, DbError> {
 
 /// One organisation by id.
 pub async fn get(db: &Db, id: i64) -> Result<Option<Org>, DbError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM organizations WHERE id = $1")))
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLS} FROM organizations WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
     row.as_ref().map(from_row).transpose()
 }
 
@@ -84,16 +86,25 @@ pub async fn in_division(db: &Db, code: &DivisionCode) -> Result<Vec<Org>, DbErr
 
 /// Direct children of an organisation.
 pub async fn children(db: &Db, id: i64) -> Result<Vec<Org>, DbError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM organizations WHERE parent_id = $1 ORDER BY sort_order, id")))
-        .bind(id)
-        .fetch_all(db.pool())
-        .await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLS} FROM organizations WHERE parent_id = $1 ORDER BY sort_order, id"
+    )))
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
     rows.iter().map(from_row).collect()
 }
 
 /// A page of organisations, optionally only those inside `within` (its subtree).
-pub async fn list(db: &Db, within: Option<&Org>, limit: i64, offset: i64) -> Result<Vec<Org>, DbError> {
-    let prefix = within.map(|o| format!("{}%", o.path)).unwrap_or_else(|| "%".into());
+pub async fn list(
+    db: &Db,
+    within: Option<&Org>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Org>, DbError> {
+    let prefix = within
+        .map(|o| format!("{}%", o.path))
+        .unwrap_or_else(|| "%".into());
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLS} FROM organizations WHERE path LIKE $1 ORDER BY path LIMIT $2 OFFSET $3"
     )))
@@ -171,8 +182,12 @@ struct Checked {
 
 fn check(n: &NewOrg) -> Result<Checked, OrgError> {
     let mut errs = Vec::new();
-    let credit = CreditCode::parse(&n.credit_code).map_err(|e: CreditCodeError| errs.push(("credit_code", e.to_string()))).ok();
-    let division = DivisionCode::parse(&n.division_code).map_err(|e| errs.push(("division_code", e.to_string()))).ok();
+    let credit = CreditCode::parse(&n.credit_code)
+        .map_err(|e: CreditCodeError| errs.push(("credit_code", e.to_string())))
+        .ok();
+    let division = DivisionCode::parse(&n.division_code)
+        .map_err(|e| errs.push(("division_code", e.to_string())))
+        .ok();
     let level = AdminLevel::from_code(n.admin_level);
     if level.is_none() {
         errs.push(("admin_level", "行使层级代码应为1至7".into()));
@@ -188,9 +203,12 @@ fn check(n: &NewOrg) -> Result<Checked, OrgError> {
         errs.push(("name_en", "英文名称不超过200个字符".into()));
     }
     match (credit, division, level, kind) {
-        (Some(credit), Some(division), Some(level), Some(kind)) if errs.is_empty() => {
-            Ok(Checked { credit, division, level, kind })
-        }
+        (Some(credit), Some(division), Some(level), Some(kind)) if errs.is_empty() => Ok(Checked {
+            credit,
+            division,
+            level,
+            kind,
+        }),
         _ => Err(OrgError::Invalid(errs)),
     }
 }
@@ -209,7 +227,10 @@ pub async fn insert(conn: &mut AnyConnection, n: &NewOrg) -> Result<i64, OrgErro
     let parent_path = match n.parent_id {
         None => "/".to_owned(),
         Some(pid) => {
-            let row = sqlx::query("SELECT path FROM organizations WHERE id = $1").bind(pid).fetch_optional(&mut *conn).await?;
+            let row = sqlx::query("SELECT path FROM organizations WHERE id = $1")
+                .bind(pid)
+                .fetch_optional(&mut *conn)
+                .await?;
             match row {
                 Some(r) => r.try_get::<String, _>(0)?,
                 None => return Err(OrgError::NotFound("parent")),
@@ -224,7 +245,11 @@ pub async fn insert(conn: &mut AnyConnection, n: &NewOrg) -> Result<i64, OrgErro
         return Err(OrgError::DuplicateCreditCode);
     }
     let path = format!("{parent_path}{}/", ok.credit.as_str());
-    let short = n.short_name_zh.clone().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| n.name_zh.trim().to_owned());
+    let short = n
+        .short_name_zh
+        .clone()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| n.name_zh.trim().to_owned());
     let row = sqlx::query(
         "INSERT INTO organizations (credit_code, name_zh, name_en, short_name_zh, kind, admin_level, division_code, \
          parent_id, path, sort_order, phone, address_zh, created_at, updated_at) \
@@ -250,12 +275,20 @@ pub async fn insert(conn: &mut AnyConnection, n: &NewOrg) -> Result<i64, OrgErro
         if e.is_unique_violation() { OrgError::DuplicateCreditCode } else { OrgError::Db(e) }
     })?;
     let id: i64 = row.try_get(0)?;
-    outbox::append(conn, "org.created", &serde_json::json!({"org_id": id, "credit_code": ok.credit.as_str()}), now).await?;
+    outbox::append(
+        conn,
+        "org.created",
+        &serde_json::json!({"org_id": id, "credit_code": ok.credit.as_str()}),
+        now,
+    )
+    .await?;
     Ok(id)
 }
 
 /// Creates an organisation in its own durable transaction.
 pub async fn create(db: &Db, n: NewOrg) -> Result<Org, OrgError> {
-    let id = db.write(move |c| Box::pin(async move { insert(c, &n).await })).await?;
+    let id = db
+        .write(move |c| Box::pin(async move { insert(c, &n).await }))
+        .await?;
     get(db, id).await?.ok_or(OrgError::NotFound("organisation"))
 }

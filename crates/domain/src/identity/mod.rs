@@ -26,7 +26,9 @@ impl AccountKind {
 
     /// Parses a wire code.
     pub fn from_code(code: &str) -> Option<Self> {
-        [Self::Person, Self::Enterprise, Self::Staff].into_iter().find(|k| k.code() == code)
+        [Self::Person, Self::Enterprise, Self::Staff]
+            .into_iter()
+            .find(|k| k.code() == code)
     }
 }
 
@@ -55,7 +57,8 @@ impl Username {
         if !(3..=32).contains(&s.chars().count()) {
             return Err(UsernameError::Length);
         }
-        let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-');
+        let ok_char =
+            |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-');
         let first_ok = s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
         if !first_ok || !s.chars().all(ok_char) {
             return Err(UsernameError::Characters);
@@ -137,17 +140,33 @@ mod tests {
 
     #[test]
     fn password_policy() {
-        assert_eq!(check_password_policy("short1", "u"), Err(PasswordPolicyError::TooShort));
-        assert_eq!(check_password_policy("abcdefghijkl", "u"), Err(PasswordPolicyError::TooSimple));
-        assert_eq!(check_password_policy("clerk-123456", "clerk"), Err(PasswordPolicyError::ContainsUsername));
-        assert_eq!(check_password_policy(&"a1".repeat(65), "u"), Err(PasswordPolicyError::TooLong));
+        assert_eq!(
+            check_password_policy("short1", "u"),
+            Err(PasswordPolicyError::TooShort)
+        );
+        assert_eq!(
+            check_password_policy("abcdefghijkl", "u"),
+            Err(PasswordPolicyError::TooSimple)
+        );
+        assert_eq!(
+            check_password_policy("clerk-123456", "clerk"),
+            Err(PasswordPolicyError::ContainsUsername)
+        );
+        assert_eq!(
+            check_password_policy(&"a1".repeat(65), "u"),
+            Err(PasswordPolicyError::TooLong)
+        );
         assert!(check_password_policy("tongban-demo", "citizen").is_ok());
         assert!(check_password_policy("哈尔滨冰雪大世界2026", "citizen").is_ok());
     }
 
     #[test]
     fn kinds_round_trip() {
-        for k in [AccountKind::Person, AccountKind::Enterprise, AccountKind::Staff] {
+        for k in [
+            AccountKind::Person,
+            AccountKind::Enterprise,
+            AccountKind::Staff,
+        ] {
             assert_eq!(AccountKind::from_code(k.code()), Some(k));
         }
     }

@@ -191,8 +191,14 @@ mod tests {
     #[test]
     fn bad_codes_are_rejected() {
         assert_eq!(DivisionCode::parse("2301"), Err(DivisionCodeError::Format));
-        assert_eq!(DivisionCode::parse("23010a"), Err(DivisionCodeError::Format));
-        assert_eq!(DivisionCode::parse("000100"), Err(DivisionCodeError::Province));
+        assert_eq!(
+            DivisionCode::parse("23010a"),
+            Err(DivisionCodeError::Format)
+        );
+        assert_eq!(
+            DivisionCode::parse("000100"),
+            Err(DivisionCodeError::Province)
+        );
     }
 
     #[test]

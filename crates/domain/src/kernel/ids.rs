@@ -22,8 +22,8 @@ const ID_CHECK: &[u8; 11] = b"10X98765432";
 /// Province-level prefixes that appear in 公民身份号码 (GB/T 2260 plus 81/82/83
 /// used in residence-permit numbers for Hong Kong, Macao and Taiwan residents).
 const PROVINCE_PREFIXES: [u8; 35] = [
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51,
-    52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+    53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
 ];
 
 /// 公民身份号码: an 18-character resident identity number, validated.
@@ -102,10 +102,14 @@ impl IdCardNo {
         }
         let province = (b[0] - b'0') * 10 + (b[1] - b'0');
         if !PROVINCE_PREFIXES.contains(&province) {
-            return Err(IdCardNoError::Region { code: s[..2].to_owned() });
+            return Err(IdCardNoError::Region {
+                code: s[..2].to_owned(),
+            });
         }
         if birth_date(&s[6..14]).is_none() {
-            return Err(IdCardNoError::BirthDate { date: s[6..14].to_owned() });
+            return Err(IdCardNoError::BirthDate {
+                date: s[6..14].to_owned(),
+            });
         }
         let expected = id_check_char(&b[..17]);
         let found = char::from(b[17]);
@@ -244,7 +248,9 @@ impl OrgCode {
     pub fn with_check(body8: &str) -> Result<Self, OrgCodeError> {
         let body = body8.to_ascii_uppercase();
         if body.len() != 8 {
-            return Err(OrgCodeError::Length { found: body.chars().count() + 1 });
+            return Err(OrgCodeError::Length {
+                found: body.chars().count() + 1,
+            });
         }
         let c = org_check_char(body.as_bytes()).ok_or(OrgCodeError::Characters)?;
         Self::parse(&format!("{body}{c}"))
@@ -259,7 +265,9 @@ impl OrgCode {
 /// Alphabet of GB 32100: digits and capitals without I, O, S, V, Z; values 0–30.
 const USCC_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 /// Weights of GB 32100 (3^(i-1) mod 31).
-const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const USCC_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 fn uscc_value(c: u8) -> Option<u32> {
     USCC_ALPHABET.iter().position(|a| *a == c).map(|p| p as u32)
@@ -335,12 +343,21 @@ impl CreditCode {
         if n != 18 {
             return Err(CreditCodeError::Length { found: n });
         }
-        if let Some((i, c)) = s.bytes().enumerate().find(|(_, c)| uscc_value(*c).is_none()) {
-            return Err(CreditCodeError::Characters { position: i + 1, found: char::from(c) });
+        if let Some((i, c)) = s
+            .bytes()
+            .enumerate()
+            .find(|(_, c)| uscc_value(*c).is_none())
+        {
+            return Err(CreditCodeError::Characters {
+                position: i + 1,
+                found: char::from(c),
+            });
         }
         let b = s.as_bytes();
         if !b[2..8].iter().all(u8::is_ascii_digit) {
-            return Err(CreditCodeError::Region { code: s[2..8].to_owned() });
+            return Err(CreditCodeError::Region {
+                code: s[2..8].to_owned(),
+            });
         }
         OrgCode::parse(&s[8..17]).map_err(CreditCodeError::OrgCode)?;
         let expected = uscc_check_char(&b[..17]).ok_or(CreditCodeError::Characters {
@@ -399,7 +416,10 @@ mod tests {
     fn id_worked_examples_from_the_spec() {
         let a = IdCardNo::parse("11010519491231002X").unwrap();
         assert_eq!(a.region_code(), "110105");
-        assert_eq!(a.birth_date(), Date::from_calendar_date(1949, Month::December, 31).unwrap());
+        assert_eq!(
+            a.birth_date(),
+            Date::from_calendar_date(1949, Month::December, 31).unwrap()
+        );
         assert!(!a.is_male());
         assert_eq!(a.masked(), "1101**********002X");
         assert!(IdCardNo::parse("440524188001010014").is_ok());
@@ -413,19 +433,30 @@ mod tests {
 
     #[test]
     fn id_errors_name_the_reason() {
-        assert_eq!(IdCardNo::parse("1101051949123100"), Err(IdCardNoError::Length { found: 16 }));
-        assert_eq!(IdCardNo::parse("11010519491231A02X"), Err(IdCardNoError::Characters));
+        assert_eq!(
+            IdCardNo::parse("1101051949123100"),
+            Err(IdCardNoError::Length { found: 16 })
+        );
+        assert_eq!(
+            IdCardNo::parse("11010519491231A02X"),
+            Err(IdCardNoError::Characters)
+        );
         assert_eq!(
             IdCardNo::parse("99010519491231002X"),
             Err(IdCardNoError::Region { code: "99".into() })
         );
         assert_eq!(
             IdCardNo::parse("110105194902300021"),
-            Err(IdCardNoError::BirthDate { date: "19490230".into() })
+            Err(IdCardNoError::BirthDate {
+                date: "19490230".into()
+            })
         );
         assert_eq!(
             IdCardNo::parse("110105194912310021"),
-            Err(IdCardNoError::CheckCharacter { expected: 'X', found: '1' })
+            Err(IdCardNoError::CheckCharacter {
+                expected: 'X',
+                found: '1'
+            })
         );
     }
 
@@ -447,30 +478,53 @@ mod tests {
         ] {
             assert!(CreditCode::parse(ok).is_ok(), "{ok}");
         }
-        assert_eq!(CreditCode::parse("9144030071526726xg").unwrap().region_code(), "440300");
+        assert_eq!(
+            CreditCode::parse("9144030071526726xg")
+                .unwrap()
+                .region_code(),
+            "440300"
+        );
     }
 
     #[test]
     fn credit_code_errors_name_the_reason() {
-        assert_eq!(CreditCode::parse("914403"), Err(CreditCodeError::Length { found: 6 }));
+        assert_eq!(
+            CreditCode::parse("914403"),
+            Err(CreditCodeError::Length { found: 6 })
+        );
         assert_eq!(
             CreditCode::parse("9144030071526726IG"),
-            Err(CreditCodeError::Characters { position: 17, found: 'I' })
+            Err(CreditCodeError::Characters {
+                position: 17,
+                found: 'I'
+            })
         );
-        assert!(matches!(CreditCode::parse("91AB030071526726XG"), Err(CreditCodeError::Region { .. })));
+        assert!(matches!(
+            CreditCode::parse("91AB030071526726XG"),
+            Err(CreditCodeError::Region { .. })
+        ));
         assert!(matches!(
             CreditCode::parse("91440300715267261G"),
-            Err(CreditCodeError::OrgCode(OrgCodeError::CheckCharacter { expected: 'X', found: '1' }))
+            Err(CreditCodeError::OrgCode(OrgCodeError::CheckCharacter {
+                expected: 'X',
+                found: '1'
+            }))
         ));
         assert_eq!(
             CreditCode::parse("9144030071526726XH"),
-            Err(CreditCodeError::CheckCharacter { expected: 'G', found: 'H' })
+            Err(CreditCodeError::CheckCharacter {
+                expected: 'G',
+                found: 'H'
+            })
         );
     }
 
     #[test]
     fn org_code_worked_example() {
-        assert_eq!(OrgCode::with_check("71526726").unwrap().as_str(), "71526726X");
+        assert_eq!(
+            OrgCode::with_check("71526726").unwrap().as_str(),
+            "71526726X"
+        );
         assert!(OrgCode::parse("71526726-X").is_ok());
     }
 

@@ -84,9 +84,14 @@ impl OrgKind {
 
     /// Parses a wire code.
     pub fn from_code(code: &str) -> Option<Self> {
-        [Self::Government, Self::Department, Self::ServiceCenter, Self::ServicePoint]
-            .into_iter()
-            .find(|k| k.code() == code)
+        [
+            Self::Government,
+            Self::Department,
+            Self::ServiceCenter,
+            Self::ServicePoint,
+        ]
+        .into_iter()
+        .find(|k| k.code() == code)
     }
 }
 
@@ -107,7 +112,12 @@ mod tests {
 
     #[test]
     fn kind_codes_round_trip() {
-        for k in [OrgKind::Government, OrgKind::Department, OrgKind::ServiceCenter, OrgKind::ServicePoint] {
+        for k in [
+            OrgKind::Government,
+            OrgKind::Department,
+            OrgKind::ServiceCenter,
+            OrgKind::ServicePoint,
+        ] {
             assert_eq!(OrgKind::from_code(k.code()), Some(k));
         }
         assert_eq!(OrgKind::from_code("x"), None);

@@ -79,7 +79,11 @@ impl Role {
             Self::SystemAdmin => true,
             Self::DeptAdmin => matches!(
                 other,
-                Self::WindowClerk | Self::Reviewer | Self::Decider | Self::CatalogEditor | Self::CommunityAgent
+                Self::WindowClerk
+                    | Self::Reviewer
+                    | Self::Decider
+                    | Self::CatalogEditor
+                    | Self::CommunityAgent
             ),
             _ => false,
         }

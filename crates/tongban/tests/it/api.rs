@@ -8,11 +8,25 @@ use crate::helpers::TestApp;
 async fn divisions_api() {
     let app = TestApp::spawn().await;
     let c = app.client();
-    let list: Vec<Value> = c.get(app.url("/api/v1/divisions?parent=230100")).send().await.unwrap().json().await.unwrap();
+    let list: Vec<Value> = c
+        .get(app.url("/api/v1/divisions?parent=230100"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list.len(), 18);
     assert_eq!(list[0]["code"], "230102");
     assert_eq!(list[0]["name_zh"], "道里区");
-    let d: Value = c.get(app.url("/api/v1/divisions/230102001")).send().await.unwrap().json().await.unwrap();
+    let d: Value = c
+        .get(app.url("/api/v1/divisions/230102001"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(d["parent_code"], "230102");
     assert_eq!(d["children"].as_array().unwrap().len(), 3);
     let r = c.get(app.url("/api/v1/divisions/12")).send().await.unwrap();
@@ -20,7 +34,11 @@ async fn divisions_api() {
     assert_eq!(r.headers()["content-type"], "application/problem+json");
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["errors"][0]["field"], "code");
-    let r = c.get(app.url("/api/v1/divisions/999999")).send().await.unwrap();
+    let r = c
+        .get(app.url("/api/v1/divisions/999999"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["status"], 404);
@@ -35,7 +53,16 @@ async fn id_and_credit_code_checks_name_the_reason() {
     let check = |path: &'static str, v: &'static str| {
         let c = c.clone();
         let url = app.url(path);
-        async move { c.post(url).json(&json!({ "value": v })).send().await.unwrap().json::<Value>().await.unwrap() }
+        async move {
+            c.post(url)
+                .json(&json!({ "value": v }))
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
     };
     let ok = check("/api/v1/checks/id-card", "11010519491231002x").await;
     assert_eq!(ok["valid"], true);
@@ -62,10 +89,20 @@ async fn id_and_credit_code_checks_name_the_reason() {
         ("91440300715267261G", "credit_code.org_code"),
         ("9144030071526726XH", "credit_code.check"),
     ] {
-        assert_eq!(check("/api/v1/checks/credit-code", v).await["code"], code, "{v}");
+        assert_eq!(
+            check("/api/v1/checks/credit-code", v).await["code"],
+            code,
+            "{v}"
+        );
     }
     // Malformed JSON is a problem document, not a crash.
-    let r = c.post(app.url("/api/v1/checks/id-card")).header("content-type", "application/json").body("{").send().await.unwrap();
+    let r = c
+        .post(app.url("/api/v1/checks/id-card"))
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
 }
@@ -78,54 +115,149 @@ async fn organisation_create_requires_a_system_admin_in_scope_and_valid_fields()
         "credit_code": "11230102000009999X", "name_zh": "哈尔滨市道里区卫生健康局", "name_en": "Daoli District Health Bureau",
         "kind": "department", "admin_level": 4, "division_code": "230102", "parent_id": parent
     });
-    let r = app.client().post(app.url("/api/v1/organizations")).json(&body).send().await.unwrap();
+    let r = app
+        .client()
+        .post(app.url("/api/v1/organizations"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
-    let r = app.clerk().await.post(app.url("/api/v1/organizations")).json(&body).send().await.unwrap();
+    let r = app
+        .clerk()
+        .await
+        .post(app.url("/api/v1/organizations"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
 
     let admin = app.admin().await;
-    let r = admin.post(app.url("/api/v1/organizations")).json(&body).send().await.unwrap();
-    assert_eq!(r.status(), 422, "a code with a bad check character must be refused");
+    let r = admin
+        .post(app.url("/api/v1/organizations"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        422,
+        "a code with a bad check character must be refused"
+    );
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["errors"][0]["field"], "credit_code");
 
     let good = tongban_domain::kernel::CreditCode::compose("11", "230102", "00099999").unwrap();
     let mut ok = body.clone();
     ok["credit_code"] = json!(good.as_str());
-    let r = admin.post(app.url("/api/v1/organizations")).json(&ok).send().await.unwrap();
+    let r = admin
+        .post(app.url("/api/v1/organizations"))
+        .json(&ok)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 201);
     let created: Value = r.json().await.unwrap();
     assert_eq!(created["parent_id"], parent);
-    let r = admin.post(app.url("/api/v1/organizations")).json(&ok).send().await.unwrap();
+    let r = admin
+        .post(app.url("/api/v1/organizations"))
+        .json(&ok)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 409);
-    let list: Vec<Value> = app.client().get(app.url(&format!("/api/v1/organizations?within={parent}"))).send().await.unwrap().json().await.unwrap();
-    assert!(list.iter().any(|o| o["name_zh"] == "哈尔滨市道里区卫生健康局"));
-    assert_eq!(app.client().get(app.url("/api/v1/organizations?limit=0")).send().await.unwrap().status(), 422);
+    let list: Vec<Value> = app
+        .client()
+        .get(app.url(&format!("/api/v1/organizations?within={parent}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        list.iter()
+            .any(|o| o["name_zh"] == "哈尔滨市道里区卫生健康局")
+    );
+    assert_eq!(
+        app.client()
+            .get(app.url("/api/v1/organizations?limit=0"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        422
+    );
 }
 
 #[tokio::test]
 async fn api_session_and_me() {
     let app = TestApp::spawn().await;
     let c = app.client();
-    let r = c.post(app.url("/api/v1/session")).json(&json!({"username": "clerk", "password": "bad-password"})).send().await.unwrap();
+    let r = c
+        .post(app.url("/api/v1/session"))
+        .json(&json!({"username": "clerk", "password": "bad-password"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["detail"], "用户名或密码错误。");
-    let r = c.post(app.url("/api/v1/session")).json(&json!({"username": "clerk", "password": "tongban-demo"})).send().await.unwrap();
+    let r = c
+        .post(app.url("/api/v1/session"))
+        .json(&json!({"username": "clerk", "password": "tongban-demo"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 201);
-    let me: Value = c.get(app.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
+    let me: Value = c
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["username"], "clerk");
     assert_eq!(me["grants"][0]["role"], "window_clerk");
-    assert_eq!(c.delete(app.url("/api/v1/session")).send().await.unwrap().status(), 204);
-    assert_eq!(c.get(app.url("/api/v1/me")).send().await.unwrap().status(), 401);
+    assert_eq!(
+        c.delete(app.url("/api/v1/session"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(
+        c.get(app.url("/api/v1/me")).send().await.unwrap().status(),
+        401
+    );
 }
 
 #[tokio::test]
 async fn openapi_document_lists_every_api_route_and_the_docs_page_renders_it() {
     let app = TestApp::spawn().await;
-    let doc: Value = app.client().get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc: Value = app
+        .client()
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let paths = doc["paths"].as_object().unwrap();
-    for p in ["/api/v1/divisions", "/api/v1/divisions/{code}", "/api/v1/organizations", "/api/v1/organizations/{id}", "/api/v1/me", "/api/v1/session", "/api/v1/checks/id-card", "/api/v1/checks/credit-code"] {
+    for p in [
+        "/api/v1/divisions",
+        "/api/v1/divisions/{code}",
+        "/api/v1/organizations",
+        "/api/v1/organizations/{id}",
+        "/api/v1/me",
+        "/api/v1/session",
+        "/api/v1/checks/id-card",
+        "/api/v1/checks/credit-code",
+    ] {
         assert!(paths.contains_key(p), "OpenAPI lacks {p}");
     }
     assert!(doc["components"]["schemas"]["Problem"].is_object());

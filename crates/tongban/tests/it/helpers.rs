@@ -22,8 +22,13 @@ pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
         Ok(base) if !base.is_empty() => {
             sqlx::any::install_default_drivers();
             let name = format!("tb_test_{}_{}", std::process::id(), rand_suffix());
-            let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&base).await.expect("connect to TONGBAN_TEST_PG");
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.expect("create test database");
+            let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&base)
+                .await
+                .expect("connect to TONGBAN_TEST_PG");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut admin)
+                .await
+                .expect("create test database");
             let url = match base.rfind('/') {
                 Some(i) if i > "postgres://".len() => format!("{}/{name}", &base[..i]),
                 _ => format!("{base}/{name}"),
@@ -41,7 +46,10 @@ pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
 fn rand_suffix() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
-    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
     format!("{t}_{}", N.fetch_add(1, Ordering::Relaxed))
 }
 
@@ -54,21 +62,31 @@ impl TestApp {
     /// A running app, with or without the demo.
     pub async fn spawn_with(with_demo: bool) -> Self {
         let (url, dir) = fresh_database().await;
-        let db = Db::connect(&url, DbOptions::default()).await.expect("connect");
+        let db = Db::connect(&url, DbOptions::default())
+            .await
+            .expect("connect");
         db.migrate().await.expect("migrate");
         if with_demo {
             assert!(demo::seed(&db).await.expect("seed"));
         }
-        let mut cfg = Config::default();
-        cfg.database_url = url;
+        let cfg = Config {
+            database_url: url,
+            ..Config::default()
+        };
         let state = AppState::new(db.clone(), cfg, with_demo);
         let app = tongban_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(async move {
             axum::serve(listener, app).await.expect("serve");
         });
-        Self { addr, db, _dir: dir }
+        Self {
+            addr,
+            db,
+            _dir: dir,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -77,7 +95,11 @@ impl TestApp {
 
     /// A client with a cookie jar that does not follow redirects.
     pub fn client(&self) -> reqwest::Client {
-        reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client")
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .expect("client")
     }
 
     /// A client signed in as a demo account through the sign-in form.
@@ -85,7 +107,11 @@ impl TestApp {
         let c = self.client();
         let res = c
             .post(self.url("/login"))
-            .form(&[("username", username), ("password", demo::DEMO_PASSWORD), ("next", "/account")])
+            .form(&[
+                ("username", username),
+                ("password", demo::DEMO_PASSWORD),
+                ("next", "/account"),
+            ])
             .send()
             .await
             .expect("login");

@@ -36,7 +36,16 @@ async fn sign_in_redirects_to_next_and_sign_out_ends_the_session() {
     let r = c.get(app.url("/account")).send().await.unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/login?next=%2Faccount");
-    let r = c.post(app.url("/login")).form(&[("username", "Clerk"), ("password", "tongban-demo"), ("next", "/account")]).send().await.unwrap();
+    let r = c
+        .post(app.url("/login"))
+        .form(&[
+            ("username", "Clerk"),
+            ("password", "tongban-demo"),
+            ("next", "/account"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/account");
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
@@ -44,9 +53,22 @@ async fn sign_in_redirects_to_next_and_sign_out_ends_the_session() {
     assert_eq!(app.get_text(&c, "/account").await.0, 200);
     let r = c.post(app.url("/logout")).send().await.unwrap();
     assert_eq!(r.status(), 303);
-    assert_eq!(c.get(app.url("/account")).send().await.unwrap().status(), 303);
+    assert_eq!(
+        c.get(app.url("/account")).send().await.unwrap().status(),
+        303
+    );
     // An off-site next is ignored.
-    let r = app.client().post(app.url("/login")).form(&[("username", "clerk"), ("password", "tongban-demo"), ("next", "https://evil.example/")]).send().await.unwrap();
+    let r = app
+        .client()
+        .post(app.url("/login"))
+        .form(&[
+            ("username", "clerk"),
+            ("password", "tongban-demo"),
+            ("next", "https://evil.example/"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["location"], "/");
 }
 
@@ -54,13 +76,25 @@ async fn sign_in_redirects_to_next_and_sign_out_ends_the_session() {
 async fn wrong_password_is_refused_without_saying_which_part_was_wrong() {
     let app = TestApp::spawn().await;
     for (u, p) in [("clerk", "wrong-password"), ("nobody", "tongban-demo")] {
-        let r = app.client().post(app.url("/login")).form(&[("username", u), ("password", p)]).send().await.unwrap();
+        let r = app
+            .client()
+            .post(app.url("/login"))
+            .form(&[("username", u), ("password", p)])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 401);
         let body = r.text().await.unwrap();
         assert!(body.contains("用户名或密码错误"));
         assert!(body.contains(r#"id="error-summary""#));
     }
-    let r = app.client().post(app.url("/login")).form(&[("username", ""), ("password", "")]).send().await.unwrap();
+    let r = app
+        .client()
+        .post(app.url("/login"))
+        .form(&[("username", ""), ("password", "")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("请输入用户名和密码"));
 }
@@ -69,12 +103,30 @@ async fn wrong_password_is_refused_without_saying_which_part_was_wrong() {
 async fn five_failures_lock_the_account_even_for_the_right_password() {
     let app = TestApp::spawn().await;
     for _ in 0..4 {
-        let r = app.client().post(app.url("/login")).form(&[("username", "reviewer"), ("password", "nope-nope-1")]).send().await.unwrap();
+        let r = app
+            .client()
+            .post(app.url("/login"))
+            .form(&[("username", "reviewer"), ("password", "nope-nope-1")])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 401);
     }
-    let r = app.client().post(app.url("/login")).form(&[("username", "reviewer"), ("password", "nope-nope-1")]).send().await.unwrap();
+    let r = app
+        .client()
+        .post(app.url("/login"))
+        .form(&[("username", "reviewer"), ("password", "nope-nope-1")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 429);
-    let r = app.client().post(app.url("/login")).form(&[("username", "reviewer"), ("password", "tongban-demo")]).send().await.unwrap();
+    let r = app
+        .client()
+        .post(app.url("/login"))
+        .form(&[("username", "reviewer"), ("password", "tongban-demo")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 429);
     assert!(r.text().await.unwrap().contains("账号已锁定"));
     // Other accounts are unaffected.
@@ -91,19 +143,59 @@ async fn password_change_checks_policy_and_signs_out_other_sessions() {
         let url = app.url("/account/password");
         async move { c.post(url).form(&form).send().await.unwrap() }
     };
-    let r = post(vec![("current", "tongban-demo"), ("new", "short"), ("confirm", "short")]).await;
+    let r = post(vec![
+        ("current", "tongban-demo"),
+        ("new", "short"),
+        ("confirm", "short"),
+    ])
+    .await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("密码至少需要10个字符"));
-    let r = post(vec![("current", "tongban-demo"), ("new", "Songhua-River-2026"), ("confirm", "Songhua-River-2027")]).await;
+    let r = post(vec![
+        ("current", "tongban-demo"),
+        ("new", "Songhua-River-2026"),
+        ("confirm", "Songhua-River-2027"),
+    ])
+    .await;
     assert!(r.text().await.unwrap().contains("两次输入的新密码不一致"));
-    let r = post(vec![("current", "wrong"), ("new", "Songhua-River-2026"), ("confirm", "Songhua-River-2026")]).await;
+    let r = post(vec![
+        ("current", "wrong"),
+        ("new", "Songhua-River-2026"),
+        ("confirm", "Songhua-River-2026"),
+    ])
+    .await;
     assert!(r.text().await.unwrap().contains("当前密码不正确"));
-    let r = post(vec![("current", "tongban-demo"), ("new", "Songhua-River-2026"), ("confirm", "Songhua-River-2026")]).await;
+    let r = post(vec![
+        ("current", "tongban-demo"),
+        ("new", "Songhua-River-2026"),
+        ("confirm", "Songhua-River-2026"),
+    ])
+    .await;
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/account?done=password");
-    assert!(app.get_text(&here, "/account?done=password").await.1.contains("密码已修改"));
-    assert_eq!(elsewhere.get(app.url("/account")).send().await.unwrap().status(), 303, "other session still alive");
-    let r = app.client().post(app.url("/login")).form(&[("username", "citizen"), ("password", "Songhua-River-2026")]).send().await.unwrap();
+    assert!(
+        app.get_text(&here, "/account?done=password")
+            .await
+            .1
+            .contains("密码已修改")
+    );
+    assert_eq!(
+        elsewhere
+            .get(app.url("/account"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303,
+        "other session still alive"
+    );
+    let r = app
+        .client()
+        .post(app.url("/login"))
+        .form(&[("username", "citizen"), ("password", "Songhua-River-2026")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 303);
 }
 
@@ -117,31 +209,56 @@ async fn admin_creates_staff_within_scope_and_dept_admin_is_limited() {
     let dept = app.org_id("哈尔滨市民政局").await.to_string();
     let r = admin
         .post(app.url("/admin/staff"))
-        .form(&[("username", "minzheng01"), ("display_name", "钱芳"), ("org_id", dept.as_str()), ("role", "reviewer"), ("password", "Minzheng-2026!")])
+        .form(&[
+            ("username", "minzheng01"),
+            ("display_name", "钱芳"),
+            ("org_id", dept.as_str()),
+            ("role", "reviewer"),
+            ("password", "Minzheng-2026!"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    let (_, body) = app.get_text(&admin, "/admin/staff?created=minzheng01").await;
+    let (_, body) = app
+        .get_text(&admin, "/admin/staff?created=minzheng01")
+        .await;
     assert!(body.contains("已创建工作人员账号 minzheng01") && body.contains("钱芳"));
     app.signed_in_with("minzheng01", "Minzheng-2026!").await;
 
     // Every bad field is reported at once, and the typed values are kept.
     let r = admin
         .post(app.url("/admin/staff"))
-        .form(&[("username", "x"), ("display_name", ""), ("org_id", "999999"), ("role", "reviewer"), ("password", "short")])
+        .form(&[
+            ("username", "x"),
+            ("display_name", ""),
+            ("org_id", "999999"),
+            ("role", "reviewer"),
+            ("password", "short"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 422);
     let body = r.text().await.unwrap();
-    for e in ["用户名长度应为3至32个字符", "此项必填", "所选机构不在您的管理范围内", "密码至少需要10个字符"] {
+    for e in [
+        "用户名长度应为3至32个字符",
+        "此项必填",
+        "所选机构不在您的管理范围内",
+        "密码至少需要10个字符",
+    ] {
         assert!(body.contains(e), "missing {e}");
     }
     // Duplicate username.
     let r = admin
         .post(app.url("/admin/staff"))
-        .form(&[("username", "clerk"), ("display_name", "重复"), ("org_id", dept.as_str()), ("role", "reviewer"), ("password", "Minzheng-2026!")])
+        .form(&[
+            ("username", "clerk"),
+            ("display_name", "重复"),
+            ("org_id", dept.as_str()),
+            ("role", "reviewer"),
+            ("password", "Minzheng-2026!"),
+        ])
         .send()
         .await
         .unwrap();
@@ -153,15 +270,32 @@ async fn admin_creates_staff_within_scope_and_dept_admin_is_limited() {
     assert!(body.contains("reviewer") && !body.contains("minzheng01"));
     let r = da
         .post(app.url("/admin/staff"))
-        .form(&[("username", "sj02"), ("display_name", "甲"), ("org_id", dept.as_str()), ("role", "reviewer"), ("password", "Shichang-2026!")])
+        .form(&[
+            ("username", "sj02"),
+            ("display_name", "甲"),
+            ("org_id", dept.as_str()),
+            ("role", "reviewer"),
+            ("password", "Shichang-2026!"),
+        ])
         .send()
         .await
         .unwrap();
-    assert!(r.text().await.unwrap().contains("所选机构不在您的管理范围内"));
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("所选机构不在您的管理范围内")
+    );
     let own = app.org_id("哈尔滨市市场监督管理局").await.to_string();
     let r = da
         .post(app.url("/admin/staff"))
-        .form(&[("username", "sj03"), ("display_name", "乙"), ("org_id", own.as_str()), ("role", "supervisor"), ("password", "Shichang-2026!")])
+        .form(&[
+            ("username", "sj03"),
+            ("display_name", "乙"),
+            ("org_id", own.as_str()),
+            ("role", "supervisor"),
+            ("password", "Shichang-2026!"),
+        ])
         .send()
         .await
         .unwrap();
@@ -176,7 +310,12 @@ async fn admin_creates_staff_within_scope_and_dept_admin_is_limited() {
 impl TestApp {
     pub async fn signed_in_with(&self, username: &str, password: &str) -> reqwest::Client {
         let c = self.client();
-        let r = c.post(self.url("/login")).form(&[("username", username), ("password", password)]).send().await.unwrap();
+        let r = c
+            .post(self.url("/login"))
+            .form(&[("username", username), ("password", password)])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 303, "sign-in of {username}");
         c
     }

@@ -2,6 +2,13 @@
 //! on its own fresh database (SQLite by default, PostgreSQL with
 //! `TONGBAN_TEST_PG`).
 
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly at the first surprise"
+)]
+
 mod api;
 mod cli;
 mod helpers;

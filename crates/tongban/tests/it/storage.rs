@@ -15,13 +15,27 @@ use crate::helpers::fresh_database;
 
 async fn fresh_db() -> (Db, Option<tempfile::TempDir>) {
     let (url, dir) = fresh_database().await;
-    let db = Db::connect(&url, DbOptions { max_connections: 8, max_batch: 64, ..DbOptions::default() }).await.unwrap();
+    let db = Db::connect(
+        &url,
+        DbOptions {
+            max_connections: 8,
+            max_batch: 64,
+            ..DbOptions::default()
+        },
+    )
+    .await
+    .unwrap();
     db.migrate().await.unwrap();
     (db, dir)
 }
 
 async fn count(db: &Db, sql: &'static str) -> i64 {
-    sqlx::query(sql).fetch_one(db.pool()).await.unwrap().try_get(0).unwrap()
+    sqlx::query(sql)
+        .fetch_one(db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap()
 }
 
 #[tokio::test]
@@ -33,11 +47,13 @@ async fn concurrent_writes_commit_independently_and_a_failure_undoes_only_itself
         tasks.push(tokio::spawn(async move {
             db.write(move |c| {
                 Box::pin(async move {
-                    sqlx::query("INSERT INTO outbox (topic, payload, created_at) VALUES ($1, '{}', $2)")
-                        .bind(format!("t{i}"))
-                        .bind(i)
-                        .execute(&mut *c)
-                        .await?;
+                    sqlx::query(
+                        "INSERT INTO outbox (topic, payload, created_at) VALUES ($1, '{}', $2)",
+                    )
+                    .bind(format!("t{i}"))
+                    .bind(i)
+                    .execute(&mut *c)
+                    .await?;
                     if i % 10 == 0 {
                         // A failing transaction: its insert above must vanish.
                         return Err(DbError::Conflict(format!("refused {i}")));
@@ -58,7 +74,14 @@ async fn concurrent_writes_commit_independently_and_a_failure_undoes_only_itself
     }
     assert_eq!(ok, 180);
     assert_eq!(count(&db, "SELECT COUNT(*) FROM outbox").await, 180);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM outbox WHERE topic IN ('t0', 't10', 't190')").await, 0);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM outbox WHERE topic IN ('t0', 't10', 't190')"
+        )
+        .await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -90,8 +113,19 @@ async fn concurrent_workers_never_run_a_job_twice() {
     let (stop, rx) = tokio::sync::watch::channel(false);
     let mut workers = Vec::new();
     for w in 0..4 {
-        let opts = WorkerOptions { name: format!("w{w}"), poll: Duration::from_millis(10), concurrency: 8, lease: Duration::from_secs(60) };
-        workers.push(tokio::spawn(jobs::run_worker(db.clone(), registry.clone(), outbox::Routes::default(), opts, rx.clone())));
+        let opts = WorkerOptions {
+            name: format!("w{w}"),
+            poll: Duration::from_millis(10),
+            concurrency: 8,
+            lease: Duration::from_secs(60),
+        };
+        workers.push(tokio::spawn(jobs::run_worker(
+            db.clone(),
+            registry.clone(),
+            outbox::Routes::default(),
+            opts,
+            rx.clone(),
+        )));
     }
     for _ in 0..600 {
         if count(&db, "SELECT COUNT(*) FROM jobs WHERE status = 'done'").await == n {
@@ -103,10 +137,17 @@ async fn concurrent_workers_never_run_a_job_twice() {
     for w in workers {
         w.await.unwrap();
     }
-    let seen = seen.lock().unwrap();
+    let seen = seen.lock().unwrap().clone();
     assert_eq!(seen.len() as i64, n, "every job ran");
-    assert!(seen.values().all(|v| *v == 1), "some job ran twice: {:?}", seen.iter().filter(|(_, v)| **v > 1).collect::<Vec<_>>());
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM jobs WHERE attempts <> 1").await, 0);
+    assert!(
+        seen.values().all(|v| *v == 1),
+        "some job ran twice: {:?}",
+        seen.iter().filter(|(_, v)| **v > 1).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM jobs WHERE attempts <> 1").await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -114,7 +155,19 @@ async fn failing_jobs_retry_with_backoff_then_fail_for_good() {
     let (db, _dir) = fresh_db().await;
     let id = db
         .write(|c| {
-            Box::pin(async move { jobs::enqueue(c, &NewJob { kind: "flaky".into(), payload: json!({}), run_at: 0, max_attempts: 2 }, 0).await })
+            Box::pin(async move {
+                jobs::enqueue(
+                    c,
+                    &NewJob {
+                        kind: "flaky".into(),
+                        payload: json!({}),
+                        run_at: 0,
+                        max_attempts: 2,
+                    },
+                    0,
+                )
+                .await
+            })
         })
         .await
         .unwrap();
@@ -122,52 +175,101 @@ async fn failing_jobs_retry_with_backoff_then_fail_for_good() {
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].id, id);
     // Claimed and leased: nobody else gets it.
-    assert!(jobs::claim(&db, "other", 10, 60_000).await.unwrap().is_empty());
+    assert!(
+        jobs::claim(&db, "other", 10, 60_000)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     jobs::fail(&db, &claimed[0], "w", "boom").await.unwrap();
-    let row = sqlx::query("SELECT status, run_at, last_error FROM jobs WHERE id = $1").bind(id).fetch_one(db.pool()).await.unwrap();
+    let row = sqlx::query("SELECT status, run_at, last_error FROM jobs WHERE id = $1")
+        .bind(id)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
     assert_eq!(row.try_get::<String, _>(0).unwrap(), "queued");
-    assert!(row.try_get::<i64, _>(1).unwrap() > tongban_core::clock::now_ms(), "retry is in the future");
+    assert!(
+        row.try_get::<i64, _>(1).unwrap() > tongban_core::clock::now_ms(),
+        "retry is in the future"
+    );
     assert_eq!(row.try_get::<String, _>(2).unwrap(), "boom");
     // Not due yet.
     assert!(jobs::claim(&db, "w", 10, 60_000).await.unwrap().is_empty());
-    db.write(move |c| Box::pin(async move { sqlx::query("UPDATE jobs SET run_at = 0 WHERE id = $1").bind(id).execute(c).await.map_err(DbError::from) }))
-        .await
-        .unwrap();
+    db.write(move |c| {
+        Box::pin(async move {
+            sqlx::query("UPDATE jobs SET run_at = 0 WHERE id = $1")
+                .bind(id)
+                .execute(c)
+                .await
+                .map_err(DbError::from)
+        })
+    })
+    .await
+    .unwrap();
     let again = jobs::claim(&db, "w", 10, 60_000).await.unwrap();
     assert_eq!(again[0].attempts, 2);
     jobs::fail(&db, &again[0], "w", "boom again").await.unwrap();
-    let status: String = sqlx::query("SELECT status FROM jobs WHERE id = $1").bind(id).fetch_one(db.pool()).await.unwrap().try_get(0).unwrap();
+    let status: String = sqlx::query("SELECT status FROM jobs WHERE id = $1")
+        .bind(id)
+        .fetch_one(db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
     assert_eq!(status, "failed");
 }
 
 #[tokio::test]
 async fn an_expired_lease_is_claimed_again() {
     let (db, _dir) = fresh_db().await;
-    db.write(|c| Box::pin(async move { jobs::enqueue(c, &NewJob::now("x", json!({})), 0).await })).await.unwrap();
+    db.write(|c| Box::pin(async move { jobs::enqueue(c, &NewJob::now("x", json!({})), 0).await }))
+        .await
+        .unwrap();
     let first = jobs::claim(&db, "dead-worker", 1, -1).await.unwrap();
     assert_eq!(first.len(), 1);
     let second = jobs::claim(&db, "live-worker", 1, 60_000).await.unwrap();
     assert_eq!(second.len(), 1, "a job whose worker died is taken over");
     // The dead worker can no longer complete it.
-    assert!(!jobs::complete(&db, first[0].id, "dead-worker").await.unwrap());
-    assert!(jobs::complete(&db, second[0].id, "live-worker").await.unwrap());
+    assert!(
+        !jobs::complete(&db, first[0].id, "dead-worker")
+            .await
+            .unwrap()
+    );
+    assert!(
+        jobs::complete(&db, second[0].id, "live-worker")
+            .await
+            .unwrap()
+    );
 }
 
 #[tokio::test]
 async fn a_due_schedule_is_enqueued_once_however_many_nodes_tick() {
     let (db, _dir) = fresh_db().await;
-    jobs::ensure_schedule(&db, "nightly", "report", 3600).await.unwrap();
+    jobs::ensure_schedule(&db, "nightly", "report", 3600)
+        .await
+        .unwrap();
     let ticks: Vec<_> = (0..6).map(|_| jobs::enqueue_due_schedules(&db)).collect();
-    let total: usize = futures::future::join_all(ticks).await.into_iter().map(|r| r.unwrap()).sum();
+    let total: usize = futures::future::join_all(ticks)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap())
+        .sum();
     assert_eq!(total, 1);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM jobs WHERE kind = 'report'").await, 1);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM jobs WHERE kind = 'report'").await,
+        1
+    );
 }
 
 #[tokio::test]
 async fn outbox_events_become_subscriber_jobs_once() {
     let (db, _dir) = fresh_db().await;
     assert!(demo::seed(&db).await.unwrap());
-    let events = count(&db, "SELECT COUNT(*) FROM outbox WHERE topic = 'org.created'").await;
+    let events = count(
+        &db,
+        "SELECT COUNT(*) FROM outbox WHERE topic = 'org.created'",
+    )
+    .await;
     assert!(events > 30);
     let routes = outbox::Routes::default().route("org.", "notify.org");
     let mut relayed = 0;
@@ -179,8 +281,18 @@ async fn outbox_events_become_subscriber_jobs_once() {
         relayed += n as i64;
     }
     assert!(relayed >= events);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM jobs WHERE kind = 'notify.org'").await, events);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM outbox WHERE dispatched_at IS NULL").await, 0);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM jobs WHERE kind = 'notify.org'").await,
+        events
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM outbox WHERE dispatched_at IS NULL"
+        )
+        .await,
+        0
+    );
     assert_eq!(outbox::relay(&db, &routes, 100).await.unwrap(), 0);
 }
 
@@ -194,8 +306,15 @@ async fn demo_seed_loads_once() {
     assert_eq!(count(&db, "SELECT COUNT(*) FROM organizations").await, orgs);
     assert_eq!(count(&db, "SELECT COUNT(*) FROM accounts").await, 10);
     // Every seeded credit code passes GB 32100.
-    for r in sqlx::query("SELECT credit_code FROM organizations").fetch_all(db.pool()).await.unwrap() {
+    for r in sqlx::query("SELECT credit_code FROM organizations")
+        .fetch_all(db.pool())
+        .await
+        .unwrap()
+    {
         let code: String = r.try_get(0).unwrap();
-        assert!(tongban_domain::kernel::CreditCode::parse(&code).is_ok(), "{code}");
+        assert!(
+            tongban_domain::kernel::CreditCode::parse(&code).is_ok(),
+            "{code}"
+        );
     }
 }

@@ -6,10 +6,10 @@ use axum::response::Response;
 use utoipa::OpenApi;
 
 use super::ApiDoc;
+use crate::AppError;
 use crate::ctx::Ctx;
 use crate::i18n::Tr;
 use crate::pages::{Nav, render};
-use crate::AppError;
 
 /// `GET /api/openapi.json`.
 pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
@@ -49,10 +49,16 @@ pub async fn docs_page(ctx: Ctx) -> Result<Response, AppError> {
     let mut ops = Vec::new();
     if let Some(paths) = doc.get("paths").and_then(|p| p.as_object()) {
         for (path, item) in paths {
-            let Some(methods) = item.as_object() else { continue };
+            let Some(methods) = item.as_object() else {
+                continue;
+            };
             for (method, op) in methods {
                 let text = |k: &str| op.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
-                let summary = [text("summary"), text("description")].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" — ");
+                let summary = [text("summary"), text("description")]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" — ");
                 let params = op
                     .get("parameters")
                     .and_then(|p| p.as_array())
@@ -65,10 +71,24 @@ pub async fn docs_page(ctx: Ctx) -> Result<Response, AppError> {
                             .collect()
                     })
                     .unwrap_or_default();
-                let responses = op.get("responses").and_then(|r| r.as_object()).map(|r| r.keys().cloned().collect::<Vec<_>>().join(", ")).unwrap_or_default();
-                ops.push(Op { method: method.to_uppercase(), path: path.clone(), summary, params, responses });
+                let responses = op
+                    .get("responses")
+                    .and_then(|r| r.as_object())
+                    .map(|r| r.keys().cloned().collect::<Vec<_>>().join(", "))
+                    .unwrap_or_default();
+                ops.push(Op {
+                    method: method.to_uppercase(),
+                    path: path.clone(),
+                    summary,
+                    params,
+                    responses,
+                });
             }
         }
     }
-    render(&DocsView { t: ctx.tr(), nav: Nav::from_ctx(&ctx), ops })
+    render(&DocsView {
+        t: ctx.tr(),
+        nav: Nav::from_ctx(&ctx),
+        ops,
+    })
 }

@@ -54,7 +54,15 @@ impl From<&Principal> for MeDto {
             display_name: a.display_name.clone(),
             org_id: a.org_id,
             credit_code: a.credit_code.clone(),
-            grants: p.grants.iter().map(|g| GrantDto { role: g.role.code().into(), org_id: g.org_id, org_name_zh: g.org_name_zh.clone() }).collect(),
+            grants: p
+                .grants
+                .iter()
+                .map(|g| GrantDto {
+                    role: g.role.code().into(),
+                    org_id: g.org_id,
+                    org_name_zh: g.org_name_zh.clone(),
+                })
+                .collect(),
         }
     }
 }
@@ -79,11 +87,22 @@ pub struct SessionRequest {
 #[utoipa::path(post, path = "/api/v1/session", tag = "identity", request_body = SessionRequest,
     responses((status = 201, body = MeDto), (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 429, body = Problem, content_type = "application/problem+json")))]
-pub async fn create_session(State(state): State<AppState>, ctx: Ctx, Json(r): Json<SessionRequest>) -> Result<Response, AppError> {
+pub async fn create_session(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(r): Json<SessionRequest>,
+) -> Result<Response, AppError> {
     match sign_in(&state, &ctx, &r.username, &r.password).await {
         Ok(token) => {
-            let s = sessions::lookup(state.db(), &token, state.lifetimes()).await?.ok_or(AppError::Unauthorized)?;
-            Ok((StatusCode::CREATED, [(header::SET_COOKIE, session_cookie(&state, &token))], Json(MeDto::from(&s.principal))).into_response())
+            let s = sessions::lookup(state.db(), &token, state.lifetimes())
+                .await?
+                .ok_or(AppError::Unauthorized)?;
+            Ok((
+                StatusCode::CREATED,
+                [(header::SET_COOKIE, session_cookie(&state, &token))],
+                Json(MeDto::from(&s.principal)),
+            )
+                .into_response())
         }
         Err((StatusCode::UNAUTHORIZED, _)) => Err(AppError::BadCredentials),
         Err((StatusCode::TOO_MANY_REQUESTS, e)) => Err(AppError::TooManyRequests(e.message)),
@@ -99,5 +118,9 @@ pub async fn delete_session(State(state): State<AppState>, ctx: Ctx) -> Result<R
     if let Some(s) = &ctx.session {
         sessions::revoke(state.db(), &s.token_hash).await?;
     }
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear_session_cookie())]).into_response())
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, clear_session_cookie())],
+    )
+        .into_response())
 }

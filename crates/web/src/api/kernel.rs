@@ -4,8 +4,8 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use tongban_core::kernel::orgs::{self, NewOrg, OrgError};
 use tongban_core::kernel::divisions;
+use tongban_core::kernel::orgs::{self, NewOrg, OrgError};
 use tongban_domain::kernel::{CreditCode, DivisionCode, IdCardNo, Role};
 use utoipa::{IntoParams, ToSchema};
 
@@ -30,7 +30,13 @@ pub struct DivisionDto {
 
 impl From<divisions::Division> for DivisionDto {
     fn from(d: divisions::Division) -> Self {
-        Self { code: d.code, parent_code: d.parent_code, kind: d.kind, name_zh: d.name_zh, name_en: d.name_en }
+        Self {
+            code: d.code,
+            parent_code: d.parent_code,
+            kind: d.kind,
+            name_zh: d.name_zh,
+            name_en: d.name_en,
+        }
     }
 }
 
@@ -54,10 +60,14 @@ pub struct DivisionQuery {
 /// List divisions (all, or those directly inside `parent`).
 #[utoipa::path(get, path = "/api/v1/divisions", tag = "kernel", params(DivisionQuery),
     responses((status = 200, body = Vec<DivisionDto>), (status = 400, body = Problem, content_type = "application/problem+json")))]
-pub async fn list_divisions(State(state): State<AppState>, Query(q): Query<DivisionQuery>) -> Result<Json<Vec<DivisionDto>>, AppError> {
+pub async fn list_divisions(
+    State(state): State<AppState>,
+    Query(q): Query<DivisionQuery>,
+) -> Result<Json<Vec<DivisionDto>>, AppError> {
     let list = match q.parent {
         Some(p) => {
-            let code = DivisionCode::parse(&p).map_err(|e| AppError::field("parent", e.to_string()))?;
+            let code =
+                DivisionCode::parse(&p).map_err(|e| AppError::field("parent", e.to_string()))?;
             divisions::children(state.db(), &code).await?
         }
         None => divisions::all(state.db()).await?,
@@ -68,11 +78,23 @@ pub async fn list_divisions(State(state): State<AppState>, Query(q): Query<Divis
 /// One division and its children.
 #[utoipa::path(get, path = "/api/v1/divisions/{code}", tag = "kernel", params(("code" = String, Path, description = "division code")),
     responses((status = 200, body = DivisionDetail), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn get_division(State(state): State<AppState>, Path(code): Path<String>) -> Result<Json<DivisionDetail>, AppError> {
+pub async fn get_division(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<DivisionDetail>, AppError> {
     let code = DivisionCode::parse(&code).map_err(|e| AppError::field("code", e.to_string()))?;
-    let d = divisions::get(state.db(), &code).await?.ok_or(AppError::NotFound)?;
-    let children = divisions::children(state.db(), &code).await?.into_iter().map(DivisionDto::from).collect();
-    Ok(Json(DivisionDetail { division: d.into(), children }))
+    let d = divisions::get(state.db(), &code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let children = divisions::children(state.db(), &code)
+        .await?
+        .into_iter()
+        .map(DivisionDto::from)
+        .collect();
+    Ok(Json(DivisionDetail {
+        division: d.into(),
+        children,
+    }))
 }
 
 /// An organisation.
@@ -134,7 +156,10 @@ pub struct OrgQuery {
 /// List organisations in tree order.
 #[utoipa::path(get, path = "/api/v1/organizations", tag = "kernel", params(OrgQuery),
     responses((status = 200, body = Vec<OrgDto>), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn list_organizations(State(state): State<AppState>, Query(q): Query<OrgQuery>) -> Result<Json<Vec<OrgDto>>, AppError> {
+pub async fn list_organizations(
+    State(state): State<AppState>,
+    Query(q): Query<OrgQuery>,
+) -> Result<Json<Vec<OrgDto>>, AppError> {
     let limit = q.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
         return Err(AppError::field("limit", "limit 应在 1 至 500 之间"));
@@ -151,8 +176,16 @@ pub async fn list_organizations(State(state): State<AppState>, Query(q): Query<O
 /// One organisation.
 #[utoipa::path(get, path = "/api/v1/organizations/{id}", tag = "kernel", params(("id" = i64, Path, description = "organisation id")),
     responses((status = 200, body = OrgDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn get_organization(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<OrgDto>, AppError> {
-    Ok(Json(orgs::get(state.db(), id).await?.ok_or(AppError::NotFound)?.into()))
+pub async fn get_organization(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<OrgDto>, AppError> {
+    Ok(Json(
+        orgs::get(state.db(), id)
+            .await?
+            .ok_or(AppError::NotFound)?
+            .into(),
+    ))
 }
 
 /// A new organisation.
@@ -185,9 +218,15 @@ pub struct NewOrgDto {
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn create_organization(State(state): State<AppState>, ctx: Ctx, Json(n): Json<NewOrgDto>) -> Result<(StatusCode, Json<OrgDto>), AppError> {
+pub async fn create_organization(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(n): Json<NewOrgDto>,
+) -> Result<(StatusCode, Json<OrgDto>), AppError> {
     let s = ctx.require_role(Role::SystemAdmin)?;
-    let parent = orgs::get(state.db(), n.parent_id).await?.ok_or_else(|| AppError::field("parent_id", "上级机构不存在"))?;
+    let parent = orgs::get(state.db(), n.parent_id)
+        .await?
+        .ok_or_else(|| AppError::field("parent_id", "上级机构不存在"))?;
     if !s.principal.can(Role::SystemAdmin, &parent.path) {
         return Err(AppError::Forbidden);
     }
@@ -205,11 +244,25 @@ pub async fn create_organization(State(state): State<AppState>, ctx: Ctx, Json(n
     };
     match orgs::create(state.db(), new).await {
         Ok(o) => Ok((StatusCode::CREATED, Json(o.into()))),
-        Err(OrgError::Invalid(errs)) => {
-            Err(AppError::Validation(errs.into_iter().map(|(f, m)| FieldError { field: f.into(), message: m }).collect()))
+        Err(OrgError::Invalid(errs)) => Err(AppError::Validation(
+            errs.into_iter()
+                .map(|(f, m)| FieldError {
+                    field: f.into(),
+                    message: m,
+                })
+                .collect(),
+        )),
+        Err(OrgError::DuplicateCreditCode) => {
+            Err(AppError::Conflict("统一社会信用代码已被使用".into()))
         }
-        Err(OrgError::DuplicateCreditCode) => Err(AppError::Conflict("统一社会信用代码已被使用".into())),
-        Err(OrgError::NotFound(what)) => Err(AppError::field(if what == "division" { "division_code" } else { "parent_id" }, "不存在")),
+        Err(OrgError::NotFound(what)) => Err(AppError::field(
+            if what == "division" {
+                "division_code"
+            } else {
+                "parent_id"
+            },
+            "不存在",
+        )),
         Err(OrgError::Db(e)) => Err(e.into()),
     }
 }
@@ -249,9 +302,21 @@ pub async fn check_id_card(Json(r): Json<CheckRequest>) -> Json<CheckResult> {
             code: None,
             message: None,
             region_code: Some(id.region_code().to_owned()),
-            birth_date: Some(format!("{:04}-{:02}-{:02}", id.birth_date().year(), u8::from(id.birth_date().month()), id.birth_date().day())),
+            birth_date: Some(format!(
+                "{:04}-{:02}-{:02}",
+                id.birth_date().year(),
+                u8::from(id.birth_date().month()),
+                id.birth_date().day()
+            )),
         },
-        Err(e) => CheckResult { valid: false, normalized: None, code: Some(e.code().into()), message: Some(e.to_string()), region_code: None, birth_date: None },
+        Err(e) => CheckResult {
+            valid: false,
+            normalized: None,
+            code: Some(e.code().into()),
+            message: Some(e.to_string()),
+            region_code: None,
+            birth_date: None,
+        },
     })
 }
 
@@ -267,7 +332,14 @@ pub async fn check_credit_code(Json(r): Json<CheckRequest>) -> Json<CheckResult>
             region_code: Some(c.region_code().to_owned()),
             birth_date: None,
         },
-        Err(e) => CheckResult { valid: false, normalized: None, code: Some(e.code().into()), message: Some(e.to_string()), region_code: None, birth_date: None },
+        Err(e) => CheckResult {
+            valid: false,
+            normalized: None,
+            code: Some(e.code().into()),
+            message: Some(e.to_string()),
+            region_code: None,
+            birth_date: None,
+        },
     })
 }
 

@@ -71,10 +71,19 @@ pub fn routes() -> Router<AppState> {
         .route("/api/docs", get(docs::docs_page))
         .route("/api/v1/divisions", get(kernel::list_divisions))
         .route("/api/v1/divisions/{code}", get(kernel::get_division))
-        .route("/api/v1/organizations", get(kernel::list_organizations).post(kernel::create_organization))
+        .route(
+            "/api/v1/organizations",
+            get(kernel::list_organizations).post(kernel::create_organization),
+        )
         .route("/api/v1/organizations/{id}", get(kernel::get_organization))
         .route("/api/v1/checks/id-card", post(kernel::check_id_card))
-        .route("/api/v1/checks/credit-code", post(kernel::check_credit_code))
+        .route(
+            "/api/v1/checks/credit-code",
+            post(kernel::check_credit_code),
+        )
         .route("/api/v1/me", get(identity::get_me))
-        .route("/api/v1/session", post(identity::create_session).delete(identity::delete_session))
+        .route(
+            "/api/v1/session",
+            post(identity::create_session).delete(identity::delete_session),
+        )
 }

@@ -1,10 +1,10 @@
 //! The signed-in person's account page and password change.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use tongban_core::identity::accounts::{self, AuthError};
 use tongban_core::kernel::orgs;
@@ -58,19 +58,30 @@ pub struct AccountQuery {
     done: Option<String>,
 }
 
-async fn view(state: &AppState, ctx: &Ctx, errors: Vec<FieldError>, notice: String) -> Result<AccountView, AppError> {
+async fn view(
+    state: &AppState,
+    ctx: &Ctx,
+    errors: Vec<FieldError>,
+    notice: String,
+) -> Result<AccountView, AppError> {
     let t = ctx.tr();
     let s = ctx.require_session()?;
     let a = &s.principal.account;
     let org = match a.org_id {
-        Some(id) => orgs::get(state.db(), id).await?.map(|o| (o.id, t.pick(&o.name_zh, &o.name_en).to_owned())),
+        Some(id) => orgs::get(state.db(), id)
+            .await?
+            .map(|o| (o.id, t.pick(&o.name_zh, &o.name_en).to_owned())),
         None => None,
     };
     let roles = s
         .principal
         .grants
         .iter()
-        .map(|g| RoleLine { role: t.get(g.role.message_key()), org_id: g.org_id, org: t.pick(&g.org_name_zh, &g.org_name_en).to_owned() })
+        .map(|g| RoleLine {
+            role: t.get(g.role.message_key()),
+            org_id: g.org_id,
+            org: t.pick(&g.org_name_zh, &g.org_name_en).to_owned(),
+        })
         .collect();
     Ok(AccountView {
         t,
@@ -87,8 +98,16 @@ async fn view(state: &AppState, ctx: &Ctx, errors: Vec<FieldError>, notice: Stri
 }
 
 /// `GET /account`.
-pub async fn account_get(State(state): State<AppState>, ctx: Ctx, Query(q): Query<AccountQuery>) -> Result<Response, AppError> {
-    let notice = if q.done.as_deref() == Some("password") { ctx.tr().get("account.password_changed") } else { String::new() };
+pub async fn account_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<AccountQuery>,
+) -> Result<Response, AppError> {
+    let notice = if q.done.as_deref() == Some("password") {
+        ctx.tr().get("account.password_changed")
+    } else {
+        String::new()
+    };
     render(&view(&state, &ctx, vec![], notice).await?)
 }
 
@@ -104,11 +123,18 @@ pub struct PasswordForm {
 }
 
 /// `POST /account/password`.
-pub async fn password_post(State(state): State<AppState>, ctx: Ctx, Form(f): Form<PasswordForm>) -> Result<Response, AppError> {
+pub async fn password_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<PasswordForm>,
+) -> Result<Response, AppError> {
     let t = ctx.tr();
     let s = ctx.require_session()?;
     let mut errors = Vec::new();
-    let err = |field: &str, m: String| FieldError { field: field.to_owned(), message: m };
+    let err = |field: &str, m: String| FieldError {
+        field: field.to_owned(),
+        message: m,
+    };
     if f.current.is_empty() {
         errors.push(err("current", t.get("form.required")));
     }
@@ -118,9 +144,19 @@ pub async fn password_post(State(state): State<AppState>, ctx: Ctx, Form(f): For
         errors.push(err("confirm", t.get("account.password_mismatch")));
     }
     if errors.is_empty() {
-        match accounts::change_password(state.db(), &s.principal.account, &f.current, &f.new, &s.token_hash).await {
+        match accounts::change_password(
+            state.db(),
+            &s.principal.account,
+            &f.current,
+            &f.new,
+            &s.token_hash,
+        )
+        .await
+        {
             Ok(()) => return Ok(Redirect::to("/account?done=password").into_response()),
-            Err(AuthError::BadCredentials) => errors.push(err("current", t.get("account.current_wrong"))),
+            Err(AuthError::BadCredentials) => {
+                errors.push(err("current", t.get("account.current_wrong")))
+            }
             Err(AuthError::Policy(p)) => errors.push(err("new", policy_message(&t, &p))),
             Err(AuthError::Conflict) => errors.push(err("current", t.get("error.conflict"))),
             Err(AuthError::Db(e)) => return Err(e.into()),

@@ -4,10 +4,10 @@
 //! may grant only working roles.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use tongban_core::clock::now_ms;
 use tongban_core::identity::accounts::{self, AuthError, NewAccount, Principal};
@@ -26,8 +26,14 @@ use crate::{AppError, AppState};
 /// held over each.
 async fn scope(state: &AppState, p: &Principal) -> Result<Vec<(Org, Role)>, AppError> {
     let mut out: Vec<(Org, Role)> = Vec::new();
-    for g in p.grants.iter().filter(|g| matches!(g.role, Role::SystemAdmin | Role::DeptAdmin)) {
-        let Some(root) = orgs::get(state.db(), g.org_id).await? else { continue };
+    for g in p
+        .grants
+        .iter()
+        .filter(|g| matches!(g.role, Role::SystemAdmin | Role::DeptAdmin))
+    {
+        let Some(root) = orgs::get(state.db(), g.org_id).await? else {
+            continue;
+        };
         for o in orgs::list(state.db(), Some(&root), 10_000, 0).await? {
             match out.iter_mut().find(|(x, _)| x.id == o.id) {
                 Some(existing) if g.role == Role::SystemAdmin => existing.1 = Role::SystemAdmin,
@@ -105,33 +111,87 @@ pub struct StaffQuery {
     created: Option<String>,
 }
 
-async fn build(state: &AppState, ctx: &Ctx, form: StaffForm, errors: Vec<FieldError>, notice: String) -> Result<StaffView, AppError> {
+async fn build(
+    state: &AppState,
+    ctx: &Ctx,
+    form: StaffForm,
+    errors: Vec<FieldError>,
+    notice: String,
+) -> Result<StaffView, AppError> {
     let t = ctx.tr();
     let s = ctx.require_session()?;
     let scope = scope(state, &s.principal).await?;
     if scope.is_empty() {
         return Err(AppError::Forbidden);
     }
-    let roots: Vec<&Org> = scope.iter().map(|(o, _)| o).filter(|o| !scope.iter().any(|(p, _)| p.id != o.id && orgs::is_within(o, p))).collect();
+    let roots: Vec<&Org> = scope
+        .iter()
+        .map(|(o, _)| o)
+        .filter(|o| {
+            !scope
+                .iter()
+                .any(|(p, _)| p.id != o.id && orgs::is_within(o, p))
+        })
+        .collect();
     let mut rows = Vec::new();
     for root in &roots {
         for (a, org_name) in accounts::staff_within(state.db(), &root.path).await? {
             let grants = accounts::grants(state.db(), a.id).await?;
-            let roles = grants.iter().map(|g| format!("{}（{}）", t.get(g.role.message_key()), t.pick(&g.org_name_zh, &g.org_name_en))).collect::<Vec<_>>().join("、");
-            rows.push(StaffRow { username: a.username, name: a.display_name, org: org_name, roles, status: t.get(&format!("status.{}", a.status)) });
+            let roles = grants
+                .iter()
+                .map(|g| {
+                    format!(
+                        "{}（{}）",
+                        t.get(g.role.message_key()),
+                        t.pick(&g.org_name_zh, &g.org_name_en)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("、");
+            rows.push(StaffRow {
+                username: a.username,
+                name: a.display_name,
+                org: org_name,
+                roles,
+                status: t.get(&format!("status.{}", a.status)),
+            });
         }
     }
-    let best = if scope.iter().any(|(_, r)| *r == Role::SystemAdmin) { Role::SystemAdmin } else { Role::DeptAdmin };
-    let role_choices = Role::ALL.iter().filter(|r| best.may_grant(**r)).map(|r| (r.code().to_owned(), t.get(r.message_key()))).collect();
-    let base_depth = roots.iter().map(|o| o.path.matches('/').count()).min().unwrap_or(0);
+    let best = if scope.iter().any(|(_, r)| *r == Role::SystemAdmin) {
+        Role::SystemAdmin
+    } else {
+        Role::DeptAdmin
+    };
+    let role_choices = Role::ALL
+        .iter()
+        .filter(|r| best.may_grant(**r))
+        .map(|r| (r.code().to_owned(), t.get(r.message_key())))
+        .collect();
+    let base_depth = roots
+        .iter()
+        .map(|o| o.path.matches('/').count())
+        .min()
+        .unwrap_or(0);
     let org_choices = scope
         .iter()
-        .map(|(o, _)| (o.id, format!("{}{}", "　".repeat(o.path.matches('/').count().saturating_sub(base_depth)), t.pick(&o.name_zh, &o.name_en))))
+        .map(|(o, _)| {
+            (
+                o.id,
+                format!(
+                    "{}{}",
+                    "　".repeat(o.path.matches('/').count().saturating_sub(base_depth)),
+                    t.pick(&o.name_zh, &o.name_en)
+                ),
+            )
+        })
         .collect();
     Ok(StaffView {
         t,
         nav: Nav::from_ctx(ctx),
-        scope_roots: roots.iter().map(|o| t.pick(&o.name_zh, &o.name_en).to_owned()).collect(),
+        scope_roots: roots
+            .iter()
+            .map(|o| t.pick(&o.name_zh, &o.name_en).to_owned())
+            .collect(),
         rows,
         org_choices,
         role_choices,
@@ -142,13 +202,24 @@ async fn build(state: &AppState, ctx: &Ctx, form: StaffForm, errors: Vec<FieldEr
 }
 
 /// `GET /admin/staff`.
-pub async fn staff_get(State(state): State<AppState>, ctx: Ctx, Query(q): Query<StaffQuery>) -> Result<Response, AppError> {
-    let notice = q.created.map(|u| ctx.tr().fmt("admin.created", &[("username", &u)])).unwrap_or_default();
+pub async fn staff_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<StaffQuery>,
+) -> Result<Response, AppError> {
+    let notice = q
+        .created
+        .map(|u| ctx.tr().fmt("admin.created", &[("username", &u)]))
+        .unwrap_or_default();
     render(&build(&state, &ctx, StaffForm::default(), vec![], notice).await?)
 }
 
 /// `POST /admin/staff`.
-pub async fn staff_post(State(state): State<AppState>, ctx: Ctx, Form(form): Form<StaffForm>) -> Result<Response, AppError> {
+pub async fn staff_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<StaffForm>,
+) -> Result<Response, AppError> {
     let t = ctx.tr();
     let s = ctx.require_session()?;
     let scope = scope(&state, &s.principal).await?;
@@ -156,12 +227,21 @@ pub async fn staff_post(State(state): State<AppState>, ctx: Ctx, Form(form): For
         return Err(AppError::Forbidden);
     }
     let mut errors = Vec::new();
-    let err = |f: &str, m: String| FieldError { field: f.to_owned(), message: m };
-    let username = Username::parse(&form.username).map_err(|e| errors.push(err("username", e.to_string()))).ok();
+    let err = |f: &str, m: String| FieldError {
+        field: f.to_owned(),
+        message: m,
+    };
+    let username = Username::parse(&form.username)
+        .map_err(|e| errors.push(err("username", e.to_string())))
+        .ok();
     if form.display_name.trim().is_empty() || form.display_name.chars().count() > 50 {
         errors.push(err("display_name", t.get("form.required")));
     }
-    let target = form.org_id.parse::<i64>().ok().and_then(|id| scope.iter().find(|(o, _)| o.id == id));
+    let target = form
+        .org_id
+        .parse::<i64>()
+        .ok()
+        .and_then(|id| scope.iter().find(|(o, _)| o.id == id));
     if target.is_none() {
         errors.push(err("org_id", t.get("admin.org_out_of_scope")));
     }
@@ -175,8 +255,12 @@ pub async fn staff_post(State(state): State<AppState>, ctx: Ctx, Form(form): For
     if let Err(p) = check_password_policy(&form.password, &form.username) {
         errors.push(err("password", super::account::policy_message(&t, &p)));
     }
-    if let (true, Some(username), Some(role), Some((org, _))) = (errors.is_empty(), username.clone(), role, target) {
-        let hash = password::hash(form.password.clone()).await.map_err(|e| AppError::Internal(e.into()))?;
+    if let (true, Some(username), Some(role), Some((org, _))) =
+        (errors.is_empty(), username.clone(), role, target)
+    {
+        let hash = password::hash(form.password.clone())
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
         let new = NewAccount {
             username: username.clone(),
             kind: AccountKind::Staff,
@@ -199,10 +283,15 @@ pub async fn staff_post(State(state): State<AppState>, ctx: Ctx, Form(form): For
             .await;
         match created {
             Ok(_) => {
-                let to = format!("/admin/staff?created={}", crate::ctx::urlencode(username.as_str()));
+                let to = format!(
+                    "/admin/staff?created={}",
+                    crate::ctx::urlencode(username.as_str())
+                );
                 return Ok(Redirect::to(&to).into_response());
             }
-            Err(AuthError::UsernameTaken) => errors.push(err("username", t.get("admin.username_taken"))),
+            Err(AuthError::UsernameTaken) => {
+                errors.push(err("username", t.get("admin.username_taken")))
+            }
             Err(AuthError::Db(e)) => return Err(e.into()),
             Err(e) => return Err(AppError::Internal(e.into())),
         }

@@ -1,10 +1,10 @@
 //! Sign-in and sign-out with server-side sessions.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use tongban_core::clock::format_cst;
 use tongban_core::identity::accounts::{self, AuthError};
@@ -49,7 +49,14 @@ pub async fn login_get(ctx: Ctx, Query(q): Query<LoginQuery>) -> Result<Response
         (_, true) => t.get("login.required"),
         _ => String::new(),
     };
-    super::render(&LoginView { t, nav: Nav::from_ctx(&ctx), next: safe_back(q.next.as_deref()), username: String::new(), errors: vec![], notice })
+    super::render(&LoginView {
+        t,
+        nav: Nav::from_ctx(&ctx),
+        next: safe_back(q.next.as_deref()),
+        username: String::new(),
+        errors: vec![],
+        notice,
+    })
 }
 
 /// The sign-in form.
@@ -65,7 +72,11 @@ pub struct LoginForm {
 
 /// The cookie that carries a session token.
 pub fn session_cookie(state: &AppState, token: &str) -> String {
-    let secure = if state.config().session.secure_cookie { "; Secure" } else { "" };
+    let secure = if state.config().session.secure_cookie {
+        "; Secure"
+    } else {
+        ""
+    };
     format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}")
 }
 
@@ -75,39 +86,87 @@ pub fn clear_session_cookie() -> String {
 }
 
 /// Signs in; the error says what to show (shared with the API twin).
-pub async fn sign_in(state: &AppState, ctx: &Ctx, username: &str, password: &str) -> Result<String, (StatusCode, FieldError)> {
+pub async fn sign_in(
+    state: &AppState,
+    ctx: &Ctx,
+    username: &str,
+    password: &str,
+) -> Result<String, (StatusCode, FieldError)> {
     let t = ctx.tr();
-    let field = |f: &str, m: String| FieldError { field: f.to_owned(), message: m };
+    let field = |f: &str, m: String| FieldError {
+        field: f.to_owned(),
+        message: m,
+    };
     if username.trim().is_empty() || password.is_empty() {
-        return Err((StatusCode::UNPROCESSABLE_ENTITY, field("username", t.get("login.missing"))));
+        return Err((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            field("username", t.get("login.missing")),
+        ));
     }
     match accounts::authenticate(state.db(), username, password).await {
-        Ok(account) => sessions::create(state.db(), account.id, ctx.user_agent.clone(), ctx.ip.clone(), state.lifetimes())
-            .await
-            .map_err(|e| {
-                tracing::error!(request.id = %ctx.request_id, error = %e, "session create failed");
-                (StatusCode::SERVICE_UNAVAILABLE, field("username", t.get("error.unavailable")))
-            }),
-        Err(AuthError::Locked { until }) => {
-            Err((StatusCode::TOO_MANY_REQUESTS, field("username", t.fmt("login.locked", &[("until", &format_cst(until))]))))
-        }
-        Err(AuthError::Disabled) => Err((StatusCode::FORBIDDEN, field("username", t.get("login.disabled")))),
+        Ok(account) => sessions::create(
+            state.db(),
+            account.id,
+            ctx.user_agent.clone(),
+            ctx.ip.clone(),
+            state.lifetimes(),
+        )
+        .await
+        .map_err(|e| {
+            tracing::error!(request.id = %ctx.request_id, error = %e, "session create failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                field("username", t.get("error.unavailable")),
+            )
+        }),
+        Err(AuthError::Locked { until }) => Err((
+            StatusCode::TOO_MANY_REQUESTS,
+            field(
+                "username",
+                t.fmt("login.locked", &[("until", &format_cst(until))]),
+            ),
+        )),
+        Err(AuthError::Disabled) => Err((
+            StatusCode::FORBIDDEN,
+            field("username", t.get("login.disabled")),
+        )),
         Err(AuthError::Db(e)) => {
             tracing::error!(request.id = %ctx.request_id, error = %e, "sign-in failed");
-            Err((StatusCode::SERVICE_UNAVAILABLE, field("username", t.get("error.unavailable"))))
+            Err((
+                StatusCode::SERVICE_UNAVAILABLE,
+                field("username", t.get("error.unavailable")),
+            ))
         }
-        Err(_) => Err((StatusCode::UNAUTHORIZED, field("password", t.get("login.bad_credentials")))),
+        Err(_) => Err((
+            StatusCode::UNAUTHORIZED,
+            field("password", t.get("login.bad_credentials")),
+        )),
     }
 }
 
 /// `POST /login`.
-pub async fn login_post(State(state): State<AppState>, ctx: Ctx, Form(form): Form<LoginForm>) -> Result<Response, AppError> {
+pub async fn login_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
     let next = safe_back(form.next.as_deref());
     match sign_in(&state, &ctx, &form.username, &form.password).await {
-        Ok(token) => Ok(([(header::SET_COOKIE, session_cookie(&state, &token))], Redirect::to(&next)).into_response()),
+        Ok(token) => Ok((
+            [(header::SET_COOKIE, session_cookie(&state, &token))],
+            Redirect::to(&next),
+        )
+            .into_response()),
         Err((status, err)) => {
             let t = ctx.tr();
-            let view = LoginView { t, nav: Nav::from_ctx(&ctx), next, username: form.username.trim().to_owned(), errors: vec![err], notice: String::new() };
+            let view = LoginView {
+                t,
+                nav: Nav::from_ctx(&ctx),
+                next,
+                username: form.username.trim().to_owned(),
+                errors: vec![err],
+                notice: String::new(),
+            };
             let mut res = super::render(&view)?;
             *res.status_mut() = status;
             Ok(res)
@@ -120,5 +179,9 @@ pub async fn logout_post(State(state): State<AppState>, ctx: Ctx) -> Result<Resp
     if let Some(s) = &ctx.session {
         sessions::revoke(state.db(), &s.token_hash).await?;
     }
-    Ok(([(header::SET_COOKIE, clear_session_cookie())], Redirect::to("/login?done=logout")).into_response())
+    Ok((
+        [(header::SET_COOKIE, clear_session_cookie())],
+        Redirect::to("/login?done=logout"),
+    )
+        .into_response())
 }

@@ -41,22 +41,43 @@ pub struct DivisionView {
 }
 
 /// `GET /divisions/{code}`.
-pub async fn division_get(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response, AppError> {
+pub async fn division_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
     let t = ctx.tr();
     let code = DivisionCode::parse(&code).map_err(|_| AppError::NotFound)?;
     let db = state.db();
     let mut chain = divisions::ancestry(db, &code).await?;
-    let Some(this) = chain.pop() else { return Err(AppError::NotFound) };
+    let Some(this) = chain.pop() else {
+        return Err(AppError::NotFound);
+    };
     let link = |d: &divisions::Division| DivLink {
         code: d.code.clone(),
         name: t.pick(&d.name_zh, &d.name_en).to_owned(),
         kind: t.get(&format!("kind.{}", d.kind)),
     };
-    let children = divisions::children(db, &code).await?.iter().map(link).collect();
+    let children = divisions::children(db, &code)
+        .await?
+        .iter()
+        .map(link)
+        .collect();
     let orgs = orgs::in_division(db, &code)
         .await?
         .iter()
-        .map(|o| OrgLink { id: o.id, name: t.pick(&o.name_zh, &o.name_en).to_owned(), kind: t.get(&format!("orgkind.{}", o.kind)) })
+        .map(|o| OrgLink {
+            id: o.id,
+            name: t.pick(&o.name_zh, &o.name_en).to_owned(),
+            kind: t.get(&format!("orgkind.{}", o.kind)),
+        })
         .collect();
-    render(&DivisionView { t, nav: Nav::from_ctx(&ctx), this: link(&this), ancestors: chain.iter().map(link).collect(), children, orgs })
+    render(&DivisionView {
+        t,
+        nav: Nav::from_ctx(&ctx),
+        this: link(&this),
+        ancestors: chain.iter().map(link).collect(),
+        children,
+        orgs,
+    })
 }

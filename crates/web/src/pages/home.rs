@@ -75,13 +75,23 @@ pub async fn home_get(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
         });
     }
     let in_city = orgs::in_division(db, &city).await?;
-    let link = |o: &orgs::Org| OrgLink { id: o.id, name: t.pick(&o.name_zh, &o.name_en).to_owned(), kind: t.get(&format!("orgkind.{}", o.kind)) };
+    let link = |o: &orgs::Org| OrgLink {
+        id: o.id,
+        name: t.pick(&o.name_zh, &o.name_en).to_owned(),
+        kind: t.get(&format!("orgkind.{}", o.kind)),
+    };
     let city_gov = in_city.iter().find(|o| o.kind == "government").map(link);
-    let departments = in_city.iter().filter(|o| o.kind != "government").map(link).collect();
+    let departments = in_city
+        .iter()
+        .filter(|o| o.kind != "government")
+        .map(link)
+        .collect();
     render(&HomeView {
         t,
         nav: Nav::from_ctx(&ctx),
-        city_name: city_row.map(|d| t.pick(&d.name_zh, &d.name_en).to_owned()).unwrap_or_default(),
+        city_name: city_row
+            .map(|d| t.pick(&d.name_zh, &d.name_en).to_owned())
+            .unwrap_or_default(),
         divisions: cards,
         departments,
         city_gov,

@@ -39,9 +39,12 @@ impl Nav {
     pub fn from_ctx(ctx: &Ctx) -> Self {
         let p = ctx.session.as_ref().map(|s| &s.principal);
         Self {
-            display_name: p.map(|p| p.account.display_name.clone()).unwrap_or_default(),
+            display_name: p
+                .map(|p| p.account.display_name.clone())
+                .unwrap_or_default(),
             signed_in: p.is_some(),
-            is_admin: p.is_some_and(|p| p.has_role(Role::SystemAdmin) || p.has_role(Role::DeptAdmin)),
+            is_admin: p
+                .is_some_and(|p| p.has_role(Role::SystemAdmin) || p.has_role(Role::DeptAdmin)),
             back: crate::ctx::urlencode(&ctx.path),
             other_lang: ctx.lang.other().tag(),
         }
@@ -68,10 +71,20 @@ pub struct LangQuery {
 }
 
 /// `GET /lang/{tag}`: remembers the language and goes back.
-pub async fn lang_get(Path(tag): Path<String>, Query(q): Query<LangQuery>) -> Result<Response, AppError> {
+pub async fn lang_get(
+    Path(tag): Path<String>,
+    Query(q): Query<LangQuery>,
+) -> Result<Response, AppError> {
     let lang = Lang::from_tag(&tag).ok_or(AppError::NotFound)?;
-    let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.tag());
-    Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&safe_back(q.back.as_deref()))).into_response())
+    let cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        lang.tag()
+    );
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        Redirect::to(&safe_back(q.back.as_deref())),
+    )
+        .into_response())
 }
 
 /// Fallback for unknown paths.

@@ -39,11 +39,19 @@ pub async fn orgs_get(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
     let rows = all
         .iter()
         .map(|o| OrgRow {
-            link: OrgLink { id: o.id, name: t.pick(&o.name_zh, &o.name_en).to_owned(), kind: t.get(&format!("orgkind.{}", o.kind)) },
+            link: OrgLink {
+                id: o.id,
+                name: t.pick(&o.name_zh, &o.name_en).to_owned(),
+                kind: t.get(&format!("orgkind.{}", o.kind)),
+            },
             depth: o.path.matches('/').count().saturating_sub(2),
         })
         .collect();
-    render(&OrgsView { t, nav: Nav::from_ctx(&ctx), rows })
+    render(&OrgsView {
+        t,
+        nav: Nav::from_ctx(&ctx),
+        rows,
+    })
 }
 
 /// `/organizations/{id}` view.
@@ -77,27 +85,44 @@ pub struct OrgView {
 }
 
 /// `GET /organizations/{id}`.
-pub async fn org_get(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, AppError> {
+pub async fn org_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     let t = ctx.tr();
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let db = state.db();
     let org = orgs::get(db, id).await?.ok_or(AppError::NotFound)?;
-    let link = |o: &orgs::Org| OrgLink { id: o.id, name: t.pick(&o.name_zh, &o.name_en).to_owned(), kind: t.get(&format!("orgkind.{}", o.kind)) };
+    let link = |o: &orgs::Org| OrgLink {
+        id: o.id,
+        name: t.pick(&o.name_zh, &o.name_en).to_owned(),
+        kind: t.get(&format!("orgkind.{}", o.kind)),
+    };
     let parent = match org.parent_id {
         Some(p) => orgs::get(db, p).await?.as_ref().map(link),
         None => None,
     };
     let children = orgs::children(db, org.id).await?.iter().map(link).collect();
     let division_name = match DivisionCode::parse(&org.division_code) {
-        Ok(c) => divisions::get(db, &c).await?.map(|d| t.pick(&d.name_zh, &d.name_en).to_owned()).unwrap_or_default(),
+        Ok(c) => divisions::get(db, &c)
+            .await?
+            .map(|d| t.pick(&d.name_zh, &d.name_en).to_owned())
+            .unwrap_or_default(),
         Err(_) => String::new(),
     };
-    let level = AdminLevel::from_code(org.admin_level).map(|l| t.get(l.message_key())).unwrap_or_default();
+    let level = AdminLevel::from_code(org.admin_level)
+        .map(|l| t.get(l.message_key()))
+        .unwrap_or_default();
     render(&OrgView {
         t,
         nav: Nav::from_ctx(&ctx),
         name: t.pick(&org.name_zh, &org.name_en).to_owned(),
-        alt_name: if t.lang == crate::i18n::Lang::En { org.name_zh.clone() } else { org.name_en.clone() },
+        alt_name: if t.lang == crate::i18n::Lang::En {
+            org.name_zh.clone()
+        } else {
+            org.name_en.clone()
+        },
         credit_code: org.credit_code.clone(),
         level,
         kind: t.get(&format!("orgkind.{}", org.kind)),
