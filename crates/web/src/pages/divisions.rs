@@ -66,11 +66,7 @@ pub async fn division_get(
     let orgs = orgs::in_division(db, &code)
         .await?
         .iter()
-        .map(|o| OrgLink {
-            id: o.id,
-            name: t.pick(&o.name_zh, &o.name_en).to_owned(),
-            kind: t.get(&format!("orgkind.{}", o.kind)),
-        })
+        .map(|o| OrgLink::new(&t, o))
         .collect();
     render(&DivisionView {
         t,

@@ -10,6 +10,17 @@ use super::{Nav, render};
 use crate::i18n::Tr;
 use crate::{AppError, AppState, ctx::Ctx};
 
+impl OrgLink {
+    /// The link to an organisation, named in the request's language.
+    pub fn new(t: &Tr, o: &orgs::Org) -> Self {
+        Self {
+            id: o.id,
+            name: t.pick(&o.name_zh, &o.name_en).to_owned(),
+            kind: t.get(&format!("orgkind.{}", o.kind)),
+        }
+    }
+}
+
 /// The city this deployment serves (GB/T 2260).
 pub const CITY_CODE: &str = "230100";
 
@@ -75,11 +86,7 @@ pub async fn home_get(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
         });
     }
     let in_city = orgs::in_division(db, &city).await?;
-    let link = |o: &orgs::Org| OrgLink {
-        id: o.id,
-        name: t.pick(&o.name_zh, &o.name_en).to_owned(),
-        kind: t.get(&format!("orgkind.{}", o.kind)),
-    };
+    let link = |o: &orgs::Org| OrgLink::new(&t, o);
     let city_gov = in_city.iter().find(|o| o.kind == "government").map(link);
     let departments = in_city
         .iter()

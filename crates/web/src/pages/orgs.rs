@@ -39,11 +39,7 @@ pub async fn orgs_get(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
     let rows = all
         .iter()
         .map(|o| OrgRow {
-            link: OrgLink {
-                id: o.id,
-                name: t.pick(&o.name_zh, &o.name_en).to_owned(),
-                kind: t.get(&format!("orgkind.{}", o.kind)),
-            },
+            link: OrgLink::new(&t, o),
             depth: o.path.matches('/').count().saturating_sub(2),
         })
         .collect();
@@ -94,11 +90,7 @@ pub async fn org_get(
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let db = state.db();
     let org = orgs::get(db, id).await?.ok_or(AppError::NotFound)?;
-    let link = |o: &orgs::Org| OrgLink {
-        id: o.id,
-        name: t.pick(&o.name_zh, &o.name_en).to_owned(),
-        kind: t.get(&format!("orgkind.{}", o.kind)),
-    };
+    let link = |o: &orgs::Org| OrgLink::new(&t, o);
     let parent = match org.parent_id {
         Some(p) => orgs::get(db, p).await?.as_ref().map(link),
         None => None,
