@@ -56,6 +56,26 @@ pub async fn children(db: &Db, code: &DivisionCode) -> Result<Vec<Division>, DbE
     rows.iter().map(from_row).collect()
 }
 
+/// The divisions directly inside `code` with how many divisions each
+/// contains, in one query (the home page lists every district with its
+/// number of streets).
+pub async fn children_with_counts(
+    db: &Db,
+    code: &DivisionCode,
+) -> Result<Vec<(Division, i64)>, DbError> {
+    let rows = sqlx::query(
+        "SELECT d.code, d.parent_code, d.kind, d.name_zh, d.name_en, \
+         (SELECT COUNT(*) FROM divisions c WHERE c.parent_code = d.code) AS child_count \
+         FROM divisions d WHERE d.parent_code = $1 ORDER BY d.sort_order, d.code",
+    )
+    .bind(code.as_str())
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| Ok((from_row(r)?, r.try_get::<i64, _>("child_count")?)))
+        .collect()
+}
+
 /// The chain from the top-level division down to `code` (inclusive).
 pub async fn ancestry(db: &Db, code: &DivisionCode) -> Result<Vec<Division>, DbError> {
     let mut chain = Vec::new();

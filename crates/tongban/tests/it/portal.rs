@@ -21,6 +21,8 @@ async fn home_shows_harbin_divisions_and_departments_in_chinese_by_default() {
     ] {
         assert!(body.contains(expected), "home page lacks {expected}");
     }
+    // 道里区 has 4 streets in the demo, 南岗区 5.
+    assert!(body.contains("4 个街道（乡镇）") && body.contains("5 个街道（乡镇）"));
     // 9 districts, 7 counties and 2 county-level cities.
     assert_eq!(
         body.matches(r#"<li class="card"><a href="/divisions/2301"#)

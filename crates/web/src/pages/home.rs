@@ -75,14 +75,12 @@ pub async fn home_get(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
     let city = DivisionCode::parse(CITY_CODE).map_err(|e| AppError::Internal(e.into()))?;
     let city_row = divisions::get(db, &city).await?;
     let mut cards = Vec::new();
-    for d in divisions::children(db, &city).await? {
-        let code = DivisionCode::parse(&d.code).map_err(|e| AppError::Internal(e.into()))?;
-        let streets = divisions::children(db, &code).await?.len();
+    for (d, streets) in divisions::children_with_counts(db, &city).await? {
         cards.push(DivisionCard {
             name: t.pick(&d.name_zh, &d.name_en).to_owned(),
             kind: t.get(&format!("kind.{}", d.kind)),
             code: d.code,
-            streets,
+            streets: usize::try_from(streets).unwrap_or(0),
         });
     }
     let in_city = orgs::in_division(db, &city).await?;
