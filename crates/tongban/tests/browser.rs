@@ -6,6 +6,7 @@
 //! `TONGBAN_REQUIRE_BROWSER=1` (set by `.ci/run`, which installs it).
 
 #![expect(
+    clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
     reason = "a test fails loudly at the first surprise"
@@ -56,6 +57,39 @@ async fn wait_text(c: &fantoccini::Client, css: &str, expected: &str) -> String 
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("{css} never showed {expected:?}; last text {last:?}");
+}
+
+/// Types into the field with this id.
+async fn type_into(c: &fantoccini::Client, id: &str, text: &str) {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+/// Clicks the element with this id.
+async fn click(c: &fantoccini::Client, id: &str) {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Saves a screenshot of the page.
+async fn shoot(c: &fantoccini::Client, dir: &std::path::Path, name: &str) {
+    std::fs::write(dir.join(name), c.screenshot().await.unwrap()).unwrap();
+}
+
+/// Fills and submits the password-change form.
+async fn change_password(c: &fantoccini::Client, current: &str, new: &str, confirm: &str) {
+    type_into(c, "f-current", current).await;
+    type_into(c, "f-new", new).await;
+    type_into(c, "f-confirm", confirm).await;
+    click(c, "password-submit").await;
 }
 
 #[tokio::test]
@@ -116,118 +150,34 @@ async fn home_language_sign_in_and_a_form_in_chromium() {
     wait_text(&c, "h1", "哈尔滨市政务服务").await;
     let districts = c.find_all(Locator::Css("#division-list li")).await.unwrap();
     assert_eq!(districts.len(), 18);
-    std::fs::write(shots.join("home-zh.png"), c.screenshot().await.unwrap()).unwrap();
+    shoot(&c, &shots, "home-zh.png").await;
 
     // Switch to English and back.
-    c.find(Locator::Id("lang-switch"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "lang-switch").await;
     wait_text(&c, "h1", "Harbin Government Services").await;
-    std::fs::write(shots.join("home-en.png"), c.screenshot().await.unwrap()).unwrap();
-    c.find(Locator::Id("lang-switch"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    shoot(&c, &shots, "home-en.png").await;
+    click(&c, "lang-switch").await;
     wait_text(&c, "h1", "哈尔滨市政务服务").await;
 
     // Sign in.
-    c.find(Locator::Id("nav-sign-in"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "nav-sign-in").await;
     wait_text(&c, "h1", "登录").await;
-    c.find(Locator::Id("f-username"))
-        .await
-        .unwrap()
-        .send_keys("citizen")
-        .await
-        .unwrap();
-    c.find(Locator::Id("f-password"))
-        .await
-        .unwrap()
-        .send_keys("tongban-demo")
-        .await
-        .unwrap();
-    c.find(Locator::Id("login-submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&c, "f-username", "citizen").await;
+    type_into(&c, "f-password", "tongban-demo").await;
+    click(&c, "login-submit").await;
     wait_text(&c, "#nav-account", "张晓明").await;
 
     // Submit the password form with a mistake: the error summary lists it.
     c.goto(&app.url("/account")).await.unwrap();
     wait_text(&c, "h1", "我的账号").await;
-    c.find(Locator::Id("f-current"))
-        .await
-        .unwrap()
-        .send_keys("tongban-demo")
-        .await
-        .unwrap();
-    c.find(Locator::Id("f-new"))
-        .await
-        .unwrap()
-        .send_keys("Bingxue-2026!")
-        .await
-        .unwrap();
-    c.find(Locator::Id("f-confirm"))
-        .await
-        .unwrap()
-        .send_keys("Bingxue-2027!")
-        .await
-        .unwrap();
-    c.find(Locator::Id("password-submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    change_password(&c, "tongban-demo", "Bingxue-2026!", "Bingxue-2027!").await;
     wait_text(&c, "#error-summary", "两次输入的新密码不一致").await;
-    std::fs::write(
-        shots.join("account-error.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    shoot(&c, &shots, "account-error.png").await;
 
     // And correctly.
-    c.find(Locator::Id("f-current"))
-        .await
-        .unwrap()
-        .send_keys("tongban-demo")
-        .await
-        .unwrap();
-    c.find(Locator::Id("f-new"))
-        .await
-        .unwrap()
-        .send_keys("Bingxue-2026!")
-        .await
-        .unwrap();
-    c.find(Locator::Id("f-confirm"))
-        .await
-        .unwrap()
-        .send_keys("Bingxue-2026!")
-        .await
-        .unwrap();
-    c.find(Locator::Id("password-submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    change_password(&c, "tongban-demo", "Bingxue-2026!", "Bingxue-2026!").await;
     wait_text(&c, "#notice", "密码已修改").await;
-    std::fs::write(
-        shots.join("account-done.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    shoot(&c, &shots, "account-done.png").await;
     c.close().await.unwrap();
     eprintln!("screenshots in {}", shots.display());
 }
