@@ -258,6 +258,9 @@ pub enum DemoError {
     /// An account failed.
     #[error("demo account: {0}")]
     Account(#[from] AuthError),
+    /// A catalog item failed (a bug in the demo catalog).
+    #[error("demo catalog: {0}")]
+    Catalog(#[from] crate::catalog::CatalogError),
     /// Storage failure.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -278,8 +281,13 @@ pub async fn seed(db: &Db) -> Result<bool, DemoError> {
     let hash = password::hash(DEMO_PASSWORD.to_owned())
         .await
         .map_err(AuthError::from)?;
-    db.write(move |c| Box::pin(async move { seed_in(c, &hash).await }))
-        .await
+    let loaded = db
+        .write(move |c| Box::pin(async move { seed_in(c, &hash).await }))
+        .await?;
+    // The catalog loads item by item and skips what exists, so a second
+    // run (or one after an interrupted first) completes it without doubles.
+    let items = crate::demo_catalog::seed(db).await?;
+    Ok(loaded || items > 0)
 }
 
 struct Seq(u32);

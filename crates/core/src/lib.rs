@@ -5,10 +5,12 @@
 //! Modules are named by capability, as in every layer.
 
 pub mod backup;
+pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod demo_catalog;
 pub mod identity;
 pub mod jobs;
 pub mod kernel;

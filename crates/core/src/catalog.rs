@@ -1,0 +1,932 @@
+//! Catalog use cases: create items, edit drafts, review and publish,
+//! withdraw, and read what is published.
+//!
+//! A version's document is the whole [`Guide`]. A published version never
+//! changes: editing a published item opens the next version as a draft.
+//! Every action is appended to `item_events` in the same transaction.
+
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use tongban_domain::catalog::{
+    self, CatalogCode, CodeError, Guide, GuideError, TaskCode, VersionAction, VersionStatus,
+};
+use tongban_domain::kernel::{CreditCode, Role};
+
+use crate::clock::{Millis, now_ms};
+use crate::db::{Db, DbError};
+use crate::identity::Principal;
+use crate::kernel::orgs::{self, Org};
+use crate::outbox;
+
+/// Why a catalog action failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// The guide breaks publication rules (every problem listed).
+    #[error("指南不符合发布要求")]
+    Invalid(Vec<GuideError>),
+    /// A code is malformed.
+    #[error("{0}")]
+    Code(#[from] CodeError),
+    /// The implementation code exists already.
+    #[error("实施编码已存在")]
+    DuplicateTaskCode,
+    /// Someone saved or moved the version first.
+    #[error("该版本已被他人修改，请刷新后重试")]
+    Conflict,
+    /// The action is not allowed in the version's state.
+    #[error("当前状态下不能执行该操作")]
+    WrongState,
+    /// The actor lacks the role over the item's organisation.
+    #[error("没有权限")]
+    Forbidden,
+    /// The reviewer edited or submitted this version themselves.
+    #[error("提交人不能审核发布自己的修改")]
+    SameReviewer,
+    /// Not found.
+    #[error("未找到")]
+    NotFound,
+    /// A draft is already open for this item.
+    #[error("该事项已有未发布的新版本")]
+    DraftExists,
+    /// Storage failure.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<sqlx::Error> for CatalogError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Db(DbError::from(e))
+    }
+}
+
+/// One version as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct Version {
+    /// Version id.
+    pub id: i64,
+    /// Item id.
+    pub item_id: i64,
+    /// 1, 2, 3 …
+    pub version_no: i64,
+    /// Lifecycle state.
+    pub status: VersionStatus,
+    /// The guide.
+    pub guide: Guide,
+    /// Increases with every saved edit (optimistic lock).
+    pub revision: i64,
+    /// Last editor.
+    pub updated_by: Option<i64>,
+    /// Last edit.
+    pub updated_at: Millis,
+    /// Who submitted it for review.
+    pub submitted_by: Option<i64>,
+    /// When it was published.
+    pub published_at: Option<Millis>,
+}
+
+const VCOLS: &str = "id, item_id, version_no, status, document, revision, updated_by, updated_at, submitted_by, published_at";
+
+fn version_from_row(r: &AnyRow) -> Result<Version, CatalogError> {
+    let doc: String = r.try_get("document")?;
+    let status: String = r.try_get("status")?;
+    Ok(Version {
+        id: r.try_get("id")?,
+        item_id: r.try_get("item_id")?,
+        version_no: r.try_get("version_no")?,
+        status: VersionStatus::from_code(&status).ok_or(CatalogError::WrongState)?,
+        guide: serde_json::from_str(&doc)
+            .map_err(|e| DbError::Conflict(format!("stored guide unreadable: {e}")))?,
+        revision: r.try_get("revision")?,
+        updated_by: r.try_get("updated_by")?,
+        updated_at: r.try_get("updated_at")?,
+        submitted_by: r.try_get("submitted_by")?,
+        published_at: r.try_get("published_at")?,
+    })
+}
+
+/// A service item (implementation list) and where it belongs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Item {
+    /// Item id.
+    pub id: i64,
+    /// 实施编码.
+    pub task_code: String,
+    /// 基本编码.
+    pub catalog_code: String,
+    /// Implementing organisation.
+    pub org_id: i64,
+    /// Division it serves.
+    pub division_code: String,
+    /// Current published version.
+    pub published_version_id: Option<i64>,
+    /// `unpublished`, `published` or `withdrawn`.
+    pub status: String,
+}
+
+fn item_from_row(r: &AnyRow) -> Result<Item, CatalogError> {
+    Ok(Item {
+        id: r.try_get("id")?,
+        task_code: r.try_get("task_code")?,
+        catalog_code: r.try_get("catalog_code")?,
+        org_id: r.try_get("org_id")?,
+        division_code: r.try_get("division_code")?,
+        published_version_id: r.try_get("published_version_id")?,
+        status: r.try_get("status")?,
+    })
+}
+
+const ICOLS: &str = "i.id, i.task_code, e.catalog_code, i.org_id, i.division_code, i.published_version_id, i.status";
+
+/// An item by id.
+pub async fn item(db: &Db, id: i64) -> Result<Option<Item>, CatalogError> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ICOLS} FROM service_items i JOIN catalog_entries e ON e.id = i.entry_id WHERE i.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    r.as_ref().map(item_from_row).transpose()
+}
+
+/// One version by id.
+pub async fn version(db: &Db, id: i64) -> Result<Option<Version>, CatalogError> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {VCOLS} FROM item_versions WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    r.as_ref().map(version_from_row).transpose()
+}
+
+/// All versions of an item, newest first.
+pub async fn versions(db: &Db, item_id: i64) -> Result<Vec<Version>, CatalogError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {VCOLS} FROM item_versions WHERE item_id = $1 ORDER BY version_no DESC"
+    )))
+    .bind(item_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(version_from_row).collect()
+}
+
+/// One entry of an item's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    /// Version concerned.
+    pub version_id: Option<i64>,
+    /// `created`, `saved`, `submitted`, `rejected`, `published`, `withdrawn`, `draft_opened`.
+    pub action: String,
+    /// Who.
+    pub actor: Option<String>,
+    /// When.
+    pub at: Millis,
+    /// Reviewer's note.
+    pub note: String,
+}
+
+/// The history of an item, oldest first.
+pub async fn history(db: &Db, item_id: i64) -> Result<Vec<Event>, CatalogError> {
+    let rows = sqlx::query(
+        "SELECT ev.version_id, ev.action, a.display_name, ev.at, ev.note FROM item_events ev \
+         LEFT JOIN accounts a ON a.id = ev.actor_id WHERE ev.item_id = $1 ORDER BY ev.id",
+    )
+    .bind(item_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Event {
+                version_id: r.try_get(0)?,
+                action: r.try_get(1)?,
+                actor: r.try_get(2)?,
+                at: r.try_get(3)?,
+                note: r.try_get(4)?,
+            })
+        })
+        .collect()
+}
+
+async fn event(
+    c: &mut AnyConnection,
+    item_id: i64,
+    version_id: Option<i64>,
+    action: &str,
+    actor: Option<i64>,
+    note: &str,
+    now: Millis,
+) -> Result<(), CatalogError> {
+    sqlx::query("INSERT INTO item_events (item_id, version_id, action, actor_id, at, note) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(item_id)
+        .bind(version_id)
+        .bind(action)
+        .bind(actor)
+        .bind(now)
+        .bind(note)
+        .execute(&mut *c)
+        .await?;
+    outbox::append(
+        c,
+        &format!("catalog.{action}"),
+        &serde_json::json!({"item_id": item_id, "version_id": version_id, "actor": actor}),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Whether `p` holds `role` over the organisation `org`.
+fn may(p: Option<&Principal>, roles: &[Role], org: &Org) -> bool {
+    match p {
+        None => true, // system actions (import, demo)
+        Some(p) => roles.iter().any(|r| p.can(*r, &org.path)),
+    }
+}
+
+/// Roles that may publish, reject and withdraw.
+pub const REVIEW_ROLES: &[Role] = &[Role::SystemAdmin, Role::DeptAdmin];
+
+/// A new item.
+#[derive(Debug, Clone)]
+pub struct NewItem {
+    /// 基本编码.
+    pub catalog_code: String,
+    /// 实施编码; empty to derive it from the organisation's credit code.
+    pub task_code: String,
+    /// Implementing organisation.
+    pub org_id: i64,
+    /// Division it serves; empty for the organisation's own.
+    pub division_code: String,
+    /// First draft.
+    pub guide: Guide,
+}
+
+/// Whether implementation codes must follow the 31-character layout (see
+/// spec §1.2; the layout is [U] until GB/T 39554.1 is confirmed).
+pub const STRICT_TASK_CODES: bool = true;
+
+/// Creates an item with its first version as a draft; returns (item, version) ids.
+/// `actor` is `None` for system imports.
+pub async fn create_item(
+    db: &Db,
+    actor: Option<&Principal>,
+    n: NewItem,
+) -> Result<(i64, i64), CatalogError> {
+    let org = orgs::get(db, n.org_id)
+        .await?
+        .ok_or(CatalogError::NotFound)?;
+    if !may(actor, &[Role::CatalogEditor, Role::SystemAdmin], &org) {
+        return Err(CatalogError::Forbidden);
+    }
+    let catalog_code = CatalogCode::parse(&n.catalog_code)?;
+    let task_code = if n.task_code.trim().is_empty() {
+        let body = CreditCode::parse(&org.credit_code)
+            .map_err(|e| CodeError::CreditCode(e.to_string()))?;
+        let level = char::from_digit(org.admin_level as u32, 10).unwrap_or('3');
+        TaskCode::compose(&body, level, &catalog_code)?
+    } else {
+        TaskCode::parse(&n.task_code, Some(&catalog_code), STRICT_TASK_CODES)?
+    };
+    let division = if n.division_code.trim().is_empty() {
+        org.division_code.clone()
+    } else {
+        n.division_code.trim().to_owned()
+    };
+    let actor_id = actor.map(|p| p.account.id);
+    let use_level = org.admin_level;
+    db.write(move |c| {
+        Box::pin(async move {
+            let now = now_ms();
+            let g = &n.guide;
+            let entry = sqlx::query("SELECT id FROM catalog_entries WHERE catalog_code = $1")
+                .bind(catalog_code.as_str())
+                .fetch_optional(&mut *c)
+                .await?;
+            let entry_id: i64 = match entry {
+                Some(r) => r.try_get(0)?,
+                None => sqlx::query(
+                    "INSERT INTO catalog_entries (catalog_code, name, item_type, legal_basis, use_level, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+                )
+                .bind(catalog_code.as_str())
+                .bind(g.name.trim())
+                .bind(&g.item_type)
+                .bind(&g.legal_basis)
+                .bind(use_level)
+                .bind(now)
+                .fetch_one(&mut *c)
+                .await?
+                .try_get(0)?,
+            };
+            let taken = sqlx::query("SELECT 1 FROM service_items WHERE task_code = $1")
+                .bind(task_code.as_str())
+                .fetch_optional(&mut *c)
+                .await?;
+            if taken.is_some() {
+                return Err(CatalogError::DuplicateTaskCode);
+            }
+            let item_id: i64 = sqlx::query(
+                "INSERT INTO service_items (task_code, entry_id, org_id, division_code, status, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, 'unpublished', $5, $5) RETURNING id",
+            )
+            .bind(task_code.as_str())
+            .bind(entry_id)
+            .bind(n.org_id)
+            .bind(&division)
+            .bind(now)
+            .fetch_one(&mut *c)
+            .await
+            .map_err(|e| {
+                let e = DbError::from(e);
+                if e.is_unique_violation() { CatalogError::DuplicateTaskCode } else { CatalogError::Db(e) }
+            })?
+            .try_get(0)?;
+            let doc = serde_json::to_string(g).map_err(|e| DbError::Conflict(e.to_string()))?;
+            let version_id: i64 = sqlx::query(
+                "INSERT INTO item_versions (item_id, version_no, status, document, revision, created_by, created_at, updated_by, updated_at) \
+                 VALUES ($1, 1, 'draft', $2, 1, $3, $4, $3, $4) RETURNING id",
+            )
+            .bind(item_id)
+            .bind(doc)
+            .bind(actor_id)
+            .bind(now)
+            .fetch_one(&mut *c)
+            .await?
+            .try_get(0)?;
+            event(c, item_id, Some(version_id), "created", actor_id, "", now).await?;
+            Ok((item_id, version_id))
+        })
+    })
+    .await
+}
+
+/// Loads a version with its item's organisation, for authorisation.
+async fn version_with_org(db: &Db, version_id: i64) -> Result<(Version, Item, Org), CatalogError> {
+    let v = version(db, version_id)
+        .await?
+        .ok_or(CatalogError::NotFound)?;
+    let it = item(db, v.item_id).await?.ok_or(CatalogError::NotFound)?;
+    let org = orgs::get(db, it.org_id)
+        .await?
+        .ok_or(CatalogError::NotFound)?;
+    Ok((v, it, org))
+}
+
+/// Moves a version from `from` to `to`, checking nobody moved it first.
+async fn move_status(
+    c: &mut AnyConnection,
+    version_id: i64,
+    revision: i64,
+    from: VersionStatus,
+    to: VersionStatus,
+    extra_sql: &'static str,
+    actor: Option<i64>,
+    now: Millis,
+) -> Result<(), CatalogError> {
+    let n = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE item_versions SET status = $1, revision = revision + 1, updated_at = $2{extra_sql} \
+         WHERE id = $3 AND revision = $4 AND status = $5"
+    )))
+    .bind(to.code())
+    .bind(now)
+    .bind(version_id)
+    .bind(revision)
+    .bind(from.code())
+    .bind(actor)
+    .execute(&mut *c)
+    .await?
+    .rows_affected();
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(CatalogError::Conflict)
+    }
+}
+
+/// Saves an edited draft. `expected_revision` is the revision the editor
+/// loaded: if someone saved in between, the save is refused and nothing of
+/// either edit is lost (the other edit stays; this one is returned to the
+/// editor to reapply).
+pub async fn save_draft(
+    db: &Db,
+    actor: Option<&Principal>,
+    version_id: i64,
+    expected_revision: i64,
+    guide: Guide,
+) -> Result<i64, CatalogError> {
+    let (v, it, org) = version_with_org(db, version_id).await?;
+    if !may(actor, &[Role::CatalogEditor, Role::SystemAdmin], &org) {
+        return Err(CatalogError::Forbidden);
+    }
+    if catalog::transition(v.status, VersionAction::Edit).is_none() {
+        return Err(CatalogError::WrongState);
+    }
+    let actor_id = actor.map(|p| p.account.id);
+    let doc = serde_json::to_string(&guide).map_err(|e| DbError::Conflict(e.to_string()))?;
+    db.write(move |c| {
+        Box::pin(async move {
+            let now = now_ms();
+            let n = sqlx::query(
+                "UPDATE item_versions SET document = $1, revision = revision + 1, updated_by = $2, updated_at = $3 \
+                 WHERE id = $4 AND revision = $5 AND status = 'draft'",
+            )
+            .bind(&doc)
+            .bind(actor_id)
+            .bind(now)
+            .bind(version_id)
+            .bind(expected_revision)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
+            if n != 1 {
+                return Err(CatalogError::Conflict);
+            }
+            event(c, it.id, Some(version_id), "saved", actor_id, "", now).await?;
+            Ok(expected_revision + 1)
+        })
+    })
+    .await
+}
+
+/// Submits a draft for review; refused with every problem if the guide is
+/// not publishable.
+pub async fn submit(
+    db: &Db,
+    actor: Option<&Principal>,
+    version_id: i64,
+    expected_revision: i64,
+) -> Result<(), CatalogError> {
+    let (v, it, org) = version_with_org(db, version_id).await?;
+    if !may(actor, &[Role::CatalogEditor, Role::SystemAdmin], &org) {
+        return Err(CatalogError::Forbidden);
+    }
+    let to =
+        catalog::transition(v.status, VersionAction::Submit).ok_or(CatalogError::WrongState)?;
+    let problems = catalog::validate(&v.guide);
+    if !problems.is_empty() {
+        return Err(CatalogError::Invalid(problems));
+    }
+    let actor_id = actor.map(|p| p.account.id);
+    db.write(move |c| {
+        Box::pin(async move {
+            let now = now_ms();
+            move_status(
+                c,
+                version_id,
+                expected_revision,
+                v.status,
+                to,
+                ", submitted_by = $6, submitted_at = $2",
+                actor_id,
+                now,
+            )
+            .await?;
+            event(c, it.id, Some(version_id), "submitted", actor_id, "", now).await
+        })
+    })
+    .await
+}
+
+/// Sends a version in review back to its editor with a note.
+pub async fn reject(
+    db: &Db,
+    actor: Option<&Principal>,
+    version_id: i64,
+    expected_revision: i64,
+    note: &str,
+) -> Result<(), CatalogError> {
+    let (v, it, org) = version_with_org(db, version_id).await?;
+    if !may(actor, REVIEW_ROLES, &org) {
+        return Err(CatalogError::Forbidden);
+    }
+    let to =
+        catalog::transition(v.status, VersionAction::Reject).ok_or(CatalogError::WrongState)?;
+    let actor_id = actor.map(|p| p.account.id);
+    let note = note.trim().to_owned();
+    db.write(move |c| {
+        Box::pin(async move {
+            let now = now_ms();
+            move_status(
+                c,
+                version_id,
+                expected_revision,
+                v.status,
+                to,
+                ", submitted_by = NULL, submitted_at = NULL, updated_by = COALESCE($6, updated_by)",
+                actor_id,
+                now,
+            )
+            .await?;
+            event(c, it.id, Some(version_id), "rejected", actor_id, &note, now).await
+        })
+    })
+    .await
+}
+
+/// Publishes a version in review: it becomes the public guide, the previous
+/// published version is superseded, and the read model is updated, all in
+/// one transaction. The publisher must not be the one who submitted or last
+/// edited it (four eyes).
+pub async fn publish(
+    db: &Db,
+    actor: Option<&Principal>,
+    version_id: i64,
+    expected_revision: i64,
+) -> Result<(), CatalogError> {
+    let (v, it, org) = version_with_org(db, version_id).await?;
+    if !may(actor, REVIEW_ROLES, &org) {
+        return Err(CatalogError::Forbidden);
+    }
+    let to =
+        catalog::transition(v.status, VersionAction::Publish).ok_or(CatalogError::WrongState)?;
+    let actor_id = actor.map(|p| p.account.id);
+    if actor_id.is_some() && (v.submitted_by == actor_id || v.updated_by == actor_id) {
+        return Err(CatalogError::SameReviewer);
+    }
+    let problems = catalog::validate(&v.guide);
+    if !problems.is_empty() {
+        return Err(CatalogError::Invalid(problems));
+    }
+    db.write(move |c| {
+        Box::pin(async move {
+            let now = now_ms();
+            move_status(
+                c,
+                version_id,
+                expected_revision,
+                v.status,
+                to,
+                ", published_by = $6, published_at = $2",
+                actor_id,
+                now,
+            )
+            .await?;
+            publish_in(c, &it, &v, now).await?;
+            event(c, it.id, Some(version_id), "published", actor_id, "", now).await
+        })
+    })
+    .await
+}
+
+/// The publishing step shared by review and the demo loader: supersede the
+/// previous version, point the item at this one, refresh the read model.
+async fn publish_in(
+    c: &mut AnyConnection,
+    it: &Item,
+    v: &Version,
+    now: Millis,
+) -> Result<(), CatalogError> {
+    if let Some(prev) = it.published_version_id.filter(|p| *p != v.id) {
+        sqlx::query("UPDATE item_versions SET status = 'superseded', revision = revision + 1 WHERE id = $1 AND status = 'published'")
+            .bind(prev)
+            .execute(&mut *c)
+            .await?;
+    }
+    sqlx::query("UPDATE service_items SET published_version_id = $1, status = 'published', updated_at = $2 WHERE id = $3")
+        .bind(v.id)
+        .bind(now)
+        .bind(it.id)
+        .execute(&mut *c)
+        .await?;
+    let g = &v.guide;
+    sqlx::query("DELETE FROM published_items WHERE item_id = $1")
+        .bind(it.id)
+        .execute(&mut *c)
+        .await?;
+    sqlx::query(
+        "INSERT INTO published_items (item_id, version_id, task_code, catalog_code, name, name_en, item_type, org_id, \
+         division_code, themes, service_objects, online_depth, promised_value, version_no, published_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+    )
+    .bind(it.id)
+    .bind(v.id)
+    .bind(&it.task_code)
+    .bind(&it.catalog_code)
+    .bind(g.name.trim())
+    .bind(g.name_en.trim())
+    .bind(&g.item_type)
+    .bind(it.org_id)
+    .bind(&it.division_code)
+    .bind(format!("|{}|", g.themes.join("|")))
+    .bind(format!("|{}|", g.service_objects.join("|")))
+    .bind(i64::from(g.online_depth))
+    .bind(i64::from(g.promised_limit.value))
+    .bind(v.version_no)
+    .bind(now)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// Publishes a draft directly, without review: for imports of guides that
+/// were already approved elsewhere, and the demo. Validation still applies.
+pub async fn publish_imported(db: &Db, version_id: i64) -> Result<(), CatalogError> {
+    let (v, it, _) = version_with_org(db, version_id).await?;
+    if v.status != VersionStatus::Draft {
+        return Err(CatalogError::WrongState);
+    }
+    let problems = catalog::validate(&v.guide);
+    if !problems.is_empty() {
+        return Err(CatalogError::Invalid(problems));
+    }
+    db.write(move |c| {
+        Box::pin(async move {
+            let now = now_ms();
+            move_status(
+                c,
+                version_id,
+                v.revision,
+                VersionStatus::Draft,
+                VersionStatus::Published,
+                ", published_at = $2, published_by = $6",
+                None,
+                now,
+            )
+            .await?;
+            publish_in(c, &it, &v, now).await?;
+            event(c, it.id, Some(version_id), "published", None, "import", now).await
+        })
+    })
+    .await
+}
+
+/// Withdraws an item from the public catalog.
+pub async fn withdraw(
+    db: &Db,
+    actor: Option<&Principal>,
+    item_id: i64,
+    note: &str,
+) -> Result<(), CatalogError> {
+    let it = item(db, item_id).await?.ok_or(CatalogError::NotFound)?;
+    let org = orgs::get(db, it.org_id)
+        .await?
+        .ok_or(CatalogError::NotFound)?;
+    if !may(actor, REVIEW_ROLES, &org) {
+        return Err(CatalogError::Forbidden);
+    }
+    let vid = it.published_version_id.ok_or(CatalogError::WrongState)?;
+    let v = version(db, vid).await?.ok_or(CatalogError::NotFound)?;
+    let to =
+        catalog::transition(v.status, VersionAction::Withdraw).ok_or(CatalogError::WrongState)?;
+    let actor_id = actor.map(|p| p.account.id);
+    let note = note.trim().to_owned();
+    db.write(move |c| {
+        Box::pin(async move {
+            let now = now_ms();
+            move_status(c, vid, v.revision, v.status, to, ", updated_by = COALESCE($6, updated_by)", actor_id, now).await?;
+            sqlx::query("UPDATE service_items SET published_version_id = NULL, status = 'withdrawn', updated_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(item_id)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query("DELETE FROM published_items WHERE item_id = $1").bind(item_id).execute(&mut *c).await?;
+            event(c, item_id, Some(vid), "withdrawn", actor_id, &note, now).await
+        })
+    })
+    .await
+}
+
+/// Opens the next version as a draft copied from the published one (or the
+/// latest version). Only one open draft or review per item at a time.
+pub async fn open_draft(
+    db: &Db,
+    actor: Option<&Principal>,
+    item_id: i64,
+) -> Result<i64, CatalogError> {
+    let it = item(db, item_id).await?.ok_or(CatalogError::NotFound)?;
+    let org = orgs::get(db, it.org_id)
+        .await?
+        .ok_or(CatalogError::NotFound)?;
+    if !may(actor, &[Role::CatalogEditor, Role::SystemAdmin], &org) {
+        return Err(CatalogError::Forbidden);
+    }
+    let actor_id = actor.map(|p| p.account.id);
+    db.write(move |c| {
+        Box::pin(async move {
+            let now = now_ms();
+            let open = sqlx::query("SELECT 1 FROM item_versions WHERE item_id = $1 AND status IN ('draft', 'in_review')")
+                .bind(item_id)
+                .fetch_optional(&mut *c)
+                .await?;
+            if open.is_some() {
+                return Err(CatalogError::DraftExists);
+            }
+            let latest = sqlx::query("SELECT version_no, document FROM item_versions WHERE item_id = $1 ORDER BY version_no DESC LIMIT 1")
+                .bind(item_id)
+                .fetch_one(&mut *c)
+                .await?;
+            let no: i64 = latest.try_get(0)?;
+            let doc: String = latest.try_get(1)?;
+            let id: i64 = sqlx::query(
+                "INSERT INTO item_versions (item_id, version_no, status, document, revision, created_by, created_at, updated_by, updated_at) \
+                 VALUES ($1, $2, 'draft', $3, 1, $4, $5, $4, $5) RETURNING id",
+            )
+            .bind(item_id)
+            .bind(no + 1)
+            .bind(doc)
+            .bind(actor_id)
+            .bind(now)
+            .fetch_one(&mut *c)
+            .await
+            .map_err(|e| {
+                let e = DbError::from(e);
+                if e.is_unique_violation() { CatalogError::DraftExists } else { CatalogError::Db(e) }
+            })?
+            .try_get(0)?;
+            event(c, item_id, Some(id), "draft_opened", actor_id, "", now).await?;
+            Ok(id)
+        })
+    })
+    .await
+}
+
+/// A published item as the public sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Published {
+    /// Item id.
+    pub item_id: i64,
+    /// 实施编码.
+    pub task_code: String,
+    /// 基本编码.
+    pub catalog_code: String,
+    /// Implementing organisation.
+    pub org: Org,
+    /// Division served.
+    pub division_code: String,
+    /// Version number.
+    pub version_no: i64,
+    /// When published.
+    pub published_at: Millis,
+    /// The guide.
+    pub guide: Guide,
+}
+
+/// The published guide of an item by its 实施编码.
+pub async fn published(db: &Db, task_code: &str) -> Result<Option<Published>, CatalogError> {
+    let row = sqlx::query(
+        "SELECT p.item_id, p.task_code, p.catalog_code, p.org_id, p.division_code, p.version_no, p.published_at, v.document \
+         FROM published_items p JOIN item_versions v ON v.id = p.version_id WHERE p.task_code = $1",
+    )
+    .bind(task_code.trim().to_ascii_uppercase())
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let org_id: i64 = r.try_get(3)?;
+    let org = orgs::get(db, org_id).await?.ok_or(CatalogError::NotFound)?;
+    let doc: String = r.try_get(7)?;
+    Ok(Some(Published {
+        item_id: r.try_get(0)?,
+        task_code: r.try_get(1)?,
+        catalog_code: r.try_get(2)?,
+        org,
+        division_code: r.try_get(4)?,
+        version_no: r.try_get(5)?,
+        published_at: r.try_get(6)?,
+        guide: serde_json::from_str(&doc)
+            .map_err(|e| DbError::Conflict(format!("stored guide unreadable: {e}")))?,
+    }))
+}
+
+/// A line in a list of published items.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// 实施编码.
+    pub task_code: String,
+    /// Name.
+    pub name: String,
+    /// English name.
+    pub name_en: String,
+    /// 事项类型 code.
+    pub item_type: String,
+    /// Implementing organisation id.
+    pub org_id: i64,
+    /// Its name.
+    pub org_name_zh: String,
+    /// Its English name.
+    pub org_name_en: String,
+    /// Division.
+    pub division_code: String,
+    /// Online depth.
+    pub online_depth: i64,
+    /// Promised limit value.
+    pub promised_value: i64,
+}
+
+/// Filters for browsing.
+#[derive(Debug, Clone, Default)]
+pub struct Browse {
+    /// Theme code.
+    pub theme: Option<String>,
+    /// Implementing organisation (and those below it).
+    pub org_id: Option<i64>,
+    /// Division (exact).
+    pub division: Option<String>,
+    /// Service object code (1 person, 2 enterprise …).
+    pub object: Option<String>,
+    /// Page size.
+    pub limit: i64,
+    /// Rows to skip.
+    pub offset: i64,
+}
+
+/// Published items matching the filters, by name; and the total count.
+pub async fn browse(db: &Db, f: &Browse) -> Result<(Vec<Summary>, i64), CatalogError> {
+    let org_path = match f.org_id {
+        Some(id) => Some(orgs::get(db, id).await?.ok_or(CatalogError::NotFound)?.path),
+        None => None,
+    };
+    // Unused filters bind values that match everything, so there is one
+    // statement shape for the database to cache.
+    let theme = f
+        .theme
+        .as_ref()
+        .map(|t| format!("%|{t}|%"))
+        .unwrap_or_else(|| "%".into());
+    let object = f
+        .object
+        .as_ref()
+        .map(|t| format!("%|{t}|%"))
+        .unwrap_or_else(|| "%".into());
+    let path = org_path
+        .map(|p| format!("{p}%"))
+        .unwrap_or_else(|| "%".into());
+    let division = f.division.clone().unwrap_or_else(|| "%".into());
+    let from = "FROM published_items p JOIN organizations o ON o.id = p.org_id \
+                WHERE p.themes LIKE $1 AND p.service_objects LIKE $2 AND o.path LIKE $3 AND p.division_code LIKE $4";
+    let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {from}")))
+        .bind(&theme)
+        .bind(&object)
+        .bind(&path)
+        .bind(&division)
+        .fetch_one(db.pool())
+        .await?
+        .try_get(0)?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT p.task_code, p.name, p.name_en, p.item_type, p.org_id, o.name_zh, o.name_en, p.division_code, \
+         p.online_depth, p.promised_value {from} ORDER BY o.path, p.name LIMIT $5 OFFSET $6"
+    )))
+    .bind(&theme)
+    .bind(&object)
+    .bind(&path)
+    .bind(&division)
+    .bind(f.limit)
+    .bind(f.offset)
+    .fetch_all(db.pool())
+    .await?;
+    let list = rows
+        .iter()
+        .map(|r| {
+            Ok(Summary {
+                task_code: r.try_get(0)?,
+                name: r.try_get(1)?,
+                name_en: r.try_get(2)?,
+                item_type: r.try_get(3)?,
+                org_id: r.try_get(4)?,
+                org_name_zh: r.try_get(5)?,
+                org_name_en: r.try_get(6)?,
+                division_code: r.try_get(7)?,
+                online_depth: r.try_get(8)?,
+                promised_value: r.try_get(9)?,
+            })
+        })
+        .collect::<Result<Vec<_>, CatalogError>>()?;
+    Ok((list, total))
+}
+
+/// A life-event theme.
+#[derive(Debug, Clone, Serialize)]
+pub struct Theme {
+    /// Code.
+    pub code: String,
+    /// `person` or `enterprise`.
+    pub audience: String,
+    /// Chinese name.
+    pub name_zh: String,
+    /// English name.
+    pub name_en: String,
+    /// Published items in it.
+    pub items: i64,
+}
+
+/// All themes with their published item counts.
+pub async fn themes(db: &Db) -> Result<Vec<Theme>, CatalogError> {
+    let rows = sqlx::query(
+        "SELECT t.code, t.audience, t.name_zh, t.name_en, \
+         (SELECT COUNT(*) FROM published_items p WHERE p.themes LIKE '%|' || t.code || '|%') \
+         FROM themes t ORDER BY t.audience DESC, t.sort_order",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Theme {
+                code: r.try_get(0)?,
+                audience: r.try_get(1)?,
+                name_zh: r.try_get(2)?,
+                name_en: r.try_get(3)?,
+                items: r.try_get(4)?,
+            })
+        })
+        .collect()
+}
