@@ -373,13 +373,19 @@ async fn version_with_org(db: &Db, version_id: i64) -> Result<(Version, Item, Or
     Ok((v, it, org))
 }
 
-/// Moves a version from `from` to `to`, checking nobody moved it first.
-async fn move_status(
-    c: &mut AnyConnection,
+/// A status change of one version, applied only if nobody moved it first.
+struct Step {
     version_id: i64,
     revision: i64,
     from: VersionStatus,
     to: VersionStatus,
+}
+
+/// Applies a [`Step`]; `extra_sql` sets more columns, with `$2` = now and
+/// `$6` = the actor.
+async fn move_status(
+    c: &mut AnyConnection,
+    step: Step,
     extra_sql: &'static str,
     actor: Option<i64>,
     now: Millis,
@@ -388,11 +394,11 @@ async fn move_status(
         "UPDATE item_versions SET status = $1, revision = revision + 1, updated_at = $2{extra_sql} \
          WHERE id = $3 AND revision = $4 AND status = $5"
     )))
-    .bind(to.code())
+    .bind(step.to.code())
     .bind(now)
-    .bind(version_id)
-    .bind(revision)
-    .bind(from.code())
+    .bind(step.version_id)
+    .bind(step.revision)
+    .bind(step.from.code())
     .bind(actor)
     .execute(&mut *c)
     .await?
@@ -473,10 +479,12 @@ pub async fn submit(
             let now = now_ms();
             move_status(
                 c,
-                version_id,
-                expected_revision,
-                v.status,
-                to,
+                Step {
+                    version_id,
+                    revision: expected_revision,
+                    from: v.status,
+                    to,
+                },
                 ", submitted_by = $6, submitted_at = $2",
                 actor_id,
                 now,
@@ -509,10 +517,12 @@ pub async fn reject(
             let now = now_ms();
             move_status(
                 c,
-                version_id,
-                expected_revision,
-                v.status,
-                to,
+                Step {
+                    version_id,
+                    revision: expected_revision,
+                    from: v.status,
+                    to,
+                },
                 ", submitted_by = NULL, submitted_at = NULL, updated_by = COALESCE($6, updated_by)",
                 actor_id,
                 now,
@@ -553,10 +563,12 @@ pub async fn publish(
             let now = now_ms();
             move_status(
                 c,
-                version_id,
-                expected_revision,
-                v.status,
-                to,
+                Step {
+                    version_id,
+                    revision: expected_revision,
+                    from: v.status,
+                    to,
+                },
                 ", published_by = $6, published_at = $2",
                 actor_id,
                 now,
@@ -635,10 +647,12 @@ pub async fn publish_imported(db: &Db, version_id: i64) -> Result<(), CatalogErr
             let now = now_ms();
             move_status(
                 c,
-                version_id,
-                v.revision,
-                VersionStatus::Draft,
-                VersionStatus::Published,
+                Step {
+                    version_id,
+                    revision: v.revision,
+                    from: VersionStatus::Draft,
+                    to: VersionStatus::Published,
+                },
                 ", published_at = $2, published_by = $6",
                 None,
                 now,
@@ -674,7 +688,7 @@ pub async fn withdraw(
     db.write(move |c| {
         Box::pin(async move {
             let now = now_ms();
-            move_status(c, vid, v.revision, v.status, to, ", updated_by = COALESCE($6, updated_by)", actor_id, now).await?;
+            move_status(c, Step { version_id: vid, revision: v.revision, from: v.status, to }, ", updated_by = COALESCE($6, updated_by)", actor_id, now).await?;
             sqlx::query("UPDATE service_items SET published_version_id = NULL, status = 'withdrawn', updated_at = $1 WHERE id = $2")
                 .bind(now)
                 .bind(item_id)
@@ -876,20 +890,7 @@ pub async fn browse(db: &Db, f: &Browse) -> Result<(Vec<Summary>, i64), CatalogE
     .await?;
     let list = rows
         .iter()
-        .map(|r| {
-            Ok(Summary {
-                task_code: r.try_get(0)?,
-                name: r.try_get(1)?,
-                name_en: r.try_get(2)?,
-                item_type: r.try_get(3)?,
-                org_id: r.try_get(4)?,
-                org_name_zh: r.try_get(5)?,
-                org_name_en: r.try_get(6)?,
-                division_code: r.try_get(7)?,
-                online_depth: r.try_get(8)?,
-                promised_value: r.try_get(9)?,
-            })
-        })
+        .map(summary_from_row)
         .collect::<Result<Vec<_>, CatalogError>>()?;
     Ok((list, total))
 }
@@ -929,4 +930,39 @@ pub async fn themes(db: &Db) -> Result<Vec<Theme>, CatalogError> {
             })
         })
         .collect()
+}
+
+/// Other published implementations of the same basic item (同一事项 in
+/// other divisions or by other bodies).
+pub async fn same_entry(
+    db: &Db,
+    catalog_code: &str,
+    except_task_code: &str,
+) -> Result<Vec<Summary>, CatalogError> {
+    let rows = sqlx::query(
+        "SELECT p.task_code, p.name, p.name_en, p.item_type, p.org_id, o.name_zh, o.name_en, p.division_code, \
+         p.online_depth, p.promised_value FROM published_items p JOIN organizations o ON o.id = p.org_id \
+         WHERE p.catalog_code = $1 AND p.task_code <> $2 ORDER BY o.path",
+    )
+    .bind(catalog_code)
+    .bind(except_task_code)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(summary_from_row).collect()
+}
+
+/// Maps the ten summary columns, in the order both list queries select them.
+fn summary_from_row(r: &AnyRow) -> Result<Summary, CatalogError> {
+    Ok(Summary {
+        task_code: r.try_get(0)?,
+        name: r.try_get(1)?,
+        name_en: r.try_get(2)?,
+        item_type: r.try_get(3)?,
+        org_id: r.try_get(4)?,
+        org_name_zh: r.try_get(5)?,
+        org_name_en: r.try_get(6)?,
+        division_code: r.try_get(7)?,
+        online_depth: r.try_get(8)?,
+        promised_value: r.try_get(9)?,
+    })
 }

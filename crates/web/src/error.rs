@@ -178,3 +178,29 @@ impl IntoResponse for AppError {
         res
     }
 }
+
+impl From<tongban_core::catalog::CatalogError> for AppError {
+    fn from(e: tongban_core::catalog::CatalogError) -> Self {
+        use tongban_core::catalog::CatalogError as C;
+        match e {
+            C::Invalid(problems) => Self::Validation(
+                problems
+                    .into_iter()
+                    .map(|p| FieldError {
+                        field: p.field,
+                        message: p.message,
+                    })
+                    .collect(),
+            ),
+            C::Code(c) => Self::field("code", c.to_string()),
+            C::NotFound => Self::NotFound,
+            C::Forbidden => Self::Forbidden,
+            C::Db(d) => d.into(),
+            other @ (C::DuplicateTaskCode
+            | C::Conflict
+            | C::WrongState
+            | C::SameReviewer
+            | C::DraftExists) => Self::Conflict(other.to_string()),
+        }
+    }
+}

@@ -118,6 +118,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::home::home_get))
         .route("/divisions/{code}", get(pages::divisions::division_get))
+        .route("/items", get(pages::catalog::items_get))
+        .route("/items/{task_code}", get(pages::catalog::item_get))
         .route("/organizations", get(pages::orgs::orgs_get))
         .route("/organizations/{id}", get(pages::orgs::org_get))
         .route(

@@ -10,6 +10,7 @@
 )]
 
 mod api;
+mod catalog;
 mod cli;
 mod helpers;
 mod identity;

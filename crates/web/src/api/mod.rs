@@ -2,6 +2,7 @@
 //! `/api/openapi.json` and readable at `/api/docs`. Handlers call the same
 //! core functions as the pages.
 
+pub mod catalog;
 pub mod docs;
 pub mod identity;
 pub mod kernel;
@@ -25,6 +26,8 @@ use crate::AppState;
         kernel::check_id_card,
         kernel::check_credit_code,
         identity::get_me,
+        catalog::list_items,
+        catalog::get_item,
         identity::create_session,
         identity::delete_session,
     ),
@@ -36,12 +39,15 @@ use crate::AppState;
         kernel::CheckRequest,
         kernel::CheckResult,
         identity::MeDto,
+        catalog::ItemSummaryDto,
+        catalog::ItemPage,
+        catalog::ItemDto,
         identity::GrantDto,
         identity::SessionRequest,
         crate::error::FieldError,
         Problem,
     )),
-    tags((name = "kernel", description = "行政区划与机构 divisions and organisations"), (name = "identity", description = "账号与会话 accounts and sessions"))
+    tags((name = "kernel", description = "行政区划与机构 divisions and organisations"), (name = "identity", description = "账号与会话 accounts and sessions"), (name = "catalog", description = "政务服务事项 service items"))
 )]
 pub struct ApiDoc;
 
@@ -82,6 +88,8 @@ pub fn routes() -> Router<AppState> {
             post(kernel::check_credit_code),
         )
         .route("/api/v1/me", get(identity::get_me))
+        .route("/api/v1/items", get(catalog::list_items))
+        .route("/api/v1/items/{task_code}", get(catalog::get_item))
         .route(
             "/api/v1/session",
             post(identity::create_session).delete(identity::delete_session),

@@ -66,6 +66,8 @@ pub struct HomeView {
     pub city_gov: Option<OrgLink>,
     /// whether demo accounts should be shown
     pub demo: bool,
+    /// life-event themes with published items: (code, name, count, audience)
+    pub themes: Vec<(String, String, i64, String)>,
 }
 
 /// `GET /`.
@@ -85,6 +87,19 @@ pub async fn home_get(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
     }
     let in_city = orgs::in_division(db, &city).await?;
     let link = |o: &orgs::Org| OrgLink::new(&t, o);
+    let themes = tongban_core::catalog::themes(db)
+        .await?
+        .into_iter()
+        .filter(|th| th.items > 0)
+        .map(|th| {
+            (
+                th.code.clone(),
+                t.pick(&th.name_zh, &th.name_en).to_owned(),
+                th.items,
+                th.audience,
+            )
+        })
+        .collect();
     let city_gov = in_city.iter().find(|o| o.kind == "government").map(link);
     let departments = in_city
         .iter()
@@ -100,6 +115,7 @@ pub async fn home_get(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
         divisions: cards,
         departments,
         city_gov,
+        themes,
         demo: state.demo(),
     })
 }

@@ -56,6 +56,8 @@ pub async fn orgs_get(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
 pub struct OrgView {
     /// translator
     pub t: Tr,
+    /// organisation id
+    pub id: i64,
     /// navigation
     pub nav: Nav,
     /// display name
@@ -108,6 +110,7 @@ pub async fn org_get(
         .unwrap_or_default();
     render(&OrgView {
         t,
+        id: org.id,
         nav: Nav::from_ctx(&ctx),
         name: t.pick(&org.name_zh, &org.name_en).to_owned(),
         alt_name: if t.lang == crate::i18n::Lang::En {

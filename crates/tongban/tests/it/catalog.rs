@@ -1,0 +1,471 @@
+//! Service catalog: public pages and API, and the editing workflow (draft,
+//! review, publish with four eyes, new versions, diff, withdraw, conflicts).
+
+use serde_json::Value;
+use tongban_core::catalog::{self, CatalogError, NewItem};
+use tongban_core::identity::accounts;
+use tongban_domain::catalog::{Guide, Material, TimeLimit, diff};
+
+use crate::helpers::TestApp;
+
+/// The guide of a new district item that passes every rule.
+fn guide(name: &str) -> Guide {
+    Guide {
+        name: name.into(),
+        item_type: "20".into(),
+        legal_basis: "《哈尔滨市养老服务条例》".into(),
+        conditions: vec!["本区户籍80周岁以上老年人".into()],
+        materials: vec![Material {
+            name: "居民身份证".into(),
+            required: true,
+            originals: 1,
+            ..Material::default()
+        }],
+        process: vec!["申请".into(), "审核".into(), "发放".into()],
+        legal_limit: TimeLimit {
+            value: 10,
+            ..TimeLimit::default()
+        },
+        promised_limit: TimeLimit {
+            value: 5,
+            ..TimeLimit::default()
+        },
+        handling_forms: vec!["1".into(), "2".into()],
+        service_objects: vec!["1".into()],
+        themes: vec!["p_elderly".into()],
+        online_depth: 3,
+        visits: 1,
+        place: "道里区政务服务中心".into(),
+        hours: "工作日".into(),
+        consult_phone: "0451-12345".into(),
+        supervise_phone: "0451-12345".into(),
+        ..Guide::default()
+    }
+}
+
+async fn principal(app: &TestApp, username: &str) -> tongban_core::identity::Principal {
+    let a = accounts::by_username(&app.db, username)
+        .await
+        .unwrap()
+        .unwrap();
+    accounts::principal(&app.db, a.id).await.unwrap().unwrap()
+}
+
+#[tokio::test]
+async fn published_demo_items_are_browsable_by_theme_department_and_audience() {
+    let app = TestApp::spawn().await;
+    let c = app.client();
+    let (status, body) = app.get_text(&c, "/items?theme=e_permits").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("食品经营许可") && body.contains("公共场所卫生许可"));
+    assert!(!body.contains("居民身份证补领"));
+    let (_, body) = app.get_text(&c, "/items?object=1&theme=p_id").await;
+    assert!(body.contains("居民身份证补领") && body.contains("居民身份证换领"));
+    let dept = app.org_id("哈尔滨市公安局").await;
+    let page: Value = c
+        .get(app.url(&format!("/api/v1/items?dept={dept}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(page["total"].as_i64().unwrap() >= 5);
+    assert!(
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["org_id"] == dept)
+    );
+    // 20 per page; the second page differs from the first.
+    let p1: Value = c
+        .get(app.url("/api/v1/items"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let p2: Value = c
+        .get(app.url("/api/v1/items?page=2"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(p1["total"].as_i64().unwrap() >= 60);
+    assert_eq!(p1["items"].as_array().unwrap().len(), 20);
+    assert_ne!(p1["items"][0]["task_code"], p2["items"][0]["task_code"]);
+    // The home page offers the themes.
+    let (_, home) = app.get_text(&c, "/").await;
+    assert!(home.contains(r#"href="/items?theme=p_birth""#));
+    // Bad filters are field errors.
+    for bad in ["page=0", "object=9", "division=12", "theme=a%20b"] {
+        let r = c
+            .get(app.url(&format!("/api/v1/items?{bad}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn a_guide_page_shows_every_element_and_what_need_not_be_brought() {
+    let app = TestApp::spawn().await;
+    let c = app.client();
+    let list: Value = c
+        .get(app.url(&format!(
+            "/api/v1/items?dept={}",
+            app.org_id("哈尔滨市市场监督管理局").await
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let food = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "食品经营许可")
+        .unwrap();
+    let code = food["task_code"].as_str().unwrap();
+    let (status, body) = app.get_text(&c, &format!("/items/{code}")).await;
+    assert_eq!(status, 200);
+    for expected in [
+        "食品经营许可申请书",
+        "免提交：由电子证照库获取（营业执照）",
+        "10 个工作日",
+        "20 个工作日",
+        "《中华人民共和国食品安全法》第三十五条",
+        "不收费",
+        "0451-12345",
+        "哈尔滨市政务服务中心",
+    ] {
+        assert!(body.contains(expected), "guide lacks {expected}");
+    }
+    // The same item at district level is linked.
+    assert!(body.contains(r#"id="other-places""#) && body.contains("哈尔滨市道里区市场监督管理局"));
+    let item: Value = c
+        .get(app.url(&format!("/api/v1/items/{}", code.to_lowercase())))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(item["guide"]["promised_limit"]["value"], 10);
+    assert_eq!(
+        item["guide"]["materials"][1]["fetchable"]["certificate"],
+        "营业执照"
+    );
+    // A fee with its basis.
+    let id_list: Value = c
+        .get(app.url("/api/v1/items?theme=p_id"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let replace = id_list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "居民身份证补领")
+        .unwrap();
+    let (_, body) = app
+        .get_text(
+            &c,
+            &format!("/items/{}", replace["task_code"].as_str().unwrap()),
+        )
+        .await;
+    assert!(body.contains("20元/证") && body.contains("收费依据"));
+    assert_eq!(app.get_text(&c, "/items/NOSUCHCODE").await.0, 404);
+    assert_eq!(
+        c.get(app.url("/api/v1/items/NOSUCHCODE"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    // English.
+    c.get(app.url("/lang/en")).send().await.unwrap();
+    let (_, body) = app.get_text(&c, &format!("/items/{code}")).await;
+    assert!(body.contains("Food business licence") && body.contains("10 working days"));
+}
+
+#[tokio::test]
+async fn draft_review_publish_new_version_diff_and_withdraw() {
+    let app = TestApp::spawn().await;
+    let editor = principal(&app, "editor").await;
+    let admin = principal(&app, "admin").await;
+    let citizen = principal(&app, "citizen").await;
+    let org = app.org_id("哈尔滨市道里区民政局").await;
+    let new = |g: Guide| NewItem {
+        catalog_code: "200990001000".into(),
+        task_code: String::new(),
+        org_id: org,
+        division_code: String::new(),
+        guide: g,
+    };
+
+    // Citizens cannot create items.
+    assert!(matches!(
+        catalog::create_item(&app.db, Some(&citizen), new(guide("高龄津贴"))).await,
+        Err(CatalogError::Forbidden)
+    ));
+    let (item_id, v1) = catalog::create_item(&app.db, Some(&editor), new(guide("高龄津贴")))
+        .await
+        .unwrap();
+    let it = catalog::item(&app.db, item_id).await.unwrap().unwrap();
+    assert_eq!(it.task_code.len(), 31);
+    assert!(it.task_code.ends_with("200990001000"));
+    // A draft is not public.
+    assert_eq!(
+        app.get_text(&app.client(), &format!("/items/{}", it.task_code))
+            .await
+            .0,
+        404
+    );
+
+    // Saving with a stale revision is refused; nothing is lost.
+    let mut g = guide("高龄津贴");
+    g.promised_limit.value = 30; // longer than the legal limit
+    g.materials.push(Material::default());
+    let rev = catalog::save_draft(&app.db, Some(&editor), v1, 1, g.clone())
+        .await
+        .unwrap();
+    assert_eq!(rev, 2);
+    assert!(matches!(
+        catalog::save_draft(&app.db, Some(&editor), v1, 1, guide("x")).await,
+        Err(CatalogError::Conflict)
+    ));
+    assert_eq!(
+        catalog::version(&app.db, v1).await.unwrap().unwrap().guide,
+        g
+    );
+
+    // Submitting lists every problem at once.
+    match catalog::submit(&app.db, Some(&editor), v1, rev).await {
+        Err(CatalogError::Invalid(p)) => {
+            let fields: Vec<_> = p.iter().map(|e| e.field.as_str()).collect();
+            assert_eq!(fields, vec!["materials[1].name", "promised_limit.value"]);
+        }
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+    let rev = catalog::save_draft(&app.db, Some(&editor), v1, rev, guide("高龄津贴"))
+        .await
+        .unwrap();
+    catalog::submit(&app.db, Some(&editor), v1, rev)
+        .await
+        .unwrap();
+    // A submitted version cannot be edited, and its editor cannot publish it.
+    assert!(matches!(
+        catalog::save_draft(&app.db, Some(&editor), v1, rev + 1, guide("y")).await,
+        Err(CatalogError::WrongState)
+    ));
+    let rev = rev + 1;
+    assert!(matches!(
+        catalog::publish(&app.db, Some(&editor), v1, rev).await,
+        Err(CatalogError::Forbidden)
+    ));
+    let admin_as_editor = admin.clone();
+    catalog::publish(&app.db, Some(&admin_as_editor), v1, rev)
+        .await
+        .unwrap();
+    let (status, body) = app
+        .get_text(&app.client(), &format!("/items/{}", it.task_code))
+        .await;
+    assert_eq!(status, 200);
+    assert!(body.contains("高龄津贴") && body.contains("v1"));
+
+    // Editing a published item opens version 2; the public still sees v1.
+    let v2 = catalog::open_draft(&app.db, Some(&editor), item_id)
+        .await
+        .unwrap();
+    assert!(matches!(
+        catalog::open_draft(&app.db, Some(&editor), item_id).await,
+        Err(CatalogError::DraftExists)
+    ));
+    let mut g2 = guide("高龄津贴");
+    g2.promised_limit.value = 3;
+    let r = catalog::save_draft(&app.db, Some(&editor), v2, 1, g2)
+        .await
+        .unwrap();
+    catalog::submit(&app.db, Some(&editor), v2, r)
+        .await
+        .unwrap();
+    let (_, body) = app
+        .get_text(&app.client(), &format!("/items/{}", it.task_code))
+        .await;
+    assert!(body.contains("5 个工作日"));
+    catalog::publish(&app.db, Some(&admin), v2, r + 1)
+        .await
+        .unwrap();
+    let (_, body) = app
+        .get_text(&app.client(), &format!("/items/{}", it.task_code))
+        .await;
+    assert!(body.contains("3 个工作日") && body.contains("v2"));
+    let versions = catalog::versions(&app.db, item_id).await.unwrap();
+    assert_eq!(
+        versions.iter().map(|v| v.status.code()).collect::<Vec<_>>(),
+        vec!["published", "superseded"]
+    );
+    let changes = diff(&versions[1].guide, &versions[0].guide);
+    assert_eq!(changes.len(), 1);
+    assert_eq!(
+        (
+            changes[0].path.as_str(),
+            changes[0].before.as_str(),
+            changes[0].after.as_str()
+        ),
+        ("promised_limit.value", "5", "3")
+    );
+    // A published version never changes.
+    assert!(matches!(
+        catalog::save_draft(&app.db, Some(&editor), v1, 99, guide("z")).await,
+        Err(CatalogError::WrongState)
+    ));
+
+    // Withdrawal removes it from the public catalog, with a trail.
+    catalog::withdraw(&app.db, Some(&admin), item_id, "政策调整")
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get_text(&app.client(), &format!("/items/{}", it.task_code))
+            .await
+            .0,
+        404
+    );
+    let actions: Vec<String> = catalog::history(&app.db, item_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            "created",
+            "saved",
+            "saved",
+            "submitted",
+            "published",
+            "draft_opened",
+            "saved",
+            "submitted",
+            "published",
+            "withdrawn"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_submitter_cannot_publish_their_own_change() {
+    let app = TestApp::spawn().await;
+    let admin = principal(&app, "admin").await;
+    let org = app.org_id("哈尔滨市道里区民政局").await;
+    let (_, v) = catalog::create_item(
+        &app.db,
+        Some(&admin),
+        NewItem {
+            catalog_code: "200990002000".into(),
+            task_code: String::new(),
+            org_id: org,
+            division_code: String::new(),
+            guide: guide("助餐服务"),
+        },
+    )
+    .await
+    .unwrap();
+    catalog::submit(&app.db, Some(&admin), v, 1).await.unwrap();
+    assert!(matches!(
+        catalog::publish(&app.db, Some(&admin), v, 2).await,
+        Err(CatalogError::SameReviewer)
+    ));
+    let deptadmin_scope_elsewhere = principal(&app, "deptadmin").await;
+    assert!(matches!(
+        catalog::publish(&app.db, Some(&deptadmin_scope_elsewhere), v, 2).await,
+        Err(CatalogError::Forbidden)
+    ));
+}
+
+#[tokio::test]
+async fn two_editors_saving_one_draft_at_once_one_wins_the_other_is_told() {
+    let app = TestApp::spawn().await;
+    let editor = principal(&app, "editor").await;
+    let org = app.org_id("哈尔滨市南岗区民政局").await;
+    let (_, v) = catalog::create_item(
+        &app.db,
+        Some(&editor),
+        NewItem {
+            catalog_code: "200990003000".into(),
+            task_code: String::new(),
+            org_id: org,
+            division_code: String::new(),
+            guide: guide("居家养老"),
+        },
+    )
+    .await
+    .unwrap();
+    let saves = (0..8).map(|i| {
+        let (db, editor) = (app.db.clone(), editor.clone());
+        tokio::spawn(async move {
+            let mut g = guide("居家养老");
+            g.hours = format!("editor {i}");
+            catalog::save_draft(&db, Some(&editor), v, 1, g).await
+        })
+    });
+    let results: Vec<_> = futures::future::join_all(saves)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
+    assert!(
+        results
+            .iter()
+            .filter(|r| r.is_err())
+            .all(|r| matches!(r, Err(CatalogError::Conflict)))
+    );
+    let winner = results.iter().position(|r| r.is_ok()).unwrap();
+    let stored = catalog::version(&app.db, v).await.unwrap().unwrap();
+    assert_eq!(stored.guide.hours, format!("editor {winner}"));
+    assert_eq!(stored.revision, 2);
+}
+
+#[tokio::test]
+async fn bad_codes_are_refused_with_the_reason() {
+    let app = TestApp::spawn().await;
+    let editor = principal(&app, "editor").await;
+    let org = app.org_id("哈尔滨市民政局").await;
+    for (catalog_code, task_code) in [
+        ("", ""),
+        ("ABC_1", ""),
+        ("200990004000", "123"),
+        ("200990004000", "11100000000013127D3000117001001"),
+    ] {
+        let r = catalog::create_item(
+            &app.db,
+            Some(&editor),
+            NewItem {
+                catalog_code: catalog_code.into(),
+                task_code: task_code.into(),
+                org_id: org,
+                division_code: String::new(),
+                guide: guide("x"),
+            },
+        )
+        .await;
+        assert!(
+            matches!(r, Err(CatalogError::Code(_))),
+            "{catalog_code}/{task_code}: {r:?}"
+        );
+    }
+}

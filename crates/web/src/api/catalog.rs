@@ -1,0 +1,134 @@
+//! Catalog API: published service items.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use serde::Serialize;
+use tongban_core::catalog;
+use utoipa::ToSchema;
+
+use super::Problem;
+use crate::pages::catalog::{ItemsQuery, browse_filter};
+use crate::{AppError, AppState};
+
+/// A published item in a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemSummaryDto {
+    /// 实施编码.
+    pub task_code: String,
+    /// 事项名称.
+    pub name: String,
+    /// English name.
+    pub name_en: String,
+    /// 事项类型 code (GB/T 39046 A.1).
+    pub item_type: String,
+    /// Implementing organisation id.
+    pub org_id: i64,
+    /// Its name.
+    pub org_name_zh: String,
+    /// Division code.
+    pub division_code: String,
+    /// 网上办理深度 1–4.
+    pub online_depth: i64,
+    /// 承诺办结时限 (working days).
+    pub promised_limit: i64,
+}
+
+/// A page of items.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemPage {
+    /// Matching items in total.
+    pub total: i64,
+    /// This page (1-based).
+    pub page: i64,
+    /// Page size.
+    pub page_size: i64,
+    /// The items.
+    pub items: Vec<ItemSummaryDto>,
+}
+
+/// A published item with its whole guide.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemDto {
+    /// 实施编码.
+    pub task_code: String,
+    /// 基本编码.
+    pub catalog_code: String,
+    /// Implementing organisation id.
+    pub org_id: i64,
+    /// Its credit code.
+    pub org_credit_code: String,
+    /// Its name.
+    pub org_name_zh: String,
+    /// Division code.
+    pub division_code: String,
+    /// Version number.
+    pub version: i64,
+    /// Published at (milliseconds since the Unix epoch).
+    pub published_at: i64,
+    /// The guide (办事指南): name, item_type, legal_basis, conditions,
+    /// materials, process, legal_limit, promised_limit, case_kind, fees,
+    /// handling_forms, service_objects, themes, online_depth, visits, place,
+    /// hours, phones, faq, situations, aliases.
+    #[schema(value_type = Object)]
+    pub guide: serde_json::Value,
+}
+
+/// Published items, filtered by theme, service object, department (and the
+/// departments below it) and division.
+#[utoipa::path(get, path = "/api/v1/items", tag = "catalog",
+    params(("theme" = Option<String>, Query, description = "theme code, e.g. p_birth, e_permits"),
+           ("object" = Option<String>, Query, description = "服务对象 code (A.4): 1 natural person, 2 enterprise …"),
+           ("dept" = Option<i64>, Query, description = "organisation id"),
+           ("division" = Option<String>, Query, description = "division code"),
+           ("page" = Option<i64>, Query, description = "1-based page, 20 per page")),
+    responses((status = 200, body = ItemPage), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn list_items(
+    State(state): State<AppState>,
+    Query(q): Query<ItemsQuery>,
+) -> Result<Json<ItemPage>, AppError> {
+    let size = crate::pages::catalog::PAGE_SIZE;
+    let f = browse_filter(&q, size)?;
+    let (list, total) = catalog::browse(state.db(), &f).await?;
+    Ok(Json(ItemPage {
+        total,
+        page: f.offset / size + 1,
+        page_size: size,
+        items: list
+            .into_iter()
+            .map(|s| ItemSummaryDto {
+                task_code: s.task_code,
+                name: s.name,
+                name_en: s.name_en,
+                item_type: s.item_type,
+                org_id: s.org_id,
+                org_name_zh: s.org_name_zh,
+                division_code: s.division_code,
+                online_depth: s.online_depth,
+                promised_limit: s.promised_value,
+            })
+            .collect(),
+    }))
+}
+
+/// One published item and its guide.
+#[utoipa::path(get, path = "/api/v1/items/{task_code}", tag = "catalog", params(("task_code" = String, Path, description = "实施编码")),
+    responses((status = 200, body = ItemDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_item(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<ItemDto>, AppError> {
+    let p = catalog::published(state.db(), &code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(ItemDto {
+        task_code: p.task_code,
+        catalog_code: p.catalog_code,
+        org_id: p.org.id,
+        org_credit_code: p.org.credit_code,
+        org_name_zh: p.org.name_zh,
+        division_code: p.division_code,
+        version: p.version_no,
+        published_at: p.published_at,
+        guide: serde_json::to_value(&p.guide).map_err(|e| AppError::Internal(e.into()))?,
+    }))
+}

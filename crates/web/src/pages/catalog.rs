@@ -1,0 +1,505 @@
+//! Public catalog pages: browse services by theme, audience, department and
+//! division; read one guide (办事指南) with its "what to bring" checklist.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+use tongban_core::catalog::{self, Browse, Summary};
+use tongban_core::clock::format_cst;
+use tongban_core::kernel::divisions;
+use tongban_domain::catalog::{self as rules, CaseKind, Fetchable, TimeLimit, TimeUnit};
+use tongban_domain::kernel::DivisionCode;
+
+use super::home::OrgLink;
+use super::{Nav, render};
+use crate::ctx::{Ctx, urlencode};
+use crate::i18n::Tr;
+use crate::{AppError, AppState};
+
+/// Items per page.
+pub const PAGE_SIZE: i64 = 20;
+
+/// A theme filter link.
+#[derive(Debug)]
+pub struct ThemeLink {
+    /// code
+    pub code: String,
+    /// name
+    pub name: String,
+    /// published items
+    pub count: i64,
+    /// whether it is the active filter
+    pub selected: bool,
+}
+
+/// A row of the item list.
+#[derive(Debug)]
+pub struct ItemRow {
+    /// 实施编码
+    pub task_code: String,
+    /// name
+    pub name: String,
+    /// implementing department
+    pub org: String,
+    /// promised limit, as text
+    pub limit: String,
+    /// online depth label
+    pub depth: String,
+}
+
+/// The `/items` filters.
+#[derive(Debug, Deserialize, Default)]
+pub struct ItemsQuery {
+    /// theme code
+    pub theme: Option<String>,
+    /// service object code
+    pub object: Option<String>,
+    /// organisation id
+    pub dept: Option<i64>,
+    /// division code
+    pub division: Option<String>,
+    /// 1-based page
+    pub page: Option<i64>,
+}
+
+impl ItemsQuery {
+    /// The query string for these filters on another page.
+    fn url(&self, page: i64) -> String {
+        let mut parts = Vec::new();
+        if let Some(t) = &self.theme {
+            parts.push(format!("theme={}", urlencode(t)));
+        }
+        if let Some(o) = &self.object {
+            parts.push(format!("object={}", urlencode(o)));
+        }
+        if let Some(d) = self.dept {
+            parts.push(format!("dept={d}"));
+        }
+        if let Some(d) = &self.division {
+            parts.push(format!("division={}", urlencode(d)));
+        }
+        if page > 1 {
+            parts.push(format!("page={page}"));
+        }
+        if parts.is_empty() {
+            "/items".into()
+        } else {
+            format!("/items?{}", parts.join("&"))
+        }
+    }
+}
+
+/// `/items` view.
+#[derive(Template)]
+#[template(path = "portal/items.html")]
+pub struct ItemsView {
+    /// translator
+    pub t: Tr,
+    /// navigation
+    pub nav: Nav,
+    /// themes for individuals
+    pub person_themes: Vec<ThemeLink>,
+    /// themes for businesses
+    pub enterprise_themes: Vec<ThemeLink>,
+    /// the heading (active filters)
+    pub heading: String,
+    /// results
+    pub rows: Vec<ItemRow>,
+    /// total matches
+    pub total: i64,
+    /// current page
+    pub page: i64,
+    /// page count
+    pub pages: i64,
+    /// previous page link
+    pub prev_url: Option<String>,
+    /// next page link
+    pub next_url: Option<String>,
+    /// whether any filter is active
+    pub filtered: bool,
+}
+
+/// A limit as people read it.
+pub fn limit_text(t: &Tr, l: &TimeLimit) -> String {
+    if l.value == 0 {
+        return t.get("guide.on_the_spot");
+    }
+    let key = match l.unit {
+        TimeUnit::Workday => "guide.workdays",
+        TimeUnit::Day => "guide.days",
+    };
+    t.fmt(key, &[("n", &l.value.to_string())])
+}
+
+fn depth_text(t: &Tr, depth: u8) -> String {
+    rules::ONLINE_DEPTHS
+        .iter()
+        .find(|(d, _, _)| *d == depth)
+        .map(|(_, zh, en)| t.pick(zh, en).to_owned())
+        .unwrap_or_default()
+}
+
+fn row(t: &Tr, s: &Summary) -> ItemRow {
+    ItemRow {
+        task_code: s.task_code.clone(),
+        name: t.pick(&s.name, &s.name_en).to_owned(),
+        org: t.pick(&s.org_name_zh, &s.org_name_en).to_owned(),
+        limit: limit_text(
+            t,
+            &TimeLimit {
+                value: s.promised_value.max(0) as u32,
+                ..TimeLimit::default()
+            },
+        ),
+        depth: depth_text(t, s.online_depth.clamp(0, 4) as u8),
+    }
+}
+
+/// Parses `/items` filters into a core query; bad values are field errors.
+pub fn browse_filter(q: &ItemsQuery, limit: i64) -> Result<Browse, AppError> {
+    let page = q.page.unwrap_or(1);
+    if page < 1 || page > 10_000 {
+        return Err(AppError::field("page", "页码应为1至10000"));
+    }
+    if let Some(d) = &q.division {
+        DivisionCode::parse(d).map_err(|e| AppError::field("division", e.to_string()))?;
+    }
+    if let Some(o) = &q.object
+        && rules::label(rules::SERVICE_OBJECTS, o).is_none()
+    {
+        return Err(AppError::field("object", "服务对象代码无效"));
+    }
+    if let Some(th) = &q.theme
+        && (th.is_empty()
+            || th.len() > 40
+            || !th.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+    {
+        return Err(AppError::field("theme", "主题代码无效"));
+    }
+    Ok(Browse {
+        theme: q.theme.clone(),
+        org_id: q.dept,
+        division: q.division.clone(),
+        object: q.object.clone(),
+        limit,
+        offset: (page - 1) * limit,
+    })
+}
+
+/// `GET /items`.
+pub async fn items_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ItemsQuery>,
+) -> Result<Response, AppError> {
+    let t = ctx.tr();
+    let filter = browse_filter(&q, PAGE_SIZE)?;
+    let (list, total) = catalog::browse(state.db(), &filter).await?;
+    let themes = catalog::themes(state.db()).await?;
+    let mut heading = Vec::new();
+    let link = |th: &catalog::Theme| ThemeLink {
+        code: th.code.clone(),
+        name: t.pick(&th.name_zh, &th.name_en).to_owned(),
+        count: th.items,
+        selected: q.theme.as_deref() == Some(th.code.as_str()),
+    };
+    if let Some(th) = themes
+        .iter()
+        .find(|th| Some(th.code.as_str()) == q.theme.as_deref())
+    {
+        heading.push(t.pick(&th.name_zh, &th.name_en).to_owned());
+    }
+    if let Some((zh, en)) = q
+        .object
+        .as_deref()
+        .and_then(|o| rules::label(rules::SERVICE_OBJECTS, o))
+    {
+        heading.push(t.pick(zh, en).to_owned());
+    }
+    if let Some(id) = q.dept {
+        let org = tongban_core::kernel::orgs::get(state.db(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        heading.push(t.pick(&org.name_zh, &org.name_en).to_owned());
+    }
+    if let Some(code) = q
+        .division
+        .as_deref()
+        .and_then(|d| DivisionCode::parse(d).ok())
+    {
+        let d = divisions::get(state.db(), &code)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        heading.push(t.pick(&d.name_zh, &d.name_en).to_owned());
+    }
+    let page = filter.offset / PAGE_SIZE + 1;
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    render(&ItemsView {
+        t,
+        nav: Nav::from_ctx(&ctx),
+        person_themes: themes
+            .iter()
+            .filter(|th| th.audience == "person")
+            .map(link)
+            .collect(),
+        enterprise_themes: themes
+            .iter()
+            .filter(|th| th.audience == "enterprise")
+            .map(link)
+            .collect(),
+        heading: if heading.is_empty() {
+            t.get("items.title")
+        } else {
+            heading.join(" · ")
+        },
+        rows: list.iter().map(|s| row(&t, s)).collect(),
+        total,
+        page,
+        pages,
+        prev_url: (page > 1).then(|| q.url(page - 1)),
+        next_url: (page < pages).then(|| q.url(page + 1)),
+        filtered: q.theme.is_some()
+            || q.object.is_some()
+            || q.dept.is_some()
+            || q.division.is_some(),
+    })
+}
+
+/// A material on the checklist.
+#[derive(Debug)]
+pub struct MaterialRow {
+    /// name
+    pub name: String,
+    /// required or not
+    pub required: bool,
+    /// counts, as text
+    pub counts: String,
+    /// "not needed" explanation when fetchable
+    pub fetched: Option<String>,
+    /// issuing body
+    pub issuer: String,
+    /// notes
+    pub note: String,
+}
+
+/// A fee line.
+#[derive(Debug)]
+pub struct FeeRow {
+    /// name
+    pub name: String,
+    /// standard
+    pub standard: String,
+    /// basis
+    pub basis: String,
+}
+
+/// `/items/{task_code}` view.
+#[derive(Template)]
+#[template(path = "portal/item.html")]
+pub struct ItemView {
+    /// translator
+    pub t: Tr,
+    /// navigation
+    pub nav: Nav,
+    /// name
+    pub name: String,
+    /// other-language name
+    pub alt_name: String,
+    /// 实施编码
+    pub task_code: String,
+    /// 基本编码
+    pub catalog_code: String,
+    /// type label
+    pub item_type: String,
+    /// implementing body
+    pub org: OrgLink,
+    /// division code and name
+    pub division: (String, String),
+    /// version
+    pub version_no: i64,
+    /// published at
+    pub published_at: String,
+    /// legal basis
+    pub basis: String,
+    /// conditions
+    pub conditions: Vec<String>,
+    /// checklist
+    pub materials: Vec<MaterialRow>,
+    /// how many are fetched for the applicant
+    pub fetched_count: usize,
+    /// process
+    pub process: Vec<String>,
+    /// legal limit
+    pub legal_limit: String,
+    /// promised limit
+    pub promised_limit: String,
+    /// case kind label
+    pub case_kind: String,
+    /// special procedures
+    pub special: Vec<String>,
+    /// fees
+    pub fees: Vec<FeeRow>,
+    /// handling forms
+    pub channels: Vec<String>,
+    /// service objects
+    pub objects: Vec<String>,
+    /// online depth
+    pub depth: String,
+    /// visits
+    pub visits: String,
+    /// flags (label, yes/no)
+    pub flags: Vec<(String, String)>,
+    /// place
+    pub place: String,
+    /// hours
+    pub hours: String,
+    /// consult phone
+    pub consult: String,
+    /// supervise phone
+    pub supervise: String,
+    /// FAQ
+    pub faq: Vec<(String, String)>,
+    /// situations (name, materials)
+    pub situations: Vec<(String, Vec<String>)>,
+    /// the same item elsewhere
+    pub other_places: Vec<ItemRow>,
+}
+
+/// `GET /items/{task_code}`.
+pub async fn item_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let t = ctx.tr();
+    if code.len() > 36 {
+        return Err(AppError::NotFound);
+    }
+    let p = catalog::published(state.db(), &code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let g = &p.guide;
+    let division_name = match DivisionCode::parse(&p.division_code) {
+        Ok(c) => divisions::get(state.db(), &c)
+            .await?
+            .map(|d| t.pick(&d.name_zh, &d.name_en).to_owned())
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    let materials: Vec<MaterialRow> = g
+        .materials
+        .iter()
+        .map(|m| {
+            let mut counts = Vec::new();
+            if m.originals > 0 {
+                counts.push(t.fmt("guide.originals", &[("n", &m.originals.to_string())]));
+            }
+            if m.copies > 0 {
+                counts.push(t.fmt("guide.copies", &[("n", &m.copies.to_string())]));
+            }
+            MaterialRow {
+                name: m.name.clone(),
+                required: m.required,
+                counts: counts.join("，"),
+                fetched: match &m.fetchable {
+                    Fetchable::No => None,
+                    Fetchable::Certificate(what) => {
+                        Some(t.fmt("guide.fetch_certificate", &[("what", what)]))
+                    }
+                    Fetchable::SharedData(what) => {
+                        Some(t.fmt("guide.fetch_shared", &[("what", what)]))
+                    }
+                },
+                issuer: m.issuer.clone(),
+                note: m.note.clone(),
+            }
+        })
+        .collect();
+    let label = |table: &[(&str, &str, &str)], c: &str| {
+        rules::label(table, c)
+            .map(|(zh, en)| t.pick(zh, en).to_owned())
+            .unwrap_or_default()
+    };
+    let yes_no = |b: bool| t.get(if b { "guide.yes" } else { "guide.no" });
+    let other_places = catalog::same_entry(state.db(), &p.catalog_code, &p.task_code)
+        .await?
+        .iter()
+        .map(|s| row(&t, s))
+        .collect();
+    render(&ItemView {
+        t,
+        nav: Nav::from_ctx(&ctx),
+        name: t.pick(&g.name, &g.name_en).to_owned(),
+        alt_name: if t.lang == crate::i18n::Lang::En {
+            g.name.clone()
+        } else {
+            g.name_en.clone()
+        },
+        task_code: p.task_code.clone(),
+        catalog_code: p.catalog_code.clone(),
+        item_type: label(rules::ITEM_TYPES, &g.item_type),
+        org: OrgLink::new(&t, &p.org),
+        division: (p.division_code.clone(), division_name),
+        version_no: p.version_no,
+        published_at: format_cst(p.published_at),
+        basis: g.legal_basis.clone(),
+        conditions: g.conditions.clone(),
+        fetched_count: materials.iter().filter(|m| m.fetched.is_some()).count(),
+        materials,
+        process: g.process.clone(),
+        legal_limit: limit_text(&t, &g.legal_limit),
+        promised_limit: limit_text(&t, &g.promised_limit),
+        case_kind: t.get(match g.case_kind {
+            CaseKind::Immediate => "guide.immediate",
+            _ => "guide.promised",
+        }),
+        special: g.special_procedures.clone(),
+        fees: g
+            .fees
+            .iter()
+            .map(|f| FeeRow {
+                name: f.name.clone(),
+                standard: f.standard.clone(),
+                basis: f.basis.clone(),
+            })
+            .collect(),
+        channels: g
+            .handling_forms
+            .iter()
+            .map(|c| label(rules::HANDLING_FORMS, c))
+            .collect(),
+        objects: g
+            .service_objects
+            .iter()
+            .map(|c| label(rules::SERVICE_OBJECTS, c))
+            .collect(),
+        depth: depth_text(&t, g.online_depth),
+        visits: t.fmt("guide.visits_n", &[("n", &g.visits.to_string())]),
+        flags: vec![
+            (t.get("guide.appointment"), yes_no(g.appointment)),
+            (t.get("guide.online_payment"), yes_no(g.online_payment)),
+            (t.get("guide.express"), yes_no(g.express_delivery)),
+        ],
+        place: g.place.clone(),
+        hours: g.hours.clone(),
+        consult: g.consult_phone.clone(),
+        supervise: g.supervise_phone.clone(),
+        faq: g
+            .faq
+            .iter()
+            .map(|f| (f.question.clone(), f.answer.clone()))
+            .collect(),
+        situations: g
+            .situations
+            .iter()
+            .map(|s| {
+                (
+                    s.name.clone(),
+                    s.materials.iter().map(|m| m.name.clone()).collect(),
+                )
+            })
+            .collect(),
+        other_places,
+    })
+}
