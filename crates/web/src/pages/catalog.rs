@@ -159,7 +159,7 @@ fn row(t: &Tr, s: &Summary) -> ItemRow {
 /// Parses `/items` filters into a core query; bad values are field errors.
 pub fn browse_filter(q: &ItemsQuery, limit: i64) -> Result<Browse, AppError> {
     let page = q.page.unwrap_or(1);
-    if page < 1 || page > 10_000 {
+    if !(1..=10_000).contains(&page) {
         return Err(AppError::field("page", "页码应为1至10000"));
     }
     if let Some(d) = &q.division {
