@@ -15,5 +15,6 @@ pub mod identity;
 pub mod jobs;
 pub mod kernel;
 pub mod outbox;
+pub mod search;
 
 pub use db::{Db, DbError, Engine};

@@ -276,7 +276,8 @@ async fn serve(cfg: Config, with_demo: bool) -> anyhow::Result<()> {
     } else {
         None
     };
-    let state = AppState::new(db.clone(), cfg.clone(), with_demo);
+    let state = AppState::new(db.clone(), cfg.clone(), with_demo)
+        .context("creating the search index failed")?;
     let app = tongban_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let addr = listener.local_addr().unwrap_or(cfg.listen);
     println!("tongban listening on http://{addr}");

@@ -34,6 +34,7 @@ pub struct AppState {
 
 struct StateInner {
     db: Db,
+    search: tongban_core::search::SearchIndex,
     config: Config,
     metrics: metrics::Metrics,
     started: Instant,
@@ -42,16 +43,33 @@ struct StateInner {
 
 impl AppState {
     /// State over a connected, migrated database.
-    pub fn new(db: Db, config: Config, demo: bool) -> Self {
-        Self {
+    pub fn new(
+        db: Db,
+        config: Config,
+        demo: bool,
+    ) -> Result<Self, tongban_core::search::SearchError> {
+        let search =
+            tongban_core::search::SearchIndex::new(tongban_core::search::Synonyms::builtin())?;
+        Ok(Self {
             inner: Arc::new(StateInner {
                 db,
+                search,
                 config,
                 metrics: metrics::Metrics::default(),
                 started: Instant::now(),
                 demo,
             }),
-        }
+        })
+    }
+
+    /// The catalog search index, brought up to date with the catalog first
+    /// (the database is asked at most once a second whether it changed).
+    pub async fn search(&self) -> Result<&tongban_core::search::SearchIndex, AppError> {
+        let s = &self.inner.search;
+        s.refresh_if_changed(&self.inner.db, Duration::from_secs(1))
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
+        Ok(s)
     }
 
     /// The database.

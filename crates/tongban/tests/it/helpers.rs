@@ -73,7 +73,7 @@ impl TestApp {
             database_url: url,
             ..Config::default()
         };
-        let state = AppState::new(db.clone(), cfg, with_demo);
+        let state = AppState::new(db.clone(), cfg, with_demo).expect("search index");
         let app = tongban_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

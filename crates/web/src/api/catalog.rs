@@ -31,6 +31,34 @@ pub struct ItemSummaryDto {
     pub online_depth: i64,
     /// 承诺办结时限 (working days).
     pub promised_limit: i64,
+    /// Searches only: relevance score.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f32>,
+    /// Searches only: the name with matches in `<b>`, HTML-escaped otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_html: Option<String>,
+    /// Searches only: a matching passage, same format.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet_html: Option<String>,
+}
+
+impl From<catalog::Summary> for ItemSummaryDto {
+    fn from(s: catalog::Summary) -> Self {
+        Self {
+            task_code: s.task_code,
+            name: s.name,
+            name_en: s.name_en,
+            item_type: s.item_type,
+            org_id: s.org_id,
+            org_name_zh: s.org_name_zh,
+            division_code: s.division_code,
+            online_depth: s.online_depth,
+            promised_limit: s.promised_value,
+            score: None,
+            name_html: None,
+            snippet_html: None,
+        }
+    }
 }
 
 /// A page of items.
@@ -76,7 +104,8 @@ pub struct ItemDto {
 /// Published items, filtered by theme, service object, department (and the
 /// departments below it) and division.
 #[utoipa::path(get, path = "/api/v1/items", tag = "catalog",
-    params(("theme" = Option<String>, Query, description = "theme code, e.g. p_birth, e_permits"),
+    params(("q" = Option<String>, Query, description = "words to search for (Chinese or English; colloquial words are understood), ranked by relevance"),
+           ("theme" = Option<String>, Query, description = "theme code, e.g. p_birth, e_permits"),
            ("object" = Option<String>, Query, description = "服务对象 code (A.4): 1 natural person, 2 enterprise …"),
            ("dept" = Option<i64>, Query, description = "organisation id"),
            ("division" = Option<String>, Query, description = "division code"),
@@ -88,25 +117,32 @@ pub async fn list_items(
 ) -> Result<Json<ItemPage>, AppError> {
     let size = crate::pages::catalog::PAGE_SIZE;
     let f = browse_filter(&q, size)?;
-    let (list, total) = catalog::browse(state.db(), &f).await?;
+    let (items, total) = match q.query() {
+        Some(words) => {
+            let t = crate::i18n::Tr::default();
+            let (_, total, hits) =
+                crate::pages::catalog::search_rows(&state, &t, words, &f).await?;
+            let items = hits
+                .into_iter()
+                .map(|h| ItemSummaryDto {
+                    score: Some(h.score),
+                    name_html: Some(h.name_html),
+                    snippet_html: Some(h.snippet_html),
+                    ..ItemSummaryDto::from(h.summary)
+                })
+                .collect();
+            (items, total)
+        }
+        None => {
+            let (list, total) = catalog::browse(state.db(), &f).await?;
+            (list.into_iter().map(ItemSummaryDto::from).collect(), total)
+        }
+    };
     Ok(Json(ItemPage {
         total,
         page: f.offset / size + 1,
         page_size: size,
-        items: list
-            .into_iter()
-            .map(|s| ItemSummaryDto {
-                task_code: s.task_code,
-                name: s.name,
-                name_en: s.name_en,
-                item_type: s.item_type,
-                org_id: s.org_id,
-                org_name_zh: s.org_name_zh,
-                division_code: s.division_code,
-                online_depth: s.online_depth,
-                promised_limit: s.promised_value,
-            })
-            .collect(),
+        items,
     }))
 }
 

@@ -40,6 +40,10 @@ pub struct ItemRow {
     pub task_code: String,
     /// name
     pub name: String,
+    /// name as HTML, with search matches in `<b>` (always escaped)
+    pub name_html: String,
+    /// matching passage as HTML (search only)
+    pub snippet_html: String,
     /// implementing department
     pub org: String,
     /// promised limit, as text
@@ -51,6 +55,8 @@ pub struct ItemRow {
 /// The `/items` filters.
 #[derive(Debug, Deserialize, Default)]
 pub struct ItemsQuery {
+    /// words to search for
+    pub q: Option<String>,
     /// theme code
     pub theme: Option<String>,
     /// service object code
@@ -64,9 +70,17 @@ pub struct ItemsQuery {
 }
 
 impl ItemsQuery {
+    /// The search words, if any were typed.
+    pub fn query(&self) -> Option<&str> {
+        self.q.as_deref().map(str::trim).filter(|q| !q.is_empty())
+    }
+
     /// The query string for these filters on another page.
     fn url(&self, page: i64) -> String {
         let mut parts = Vec::new();
+        if let Some(q) = self.query() {
+            parts.push(format!("q={}", urlencode(q)));
+        }
         if let Some(t) = &self.theme {
             parts.push(format!("theme={}", urlencode(t)));
         }
@@ -118,6 +132,8 @@ pub struct ItemsView {
     pub next_url: Option<String>,
     /// whether any filter is active
     pub filtered: bool,
+    /// the search words
+    pub q: String,
 }
 
 /// A limit as people read it.
@@ -141,9 +157,12 @@ fn depth_text(t: &Tr, depth: u8) -> String {
 }
 
 fn row(t: &Tr, s: &Summary) -> ItemRow {
+    let name = t.pick(&s.name, &s.name_en).to_owned();
     ItemRow {
         task_code: s.task_code.clone(),
-        name: t.pick(&s.name, &s.name_en).to_owned(),
+        name_html: escape(&name),
+        snippet_html: String::new(),
+        name,
         org: t.pick(&s.org_name_zh, &s.org_name_en).to_owned(),
         limit: limit_text(
             t,
@@ -156,9 +175,58 @@ fn row(t: &Tr, s: &Summary) -> ItemRow {
     }
 }
 
+/// Escapes text for HTML.
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The rows of a search, with highlights; and the total number of matches.
+pub async fn search_rows(
+    state: &AppState,
+    t: &Tr,
+    q: &str,
+    f: &Browse,
+) -> Result<(Vec<ItemRow>, i64, Vec<tongban_core::search::Hit>), AppError> {
+    let index = state.search().await?;
+    let (hits, total) = index
+        .search(
+            q,
+            f.theme.as_deref(),
+            f.object.as_deref(),
+            f.limit as usize,
+            f.offset as usize,
+        )
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let rows = hits
+        .iter()
+        .map(|h| {
+            let mut r = row(t, &h.summary);
+            // Highlights are for the Chinese name; English pages show the plain name.
+            if t.lang == crate::i18n::Lang::ZhCn || h.name_en.is_empty() {
+                r.name_html = h.name_html.clone();
+            }
+            r.snippet_html = h.snippet_html.clone();
+            r
+        })
+        .collect();
+    Ok((rows, total as i64, hits))
+}
+
 /// Parses `/items` filters into a core query; bad values are field errors.
 pub fn browse_filter(q: &ItemsQuery, limit: i64) -> Result<Browse, AppError> {
     let page = q.page.unwrap_or(1);
+    if q.q.as_deref().is_some_and(|q| q.chars().count() > 100) {
+        return Err(AppError::field("q", "搜索词不能超过100个字符"));
+    }
+    if q.query().is_some() && (q.dept.is_some() || q.division.is_some()) {
+        return Err(AppError::field(
+            "q",
+            "搜索时暂不能同时按部门或区划筛选，请去掉其中一项",
+        ));
+    }
     if !(1..=10_000).contains(&page) {
         return Err(AppError::field("page", "页码应为1至10000"));
     }
@@ -195,7 +263,16 @@ pub async fn items_get(
 ) -> Result<Response, AppError> {
     let t = ctx.tr();
     let filter = browse_filter(&q, PAGE_SIZE)?;
-    let (list, total) = catalog::browse(state.db(), &filter).await?;
+    let (rows, total) = match q.query() {
+        Some(words) => {
+            let (rows, total, _) = search_rows(&state, &t, words, &filter).await?;
+            (rows, total)
+        }
+        None => {
+            let (list, total) = catalog::browse(state.db(), &filter).await?;
+            (list.iter().map(|s| row(&t, s)).collect(), total)
+        }
+    };
     let themes = catalog::themes(state.db()).await?;
     let mut heading = Vec::new();
     let link = |th: &catalog::Theme| ThemeLink {
@@ -204,6 +281,9 @@ pub async fn items_get(
         count: th.items,
         selected: q.theme.as_deref() == Some(th.code.as_str()),
     };
+    if let Some(words) = q.query() {
+        heading.push(t.fmt("search.heading", &[("q", words)]));
+    }
     if let Some(th) = themes
         .iter()
         .find(|th| Some(th.code.as_str()) == q.theme.as_deref())
@@ -253,8 +333,9 @@ pub async fn items_get(
         } else {
             heading.join(" · ")
         },
-        rows: list.iter().map(|s| row(&t, s)).collect(),
+        rows,
         total,
+        q: q.q.clone().unwrap_or_default(),
         page,
         pages,
         prev_url: (page > 1).then(|| q.url(page - 1)),

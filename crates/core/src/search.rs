@@ -1,0 +1,461 @@
+//! Chinese full-text search over the published catalog (tantivy + jieba).
+//!
+//! The index is derived data: it lives in memory, is built from
+//! `published_items` at start, and is rebuilt when the catalog's event log
+//! has moved on (checked at most once a second, so a publish on any node is
+//! searchable within about a second everywhere). Colloquial words are
+//! mapped to official terms through a synonym list; guides' own `aliases`
+//! are indexed with a high boost.
+
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use sqlx::Row;
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, StopWordFilter, TextAnalyzer};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
+use tongban_domain::catalog::Guide;
+
+use crate::db::{Db, DbError};
+
+const SYNONYMS: &str = include_str!("search_synonyms.txt");
+
+/// Most documents a search ranks (a query matching more shows the best).
+const MAX_MATCHES: usize = 2000;
+
+/// Words too common to help ranking (how people phrase questions).
+const STOP_WORDS: &[&str] = &[
+    "的", "了", "我", "要", "想", "怎么", "怎样", "如何", "办", "办理", "哪里", "在", "去", "需要",
+    "什么", "吗", "呢", "啊", "么", "个", "一下", "可以", "能", "是", "和", "与", "及", "或",
+    "请问", "应该", "手续",
+];
+
+/// Why a search failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// Index failure (a bug or out of memory).
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    /// Storage failure while rebuilding.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// The index lock was poisoned by a panic elsewhere.
+    #[error("search index lock poisoned")]
+    Poisoned,
+}
+
+impl From<sqlx::Error> for SearchError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Db(DbError::from(e))
+    }
+}
+
+/// The synonym list: (words, extra terms).
+#[derive(Debug, Clone, Default)]
+pub struct Synonyms(Vec<(Vec<String>, String)>);
+
+impl Synonyms {
+    /// Parses lines of `word,word = terms`; `#` starts a comment.
+    pub fn parse(text: &str) -> Self {
+        let mut out = Vec::new();
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if let Some((words, terms)) = line.split_once('=') {
+                let words: Vec<String> = words
+                    .split([',', '，'])
+                    .map(|w| w.trim().to_owned())
+                    .filter(|w| !w.is_empty())
+                    .collect();
+                if !words.is_empty() && !terms.trim().is_empty() {
+                    out.push((words, terms.trim().to_owned()));
+                }
+            }
+        }
+        Self(out)
+    }
+
+    /// The built-in list.
+    pub fn builtin() -> Self {
+        Self::parse(SYNONYMS)
+    }
+
+    /// The query with the terms of every matching synonym appended.
+    pub fn expand(&self, query: &str) -> String {
+        let mut q = query.to_owned();
+        for (words, terms) in &self.0 {
+            if words.iter().any(|w| query.contains(w.as_str())) {
+                q.push(' ');
+                q.push_str(terms);
+            }
+        }
+        q
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    task_code: Field,
+    name: Field,
+    name_en: Field,
+    aliases: Field,
+    body: Field,
+    org: Field,
+    themes: Field,
+    objects: Field,
+    /// JSON of the list-row facts (org id, division, type, depth, limit).
+    meta: Field,
+}
+
+/// A search result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    /// 实施编码.
+    pub task_code: String,
+    /// Name.
+    pub name: String,
+    /// English name.
+    pub name_en: String,
+    /// Implementing body.
+    pub org: String,
+    /// The name with matches in `<b>` (HTML-escaped otherwise).
+    pub name_html: String,
+    /// A passage of conditions, materials or FAQ with matches in `<b>`.
+    pub snippet_html: String,
+    /// Relevance.
+    pub score: f32,
+    /// The list-row facts, as a summary.
+    pub summary: crate::catalog::Summary,
+}
+
+struct Freshness {
+    last_event: i64,
+    checked: Option<Instant>,
+}
+
+/// The in-memory index of published items.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+    synonyms: Synonyms,
+    freshness: tokio::sync::Mutex<Freshness>,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SearchIndex")
+    }
+}
+
+/// Jieba in its default mode: search mode emits overlapping sub-words whose
+/// offsets go backwards, which tantivy's snippet generator cannot slice.
+fn analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::with_search_mode(false))
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(StopWordFilter::remove(
+            STOP_WORDS.iter().map(|s| (*s).to_owned()),
+        ))
+        .build()
+}
+
+impl SearchIndex {
+    /// An empty index with the given synonyms.
+    pub fn new(synonyms: Synonyms) -> Result<Self, SearchError> {
+        let mut b = Schema::builder();
+        let cjk = TextOptions::default()
+            .set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer("zh")
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            )
+            .set_stored();
+        let task_code = b.add_text_field("task_code", STRING | STORED);
+        let name = b.add_text_field("name", cjk.clone());
+        let name_en = b.add_text_field("name_en", tantivy::schema::TEXT | STORED);
+        let aliases = b.add_text_field("aliases", cjk.clone());
+        let body = b.add_text_field("body", cjk.clone());
+        let org = b.add_text_field("org", cjk);
+        let themes = b.add_text_field("themes", STRING);
+        let objects = b.add_text_field("objects", STRING);
+        let meta = b.add_text_field("meta", STORED);
+        let index = Index::create_in_ram(b.build());
+        index.tokenizers().register("zh", analyzer());
+        let writer = index.writer(15_000_000)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Self {
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            fields: Fields {
+                task_code,
+                name,
+                name_en,
+                aliases,
+                body,
+                org,
+                themes,
+                objects,
+                meta,
+            },
+            synonyms,
+            freshness: tokio::sync::Mutex::new(Freshness {
+                last_event: -1,
+                checked: None,
+            }),
+        })
+    }
+
+    /// Rebuilds the whole index from the published catalog.
+    pub async fn rebuild(&self, db: &Db) -> Result<usize, SearchError> {
+        let rows = sqlx::query(
+            "SELECT p.task_code, o.name_zh, v.document, p.themes, p.service_objects, p.org_id, p.division_code, \
+             p.item_type, p.online_depth, p.promised_value, o.name_en, p.catalog_code FROM published_items p \
+             JOIN organizations o ON o.id = p.org_id JOIN item_versions v ON v.id = p.version_id \
+             ORDER BY o.path, p.task_code",
+        )
+        .fetch_all(db.pool())
+        .await?;
+        let mut docs = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let doc: String = r.try_get(2)?;
+            let Ok(g) = serde_json::from_str::<Guide>(&doc) else {
+                continue;
+            };
+            let meta = serde_json::json!({
+                "org_id": r.try_get::<i64, _>(5)?,
+                "division_code": r.try_get::<String, _>(6)?,
+                "item_type": r.try_get::<String, _>(7)?,
+                "online_depth": r.try_get::<i64, _>(8)?,
+                "promised_value": r.try_get::<i64, _>(9)?,
+                "org_name_en": r.try_get::<String, _>(10)?,
+                "catalog_code": r.try_get::<String, _>(11)?,
+            });
+            docs.push((
+                r.try_get::<String, _>(0)?,
+                r.try_get::<String, _>(1)?,
+                g,
+                r.try_get::<String, _>(3)?,
+                r.try_get::<String, _>(4)?,
+                meta,
+            ));
+        }
+        let n = docs.len();
+        let f = self.fields;
+        let mut w = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
+        w.delete_all_documents()?;
+        for (task_code, org, g, themes, objects, meta) in docs {
+            let mut body: Vec<&str> = g.conditions.iter().map(String::as_str).collect();
+            body.extend(g.materials.iter().map(|m| m.name.as_str()));
+            for q in &g.faq {
+                body.push(&q.question);
+                body.push(&q.answer);
+            }
+            body.push(&g.legal_basis);
+            let mut d = doc!(
+                f.task_code => task_code,
+                f.name => g.name.clone(),
+                f.name_en => g.name_en.clone(),
+                f.aliases => g.aliases.join("；"),
+                f.body => body.join("；"),
+                f.org => org,
+                f.meta => meta.to_string(),
+            );
+            for t in themes.split('|').filter(|t| !t.is_empty()) {
+                d.add_text(f.themes, t);
+            }
+            for o in objects.split('|').filter(|o| !o.is_empty()) {
+                d.add_text(f.objects, o);
+            }
+            w.add_document(d)?;
+        }
+        w.commit()?;
+        drop(w);
+        self.reader.reload()?;
+        Ok(n)
+    }
+
+    /// Rebuilds when the catalog changed since the last build; checks the
+    /// database at most once per `every`.
+    pub async fn refresh_if_changed(&self, db: &Db, every: Duration) -> Result<(), SearchError> {
+        let mut fr = self.freshness.lock().await;
+        if fr.checked.is_some_and(|t| t.elapsed() < every) {
+            return Ok(());
+        }
+        let latest: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) FROM item_events")
+            .fetch_one(db.pool())
+            .await?
+            .try_get(0)?;
+        fr.checked = Some(Instant::now());
+        if latest != fr.last_event {
+            self.rebuild(db).await?;
+            fr.last_event = latest;
+        }
+        Ok(())
+    }
+
+    /// Searches; `theme` and `object` filter. Returns the hits of one page
+    /// and the total number of matches.
+    pub fn search(
+        &self,
+        query: &str,
+        theme: Option<&str>,
+        object: Option<&str>,
+        limit: usize,
+        offset: usize,
+    ) -> Result<(Vec<Hit>, usize), SearchError> {
+        let f = self.fields;
+        let expanded = self.synonyms.expand(query.trim());
+        // Chinese has no spaces: handed whole to the query parser, a query
+        // would become one phrase. Tokenise it here and search the words.
+        let mut words: Vec<String> = Vec::new();
+        let mut a = analyzer();
+        let mut stream = a.token_stream(&expanded);
+        while let Some(tok) = stream.next() {
+            let w: String = tok.text.chars().filter(|c| c.is_alphanumeric()).collect();
+            if !w.is_empty() && !words.contains(&w) {
+                words.push(w);
+            }
+        }
+        if words.is_empty() {
+            return Ok((Vec::new(), 0));
+        }
+        let mut parser = QueryParser::for_index(
+            &self.index,
+            vec![f.name, f.aliases, f.body, f.org, f.name_en],
+        );
+        parser.set_field_boost(f.name, 4.0);
+        parser.set_field_boost(f.aliases, 3.0);
+        parser.set_field_boost(f.org, 0.5);
+        let (main, _) = parser.parse_query_lenient(&words.join(" "));
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, main)];
+        if let Some(t) = theme {
+            clauses.push((
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.themes, t),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        if let Some(o) = object {
+            clauses.push((
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.objects, o),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        let q = BooleanQuery::new(clauses);
+        let searcher = self.reader.searcher();
+        // The same item implemented by several bodies is listed once, at
+        // its best match; the guide page links the other places.
+        let top = searcher.search(&q, &TopDocs::with_limit(MAX_MATCHES).order_by_score())?;
+        let mut names = SnippetGenerator::create(&searcher, &q, f.name)?;
+        names.set_max_num_chars(200);
+        let mut bodies = SnippetGenerator::create(&searcher, &q, f.body)?;
+        bodies.set_max_num_chars(90);
+        let mut distinct = Vec::new();
+        let mut seen = BTreeSet::new();
+        for (score, addr) in top {
+            let d: TantivyDocument = searcher.doc(addr)?;
+            let meta: serde_json::Value =
+                serde_json::from_str(d.get_first(f.meta).and_then(|v| v.as_str()).unwrap_or("{}"))
+                    .unwrap_or_default();
+            if seen.insert(meta["catalog_code"].as_str().unwrap_or("").to_owned()) {
+                distinct.push((score, d, meta));
+            }
+        }
+        let total = distinct.len();
+        let mut hits = Vec::new();
+        for (score, d, meta) in distinct.into_iter().skip(offset).take(limit) {
+            let text = |field: Field| {
+                d.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_owned()
+            };
+            let task_code = text(f.task_code);
+            let name = text(f.name);
+            let name_snip = names.snippet_from_doc(&d);
+            let summary = crate::catalog::Summary {
+                task_code: task_code.clone(),
+                name: name.clone(),
+                name_en: text(f.name_en),
+                item_type: meta["item_type"].as_str().unwrap_or("").to_owned(),
+                org_id: meta["org_id"].as_i64().unwrap_or(0),
+                org_name_zh: text(f.org),
+                org_name_en: meta["org_name_en"].as_str().unwrap_or("").to_owned(),
+                division_code: meta["division_code"].as_str().unwrap_or("").to_owned(),
+                online_depth: meta["online_depth"].as_i64().unwrap_or(0),
+                promised_value: meta["promised_value"].as_i64().unwrap_or(0),
+            };
+            hits.push(Hit {
+                summary,
+                name_html: if name_snip.is_empty() {
+                    html_escape(&name)
+                } else {
+                    name_snip.to_html()
+                },
+                snippet_html: bodies.snippet_from_doc(&d).to_html(),
+                task_code,
+                name,
+                name_en: text(f.name_en),
+                org: text(f.org),
+                score,
+            });
+        }
+        Ok((hits, total))
+    }
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn synonyms_expand_colloquial_words() {
+        let s = Synonyms::parse("# c\n丢了,掉了 = 补领\n\nbad line\n开饭店 = 食品经营许可 餐饮\n");
+        assert_eq!(s.expand("身份证丢了"), "身份证丢了 补领");
+        assert_eq!(s.expand("想开饭店"), "想开饭店 食品经营许可 餐饮");
+        assert_eq!(s.expand("社保卡"), "社保卡");
+        assert!(!Synonyms::builtin().0.is_empty());
+    }
+
+    #[test]
+    fn analyzer_drops_question_words() {
+        let mut a = analyzer();
+        let mut s = a.token_stream("我想办理身份证怎么办");
+        let mut tokens = Vec::new();
+        while let Some(t) = s.next() {
+            tokens.push(t.text.clone());
+        }
+        assert!(tokens.contains(&"身份证".to_owned()), "{tokens:?}");
+        assert!(
+            !tokens.iter().any(|t| t == "怎么" || t == "我" || t == "想"),
+            "{tokens:?}"
+        );
+    }
+}
