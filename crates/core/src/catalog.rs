@@ -966,3 +966,106 @@ fn summary_from_row(r: &AnyRow) -> Result<Summary, CatalogError> {
         promised_value: r.try_get(9)?,
     })
 }
+
+/// A line of the editors' item list.
+#[derive(Debug, Clone, Serialize)]
+pub struct AdminRow {
+    /// Item id.
+    pub item_id: i64,
+    /// 实施编码.
+    pub task_code: String,
+    /// Name in the latest version.
+    pub name: String,
+    /// Implementing organisation.
+    pub org_name: String,
+    /// `unpublished`, `published`, `withdrawn`.
+    pub item_status: String,
+    /// Latest version id.
+    pub version_id: i64,
+    /// Latest version number.
+    pub version_no: i64,
+    /// Latest version's status.
+    pub version_status: VersionStatus,
+    /// Latest change.
+    pub updated_at: Millis,
+}
+
+/// Organisation subtrees (ancestry paths) where `p` holds any of `roles`.
+pub fn scope_paths(p: &Principal, roles: &[Role]) -> Vec<String> {
+    let mut paths: Vec<String> = p
+        .grants
+        .iter()
+        .filter(|g| roles.contains(&g.role))
+        .map(|g| g.org_path.clone())
+        .collect();
+    paths.sort();
+    paths.dedup();
+    // A path inside another adds nothing.
+    let all = paths.clone();
+    paths.retain(|x| !all.iter().any(|y| y != x && x.starts_with(y.as_str())));
+    paths
+}
+
+/// Items within the given subtrees with their latest version, most recently
+/// changed first; `status` filters on the latest version's status.
+pub async fn admin_list(
+    db: &Db,
+    paths: &[String],
+    status: Option<VersionStatus>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<AdminRow>, i64), CatalogError> {
+    if paths.is_empty() {
+        return Ok((Vec::new(), 0));
+    }
+    let scope: Vec<String> = (0..paths.len())
+        .map(|i| format!("o.path LIKE ${}", i + 2))
+        .collect();
+    let from = format!(
+        "FROM service_items i JOIN organizations o ON o.id = i.org_id \
+         JOIN item_versions v ON v.item_id = i.id AND v.version_no = (SELECT MAX(x.version_no) FROM item_versions x WHERE x.item_id = i.id) \
+         WHERE ($1 = '' OR v.status = $1) AND ({})",
+        scope.join(" OR ")
+    );
+    let status = status.map(|s| s.code()).unwrap_or("");
+    let n = paths.len();
+    let mut count =
+        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {from}"))).bind(status);
+    for p in paths {
+        count = count.bind(format!("{p}%"));
+    }
+    let total: i64 = count.fetch_one(db.pool()).await?.try_get(0)?;
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT i.id, i.task_code, i.status, o.name_zh, v.id, v.version_no, v.status, v.document, v.updated_at {from} \
+         ORDER BY v.updated_at DESC, i.id LIMIT ${} OFFSET ${}",
+        n + 2,
+        n + 3
+    )))
+    .bind(status);
+    for p in paths {
+        q = q.bind(format!("{p}%"));
+    }
+    let rows = q.bind(limit).bind(offset).fetch_all(db.pool()).await?;
+    let list = rows
+        .iter()
+        .map(|r| {
+            let doc: String = r.try_get(7)?;
+            let name = serde_json::from_str::<Guide>(&doc)
+                .map(|g| g.name)
+                .unwrap_or_default();
+            let vs: String = r.try_get(6)?;
+            Ok(AdminRow {
+                item_id: r.try_get(0)?,
+                task_code: r.try_get(1)?,
+                item_status: r.try_get(2)?,
+                org_name: r.try_get(3)?,
+                version_id: r.try_get(4)?,
+                version_no: r.try_get(5)?,
+                version_status: VersionStatus::from_code(&vs).ok_or(CatalogError::WrongState)?,
+                updated_at: r.try_get(8)?,
+                name,
+            })
+        })
+        .collect::<Result<Vec<_>, CatalogError>>()?;
+    Ok((list, total))
+}

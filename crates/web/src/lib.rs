@@ -151,6 +151,23 @@ pub fn router(state: AppState) -> Router {
             "/admin/staff",
             get(pages::admin::staff_get).post(pages::admin::staff_post),
         )
+        .route("/admin", get(pages::admin_catalog::admin_index_get))
+        .route(
+            "/admin/catalog",
+            get(pages::admin_catalog::catalog_list_get),
+        )
+        .route(
+            "/admin/catalog/new",
+            get(pages::admin_catalog::catalog_new_get).post(pages::admin_catalog::catalog_new_post),
+        )
+        .route(
+            "/admin/catalog/versions/{id}",
+            get(pages::admin_catalog::version_get).post(pages::admin_catalog::version_post),
+        )
+        .route(
+            "/admin/catalog/items/{id}",
+            get(pages::admin_catalog::item_admin_get).post(pages::admin_catalog::item_admin_post),
+        )
         .route("/lang/{tag}", get(pages::lang_get))
         .route("/assets/{file}", get(assets::asset_get))
         .route("/healthz", get(ops::healthz))

@@ -628,3 +628,268 @@ async fn a_newly_published_item_becomes_searchable_and_a_withdrawn_one_disappear
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(search("高龄津贴").await["total"], 0);
 }
+
+/// Every input of a form on a page, as (name, value) pairs, the way a
+/// browser would submit it (checked boxes only; the first option of a
+/// select unless one is marked selected).
+fn form_fields(html: &str, form_id: &str) -> Vec<(String, String)> {
+    let start = html.find(&format!("id=\"{form_id}\"")).expect("form");
+    let end = start + html[start..].find("</form>").expect("form end");
+    let form = &html[start..end];
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let key = format!("{name}=\"");
+        tag.find(&key).map(|i| {
+            let rest = &tag[i + key.len()..];
+            rest[..rest.find('"').unwrap_or(0)].to_owned()
+        })
+    };
+    let unescape = |s: &str| {
+        s.replace("&quot;", "\"")
+            .replace("&#x27;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    };
+    let mut out = Vec::new();
+    let mut rest = form;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i..];
+        let tag_end = rest.find('>').unwrap_or(rest.len());
+        let tag = &rest[..tag_end];
+        if tag.starts_with("<input") {
+            if let Some(name) = attr(tag, "name") {
+                let kind = attr(tag, "type").unwrap_or_default();
+                if kind != "checkbox" || tag.contains(" checked") {
+                    out.push((name, unescape(&attr(tag, "value").unwrap_or_default())));
+                }
+            }
+        } else if tag.starts_with("<textarea") {
+            if let Some(name) = attr(tag, "name") {
+                let body = &rest[tag_end + 1..];
+                out.push((
+                    name,
+                    unescape(&body[..body.find("</textarea>").unwrap_or(0)]),
+                ));
+            }
+        } else if tag.starts_with("<select")
+            && let Some(name) = attr(tag, "name")
+        {
+            let body = &rest[tag_end..rest.find("</select>").unwrap_or(rest.len())];
+            let options: Vec<&str> = body.split("<option").skip(1).collect();
+            let chosen = options
+                .iter()
+                .find(|o| o.contains(" selected"))
+                .or(options.first());
+            if let Some(o) = chosen {
+                out.push((name, attr(o, "value").unwrap_or_default()));
+            }
+        }
+        rest = &rest[1..];
+    }
+    out
+}
+
+fn set(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
+    match fields.iter_mut().find(|(n, _)| n == name) {
+        Some(f) => f.1 = value.to_owned(),
+        None => fields.push((name.to_owned(), value.to_owned())),
+    }
+}
+
+#[tokio::test]
+async fn an_editor_and_a_reviewer_change_review_publish_and_diff_in_the_browser_forms() {
+    let app = TestApp::spawn().await;
+    let editor = app.signed_in("editor").await;
+    let admin = app.admin().await;
+
+    // The editor opens a published item's versions page and starts version 2.
+    let (_, list) = app
+        .get_text(&editor, "/admin/catalog?status=published")
+        .await;
+    assert!(list.contains("最低生活保障"));
+    let list_api: Value = editor
+        .get(app.url("/api/v1/items?theme=p_assistance"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = list_api["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "最低生活保障" && i["division_code"] == "230100")
+        .unwrap()["task_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let item_id: i64 = {
+        use sqlx::Row;
+        sqlx::query("SELECT id FROM service_items WHERE task_code = $1")
+            .bind(&code)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap()
+    };
+    let r = editor
+        .post(app.url(&format!("/admin/catalog/items/{item_id}")))
+        .form(&[("action", "open_draft")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let draft_url = r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    // Change the promised limit and add a material; a bad number is reported, nothing saved.
+    let (_, page) = app.get_text(&editor, &draft_url).await;
+    let mut fields = form_fields(&page, "guide-form");
+    set(&mut fields, "promised_limit", "十");
+    set(&mut fields, "action", "save");
+    let r = editor
+        .post(app.url(&draft_url))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("应为数字"));
+    set(&mut fields, "promised_limit", "12");
+    let blank = fields
+        .iter()
+        .find(|(n, v)| {
+            v.is_empty() && n.starts_with('m') && n.ends_with("_name") && !n.ends_with("fetch_name")
+        })
+        .unwrap()
+        .0
+        .clone();
+    set(&mut fields, &blank, "户口簿");
+    set(&mut fields, "action", "save");
+    let r = editor
+        .post(app.url(&draft_url))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, page) = app
+        .get_text(&editor, &format!("{draft_url}?done=saved"))
+        .await;
+    assert!(page.contains("草稿已保存") && page.contains(r#"id="changes""#));
+    assert!(page.contains("promised_limit.value") && page.contains("户口簿"));
+
+    // A second tab with the old revision: its save is refused, its input kept.
+    let stale = fields.clone();
+    let mut stale2 = stale.clone();
+    set(&mut stale2, "hours", "全天");
+    let r = editor
+        .post(app.url(&draft_url))
+        .form(&stale2)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("刚刚被他人修改") && body.contains("value=\"全天\""));
+
+    // Submit from a fresh load; the editor cannot publish; the admin can.
+    let (_, page) = app.get_text(&editor, &draft_url).await;
+    let mut fields = form_fields(&page, "guide-form");
+    set(&mut fields, "action", "submit");
+    let r = editor
+        .post(app.url(&draft_url))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let (_, page) = app.get_text(&editor, &draft_url).await;
+    assert!(page.contains("待审核") && !page.contains(r#"id="publish""#));
+    let (_, page) = app.get_text(&admin, &draft_url).await;
+    assert!(page.contains(r#"id="publish""#));
+    let review = form_fields(&page, "guide-form");
+    let revision = review
+        .iter()
+        .find(|(n, _)| n == "revision")
+        .unwrap()
+        .1
+        .clone();
+    let r = admin
+        .post(app.url(&draft_url))
+        .form(&[("action", "publish"), ("revision", revision.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, public) = app.get_text(&app.client(), &format!("/items/{code}")).await;
+    assert!(public.contains("12 个工作日") && public.contains("户口簿") && public.contains("v2"));
+
+    // The versions page compares v1 and v2 and shows the trail.
+    let (_, page) = app
+        .get_text(
+            &editor,
+            &format!("/admin/catalog/items/{item_id}?from=1&to=2"),
+        )
+        .await;
+    assert!(
+        page.contains(r#"id="diff""#)
+            && page.contains("promised_limit.value")
+            && page.contains("<td class=\"before\">15</td>")
+    );
+    assert!(page.contains("创建新版本") && page.contains("孙伟（系统管理员）"));
+    // Citizens are kept out.
+    assert_eq!(
+        app.get_text(&app.citizen().await, "/admin/catalog").await.0,
+        403
+    );
+}
+
+#[tokio::test]
+async fn a_new_item_is_created_in_the_browser_and_bad_codes_are_explained() {
+    let app = TestApp::spawn().await;
+    let editor = app.signed_in("editor").await;
+    let (status, page) = app.get_text(&editor, "/admin/catalog/new").await;
+    assert_eq!(status, 200);
+    let mut fields = form_fields(&page, "new-item-form");
+    set(&mut fields, "name", "冰雪旅游线路备案");
+    set(&mut fields, "catalog_code", "bad code!");
+    let r = editor
+        .post(app.url("/admin/catalog/new"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("基本编码应为1至12位数字或大写字母")
+    );
+    set(&mut fields, "catalog_code", "209990001000");
+    let r = editor
+        .post(app.url("/admin/catalog/new"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let url = r.headers()["location"].to_str().unwrap().to_owned();
+    let (_, page) = app.get_text(&editor, &url).await;
+    // A fresh draft lists what publication still needs.
+    assert!(page.contains(r#"id="problems""#) && page.contains("设定依据不能为空"));
+    let mut f = form_fields(&page, "guide-form");
+    set(&mut f, "action", "submit");
+    let r = editor.post(app.url(&url)).form(&f).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(body.contains(r#"id="error-summary""#) && body.contains("至少填写一项受理条件"));
+}

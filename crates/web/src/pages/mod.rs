@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_catalog;
 pub mod auth;
 pub mod catalog;
 pub mod divisions;
@@ -44,8 +45,11 @@ impl Nav {
                 .map(|p| p.account.display_name.clone())
                 .unwrap_or_default(),
             signed_in: p.is_some(),
-            is_admin: p
-                .is_some_and(|p| p.has_role(Role::SystemAdmin) || p.has_role(Role::DeptAdmin)),
+            is_admin: p.is_some_and(|p| {
+                [Role::SystemAdmin, Role::DeptAdmin, Role::CatalogEditor]
+                    .iter()
+                    .any(|r| p.has_role(*r))
+            }),
             back: crate::ctx::urlencode(&ctx.path),
             other_lang: ctx.lang.other().tag(),
         }

@@ -1,0 +1,1134 @@
+//! Catalog administration: editors change drafts and submit them; an
+//! administrator other than the submitter publishes or sends back; anyone
+//! with a role over the item sees versions, history and differences.
+//!
+//! Forms work without JavaScript. A save that loses a race re-renders the
+//! editor's input with a conflict notice, so nothing typed is lost.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tongban_core::catalog::{self, CatalogError, NewItem, REVIEW_ROLES, Version, scope_paths};
+use tongban_core::clock::format_cst;
+use tongban_core::identity::Principal;
+use tongban_core::kernel::orgs;
+use tongban_domain::catalog::{
+    self as rules, CaseKind, Change, Faq, Fee, Fetchable, Guide, Material, TimeLimit,
+    VersionStatus, diff,
+};
+use tongban_domain::kernel::Role;
+
+use super::{Nav, render};
+use crate::ctx::Ctx;
+use crate::error::FieldError;
+use crate::i18n::Tr;
+use crate::{AppError, AppState};
+
+/// Roles that edit.
+const EDIT_ROLES: &[Role] = &[Role::CatalogEditor, Role::SystemAdmin];
+
+fn may(p: &Principal, roles: &[Role], org_path: &str) -> bool {
+    roles.iter().any(|r| p.can(*r, org_path))
+}
+
+fn principal(ctx: &Ctx) -> Result<&Principal, AppError> {
+    let s = ctx.require_session()?;
+    let p = &s.principal;
+    if p.has_role(Role::CatalogEditor)
+        || p.has_role(Role::SystemAdmin)
+        || p.has_role(Role::DeptAdmin)
+    {
+        Ok(p)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+fn status_label(t: &Tr, s: VersionStatus) -> String {
+    t.get(&format!("vstatus.{}", s.code()))
+}
+
+// ---------------------------------------------------------------- list
+
+/// A row of the list.
+#[derive(Debug)]
+pub struct Row {
+    /// item id
+    pub item_id: i64,
+    /// latest version id
+    pub version_id: i64,
+    /// name
+    pub name: String,
+    /// department
+    pub org: String,
+    /// "v3 · 待审核"
+    pub version: String,
+    /// status code, for styling
+    pub status: String,
+    /// updated
+    pub updated: String,
+}
+
+/// `/admin/catalog` view.
+#[derive(Template)]
+#[template(path = "admin/catalog_list.html")]
+pub struct ListView {
+    /// translator
+    pub t: Tr,
+    /// navigation
+    pub nav: Nav,
+    /// status filters (code, label, selected)
+    pub filters: Vec<(String, String, bool)>,
+    /// rows
+    pub rows: Vec<Row>,
+    /// total
+    pub total: i64,
+    /// notice
+    pub notice: String,
+    /// whether the person may create items
+    pub can_create: bool,
+}
+
+/// Query of the list.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    done: Option<String>,
+}
+
+/// `GET /admin/catalog`.
+pub async fn catalog_list_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let t = ctx.tr();
+    let p = principal(&ctx)?;
+    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => {
+            Some(VersionStatus::from_code(s).ok_or_else(|| AppError::field("status", "状态无效"))?)
+        }
+        None => None,
+    };
+    let mut roles = EDIT_ROLES.to_vec();
+    roles.extend_from_slice(REVIEW_ROLES);
+    let paths = scope_paths(p, &roles);
+    let (list, total) = catalog::admin_list(state.db(), &paths, status, 200, 0).await?;
+    let mut filters = vec![(String::new(), t.get("acat.filter_all"), status.is_none())];
+    for s in [
+        VersionStatus::Draft,
+        VersionStatus::InReview,
+        VersionStatus::Published,
+        VersionStatus::Withdrawn,
+    ] {
+        filters.push((s.code().to_owned(), status_label(&t, s), status == Some(s)));
+    }
+    let notice = match q.done.as_deref() {
+        Some("withdrawn") => t.get("acat.withdrawn"),
+        Some("published") => t.get("acat.published"),
+        Some("rejected") => t.get("acat.rejected"),
+        Some("submitted") => t.get("acat.submitted"),
+        _ => String::new(),
+    };
+    render(&ListView {
+        t,
+        nav: Nav::from_ctx(&ctx),
+        filters,
+        rows: list
+            .into_iter()
+            .map(|r| Row {
+                item_id: r.item_id,
+                version_id: r.version_id,
+                name: r.name,
+                org: r.org_name,
+                version: format!("v{} · {}", r.version_no, status_label(&t, r.version_status)),
+                status: r.version_status.code().to_owned(),
+                updated: format_cst(r.updated_at),
+            })
+            .collect(),
+        total,
+        notice,
+        can_create: p.has_role(Role::CatalogEditor) || p.has_role(Role::SystemAdmin),
+    })
+}
+
+// ---------------------------------------------------------------- new
+
+/// `/admin/catalog/new` view.
+#[derive(Template)]
+#[template(path = "admin/catalog_new.html")]
+pub struct NewView {
+    /// translator
+    pub t: Tr,
+    /// navigation
+    pub nav: Nav,
+    /// organisations the editor may create items for (id, name)
+    pub orgs: Vec<(i64, String)>,
+    /// item types (code, label)
+    pub types: Vec<(String, String)>,
+    /// the form as typed
+    pub form: NewForm,
+    /// errors
+    pub errors: Vec<FieldError>,
+}
+
+/// The new-item form.
+#[derive(Debug, Default, Deserialize, Clone)]
+pub struct NewForm {
+    /// basic code
+    #[serde(default)]
+    pub catalog_code: String,
+    /// organisation id
+    #[serde(default)]
+    pub org_id: String,
+    /// name
+    #[serde(default)]
+    pub name: String,
+    /// type code
+    #[serde(default)]
+    pub item_type: String,
+}
+
+async fn editable_orgs(
+    state: &AppState,
+    t: &Tr,
+    p: &Principal,
+) -> Result<Vec<(i64, String)>, AppError> {
+    let mut out = Vec::new();
+    for path in scope_paths(p, EDIT_ROLES) {
+        let Some(root) = orgs::list(state.db(), None, 10_000, 0)
+            .await?
+            .into_iter()
+            .find(|o| o.path == path)
+        else {
+            continue;
+        };
+        for o in orgs::list(state.db(), Some(&root), 10_000, 0).await? {
+            out.push((o.id, t.pick(&o.name_zh, &o.name_en).to_owned()));
+        }
+    }
+    Ok(out)
+}
+
+fn types(t: &Tr) -> Vec<(String, String)> {
+    rules::ITEM_TYPES
+        .iter()
+        .map(|(c, zh, en)| ((*c).to_owned(), format!("{c} {}", t.pick(zh, en))))
+        .collect()
+}
+
+/// `GET /admin/catalog/new`.
+pub async fn catalog_new_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Response, AppError> {
+    let t = ctx.tr();
+    let p = principal(&ctx)?;
+    let orgs = editable_orgs(&state, &t, p).await?;
+    if orgs.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    render(&NewView {
+        t,
+        nav: Nav::from_ctx(&ctx),
+        orgs,
+        types: types(&t),
+        form: NewForm {
+            item_type: "01".into(),
+            ..NewForm::default()
+        },
+        errors: vec![],
+    })
+}
+
+/// `POST /admin/catalog/new`.
+pub async fn catalog_new_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<NewForm>,
+) -> Result<Response, AppError> {
+    let t = ctx.tr();
+    let p = principal(&ctx)?;
+    let mut errors = Vec::new();
+    if form.name.trim().is_empty() {
+        errors.push(FieldError {
+            field: "name".into(),
+            message: t.get("form.required"),
+        });
+    }
+    let org_id = form.org_id.parse::<i64>().ok();
+    if org_id.is_none() {
+        errors.push(FieldError {
+            field: "org_id".into(),
+            message: t.get("form.required"),
+        });
+    }
+    if errors.is_empty()
+        && let Some(org_id) = org_id
+    {
+        let guide = Guide {
+            name: form.name.trim().into(),
+            item_type: form.item_type.clone(),
+            online_depth: 1,
+            ..Guide::default()
+        };
+        let new = NewItem {
+            catalog_code: form.catalog_code.clone(),
+            task_code: String::new(),
+            org_id,
+            division_code: String::new(),
+            guide,
+        };
+        match catalog::create_item(state.db(), Some(p), new).await {
+            Ok((_, version)) => {
+                return Ok(
+                    Redirect::to(&format!("/admin/catalog/versions/{version}")).into_response()
+                );
+            }
+            Err(CatalogError::Code(e)) => errors.push(FieldError {
+                field: "catalog_code".into(),
+                message: e.to_string(),
+            }),
+            Err(CatalogError::DuplicateTaskCode) => errors.push(FieldError {
+                field: "catalog_code".into(),
+                message: CatalogError::DuplicateTaskCode.to_string(),
+            }),
+            Err(CatalogError::Forbidden | CatalogError::NotFound) => errors.push(FieldError {
+                field: "org_id".into(),
+                message: t.get("admin.org_out_of_scope"),
+            }),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let orgs = editable_orgs(&state, &t, p).await?;
+    let mut res = render(&NewView {
+        t,
+        nav: Nav::from_ctx(&ctx),
+        orgs,
+        types: types(&t),
+        form,
+        errors,
+    })?;
+    *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(res)
+}
+
+// ---------------------------------------------------------------- version
+
+/// A material row of the form.
+#[derive(Debug, Default)]
+pub struct MRow {
+    /// name
+    pub name: String,
+    /// required
+    pub required: bool,
+    /// originals
+    pub originals: String,
+    /// copies
+    pub copies: String,
+    /// `no`, `cert`, `shared`
+    pub fetch: String,
+    /// certificate or data set
+    pub fetch_name: String,
+    /// note
+    pub note: String,
+}
+
+/// The guide as form values.
+#[derive(Debug, Default)]
+pub struct GuideForm {
+    /// scalar fields by name
+    pub name: String,
+    /// English name
+    pub name_en: String,
+    /// type
+    pub item_type: String,
+    /// legal basis
+    pub legal_basis: String,
+    /// conditions, one per line
+    pub conditions: String,
+    /// process, one per line
+    pub process: String,
+    /// special procedures, one per line
+    pub special: String,
+    /// aliases, one per line
+    pub aliases: String,
+    /// legal limit
+    pub legal_limit: String,
+    /// promised limit
+    pub promised_limit: String,
+    /// case kind code
+    pub case_kind: String,
+    /// depth
+    pub online_depth: String,
+    /// visits
+    pub visits: String,
+    /// flags
+    pub appointment: bool,
+    /// flags
+    pub online_payment: bool,
+    /// flags
+    pub express_delivery: bool,
+    /// place
+    pub place: String,
+    /// hours
+    pub hours: String,
+    /// consult
+    pub consult_phone: String,
+    /// supervise
+    pub supervise_phone: String,
+    /// result
+    pub result_name: String,
+    /// selected handling forms
+    pub handling_forms: Vec<String>,
+    /// selected service objects
+    pub service_objects: Vec<String>,
+    /// selected themes
+    pub themes: Vec<String>,
+    /// materials, with blank rows to add more
+    pub materials: Vec<MRow>,
+    /// fees (name, standard, basis)
+    pub fees: Vec<(String, String, String)>,
+    /// faq
+    pub faq: Vec<(String, String)>,
+}
+
+fn lines(v: &[String]) -> String {
+    v.join("\n")
+}
+
+impl GuideForm {
+    /// The form for a guide, with blank rows for additions.
+    pub fn from_guide(g: &Guide) -> Self {
+        let mut materials: Vec<MRow> = g
+            .materials
+            .iter()
+            .map(|m| {
+                let (fetch, fetch_name) = match &m.fetchable {
+                    Fetchable::No => ("no", String::new()),
+                    Fetchable::Certificate(s) => ("cert", s.clone()),
+                    Fetchable::SharedData(s) => ("shared", s.clone()),
+                };
+                MRow {
+                    name: m.name.clone(),
+                    required: m.required,
+                    originals: m.originals.to_string(),
+                    copies: m.copies.to_string(),
+                    fetch: fetch.into(),
+                    fetch_name,
+                    note: m.note.clone(),
+                }
+            })
+            .collect();
+        for _ in 0..3 {
+            materials.push(MRow {
+                fetch: "no".into(),
+                originals: "1".into(),
+                copies: "0".into(),
+                ..MRow::default()
+            });
+        }
+        let mut fees: Vec<_> = g
+            .fees
+            .iter()
+            .map(|f| (f.name.clone(), f.standard.clone(), f.basis.clone()))
+            .collect();
+        fees.push(Default::default());
+        let mut faq: Vec<_> = g
+            .faq
+            .iter()
+            .map(|q| (q.question.clone(), q.answer.clone()))
+            .collect();
+        faq.push(Default::default());
+        Self {
+            name: g.name.clone(),
+            name_en: g.name_en.clone(),
+            item_type: g.item_type.clone(),
+            legal_basis: g.legal_basis.clone(),
+            conditions: lines(&g.conditions),
+            process: lines(&g.process),
+            special: lines(&g.special_procedures),
+            aliases: lines(&g.aliases),
+            legal_limit: g.legal_limit.value.to_string(),
+            promised_limit: g.promised_limit.value.to_string(),
+            case_kind: match g.case_kind {
+                CaseKind::Immediate => "1",
+                CaseKind::Promised => "2",
+                CaseKind::Other => "9",
+            }
+            .into(),
+            online_depth: g.online_depth.to_string(),
+            visits: g.visits.to_string(),
+            appointment: g.appointment,
+            online_payment: g.online_payment,
+            express_delivery: g.express_delivery,
+            place: g.place.clone(),
+            hours: g.hours.clone(),
+            consult_phone: g.consult_phone.clone(),
+            supervise_phone: g.supervise_phone.clone(),
+            result_name: g.result_name.clone(),
+            handling_forms: g.handling_forms.clone(),
+            service_objects: g.service_objects.clone(),
+            themes: g.themes.clone(),
+            materials,
+            fees,
+            faq,
+        }
+    }
+
+    /// Whether a checkbox value is selected.
+    pub fn has(&self, list: &str, code: &str) -> bool {
+        let l = match list {
+            "handling_forms" => &self.handling_forms,
+            "service_objects" => &self.service_objects,
+            _ => &self.themes,
+        };
+        l.iter().any(|c| c == code)
+    }
+}
+
+/// Reads the posted form into a guide; numbers that are not numbers are
+/// reported and the form is shown again.
+fn guide_from_pairs(
+    t: &Tr,
+    pairs: &[(String, String)],
+    base: &Guide,
+) -> (Guide, GuideForm, Vec<FieldError>) {
+    let one = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let all = |k: &str| {
+        pairs
+            .iter()
+            .filter(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .collect::<Vec<_>>()
+    };
+    let split = |s: &str| {
+        s.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let mut errors = Vec::new();
+    let mut num = |field: &str, v: &str| -> u32 {
+        if v.is_empty() {
+            return 0;
+        }
+        v.parse::<u32>().unwrap_or_else(|_| {
+            errors.push(FieldError {
+                field: field.into(),
+                message: t.get("acat.not_number"),
+            });
+            0
+        })
+    };
+    let legal = num("legal_limit", &one("legal_limit"));
+    let promised = num("promised_limit", &one("promised_limit"));
+    let depth = num("online_depth", &one("online_depth")).min(255) as u8;
+    let visits = num("visits", &one("visits")).min(255) as u8;
+    let mut materials = Vec::new();
+    let mut mrows = Vec::new();
+    for i in 0..100 {
+        let key = |f: &str| format!("m{i}_{f}");
+        if !pairs.iter().any(|(n, _)| n.starts_with(&format!("m{i}_"))) {
+            break;
+        }
+        let row = MRow {
+            name: one(&key("name")),
+            required: !one(&key("required")).is_empty(),
+            originals: one(&key("originals")),
+            copies: one(&key("copies")),
+            fetch: one(&key("fetch")),
+            fetch_name: one(&key("fetch_name")),
+            note: one(&key("note")),
+        };
+        if !(row.name.is_empty() && row.fetch_name.is_empty() && row.note.is_empty()) {
+            materials.push(Material {
+                name: row.name.clone(),
+                required: row.required,
+                originals: num(&key("originals"), &row.originals).min(255) as u8,
+                copies: num(&key("copies"), &row.copies).min(255) as u8,
+                fetchable: match row.fetch.as_str() {
+                    "cert" => Fetchable::Certificate(row.fetch_name.clone()),
+                    "shared" => Fetchable::SharedData(row.fetch_name.clone()),
+                    _ => Fetchable::No,
+                },
+                note: row.note.clone(),
+                ..Material::default()
+            });
+        }
+        mrows.push(row);
+    }
+    let mut fees = Vec::new();
+    let mut frows = Vec::new();
+    for i in 0..50 {
+        if !pairs.iter().any(|(n, _)| n.starts_with(&format!("f{i}_"))) {
+            break;
+        }
+        let r = (
+            one(&format!("f{i}_name")),
+            one(&format!("f{i}_standard")),
+            one(&format!("f{i}_basis")),
+        );
+        if !(r.0.is_empty() && r.1.is_empty() && r.2.is_empty()) {
+            fees.push(Fee {
+                name: r.0.clone(),
+                standard: r.1.clone(),
+                basis: r.2.clone(),
+                ..Fee::default()
+            });
+        }
+        frows.push(r);
+    }
+    let mut faq = Vec::new();
+    let mut qrows = Vec::new();
+    for i in 0..50 {
+        if !pairs.iter().any(|(n, _)| n.starts_with(&format!("q{i}_"))) {
+            break;
+        }
+        let r = (one(&format!("q{i}_question")), one(&format!("q{i}_answer")));
+        if !(r.0.is_empty() && r.1.is_empty()) {
+            faq.push(Faq {
+                question: r.0.clone(),
+                answer: r.1.clone(),
+            });
+        }
+        qrows.push(r);
+    }
+    let g = Guide {
+        name: one("name"),
+        name_en: one("name_en"),
+        item_type: one("item_type"),
+        legal_basis: one("legal_basis"),
+        conditions: split(&one("conditions")),
+        process: split(&one("process")),
+        special_procedures: split(&one("special")),
+        aliases: split(&one("aliases")),
+        legal_limit: TimeLimit {
+            value: legal,
+            ..base.legal_limit.clone()
+        },
+        promised_limit: TimeLimit {
+            value: promised,
+            ..base.promised_limit.clone()
+        },
+        case_kind: match one("case_kind").as_str() {
+            "1" => CaseKind::Immediate,
+            "9" => CaseKind::Other,
+            _ => CaseKind::Promised,
+        },
+        online_depth: depth,
+        visits,
+        appointment: !one("appointment").is_empty(),
+        online_payment: !one("online_payment").is_empty(),
+        express_delivery: !one("express_delivery").is_empty(),
+        place: one("place"),
+        hours: one("hours"),
+        consult_phone: one("consult_phone"),
+        supervise_phone: one("supervise_phone"),
+        result_name: one("result_name"),
+        handling_forms: all("handling_forms"),
+        service_objects: all("service_objects"),
+        themes: all("themes"),
+        materials,
+        fees,
+        faq,
+        // Elements this form does not edit are kept from the version.
+        situations: base.situations.clone(),
+        quantity_limit: base.quantity_limit.clone(),
+        intermediary: base.intermediary.clone(),
+    };
+    let mut form = GuideForm::from_guide(&g);
+    // Show exactly what was typed (including rows the guide dropped as empty).
+    form.legal_limit = one("legal_limit");
+    form.promised_limit = one("promised_limit");
+    form.online_depth = one("online_depth");
+    form.visits = one("visits");
+    if !mrows.is_empty() {
+        form.materials = mrows;
+    }
+    if !frows.is_empty() {
+        form.fees = frows;
+    }
+    if !qrows.is_empty() {
+        form.faq = qrows;
+    }
+    (g, form, errors)
+}
+
+/// `/admin/catalog/versions/{id}` view.
+#[derive(Template)]
+#[template(path = "admin/catalog_version.html")]
+pub struct VersionView {
+    /// translator
+    pub t: Tr,
+    /// navigation
+    pub nav: Nav,
+    /// version id
+    pub id: i64,
+    /// item id
+    pub item_id: i64,
+    /// heading
+    pub heading: String,
+    /// status label
+    pub status: String,
+    /// revision to post back
+    pub revision: i64,
+    /// whether the form is editable
+    pub can_edit: bool,
+    /// whether the review buttons show
+    pub can_review: bool,
+    /// the form
+    pub form: GuideForm,
+    /// field errors (blocking)
+    pub errors: Vec<FieldError>,
+    /// publication problems (advice while editing)
+    pub problems: Vec<FieldError>,
+    /// notice
+    pub notice: String,
+    /// whether a conflict happened
+    pub conflict: bool,
+    /// changes against the published version (None if nothing is published)
+    pub changes: Option<Vec<Change>>,
+    /// public page link when published
+    pub public_task_code: Option<String>,
+    /// choices
+    pub types: Vec<(String, String)>,
+    /// choices
+    pub handling_forms: Vec<(String, String)>,
+    /// choices
+    pub service_objects: Vec<(String, String)>,
+    /// choices
+    pub themes: Vec<(String, String)>,
+    /// choices
+    pub depths: Vec<(String, String)>,
+}
+
+/// Query of the version page.
+#[derive(Debug, Deserialize)]
+pub struct VersionQuery {
+    done: Option<String>,
+}
+
+struct Loaded {
+    v: Version,
+    item: catalog::Item,
+    org_path: String,
+}
+
+async fn load(state: &AppState, id: i64) -> Result<Loaded, AppError> {
+    let v = catalog::version(state.db(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let item = catalog::item(state.db(), v.item_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let org = orgs::get(state.db(), item.org_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Loaded {
+        v,
+        item,
+        org_path: org.path,
+    })
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one place assembles the page from its parts"
+)]
+async fn version_view(
+    state: &AppState,
+    ctx: &Ctx,
+    l: &Loaded,
+    form: Option<GuideForm>,
+    shown_guide: &Guide,
+    errors: Vec<FieldError>,
+    notice: String,
+    conflict: bool,
+) -> Result<VersionView, AppError> {
+    let t = ctx.tr();
+    let p = principal(ctx)?;
+    if !may(p, EDIT_ROLES, &l.org_path) && !may(p, REVIEW_ROLES, &l.org_path) {
+        return Err(AppError::Forbidden);
+    }
+    let published = match l.item.published_version_id {
+        Some(pid) if pid != l.v.id => catalog::version(state.db(), pid).await?.map(|pv| pv.guide),
+        _ => None,
+    };
+    let themes = catalog::themes(state.db()).await?;
+    let label = |table: &[(&str, &str, &str)]| -> Vec<(String, String)> {
+        table
+            .iter()
+            .map(|(c, zh, en)| ((*c).to_owned(), t.pick(zh, en).to_owned()))
+            .collect()
+    };
+    Ok(VersionView {
+        t,
+        nav: Nav::from_ctx(ctx),
+        id: l.v.id,
+        item_id: l.item.id,
+        heading: t.fmt(
+            if l.v.status == VersionStatus::Draft {
+                "acat.edit_title"
+            } else {
+                "acat.view_title"
+            },
+            &[
+                ("name", &l.v.guide.name),
+                ("v", &l.v.version_no.to_string()),
+            ],
+        ),
+        status: status_label(&t, l.v.status),
+        revision: l.v.revision,
+        can_edit: l.v.status == VersionStatus::Draft && may(p, EDIT_ROLES, &l.org_path),
+        can_review: l.v.status == VersionStatus::InReview && may(p, REVIEW_ROLES, &l.org_path),
+        form: form.unwrap_or_else(|| GuideForm::from_guide(&l.v.guide)),
+        errors,
+        problems: rules::validate(shown_guide)
+            .into_iter()
+            .map(|e| FieldError {
+                field: e.field,
+                message: e.message,
+            })
+            .collect(),
+        notice,
+        conflict,
+        changes: published.map(|pg| diff(&pg, shown_guide)),
+        public_task_code: (l.item.published_version_id == Some(l.v.id))
+            .then(|| l.item.task_code.clone()),
+        types: types(&t),
+        handling_forms: label(rules::HANDLING_FORMS),
+        service_objects: label(rules::SERVICE_OBJECTS),
+        themes: themes
+            .iter()
+            .map(|th| (th.code.clone(), t.pick(&th.name_zh, &th.name_en).to_owned()))
+            .collect(),
+        depths: rules::ONLINE_DEPTHS
+            .iter()
+            .map(|(d, zh, en)| (d.to_string(), t.pick(zh, en).to_owned()))
+            .collect(),
+    })
+}
+
+/// `GET /admin/catalog/versions/{id}`.
+pub async fn version_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<VersionQuery>,
+) -> Result<Response, AppError> {
+    let t = ctx.tr();
+    let l = load(&state, id).await?;
+    let notice = match q.done.as_deref() {
+        Some("saved") => t.get("acat.saved"),
+        Some("draft_opened") => t.get("acat.draft_opened"),
+        _ => String::new(),
+    };
+    let guide = l.v.guide.clone();
+    render(&version_view(&state, &ctx, &l, None, &guide, vec![], notice, false).await?)
+}
+
+/// `POST /admin/catalog/versions/{id}`: save, submit, publish or send back.
+pub async fn version_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let t = ctx.tr();
+    let p = principal(&ctx)?.clone();
+    let l = load(&state, id).await?;
+    let field = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let revision: i64 = field("revision")
+        .parse()
+        .map_err(|_| AppError::field("revision", "缺少版本修订号"))?;
+    let action = field("action");
+    let db = state.db();
+    match action.as_str() {
+        "save" | "submit" => {
+            let (guide, form, errors) = guide_from_pairs(&t, &pairs, &l.v.guide);
+            if !errors.is_empty() {
+                let view = version_view(
+                    &state,
+                    &ctx,
+                    &l,
+                    Some(form),
+                    &guide,
+                    errors,
+                    String::new(),
+                    false,
+                )
+                .await?;
+                return unprocessable(&view);
+            }
+            let saved = match catalog::save_draft(db, Some(&p), id, revision, guide.clone()).await {
+                Ok(r) => r,
+                Err(CatalogError::Conflict) => {
+                    let fresh = load(&state, id).await?;
+                    let mut view = version_view(
+                        &state,
+                        &ctx,
+                        &fresh,
+                        Some(form),
+                        &guide,
+                        vec![],
+                        String::new(),
+                        true,
+                    )
+                    .await?;
+                    view.errors.push(FieldError {
+                        field: "name".into(),
+                        message: t.get("acat.conflict"),
+                    });
+                    let mut res = render(&view)?;
+                    *res.status_mut() = StatusCode::CONFLICT;
+                    return Ok(res);
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if action == "save" {
+                return Ok(
+                    Redirect::to(&format!("/admin/catalog/versions/{id}?done=saved"))
+                        .into_response(),
+                );
+            }
+            match catalog::submit(db, Some(&p), id, saved).await {
+                Ok(()) => Ok(Redirect::to("/admin/catalog?done=submitted").into_response()),
+                Err(CatalogError::Invalid(problems)) => {
+                    let fresh = load(&state, id).await?;
+                    let errors = problems
+                        .into_iter()
+                        .map(|e| FieldError {
+                            field: e.field,
+                            message: e.message,
+                        })
+                        .collect();
+                    let view = version_view(
+                        &state,
+                        &ctx,
+                        &fresh,
+                        None,
+                        &fresh.v.guide,
+                        errors,
+                        t.get("acat.saved"),
+                        false,
+                    )
+                    .await?;
+                    unprocessable(&view)
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        "publish" => {
+            catalog::publish(db, Some(&p), id, revision).await?;
+            Ok(Redirect::to("/admin/catalog?done=published").into_response())
+        }
+        "reject" => {
+            catalog::reject(db, Some(&p), id, revision, &field("note")).await?;
+            Ok(Redirect::to("/admin/catalog?done=rejected").into_response())
+        }
+        _ => Err(AppError::field("action", "未知操作")),
+    }
+}
+
+fn unprocessable(view: &VersionView) -> Result<Response, AppError> {
+    let mut res = render(view)?;
+    *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(res)
+}
+
+// ---------------------------------------------------------------- item
+
+/// `/admin/catalog/items/{id}` view.
+#[derive(Template)]
+#[template(path = "admin/catalog_item.html")]
+pub struct ItemAdminView {
+    /// translator
+    pub t: Tr,
+    /// navigation
+    pub nav: Nav,
+    /// item id
+    pub id: i64,
+    /// name
+    pub name: String,
+    /// task code
+    pub task_code: String,
+    /// published?
+    pub published: bool,
+    /// versions (id, no, status label, updated)
+    pub versions: Vec<(i64, i64, String, String)>,
+    /// history (when, action, who, note)
+    pub history: Vec<(String, String, String, String)>,
+    /// comparison (from no, to no, changes)
+    pub compare: Option<(i64, i64, Vec<Change>)>,
+    /// whether the person may edit
+    pub can_edit: bool,
+    /// whether the person may withdraw
+    pub can_review: bool,
+    /// notice
+    pub notice: String,
+}
+
+/// Query of the item page.
+#[derive(Debug, Deserialize)]
+pub struct ItemQuery {
+    from: Option<i64>,
+    to: Option<i64>,
+}
+
+/// `GET /admin/catalog/items/{id}`.
+pub async fn item_admin_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<ItemQuery>,
+) -> Result<Response, AppError> {
+    let t = ctx.tr();
+    let p = principal(&ctx)?;
+    let item = catalog::item(state.db(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let org = orgs::get(state.db(), item.org_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (can_edit, can_review) = (
+        may(p, EDIT_ROLES, &org.path),
+        may(p, REVIEW_ROLES, &org.path),
+    );
+    if !can_edit && !can_review {
+        return Err(AppError::Forbidden);
+    }
+    let versions = catalog::versions(state.db(), id).await?;
+    let compare = match (q.from, q.to) {
+        (Some(a), Some(b)) => {
+            let va = versions
+                .iter()
+                .find(|v| v.version_no == a)
+                .ok_or_else(|| AppError::field("from", "版本不存在"))?;
+            let vb = versions
+                .iter()
+                .find(|v| v.version_no == b)
+                .ok_or_else(|| AppError::field("to", "版本不存在"))?;
+            Some((a, b, diff(&va.guide, &vb.guide)))
+        }
+        _ => None,
+    };
+    let history = catalog::history(state.db(), id)
+        .await?
+        .into_iter()
+        .map(|e| {
+            (
+                format_cst(e.at),
+                t.get(&format!("action.{}", e.action)),
+                e.actor.unwrap_or_default(),
+                e.note,
+            )
+        })
+        .collect();
+    render(&ItemAdminView {
+        t,
+        nav: Nav::from_ctx(&ctx),
+        id,
+        name: versions
+            .first()
+            .map(|v| v.guide.name.clone())
+            .unwrap_or_default(),
+        task_code: item.task_code.clone(),
+        published: item.published_version_id.is_some(),
+        versions: versions
+            .iter()
+            .map(|v| {
+                (
+                    v.id,
+                    v.version_no,
+                    status_label(&t, v.status),
+                    format_cst(v.updated_at),
+                )
+            })
+            .collect(),
+        history,
+        compare,
+        can_edit,
+        can_review,
+        notice: String::new(),
+    })
+}
+
+/// The item actions form.
+#[derive(Debug, Deserialize)]
+pub struct ItemAction {
+    action: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /admin/catalog/items/{id}`: open a new draft, or withdraw.
+pub async fn item_admin_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<ItemAction>,
+) -> Result<Response, AppError> {
+    let p = principal(&ctx)?.clone();
+    match f.action.as_str() {
+        "open_draft" => {
+            let v = catalog::open_draft(state.db(), Some(&p), id).await?;
+            Ok(
+                Redirect::to(&format!("/admin/catalog/versions/{v}?done=draft_opened"))
+                    .into_response(),
+            )
+        }
+        "withdraw" => {
+            catalog::withdraw(state.db(), Some(&p), id, &f.note).await?;
+            Ok(Redirect::to("/admin/catalog?done=withdrawn").into_response())
+        }
+        _ => Err(AppError::field("action", "未知操作")),
+    }
+}
+
+/// `/admin` view.
+#[derive(Template)]
+#[template(path = "admin/index.html")]
+pub struct AdminIndexView {
+    /// translator
+    pub t: Tr,
+    /// navigation
+    pub nav: Nav,
+    /// may manage staff
+    pub staff: bool,
+    /// may manage the catalog
+    pub catalog: bool,
+}
+
+/// `GET /admin`.
+pub async fn admin_index_get(ctx: Ctx) -> Result<Response, AppError> {
+    let s = ctx.require_session()?;
+    let p = &s.principal;
+    let staff = p.has_role(Role::SystemAdmin) || p.has_role(Role::DeptAdmin);
+    let catalog = staff || p.has_role(Role::CatalogEditor);
+    if !staff && !catalog {
+        return Err(AppError::Forbidden);
+    }
+    render(&AdminIndexView {
+        t: ctx.tr(),
+        nav: Nav::from_ctx(&ctx),
+        staff,
+        catalog,
+    })
+}
