@@ -1069,3 +1069,163 @@ pub async fn admin_list(
         .collect::<Result<Vec<_>, CatalogError>>()?;
     Ok((list, total))
 }
+
+/// One element where an implementation departs from the reference one.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Divergence {
+    /// Element: `name`, `legal_limit`, `promised_limit`, `materials`, `fees`, `online_depth`, `visits`, `conditions`.
+    pub element: &'static str,
+    /// The reference value.
+    pub reference: String,
+    /// This implementation's value.
+    pub local: String,
+}
+
+/// An implementation of an item and how it differs from the reference.
+#[derive(Debug, Clone, Serialize)]
+pub struct LocalVariant {
+    /// 实施编码.
+    pub task_code: String,
+    /// Implementing organisation.
+    pub org_name: String,
+    /// Division.
+    pub division_code: String,
+    /// Differences (empty when it follows the standard).
+    pub divergences: Vec<Divergence>,
+}
+
+/// The standardisation picture of one basic item (同一事项、同一标准).
+#[derive(Debug, Clone, Serialize)]
+pub struct StandardReport {
+    /// 基本编码.
+    pub catalog_code: String,
+    /// Name in the reference implementation.
+    pub name: String,
+    /// The reference implementation (the highest-level body's).
+    pub reference: LocalVariant,
+    /// The other implementations.
+    pub variants: Vec<LocalVariant>,
+}
+
+fn compare_guides(reference: &Guide, local: &Guide) -> Vec<Divergence> {
+    let names = |g: &Guide| {
+        g.materials
+            .iter()
+            .map(|m| m.name.trim().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let (ra, la) = (names(reference), names(local));
+    let list = |v: Vec<&String>, label: &str| {
+        if v.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "{label}{}",
+                v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("、")
+            )
+        }
+    };
+    let fees = |g: &Guide| {
+        g.fees
+            .iter()
+            .map(|f| format!("{} {}", f.name, f.standard))
+            .collect::<Vec<_>>()
+            .join("；")
+    };
+    let pairs: [(&'static str, String, String); 8] = [
+        ("name", reference.name.clone(), local.name.clone()),
+        (
+            "legal_limit",
+            reference.legal_limit.value.to_string(),
+            local.legal_limit.value.to_string(),
+        ),
+        (
+            "promised_limit",
+            reference.promised_limit.value.to_string(),
+            local.promised_limit.value.to_string(),
+        ),
+        (
+            "materials",
+            list(ra.iter().filter(|n| !la.contains(n)).collect(), "缺少："),
+            list(la.iter().filter(|n| !ra.contains(n)).collect(), "增加："),
+        ),
+        ("fees", fees(reference), fees(local)),
+        (
+            "online_depth",
+            reference.online_depth.to_string(),
+            local.online_depth.to_string(),
+        ),
+        (
+            "visits",
+            reference.visits.to_string(),
+            local.visits.to_string(),
+        ),
+        (
+            "conditions",
+            reference.conditions.join("；"),
+            local.conditions.join("；"),
+        ),
+    ];
+    pairs
+        .into_iter()
+        .filter(|(_, a, b)| a != b)
+        .map(|(element, reference, local)| Divergence {
+            element,
+            reference,
+            local,
+        })
+        .collect()
+}
+
+/// For every basic item implemented by more than one body, how each
+/// implementation departs from the one at the highest level. With
+/// `only_divergent`, items whose implementations all agree are left out.
+pub async fn standardisation(
+    db: &Db,
+    only_divergent: bool,
+) -> Result<Vec<StandardReport>, CatalogError> {
+    let rows = sqlx::query(
+        "SELECT p.catalog_code, p.task_code, o.name_zh, p.division_code, o.admin_level, o.path, v.document \
+         FROM published_items p JOIN organizations o ON o.id = p.org_id JOIN item_versions v ON v.id = p.version_id \
+         WHERE p.catalog_code IN (SELECT catalog_code FROM published_items GROUP BY catalog_code HAVING COUNT(*) > 1) \
+         ORDER BY p.catalog_code, o.admin_level, o.path",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let mut out: Vec<StandardReport> = Vec::new();
+    let mut reference_guide: Option<Guide> = None;
+    for r in &rows {
+        let code: String = r.try_get(0)?;
+        let doc: String = r.try_get(6)?;
+        let g: Guide = serde_json::from_str(&doc)
+            .map_err(|e| DbError::Conflict(format!("stored guide unreadable: {e}")))?;
+        let variant = LocalVariant {
+            task_code: r.try_get(1)?,
+            org_name: r.try_get(2)?,
+            division_code: r.try_get(3)?,
+            divergences: Vec::new(),
+        };
+        match out.last_mut().filter(|rep| rep.catalog_code == code) {
+            Some(rep) => {
+                let reference = reference_guide.as_ref().ok_or(CatalogError::NotFound)?;
+                rep.variants.push(LocalVariant {
+                    divergences: compare_guides(reference, &g),
+                    ..variant
+                });
+            }
+            None => {
+                out.push(StandardReport {
+                    catalog_code: code,
+                    name: g.name.clone(),
+                    reference: variant,
+                    variants: Vec::new(),
+                });
+                reference_guide = Some(g);
+            }
+        }
+    }
+    if only_divergent {
+        out.retain(|rep| rep.variants.iter().any(|v| !v.divergences.is_empty()));
+    }
+    Ok(out)
+}

@@ -16,6 +16,24 @@ use crate::db::{Db, DbError};
 
 const TEXT: &str = include_str!("demo_catalog.txt");
 
+/// Local departures from the city standard, as districts really make them,
+/// so the standardisation report has something to show: (item, district
+/// body, promised limit, extra material).
+const LOCAL_VARIATIONS: &[(&str, &str, Option<u32>, Option<&str>)] = &[
+    (
+        "食品经营许可",
+        "南岗区市场监督管理局",
+        Some(15),
+        Some("房屋租赁合同*"),
+    ),
+    (
+        "最低生活保障",
+        "道里区民政局",
+        None,
+        Some("社区（村）出具的家庭情况证明*"),
+    ),
+];
+
 /// One parsed line.
 #[derive(Debug, Clone)]
 pub struct DemoItem {
@@ -220,6 +238,16 @@ pub async fn seed(db: &Db) -> Result<usize, CatalogError> {
                 continue;
             }
             let mut guide = it.guide.clone();
+            for (name, dept, promised, extra) in LOCAL_VARIATIONS {
+                if guide.name == *name && short == dept {
+                    if let Some(p) = promised {
+                        guide.promised_limit.value = *p;
+                    }
+                    if let Some(m) = extra {
+                        guide.materials.push(material(m));
+                    }
+                }
+            }
             guide.place = if i == 0 {
                 format!("哈尔滨市政务服务中心 {short}窗口")
             } else {

@@ -153,6 +153,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin", get(pages::admin_catalog::admin_index_get))
         .route(
+            "/admin/catalog/standards",
+            get(pages::admin_catalog::standards_get),
+        )
+        .route(
             "/admin/catalog",
             get(pages::admin_catalog::catalog_list_get),
         )

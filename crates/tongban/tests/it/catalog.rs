@@ -900,3 +900,91 @@ async fn a_new_item_is_created_in_the_browser_and_bad_codes_are_explained() {
     let body = r.text().await.unwrap();
     assert!(body.contains(r#"id="error-summary""#) && body.contains("至少填写一项受理条件"));
 }
+
+#[tokio::test]
+async fn the_standardisation_report_shows_where_districts_depart_from_the_city_standard() {
+    let app = TestApp::spawn().await;
+    let supervisor = app.signed_in("supervisor").await;
+    let report: Value = supervisor
+        .get(app.url("/api/v1/catalog/standardisation"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let food = report
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "食品经营许可")
+        .expect("food licence differs");
+    assert_eq!(food["reference"]["org_name"], "哈尔滨市市场监督管理局");
+    let nangang = food["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["org_name"] == "哈尔滨市南岗区市场监督管理局")
+        .unwrap();
+    let elements: Vec<&str> = nangang["divergences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["element"].as_str().unwrap())
+        .collect();
+    assert_eq!(elements, vec!["promised_limit", "materials"]);
+    assert_eq!(nangang["divergences"][0]["reference"], "10");
+    assert_eq!(nangang["divergences"][0]["local"], "15");
+    assert_eq!(nangang["divergences"][1]["local"], "增加：房屋租赁合同");
+    let daoli = food["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["org_name"] == "哈尔滨市道里区市场监督管理局")
+        .unwrap();
+    assert!(daoli["divergences"].as_array().unwrap().is_empty());
+    // Items whose implementations agree are left out unless asked for.
+    assert!(
+        !report
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["name"] == "企业设立登记")
+    );
+    let all: Value = supervisor
+        .get(app.url("/api/v1/catalog/standardisation?all=true"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        all.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["name"] == "企业设立登记")
+    );
+    let (status, page) = app.get_text(&supervisor, "/admin/catalog/standards").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("承诺办结时限（工作日）") && page.contains("增加：房屋租赁合同"));
+    assert_eq!(
+        app.citizen()
+            .await
+            .get(app.url("/api/v1/catalog/standardisation"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        app.client()
+            .get(app.url("/api/v1/catalog/standardisation"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+}

@@ -168,3 +168,19 @@ pub async fn get_item(
         guide: serde_json::to_value(&p.guide).map_err(|e| AppError::Internal(e.into()))?,
     }))
 }
+
+/// Where implementations of the same basic item differ from the
+/// highest-level one (同一事项、同一标准). Staff with a catalog, admin or
+/// supervision role.
+#[utoipa::path(get, path = "/api/v1/catalog/standardisation", tag = "catalog",
+    params(("all" = Option<bool>, Query, description = "include items whose implementations agree")),
+    responses((status = 200, body = Object), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_standardisation(
+    State(state): State<AppState>,
+    ctx: crate::ctx::Ctx,
+    Query(q): Query<crate::pages::admin_catalog::StandardsQuery>,
+) -> Result<Json<Vec<catalog::StandardReport>>, AppError> {
+    crate::pages::admin_catalog::may_read_standards(&ctx)?;
+    Ok(Json(catalog::standardisation(state.db(), !q.all).await?))
+}

@@ -28,6 +28,7 @@ use crate::AppState;
         identity::get_me,
         catalog::list_items,
         catalog::get_item,
+        catalog::get_standardisation,
         identity::create_session,
         identity::delete_session,
     ),
@@ -89,6 +90,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/me", get(identity::get_me))
         .route("/api/v1/items", get(catalog::list_items))
+        .route(
+            "/api/v1/catalog/standardisation",
+            get(catalog::get_standardisation),
+        )
         .route("/api/v1/items/{task_code}", get(catalog::get_item))
         .route(
             "/api/v1/session",

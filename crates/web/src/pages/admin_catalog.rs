@@ -1114,6 +1114,8 @@ pub struct AdminIndexView {
     pub staff: bool,
     /// may manage the catalog
     pub catalog: bool,
+    /// may read the standardisation report
+    pub standards: bool,
 }
 
 /// `GET /admin`.
@@ -1122,7 +1124,8 @@ pub async fn admin_index_get(ctx: Ctx) -> Result<Response, AppError> {
     let p = &s.principal;
     let staff = p.has_role(Role::SystemAdmin) || p.has_role(Role::DeptAdmin);
     let catalog = staff || p.has_role(Role::CatalogEditor);
-    if !staff && !catalog {
+    let standards = catalog || p.has_role(Role::Supervisor);
+    if !standards {
         return Err(AppError::Forbidden);
     }
     render(&AdminIndexView {
@@ -1130,5 +1133,62 @@ pub async fn admin_index_get(ctx: Ctx) -> Result<Response, AppError> {
         nav: Nav::from_ctx(&ctx),
         staff,
         catalog,
+        standards,
+    })
+}
+
+/// `/admin/catalog/standards` view.
+#[derive(Template)]
+#[template(path = "admin/catalog_standards.html")]
+pub struct StandardsView {
+    /// translator
+    pub t: Tr,
+    /// navigation
+    pub nav: Nav,
+    /// the report
+    pub reports: Vec<catalog::StandardReport>,
+    /// whether all multi-place items are shown
+    pub all: bool,
+}
+
+/// Query of the standardisation report.
+#[derive(Debug, Deserialize)]
+pub struct StandardsQuery {
+    /// include items whose implementations agree
+    #[serde(default)]
+    pub all: bool,
+}
+
+/// Who may read the standardisation report: editors, admins, supervisors.
+pub fn may_read_standards(ctx: &Ctx) -> Result<(), AppError> {
+    let p = &ctx.require_session()?.principal;
+    if [
+        Role::CatalogEditor,
+        Role::SystemAdmin,
+        Role::DeptAdmin,
+        Role::Supervisor,
+    ]
+    .iter()
+    .any(|r| p.has_role(*r))
+    {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// `GET /admin/catalog/standards`.
+pub async fn standards_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<StandardsQuery>,
+) -> Result<Response, AppError> {
+    may_read_standards(&ctx)?;
+    let reports = catalog::standardisation(state.db(), !q.all).await?;
+    render(&StandardsView {
+        t: ctx.tr(),
+        nav: Nav::from_ctx(&ctx),
+        reports,
+        all: q.all,
     })
 }

@@ -46,9 +46,14 @@ impl Nav {
                 .unwrap_or_default(),
             signed_in: p.is_some(),
             is_admin: p.is_some_and(|p| {
-                [Role::SystemAdmin, Role::DeptAdmin, Role::CatalogEditor]
-                    .iter()
-                    .any(|r| p.has_role(*r))
+                [
+                    Role::SystemAdmin,
+                    Role::DeptAdmin,
+                    Role::CatalogEditor,
+                    Role::Supervisor,
+                ]
+                .iter()
+                .any(|r| p.has_role(*r))
             }),
             back: crate::ctx::urlencode(&ctx.path),
             other_lang: ctx.lang.other().tag(),
