@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod demo_catalog;
+pub mod guide_pdf;
 pub mod identity;
 pub mod jobs;
 pub mod kernel;

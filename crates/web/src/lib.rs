@@ -138,6 +138,10 @@ pub fn router(state: AppState) -> Router {
         .route("/divisions/{code}", get(pages::divisions::division_get))
         .route("/items", get(pages::catalog::items_get))
         .route("/items/{task_code}", get(pages::catalog::item_get))
+        .route(
+            "/items/{task_code}/guide.pdf",
+            get(pages::catalog::guide_pdf_get),
+        )
         .route("/organizations", get(pages::orgs::orgs_get))
         .route("/organizations/{id}", get(pages::orgs::org_get))
         .route(

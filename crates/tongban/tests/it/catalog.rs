@@ -988,3 +988,71 @@ async fn the_standardisation_report_shows_where_districts_depart_from_the_city_s
         401
     );
 }
+
+#[tokio::test]
+async fn the_guide_pdf_embeds_a_chinese_font_and_reads_as_chinese_text() {
+    let app = TestApp::spawn().await;
+    let c = app.client();
+    let page: Value = c
+        .get(app.url("/api/v1/items"))
+        .query(&[("q", "开饭店")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = page["items"][0]["task_code"].as_str().unwrap().to_owned();
+    let r = c
+        .get(app.url(&format!("/items/{code}/guide.pdf")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let pdf = r.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert!(
+        pdf.windows(9).any(|w| w == b"FontFile2") || pdf.windows(9).any(|w| w == b"FontFile3"),
+        "font embedded"
+    );
+    assert_eq!(
+        c.get(app.url("/items/NOSUCH/guide.pdf"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    // Text extraction proves the glyphs map back to Chinese characters.
+    let have_pdftotext = std::process::Command::new("pdftotext")
+        .arg("-v")
+        .output()
+        .is_ok();
+    if !have_pdftotext {
+        assert!(
+            std::env::var("TONGBAN_REQUIRE_PDFTOTEXT").is_err(),
+            "TONGBAN_REQUIRE_PDFTOTEXT is set but pdftotext is missing"
+        );
+        eprintln!("pdftotext (poppler-utils) not installed: checked the PDF's structure only");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("g.pdf");
+    std::fs::write(&file, &pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for expected in [
+        "食品经营许可",
+        "办事需要带什么",
+        "免提交，由电子证照库获取（营业执照）",
+        "10 个工作日",
+        "哈尔滨市市场监督管理局",
+    ] {
+        assert!(text.contains(expected), "PDF text lacks {expected}: {text}");
+    }
+}
