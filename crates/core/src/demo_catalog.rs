@@ -6,12 +6,11 @@
 //! resumable: an item whose 实施编码 exists already is skipped.
 
 use sqlx::Row;
-use tongban_domain::catalog::{
-    CaseKind, CatalogCode, Fee, Fetchable, Guide, Material, MaterialSource, TaskCode, TimeLimit,
-};
+use tongban_domain::catalog::{CaseKind, CatalogCode, Guide, TaskCode, TimeLimit};
 use tongban_domain::kernel::CreditCode;
 
 use crate::catalog::{self, CatalogError, NewItem};
+use crate::catalog_exchange::{parse_fee, parse_material};
 use crate::db::{Db, DbError};
 
 const TEXT: &str = include_str!("demo_catalog.txt");
@@ -51,44 +50,6 @@ fn list(s: &str) -> Vec<String> {
         .filter(|x| !x.is_empty())
         .map(str::to_owned)
         .collect()
-}
-
-fn material(spec: &str) -> Material {
-    let (head, fetch) = match spec.split_once('#') {
-        Some((h, f)) => (h, Some(f)),
-        None => (spec, None),
-    };
-    let required = head.ends_with('*');
-    let name = head.trim_end_matches('*').trim().to_owned();
-    let fetchable = match fetch.and_then(|f| f.split_once(':')) {
-        Some(("证照", t)) => Fetchable::Certificate(t.to_owned()),
-        Some(("共享", t)) => Fetchable::SharedData(t.to_owned()),
-        _ => Fetchable::No,
-    };
-    let source = match fetchable {
-        Fetchable::Certificate(_) => MaterialSource::Government,
-        _ => MaterialSource::Applicant,
-    };
-    Material {
-        name,
-        required,
-        originals: 1,
-        copies: 0,
-        source,
-        fetchable,
-        ..Material::default()
-    }
-}
-
-fn fee(spec: &str) -> Fee {
-    let (name, rest) = spec.split_once('=').unwrap_or((spec, ""));
-    let (standard, basis) = rest.split_once('@').unwrap_or((rest, ""));
-    Fee {
-        name: name.trim().into(),
-        standard: standard.trim().into(),
-        basis: basis.trim().into(),
-        ..Fee::default()
-    }
 }
 
 /// Parses the demo file; a malformed line is an error naming it.
@@ -163,8 +124,8 @@ pub fn parse() -> Result<Vec<DemoItem>, String> {
             visits,
             legal_basis: f[11].trim().into(),
             conditions: list(f[12]),
-            materials: list(f[13]).iter().map(|m| material(m)).collect(),
-            fees: list(f[14]).iter().map(|x| fee(x)).collect(),
+            materials: list(f[13]).iter().map(|m| parse_material(m)).collect(),
+            fees: list(f[14]).iter().map(|x| parse_fee(x)).collect(),
             aliases: list(f[15]),
             process,
             handling_forms: forms,
@@ -244,7 +205,7 @@ pub async fn seed(db: &Db) -> Result<usize, CatalogError> {
                         guide.promised_limit.value = *p;
                     }
                     if let Some(m) = extra {
-                        guide.materials.push(material(m));
+                        guide.materials.push(parse_material(m));
                     }
                 }
             }
@@ -296,7 +257,7 @@ mod tests {
         assert!(food.guide.aliases.contains(&"开饭店".to_owned()));
         assert_eq!(food.also.len(), 2);
         assert!(
-            matches!(food.guide.materials[1].fetchable, Fetchable::Certificate(ref t) if t == "营业执照")
+            matches!(food.guide.materials[1].fetchable, tongban_domain::catalog::Fetchable::Certificate(ref t) if t == "营业执照")
         );
         let id = items
             .iter()

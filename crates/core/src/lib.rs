@@ -6,6 +6,7 @@
 
 pub mod backup;
 pub mod catalog;
+pub mod catalog_exchange;
 pub mod clock;
 pub mod config;
 pub mod db;

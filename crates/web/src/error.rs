@@ -204,3 +204,20 @@ impl From<tongban_core::catalog::CatalogError> for AppError {
         }
     }
 }
+
+impl From<tongban_core::catalog_exchange::ImportError> for AppError {
+    fn from(e: tongban_core::catalog_exchange::ImportError) -> Self {
+        use tongban_core::catalog_exchange::ImportError as I;
+        match e {
+            I::Rows(rows) => Self::Validation(
+                rows.into_iter()
+                    .map(|r| FieldError {
+                        field: format!("row {} {}", r.row, r.field).trim().to_owned(),
+                        message: r.message,
+                    })
+                    .collect(),
+            ),
+            I::Catalog(c) => c.into(),
+        }
+    }
+}

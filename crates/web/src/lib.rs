@@ -161,6 +161,12 @@ pub fn router(state: AppState) -> Router {
             get(pages::admin_catalog::standards_get),
         )
         .route(
+            "/admin/catalog/transfer",
+            get(pages::admin_catalog::transfer_get)
+                .post(pages::admin_catalog::transfer_post)
+                .layer(DefaultBodyLimit::max(api::catalog::IMPORT_LIMIT)),
+        )
+        .route(
             "/admin/catalog",
             get(pages::admin_catalog::catalog_list_get),
         )

@@ -184,3 +184,99 @@ pub async fn get_standardisation(
     crate::pages::admin_catalog::may_read_standards(&ctx)?;
     Ok(Json(catalog::standardisation(state.db(), !q.all).await?))
 }
+
+/// Largest import file (a whole city's catalog in CSV is a few MB).
+pub const IMPORT_LIMIT: usize = 64 * 1024 * 1024;
+
+/// Export and import format.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct TransferQuery {
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+    /// Import only: publish at once (system administrators).
+    #[serde(default)]
+    pub publish: bool,
+}
+
+/// The published catalog in the national exchange field names, as JSON or
+/// CSV (UTF-8 with BOM). Open data: no sign-in needed.
+#[utoipa::path(get, path = "/api/v1/catalog/export", tag = "catalog", params(TransferQuery),
+    responses((status = 200, description = "JSON array or CSV file of exchange rows")))]
+pub async fn export_catalog(
+    State(state): State<AppState>,
+    Query(q): Query<TransferQuery>,
+) -> Result<axum::response::Response, AppError> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let rows = tongban_core::catalog_exchange::export(state.db()).await?;
+    match q.format.as_deref().unwrap_or("json") {
+        "json" => Ok(Json(rows).into_response()),
+        "csv" => {
+            let body = tongban_core::catalog_exchange::to_csv(&rows)?;
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"tongban-catalog.csv\"",
+                    ),
+                ],
+                body,
+            )
+                .into_response())
+        }
+        _ => Err(AppError::field("format", "format 应为 json 或 csv")),
+    }
+}
+
+/// Result of an import.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportResult {
+    /// Implementations created.
+    pub imported: usize,
+    /// Whether they were published (otherwise they are drafts for review).
+    pub published: bool,
+}
+
+/// Reads an import file in either format; `first_row` is the row number of
+/// the first record as people count in the file.
+pub fn parse_import(
+    format: &str,
+    body: &[u8],
+) -> Result<(Vec<tongban_core::catalog_exchange::ExchangeRow>, usize), AppError> {
+    match format {
+        "csv" => tongban_core::catalog_exchange::from_csv(body)
+            .map(|rows| (rows, 2))
+            .map_err(|e| tongban_core::catalog_exchange::ImportError::Rows(e).into()),
+        "json" => serde_json::from_slice(body)
+            .map(|rows| (rows, 1))
+            .map_err(|e| AppError::BadRequest(format!("JSON 无法解析：{e}"))),
+        _ => Err(AppError::field("format", "format 应为 json 或 csv")),
+    }
+}
+
+/// Import exchange rows: every row is checked first; a file with any
+/// problem imports nothing and lists every problem with its row and field.
+#[utoipa::path(post, path = "/api/v1/catalog/import", tag = "catalog", params(TransferQuery),
+    request_body(content = String, description = "JSON array or CSV of exchange rows", content_type = "application/json"),
+    responses((status = 201, body = ImportResult), (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json")))]
+pub async fn import_catalog(
+    State(state): State<AppState>,
+    ctx: crate::ctx::Ctx,
+    Query(q): Query<TransferQuery>,
+    body: axum::body::Bytes,
+) -> Result<(axum::http::StatusCode, Json<ImportResult>), AppError> {
+    let s = ctx.require_session()?;
+    let (rows, first) = parse_import(q.format.as_deref().unwrap_or("json"), &body)?;
+    let n =
+        tongban_core::catalog_exchange::import(state.db(), &s.principal, rows, q.publish, first)
+            .await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(ImportResult {
+            imported: n,
+            published: q.publish,
+        }),
+    ))
+}

@@ -29,6 +29,8 @@ use crate::AppState;
         catalog::list_items,
         catalog::get_item,
         catalog::get_standardisation,
+        catalog::export_catalog,
+        catalog::import_catalog,
         identity::create_session,
         identity::delete_session,
     ),
@@ -43,6 +45,7 @@ use crate::AppState;
         catalog::ItemSummaryDto,
         catalog::ItemPage,
         catalog::ItemDto,
+        catalog::ImportResult,
         identity::GrantDto,
         identity::SessionRequest,
         crate::error::FieldError,
@@ -90,6 +93,12 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/me", get(identity::get_me))
         .route("/api/v1/items", get(catalog::list_items))
+        .route("/api/v1/catalog/export", get(catalog::export_catalog))
+        .route(
+            "/api/v1/catalog/import",
+            post(catalog::import_catalog)
+                .layer(axum::extract::DefaultBodyLimit::max(catalog::IMPORT_LIMIT)),
+        )
         .route(
             "/api/v1/catalog/standardisation",
             get(catalog::get_standardisation),
