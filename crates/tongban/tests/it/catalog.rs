@@ -148,6 +148,8 @@ async fn a_guide_page_shows_every_element_and_what_need_not_be_brought() {
     ] {
         assert!(body.contains(expected), "guide lacks {expected}");
     }
+    // Other items of the same life-event theme are offered.
+    assert!(body.contains(r#"id="related""#) && body.contains("食品生产许可"));
     // The same item at district level is linked.
     assert!(body.contains(r#"id="other-places""#) && body.contains("哈尔滨市道里区市场监督管理局"));
     let item: Value = c

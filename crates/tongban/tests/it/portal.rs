@@ -89,6 +89,7 @@ async fn division_page_shows_breadcrumb_children_and_organisations() {
             && body.contains("兆麟街道")
             && body.contains("哈尔滨市道里区市场监督管理局")
     );
+    assert!(body.contains(r#"href="/items?division=230102""#));
     let (status, body) = app.get_text(&app.client(), "/divisions/230102001").await;
     assert_eq!(status, 200);
     assert!(body.contains("红星社区") && body.contains("便民服务中心"));

@@ -445,6 +445,8 @@ pub struct ItemView {
     pub situations: Vec<(String, Vec<String>)>,
     /// the same item elsewhere
     pub other_places: Vec<ItemRow>,
+    /// related items of the same theme
+    pub related: Vec<ItemRow>,
 }
 
 /// `GET /items/{task_code}`.
@@ -508,6 +510,29 @@ pub async fn item_get(
         .iter()
         .map(|s| row(&t, s))
         .collect();
+    // Related: other items of the guide's first life-event theme.
+    let related = match g.themes.first() {
+        Some(theme) => {
+            let f = Browse {
+                theme: Some(theme.clone()),
+                limit: 40,
+                ..Browse::default()
+            };
+            let mut list = catalog::browse(state.db(), &f).await?.0;
+            // The same department's items first: they are the likeliest next step.
+            list.sort_by_key(|s| s.org_id != p.org.id);
+            list.iter()
+                .filter(|s| s.name != g.name)
+                .map(|s| row(&t, s))
+                .fold(Vec::<ItemRow>::new(), |mut acc, r| {
+                    if acc.len() < 6 && !acc.iter().any(|x| x.name == r.name) {
+                        acc.push(r);
+                    }
+                    acc
+                })
+        }
+        None => Vec::new(),
+    };
     render(&ItemView {
         t,
         nav: Nav::from_ctx(&ctx),
@@ -582,6 +607,7 @@ pub async fn item_get(
             })
             .collect(),
         other_places,
+        related,
     })
 }
 
