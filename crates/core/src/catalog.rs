@@ -1323,3 +1323,12 @@ pub async fn standardisation(
     }
     Ok(out)
 }
+
+/// The catalog's generation: the id of its latest event (0 when empty).
+/// Anything derived from the published catalog is stale once it moves.
+pub async fn generation(db: &Db) -> Result<i64, CatalogError> {
+    Ok(sqlx::query("SELECT COALESCE(MAX(id), 0) FROM item_events")
+        .fetch_one(db.pool())
+        .await?
+        .try_get(0)?)
+}

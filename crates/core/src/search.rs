@@ -9,11 +9,10 @@
 
 use std::collections::BTreeSet;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use sqlx::Row;
-use tantivy::collector::TopDocs;
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
@@ -27,8 +26,10 @@ use crate::db::{Db, DbError};
 
 const SYNONYMS: &str = include_str!("search_synonyms.txt");
 
-/// Most documents a search ranks (a query matching more shows the best).
-const MAX_MATCHES: usize = 2000;
+/// How many ranked documents are read per result shown: implementations of
+/// one item collapse into one result, so a page needs a few more documents
+/// than it shows. Reading stored documents is the costly part of a search.
+const OVERFETCH: usize = 4;
 
 /// Words too common to help ranking (how people phrase questions).
 const STOP_WORDS: &[&str] = &[
@@ -137,11 +138,6 @@ pub struct Hit {
     pub summary: crate::catalog::Summary,
 }
 
-struct Freshness {
-    last_event: i64,
-    checked: Option<Instant>,
-}
-
 /// The in-memory index of published items.
 pub struct SearchIndex {
     index: Index,
@@ -149,7 +145,7 @@ pub struct SearchIndex {
     writer: Mutex<IndexWriter>,
     fields: Fields,
     synonyms: Synonyms,
-    freshness: tokio::sync::Mutex<Freshness>,
+    built_for: tokio::sync::Mutex<i64>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -213,10 +209,7 @@ impl SearchIndex {
                 meta,
             },
             synonyms,
-            freshness: tokio::sync::Mutex::new(Freshness {
-                last_event: -1,
-                checked: None,
-            }),
+            built_for: tokio::sync::Mutex::new(-1),
         })
     }
 
@@ -289,21 +282,13 @@ impl SearchIndex {
         Ok(n)
     }
 
-    /// Rebuilds when the catalog changed since the last build; checks the
-    /// database at most once per `every`.
-    pub async fn refresh_if_changed(&self, db: &Db, every: Duration) -> Result<(), SearchError> {
-        let mut fr = self.freshness.lock().await;
-        if fr.checked.is_some_and(|t| t.elapsed() < every) {
-            return Ok(());
-        }
-        let latest: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) FROM item_events")
-            .fetch_one(db.pool())
-            .await?
-            .try_get(0)?;
-        fr.checked = Some(Instant::now());
-        if latest != fr.last_event {
+    /// Rebuilds the index unless it was built for `generation` already
+    /// (see [`crate::catalog::generation`]).
+    pub async fn ensure_generation(&self, db: &Db, generation: i64) -> Result<(), SearchError> {
+        let mut built = self.built_for.lock().await;
+        if *built != generation {
             self.rebuild(db).await?;
-            fr.last_event = latest;
+            *built = generation;
         }
         Ok(())
     }
@@ -365,7 +350,14 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         // The same item implemented by several bodies is listed once, at
         // its best match; the guide page links the other places.
-        let top = searcher.search(&q, &TopDocs::with_limit(MAX_MATCHES).order_by_score())?;
+        let wanted = (offset + limit).max(1);
+        let (top, matched) = searcher.search(
+            &q,
+            &(
+                TopDocs::with_limit(wanted * OVERFETCH).order_by_score(),
+                Count,
+            ),
+        )?;
         let mut names = SnippetGenerator::create(&searcher, &q, f.name)?;
         names.set_max_num_chars(200);
         let mut bodies = SnippetGenerator::create(&searcher, &q, f.body)?;
@@ -373,6 +365,9 @@ impl SearchIndex {
         let mut distinct = Vec::new();
         let mut seen = BTreeSet::new();
         for (score, addr) in top {
+            if distinct.len() >= wanted {
+                break;
+            }
             let d: TantivyDocument = searcher.doc(addr)?;
             let meta: serde_json::Value =
                 serde_json::from_str(d.get_first(f.meta).and_then(|v| v.as_str()).unwrap_or("{}"))
@@ -381,7 +376,9 @@ impl SearchIndex {
                 distinct.push((score, d, meta));
             }
         }
-        let total = distinct.len();
+        // Matching documents, one per implementation: an upper bound on the
+        // distinct items (exact when each item has one implementation).
+        let total = matched.max(distinct.len());
         let mut hits = Vec::new();
         for (score, d, meta) in distinct.into_iter().skip(offset).take(limit) {
             let text = |field: Field| {

@@ -26,6 +26,16 @@ use tower_http::timeout::TimeoutLayer;
 
 pub use error::AppError;
 
+/// Most guide articles kept rendered (each a few KB).
+const GUIDE_CACHE_MAX: usize = 50_000;
+
+/// Rendered guide articles of one catalog generation, by (code, language).
+#[derive(Default)]
+struct GuideCache {
+    generation: i64,
+    pages: std::collections::HashMap<(String, String), (String, Arc<String>)>,
+}
+
 /// Shared state of every handler.
 #[derive(Clone)]
 pub struct AppState {
@@ -34,6 +44,8 @@ pub struct AppState {
 
 struct StateInner {
     db: Db,
+    generation: tokio::sync::Mutex<(i64, Option<Instant>)>,
+    guide_cache: std::sync::Mutex<GuideCache>,
     search: tongban_core::search::SearchIndex,
     config: Config,
     metrics: metrics::Metrics,
@@ -53,6 +65,8 @@ impl AppState {
         Ok(Self {
             inner: Arc::new(StateInner {
                 db,
+                generation: tokio::sync::Mutex::new((-1, None)),
+                guide_cache: std::sync::Mutex::new(GuideCache::default()),
                 search,
                 config,
                 metrics: metrics::Metrics::default(),
@@ -65,11 +79,66 @@ impl AppState {
     /// The catalog search index, brought up to date with the catalog first
     /// (the database is asked at most once a second whether it changed).
     pub async fn search(&self) -> Result<&tongban_core::search::SearchIndex, AppError> {
+        let generation = self.catalog_generation().await?;
         let s = &self.inner.search;
-        s.refresh_if_changed(&self.inner.db, Duration::from_secs(1))
+        s.ensure_generation(&self.inner.db, generation)
             .await
             .map_err(|e| AppError::Internal(e.into()))?;
         Ok(s)
+    }
+
+    /// The catalog's generation: the id of its latest event. Asked of the
+    /// database at most once a second, so every node sees a publish within
+    /// about a second without a query per request.
+    pub async fn catalog_generation(&self) -> Result<i64, AppError> {
+        let mut g = self.inner.generation.lock().await;
+        if g.1.is_some_and(|t| t.elapsed() < Duration::from_secs(1)) {
+            return Ok(g.0);
+        }
+        let latest = tongban_core::catalog::generation(&self.inner.db).await?;
+        *g = (latest, Some(Instant::now()));
+        Ok(latest)
+    }
+
+    /// Forgets the last generation check, so this node's next request sees
+    /// a change it has just made (other nodes see it within a second).
+    pub async fn catalog_touched(&self) {
+        self.inner.generation.lock().await.1 = None;
+    }
+
+    /// A cached guide article (title, html) for this generation and language.
+    pub fn guide_cache_get(
+        &self,
+        generation: i64,
+        code: &str,
+        lang: &str,
+    ) -> Option<(String, Arc<String>)> {
+        let c = self.inner.guide_cache.lock().ok()?;
+        if c.generation != generation {
+            return None;
+        }
+        c.pages.get(&(code.to_owned(), lang.to_owned())).cloned()
+    }
+
+    /// Stores a rendered guide article; a new generation empties the cache.
+    pub fn guide_cache_put(
+        &self,
+        generation: i64,
+        code: &str,
+        lang: &str,
+        title: String,
+        html: String,
+    ) -> (String, Arc<String>) {
+        let entry = (title, Arc::new(html));
+        if let Ok(mut c) = self.inner.guide_cache.lock() {
+            if c.generation != generation || c.pages.len() >= GUIDE_CACHE_MAX {
+                c.pages.clear();
+                c.generation = generation;
+            }
+            c.pages
+                .insert((code.to_owned(), lang.to_owned()), entry.clone());
+        }
+        entry
     }
 
     /// The database.

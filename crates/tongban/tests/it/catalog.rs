@@ -281,6 +281,8 @@ async fn draft_review_publish_new_version_diff_and_withdraw() {
     catalog::publish(&app.db, Some(&admin_as_editor), v1, rev)
         .await
         .unwrap();
+    // Public pages follow the catalog within a second (generation check).
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let (status, body) = app
         .get_text(&app.client(), &format!("/items/{}", it.task_code))
         .await;
@@ -310,6 +312,8 @@ async fn draft_review_publish_new_version_diff_and_withdraw() {
     catalog::publish(&app.db, Some(&admin), v2, r + 1)
         .await
         .unwrap();
+    // Public pages follow the catalog within a second (generation check).
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let (_, body) = app
         .get_text(&app.client(), &format!("/items/{}", it.task_code))
         .await;
@@ -339,6 +343,8 @@ async fn draft_review_publish_new_version_diff_and_withdraw() {
     catalog::withdraw(&app.db, Some(&admin), item_id, "政策调整")
         .await
         .unwrap();
+    // Public pages follow the catalog within a second (generation check).
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(
         app.get_text(&app.client(), &format!("/items/{}", it.task_code))
             .await

@@ -272,6 +272,7 @@ pub async fn import_catalog(
     let n =
         tongban_core::catalog_exchange::import(state.db(), &s.principal, rows, q.publish, first)
             .await?;
+    state.catalog_touched().await;
     Ok((
         axum::http::StatusCode::CREATED,
         Json(ImportResult {

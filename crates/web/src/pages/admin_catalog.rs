@@ -937,6 +937,7 @@ pub async fn version_post(
         }
         "publish" => {
             catalog::publish(db, Some(&p), id, revision).await?;
+            state.catalog_touched().await;
             Ok(Redirect::to("/admin/catalog?done=published").into_response())
         }
         "reject" => {
@@ -1096,6 +1097,7 @@ pub async fn item_admin_post(
         }
         "withdraw" => {
             catalog::withdraw(state.db(), Some(&p), id, &f.note).await?;
+            state.catalog_touched().await;
             Ok(Redirect::to("/admin/catalog?done=withdrawn").into_response())
         }
         _ => Err(AppError::field("action", "未知操作")),
@@ -1290,6 +1292,7 @@ pub async fn transfer_post(
     };
     match result {
         Ok(n) => {
+            state.catalog_touched().await;
             let key = if publish {
                 "xfer.done"
             } else {

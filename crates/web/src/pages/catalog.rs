@@ -375,14 +375,13 @@ pub struct FeeRow {
     pub basis: String,
 }
 
-/// `/items/{task_code}` view.
+/// The body of a guide page: the same for everyone reading it in one
+/// language, so it is rendered once per catalog change and cached.
 #[derive(Template)]
-#[template(path = "portal/item.html")]
-pub struct ItemView {
+#[template(path = "portal/item_article.html")]
+pub struct ItemArticle {
     /// translator
     pub t: Tr,
-    /// navigation
-    pub nav: Nav,
     /// name
     pub name: String,
     /// other-language name
@@ -449,6 +448,20 @@ pub struct ItemView {
     pub related: Vec<ItemRow>,
 }
 
+/// `/items/{task_code}` page: the layout around a cached article.
+#[derive(Template)]
+#[template(path = "portal/item.html")]
+pub struct ItemPage {
+    /// translator
+    pub t: Tr,
+    /// navigation
+    pub nav: Nav,
+    /// page title
+    pub title: String,
+    /// the rendered guide (escaped when it was rendered)
+    pub article: std::sync::Arc<String>,
+}
+
 /// `GET /items/{task_code}`.
 pub async fn item_get(
     State(state): State<AppState>,
@@ -459,7 +472,26 @@ pub async fn item_get(
     if code.len() > 36 {
         return Err(AppError::NotFound);
     }
-    let p = catalog::published(state.db(), &code)
+    let code = code.trim().to_ascii_uppercase();
+    let generation = state.catalog_generation().await?;
+    let (title, article) = match state.guide_cache_get(generation, &code, t.tag()) {
+        Some(hit) => hit,
+        None => {
+            let (title, html) = render_article(&state, t, &code).await?;
+            state.guide_cache_put(generation, &code, t.tag(), title, html)
+        }
+    };
+    render(&ItemPage {
+        t,
+        nav: Nav::from_ctx(&ctx),
+        title,
+        article,
+    })
+}
+
+/// Renders the article of a published guide; `NotFound` if there is none.
+async fn render_article(state: &AppState, t: Tr, code: &str) -> Result<(String, String), AppError> {
+    let p = catalog::published(state.db(), code)
         .await?
         .ok_or(AppError::NotFound)?;
     let g = &p.guide;
@@ -533,9 +565,8 @@ pub async fn item_get(
         }
         None => Vec::new(),
     };
-    render(&ItemView {
+    let article = ItemArticle {
         t,
-        nav: Nav::from_ctx(&ctx),
         name: t.pick(&g.name, &g.name_en).to_owned(),
         alt_name: if t.lang == crate::i18n::Lang::En {
             g.name.clone()
@@ -608,7 +639,8 @@ pub async fn item_get(
             .collect(),
         other_places,
         related,
-    })
+    };
+    Ok((article.name.clone(), article.render()?))
 }
 
 /// `GET /items/{task_code}/guide.pdf`: the printable guide with an embedded
