@@ -83,9 +83,13 @@ pub struct Version {
     pub submitted_by: Option<i64>,
     /// When it was published.
     pub published_at: Option<Millis>,
+    /// Scheduled publication time.
+    pub effective_at: Option<Millis>,
+    /// Scheduled cancellation time.
+    pub cancel_at: Option<Millis>,
 }
 
-const VCOLS: &str = "id, item_id, version_no, status, document, revision, updated_by, updated_at, submitted_by, published_at";
+const VCOLS: &str = "id, item_id, version_no, status, document, revision, updated_by, updated_at, submitted_by, published_at, effective_at, cancel_at";
 
 fn version_from_row(r: &AnyRow) -> Result<Version, CatalogError> {
     let doc: String = r.try_get("document")?;
@@ -102,6 +106,8 @@ fn version_from_row(r: &AnyRow) -> Result<Version, CatalogError> {
         updated_at: r.try_get("updated_at")?,
         submitted_by: r.try_get("submitted_by")?,
         published_at: r.try_get("published_at")?,
+        effective_at: r.try_get("effective_at")?,
+        cancel_at: r.try_get("cancel_at")?,
     })
 }
 
@@ -427,6 +433,8 @@ pub async fn publish_inserted(
         updated_at: now,
         submitted_by: None,
         published_at: None,
+        effective_at: None,
+        cancel_at: None,
     };
     let step = Step {
         version_id,
@@ -638,15 +646,70 @@ pub async fn publish(
     version_id: i64,
     expected_revision: i64,
 ) -> Result<(), CatalogError> {
+    publish_on(
+        db,
+        actor,
+        version_id,
+        expected_revision,
+        Schedule::default(),
+        now_ms(),
+    )
+    .await
+}
+
+/// When a version takes effect and when it is taken off again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Schedule {
+    /// 计划生效日期: publish then rather than now (None or past = now).
+    pub effective_at: Option<Millis>,
+    /// 计划取消日期: withdraw the item then.
+    pub cancel_at: Option<Millis>,
+}
+
+fn schedule_problem(field: &str, message: &str) -> CatalogError {
+    CatalogError::Invalid(vec![GuideError {
+        field: field.into(),
+        code: "schedule",
+        message: message.into(),
+    }])
+}
+
+/// Approves a version in review: published at once, or scheduled for its
+/// effective date (then a job publishes it); with a cancellation date the
+/// job withdraws it when that comes. `now` is the approval time.
+pub async fn publish_on(
+    db: &Db,
+    actor: Option<&Principal>,
+    version_id: i64,
+    expected_revision: i64,
+    schedule: Schedule,
+    now: Millis,
+) -> Result<(), CatalogError> {
     let (v, it, org) = version_with_org(db, version_id).await?;
     if !may(actor, REVIEW_ROLES, &org) {
         return Err(CatalogError::Forbidden);
     }
-    let to =
-        catalog::transition(v.status, VersionAction::Publish).ok_or(CatalogError::WrongState)?;
+    let later = schedule.effective_at.filter(|e| *e > now);
+    let action = if later.is_some() {
+        VersionAction::Schedule
+    } else {
+        VersionAction::Publish
+    };
+    let to = catalog::transition(v.status, action).ok_or(CatalogError::WrongState)?;
     let actor_id = actor.map(|p| p.account.id);
     if actor_id.is_some() && (v.submitted_by == actor_id || v.updated_by == actor_id) {
         return Err(CatalogError::SameReviewer);
+    }
+    if let Some(cancel) = schedule.cancel_at {
+        if cancel <= now {
+            return Err(schedule_problem("cancel_at", "计划取消日期应晚于今天"));
+        }
+        if later.is_some_and(|e| cancel <= e) {
+            return Err(schedule_problem(
+                "cancel_at",
+                "计划取消日期应晚于计划生效日期",
+            ));
+        }
     }
     let problems = catalog::validate(&v.guide);
     if !problems.is_empty() {
@@ -654,25 +717,95 @@ pub async fn publish(
     }
     db.write(move |c| {
         Box::pin(async move {
-            let now = now_ms();
+            let step = Step {
+                version_id,
+                revision: expected_revision,
+                from: v.status,
+                to,
+            };
             move_status(
                 c,
-                Step {
-                    version_id,
-                    revision: expected_revision,
-                    from: v.status,
-                    to,
-                },
+                step,
                 ", published_by = $6, published_at = $2",
                 actor_id,
                 now,
             )
             .await?;
-            publish_in(c, &it, &v, now).await?;
-            event(c, it.id, Some(version_id), "published", actor_id, "", now).await
+            sqlx::query("UPDATE item_versions SET effective_at = $1, cancel_at = $2 WHERE id = $3")
+                .bind(later)
+                .bind(schedule.cancel_at)
+                .bind(version_id)
+                .execute(&mut *c)
+                .await?;
+            if later.is_some() {
+                event(c, it.id, Some(version_id), "scheduled", actor_id, "", now).await
+            } else {
+                publish_in(c, &it, &v, now).await?;
+                event(c, it.id, Some(version_id), "published", actor_id, "", now).await
+            }
         })
     })
     .await
+}
+
+/// Publishes scheduled versions whose date has come and withdraws items
+/// whose cancellation date has come (job `catalog.schedule`). Returns how
+/// many of each.
+pub async fn run_schedule(db: &Db, now: Millis) -> Result<(usize, usize), CatalogError> {
+    let due = sqlx::query("SELECT id FROM item_versions WHERE status = 'scheduled' AND effective_at <= $1 ORDER BY effective_at")
+        .bind(now)
+        .fetch_all(db.pool())
+        .await?;
+    let mut activated = 0;
+    for r in due {
+        let id: i64 = r.try_get(0)?;
+        let (v, _, _) = version_with_org(db, id).await?;
+        let it = item(db, v.item_id).await?.ok_or(CatalogError::NotFound)?;
+        let done = db
+            .write(move |c| {
+                Box::pin(async move {
+                    let step = Step {
+                        version_id: v.id,
+                        revision: v.revision,
+                        from: VersionStatus::Scheduled,
+                        to: VersionStatus::Published,
+                    };
+                    match move_status(
+                        c,
+                        step,
+                        ", published_at = $2, published_by = COALESCE($6, published_by)",
+                        None,
+                        now,
+                    )
+                    .await
+                    {
+                        // Another node got there first.
+                        Err(CatalogError::Conflict) => return Ok(false),
+                        other => other?,
+                    }
+                    publish_in(c, &it, &v, now).await?;
+                    event(c, it.id, Some(v.id), "published", None, "计划生效", now).await?;
+                    Ok::<_, CatalogError>(true)
+                })
+            })
+            .await?;
+        activated += usize::from(done);
+    }
+    let cancel = sqlx::query(
+        "SELECT item_id FROM item_versions WHERE status = 'published' AND cancel_at <= $1",
+    )
+    .bind(now)
+    .fetch_all(db.pool())
+    .await?;
+    let mut cancelled = 0;
+    for r in cancel {
+        match withdraw(db, None, r.try_get(0)?, "计划取消").await {
+            Ok(()) => cancelled += 1,
+            Err(CatalogError::Conflict | CatalogError::WrongState) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((activated, cancelled))
 }
 
 /// The publishing step shared by review and the demo loader: supersede the
@@ -813,7 +946,7 @@ pub async fn open_draft(
     db.write(move |c| {
         Box::pin(async move {
             let now = now_ms();
-            let open = sqlx::query("SELECT 1 FROM item_versions WHERE item_id = $1 AND status IN ('draft', 'in_review')")
+            let open = sqlx::query("SELECT 1 FROM item_versions WHERE item_id = $1 AND status IN ('draft', 'in_review', 'scheduled')")
                 .bind(item_id)
                 .fetch_optional(&mut *c)
                 .await?;

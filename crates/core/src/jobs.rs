@@ -410,6 +410,20 @@ pub async fn standard(db: &Db) -> Result<Registry, DbError> {
             Ok(())
         })
     });
+    r.register("catalog.schedule", |ctx, _| {
+        Box::pin(async move {
+            let (published, withdrawn) = crate::catalog::run_schedule(&ctx.db, now_ms()).await?;
+            if published + withdrawn > 0 {
+                tracing::info!(
+                    catalog.published = published,
+                    catalog.withdrawn = withdrawn,
+                    "catalog.schedule"
+                );
+            }
+            Ok(())
+        })
+    });
+    ensure_schedule(db, "catalog.schedule", "catalog.schedule", 60).await?;
     ensure_schedule(db, "sessions.purge", "sessions.purge", 3600).await?;
     ensure_schedule(db, "jobs.purge", "jobs.purge", 86_400).await?;
     Ok(r)

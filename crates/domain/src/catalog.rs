@@ -694,7 +694,9 @@ pub enum VersionStatus {
     Draft,
     /// Submitted, waiting for a reviewer.
     InReview,
-    /// Published (the current public version, or scheduled to become it).
+    /// Approved, waiting for its effective date.
+    Scheduled,
+    /// Published: the current public version.
     Published,
     /// Replaced by a later published version.
     Superseded,
@@ -708,6 +710,7 @@ impl VersionStatus {
         match self {
             Self::Draft => "draft",
             Self::InReview => "in_review",
+            Self::Scheduled => "scheduled",
             Self::Published => "published",
             Self::Superseded => "superseded",
             Self::Withdrawn => "withdrawn",
@@ -719,6 +722,7 @@ impl VersionStatus {
         [
             Self::Draft,
             Self::InReview,
+            Self::Scheduled,
             Self::Published,
             Self::Superseded,
             Self::Withdrawn,
@@ -737,8 +741,12 @@ pub enum VersionAction {
     Submit,
     /// Send back to the editor.
     Reject,
-    /// Publish.
+    /// Publish now.
     Publish,
+    /// Approve for publication on a later date.
+    Schedule,
+    /// A scheduled version's date has come.
+    Activate,
     /// Take off the catalog.
     Withdraw,
 }
@@ -753,6 +761,9 @@ pub fn transition(from: VersionStatus, action: VersionAction) -> Option<VersionS
         (S::Draft, A::Submit) => Some(S::InReview),
         (S::InReview, A::Reject) => Some(S::Draft),
         (S::InReview, A::Publish) => Some(S::Published),
+        (S::InReview, A::Schedule) => Some(S::Scheduled),
+        (S::Scheduled, A::Activate) => Some(S::Published),
+        (S::Scheduled, A::Reject) => Some(S::Draft),
         (S::Published, A::Withdraw) => Some(S::Withdrawn),
         _ => None,
     }
@@ -921,9 +932,18 @@ mod tests {
             "publishing needs a review"
         );
         assert_eq!(transition(S::Withdrawn, A::Publish), None);
+        assert_eq!(transition(S::InReview, A::Schedule), Some(S::Scheduled));
+        assert_eq!(transition(S::Scheduled, A::Activate), Some(S::Published));
+        assert_eq!(
+            transition(S::Scheduled, A::Edit),
+            None,
+            "an approved version never changes"
+        );
+        assert_eq!(transition(S::Draft, A::Activate), None);
         for s in [
             S::Draft,
             S::InReview,
+            S::Scheduled,
             S::Published,
             S::Superseded,
             S::Withdrawn,

@@ -1305,3 +1305,105 @@ async fn the_import_page_lists_every_problem_by_row_and_field() {
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("请选择要导入的文件"));
 }
+
+#[tokio::test]
+async fn a_version_takes_effect_and_is_cancelled_on_its_scheduled_dates() {
+    let app = TestApp::spawn().await;
+    let editor = principal(&app, "editor").await;
+    let admin = principal(&app, "admin").await;
+    let org = app.org_id("哈尔滨市道里区民政局").await;
+    let (item_id, v) = catalog::create_item(
+        &app.db,
+        Some(&editor),
+        NewItem {
+            catalog_code: "200990200000".into(),
+            task_code: String::new(),
+            org_id: org,
+            division_code: String::new(),
+            guide: guide("春节慰问金"),
+        },
+    )
+    .await
+    .unwrap();
+    catalog::submit(&app.db, Some(&editor), v, 1).await.unwrap();
+    let now = tongban_core::clock::now_ms();
+    let day = 86_400_000;
+    // A cancellation before the effective date is refused.
+    let bad = catalog::Schedule {
+        effective_at: Some(now + 2 * day),
+        cancel_at: Some(now + day),
+    };
+    assert!(matches!(
+        catalog::publish_on(&app.db, Some(&admin), v, 2, bad, now).await,
+        Err(CatalogError::Invalid(_))
+    ));
+    let plan = catalog::Schedule {
+        effective_at: Some(now + day),
+        cancel_at: Some(now + 3 * day),
+    };
+    catalog::publish_on(&app.db, Some(&admin), v, 2, plan, now)
+        .await
+        .unwrap();
+    let it = catalog::item(&app.db, item_id).await.unwrap().unwrap();
+    assert_eq!(
+        catalog::version(&app.db, v)
+            .await
+            .unwrap()
+            .unwrap()
+            .status
+            .code(),
+        "scheduled"
+    );
+    assert!(
+        catalog::published(&app.db, &it.task_code)
+            .await
+            .unwrap()
+            .is_none(),
+        "not public before its date"
+    );
+    // Nothing happens before the date; on it, the version is published once.
+    assert_eq!(
+        catalog::run_schedule(&app.db, now + day - 1).await.unwrap(),
+        (0, 0)
+    );
+    assert_eq!(
+        catalog::run_schedule(&app.db, now + day).await.unwrap(),
+        (1, 0)
+    );
+    assert_eq!(
+        catalog::run_schedule(&app.db, now + day + 1).await.unwrap(),
+        (0, 0)
+    );
+    assert!(
+        catalog::published(&app.db, &it.task_code)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // On the cancellation date it is withdrawn, with the reason in the trail.
+    assert_eq!(
+        catalog::run_schedule(&app.db, now + 3 * day).await.unwrap(),
+        (0, 1)
+    );
+    assert!(
+        catalog::published(&app.db, &it.task_code)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let history = catalog::history(&app.db, item_id).await.unwrap();
+    let tail: Vec<(String, String)> = history
+        .iter()
+        .rev()
+        .take(3)
+        .map(|e| (e.action.clone(), e.note.clone()))
+        .collect();
+    assert_eq!(
+        tail,
+        vec![
+            ("withdrawn".into(), "计划取消".into()),
+            ("published".into(), "计划生效".into()),
+            ("scheduled".into(), String::new())
+        ]
+    );
+}

@@ -121,6 +121,7 @@ pub async fn catalog_list_get(
     for s in [
         VersionStatus::Draft,
         VersionStatus::InReview,
+        VersionStatus::Scheduled,
         VersionStatus::Published,
         VersionStatus::Withdrawn,
     ] {
@@ -711,6 +712,8 @@ pub struct VersionView {
     pub themes: Vec<(String, String)>,
     /// choices
     pub depths: Vec<(String, String)>,
+    /// scheduled dates, when any
+    pub schedule_info: String,
 }
 
 /// Query of the version page.
@@ -813,6 +816,18 @@ async fn version_view(
             .iter()
             .map(|th| (th.code.clone(), t.pick(&th.name_zh, &th.name_en).to_owned()))
             .collect(),
+        schedule_info: if l.v.effective_at.is_some() || l.v.cancel_at.is_some() {
+            let show = |at: Option<i64>| at.map(format_cst).unwrap_or_else(|| t.get("acat.none"));
+            t.fmt(
+                "acat.schedule_info",
+                &[
+                    ("effective", &show(l.v.effective_at)),
+                    ("cancel", &show(l.v.cancel_at)),
+                ],
+            )
+        } else {
+            String::new()
+        },
         depths: rules::ONLINE_DEPTHS
             .iter()
             .map(|(d, zh, en)| (d.to_string(), t.pick(zh, en).to_owned()))
@@ -936,7 +951,28 @@ pub async fn version_post(
             }
         }
         "publish" => {
-            catalog::publish(db, Some(&p), id, revision).await?;
+            let date = |k: &str| -> Result<Option<i64>, AppError> {
+                let v = field(k);
+                if v.trim().is_empty() {
+                    return Ok(None);
+                }
+                parse_cst_date(&v)
+                    .map(Some)
+                    .ok_or_else(|| AppError::field(k, t.get("acat.bad_date")))
+            };
+            let schedule = catalog::Schedule {
+                effective_at: date("effective_date")?,
+                cancel_at: date("cancel_date")?,
+            };
+            catalog::publish_on(
+                db,
+                Some(&p),
+                id,
+                revision,
+                schedule,
+                tongban_core::clock::now_ms(),
+            )
+            .await?;
             state.catalog_touched().await;
             Ok(Redirect::to("/admin/catalog?done=published").into_response())
         }
@@ -946,6 +982,17 @@ pub async fn version_post(
         }
         _ => Err(AppError::field("action", "未知操作")),
     }
+}
+
+/// Midnight China Standard Time of a `YYYY-MM-DD` date, in milliseconds.
+pub fn parse_cst_date(s: &str) -> Option<i64> {
+    let mut parts = s.trim().splitn(3, '-');
+    let y: i32 = parts.next()?.parse().ok()?;
+    let m: u8 = parts.next()?.parse().ok()?;
+    let d: u8 = parts.next()?.parse().ok()?;
+    let date = time::Date::from_calendar_date(y, time::Month::try_from(m).ok()?, d).ok()?;
+    let at = date.midnight().assume_offset(time::macros::offset!(+8));
+    Some((at.unix_timestamp_nanos() / 1_000_000) as i64)
 }
 
 fn unprocessable(view: &VersionView) -> Result<Response, AppError> {
@@ -1318,5 +1365,18 @@ pub async fn transfer_post(
                 .into_response())
         }
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_cst_date;
+
+    #[test]
+    fn dates_are_midnight_in_china() {
+        // 2027-01-01T00:00+08:00 = 2026-12-31T16:00Z
+        assert_eq!(parse_cst_date("2027-01-01"), Some(1_798_732_800_000));
+        assert_eq!(parse_cst_date("2027-02-30"), None);
+        assert_eq!(parse_cst_date("tomorrow"), None);
     }
 }
