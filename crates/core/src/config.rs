@@ -30,6 +30,17 @@ pub struct Config {
     pub db: DbConfig,
     /// Background worker settings.
     pub jobs: JobsConfig,
+    /// Catalog search settings.
+    pub search: SearchConfig,
+}
+
+/// Catalog search settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct SearchConfig {
+    /// A synonym list replacing the built-in one (same format as
+    /// `crates/core/src/search_synonyms.txt`); empty for the built-in list.
+    pub synonyms_file: String,
 }
 
 /// Log settings.
@@ -87,6 +98,7 @@ impl Default for Config {
             session: SessionConfig::default(),
             db: DbConfig::default(),
             jobs: JobsConfig::default(),
+            search: SearchConfig::default(),
         }
     }
 }
@@ -182,6 +194,7 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("TONGBAN_JOBS_ENABLED", "jobs.enabled"),
     ("TONGBAN_JOBS_POLL_MS", "jobs.poll_ms"),
     ("TONGBAN_JOBS_CONCURRENCY", "jobs.concurrency"),
+    ("TONGBAN_SEARCH_SYNONYMS_FILE", "search.synonyms_file"),
 ];
 
 impl Config {
@@ -281,6 +294,10 @@ impl Config {
                 "db",
                 "max_connections and max_batch must be at least 1",
             ));
+        }
+        if !self.search.synonyms_file.is_empty() && !Path::new(&self.search.synonyms_file).is_file()
+        {
+            return Err(bad("search.synonyms_file", "file not found"));
         }
         if self.jobs.concurrency < 1 {
             return Err(bad("jobs.concurrency", "must be at least 1"));

@@ -47,6 +47,9 @@ pub enum SearchError {
     /// Storage failure while rebuilding.
     #[error(transparent)]
     Db(#[from] DbError),
+    /// The configured synonyms file cannot be read.
+    #[error("cannot read synonyms file {0}")]
+    Synonyms(String),
     /// The index lock was poisoned by a panic elsewhere.
     #[error("search index lock poisoned")]
     Poisoned,
@@ -88,6 +91,16 @@ impl Synonyms {
     /// The built-in list.
     pub fn builtin() -> Self {
         Self::parse(SYNONYMS)
+    }
+
+    /// The list in `path`, or the built-in one when `path` is empty.
+    pub fn load(path: &str) -> Result<Self, SearchError> {
+        if path.is_empty() {
+            return Ok(Self::builtin());
+        }
+        std::fs::read_to_string(path)
+            .map(|t| Self::parse(&t))
+            .map_err(|e| SearchError::Synonyms(format!("{path}: {e}")))
     }
 
     /// The query with the terms of every matching synonym appended.
@@ -439,6 +452,28 @@ mod tests {
         assert_eq!(s.expand("想开饭店"), "想开饭店 食品经营许可 餐饮");
         assert_eq!(s.expand("社保卡"), "社保卡");
         assert!(!Synonyms::builtin().0.is_empty());
+    }
+
+    #[test]
+    fn a_configured_synonyms_file_replaces_the_builtin_list() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("syn.txt");
+        std::fs::write(&f, "冰灯 = 冰雪大世界\n").unwrap();
+        let s = Synonyms::load(f.to_str().unwrap()).unwrap();
+        assert_eq!(s.expand("看冰灯"), "看冰灯 冰雪大世界");
+        assert_eq!(
+            s.expand("身份证丢了"),
+            "身份证丢了",
+            "the built-in list is replaced, not merged"
+        );
+        assert!(matches!(
+            Synonyms::load("/no/such/file"),
+            Err(SearchError::Synonyms(_))
+        ));
+        assert_eq!(
+            Synonyms::load("").unwrap().expand("丢了"),
+            Synonyms::builtin().expand("丢了")
+        );
     }
 
     #[test]

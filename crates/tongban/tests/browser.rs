@@ -152,6 +152,22 @@ async fn home_language_sign_in_and_a_form_in_chromium() {
     assert_eq!(districts.len(), 18);
     shoot(&c, &shots, "home-zh.png").await;
 
+    // Search the catalog the way people type, open the guide.
+    type_into(&c, "f-q", "开饭店").await;
+    click(&c, "search-submit").await;
+    wait_text(&c, "#item-list", "食品经营许可").await;
+    shoot(&c, &shots, "search.png").await;
+    c.find(Locator::Css("#item-list li a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "#materials", "免提交").await;
+    shoot(&c, &shots, "guide.png").await;
+    c.goto(&app.url("/")).await.unwrap();
+    wait_text(&c, "h1", "哈尔滨市政务服务").await;
+
     // Switch to English and back.
     click(&c, "lang-switch").await;
     wait_text(&c, "h1", "Harbin Government Services").await;

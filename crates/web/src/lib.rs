@@ -60,8 +60,8 @@ impl AppState {
         config: Config,
         demo: bool,
     ) -> Result<Self, tongban_core::search::SearchError> {
-        let search =
-            tongban_core::search::SearchIndex::new(tongban_core::search::Synonyms::builtin())?;
+        let synonyms = tongban_core::search::Synonyms::load(&config.search.synonyms_file)?;
+        let search = tongban_core::search::SearchIndex::new(synonyms)?;
         Ok(Self {
             inner: Arc::new(StateInner {
                 db,
