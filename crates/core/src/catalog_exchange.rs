@@ -15,7 +15,8 @@
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use tongban_domain::catalog::{
-    CaseKind, Faq, Fee, Fetchable, Guide, Material, MaterialSource, TimeLimit, TimeUnit, validate,
+    CaseKind, Faq, Fee, Fetchable, Guide, Material, MaterialSource, Situation, TimeLimit, TimeUnit,
+    validate,
 };
 use tongban_domain::kernel::Role;
 
@@ -99,6 +100,8 @@ pub struct ExchangeRow {
     pub faq: String,
     /// Colloquial aliases for search.
     pub aliases: String,
+    /// 业务办理项: `名称=材料、材料；…`, materials in compact form.
+    pub situations: String,
 }
 
 /// CSV column order.
@@ -286,6 +289,22 @@ pub fn to_row(
             .collect::<Vec<_>>()
             .join("；"),
         aliases: g.aliases.join("；"),
+        situations: g
+            .situations
+            .iter()
+            .map(|st| {
+                format!(
+                    "{}={}",
+                    st.name,
+                    st.materials
+                        .iter()
+                        .map(format_material)
+                        .collect::<Vec<_>>()
+                        .join("、")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("；"),
     }
 }
 
@@ -391,6 +410,22 @@ pub fn guide_from_row(row_no: usize, r: &ExchangeRow) -> (Guide, Vec<RowError>) 
             })
             .collect(),
         aliases: split(&r.aliases),
+        situations: split(&r.situations)
+            .iter()
+            .map(|entry| {
+                let (name, mats) = entry.split_once('=').unwrap_or((entry, ""));
+                Situation {
+                    code: String::new(),
+                    name: name.trim().into(),
+                    materials: mats
+                        .split('、')
+                        .map(str::trim)
+                        .filter(|m| !m.is_empty())
+                        .map(parse_material)
+                        .collect(),
+                }
+            })
+            .collect(),
         ..Guide::default()
     };
     (g, errors)
@@ -656,6 +691,42 @@ mod tests {
             (f.name.as_str(), f.standard.as_str(), f.basis.as_str()),
             ("工本费", "20元/证", "《收费通知》")
         );
+    }
+
+    #[test]
+    fn situations_round_trip() {
+        let g = Guide {
+            situations: vec![Situation {
+                code: String::new(),
+                name: "委托他人办理".into(),
+                materials: vec![
+                    parse_material("授权委托书*"),
+                    parse_material("受托人身份证*#证照:居民身份证"),
+                ],
+            }],
+            ..Guide::default()
+        };
+        let org = Org {
+            id: 1,
+            credit_code: "X".into(),
+            name_zh: "x".into(),
+            name_en: String::new(),
+            short_name_zh: String::new(),
+            kind: "department".into(),
+            admin_level: 3,
+            division_code: "230100".into(),
+            parent_id: None,
+            path: "/".into(),
+            phone: None,
+            address_zh: None,
+            version: 1,
+        };
+        let row = to_row("1", "2", &org, "230100", &g);
+        assert_eq!(
+            row.situations,
+            "委托他人办理=授权委托书*、受托人身份证*#证照:居民身份证"
+        );
+        assert_eq!(guide_from_row(1, &row).0.situations, g.situations);
     }
 
     #[test]

@@ -1407,3 +1407,93 @@ async fn a_version_takes_effect_and_is_cancelled_on_its_scheduled_dates() {
         ]
     );
 }
+
+#[tokio::test]
+async fn situations_are_edited_in_the_form_and_shown_on_the_guide() {
+    let app = TestApp::spawn().await;
+    let editor = app.signed_in("editor").await;
+    let admin = app.admin().await;
+    let (_, page) = app.get_text(&editor, "/admin/catalog/new").await;
+    let mut fields = form_fields(&page, "new-item-form");
+    set(&mut fields, "name", "采暖费减免");
+    set(&mut fields, "catalog_code", "209990300000");
+    let r = editor
+        .post(app.url("/admin/catalog/new"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    let url = r.headers()["location"].to_str().unwrap().to_owned();
+    // Fill a complete guide from the empty draft, with one situation.
+    let (_, page) = app.get_text(&editor, &url).await;
+    let mut f = form_fields(&page, "guide-form");
+    for (k, v) in [
+        ("item_type", "20"),
+        ("legal_basis", "《哈尔滨市城市供热条例》"),
+        ("conditions", "本市低保家庭"),
+        ("process", "申请\n审核\n办结"),
+        ("legal_limit", "10"),
+        ("promised_limit", "5"),
+        ("online_depth", "3"),
+        ("visits", "1"),
+        ("place", "道里区政务服务中心"),
+        ("hours", "工作日"),
+        ("consult_phone", "0451-12345"),
+        ("supervise_phone", "0451-12345"),
+        ("m0_name", "居民身份证"),
+        ("s0_name", "委托他人办理"),
+        ("s0_materials", "授权委托书*\n受托人身份证*#证照:居民身份证"),
+        ("action", "submit"),
+    ] {
+        set(&mut f, k, v);
+    }
+    f.push(("handling_forms".into(), "1".into()));
+    f.push(("service_objects".into(), "1".into()));
+    let r = editor.post(app.url(&url)).form(&f).send().await.unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let (_, page) = app.get_text(&admin, &url).await;
+    let revision = form_fields(&page, "guide-form")
+        .into_iter()
+        .find(|(n, _)| n == "revision")
+        .unwrap()
+        .1;
+    let r = admin
+        .post(app.url(&url))
+        .form(&[("action", "publish"), ("revision", revision.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let v: i64 = url.rsplit('/').next().unwrap().parse().unwrap();
+    let version = catalog::version(&app.db, v).await.unwrap().unwrap();
+    assert_eq!(version.guide.situations.len(), 1);
+    assert_eq!(version.guide.situations[0].materials.len(), 2);
+    let it = catalog::item(&app.db, version.item_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, guide_page) = app
+        .get_text(&app.client(), &format!("/items/{}", it.task_code))
+        .await;
+    assert!(guide_page.contains("委托他人办理") && guide_page.contains("授权委托书"));
+    // And it travels in the exchange format.
+    let rows: Value = app
+        .client()
+        .get(app.url("/api/v1/catalog/export"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["task_name"] == "采暖费减免")
+        .unwrap();
+    assert_eq!(
+        row["situations"],
+        "委托他人办理=授权委托书*、受托人身份证*#证照:居民身份证"
+    );
+}

@@ -395,6 +395,8 @@ pub struct GuideForm {
     pub fees: Vec<(String, String, String)>,
     /// faq
     pub faq: Vec<(String, String)>,
+    /// situations: (name, materials one per line in compact form)
+    pub situations: Vec<(String, String)>,
 }
 
 fn lines(v: &[String]) -> String {
@@ -443,6 +445,19 @@ impl GuideForm {
             .iter()
             .map(|q| (q.question.clone(), q.answer.clone()))
             .collect();
+        let mut situations: Vec<(String, String)> = g
+            .situations
+            .iter()
+            .map(|st| {
+                let lines: Vec<String> = st
+                    .materials
+                    .iter()
+                    .map(tongban_core::catalog_exchange::format_material)
+                    .collect();
+                (st.name.clone(), lines.join("\n"))
+            })
+            .collect();
+        situations.push(Default::default());
         faq.push(Default::default());
         Self {
             name: g.name.clone(),
@@ -477,6 +492,7 @@ impl GuideForm {
             materials,
             fees,
             faq,
+            situations,
         }
     }
 
@@ -605,6 +621,25 @@ fn guide_from_pairs(
         }
         qrows.push(r);
     }
+    let mut situations = Vec::new();
+    let mut srows = Vec::new();
+    for i in 0..50 {
+        if !pairs.iter().any(|(n, _)| n.starts_with(&format!("s{i}_"))) {
+            break;
+        }
+        let r = (one(&format!("s{i}_name")), one(&format!("s{i}_materials")));
+        if !(r.0.is_empty() && r.1.is_empty()) {
+            situations.push(tongban_domain::catalog::Situation {
+                code: String::new(),
+                name: r.0.clone(),
+                materials: split(&r.1)
+                    .iter()
+                    .map(|m| tongban_core::catalog_exchange::parse_material(m))
+                    .collect(),
+            });
+        }
+        srows.push(r);
+    }
     let g = Guide {
         name: one("name"),
         name_en: one("name_en"),
@@ -644,7 +679,7 @@ fn guide_from_pairs(
         fees,
         faq,
         // Elements this form does not edit are kept from the version.
-        situations: base.situations.clone(),
+        situations,
         quantity_limit: base.quantity_limit.clone(),
         intermediary: base.intermediary.clone(),
     };
@@ -662,6 +697,9 @@ fn guide_from_pairs(
     }
     if !qrows.is_empty() {
         form.faq = qrows;
+    }
+    if !srows.is_empty() {
+        form.situations = srows;
     }
     (g, form, errors)
 }
