@@ -1465,3 +1465,68 @@ pub async fn generation(db: &Db) -> Result<i64, CatalogError> {
         .await?
         .try_get(0)?)
 }
+
+/// Adds a life-event theme or renames an existing one (system
+/// administrators: the theme list is a platform-wide code list).
+pub async fn save_theme(
+    db: &Db,
+    actor: &Principal,
+    code: &str,
+    audience: &str,
+    name_zh: &str,
+    name_en: &str,
+    sort_order: i64,
+) -> Result<(), CatalogError> {
+    if !actor.has_role(Role::SystemAdmin) {
+        return Err(CatalogError::Forbidden);
+    }
+    let code = code.trim().to_owned();
+    let mut problems = Vec::new();
+    let mut problem = |field: &str, message: &str| {
+        problems.push(GuideError {
+            field: field.into(),
+            code: "theme",
+            message: message.into(),
+        });
+    };
+    if code.is_empty()
+        || code.len() > 40
+        || !code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        problem("code", "主题代码应为1至40位小写字母、数字或下划线");
+    }
+    if !matches!(audience, "person" | "enterprise") {
+        problem("audience", "服务对象应为自然人或法人");
+    }
+    if name_zh.trim().is_empty() {
+        problem("name_zh", "主题名称不能为空");
+    }
+    if !problems.is_empty() {
+        return Err(CatalogError::Invalid(problems));
+    }
+    let (audience, name_zh, name_en) = (
+        audience.to_owned(),
+        name_zh.trim().to_owned(),
+        name_en.trim().to_owned(),
+    );
+    db.write(move |c| {
+        Box::pin(async move {
+            sqlx::query(
+                "INSERT INTO themes (code, audience, name_zh, name_en, sort_order) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (code) DO UPDATE SET audience = excluded.audience, name_zh = excluded.name_zh, \
+                 name_en = excluded.name_en, sort_order = excluded.sort_order",
+            )
+            .bind(&code)
+            .bind(&audience)
+            .bind(&name_zh)
+            .bind(&name_en)
+            .bind(sort_order)
+            .execute(c)
+            .await?;
+            Ok::<_, CatalogError>(())
+        })
+    })
+    .await
+}

@@ -230,6 +230,10 @@ pub fn router(state: AppState) -> Router {
             get(pages::admin_catalog::standards_get),
         )
         .route(
+            "/admin/catalog/themes",
+            get(pages::admin_catalog::themes_get).post(pages::admin_catalog::themes_post),
+        )
+        .route(
             "/admin/catalog/transfer",
             get(pages::admin_catalog::transfer_get)
                 .post(pages::admin_catalog::transfer_post)

@@ -1497,3 +1497,46 @@ async fn situations_are_edited_in_the_form_and_shown_on_the_guide() {
         "委托他人办理=授权委托书*、受托人身份证*#证照:居民身份证"
     );
 }
+
+#[tokio::test]
+async fn system_admins_keep_the_theme_list() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let (status, page) = app.get_text(&admin, "/admin/catalog/themes").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("p_birth") && page.contains("生育收养"));
+    let r = admin
+        .post(app.url("/admin/catalog/themes"))
+        .form(&[
+            ("code", "p_winter"),
+            ("audience", "person"),
+            ("name_zh", "冬季供暖"),
+            ("name_en", "Winter heating"),
+            ("sort_order", "20"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("冬季供暖"));
+    let r = admin
+        .post(app.url("/admin/catalog/themes"))
+        .form(&[("code", "Bad Code"), ("audience", "alien"), ("name_zh", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    for expected in [
+        "主题代码应为1至40位小写字母",
+        "服务对象应为自然人或法人",
+        "主题名称不能为空",
+    ] {
+        assert!(body.contains(expected), "{expected}");
+    }
+    // The new theme is offered when editing items, and editors cannot change the list.
+    let (_, items) = app.get_text(&app.client(), "/items").await;
+    assert!(items.contains("冬季供暖"));
+    let editor = app.signed_in("editor").await;
+    assert_eq!(app.get_text(&editor, "/admin/catalog/themes").await.0, 403);
+}
