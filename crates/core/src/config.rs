@@ -330,7 +330,10 @@ impl Config {
 }
 
 fn is_known_env(name: &str) -> bool {
-    ENV_KEYS.iter().any(|(n, _)| *n == name) || matches!(name, "TONGBAN_TEST_PG" | "TONGBAN_CONFIG")
+    // TONGBAN_TEST_* belong to the test harness, not to the platform.
+    ENV_KEYS.iter().any(|(n, _)| *n == name)
+        || name == "TONGBAN_CONFIG"
+        || name.starts_with("TONGBAN_TEST_")
 }
 
 /// Hides the password in `postgres://user:secret@host/db`.
@@ -441,6 +444,16 @@ mod tests {
         assert!(e.to_string().contains("log.format"));
         let e = Config::load(None, &env(&[("TONGBAN_LISTN", "x")])).unwrap_err();
         assert!(e.to_string().contains("TONGBAN_LISTN"));
+        assert!(
+            Config::load(
+                None,
+                &env(&[
+                    ("TONGBAN_TEST_PG", "postgres://x"),
+                    ("TONGBAN_TEST_REQUIRE_BROWSER", "1")
+                ])
+            )
+            .is_ok()
+        );
     }
 
     #[test]

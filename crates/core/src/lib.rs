@@ -12,6 +12,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod demo_catalog;
+pub mod files;
 pub mod guide_pdf;
 pub mod identity;
 pub mod jobs;

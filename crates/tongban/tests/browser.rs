@@ -3,7 +3,7 @@
 //! then correctly) and saves screenshots under `target/screenshots/`.
 //!
 //! Skips with a message when chromedriver is absent, unless
-//! `TONGBAN_REQUIRE_BROWSER=1` (set by `.ci/run`, which installs it).
+//! `TONGBAN_TEST_REQUIRE_BROWSER=1` (set by `.ci/run`, which installs it).
 
 #![expect(
     clippy::unwrap_used,
@@ -96,8 +96,8 @@ async fn change_password(c: &fantoccini::Client, current: &str, new: &str, confi
 async fn home_language_sign_in_and_a_form_in_chromium() {
     if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
         assert!(
-            std::env::var("TONGBAN_REQUIRE_BROWSER").is_err(),
-            "TONGBAN_REQUIRE_BROWSER is set but {CHROMEDRIVER} or {CHROMIUM} is missing"
+            std::env::var("TONGBAN_TEST_REQUIRE_BROWSER").is_err(),
+            "TONGBAN_TEST_REQUIRE_BROWSER is set but {CHROMEDRIVER} or {CHROMIUM} is missing"
         );
         eprintln!("SKIPPED browser test: install Debian's chromium and chromium-driver to run it");
         return;

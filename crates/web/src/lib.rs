@@ -234,6 +234,13 @@ pub fn router(state: AppState) -> Router {
             get(pages::admin_catalog::themes_get).post(pages::admin_catalog::themes_post),
         )
         .route(
+            "/admin/catalog/versions/{id}/files",
+            post(pages::admin_catalog::version_file_post).layer(DefaultBodyLimit::max(
+                tongban_core::files::MAX_FILE + 64 * 1024,
+            )),
+        )
+        .route("/files/{id}", get(pages::admin_catalog::file_get))
+        .route(
             "/admin/catalog/transfer",
             get(pages::admin_catalog::transfer_get)
                 .post(pages::admin_catalog::transfer_post)

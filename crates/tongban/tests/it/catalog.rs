@@ -1039,8 +1039,8 @@ async fn the_guide_pdf_embeds_a_chinese_font_and_reads_as_chinese_text() {
         .is_ok();
     if !have_pdftotext {
         assert!(
-            std::env::var("TONGBAN_REQUIRE_PDFTOTEXT").is_err(),
-            "TONGBAN_REQUIRE_PDFTOTEXT is set but pdftotext is missing"
+            std::env::var("TONGBAN_TEST_REQUIRE_PDFTOTEXT").is_err(),
+            "TONGBAN_TEST_REQUIRE_PDFTOTEXT is set but pdftotext is missing"
         );
         eprintln!("pdftotext (poppler-utils) not installed: checked the PDF's structure only");
         return;
@@ -1539,4 +1539,138 @@ async fn system_admins_keep_the_theme_list() {
     assert!(items.contains("冬季供暖"));
     let editor = app.signed_in("editor").await;
     assert_eq!(app.get_text(&editor, "/admin/catalog/themes").await.0, 403);
+}
+
+#[tokio::test]
+async fn blank_forms_and_samples_are_uploaded_by_editors_and_downloaded_from_the_guide() {
+    let app = TestApp::spawn().await;
+    let editor = app.signed_in("editor").await;
+    let admin = app.admin().await;
+    // Open a new version of 最低生活保障 (city).
+    let list: Value = editor
+        .get(app.url("/api/v1/items?theme=p_assistance"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "最低生活保障" && i["division_code"] == "230100")
+        .unwrap()["task_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let item_id: i64 = {
+        use sqlx::Row;
+        sqlx::query("SELECT id FROM service_items WHERE task_code = $1")
+            .bind(&code)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap()
+    };
+    let r = editor
+        .post(app.url(&format!("/admin/catalog/items/{item_id}")))
+        .form(&[("action", "open_draft")])
+        .send()
+        .await
+        .unwrap();
+    let url = r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (_, page) = app.get_text(&editor, &url).await;
+    assert!(page.contains(r#"id="upload-0-blank_form""#));
+    let upload = |name: &'static str, bytes: Vec<u8>, revision: String| {
+        let form = reqwest::multipart::Form::new()
+            .text("revision", revision)
+            .text("material", "0")
+            .text("kind", "blank_form")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name),
+            );
+        editor
+            .post(app.url(&format!("{url}/files")))
+            .multipart(form)
+            .send()
+    };
+    // A kind not accepted is refused with the reason.
+    let r = upload("virus.exe", b"MZ".to_vec(), "1".into())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("只接受"));
+    let pdf = b"%PDF-1.4 blank form of the minimum living allowance".to_vec();
+    let r = upload("低保申请书.pdf", pdf.clone(), "1".into())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    // The same revision again is a conflict: someone (this upload) saved first.
+    let r = upload("again.pdf", pdf.clone(), "1".into()).await.unwrap();
+    assert_eq!(r.status(), 409);
+    // A later save of the whole form keeps the attachment.
+    let (_, page) = app.get_text(&editor, &url).await;
+    let mut fields = form_fields(&page, "guide-form");
+    set(&mut fields, "action", "submit");
+    let r = editor
+        .post(app.url(&url))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, page) = app.get_text(&admin, &url).await;
+    let revision = form_fields(&page, "guide-form")
+        .into_iter()
+        .find(|(n, _)| n == "revision")
+        .unwrap()
+        .1;
+    admin
+        .post(app.url(&url))
+        .form(&[("action", "publish"), ("revision", revision.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let (_, guide_page) = app.get_text(&app.client(), &format!("/items/{code}")).await;
+    let href = guide_page
+        .split("href=\"/files/")
+        .nth(1)
+        .expect("download link")
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .client()
+        .get(app.url(&format!("/files/{href}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    assert_eq!(r.bytes().await.unwrap().to_vec(), pdf);
+    assert_eq!(
+        app.client()
+            .get(app.url("/files/999999"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
 }

@@ -14,6 +14,7 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub db: Db,
     _dir: Option<tempfile::TempDir>,
+    _files: tempfile::TempDir,
 }
 
 /// A fresh database URL: SQLite in a temp dir, or a new PostgreSQL database.
@@ -69,8 +70,10 @@ impl TestApp {
         if with_demo {
             assert!(demo::seed(&db).await.expect("seed"));
         }
+        let files = tempfile::tempdir().expect("data dir");
         let cfg = Config {
             database_url: url,
+            data_dir: files.path().to_path_buf(),
             ..Config::default()
         };
         let state = AppState::new(db.clone(), cfg, with_demo).expect("search index");
@@ -86,6 +89,7 @@ impl TestApp {
             addr,
             db,
             _dir: dir,
+            _files: files,
         }
     }
 

@@ -336,6 +336,10 @@ pub struct MRow {
     pub fetch_name: String,
     /// note
     pub note: String,
+    /// blank form file id
+    pub blank_form: String,
+    /// sample file id
+    pub sample: String,
 }
 
 /// The guide as form values.
@@ -423,6 +427,8 @@ impl GuideForm {
                     fetch: fetch.into(),
                     fetch_name,
                     note: m.note.clone(),
+                    blank_form: m.blank_form.clone(),
+                    sample: m.sample.clone(),
                 }
             })
             .collect();
@@ -567,6 +573,8 @@ fn guide_from_pairs(
             fetch: one(&key("fetch")),
             fetch_name: one(&key("fetch_name")),
             note: one(&key("note")),
+            blank_form: one(&key("blank_form")),
+            sample: one(&key("sample")),
         };
         if !(row.name.is_empty() && row.fetch_name.is_empty() && row.note.is_empty()) {
             materials.push(Material {
@@ -580,6 +588,8 @@ fn guide_from_pairs(
                     _ => Fetchable::No,
                 },
                 note: row.note.clone(),
+                blank_form: row.blank_form.clone(),
+                sample: row.sample.clone(),
                 ..Material::default()
             });
         }
@@ -1518,4 +1528,116 @@ pub async fn themes_post(
     })?;
     *res.status_mut() = status;
     Ok(res)
+}
+
+/// `POST /admin/catalog/versions/{id}/files` (multipart: `revision`,
+/// `material`, `kind` = `blank_form` | `sample`, `file`): attaches a file to
+/// a material of a draft and saves the draft.
+pub async fn version_file_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let p = principal(&ctx)?.clone();
+    let (mut revision, mut material, mut kind, mut file) = (None, None, String::new(), None);
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(e.body_text()))?
+    {
+        let name = field.name().unwrap_or("").to_owned();
+        match name.as_str() {
+            "file" => {
+                let fname = field.file_name().unwrap_or("").to_owned();
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| AppError::BadRequest(e.body_text()))?;
+                file = Some((fname, bytes.to_vec()));
+            }
+            other => {
+                let text = field
+                    .text()
+                    .await
+                    .map_err(|e| AppError::BadRequest(e.body_text()))?;
+                match other {
+                    "revision" => revision = text.parse::<i64>().ok(),
+                    "material" => material = text.parse::<usize>().ok(),
+                    "kind" => kind = text,
+                    _ => {}
+                }
+            }
+        }
+    }
+    let revision = revision.ok_or_else(|| AppError::field("revision", "缺少版本修订号"))?;
+    let l = load(&state, id).await?;
+    let index = material
+        .filter(|i| *i < l.v.guide.materials.len())
+        .ok_or_else(|| AppError::field("material", "材料不存在"))?;
+    if !matches!(kind.as_str(), "blank_form" | "sample") {
+        return Err(AppError::field("kind", "附件类型无效"));
+    }
+    if !may(&p, EDIT_ROLES, &l.org_path) {
+        return Err(AppError::Forbidden);
+    }
+    let (fname, bytes) = file
+        .filter(|(_, b)| !b.is_empty())
+        .ok_or_else(|| AppError::field("file", ctx.tr().get("xfer.no_file")))?;
+    let stored = tongban_core::files::store(
+        state.db(),
+        &state.config().data_dir,
+        &fname,
+        bytes,
+        Some(p.account.id),
+    )
+    .await
+    .map_err(|e| match e {
+        tongban_core::files::FileError::Refused(m) => AppError::field("file", m),
+        other => AppError::Internal(other.into()),
+    })?;
+    let mut guide = l.v.guide.clone();
+    let m = &mut guide.materials[index];
+    if kind == "blank_form" {
+        m.blank_form = stored.id.to_string();
+    } else {
+        m.sample = stored.id.to_string();
+    }
+    catalog::save_draft(state.db(), Some(&p), id, revision, guide).await?;
+    Ok(Redirect::to(&format!("/admin/catalog/versions/{id}?done=saved")).into_response())
+}
+
+/// `GET /files/{id}`: a stored file, as an attachment.
+pub async fn file_get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    use axum::http::header;
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let not_found = |e: tongban_core::files::FileError| match e {
+        tongban_core::files::FileError::NotFound => AppError::NotFound,
+        other => AppError::Internal(other.into()),
+    };
+    let f = tongban_core::files::get(state.db(), id)
+        .await
+        .map_err(not_found)?;
+    let bytes = tongban_core::files::read(&state.config().data_dir, &f)
+        .await
+        .map_err(not_found)?;
+    let disposition = format!(
+        "attachment; filename*=UTF-8''{}",
+        crate::ctx::urlencode(&f.name)
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, f.content_type.clone()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (
+                header::CACHE_CONTROL,
+                "public, max-age=86400, immutable".to_owned(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }

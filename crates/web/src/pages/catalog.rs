@@ -362,6 +362,10 @@ pub struct MaterialRow {
     pub issuer: String,
     /// notes
     pub note: String,
+    /// blank form file id (empty when none)
+    pub blank_form: String,
+    /// sample file id (empty when none)
+    pub sample: String,
 }
 
 /// A fee line.
@@ -528,6 +532,8 @@ async fn render_article(state: &AppState, t: Tr, code: &str) -> Result<(String, 
                 },
                 issuer: m.issuer.clone(),
                 note: m.note.clone(),
+                blank_form: m.blank_form.clone(),
+                sample: m.sample.clone(),
             }
         })
         .collect();
