@@ -228,14 +228,15 @@ pub async fn frame(State(state): State<AppState>, mut req: Request, next: Next) 
     state
         .metrics()
         .record(method.as_str(), &route, res.status().as_u16(), elapsed);
-    tracing::info!(
-        request.id = %request_id,
-        http.method = %method,
-        http.route = %route,
-        http.status = res.status().as_u16(),
-        duration_ms = elapsed.as_secs_f64() * 1000.0,
-        "request"
-    );
+    // Probes and scrapes arrive every few seconds from every load balancer
+    // and monitor: log them only when asked for (debug), or when they fail.
+    let ms = elapsed.as_secs_f64() * 1000.0;
+    let status = res.status().as_u16();
+    if is_static(uri.path()) && status < 400 {
+        tracing::debug!(request.id = %request_id, http.method = %method, http.route = %route, http.status = status, duration_ms = ms, "request");
+    } else {
+        tracing::info!(request.id = %request_id, http.method = %method, http.route = %route, http.status = status, duration_ms = ms, "request");
+    }
     res
 }
 
