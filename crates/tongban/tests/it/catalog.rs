@@ -722,47 +722,8 @@ async fn an_editor_and_a_reviewer_change_review_publish_and_diff_in_the_browser_
         .get_text(&editor, "/admin/catalog?status=published")
         .await;
     assert!(list.contains("最低生活保障"));
-    let list_api: Value = editor
-        .get(app.url("/api/v1/items?theme=p_assistance"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let code = list_api["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["name"] == "最低生活保障" && i["division_code"] == "230100")
-        .unwrap()["task_code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let item_id: i64 = {
-        use sqlx::Row;
-        sqlx::query("SELECT id FROM service_items WHERE task_code = $1")
-            .bind(&code)
-            .fetch_one(app.db.pool())
-            .await
-            .unwrap()
-            .try_get(0)
-            .unwrap()
-    };
-    let r = editor
-        .post(app.url(&format!("/admin/catalog/items/{item_id}")))
-        .form(&[("action", "open_draft")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
-    let draft_url = r.headers()["location"]
-        .to_str()
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned();
+    let (code, item_id, draft_url) =
+        open_city_draft(&app, &editor, "最低生活保障", "p_assistance").await;
 
     // Change the promised limit and add a material; a bad number is reported, nothing saved.
     let (_, page) = app.get_text(&editor, &draft_url).await;
@@ -830,20 +791,7 @@ async fn an_editor_and_a_reviewer_change_review_publish_and_diff_in_the_browser_
     assert!(page.contains("待审核") && !page.contains(r#"id="publish""#));
     let (_, page) = app.get_text(&admin, &draft_url).await;
     assert!(page.contains(r#"id="publish""#));
-    let review = form_fields(&page, "guide-form");
-    let revision = review
-        .iter()
-        .find(|(n, _)| n == "revision")
-        .unwrap()
-        .1
-        .clone();
-    let r = admin
-        .post(app.url(&draft_url))
-        .form(&[("action", "publish"), ("revision", revision.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+    publish_as(&app, &admin, &draft_url).await;
     let (_, public) = app.get_text(&app.client(), &format!("/items/{code}")).await;
     assert!(public.contains("12 个工作日") && public.contains("户口簿") && public.contains("v2"));
 
@@ -1451,19 +1399,7 @@ async fn situations_are_edited_in_the_form_and_shown_on_the_guide() {
     f.push(("service_objects".into(), "1".into()));
     let r = editor.post(app.url(&url)).form(&f).send().await.unwrap();
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
-    let (_, page) = app.get_text(&admin, &url).await;
-    let revision = form_fields(&page, "guide-form")
-        .into_iter()
-        .find(|(n, _)| n == "revision")
-        .unwrap()
-        .1;
-    let r = admin
-        .post(app.url(&url))
-        .form(&[("action", "publish"), ("revision", revision.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+    publish_as(&app, &admin, &url).await;
     let v: i64 = url.rsplit('/').next().unwrap().parse().unwrap();
     let version = catalog::version(&app.db, v).await.unwrap().unwrap();
     assert_eq!(version.guide.situations.len(), 1);
@@ -1547,46 +1483,7 @@ async fn blank_forms_and_samples_are_uploaded_by_editors_and_downloaded_from_the
     let editor = app.signed_in("editor").await;
     let admin = app.admin().await;
     // Open a new version of 最低生活保障 (city).
-    let list: Value = editor
-        .get(app.url("/api/v1/items?theme=p_assistance"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let code = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["name"] == "最低生活保障" && i["division_code"] == "230100")
-        .unwrap()["task_code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let item_id: i64 = {
-        use sqlx::Row;
-        sqlx::query("SELECT id FROM service_items WHERE task_code = $1")
-            .bind(&code)
-            .fetch_one(app.db.pool())
-            .await
-            .unwrap()
-            .try_get(0)
-            .unwrap()
-    };
-    let r = editor
-        .post(app.url(&format!("/admin/catalog/items/{item_id}")))
-        .form(&[("action", "open_draft")])
-        .send()
-        .await
-        .unwrap();
-    let url = r.headers()["location"]
-        .to_str()
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned();
+    let (code, _, url) = open_city_draft(&app, &editor, "最低生活保障", "p_assistance").await;
     let (_, page) = app.get_text(&editor, &url).await;
     assert!(page.contains(r#"id="upload-0-blank_form""#));
     let upload = |name: &'static str, bytes: Vec<u8>, revision: String| {
@@ -1628,18 +1525,7 @@ async fn blank_forms_and_samples_are_uploaded_by_editors_and_downloaded_from_the
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    let (_, page) = app.get_text(&admin, &url).await;
-    let revision = form_fields(&page, "guide-form")
-        .into_iter()
-        .find(|(n, _)| n == "revision")
-        .unwrap()
-        .1;
-    admin
-        .post(app.url(&url))
-        .form(&[("action", "publish"), ("revision", revision.as_str())])
-        .send()
-        .await
-        .unwrap();
+    publish_as(&app, &admin, &url).await;
     let (_, guide_page) = app.get_text(&app.client(), &format!("/items/{code}")).await;
     let href = guide_page
         .split("href=\"/files/")
@@ -1673,4 +1559,71 @@ async fn blank_forms_and_samples_are_uploaded_by_editors_and_downloaded_from_the
             .status(),
         404
     );
+}
+
+/// Opens a new draft of the city-level implementation of a published demo
+/// item through the admin page; returns (task code, item id, draft URL).
+async fn open_city_draft(
+    app: &TestApp,
+    editor: &reqwest::Client,
+    name: &str,
+    theme: &str,
+) -> (String, i64, String) {
+    use sqlx::Row;
+    let list: Value = editor
+        .get(app.url(&format!("/api/v1/items?theme={theme}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == name && i["division_code"] == "230100")
+        .unwrap()["task_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let item_id: i64 = sqlx::query("SELECT id FROM service_items WHERE task_code = $1")
+        .bind(&code)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    let r = editor
+        .post(app.url(&format!("/admin/catalog/items/{item_id}")))
+        .form(&[("action", "open_draft")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let url = r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    (code, item_id, url)
+}
+
+/// Publishes the version at `url` (in review) through the reviewer's form.
+async fn publish_as(app: &TestApp, reviewer: &reqwest::Client, url: &str) {
+    let (_, page) = app.get_text(reviewer, url).await;
+    let revision = form_fields(&page, "guide-form")
+        .into_iter()
+        .find(|(n, _)| n == "revision")
+        .unwrap()
+        .1;
+    let r = reviewer
+        .post(app.url(url))
+        .form(&[("action", "publish"), ("revision", revision.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
 }
