@@ -15,8 +15,7 @@
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use tongban_domain::catalog::{
-    CaseKind, Faq, Fee, Fetchable, Guide, Material, MaterialSource, Situation, TimeLimit, TimeUnit,
-    validate,
+    CaseKind, Faq, Fee, Fetchable, Guide, Material, Situation, TimeLimit, TimeUnit, validate,
 };
 use tongban_domain::kernel::Role;
 
@@ -159,40 +158,129 @@ fn split_codes(s: &str) -> Vec<String> {
         .collect()
 }
 
-/// Parses a material in compact form.
-pub fn parse_material(spec: &str) -> Material {
+/// Parses a material in compact form:
+/// `名称[*][{key=value|…}][#证照:类型 | #共享:数据集]`.
+///
+/// `*` marks it required; the optional attributes are `originals`, `copies`
+/// (counts), `form` and `source` (codes of the configurable lists),
+/// `issuer` and `note`. Left out, a material has one original and no
+/// copies, may be paper or electronic, and comes from the applicant (or from
+/// the government when it is a certificate). An unknown attribute or a count
+/// that is not a number is an error naming it.
+pub fn parse_material(spec: &str) -> Result<Material, String> {
     let (head, fetch) = match spec.split_once('#') {
         Some((h, f)) => (h, Some(f)),
         None => (spec, None),
+    };
+    let head = head.trim();
+    let (head, attrs) = match head.strip_suffix('}').and_then(|h| h.split_once('{')) {
+        Some((h, a)) => (h, Some(a)),
+        None => (head, None),
     };
     let required = head.trim_end().ends_with('*');
     let name = head.trim().trim_end_matches('*').trim().to_owned();
     let fetchable = match fetch.and_then(|f| f.split_once([':', '：'])) {
         Some(("证照", t)) => Fetchable::Certificate(t.trim().to_owned()),
         Some(("共享", t)) => Fetchable::SharedData(t.trim().to_owned()),
-        _ => Fetchable::No,
+        Some((other, _)) => {
+            return Err(format!(
+                "材料“{name}”的免提交来源“{other}”应为“证照”或“共享”"
+            ));
+        }
+        None if fetch.is_some() => {
+            return Err(format!(
+                "材料“{name}”的免提交来源应写作“#证照:类型”或“#共享:数据集”"
+            ));
+        }
+        None => Fetchable::No,
     };
-    let source = if matches!(fetchable, Fetchable::Certificate(_)) {
-        MaterialSource::Government
-    } else {
-        MaterialSource::Applicant
-    };
-    Material {
+    let mut m = Material {
         name,
         required,
         originals: 1,
         copies: 0,
-        source,
+        source: if matches!(fetchable, Fetchable::Certificate(_)) {
+            "government".into()
+        } else {
+            "applicant".into()
+        },
         fetchable,
         ..Material::default()
+    };
+    for pair in attrs.into_iter().flat_map(|a| a.split('|')) {
+        if pair.trim().is_empty() {
+            continue;
+        }
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let value = value.trim();
+        let count = |what: &str| {
+            value
+                .parse::<u8>()
+                .map_err(|_| format!("材料“{}”的{what}“{value}”不是0至255的整数", m.name))
+        };
+        match key.trim() {
+            "originals" => m.originals = count("原件份数")?,
+            "copies" => m.copies = count("复印件份数")?,
+            "form" => m.form = value.to_owned(),
+            "source" => m.source = value.to_owned(),
+            "issuer" => m.issuer = value.to_owned(),
+            "note" => m.note = value.to_owned(),
+            other => {
+                return Err(format!(
+                    "材料“{}”的属性“{other}”无法识别（可用：originals、copies、form、source、issuer、note）",
+                    m.name
+                ));
+            }
+        }
     }
+    Ok(m)
 }
 
-/// Formats a material in compact form.
+/// Text stored inside the compact form may not hold its separators.
+fn attr_text(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '{' | '}' | '|' | '#' | ';' | '；' | '、' | '\n' | '\r' => '，',
+            c => c,
+        })
+        .collect()
+}
+
+/// Formats a material in compact form; attributes that hold their default
+/// are left out, so simple materials stay simple.
 pub fn format_material(m: &Material) -> String {
     let mut s = m.name.clone();
     if m.required {
         s.push('*');
+    }
+    let default_source = if matches!(m.fetchable, Fetchable::Certificate(_)) {
+        "government"
+    } else {
+        "applicant"
+    };
+    let mut attrs = Vec::new();
+    if m.originals != 1 {
+        attrs.push(format!("originals={}", m.originals));
+    }
+    if m.copies != 0 {
+        attrs.push(format!("copies={}", m.copies));
+    }
+    if m.form != Material::default().form {
+        attrs.push(format!("form={}", attr_text(&m.form)));
+    }
+    if m.source != default_source {
+        attrs.push(format!("source={}", attr_text(&m.source)));
+    }
+    if !m.issuer.is_empty() {
+        attrs.push(format!("issuer={}", attr_text(&m.issuer)));
+    }
+    if !m.note.is_empty() {
+        attrs.push(format!("note={}", attr_text(&m.note)));
+    }
+    if !attrs.is_empty() {
+        s.push('{');
+        s.push_str(&attrs.join("|"));
+        s.push('}');
     }
     match &m.fetchable {
         Fetchable::Certificate(t) => s.push_str(&format!("#证照:{t}")),
@@ -396,7 +484,17 @@ pub fn guide_from_row(row_no: usize, r: &ExchangeRow) -> (Guide, Vec<RowError>) 
         result_name: r.result_name.trim().into(),
         materials: split(&r.materials)
             .iter()
-            .map(|m| parse_material(m))
+            .filter_map(|m| match parse_material(m) {
+                Ok(m) => Some(m),
+                Err(message) => {
+                    errors.push(RowError {
+                        row: row_no,
+                        field: "materials".into(),
+                        message,
+                    });
+                    None
+                }
+            })
             .collect(),
         fees: split(&r.charges).iter().map(|f| parse_fee(f)).collect(),
         faq: split(&r.faq)
@@ -421,7 +519,17 @@ pub fn guide_from_row(row_no: usize, r: &ExchangeRow) -> (Guide, Vec<RowError>) 
                         .split('、')
                         .map(str::trim)
                         .filter(|m| !m.is_empty())
-                        .map(parse_material)
+                        .filter_map(|m| match parse_material(m) {
+                            Ok(m) => Some(m),
+                            Err(message) => {
+                                errors.push(RowError {
+                                    row: row_no,
+                                    field: "situations".into(),
+                                    message,
+                                });
+                                None
+                            }
+                        })
                         .collect(),
                 }
             })
@@ -532,6 +640,7 @@ pub async fn import(
     if publish && !actor.has_role(Role::SystemAdmin) {
         return Err(ImportError::Catalog(CatalogError::Forbidden));
     }
+    let lists = catalog::code_lists(db).await?;
     let mut errors = Vec::new();
     let mut prepared: Vec<Prepared> = Vec::new();
     let mut orgs_cache: Vec<Org> = Vec::new();
@@ -539,7 +648,7 @@ pub async fn import(
         let row_no = first_row + i;
         let (guide, mut problems) = guide_from_row(row_no, &r);
         errors.append(&mut problems);
-        for e in validate(&guide) {
+        for e in validate(&guide, &lists) {
             errors.push(RowError {
                 row: row_no,
                 field: exchange_field(&e.field).into(),
@@ -684,8 +793,44 @@ mod tests {
             "照片",
             "申请书*",
         ] {
-            assert_eq!(format_material(&parse_material(s)), s);
+            assert_eq!(format_material(&parse_material(s).unwrap()), s);
         }
+        let m = parse_material(
+            "营业执照*{copies=2|form=electronic|issuer=市场监督管理局|note=加盖公章}#证照:营业执照",
+        )
+        .unwrap();
+        assert_eq!(
+            (m.originals, m.copies, m.form.as_str(), m.source.as_str()),
+            (1, 2, "electronic", "government")
+        );
+        assert_eq!(
+            (m.issuer.as_str(), m.note.as_str()),
+            ("市场监督管理局", "加盖公章")
+        );
+        assert_eq!(parse_material(&format_material(&m)).unwrap(), m);
+        // Separators inside free text cannot break the list apart.
+        let tricky = Material {
+            name: "证明".into(),
+            note: "a|b；c{d}".into(),
+            ..Material::default()
+        };
+        let back = parse_material(&format_material(&tricky)).unwrap();
+        assert_eq!(back.note, "a，b，c，d，");
+        assert!(
+            parse_material("照片{colour=red}")
+                .unwrap_err()
+                .contains("colour")
+        );
+        assert!(
+            parse_material("照片{copies=two}")
+                .unwrap_err()
+                .contains("two")
+        );
+        assert!(
+            parse_material("照片#档案:人事")
+                .unwrap_err()
+                .contains("档案")
+        );
         let f = parse_fee("工本费=20元/证@《收费通知》");
         assert_eq!(
             (f.name.as_str(), f.standard.as_str(), f.basis.as_str()),
@@ -700,8 +845,8 @@ mod tests {
                 code: String::new(),
                 name: "委托他人办理".into(),
                 materials: vec![
-                    parse_material("授权委托书*"),
-                    parse_material("受托人身份证*#证照:居民身份证"),
+                    parse_material("授权委托书*").unwrap(),
+                    parse_material("受托人身份证*#证照:居民身份证").unwrap(),
                 ],
             }],
             ..Guide::default()

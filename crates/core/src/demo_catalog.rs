@@ -124,7 +124,11 @@ pub fn parse() -> Result<Vec<DemoItem>, String> {
             visits,
             legal_basis: f[11].trim().into(),
             conditions: list(f[12]),
-            materials: list(f[13]).iter().map(|m| parse_material(m)).collect(),
+            materials: list(f[13])
+                .iter()
+                .map(|m| parse_material(m))
+                .collect::<Result<_, _>>()
+                .map_err(|e| format!("demo_catalog.txt line {}: {e}", n + 1))?,
             fees: list(f[14]).iter().map(|x| parse_fee(x)).collect(),
             aliases: list(f[15]),
             process,
@@ -205,7 +209,10 @@ pub async fn seed(db: &Db) -> Result<usize, CatalogError> {
                         guide.promised_limit.value = *p;
                     }
                     if let Some(m) = extra {
-                        guide.materials.push(parse_material(m));
+                        guide.materials.push(
+                            parse_material(m)
+                                .map_err(|e| CatalogError::Db(DbError::Conflict(e)))?,
+                        );
                     }
                 }
             }
@@ -247,7 +254,7 @@ mod tests {
         for it in &items {
             let mut g = it.guide.clone();
             g.place = "x".into();
-            let problems = tongban_domain::catalog::validate(&g);
+            let problems = tongban_domain::catalog::validate(&g, &Default::default());
             assert!(problems.is_empty(), "{}: {problems:?}", g.name);
         }
         let food = items

@@ -14,7 +14,9 @@ use krilla::num::NormalizedF32;
 use krilla::page::PageSettings;
 use krilla::paint::Fill;
 use krilla::text::{Font, TextDirection};
-use tongban_domain::catalog::{self as rules, CaseKind, Fetchable, Guide, TimeLimit, TimeUnit};
+use tongban_domain::catalog::{
+    self as rules, CaseKind, CodeList, CodeLists, Fetchable, Guide, TimeLimit, TimeUnit,
+};
 
 const FONT_BYTES: &[u8] = include_bytes!("../assets/fonts/wqy-microhei.ttc");
 const PAGE_W: f32 = 595.0;
@@ -185,6 +187,8 @@ pub struct GuideFacts {
     pub published_at: String,
     /// Where the online guide is (URL path or full URL).
     pub url: String,
+    /// The configured wording of the catalog's code lists.
+    pub lists: CodeLists,
 }
 
 /// Renders the guide as a PDF. CPU work: call it off the async threads.
@@ -218,10 +222,10 @@ pub fn render(g: &Guide, facts: &GuideFacts) -> Result<Vec<u8>, PdfError> {
             "承诺件"
         }
     ));
-    let depth = rules::ONLINE_DEPTHS
-        .iter()
-        .find(|(d, _, _)| *d == g.online_depth)
-        .map(|(_, zh, _)| *zh)
+    let depth = facts
+        .lists
+        .get(CodeList::OnlineDepth, &g.online_depth.to_string())
+        .map(|e| e.zh.as_str())
         .unwrap_or("");
     w.para(&format!(
         "网上办理深度：{depth}；到现场次数：{} 次",
@@ -245,6 +249,22 @@ pub fn render(g: &Guide, facts: &GuideFacts) -> Result<Vec<u8>, PdfError> {
         }
         if m.copies > 0 {
             s.push_str(&format!("，复印件{}份", m.copies));
+        }
+        if m.fetchable == Fetchable::No {
+            for (list, code) in [
+                (CodeList::MaterialForm, &m.form),
+                (CodeList::MaterialSource, &m.source),
+            ] {
+                if let Some(e) = facts.lists.get(list, code) {
+                    s.push_str(&format!("，{}", e.zh));
+                }
+            }
+        }
+        if !m.issuer.is_empty() {
+            s.push_str(&format!("，出具单位：{}", m.issuer));
+        }
+        if !m.note.is_empty() {
+            s.push_str(&format!("（{}）", m.note));
         }
         match &m.fetchable {
             Fetchable::Certificate(what) => {
@@ -345,6 +365,7 @@ mod tests {
             version_no: 1,
             published_at: "2026-11-28".into(),
             url: "/items/X".into(),
+            lists: CodeLists::defaults(),
         };
         let pdf = render(&g, &facts).unwrap();
         assert!(pdf.starts_with(b"%PDF-"));

@@ -48,18 +48,172 @@ pub const HANDLING_FORMS: &[(&str, &str, &str)] = &[
     ("9", "其他", "Other"),
 ];
 
-/// 网上办理深度 levels; the wording is [U] in the spec, so these are the
-/// platform's defaults.
-pub const ONLINE_DEPTHS: &[(u8, &str, &str)] = &[
-    (1, "Ⅰ级 网上咨询", "Level I: information online"),
-    (2, "Ⅱ级 网上预审", "Level II: online pre-review"),
+/// 网上办理深度 levels I–IV. The publication rules depend on the numbers,
+/// so they are fixed; their wording is [U] in the spec and is a configurable
+/// code list ([`CodeLists`]), of which these are the defaults.
+pub const ONLINE_DEPTHS: &[(&str, &str, &str)] = &[
+    ("1", "Ⅰ级 网上咨询", "Level I: information online"),
+    ("2", "Ⅱ级 网上预审", "Level II: online pre-review"),
     (
-        3,
+        "3",
         "Ⅲ级 网上受理（最多跑一次）",
         "Level III: online acceptance, at most one visit",
     ),
-    (4, "Ⅳ级 全程网办", "Level IV: fully online, no visit"),
+    ("4", "Ⅳ级 全程网办", "Level IV: fully online, no visit"),
 ];
+
+/// 材料形式 defaults (values [U]; a configurable code list).
+pub const MATERIAL_FORMS: &[(&str, &str, &str)] = &[
+    ("paper", "纸质", "Paper"),
+    ("electronic", "电子", "Electronic"),
+    ("both", "纸质或电子", "Paper or electronic"),
+];
+
+/// 来源渠道 defaults (values [U]; a configurable code list).
+pub const MATERIAL_SOURCES: &[(&str, &str, &str)] = &[
+    ("applicant", "申请人自备", "Provided by the applicant"),
+    (
+        "government",
+        "政府部门核发",
+        "Issued by a government department",
+    ),
+    ("intermediary", "中介机构出具", "Issued by an intermediary"),
+    ("other", "其他", "Other"),
+];
+
+/// The catalog's configurable code lists: those whose values the spec marks
+/// [U]. The platform ships the defaults above; a system administrator may
+/// reword them and add codes (never remove one a published guide may use).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CodeList {
+    /// 材料形式.
+    MaterialForm,
+    /// 来源渠道.
+    MaterialSource,
+    /// 网上办理深度 (wording only: the levels are fixed).
+    OnlineDepth,
+}
+
+impl CodeList {
+    /// Every list, in display order.
+    pub const ALL: [CodeList; 3] = [
+        CodeList::MaterialForm,
+        CodeList::MaterialSource,
+        CodeList::OnlineDepth,
+    ];
+
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CodeList::MaterialForm => "material_form",
+            CodeList::MaterialSource => "material_source",
+            CodeList::OnlineDepth => "online_depth",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+
+    /// Whether administrators may add codes (not to a list rules depend on).
+    pub fn extensible(self) -> bool {
+        !matches!(self, CodeList::OnlineDepth)
+    }
+
+    /// The shipped defaults.
+    pub fn defaults(self) -> &'static [(&'static str, &'static str, &'static str)] {
+        match self {
+            CodeList::MaterialForm => MATERIAL_FORMS,
+            CodeList::MaterialSource => MATERIAL_SOURCES,
+            CodeList::OnlineDepth => ONLINE_DEPTHS,
+        }
+    }
+}
+
+/// One code of a list with its labels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeEntry {
+    /// Wire code.
+    pub code: String,
+    /// Chinese label.
+    pub zh: String,
+    /// English label.
+    pub en: String,
+}
+
+/// The configured code lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeLists {
+    lists: Vec<(CodeList, Vec<CodeEntry>)>,
+}
+
+impl Default for CodeLists {
+    fn default() -> Self {
+        Self::defaults()
+    }
+}
+
+impl CodeLists {
+    /// The shipped defaults.
+    pub fn defaults() -> Self {
+        Self {
+            lists: CodeList::ALL
+                .into_iter()
+                .map(|l| {
+                    let entries = l
+                        .defaults()
+                        .iter()
+                        .map(|(c, zh, en)| CodeEntry {
+                            code: (*c).into(),
+                            zh: (*zh).into(),
+                            en: (*en).into(),
+                        })
+                        .collect();
+                    (l, entries)
+                })
+                .collect(),
+        }
+    }
+
+    /// Builds lists from stored rows `(list, entry)` in display order; lists
+    /// with no rows keep their defaults.
+    pub fn from_rows(rows: impl IntoIterator<Item = (CodeList, CodeEntry)>) -> Self {
+        let mut stored: Vec<(CodeList, Vec<CodeEntry>)> = Vec::new();
+        for (list, entry) in rows {
+            match stored.iter_mut().find(|(l, _)| *l == list) {
+                Some((_, v)) => v.push(entry),
+                None => stored.push((list, vec![entry])),
+            }
+        }
+        let mut out = Self::defaults();
+        for (list, entries) in stored {
+            if let Some(slot) = out.lists.iter_mut().find(|(l, _)| *l == list) {
+                slot.1 = entries;
+            }
+        }
+        out
+    }
+
+    /// The entries of a list.
+    pub fn entries(&self, list: CodeList) -> &[CodeEntry] {
+        self.lists
+            .iter()
+            .find(|(l, _)| *l == list)
+            .map(|(_, v)| v.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// The entry of a code, if the list has it.
+    pub fn get(&self, list: CodeList, code: &str) -> Option<&CodeEntry> {
+        self.entries(list).iter().find(|e| e.code == code)
+    }
+
+    /// Whether the list has the code.
+    pub fn contains(&self, list: CodeList, code: &str) -> bool {
+        self.get(list, code).is_some()
+    }
+}
 
 /// Looks up the Chinese and English labels of a code in a table.
 pub fn label<'a>(table: &'a [(&str, &'a str, &'a str)], code: &str) -> Option<(&'a str, &'a str)> {
@@ -107,32 +261,6 @@ pub struct TimeLimit {
     pub explain: String,
 }
 
-/// 材料形式 (values [U]; configurable lists may add more).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum MaterialForm {
-    /// 纸质.
-    Paper,
-    /// 电子.
-    Electronic,
-    /// 纸质或电子.
-    #[default]
-    Both,
-}
-
-/// 来源渠道 (values [U]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum MaterialSource {
-    /// 申请人自备.
-    #[default]
-    Applicant,
-    /// 政府部门核发.
-    Government,
-    /// 其他.
-    Other,
-}
-
 /// Where a material can be fetched from instead of being asked for (一次告知、不再提交).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -147,7 +275,7 @@ pub enum Fetchable {
 }
 
 /// 申请材料: one required or optional material.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Material {
     /// 材料名称.
@@ -158,10 +286,10 @@ pub struct Material {
     pub originals: u8,
     /// 复印件份数.
     pub copies: u8,
-    /// 材料形式.
-    pub form: MaterialForm,
-    /// 来源渠道.
-    pub source: MaterialSource,
+    /// 材料形式: a code of [`CodeList::MaterialForm`].
+    pub form: String,
+    /// 来源渠道: a code of [`CodeList::MaterialSource`].
+    pub source: String,
     /// 出具机构.
     pub issuer: String,
     /// 受理标准 / 填报须知.
@@ -172,6 +300,26 @@ pub struct Material {
     pub blank_form: String,
     /// 示例样表 file name, if any.
     pub sample: String,
+}
+
+impl Default for Material {
+    /// A required-unless-said-otherwise material: one original, paper or
+    /// electronic, provided by the applicant.
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            required: false,
+            originals: 0,
+            copies: 0,
+            form: "both".into(),
+            source: "applicant".into(),
+            issuer: String::new(),
+            note: String::new(),
+            fetchable: Fetchable::No,
+            blank_form: String::new(),
+            sample: String::new(),
+        }
+    }
 }
 
 /// 收费项目.
@@ -305,7 +453,7 @@ fn err(
 
 /// Every rule a guide must satisfy to be published, checked at once so the
 /// editor sees the whole list (一次性告知 applies to editors too).
-pub fn validate(g: &Guide) -> Vec<GuideError> {
+pub fn validate(g: &Guide, lists: &CodeLists) -> Vec<GuideError> {
     let mut e = Vec::new();
     if g.name.trim().is_empty() {
         err(&mut e, "name", "required", "事项名称不能为空");
@@ -344,6 +492,22 @@ pub fn validate(g: &Guide) -> Vec<GuideError> {
                 format!("materials[{i}].copies"),
                 "out_of_range",
                 format!("第{}项材料的份数不能超过20", i + 1),
+            );
+        }
+        if !lists.contains(CodeList::MaterialForm, &m.form) {
+            err(
+                &mut e,
+                format!("materials[{i}].form"),
+                "invalid_code",
+                format!("第{}项材料的材料形式代码无效", i + 1),
+            );
+        }
+        if !lists.contains(CodeList::MaterialSource, &m.source) {
+            err(
+                &mut e,
+                format!("materials[{i}].source"),
+                "invalid_code",
+                format!("第{}项材料的来源渠道代码无效", i + 1),
             );
         }
         match &m.fetchable {
@@ -809,12 +973,15 @@ mod tests {
     }
 
     fn codes(g: &Guide) -> Vec<(&str, String)> {
-        validate(g).into_iter().map(|e| (e.code, e.field)).collect()
+        validate(g, &CodeLists::defaults())
+            .into_iter()
+            .map(|e| (e.code, e.field))
+            .collect()
     }
 
     #[test]
     fn a_complete_guide_passes() {
-        assert_eq!(validate(&sample()), vec![]);
+        assert_eq!(validate(&sample(), &CodeLists::defaults()), vec![]);
     }
 
     #[test]
@@ -848,7 +1015,7 @@ mod tests {
         g.visits = 0;
         assert!(codes(&g).contains(&("zero_visits_needs_post", "visits".into())));
         g.handling_forms.push("4".into());
-        assert_eq!(validate(&g), vec![]);
+        assert_eq!(validate(&g, &CodeLists::defaults()), vec![]);
         let mut g = sample();
         g.item_type = "99".into();
         g.service_objects = vec!["7".into()];
@@ -857,6 +1024,39 @@ mod tests {
             c.contains(&("invalid_code", "item_type".into()))
                 && c.contains(&("invalid_code", "service_objects[0]".into()))
         );
+    }
+
+    #[test]
+    fn material_codes_come_from_the_configured_lists() {
+        let mut g = sample();
+        g.materials[0].form = "microfilm".into();
+        g.materials[0].source = "notary".into();
+        let c = codes(&g);
+        assert!(c.contains(&("invalid_code", "materials[0].form".into())));
+        assert!(c.contains(&("invalid_code", "materials[0].source".into())));
+        let added = |list, code: &str| {
+            (
+                list,
+                CodeEntry {
+                    code: code.into(),
+                    zh: code.into(),
+                    en: code.into(),
+                },
+            )
+        };
+        let mut rows: Vec<_> = CodeLists::defaults()
+            .entries(CodeList::MaterialForm)
+            .iter()
+            .map(|e| (CodeList::MaterialForm, e.clone()))
+            .collect();
+        rows.push(added(CodeList::MaterialForm, "microfilm"));
+        rows.push(added(CodeList::MaterialSource, "notary"));
+        let lists = CodeLists::from_rows(rows);
+        assert_eq!(validate(&g, &lists), vec![]);
+        // A list with stored rows replaces its defaults; one without keeps them.
+        assert_eq!(lists.entries(CodeList::MaterialSource).len(), 1);
+        assert!(lists.contains(CodeList::OnlineDepth, "4"));
+        assert!(!lists.contains(CodeList::MaterialSource, "applicant"));
     }
 
     #[test]

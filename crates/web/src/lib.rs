@@ -46,6 +46,7 @@ struct StateInner {
     db: Db,
     generation: tokio::sync::Mutex<(i64, Option<Instant>)>,
     guide_cache: std::sync::Mutex<GuideCache>,
+    code_lists: std::sync::Mutex<(i64, Arc<tongban_domain::catalog::CodeLists>)>,
     search: tongban_core::search::SearchIndex,
     config: Config,
     metrics: metrics::Metrics,
@@ -67,6 +68,7 @@ impl AppState {
                 db,
                 generation: tokio::sync::Mutex::new((-1, None)),
                 guide_cache: std::sync::Mutex::new(GuideCache::default()),
+                code_lists: std::sync::Mutex::new((-1, Arc::default())),
                 search,
                 config,
                 metrics: metrics::Metrics::default(),
@@ -98,6 +100,22 @@ impl AppState {
         let latest = tongban_core::catalog::generation(&self.inner.db).await?;
         *g = (latest, Some(Instant::now()));
         Ok(latest)
+    }
+
+    /// The catalog's configured code lists, read again when the catalog's
+    /// generation moves (an edit of a list moves it).
+    pub async fn code_lists(&self) -> Result<Arc<tongban_domain::catalog::CodeLists>, AppError> {
+        let generation = self.catalog_generation().await?;
+        if let Ok(c) = self.inner.code_lists.lock()
+            && c.0 == generation
+        {
+            return Ok(c.1.clone());
+        }
+        let lists = Arc::new(tongban_core::catalog::code_lists(&self.inner.db).await?);
+        if let Ok(mut c) = self.inner.code_lists.lock() {
+            *c = (generation, lists.clone());
+        }
+        Ok(lists)
     }
 
     /// Forgets the last generation check, so this node's next request sees
@@ -228,6 +246,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/admin/catalog/standards",
             get(pages::admin_catalog::standards_get),
+        )
+        .route(
+            "/admin/catalog/code-lists",
+            get(pages::admin_catalog::code_lists_get).post(pages::admin_catalog::code_lists_post),
         )
         .route(
             "/admin/catalog/themes",

@@ -1478,6 +1478,167 @@ async fn system_admins_keep_the_theme_list() {
 }
 
 #[tokio::test]
+async fn system_admins_keep_the_code_lists_and_editors_guides_and_search_use_them() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let editor = app.signed_in("editor").await;
+    assert_eq!(
+        app.get_text(&editor, "/admin/catalog/code-lists").await.0,
+        403
+    );
+    let (status, page) = app.get_text(&admin, "/admin/catalog/code-lists").await;
+    assert_eq!(status, 200);
+    for shipped in ["纸质或电子", "申请人自备", "Ⅳ级 全程网办", "尚无修改"] {
+        assert!(page.contains(shipped), "{shipped}");
+    }
+    let save = |fields: Vec<(&'static str, &'static str)>| {
+        admin
+            .post(app.url("/admin/catalog/code-lists"))
+            .form(&fields)
+            .send()
+    };
+    // A new source, and new wording for level III.
+    let r = save(vec![
+        ("list", "material_source"),
+        ("code", "notary"),
+        ("name_zh", "公证机构出具"),
+        ("name_en", "Notarised"),
+        ("sort_order", "50"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("代码已保存") && body.contains("公证机构出具"));
+    // The shipped sources are kept when the first one is added.
+    assert!(body.contains("申请人自备"));
+    let r = save(vec![
+        ("list", "online_depth"),
+        ("code", "3"),
+        ("name_zh", "Ⅲ级 网上受理（冰城最多跑一次）"),
+        ("name_en", "Level III"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    // Levels are fixed by the rules; codes are checked; positions are numbers.
+    let r = save(vec![
+        ("list", "online_depth"),
+        ("code", "5"),
+        ("name_zh", "Ⅴ级"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("只能修改名称"));
+    let r = save(vec![
+        ("list", "material_form"),
+        ("code", "Bad Code"),
+        ("name_zh", ""),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("代码应为1至40位") && body.contains("中文名称不能为空"));
+    let r = save(vec![
+        ("list", "material_form"),
+        ("code", "scan"),
+        ("name_zh", "扫描件"),
+        ("sort_order", "第一"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 422);
+    let (_, page) = app.get_text(&admin, "/admin/catalog/code-lists").await;
+    assert!(
+        !page.contains("扫描件"),
+        "nothing is saved from a refused form"
+    );
+    // Who changed what is kept.
+    let history = &page[page.find("id=\"code-history\"").unwrap()..];
+    assert!(history.contains("notary") && history.contains("孙伟（系统管理员）"));
+
+    // The editor offers the new code, and keeps every material attribute on save.
+    let (code, _, url) = open_city_draft(&app, &editor, "最低生活保障", "p_assistance").await;
+    let (_, page) = app.get_text(&editor, &url).await;
+    assert!(page.contains(r#"<option value="notary">公证机构出具</option>"#));
+    let mut f = form_fields(&page, "guide-form");
+    set(&mut f, "m0_source", "notary");
+    set(&mut f, "m0_form", "electronic");
+    set(&mut f, "m0_issuer", "哈尔滨市公证处");
+    set(&mut f, "m0_note", "须在有效期内");
+    set(&mut f, "action", "save");
+    let r = editor.post(app.url(&url)).form(&f).send().await.unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let (_, page) = app.get_text(&editor, &url).await;
+    let f = form_fields(&page, "guide-form");
+    let value = |n: &str| f.iter().find(|(k, _)| k == n).unwrap().1.clone();
+    assert_eq!(value("m0_source"), "notary");
+    assert_eq!(value("m0_form"), "electronic");
+    assert_eq!(value("m0_issuer"), "哈尔滨市公证处");
+    assert_eq!(value("m0_note"), "须在有效期内");
+    // A code no list has is refused at publication, by field.
+    let mut bad = f.clone();
+    set(&mut bad, "m0_form", "microfilm");
+    set(&mut bad, "action", "submit");
+    let r = editor.post(app.url(&url)).form(&bad).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("材料形式代码无效"));
+    // The refused submission kept the editor's text as a draft; put it right.
+    let (_, page) = app.get_text(&editor, &url).await;
+    let mut good = form_fields(&page, "guide-form");
+    assert_eq!(
+        good.iter().find(|(k, _)| k == "m0_form").unwrap().1,
+        "microfilm"
+    );
+    set(&mut good, "m0_form", "electronic");
+    set(&mut good, "action", "submit");
+    let r = editor.post(app.url(&url)).form(&good).send().await.unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    publish_as(&app, &admin, &url).await;
+
+    // The guide, the list and the PDF-facing text use the configured wording.
+    let (_, guide_page) = app.get_text(&app.client(), &format!("/items/{code}")).await;
+    for expected in [
+        "电子 · 公证机构出具",
+        "出具单位：哈尔滨市公证处",
+        "须在有效期内",
+        "Ⅲ级 网上受理（冰城最多跑一次）",
+    ] {
+        assert!(guide_page.contains(expected), "{expected}");
+    }
+    let (_, list) = app
+        .get_text(&app.client(), "/items?theme=p_assistance")
+        .await;
+    assert!(list.contains("冰城最多跑一次"));
+    // And the exchange format carries the attributes.
+    let rows: Value = app
+        .client()
+        .get(app.url("/api/v1/catalog/export"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["task_code"] == code.as_str())
+        .unwrap();
+    assert!(
+        row["materials"]
+            .as_str()
+            .unwrap()
+            .contains("form=electronic|source=notary|issuer=哈尔滨市公证处|note=须在有效期内"),
+        "{}",
+        row["materials"]
+    );
+}
+
+#[tokio::test]
 async fn blank_forms_and_samples_are_uploaded_by_editors_and_downloaded_from_the_guide() {
     let app = TestApp::spawn().await;
     let editor = app.signed_in("editor").await;

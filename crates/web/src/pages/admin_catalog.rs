@@ -16,7 +16,7 @@ use tongban_core::clock::format_cst;
 use tongban_core::identity::Principal;
 use tongban_core::kernel::orgs;
 use tongban_domain::catalog::{
-    self as rules, CaseKind, Change, Faq, Fee, Fetchable, Guide, Material, TimeLimit,
+    self as rules, CaseKind, Change, CodeList, Faq, Fee, Fetchable, Guide, Material, TimeLimit,
     VersionStatus, diff,
 };
 use tongban_domain::kernel::Role;
@@ -334,6 +334,12 @@ pub struct MRow {
     pub fetch: String,
     /// certificate or data set
     pub fetch_name: String,
+    /// 材料形式 code
+    pub form: String,
+    /// 来源渠道 code
+    pub source: String,
+    /// 出具单位
+    pub issuer: String,
     /// note
     pub note: String,
     /// blank form file id
@@ -426,6 +432,9 @@ impl GuideForm {
                     copies: m.copies.to_string(),
                     fetch: fetch.into(),
                     fetch_name,
+                    form: m.form.clone(),
+                    source: m.source.clone(),
+                    issuer: m.issuer.clone(),
                     note: m.note.clone(),
                     blank_form: m.blank_form.clone(),
                     sample: m.sample.clone(),
@@ -433,10 +442,13 @@ impl GuideForm {
             })
             .collect();
         for _ in 0..3 {
+            let blank = Material::default();
             materials.push(MRow {
                 fetch: "no".into(),
                 originals: "1".into(),
                 copies: "0".into(),
+                form: blank.form,
+                source: blank.source,
                 ..MRow::default()
             });
         }
@@ -572,11 +584,18 @@ fn guide_from_pairs(
             copies: one(&key("copies")),
             fetch: one(&key("fetch")),
             fetch_name: one(&key("fetch_name")),
+            form: one(&key("form")),
+            source: one(&key("source")),
+            issuer: one(&key("issuer")),
             note: one(&key("note")),
             blank_form: one(&key("blank_form")),
             sample: one(&key("sample")),
         };
-        if !(row.name.is_empty() && row.fetch_name.is_empty() && row.note.is_empty()) {
+        if !(row.name.is_empty()
+            && row.fetch_name.is_empty()
+            && row.issuer.is_empty()
+            && row.note.is_empty())
+        {
             materials.push(Material {
                 name: row.name.clone(),
                 required: row.required,
@@ -587,10 +606,12 @@ fn guide_from_pairs(
                     "shared" => Fetchable::SharedData(row.fetch_name.clone()),
                     _ => Fetchable::No,
                 },
+                form: row.form.clone(),
+                source: row.source.clone(),
+                issuer: row.issuer.clone(),
                 note: row.note.clone(),
                 blank_form: row.blank_form.clone(),
                 sample: row.sample.clone(),
-                ..Material::default()
             });
         }
         mrows.push(row);
@@ -644,7 +665,16 @@ fn guide_from_pairs(
                 name: r.0.clone(),
                 materials: split(&r.1)
                     .iter()
-                    .map(|m| tongban_core::catalog_exchange::parse_material(m))
+                    .filter_map(|m| {
+                        tongban_core::catalog_exchange::parse_material(m)
+                            .map_err(|message| {
+                                errors.push(FieldError {
+                                    field: format!("situations[{i}]"),
+                                    message,
+                                })
+                            })
+                            .ok()
+                    })
                     .collect(),
             });
         }
@@ -760,8 +790,26 @@ pub struct VersionView {
     pub themes: Vec<(String, String)>,
     /// choices
     pub depths: Vec<(String, String)>,
+    /// choices of 材料形式
+    pub material_forms: Vec<(String, String)>,
+    /// choices of 来源渠道
+    pub material_sources: Vec<(String, String)>,
     /// scheduled dates, when any
     pub schedule_info: String,
+}
+
+impl VersionView {
+    /// Whether a code is among the choices of a material list (`form` or
+    /// `source`); an unknown stored code is then shown as itself, never
+    /// silently replaced by the first choice.
+    pub fn known(&self, list: &str, code: &str) -> bool {
+        let choices = if list == "form" {
+            &self.material_forms
+        } else {
+            &self.material_sources
+        };
+        choices.iter().any(|(c, _)| c == code)
+    }
 }
 
 /// Query of the version page.
@@ -817,6 +865,14 @@ async fn version_view(
         _ => None,
     };
     let themes = catalog::themes(state.db()).await?;
+    let lists = state.code_lists().await?;
+    let choices = |list: CodeList| -> Vec<(String, String)> {
+        lists
+            .entries(list)
+            .iter()
+            .map(|e| (e.code.clone(), t.pick(&e.zh, &e.en).to_owned()))
+            .collect()
+    };
     let label = |table: &[(&str, &str, &str)]| -> Vec<(String, String)> {
         table
             .iter()
@@ -845,7 +901,7 @@ async fn version_view(
         can_review: l.v.status == VersionStatus::InReview && may(p, REVIEW_ROLES, &l.org_path),
         form: form.unwrap_or_else(|| GuideForm::from_guide(&l.v.guide)),
         errors,
-        problems: rules::validate(shown_guide)
+        problems: rules::validate(shown_guide, &lists)
             .into_iter()
             .map(|e| FieldError {
                 field: e.field,
@@ -876,10 +932,9 @@ async fn version_view(
         } else {
             String::new()
         },
-        depths: rules::ONLINE_DEPTHS
-            .iter()
-            .map(|(d, zh, en)| (d.to_string(), t.pick(zh, en).to_owned()))
-            .collect(),
+        depths: choices(CodeList::OnlineDepth),
+        material_forms: choices(CodeList::MaterialForm),
+        material_sources: choices(CodeList::MaterialSource),
     })
 }
 
@@ -1640,4 +1695,186 @@ pub async fn file_get(
         bytes,
     )
         .into_response())
+}
+
+// ---------------------------------------------------------------- code lists
+
+/// One list on the code-lists page.
+pub struct CodeListView {
+    /// stored name, also the form's value
+    pub name: &'static str,
+    /// heading
+    pub title: String,
+    /// whether codes may be added
+    pub extensible: bool,
+    /// (code, 中文, English)
+    pub entries: Vec<(String, String, String)>,
+}
+
+/// `/admin/catalog/code-lists` view.
+#[derive(Template)]
+#[template(path = "admin/catalog_code_lists.html")]
+pub struct CodeListsView {
+    /// translator
+    pub t: Tr,
+    /// navigation
+    pub nav: Nav,
+    /// the lists
+    pub lists: Vec<CodeListView>,
+    /// latest edits: (list title, code, 中文, English, who, when)
+    pub history: Vec<(String, String, String, String, String, String)>,
+    /// the form as typed (after an error)
+    pub form: CodeForm,
+    /// errors
+    pub errors: Vec<FieldError>,
+    /// notice
+    pub notice: String,
+}
+
+/// The code-list form.
+#[derive(Debug, Default, Deserialize)]
+pub struct CodeForm {
+    /// list name
+    #[serde(default)]
+    pub list: String,
+    /// code
+    #[serde(default)]
+    pub code: String,
+    /// Chinese label
+    #[serde(default)]
+    pub name_zh: String,
+    /// English label
+    #[serde(default)]
+    pub name_en: String,
+    /// position
+    #[serde(default)]
+    pub sort_order: String,
+}
+
+fn list_title(t: &Tr, list: &str) -> String {
+    match list {
+        "material_form" => t.get("acat.m_form"),
+        "material_source" => t.get("acat.m_source"),
+        "online_depth" => t.get("guide.depth"),
+        "theme" => t.get("themes.title"),
+        other => other.to_owned(),
+    }
+}
+
+async fn code_lists_view(
+    state: &AppState,
+    ctx: &Ctx,
+    form: CodeForm,
+    errors: Vec<FieldError>,
+    notice: String,
+) -> Result<Response, AppError> {
+    let t = ctx.tr();
+    let current = state.code_lists().await?;
+    let lists = CodeList::ALL
+        .into_iter()
+        .map(|l| CodeListView {
+            name: l.as_str(),
+            title: list_title(&t, l.as_str()),
+            extensible: l.extensible(),
+            entries: current
+                .entries(l)
+                .iter()
+                .map(|e| (e.code.clone(), e.zh.clone(), e.en.clone()))
+                .collect(),
+        })
+        .collect();
+    let history = catalog::code_list_history(state.db(), 20)
+        .await?
+        .into_iter()
+        .map(|e| {
+            (
+                list_title(&t, &e.list),
+                e.code,
+                e.name_zh,
+                e.name_en,
+                e.actor,
+                format_cst(e.at),
+            )
+        })
+        .collect();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut res = render(&CodeListsView {
+        t,
+        nav: Nav::from_ctx(ctx),
+        lists,
+        history,
+        form,
+        errors,
+        notice,
+    })?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+/// `GET /admin/catalog/code-lists`: the catalog's configurable code lists.
+pub async fn code_lists_get(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    require_system_admin(&ctx)?;
+    code_lists_view(&state, &ctx, CodeForm::default(), vec![], String::new()).await
+}
+
+/// `POST /admin/catalog/code-lists`: add a code or reword one.
+pub async fn code_lists_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<CodeForm>,
+) -> Result<Response, AppError> {
+    let t = ctx.tr();
+    let p = require_system_admin(&ctx)?.clone();
+    let mut errors = Vec::new();
+    let list = CodeList::parse(&f.list);
+    if list.is_none() {
+        errors.push(FieldError {
+            field: "list".into(),
+            message: t.get("form.required"),
+        });
+    }
+    let sort_order = match f.sort_order.trim() {
+        "" => Some(999),
+        s => s.parse::<i64>().ok(),
+    };
+    if sort_order.is_none() {
+        errors.push(FieldError {
+            field: "sort_order".into(),
+            message: t.get("acat.not_number"),
+        });
+    }
+    if let (Some(list), Some(sort_order), true) = (list, sort_order, errors.is_empty()) {
+        let edit = catalog::CodeEdit {
+            list,
+            code: f.code.clone(),
+            name_zh: f.name_zh.clone(),
+            name_en: f.name_en.clone(),
+            sort_order,
+        };
+        match catalog::save_code(state.db(), &p, edit).await {
+            Ok(()) => {
+                state.catalog_touched().await;
+                return code_lists_view(
+                    &state,
+                    &ctx,
+                    CodeForm::default(),
+                    vec![],
+                    t.get("codes.saved"),
+                )
+                .await;
+            }
+            Err(CatalogError::Invalid(problems)) => {
+                errors.extend(problems.into_iter().map(|e| FieldError {
+                    field: e.field,
+                    message: e.message,
+                }));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    code_lists_view(&state, &ctx, f, errors, String::new()).await
 }

@@ -8,7 +8,9 @@ use serde::Deserialize;
 use tongban_core::catalog::{self, Browse, Summary};
 use tongban_core::clock::format_cst;
 use tongban_core::kernel::divisions;
-use tongban_domain::catalog::{self as rules, CaseKind, Fetchable, TimeLimit, TimeUnit};
+use tongban_domain::catalog::{
+    self as rules, CaseKind, CodeList, CodeLists, Fetchable, TimeLimit, TimeUnit,
+};
 use tongban_domain::kernel::DivisionCode;
 
 use super::home::OrgLink;
@@ -148,15 +150,19 @@ pub fn limit_text(t: &Tr, l: &TimeLimit) -> String {
     t.fmt(key, &[("n", &l.value.to_string())])
 }
 
-fn depth_text(t: &Tr, depth: u8) -> String {
-    rules::ONLINE_DEPTHS
-        .iter()
-        .find(|(d, _, _)| *d == depth)
-        .map(|(_, zh, en)| t.pick(zh, en).to_owned())
+/// The label of a code in a configured list, in the page's language.
+fn code_text(t: &Tr, lists: &CodeLists, list: CodeList, code: &str) -> String {
+    lists
+        .get(list, code)
+        .map(|e| t.pick(&e.zh, &e.en).to_owned())
         .unwrap_or_default()
 }
 
-fn row(t: &Tr, s: &Summary) -> ItemRow {
+fn depth_text(t: &Tr, lists: &CodeLists, depth: i64) -> String {
+    code_text(t, lists, CodeList::OnlineDepth, &depth.to_string())
+}
+
+fn row(t: &Tr, lists: &CodeLists, s: &Summary) -> ItemRow {
     let name = t.pick(&s.name, &s.name_en).to_owned();
     ItemRow {
         task_code: s.task_code.clone(),
@@ -171,7 +177,7 @@ fn row(t: &Tr, s: &Summary) -> ItemRow {
                 ..TimeLimit::default()
             },
         ),
-        depth: depth_text(t, s.online_depth.clamp(0, 4) as u8),
+        depth: depth_text(t, lists, s.online_depth),
     }
 }
 
@@ -200,10 +206,11 @@ pub async fn search_rows(
             f.offset as usize,
         )
         .map_err(|e| AppError::Internal(e.into()))?;
+    let lists = state.code_lists().await?;
     let rows = hits
         .iter()
         .map(|h| {
-            let mut r = row(t, &h.summary);
+            let mut r = row(t, &lists, &h.summary);
             // Highlights are for the Chinese name; English pages show the plain name.
             if t.lang == crate::i18n::Lang::ZhCn || h.name_en.is_empty() {
                 r.name_html = h.name_html.clone();
@@ -270,7 +277,8 @@ pub async fn items_get(
         }
         None => {
             let (list, total) = catalog::browse(state.db(), &filter).await?;
-            (list.iter().map(|s| row(&t, s)).collect(), total)
+            let lists = state.code_lists().await?;
+            (list.iter().map(|s| row(&t, &lists, s)).collect(), total)
         }
     };
     let themes = catalog::themes(state.db()).await?;
@@ -358,6 +366,8 @@ pub struct MaterialRow {
     pub counts: String,
     /// "not needed" explanation when fetchable
     pub fetched: Option<String>,
+    /// 材料形式 and 来源渠道, as text
+    pub kind: String,
     /// issuing body
     pub issuer: String,
     /// notes
@@ -498,6 +508,7 @@ async fn render_article(state: &AppState, t: Tr, code: &str) -> Result<(String, 
     let p = catalog::published(state.db(), code)
         .await?
         .ok_or(AppError::NotFound)?;
+    let lists = state.code_lists().await?;
     let g = &p.guide;
     let division_name = match DivisionCode::parse(&p.division_code) {
         Ok(c) => divisions::get(state.db(), &c)
@@ -530,6 +541,19 @@ async fn render_article(state: &AppState, t: Tr, code: &str) -> Result<(String, 
                         Some(t.fmt("guide.fetch_shared", &[("what", what)]))
                     }
                 },
+                // How to bring it matters only when it must be brought.
+                kind: if m.fetchable == Fetchable::No {
+                    [
+                        code_text(&t, &lists, CodeList::MaterialForm, &m.form),
+                        code_text(&t, &lists, CodeList::MaterialSource, &m.source),
+                    ]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" · ")
+                } else {
+                    String::new()
+                },
                 issuer: m.issuer.clone(),
                 note: m.note.clone(),
                 blank_form: m.blank_form.clone(),
@@ -546,7 +570,7 @@ async fn render_article(state: &AppState, t: Tr, code: &str) -> Result<(String, 
     let other_places = catalog::same_entry(state.db(), &p.catalog_code, &p.task_code)
         .await?
         .iter()
-        .map(|s| row(&t, s))
+        .map(|s| row(&t, &lists, s))
         .collect();
     // Related: other items of the guide's first life-event theme.
     let related = match g.themes.first() {
@@ -561,7 +585,7 @@ async fn render_article(state: &AppState, t: Tr, code: &str) -> Result<(String, 
             list.sort_by_key(|s| s.org_id != p.org.id);
             list.iter()
                 .filter(|s| s.name != g.name)
-                .map(|s| row(&t, s))
+                .map(|s| row(&t, &lists, s))
                 .fold(Vec::<ItemRow>::new(), |mut acc, r| {
                     if acc.len() < 6 && !acc.iter().any(|x| x.name == r.name) {
                         acc.push(r);
@@ -617,7 +641,7 @@ async fn render_article(state: &AppState, t: Tr, code: &str) -> Result<(String, 
             .iter()
             .map(|c| label(rules::SERVICE_OBJECTS, c))
             .collect(),
-        depth: depth_text(&t, g.online_depth),
+        depth: depth_text(&t, &lists, g.online_depth.into()),
         visits: t.fmt("guide.visits_n", &[("n", &g.visits.to_string())]),
         flags: vec![
             (t.get("guide.appointment"), yes_no(g.appointment)),
@@ -670,6 +694,7 @@ pub async fn guide_pdf_get(
         version_no: p.version_no,
         published_at: format_cst(p.published_at),
         url: format!("{base}/items/{}", p.task_code),
+        lists: (*state.code_lists().await?).clone(),
     };
     let guide = p.guide;
     let pdf = tokio::task::spawn_blocking(move || tongban_core::guide_pdf::render(&guide, &facts))
