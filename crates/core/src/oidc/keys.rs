@@ -1,0 +1,348 @@
+//! Signing keys: ES256 (P-256) and RS256 (RSA-2048), kept in the database so
+//! every node signs with the same keys, rotated without invalidating tokens
+//! already issued (a retired key stays in the JWKS until they expire).
+
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use p256::ecdsa::signature::{Signer, Verifier};
+use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+use rsa::traits::PublicKeyParts;
+use serde_json::{Value, json};
+use sqlx::Row;
+
+use crate::clock::{Millis, now_ms};
+use crate::db::{Db, DbError};
+
+/// A JWS algorithm tongban signs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alg {
+    /// ECDSA P-256 with SHA-256.
+    Es256,
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (RSA-2048).
+    Rs256,
+}
+
+impl Alg {
+    /// JOSE name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Alg::Es256 => "ES256",
+            Alg::Rs256 => "RS256",
+        }
+    }
+
+    /// Parses a JOSE name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "ES256" => Some(Alg::Es256),
+            "RS256" => Some(Alg::Rs256),
+            _ => None,
+        }
+    }
+}
+
+enum Secret {
+    Es256(p256::ecdsa::SigningKey),
+    Rs256(Box<rsa::pkcs1v15::SigningKey<sha2::Sha256>>),
+}
+
+/// One key with its id and public JWK.
+pub struct Key {
+    /// Key id (`kid`).
+    pub kid: String,
+    /// Algorithm.
+    pub alg: Alg,
+    secret: Secret,
+    jwk: Value,
+    /// When it stopped being used for new tokens.
+    pub retired_at: Option<Millis>,
+}
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Key")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a key could not be made, read or used.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// Stored key material is unreadable.
+    #[error("signing key {0} is unreadable")]
+    Unreadable(String),
+    /// Key generation failed.
+    #[error("key generation failed: {0}")]
+    Generate(String),
+    /// Storage.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<sqlx::Error> for KeyError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Db(DbError::from(e))
+    }
+}
+
+impl Key {
+    fn generate(alg: Alg) -> Result<(Self, String), KeyError> {
+        let mut rng = rand_core06::OsRng;
+        let der = match alg {
+            Alg::Es256 => p256::ecdsa::SigningKey::random(&mut rng)
+                .to_pkcs8_der()
+                .map_err(|e| KeyError::Generate(e.to_string()))?
+                .as_bytes()
+                .to_vec(),
+            Alg::Rs256 => rsa::RsaPrivateKey::new(&mut rng, 2048)
+                .map_err(|e| KeyError::Generate(e.to_string()))?
+                .to_pkcs8_der()
+                .map_err(|e| KeyError::Generate(e.to_string()))?
+                .as_bytes()
+                .to_vec(),
+        };
+        let mut id = [0u8; 12];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut id);
+        let kid = format!("{}-{}", alg.as_str().to_ascii_lowercase(), hex::encode(id));
+        let der_b64 = STANDARD.encode(&der);
+        Ok((Self::from_der(&kid, alg, &der, None)?, der_b64))
+    }
+
+    fn from_der(
+        kid: &str,
+        alg: Alg,
+        der: &[u8],
+        retired_at: Option<Millis>,
+    ) -> Result<Self, KeyError> {
+        let bad = || KeyError::Unreadable(kid.to_owned());
+        let (secret, jwk) = match alg {
+            Alg::Es256 => {
+                let k = p256::ecdsa::SigningKey::from_pkcs8_der(der).map_err(|_| bad())?;
+                let point = k.verifying_key().to_encoded_point(false);
+                let (x, y) = (point.x().ok_or_else(bad)?, point.y().ok_or_else(bad)?);
+                let jwk = json!({
+                    "kty": "EC", "crv": "P-256", "use": "sig", "alg": "ES256", "kid": kid,
+                    "x": URL_SAFE_NO_PAD.encode(x), "y": URL_SAFE_NO_PAD.encode(y),
+                });
+                (Secret::Es256(k), jwk)
+            }
+            Alg::Rs256 => {
+                let k = rsa::RsaPrivateKey::from_pkcs8_der(der).map_err(|_| bad())?;
+                let jwk = json!({
+                    "kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid,
+                    "n": URL_SAFE_NO_PAD.encode(k.n().to_bytes_be()),
+                    "e": URL_SAFE_NO_PAD.encode(k.e().to_bytes_be()),
+                });
+                (
+                    Secret::Rs256(Box::new(rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(k))),
+                    jwk,
+                )
+            }
+        };
+        Ok(Self {
+            kid: kid.to_owned(),
+            alg,
+            secret,
+            jwk,
+            retired_at,
+        })
+    }
+
+    /// The public key as a JWK.
+    pub fn jwk(&self) -> &Value {
+        &self.jwk
+    }
+
+    /// Signs `claims` as a compact JWS with header `typ`.
+    pub fn sign(&self, typ: &str, claims: &Value) -> String {
+        let header = json!({"alg": self.alg.as_str(), "kid": self.kid, "typ": typ});
+        let mut out = String::with_capacity(512);
+        out.push_str(&URL_SAFE_NO_PAD.encode(header.to_string()));
+        out.push('.');
+        out.push_str(&URL_SAFE_NO_PAD.encode(claims.to_string()));
+        let sig = match &self.secret {
+            Secret::Es256(k) => {
+                let s: p256::ecdsa::Signature = k.sign(out.as_bytes());
+                s.to_bytes().to_vec()
+            }
+            Secret::Rs256(k) => {
+                use rsa::signature::SignatureEncoding;
+                k.sign(out.as_bytes()).to_vec()
+            }
+        };
+        out.push('.');
+        out.push_str(&URL_SAFE_NO_PAD.encode(sig));
+        out
+    }
+
+    fn verify(&self, signing_input: &[u8], sig: &[u8]) -> bool {
+        match &self.secret {
+            Secret::Es256(k) => p256::ecdsa::Signature::from_slice(sig)
+                .is_ok_and(|s| k.verifying_key().verify(signing_input, &s).is_ok()),
+            Secret::Rs256(k) => {
+                use rsa::signature::Keypair;
+                rsa::pkcs1v15::Signature::try_from(sig)
+                    .is_ok_and(|s| k.verifying_key().verify(signing_input, &s).is_ok())
+            }
+        }
+    }
+}
+
+/// The keys in use: the active key of each algorithm and the retired ones
+/// still published.
+#[derive(Debug, Clone)]
+pub struct KeyRing {
+    keys: Arc<Vec<Arc<Key>>>,
+}
+
+impl KeyRing {
+    /// Loads the keys, creating an active key of each algorithm that has
+    /// none (the first start of a new installation).
+    pub async fn load(db: &Db) -> Result<Self, KeyError> {
+        for alg in [Alg::Es256, Alg::Rs256] {
+            let active: i64 =
+                sqlx::query("SELECT COUNT(*) FROM oidc_keys WHERE alg = $1 AND retired_at IS NULL")
+                    .bind(alg.as_str())
+                    .fetch_one(db.pool())
+                    .await?
+                    .try_get(0)?;
+            if active == 0 {
+                insert_new(db, alg, None).await?;
+            }
+        }
+        Self::read(db).await
+    }
+
+    async fn read(db: &Db) -> Result<Self, KeyError> {
+        let now = now_ms();
+        let rows = sqlx::query(
+            "SELECT kid, alg, private_der, retired_at FROM oidc_keys \
+             WHERE drop_after IS NULL OR drop_after > $1 ORDER BY created_at DESC",
+        )
+        .bind(now)
+        .fetch_all(db.pool())
+        .await?;
+        let mut keys = Vec::with_capacity(rows.len());
+        for r in rows {
+            let kid: String = r.try_get(0)?;
+            let alg = Alg::parse(&r.try_get::<String, _>(1)?)
+                .ok_or_else(|| KeyError::Unreadable(kid.clone()))?;
+            let der = STANDARD
+                .decode(r.try_get::<String, _>(2)?)
+                .map_err(|_| KeyError::Unreadable(kid.clone()))?;
+            let retired_at: Option<i64> = r.try_get(3)?;
+            // CPU work (RSA key checks): keep it off the async threads.
+            let key =
+                tokio::task::spawn_blocking(move || Key::from_der(&kid, alg, &der, retired_at))
+                    .await
+                    .map_err(|e| KeyError::Generate(e.to_string()))??;
+            keys.push(Arc::new(key));
+        }
+        Ok(Self {
+            keys: Arc::new(keys),
+        })
+    }
+
+    /// The active key of an algorithm.
+    pub fn active(&self, alg: Alg) -> Option<&Arc<Key>> {
+        self.keys
+            .iter()
+            .find(|k| k.alg == alg && k.retired_at.is_none())
+    }
+
+    /// The JWKS document.
+    pub fn jwks(&self) -> Value {
+        json!({ "keys": self.keys.iter().map(|k| k.jwk.clone()).collect::<Vec<_>>() })
+    }
+
+    /// Checks a compact JWS signed by one of these keys and returns its claims.
+    pub fn verify(&self, token: &str, typ: &str) -> Option<Value> {
+        let mut parts = token.splitn(3, '.');
+        let (h, p, s) = (parts.next()?, parts.next()?, parts.next()?);
+        let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).ok()?).ok()?;
+        if header["typ"] != typ {
+            return None;
+        }
+        let key = self.keys.iter().find(|k| header["kid"] == k.kid.as_str())?;
+        if header["alg"] != key.alg.as_str() {
+            return None;
+        }
+        let sig = URL_SAFE_NO_PAD.decode(s).ok()?;
+        let signing_input = &token[..h.len() + 1 + p.len()];
+        if !key.verify(signing_input.as_bytes(), &sig) {
+            return None;
+        }
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).ok()?).ok()
+    }
+
+    /// Replaces the active key of `alg` with a new one. The old key signs
+    /// nothing more and stays published for `keep_ms` (the longest lifetime
+    /// of a token it signed), then is dropped.
+    pub async fn rotate(db: &Db, alg: Alg, keep_ms: i64) -> Result<Self, KeyError> {
+        insert_new(db, alg, Some(keep_ms)).await?;
+        Self::read(db).await
+    }
+}
+
+async fn insert_new(db: &Db, alg: Alg, retire_others_for: Option<i64>) -> Result<(), KeyError> {
+    let (key, der) = tokio::task::spawn_blocking(move || Key::generate(alg))
+        .await
+        .map_err(|e| KeyError::Generate(e.to_string()))??;
+    let kid = key.kid.clone();
+    db.write(move |c| {
+        Box::pin(async move {
+            let now = now_ms();
+            if let Some(keep) = retire_others_for {
+                sqlx::query(
+                    "UPDATE oidc_keys SET retired_at = $1, drop_after = $2 \
+                     WHERE alg = $3 AND retired_at IS NULL",
+                )
+                .bind(now)
+                .bind(now + keep)
+                .bind(alg.as_str())
+                .execute(&mut *c)
+                .await?;
+            }
+            sqlx::query(
+                "INSERT INTO oidc_keys (kid, alg, private_der, created_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&kid)
+            .bind(alg.as_str())
+            .bind(&der)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
+            Ok::<_, DbError>(())
+        })
+    })
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_verify_with_their_key_and_not_when_altered() {
+        for alg in [Alg::Es256, Alg::Rs256] {
+            let (key, _) = Key::generate(alg).unwrap();
+            let ring = KeyRing {
+                keys: Arc::new(vec![Arc::new(key)]),
+            };
+            let k = ring.active(alg).unwrap();
+            let jws = k.sign("JWT", &json!({"sub": "42"}));
+            assert_eq!(ring.verify(&jws, "JWT").unwrap()["sub"], "42");
+            assert!(ring.verify(&jws, "at+jwt").is_none(), "typ is checked");
+            let mut parts: Vec<&str> = jws.split('.').collect();
+            let forged = URL_SAFE_NO_PAD.encode(json!({"sub": "43"}).to_string());
+            parts[1] = &forged;
+            assert!(ring.verify(&parts.join("."), "JWT").is_none());
+            assert_eq!(k.jwk()["alg"], alg.as_str());
+        }
+    }
+}
