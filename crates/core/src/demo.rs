@@ -287,7 +287,58 @@ pub async fn seed(db: &Db) -> Result<bool, DemoError> {
     // The catalog loads item by item and skips what exists, so a second
     // run (or one after an interrupted first) completes it without doubles.
     let items = crate::demo_catalog::seed(db).await?;
+    if loaded {
+        seed_identity(db).await?;
+    }
     Ok(loaded || items > 0)
+}
+
+/// The demo relying party (README): a department system on this machine.
+pub const DEMO_RP_ID: &str = "demo-rp";
+/// Its secret.
+pub const DEMO_RP_SECRET: &str = "demo-rp-secret";
+/// Its redirect URI.
+pub const DEMO_RP_REDIRECT: &str = "http://127.0.0.1:8765/callback";
+
+/// Contact details and real-name levels of the demo people, and the demo
+/// relying party.
+async fn seed_identity(db: &Db) -> Result<(), DemoError> {
+    db.write(|c| {
+        Box::pin(async move {
+            for (user, phone, email, level) in [
+                ("citizen", "13800000001", "citizen@demo.tongban.invalid", 3),
+                ("enterprise", "13800000002", "enterprise@demo.tongban.invalid", 4),
+            ] {
+                sqlx::query("UPDATE accounts SET phone = $1, email = $2, real_name_level = $3 WHERE username = $4")
+                    .bind(phone)
+                    .bind(email)
+                    .bind(level)
+                    .bind(user)
+                    .execute(&mut *c)
+                    .await?;
+            }
+            // Staff are identified in person when they are appointed.
+            sqlx::query("UPDATE accounts SET real_name_level = 4 WHERE kind = 'staff'")
+                .execute(&mut *c)
+                .await?;
+            Ok::<_, DbError>(())
+        })
+    })
+    .await?;
+    let form = crate::oidc::ClientForm {
+        client_id: DEMO_RP_ID.into(),
+        name: "演示接入系统（某部门业务系统）".into(),
+        kind: "confidential".into(),
+        redirect_uris: DEMO_RP_REDIRECT.into(),
+        logout_uris: "http://127.0.0.1:8765/".into(),
+        scopes: "openid profile phone email offline_access".into(),
+        id_token_alg: "RS256".into(),
+        require_consent: true,
+        org_id: None,
+    };
+    crate::oidc::register_fixed(db, &form, Some(DEMO_RP_SECRET))
+        .await
+        .map_err(|e| DemoError::Code(e.to_string()))
 }
 
 struct Seq(u32);

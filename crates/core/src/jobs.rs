@@ -393,13 +393,20 @@ pub async fn purge_finished(db: &Db, days: i64) -> Result<u64, DbError> {
     .await
 }
 
-/// The handlers and schedules every node runs: session and job clean-up.
+/// The handlers and schedules every node runs: session, token and job clean-up.
 pub async fn standard(db: &Db) -> Result<Registry, DbError> {
     let mut r = Registry::default();
     r.register("sessions.purge", |ctx, _| {
         Box::pin(async move {
             let n = crate::identity::sessions::purge(&ctx.db).await?;
             tracing::info!(sessions.purged = n, "sessions.purge");
+            Ok(())
+        })
+    });
+    r.register("oidc.purge", |ctx, _| {
+        Box::pin(async move {
+            let n = crate::oidc::purge(&ctx.db).await?;
+            tracing::info!(rows.purged = n, "oidc.purge");
             Ok(())
         })
     });
@@ -426,6 +433,7 @@ pub async fn standard(db: &Db) -> Result<Registry, DbError> {
     ensure_schedule(db, "catalog.schedule", "catalog.schedule", 60).await?;
     ensure_schedule(db, "sessions.purge", "sessions.purge", 3600).await?;
     ensure_schedule(db, "jobs.purge", "jobs.purge", 86_400).await?;
+    ensure_schedule(db, "oidc.purge", "oidc.purge", 3600).await?;
     Ok(r)
 }
 

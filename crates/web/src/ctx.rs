@@ -110,6 +110,30 @@ pub fn is_api(path: &str) -> bool {
     path.starts_with("/api/")
 }
 
+/// The content security policy with `form-action` also allowing `origin`.
+pub fn csp_allowing_form_target(origin: &str) -> Option<HeaderValue> {
+    let safe = origin
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b":/.-[]".contains(&b));
+    if !safe || origin.is_empty() {
+        return None;
+    }
+    HeaderValue::from_str(&CSP.replace(
+        "form-action 'self'",
+        &format!("form-action 'self' {origin}"),
+    ))
+    .ok()
+}
+
+/// The origin (`scheme://host[:port]`) of an absolute URL.
+pub fn origin_of(url: &str) -> Option<&str> {
+    let rest_at = url.find("://")? + 3;
+    let end = url[rest_at..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| rest_at + i);
+    Some(&url[..end])
+}
+
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
@@ -195,10 +219,14 @@ pub async fn frame(State(state): State<AppState>, mut req: Request, next: Next) 
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         h.insert(HeaderName::from_static("x-request-id"), v);
     }
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
+    // A page may widen `form-action` to one relying party's origin (the
+    // sign-in and consent forms whose answer is a redirect to it).
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        );
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -303,7 +331,9 @@ fn render_error(res: Response, ctx: &Ctx) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| {
-            ct.starts_with("text/html") || ct.starts_with("application/problem+json")
+            ct.starts_with("text/html")
+                || ct.starts_with("application/problem+json")
+                || ct.starts_with("application/json")
         });
     let info = res.extensions().get::<ErrorInfo>().cloned();
     if already_rendered && info.is_none() {

@@ -8,6 +8,7 @@ pub mod ctx;
 pub mod error;
 pub mod i18n;
 pub mod metrics;
+pub mod oidc;
 pub mod ops;
 pub mod pages;
 
@@ -47,6 +48,7 @@ struct StateInner {
     generation: tokio::sync::Mutex<(i64, Option<Instant>)>,
     guide_cache: std::sync::Mutex<GuideCache>,
     code_lists: std::sync::Mutex<(i64, Arc<tongban_domain::catalog::CodeLists>)>,
+    keys: tokio::sync::Mutex<Option<(tongban_core::oidc::KeyRing, Instant)>>,
     search: tongban_core::search::SearchIndex,
     config: Config,
     metrics: metrics::Metrics,
@@ -69,6 +71,7 @@ impl AppState {
                 generation: tokio::sync::Mutex::new((-1, None)),
                 guide_cache: std::sync::Mutex::new(GuideCache::default()),
                 code_lists: std::sync::Mutex::new((-1, Arc::default())),
+                keys: tokio::sync::Mutex::new(None),
                 search,
                 config,
                 metrics: metrics::Metrics::default(),
@@ -116,6 +119,48 @@ impl AppState {
             *c = (generation, lists.clone());
         }
         Ok(lists)
+    }
+
+    /// The OpenID Connect signing keys, read again every minute so that a
+    /// rotation on one node reaches the others (the old key stays published
+    /// meanwhile, so nothing signed with it fails).
+    pub async fn keys(&self) -> Result<tongban_core::oidc::KeyRing, AppError> {
+        let mut k = self.inner.keys.lock().await;
+        if let Some((ring, at)) = k.as_ref()
+            && at.elapsed() < Duration::from_secs(60)
+        {
+            return Ok(ring.clone());
+        }
+        let ring = tongban_core::oidc::KeyRing::load(&self.inner.db)
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
+        *k = Some((ring.clone(), Instant::now()));
+        Ok(ring)
+    }
+
+    /// Replaces the cached key ring (after a rotation on this node).
+    pub async fn set_keys(&self, ring: tongban_core::oidc::KeyRing) {
+        *self.inner.keys.lock().await = Some((ring, Instant::now()));
+    }
+
+    /// The issuer identifier: the configured public URL, or the address the
+    /// request came to (development and the demo).
+    pub fn issuer(&self, headers: &axum::http::HeaderMap) -> String {
+        let configured = self.inner.config.public_url.trim_end_matches('/');
+        if !configured.is_empty() {
+            return configured.to_owned();
+        }
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| {
+                !h.is_empty()
+                    && h.len() <= 100
+                    && h.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b".:-[]".contains(&b))
+            })
+            .unwrap_or("127.0.0.1");
+        format!("http://{host}")
     }
 
     /// Forgets the last generation check, so this node's next request sees
@@ -290,9 +335,14 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics_get))
         .merge(api::routes())
+        .merge(oidc::browser_routes())
+        .layer(csrf)
+        // Programs calling the provider carry no cookies and authenticate
+        // themselves: outside the CSRF check, so that browser-based clients
+        // on other origins can reach the token endpoint.
+        .merge(oidc::machine_routes())
         .route_layer(axum::middleware::from_fn(ctx::keep_matched_path))
         .fallback(pages::not_found)
-        .layer(csrf)
         .layer(DefaultBodyLimit::max(1024 * 1024))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,

@@ -253,10 +253,16 @@ fn redirect_ok(u: &str) -> bool {
         && u.len() <= 500
 }
 
-fn check_form(
-    f: &ClientForm,
-    creating: bool,
-) -> Result<(ClientKind, Alg, Vec<String>, Vec<String>, Vec<String>), ClientError> {
+/// A registration that passed its checks.
+struct CheckedForm {
+    kind: ClientKind,
+    alg: Alg,
+    redirects: Vec<String>,
+    logouts: Vec<String>,
+    scopes: Vec<String>,
+}
+
+fn check_form(f: &ClientForm, creating: bool) -> Result<CheckedForm, ClientError> {
     let mut problems = Vec::new();
     let mut problem = |field: &str, message: String| {
         problems.push(FieldProblem {
@@ -335,7 +341,13 @@ fn check_form(
         }
     }
     match (kind, alg, problems.is_empty()) {
-        (Some(k), Some(a), true) => Ok((k, a, redirects, logouts, scopes)),
+        (Some(kind), Some(alg), true) => Ok(CheckedForm {
+            kind,
+            alg,
+            redirects,
+            logouts,
+            scopes,
+        }),
         _ => Err(ClientError::Invalid(problems)),
     }
 }
@@ -354,20 +366,9 @@ pub async fn register(
     if !actor.has_role(Role::SystemAdmin) {
         return Err(ClientError::Forbidden);
     }
-    let (kind, alg, redirects, logouts, scopes) = check_form(f, true)?;
-    let secret = (kind != ClientKind::Public).then(random_token);
-    insert_client(
-        db,
-        Some(actor.account.id),
-        f,
-        kind,
-        alg,
-        &redirects,
-        &logouts,
-        &scopes,
-        secret.as_deref(),
-    )
-    .await?;
+    let checked = check_form(f, true)?;
+    let secret = (checked.kind != ClientKind::Public).then(random_token);
+    insert_client(db, Some(actor.account.id), f, &checked, secret.as_deref()).await?;
     let c = client(db, f.client_id.trim())
         .await?
         .ok_or(ClientError::NotFound)?;
@@ -381,28 +382,19 @@ pub async fn register_fixed(
     f: &ClientForm,
     secret: Option<&str>,
 ) -> Result<(), ClientError> {
-    let (kind, alg, redirects, logouts, scopes) = check_form(f, true)?;
-    insert_client(
-        db, None, f, kind, alg, &redirects, &logouts, &scopes, secret,
-    )
-    .await
+    let checked = check_form(f, true)?;
+    insert_client(db, None, f, &checked, secret).await
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the checked parts of one registration"
-)]
 async fn insert_client(
     db: &Db,
     actor: Option<i64>,
     f: &ClientForm,
-    kind: ClientKind,
-    alg: Alg,
-    redirects: &[String],
-    logouts: &[String],
-    scopes: &[String],
+    checked: &CheckedForm,
     secret: Option<&str>,
 ) -> Result<(), ClientError> {
+    let (kind, alg) = (checked.kind, checked.alg);
+    let (redirects, logouts, scopes) = (&checked.redirects, &checked.logouts, &checked.scopes);
     let (client_id, name, org_id, consent) = (
         f.client_id.trim().to_owned(),
         f.name.trim().to_owned(),
@@ -467,7 +459,13 @@ pub async fn update_client(
     if !actor.has_role(Role::SystemAdmin) {
         return Err(ClientError::Forbidden);
     }
-    let (_, alg, redirects, logouts, scopes) = check_form(f, false)?;
+    let CheckedForm {
+        alg,
+        redirects,
+        logouts,
+        scopes,
+        ..
+    } = check_form(f, false)?;
     let (client_id, name, consent, org_id, by) = (
         client_id.to_owned(),
         f.name.trim().to_owned(),
@@ -682,22 +680,26 @@ fn pkce_ok(challenge: &str, verifier: &str) -> bool {
         )
 }
 
-/// Exchanges an authorization code: consumes it durably (once), then checks
-/// the redirect URI and the PKCE verifier. A second use of a code revokes the
-/// refresh tokens issued from the first.
+/// Exchanges an authorization code in one durable write: the code is
+/// consumed (once), the redirect URI and PKCE verifier are checked, and, when
+/// `with_refresh`, a refresh token is stored with it. A second use of a code
+/// revokes the refresh tokens issued from the first.
 pub async fn exchange_code(
     db: &Db,
     client: &Client,
     code: &str,
     redirect_uri: &str,
     verifier: Option<&str>,
-) -> Result<Grant, OAuthError> {
-    let invalid = |d: &str| OAuthError::new("invalid_grant", d);
+    with_refresh: bool,
+) -> Result<(Grant, Option<String>), OAuthError> {
     if code.is_empty() || code.len() > 100 {
-        return Err(invalid("授权码无效"));
+        return Err(OAuthError::new("invalid_grant", "授权码无效"));
     }
     let (hash, client_id) = (digest(code), client.client_id.clone());
-    let consumed = db
+    let (redirect_uri, verifier) = (redirect_uri.to_owned(), verifier.map(str::to_owned));
+    let refresh = with_refresh.then(random_token);
+    let refresh_hash = refresh.as_deref().map(digest);
+    let outcome = db
         .write(move |c| {
             Box::pin(async move {
                 let now = now_ms();
@@ -711,7 +713,7 @@ pub async fn exchange_code(
                 .bind(&client_id)
                 .fetch_optional(&mut *c)
                 .await?;
-                if row.is_none() {
+                let Some(r) = row else {
                     // Replayed? Then whatever the first exchange issued is suspect.
                     sqlx::query(
                         "UPDATE oidc_refresh_tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND family IN \
@@ -722,78 +724,64 @@ pub async fn exchange_code(
                     .bind(&client_id)
                     .execute(&mut *c)
                     .await?;
+                    return Ok::<_, DbError>(Err(OAuthError::new(
+                        "invalid_grant",
+                        "授权码无效、已使用或已过期",
+                    )));
+                };
+                if r.try_get::<String, _>(2)? != redirect_uri {
+                    return Ok(Err(OAuthError::new("invalid_grant", "redirect_uri 与授权请求不一致")));
                 }
-                Ok::<_, DbError>(row.map(|r| -> Result<_, DbError> {
-                    Ok((
-                        r.try_get::<i64, _>(0)?,
-                        r.try_get::<Option<String>, _>(1)?,
-                        r.try_get::<String, _>(2)?,
-                        r.try_get::<String, _>(3)?,
-                        r.try_get::<Option<String>, _>(4)?,
-                        r.try_get::<Option<String>, _>(5)?,
-                        r.try_get::<String, _>(6)?,
-                        r.try_get::<i64, _>(7)?,
-                        r.try_get::<String, _>(8)?,
-                    ))
-                }))
+                let challenge: Option<String> = r.try_get(5)?;
+                match (challenge.as_deref(), verifier.as_deref()) {
+                    (Some(ch), Some(v)) if pkce_ok(ch, v) => {}
+                    (Some(_), _) => {
+                        return Ok(Err(OAuthError::new("invalid_grant", "PKCE code_verifier 缺失或不匹配")));
+                    }
+                    (None, Some(_)) => {
+                        return Ok(Err(OAuthError::new(
+                            "invalid_grant",
+                            "授权请求没有 code_challenge，不应提供 code_verifier",
+                        )));
+                    }
+                    (None, None) => {}
+                }
+                let g = Grant {
+                    account_id: r.try_get(0)?,
+                    session_hash: r.try_get(1)?,
+                    scope: r
+                        .try_get::<String, _>(3)?
+                        .split(' ')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                    nonce: r.try_get(4)?,
+                    acr: r.try_get(6)?,
+                    auth_time: r.try_get(7)?,
+                    family: r.try_get(8)?,
+                };
+                if let Some(h) = &refresh_hash {
+                    insert_refresh(c, h, &client_id, &g, now).await?;
+                }
+                Ok(Ok(g))
             })
         })
         .await
         .map_err(|e| OAuthError::new("server_error", e.to_string()))?;
-    let Some(row) = consumed else {
-        return Err(invalid("授权码无效、已使用或已过期"));
-    };
-    let (
-        account_id,
-        session_hash,
-        stored_redirect,
-        scope,
-        nonce,
-        challenge,
-        acr,
-        auth_time,
-        family,
-    ) = row.map_err(|e| OAuthError::new("server_error", e.to_string()))?;
-    if stored_redirect != redirect_uri {
-        return Err(invalid("redirect_uri 与授权请求不一致"));
-    }
-    match (challenge.as_deref(), verifier) {
-        (Some(ch), Some(v)) if pkce_ok(ch, v) => {}
-        (Some(_), _) => return Err(invalid("PKCE code_verifier 缺失或不匹配")),
-        (None, Some(_)) => {
-            return Err(invalid(
-                "授权请求没有 code_challenge，不应提供 code_verifier",
-            ));
-        }
-        (None, None) => {}
-    }
-    Ok(Grant {
-        account_id,
-        scope: scope
-            .split(' ')
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        nonce,
-        acr,
-        auth_time,
-        session_hash,
-        family,
-    })
+    outcome.map(|g| (g, refresh))
 }
 
-/// Stores a refresh token for a grant and returns it.
-pub async fn issue_refresh(db: &Db, client_id: &str, g: &Grant) -> Result<String, DbError> {
-    let token = random_token();
-    let (hash, client_id, g) = (digest(&token), client_id.to_owned(), g.clone());
-    db.write(move |c| {
-        Box::pin(async move {
-            insert_refresh(c, &hash, &client_id, &g, now_ms()).await?;
-            Ok::<_, DbError>(())
-        })
-    })
-    .await?;
-    Ok(token)
+/// The real-name level of an account (1 when unknown).
+pub async fn real_name_level(db: &Db, account_id: i64) -> Result<i64, DbError> {
+    Ok(
+        sqlx::query("SELECT real_name_level FROM accounts WHERE id = $1")
+            .bind(account_id)
+            .fetch_optional(db.pool())
+            .await?
+            .map(|r| r.try_get::<i64, _>(0))
+            .transpose()?
+            .unwrap_or(1),
+    )
 }
 
 async fn insert_refresh(

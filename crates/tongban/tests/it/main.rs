@@ -14,5 +14,6 @@ mod catalog;
 mod cli;
 mod helpers;
 mod identity;
+mod oidc;
 mod portal;
 mod storage;

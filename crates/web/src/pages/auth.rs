@@ -42,21 +42,32 @@ pub struct LoginQuery {
 }
 
 /// `GET /login`.
-pub async fn login_get(ctx: Ctx, Query(q): Query<LoginQuery>) -> Result<Response, AppError> {
+pub async fn login_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<LoginQuery>,
+) -> Result<Response, AppError> {
     let t = ctx.tr();
     let notice = match (q.done.as_deref(), q.next.is_some()) {
         (Some("logout"), _) => t.get("logout.done"),
         (_, true) => t.get("login.required"),
         _ => String::new(),
     };
-    super::render(&LoginView {
+    let next = safe_back(q.next.as_deref());
+    let csp = crate::oidc::sign_in_csp(&state, &next).await;
+    let mut res = super::render(&LoginView {
         t,
         nav: Nav::from_ctx(&ctx),
-        next: safe_back(q.next.as_deref()),
+        next,
         username: String::new(),
         errors: vec![],
         notice,
-    })
+    })?;
+    if let Some(csp) = csp {
+        res.headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    Ok(res)
 }
 
 /// The sign-in form.
@@ -167,8 +178,13 @@ pub async fn login_post(
                 errors: vec![err],
                 notice: String::new(),
             };
+            let csp = crate::oidc::sign_in_csp(&state, &view.next).await;
             let mut res = super::render(&view)?;
             *res.status_mut() = status;
+            if let Some(csp) = csp {
+                res.headers_mut()
+                    .insert(header::CONTENT_SECURITY_POLICY, csp);
+            }
             Ok(res)
         }
     }
@@ -177,7 +193,7 @@ pub async fn login_post(
 /// `POST /logout`.
 pub async fn logout_post(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     if let Some(s) = &ctx.session {
-        sessions::revoke(state.db(), &s.token_hash).await?;
+        crate::oidc::end_session(&state, &s.token_hash).await?;
     }
     Ok((
         [(header::SET_COOKIE, clear_session_cookie())],
