@@ -289,6 +289,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin", get(pages::admin_catalog::admin_index_get))
         .route(
+            "/admin/clients",
+            get(pages::admin_clients::clients_get).post(pages::admin_clients::clients_post),
+        )
+        .route(
+            "/admin/clients/{client_id}",
+            get(pages::admin_clients::client_get).post(pages::admin_clients::client_post),
+        )
+        .route(
             "/admin/catalog/standards",
             get(pages::admin_catalog::standards_get),
         )

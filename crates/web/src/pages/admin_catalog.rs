@@ -1268,6 +1268,8 @@ pub struct AdminIndexView {
     pub catalog: bool,
     /// may read the standardisation report
     pub standards: bool,
+    /// connected systems (system admins)
+    pub clients: bool,
 }
 
 /// `GET /admin`.
@@ -1286,6 +1288,7 @@ pub async fn admin_index_get(ctx: Ctx) -> Result<Response, AppError> {
         staff,
         catalog,
         standards,
+        clients: p.has_role(Role::SystemAdmin),
     })
 }
 
