@@ -293,6 +293,10 @@ pub async fn seed(db: &Db) -> Result<bool, DemoError> {
     Ok(loaded || items > 0)
 }
 
+/// The TOTP secret every demo staff account shares (README): add it to an
+/// authenticator app, or compute codes from it, to sign in as staff.
+pub const DEMO_TOTP_SECRET: &str = "TONGBANDEMOSTAFFSECRETKEYHARBINA";
+
 /// The demo relying party (README): a department system on this machine.
 pub const DEMO_RP_ID: &str = "demo-rp";
 /// Its secret.
@@ -317,8 +321,10 @@ async fn seed_identity(db: &Db) -> Result<(), DemoError> {
                     .execute(&mut *c)
                     .await?;
             }
-            // Staff are identified in person when they are appointed.
-            sqlx::query("UPDATE accounts SET real_name_level = 4 WHERE kind = 'staff'")
+            // Staff are identified in person when they are appointed, and
+            // sign in with a second factor.
+            sqlx::query("UPDATE accounts SET real_name_level = 4, totp_secret = $1 WHERE kind = 'staff'")
+                .bind(DEMO_TOTP_SECRET)
                 .execute(&mut *c)
                 .await?;
             Ok::<_, DbError>(())

@@ -194,6 +194,46 @@ async fn home_language_sign_in_and_a_form_in_chromium() {
     change_password(&c, "tongban-demo", "Bingxue-2026!", "Bingxue-2026!").await;
     wait_text(&c, "#notice", "密码已修改").await;
     shoot(&c, &shots, "account-done.png").await;
+
+    // Single sign-on for the demo relying party, signed out first: the
+    // sign-in and consent forms end in redirects to the relying party, which
+    // the content security policy must let through (browsers check every hop).
+    let rp = tokio::net::TcpListener::bind("127.0.0.1:8765")
+        .await
+        .unwrap();
+    tokio::spawn(async move {
+        let app = axum::Router::new().route(
+            "/callback",
+            axum::routing::get(|| async { "demo relying party" }),
+        );
+        axum::serve(rp, app).await.unwrap();
+    });
+    c.delete_all_cookies().await.unwrap();
+    let authorize = format!(
+        "/oauth/authorize?response_type=code&client_id=demo-rp&redirect_uri={}&scope=openid%20profile&state=s1&nonce=n1",
+        "http%3A%2F%2F127.0.0.1%3A8765%2Fcallback"
+    );
+    c.goto(&app.url(&authorize)).await.unwrap();
+    wait_text(&c, "h1", "登录").await;
+    type_into(&c, "f-username", "citizen").await;
+    type_into(&c, "f-password", "Bingxue-2026!").await;
+    click(&c, "login-submit").await;
+    wait_text(&c, "h1", "授权确认").await;
+    shoot(&c, &shots, "consent.png").await;
+    click(&c, "consent-allow").await;
+    let mut landed = String::new();
+    for _ in 0..100 {
+        landed = c.current_url().await.unwrap().to_string();
+        if landed.starts_with("http://127.0.0.1:8765/callback") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        landed.starts_with("http://127.0.0.1:8765/callback?code="),
+        "{landed}"
+    );
+    assert!(landed.contains("state=s1"));
     c.close().await.unwrap();
     eprintln!("screenshots in {}", shots.display());
 }

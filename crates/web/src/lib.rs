@@ -280,6 +280,10 @@ pub fn router(state: AppState) -> Router {
             "/login",
             get(pages::auth::login_get).post(pages::auth::login_post),
         )
+        .route(
+            "/login/totp",
+            get(pages::auth::totp_get).post(pages::auth::totp_post),
+        )
         .route("/logout", post(pages::auth::logout_post))
         .route("/account", get(pages::account::account_get))
         .route("/account/password", post(pages::account::password_post))

@@ -315,24 +315,7 @@ pub async fn authenticate(
     }
     let ok = password::verify(password_input.to_owned(), hash).await;
     if !ok {
-        let until = db
-            .write(move |c| {
-                Box::pin(async move {
-                    let r = sqlx::query(
-                        "UPDATE accounts SET failed_logins = failed_logins + 1, \
-                         locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END \
-                         WHERE id = $3 RETURNING locked_until",
-                    )
-                    .bind(MAX_FAILED_LOGINS)
-                    .bind(now + LOCK_MS)
-                    .bind(id)
-                    .fetch_one(c)
-                    .await?;
-                    Ok::<_, DbError>(r.try_get::<Option<i64>, _>(0)?)
-                })
-            })
-            .await?;
-        return match until.filter(|u| *u > now) {
+        return match record_failure(db, id).await? {
             Some(until) => Err(AuthError::Locked { until }),
             None => Err(AuthError::BadCredentials),
         };
@@ -342,7 +325,12 @@ pub async fn authenticate(
     }
     db.write(move |c| {
         Box::pin(async move {
-            sqlx::query("UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND failed_logins <> 0")
+            // An account with a second factor is cleared only once that passes too,
+            // or the password could reset the count between guesses at the code.
+            sqlx::query(
+                "UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND failed_logins <> 0 \
+                 AND kind <> 'staff' AND totp_secret IS NULL",
+            )
                 .bind(id)
                 .execute(c)
                 .await?;
@@ -351,6 +339,30 @@ pub async fn authenticate(
     })
     .await?;
     get(db, id).await?.ok_or(AuthError::BadCredentials)
+}
+
+/// Counts a failed sign-in step (a wrong password or one-time code); returns
+/// the end of the lock when this failure locked the account.
+pub async fn record_failure(db: &Db, id: i64) -> Result<Option<Millis>, DbError> {
+    let now = now_ms();
+    let until = db
+        .write(move |c| {
+            Box::pin(async move {
+                let r = sqlx::query(
+                    "UPDATE accounts SET failed_logins = failed_logins + 1, \
+                     locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END \
+                     WHERE id = $3 RETURNING locked_until",
+                )
+                .bind(MAX_FAILED_LOGINS)
+                .bind(now + LOCK_MS)
+                .bind(id)
+                .fetch_one(c)
+                .await?;
+                Ok::<_, DbError>(r.try_get::<Option<i64>, _>(0)?)
+            })
+        })
+        .await?;
+    Ok(until.filter(|u| *u > now))
 }
 
 /// Changes a password after checking the current one; all other sessions

@@ -1,4 +1,6 @@
-//! Identity: accounts, usernames and the password policy.
+//! Identity: accounts, usernames, the password policy and one-time codes.
+
+pub mod totp;
 
 use serde::{Deserialize, Serialize};
 

@@ -204,9 +204,19 @@ async fn api_session_and_me() {
     assert_eq!(r.status(), 401);
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["detail"], "用户名或密码错误。");
+    // Staff need their one-time code as well.
     let r = c
         .post(app.url("/api/v1/session"))
         .json(&json!({"username": "clerk", "password": "tongban-demo"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["errors"][0]["field"], "totp");
+    let r = c
+        .post(app.url("/api/v1/session"))
+        .json(&json!({"username": "clerk", "password": "tongban-demo", "totp": crate::helpers::demo_totp_now()}))
         .send()
         .await
         .unwrap();

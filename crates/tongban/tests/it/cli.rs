@@ -268,7 +268,7 @@ async fn kill_9_during_writes_loses_nothing_that_was_acknowledged() {
         .unwrap();
     let r = c
         .post(format!("{}/api/v1/session", server.base))
-        .json(&json!({"username": "admin", "password": "tongban-demo"}))
+        .json(&json!({"username": "admin", "password": "tongban-demo", "totp": crate::helpers::demo_totp_now()}))
         .send()
         .await
         .unwrap();

@@ -1,6 +1,8 @@
 //! Sign-in, sessions, lockout, password change and staff administration.
 
-use crate::helpers::TestApp;
+use tongban_domain::identity::totp;
+
+use crate::helpers::{TestApp, demo_totp_now};
 
 #[tokio::test]
 async fn every_demo_account_signs_in_and_sees_its_roles() {
@@ -39,7 +41,7 @@ async fn sign_in_redirects_to_next_and_sign_out_ends_the_session() {
     let r = c
         .post(app.url("/login"))
         .form(&[
-            ("username", "Clerk"),
+            ("username", "Citizen"),
             ("password", "tongban-demo"),
             ("next", "/account"),
         ])
@@ -62,7 +64,7 @@ async fn sign_in_redirects_to_next_and_sign_out_ends_the_session() {
         .client()
         .post(app.url("/login"))
         .form(&[
-            ("username", "clerk"),
+            ("username", "citizen"),
             ("password", "tongban-demo"),
             ("next", "https://evil.example/"),
         ])
@@ -317,6 +319,129 @@ impl TestApp {
             .await
             .unwrap();
         assert_eq!(r.status(), 303, "sign-in of {username}");
+        if r.headers()["location"] == "/login/totp" {
+            // A staff account without an authenticator enrols on first use:
+            // the page shows the key, the person types the code it yields.
+            let (_, page) = self.get_text(&c, "/login/totp").await;
+            let start = page.find(r#"id="totp-secret">"#).expect("enrolment key") + 17;
+            let key: String = page[start..start + page[start..].find('<').unwrap()]
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            let secret = totp::base32_decode(&key).unwrap();
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs() as i64;
+            let code = totp::code_at(&secret, totp::step_of(now));
+            let r = c
+                .post(self.url("/login/totp"))
+                .form(&[("code", code.as_str())])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 303, "enrolment of {username}");
+        }
+        assert_eq!(self.get_text(&c, "/account").await.0, 200);
         c
     }
+}
+
+#[tokio::test]
+async fn staff_sign_in_needs_a_one_time_code_that_cannot_be_replayed() {
+    let app = TestApp::spawn().await;
+    let c = app.client();
+    let r = c
+        .post(app.url("/login"))
+        .form(&[
+            ("username", "clerk"),
+            ("password", "tongban-demo"),
+            ("next", "/account"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login/totp");
+    // The password alone is no session.
+    assert_eq!(
+        c.get(app.url("/account")).send().await.unwrap().status(),
+        303
+    );
+    let (status, page) = app.get_text(&c, "/login/totp").await;
+    assert_eq!(status, 200);
+    assert!(
+        !page.contains("totp-secret"),
+        "an enrolled account is not shown its key"
+    );
+    let r = c
+        .post(app.url("/login/totp"))
+        .form(&[("code", "000000")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.text().await.unwrap().contains("验证码不正确"));
+    let code = demo_totp_now();
+    let r = c
+        .post(app.url("/login/totp"))
+        .form(&[("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/account");
+    assert_eq!(app.get_text(&c, "/account").await.0, 200);
+
+    // Someone who saw the code cannot use it again, on the web or the API.
+    let thief = app.client();
+    thief
+        .post(app.url("/login"))
+        .form(&[("username", "clerk"), ("password", "tongban-demo")])
+        .send()
+        .await
+        .unwrap();
+    let r = thief
+        .post(app.url("/login/totp"))
+        .form(&[("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = app
+        .client()
+        .post(app.url("/api/v1/session"))
+        .json(&serde_json::json!({"username": "clerk", "password": "tongban-demo", "totp": code}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+
+    // Wrong codes count towards the lock like wrong passwords do.
+    let c = app.client();
+    c.post(app.url("/login"))
+        .form(&[("username", "reviewer"), ("password", "tongban-demo")])
+        .send()
+        .await
+        .unwrap();
+    let mut last = 0;
+    for _ in 0..5 {
+        last = c
+            .post(app.url("/login/totp"))
+            .form(&[("code", "111111")])
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+    }
+    assert_eq!(last, 429);
+    let r = app
+        .client()
+        .post(app.url("/login"))
+        .form(&[("username", "reviewer"), ("password", "tongban-demo")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429, "locked for the right password too");
 }

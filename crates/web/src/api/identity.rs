@@ -11,7 +11,8 @@ use utoipa::ToSchema;
 
 use super::Problem;
 use crate::ctx::Ctx;
-use crate::pages::auth::{clear_session_cookie, session_cookie, sign_in};
+use crate::error::FieldError;
+use crate::pages::auth::{SignedIn, clear_session_cookie, session_cookie, sign_in};
 use crate::{AppError, AppState};
 
 /// A role grant.
@@ -81,6 +82,9 @@ pub struct SessionRequest {
     pub username: String,
     /// Password.
     pub password: String,
+    /// The current TOTP code (staff, and anyone who enrolled one).
+    #[serde(default)]
+    pub totp: Option<String>,
 }
 
 /// Sign in; the session cookie is set on the response.
@@ -92,8 +96,12 @@ pub async fn create_session(
     ctx: Ctx,
     Json(r): Json<SessionRequest>,
 ) -> Result<Response, AppError> {
-    match sign_in(&state, &ctx, &r.username, &r.password).await {
-        Ok(token) => {
+    match sign_in(&state, &ctx, &r.username, &r.password, r.totp.as_deref()).await {
+        Ok(SignedIn::SecondFactor(_)) => Err(AppError::Validation(vec![FieldError {
+            field: "totp".into(),
+            message: ctx.tr().get("totp.required"),
+        }])),
+        Ok(SignedIn::Session(token)) => {
             let s = sessions::lookup(state.db(), &token, state.lifetimes())
                 .await?
                 .ok_or(AppError::Unauthorized)?;
@@ -116,7 +124,7 @@ pub async fn create_session(
 #[utoipa::path(delete, path = "/api/v1/session", tag = "identity", responses((status = 204)))]
 pub async fn delete_session(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     if let Some(s) = &ctx.session {
-        sessions::revoke(state.db(), &s.token_hash).await?;
+        crate::oidc::end_session(&state, &s.token_hash).await?;
     }
     Ok((
         StatusCode::NO_CONTENT,

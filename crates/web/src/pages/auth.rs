@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tongban_core::clock::format_cst;
 use tongban_core::identity::accounts::{self, AuthError};
+use tongban_core::identity::mfa::{self, MfaError};
 use tongban_core::identity::sessions;
 
 use super::{Nav, safe_back};
@@ -96,61 +97,114 @@ pub fn clear_session_cookie() -> String {
     format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
 }
 
-/// Signs in; the error says what to show (shared with the API twin).
+/// The outcome of a correct password.
+#[derive(Debug)]
+pub enum SignedIn {
+    /// Signed in: the session token.
+    Session(String),
+    /// A second factor is owed by this account.
+    SecondFactor(i64),
+}
+
+fn field(f: &str, m: String) -> FieldError {
+    FieldError {
+        field: f.to_owned(),
+        message: m,
+    }
+}
+
+/// Starts a session for an account that has passed every factor.
+pub async fn start_session(
+    state: &AppState,
+    ctx: &Ctx,
+    account_id: i64,
+) -> Result<String, (StatusCode, FieldError)> {
+    sessions::create(
+        state.db(),
+        account_id,
+        ctx.user_agent.clone(),
+        ctx.ip.clone(),
+        state.lifetimes(),
+    )
+    .await
+    .map_err(|e| {
+        tracing::error!(request.id = %ctx.request_id, error = %e, "session create failed");
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            field("username", ctx.tr().get("error.unavailable")),
+        )
+    })
+}
+
+/// Signs in with a password, and a TOTP code when one is given (the API);
+/// the error says what to show (shared with the API twin).
 pub async fn sign_in(
     state: &AppState,
     ctx: &Ctx,
     username: &str,
     password: &str,
-) -> Result<String, (StatusCode, FieldError)> {
+    code: Option<&str>,
+) -> Result<SignedIn, (StatusCode, FieldError)> {
     let t = ctx.tr();
-    let field = |f: &str, m: String| FieldError {
-        field: f.to_owned(),
-        message: m,
-    };
     if username.trim().is_empty() || password.is_empty() {
         return Err((
             StatusCode::UNPROCESSABLE_ENTITY,
             field("username", t.get("login.missing")),
         ));
     }
-    match accounts::authenticate(state.db(), username, password).await {
-        Ok(account) => sessions::create(
-            state.db(),
-            account.id,
-            ctx.user_agent.clone(),
-            ctx.ip.clone(),
-            state.lifetimes(),
+    let unavailable = |e: &dyn std::fmt::Display| {
+        tracing::error!(request.id = %ctx.request_id, error = %e, "sign-in failed");
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            field("username", t.get("error.unavailable")),
         )
-        .await
-        .map_err(|e| {
-            tracing::error!(request.id = %ctx.request_id, error = %e, "session create failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                field("username", t.get("error.unavailable")),
-            )
-        }),
-        Err(AuthError::Locked { until }) => Err((
+    };
+    let locked = |until| {
+        (
             StatusCode::TOO_MANY_REQUESTS,
             field(
                 "username",
                 t.fmt("login.locked", &[("until", &format_cst(until))]),
             ),
-        )),
-        Err(AuthError::Disabled) => Err((
-            StatusCode::FORBIDDEN,
-            field("username", t.get("login.disabled")),
-        )),
-        Err(AuthError::Db(e)) => {
-            tracing::error!(request.id = %ctx.request_id, error = %e, "sign-in failed");
-            Err((
-                StatusCode::SERVICE_UNAVAILABLE,
-                field("username", t.get("error.unavailable")),
-            ))
+        )
+    };
+    let account = match accounts::authenticate(state.db(), username, password).await {
+        Ok(a) => a,
+        Err(AuthError::Locked { until }) => return Err(locked(until)),
+        Err(AuthError::Disabled) => {
+            return Err((
+                StatusCode::FORBIDDEN,
+                field("username", t.get("login.disabled")),
+            ));
         }
+        Err(AuthError::Db(e)) => return Err(unavailable(&e)),
+        Err(_) => {
+            return Err((
+                StatusCode::UNAUTHORIZED,
+                field("password", t.get("login.bad_credentials")),
+            ));
+        }
+    };
+    if !mfa::required(state.db(), account.id)
+        .await
+        .map_err(|e| unavailable(&e))?
+    {
+        return start_session(state, ctx, account.id)
+            .await
+            .map(SignedIn::Session);
+    }
+    let Some(code) = code else {
+        return Ok(SignedIn::SecondFactor(account.id));
+    };
+    match mfa::verify_code(state.db(), account.id, code, None).await {
+        Ok(()) => start_session(state, ctx, account.id)
+            .await
+            .map(SignedIn::Session),
+        Err(MfaError::Locked { until }) => Err(locked(until)),
+        Err(MfaError::Db(e)) => Err(unavailable(&e)),
         Err(_) => Err((
             StatusCode::UNAUTHORIZED,
-            field("password", t.get("login.bad_credentials")),
+            field("totp", t.get("totp.bad_code")),
         )),
     }
 }
@@ -162,12 +216,20 @@ pub async fn login_post(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     let next = safe_back(form.next.as_deref());
-    match sign_in(&state, &ctx, &form.username, &form.password).await {
-        Ok(token) => Ok((
+    match sign_in(&state, &ctx, &form.username, &form.password, None).await {
+        Ok(SignedIn::Session(token)) => Ok((
             [(header::SET_COOKIE, session_cookie(&state, &token))],
             Redirect::to(&next),
         )
             .into_response()),
+        Ok(SignedIn::SecondFactor(account_id)) => {
+            let token = mfa::start(state.db(), account_id, &next).await?;
+            Ok((
+                [(header::SET_COOKIE, mfa_cookie(&state, &token))],
+                Redirect::to("/login/totp"),
+            )
+                .into_response())
+        }
         Err((status, err)) => {
             let t = ctx.tr();
             let view = LoginView {
@@ -187,6 +249,127 @@ pub async fn login_post(
             }
             Ok(res)
         }
+    }
+}
+
+/// The cookie that carries a pending second-factor challenge.
+const MFA_COOKIE: &str = "tb_mfa";
+
+fn mfa_cookie(state: &AppState, token: &str) -> String {
+    let secure = if state.config().session.secure_cookie {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{MFA_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Lax; Max-Age=300{secure}")
+}
+
+fn clear_mfa_cookie() -> String {
+    format!("{MFA_COOKIE}=; Path=/login; HttpOnly; SameSite=Lax; Max-Age=0")
+}
+
+/// `/login/totp` view: the code, and on first use the secret to enrol.
+#[derive(Template)]
+#[template(path = "account/totp.html")]
+pub struct TotpView {
+    /// translator
+    pub t: Tr,
+    /// navigation
+    pub nav: Nav,
+    /// the secret to add to an authenticator app (first use only), in groups of four
+    pub secret: Option<String>,
+    /// the `otpauth://` URI of that secret
+    pub otpauth: String,
+    /// errors
+    pub errors: Vec<FieldError>,
+}
+
+fn totp_view(
+    ctx: &Ctx,
+    ch: &mfa::Challenge,
+    errors: Vec<FieldError>,
+) -> Result<Response, AppError> {
+    let grouped = ch.pending_secret.as_ref().map(|s| {
+        s.as_bytes()
+            .chunks(4)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
+    let otpauth = ch
+        .pending_secret
+        .as_deref()
+        .map(|s| tongban_domain::identity::totp::otpauth_uri("tongban", &ch.username, s))
+        .unwrap_or_default();
+    super::render(&TotpView {
+        t: ctx.tr(),
+        nav: Nav::from_ctx(ctx),
+        secret: grouped,
+        otpauth,
+        errors,
+    })
+}
+
+/// `GET /login/totp`.
+pub async fn totp_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, AppError> {
+    let token = crate::ctx::cookie(&headers, MFA_COOKIE).unwrap_or_default();
+    match mfa::challenge(state.db(), token).await? {
+        Some(ch) => totp_view(&ctx, &ch, vec![]),
+        None => Ok(Redirect::to("/login").into_response()),
+    }
+}
+
+/// The code form.
+#[derive(Debug, Deserialize)]
+pub struct TotpForm {
+    #[serde(default)]
+    code: String,
+}
+
+/// `POST /login/totp`.
+pub async fn totp_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    Form(form): Form<TotpForm>,
+) -> Result<Response, AppError> {
+    let t = ctx.tr();
+    let token = crate::ctx::cookie(&headers, MFA_COOKIE)
+        .unwrap_or_default()
+        .to_owned();
+    let Some(ch) = mfa::challenge(state.db(), &token).await? else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let refused = |status: StatusCode, message: String| -> Result<Response, AppError> {
+        let mut res = totp_view(&ctx, &ch, vec![field("code", message)])?;
+        *res.status_mut() = status;
+        Ok(res)
+    };
+    match mfa::finish(state.db(), &token, &form.code).await {
+        Ok((account_id, next)) => match start_session(&state, &ctx, account_id).await {
+            Ok(session) => {
+                let mut res = Redirect::to(&safe_back(Some(&next))).into_response();
+                let h = res.headers_mut();
+                for c in [session_cookie(&state, &session), clear_mfa_cookie()] {
+                    if let Ok(v) = header::HeaderValue::from_str(&c) {
+                        h.append(header::SET_COOKIE, v);
+                    }
+                }
+                Ok(res)
+            }
+            Err((status, e)) => refused(status, e.message),
+        },
+        Err(MfaError::Locked { until }) => refused(
+            StatusCode::TOO_MANY_REQUESTS,
+            t.fmt("login.locked", &[("until", &format_cst(until))]),
+        ),
+        Err(MfaError::Expired) => Ok(Redirect::to("/login").into_response()),
+        Err(MfaError::Db(e)) => Err(e.into()),
+        Err(MfaError::BadCode) => refused(StatusCode::UNAUTHORIZED, t.get("totp.bad_code")),
     }
 }
 
