@@ -287,6 +287,8 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(pages::auth::logout_post))
         .route("/account", get(pages::account::account_get))
         .route("/account/password", post(pages::account::password_post))
+        .route("/account/sessions", post(pages::account::sessions_post))
+        .route("/account/consents", post(pages::account::consents_post))
         .route(
             "/admin/staff",
             get(pages::admin::staff_get).post(pages::admin::staff_post),

@@ -142,6 +142,77 @@ pub async fn revoke(db: &Db, token_hash: &str) -> Result<(), DbError> {
     .await
 }
 
+/// A live session as its owner sees it in the device list.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    /// Public id (derived from the hash; names the session, opens nothing).
+    pub id: String,
+    /// The stored hash.
+    pub token_hash: String,
+    /// Sign-in time.
+    pub created_at: Millis,
+    /// Last use (to the minute).
+    pub last_seen_at: Millis,
+    /// Browser, as it said.
+    pub user_agent: Option<String>,
+    /// Address.
+    pub ip: Option<String>,
+}
+
+/// The public id of a session.
+pub fn public_id(token_hash: &str) -> String {
+    hash_token(&format!("session:{token_hash}"))[..24].to_owned()
+}
+
+/// The account's live sessions, newest first.
+pub async fn list_for(db: &Db, account_id: i64) -> Result<Vec<SessionInfo>, DbError> {
+    let rows = sqlx::query(
+        "SELECT token_hash, created_at, last_seen_at, user_agent, ip FROM sessions \
+         WHERE account_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at DESC",
+    )
+    .bind(account_id)
+    .bind(now_ms())
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let token_hash: String = r.try_get(0)?;
+            Ok(SessionInfo {
+                id: public_id(&token_hash),
+                token_hash,
+                created_at: r.try_get(1)?,
+                last_seen_at: r.try_get(2)?,
+                user_agent: r.try_get(3)?,
+                ip: r.try_get(4)?,
+            })
+        })
+        .collect()
+}
+
+/// Ends every session of an account and every token issued to others on
+/// its behalf (sign out everywhere; also after a password change elsewhere).
+pub async fn revoke_all(db: &Db, account_id: i64) -> Result<(), DbError> {
+    db.write(move |c| {
+        Box::pin(async move {
+            let now = now_ms();
+            sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL")
+                .bind(now)
+                .bind(account_id)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query(
+                "UPDATE oidc_refresh_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(account_id)
+            .execute(c)
+            .await?;
+            Ok(())
+        })
+    })
+    .await
+}
+
 /// Deletes sessions that ended more than a day ago (job `sessions.purge`).
 pub async fn purge(db: &Db) -> Result<u64, DbError> {
     db.write(move |c| {

@@ -1020,6 +1020,73 @@ pub async fn grant_consent(
     .await
 }
 
+/// A relying party a person has let in.
+#[derive(Debug, Clone)]
+pub struct ConsentInfo {
+    /// Client id.
+    pub client_id: String,
+    /// Its name.
+    pub name: String,
+    /// Scopes allowed.
+    pub scope: Vec<String>,
+    /// When.
+    pub granted_at: Millis,
+}
+
+/// The relying parties a person has allowed.
+pub async fn consents(db: &Db, account_id: i64) -> Result<Vec<ConsentInfo>, DbError> {
+    let rows = sqlx::query(
+        "SELECT c.client_id, COALESCE(k.name, c.client_id), c.scope, c.granted_at FROM oidc_consents c \
+         LEFT JOIN oidc_clients k ON k.client_id = c.client_id WHERE c.account_id = $1 ORDER BY c.granted_at DESC",
+    )
+    .bind(account_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ConsentInfo {
+                client_id: r.try_get(0)?,
+                name: r.try_get(1)?,
+                scope: split_words(&r.try_get::<String, _>(2)?),
+                granted_at: r.try_get(3)?,
+            })
+        })
+        .collect()
+}
+
+fn split_words(s: &str) -> Vec<String> {
+    s.split(' ')
+        .filter(|x| !x.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Withdraws a consent: the relying party's tokens for this person end and
+/// it must ask again.
+pub async fn withdraw_consent(db: &Db, account_id: i64, client_id: &str) -> Result<(), DbError> {
+    let client_id = client_id.to_owned();
+    db.write(move |c| {
+        Box::pin(async move {
+            sqlx::query("DELETE FROM oidc_consents WHERE account_id = $1 AND client_id = $2")
+                .bind(account_id)
+                .bind(&client_id)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query(
+                "UPDATE oidc_refresh_tokens SET revoked_at = $1 WHERE account_id = $2 AND client_id = $3 \
+                 AND revoked_at IS NULL",
+            )
+            .bind(now_ms())
+            .bind(account_id)
+            .bind(&client_id)
+            .execute(c)
+            .await?;
+            Ok::<_, DbError>(())
+        })
+    })
+    .await
+}
+
 /// The person-facing claims of an account for the granted scopes.
 pub async fn user_claims(
     db: &Db,

@@ -1102,3 +1102,124 @@ async fn system_admins_register_systems_in_the_console_and_secrets_are_shown_onc
         .unwrap();
     assert_eq!(r.status(), 200, "the consent screen, not an error page");
 }
+
+#[tokio::test]
+async fn people_see_their_devices_and_systems_and_end_either() {
+    let app = TestApp::spawn().await;
+    let phone = app.signed_in("citizen").await;
+    let laptop = app.signed_in("citizen").await;
+    let (_, page) = app.get_text(&phone, "/account").await;
+    assert_eq!(
+        page.matches(r#"name="id" value=""#).count(),
+        3,
+        "two devices and 'all'"
+    );
+    assert!(page.contains("本设备"));
+    // Allow the demo RP from the laptop and get a refresh token.
+    let code = q(
+        &query_of(
+            &authorize(
+                &app,
+                &laptop,
+                &authorize_url(
+                    &app,
+                    DEMO_RP_ID,
+                    DEMO_RP_REDIRECT,
+                    &[("scope", "openid profile offline_access")],
+                ),
+            )
+            .await,
+        ),
+        "code",
+    )
+    .unwrap()
+    .to_owned();
+    let rp = Some((DEMO_RP_ID, DEMO_RP_SECRET));
+    let (_, tokens) = token(
+        &app,
+        rp,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", DEMO_RP_REDIRECT),
+        ],
+    )
+    .await;
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    // From the phone: the laptop is listed; end it.
+    let (_, page) = app.get_text(&phone, "/account").await;
+    assert!(
+        page.contains("演示接入系统"),
+        "the allowed system is listed"
+    );
+    // The other device's row is the one not marked as this device.
+    let table = &page[page.find(r#"id="devices""#).unwrap()..];
+    let other_row = table
+        .split("<tr>")
+        .skip(2)
+        .find(|row| !row.contains("本设备"))
+        .unwrap();
+    let start = other_row.find(r#"name="id" value=""#).unwrap() + r#"name="id" value=""#.len();
+    let laptop_id = other_row[start..start + other_row[start..].find('"').unwrap()].to_owned();
+    let r = phone
+        .post(app.url("/account/sessions"))
+        .form(&[("id", laptop_id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        laptop
+            .get(app.url("/account"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+    assert_eq!(app.get_text(&phone, "/account").await.0, 200);
+    // offline_access outlives the laptop's session, until consent is withdrawn.
+    let (s, body) = token(
+        &app,
+        rp,
+        &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    let refresh = body["refresh_token"].as_str().unwrap().to_owned();
+    let r = phone
+        .post(app.url("/account/consents"))
+        .form(&[("client_id", DEMO_RP_ID)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (s, _) = token(
+        &app,
+        rp,
+        &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+    )
+    .await;
+    assert_eq!(s, 400);
+    let r = phone
+        .get(authorize_url(&app, DEMO_RP_ID, DEMO_RP_REDIRECT, &[]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "asked again");
+    // Sign out everywhere.
+    let tablet = app.signed_in("citizen").await;
+    let r = phone
+        .post(app.url("/account/sessions"))
+        .form(&[("id", "all")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    for c in [&phone, &tablet] {
+        assert_eq!(
+            c.get(app.url("/account")).send().await.unwrap().status(),
+            303
+        );
+    }
+}

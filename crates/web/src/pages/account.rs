@@ -6,8 +6,11 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use tongban_core::clock::format_cst;
 use tongban_core::identity::accounts::{self, AuthError};
+use tongban_core::identity::sessions;
 use tongban_core::kernel::orgs;
+use tongban_core::oidc;
 
 use super::{Nav, render};
 use crate::ctx::Ctx;
@@ -50,6 +53,40 @@ pub struct AccountView {
     pub errors: Vec<FieldError>,
     /// success notice
     pub notice: String,
+    /// signed-in devices
+    pub sessions: Vec<DeviceLine>,
+    /// systems allowed to use this identity
+    pub consents: Vec<ConsentLine>,
+}
+
+/// A signed-in device.
+#[derive(Debug)]
+pub struct DeviceLine {
+    /// public id
+    pub id: String,
+    /// signed in at
+    pub created: String,
+    /// last used
+    pub last_seen: String,
+    /// browser
+    pub agent: String,
+    /// address
+    pub ip: String,
+    /// this very browser
+    pub current: bool,
+}
+
+/// A system the person allowed.
+#[derive(Debug)]
+pub struct ConsentLine {
+    /// client id
+    pub client_id: String,
+    /// name
+    pub name: String,
+    /// what it receives
+    pub scope: String,
+    /// since
+    pub granted: String,
 }
 
 /// Query of `/account`.
@@ -83,7 +120,39 @@ async fn view(
             org: t.pick(&g.org_name_zh, &g.org_name_en).to_owned(),
         })
         .collect();
+    let sessions = sessions::list_for(state.db(), a.id)
+        .await?
+        .into_iter()
+        .map(|x| DeviceLine {
+            current: x.token_hash == s.token_hash,
+            id: x.id,
+            created: format_cst(x.created_at),
+            last_seen: format_cst(x.last_seen_at),
+            agent: x
+                .user_agent
+                .map(|u| u.chars().take(80).collect())
+                .unwrap_or_default(),
+            ip: x.ip.unwrap_or_default(),
+        })
+        .collect();
+    let consents = oidc::consents(state.db(), a.id)
+        .await?
+        .into_iter()
+        .map(|c| ConsentLine {
+            scope: c
+                .scope
+                .iter()
+                .map(|s| t.get(&format!("oauth.scope_{s}")))
+                .collect::<Vec<_>>()
+                .join("；"),
+            client_id: c.client_id,
+            name: c.name,
+            granted: format_cst(c.granted_at),
+        })
+        .collect();
     Ok(AccountView {
+        sessions,
+        consents,
         t,
         nav: Nav::from_ctx(ctx),
         username: a.username.clone(),
@@ -103,10 +172,11 @@ pub async fn account_get(
     ctx: Ctx,
     Query(q): Query<AccountQuery>,
 ) -> Result<Response, AppError> {
-    let notice = if q.done.as_deref() == Some("password") {
-        ctx.tr().get("account.password_changed")
-    } else {
-        String::new()
+    let notice = match q.done.as_deref() {
+        Some("password") => ctx.tr().get("account.password_changed"),
+        Some("session") => ctx.tr().get("account.session_ended"),
+        Some("consent") => ctx.tr().get("account.consent_withdrawn"),
+        _ => String::new(),
     };
     render(&view(&state, &ctx, vec![], notice).await?)
 }
@@ -179,4 +249,68 @@ pub fn policy_message(t: &Tr, p: &tongban_domain::identity::PasswordPolicyError)
             _ => "The password may not contain the username.".into(),
         },
     }
+}
+
+/// The device-list form: `id` of one session, or `all`.
+#[derive(Debug, Deserialize)]
+pub struct SessionForm {
+    #[serde(default)]
+    id: String,
+}
+
+/// `POST /account/sessions`: ends one of my sessions, or all of them (sign
+/// out everywhere, including every system signed in with this identity).
+pub async fn sessions_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<SessionForm>,
+) -> Result<Response, AppError> {
+    let s = ctx.require_session()?;
+    let account_id = s.principal.account.id;
+    if f.id == "all" {
+        sessions::revoke_all(state.db(), account_id).await?;
+        return Ok((
+            [(
+                axum::http::header::SET_COOKIE,
+                super::auth::clear_session_cookie(),
+            )],
+            Redirect::to("/login?done=logout"),
+        )
+            .into_response());
+    }
+    let target = sessions::list_for(state.db(), account_id)
+        .await?
+        .into_iter()
+        .find(|x| x.id == f.id)
+        .ok_or(AppError::NotFound)?;
+    crate::oidc::end_session(&state, &target.token_hash).await?;
+    if target.token_hash == s.token_hash {
+        return Ok((
+            [(
+                axum::http::header::SET_COOKIE,
+                super::auth::clear_session_cookie(),
+            )],
+            Redirect::to("/login?done=logout"),
+        )
+            .into_response());
+    }
+    Ok(Redirect::to("/account?done=session").into_response())
+}
+
+/// The consent form.
+#[derive(Debug, Deserialize)]
+pub struct ConsentForm {
+    #[serde(default)]
+    client_id: String,
+}
+
+/// `POST /account/consents`: withdraws what a system was allowed.
+pub async fn consents_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<ConsentForm>,
+) -> Result<Response, AppError> {
+    let s = ctx.require_session()?;
+    oidc::withdraw_consent(state.db(), s.principal.account.id, &f.client_id).await?;
+    Ok(Redirect::to("/account?done=consent").into_response())
 }
