@@ -32,6 +32,55 @@ pub struct Config {
     pub jobs: JobsConfig,
     /// Catalog search settings.
     pub search: SearchConfig,
+    /// Sign-in limits and real-name levels.
+    pub identity: IdentityConfig,
+    /// How one-time codes and notices reach people.
+    pub mail: MailConfig,
+}
+
+/// Sign-in limits and real-name levels.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdentityConfig {
+    /// Failed sign-in steps one client address may make per window.
+    pub address_failures: i64,
+    /// The window, in minutes.
+    pub address_window_minutes: i64,
+    /// Real-name levels 1–4 (the national value set is [U]): names shown to
+    /// people, and the `acr` value each carries to relying parties.
+    pub levels: Vec<LevelConfig>,
+}
+
+/// One real-name level.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LevelConfig {
+    /// Chinese name.
+    pub name_zh: String,
+    /// English name.
+    pub name_en: String,
+    /// `acr` value.
+    pub acr: String,
+}
+
+/// How one-time codes and notices reach people. Without an SMTP host (or an
+/// SMS gateway) messages go to the development outbox, shown in demo mode at
+/// `/dev/messages`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailConfig {
+    /// SMTP server; empty for the development outbox.
+    pub smtp_host: String,
+    /// SMTP port.
+    pub smtp_port: u16,
+    /// `none`, `starttls` or `tls`.
+    pub smtp_tls: String,
+    /// SMTP user name (empty: no authentication).
+    pub smtp_username: String,
+    /// SMTP password.
+    pub smtp_password: String,
+    /// Sender address.
+    pub from: String,
 }
 
 /// Catalog search settings.
@@ -99,6 +148,53 @@ impl Default for Config {
             db: DbConfig::default(),
             jobs: JobsConfig::default(),
             search: SearchConfig::default(),
+            identity: IdentityConfig::default(),
+            mail: MailConfig::default(),
+        }
+    }
+}
+
+impl Default for IdentityConfig {
+    fn default() -> Self {
+        let level = |zh: &str, en: &str, n: u8| LevelConfig {
+            name_zh: zh.into(),
+            name_en: en.into(),
+            acr: format!("urn:tongban:rnl:{n}"),
+        };
+        Self {
+            address_failures: 30,
+            address_window_minutes: 15,
+            levels: vec![
+                level("一级：手机号验证", "Level 1: mobile number verified", 1),
+                level(
+                    "二级：姓名和身份证号经人口库核验",
+                    "Level 2: name and ID number checked against the population register",
+                    2,
+                ),
+                level(
+                    "三级：二级加人脸识别或银行卡验证",
+                    "Level 3: level 2 plus face or bank-card verification",
+                    3,
+                ),
+                level(
+                    "四级：窗口当面核验或数字证书",
+                    "Level 4: verified in person or by digital certificate",
+                    4,
+                ),
+            ],
+        }
+    }
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            smtp_host: String::new(),
+            smtp_port: 25,
+            smtp_tls: "starttls".into(),
+            smtp_username: String::new(),
+            smtp_password: String::new(),
+            from: "tongban <noreply@tongban.invalid>".into(),
         }
     }
 }
@@ -195,6 +291,20 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("TONGBAN_JOBS_POLL_MS", "jobs.poll_ms"),
     ("TONGBAN_JOBS_CONCURRENCY", "jobs.concurrency"),
     ("TONGBAN_SEARCH_SYNONYMS_FILE", "search.synonyms_file"),
+    (
+        "TONGBAN_IDENTITY_ADDRESS_FAILURES",
+        "identity.address_failures",
+    ),
+    (
+        "TONGBAN_IDENTITY_ADDRESS_WINDOW_MINUTES",
+        "identity.address_window_minutes",
+    ),
+    ("TONGBAN_MAIL_SMTP_HOST", "mail.smtp_host"),
+    ("TONGBAN_MAIL_SMTP_PORT", "mail.smtp_port"),
+    ("TONGBAN_MAIL_SMTP_TLS", "mail.smtp_tls"),
+    ("TONGBAN_MAIL_SMTP_USERNAME", "mail.smtp_username"),
+    ("TONGBAN_MAIL_SMTP_PASSWORD", "mail.smtp_password"),
+    ("TONGBAN_MAIL_FROM", "mail.from"),
 ];
 
 impl Config {
@@ -299,6 +409,21 @@ impl Config {
         {
             return Err(bad("search.synonyms_file", "file not found"));
         }
+        if self.identity.address_failures < 1 || self.identity.address_window_minutes < 1 {
+            return Err(bad(
+                "identity",
+                "address_failures and address_window_minutes must be at least 1",
+            ));
+        }
+        if self.identity.levels.len() != 4 {
+            return Err(bad("identity.levels", "exactly four levels are needed"));
+        }
+        if !matches!(self.mail.smtp_tls.as_str(), "none" | "starttls" | "tls") {
+            return Err(bad(
+                "mail.smtp_tls",
+                "must be \"none\", \"starttls\" or \"tls\"",
+            ));
+        }
         if self.jobs.concurrency < 1 {
             return Err(bad("jobs.concurrency", "must be at least 1"));
         }
@@ -325,6 +450,9 @@ impl Config {
     pub fn to_redacted_toml(&self) -> String {
         let mut c = self.clone();
         c.database_url = redact_url(&c.database_url);
+        if !c.mail.smtp_password.is_empty() {
+            c.mail.smtp_password = "********".into();
+        }
         toml::to_string_pretty(&c).unwrap_or_default()
     }
 }

@@ -229,6 +229,15 @@ impl AppState {
         self.inner.demo
     }
 
+    /// The per-address limit on failed sign-in steps.
+    pub fn address_limit(&self) -> tongban_core::identity::throttle::Limit {
+        let c = &self.inner.config.identity;
+        tongban_core::identity::throttle::Limit {
+            max: c.address_failures,
+            window_ms: c.address_window_minutes * 60_000,
+        }
+    }
+
     /// Session lifetimes from configuration.
     pub fn lifetimes(&self) -> Lifetimes {
         let s = &self.inner.config.session;

@@ -4,5 +4,6 @@ pub mod accounts;
 pub mod mfa;
 pub mod password;
 pub mod sessions;
+pub mod throttle;
 
 pub use accounts::{Account, AuthError, Grant, Principal};

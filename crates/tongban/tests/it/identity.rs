@@ -445,3 +445,47 @@ async fn staff_sign_in_needs_a_one_time_code_that_cannot_be_replayed() {
         .unwrap();
     assert_eq!(r.status(), 429, "locked for the right password too");
 }
+
+#[tokio::test]
+async fn an_address_that_keeps_failing_is_refused_for_a_while_on_every_account() {
+    let app = TestApp::spawn().await;
+    // Spread over many accounts, so that no single account locks.
+    for i in 0..30 {
+        let r = app
+            .client()
+            .post(app.url("/login"))
+            .form(&[
+                ("username", format!("guess{i}")),
+                ("password", "wrong-password".into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401, "attempt {i}");
+    }
+    let r = app
+        .client()
+        .post(app.url("/login"))
+        .form(&[("username", "citizen"), ("password", "tongban-demo")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("此网络地址登录失败次数过多")
+    );
+    // The account itself is not locked: the limit is the address's.
+    let locked: Option<i64> = {
+        use sqlx::Row;
+        sqlx::query("SELECT locked_until FROM accounts WHERE username = 'citizen'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap()
+    };
+    assert_eq!(locked, None);
+}

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use tongban_core::clock::format_cst;
 use tongban_core::identity::accounts::{self, AuthError};
 use tongban_core::identity::mfa::{self, MfaError};
-use tongban_core::identity::sessions;
+use tongban_core::identity::{sessions, throttle};
 
 use super::{Nav, safe_back};
 use crate::ctx::{Ctx, SESSION_COOKIE};
@@ -168,6 +168,18 @@ pub async fn sign_in(
             ),
         )
     };
+    let address = address_key(ctx);
+    if let Some(until) = throttle::blocked_until(state.db(), &address, state.address_limit())
+        .await
+        .map_err(|e| unavailable(&e))?
+    {
+        return Err(address_blocked(ctx, until));
+    }
+    let failed = || async {
+        if let Err(e) = throttle::hit(state.db(), &address, state.address_limit()).await {
+            tracing::error!(request.id = %ctx.request_id, error = %e, "throttle count failed");
+        }
+    };
     let account = match accounts::authenticate(state.db(), username, password).await {
         Ok(a) => a,
         Err(AuthError::Locked { until }) => return Err(locked(until)),
@@ -179,6 +191,7 @@ pub async fn sign_in(
         }
         Err(AuthError::Db(e)) => return Err(unavailable(&e)),
         Err(_) => {
+            failed().await;
             return Err((
                 StatusCode::UNAUTHORIZED,
                 field("password", t.get("login.bad_credentials")),
@@ -202,11 +215,30 @@ pub async fn sign_in(
             .map(SignedIn::Session),
         Err(MfaError::Locked { until }) => Err(locked(until)),
         Err(MfaError::Db(e)) => Err(unavailable(&e)),
-        Err(_) => Err((
-            StatusCode::UNAUTHORIZED,
-            field("totp", t.get("totp.bad_code")),
-        )),
+        Err(_) => {
+            failed().await;
+            Err((
+                StatusCode::UNAUTHORIZED,
+                field("totp", t.get("totp.bad_code")),
+            ))
+        }
     }
+}
+
+/// The throttle key of the client's address.
+fn address_key(ctx: &Ctx) -> String {
+    format!("signin:{}", ctx.ip.as_deref().unwrap_or("unknown"))
+}
+
+fn address_blocked(ctx: &Ctx, until: i64) -> (StatusCode, FieldError) {
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        field(
+            "username",
+            ctx.tr()
+                .fmt("login.address_blocked", &[("until", &format_cst(until))]),
+        ),
+    )
 }
 
 /// `POST /login`.
@@ -344,12 +376,22 @@ pub async fn totp_post(
     let Some(ch) = mfa::challenge(state.db(), &token).await? else {
         return Ok(Redirect::to("/login").into_response());
     };
+    let address = address_key(&ctx);
+    let blocked = throttle::blocked_until(state.db(), &address, state.address_limit()).await?;
     let refused = |status: StatusCode, message: String| -> Result<Response, AppError> {
         let mut res = totp_view(&ctx, &ch, vec![field("code", message)])?;
         *res.status_mut() = status;
         Ok(res)
     };
-    match mfa::finish(state.db(), &token, &form.code).await {
+    if let Some(until) = blocked {
+        let (status, e) = address_blocked(&ctx, until);
+        return refused(status, e.message);
+    }
+    let outcome = mfa::finish(state.db(), &token, &form.code).await;
+    if matches!(outcome, Err(MfaError::BadCode | MfaError::Locked { .. })) {
+        throttle::hit(state.db(), &address, state.address_limit()).await?;
+    }
+    match outcome {
         Ok((account_id, next)) => match start_session(&state, &ctx, account_id).await {
             Ok(session) => {
                 let mut res = Redirect::to(&safe_back(Some(&next))).into_response();
