@@ -17,6 +17,7 @@ pub mod guide_pdf;
 pub mod identity;
 pub mod jobs;
 pub mod kernel;
+pub mod notify;
 pub mod oidc;
 pub mod outbox;
 pub mod search;

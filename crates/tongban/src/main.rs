@@ -277,7 +277,7 @@ async fn serve(cfg: Config, with_demo: bool) -> anyhow::Result<()> {
         None
     };
     let state = AppState::new(db.clone(), cfg.clone(), with_demo)
-        .context("creating the search index failed")?;
+        .context("starting the application (search index, mail settings) failed")?;
     let app = tongban_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let addr = listener.local_addr().unwrap_or(cfg.listen);
     println!("tongban listening on http://{addr}");

@@ -49,6 +49,7 @@ struct StateInner {
     guide_cache: std::sync::Mutex<GuideCache>,
     code_lists: std::sync::Mutex<(i64, Arc<tongban_domain::catalog::CodeLists>)>,
     keys: tokio::sync::Mutex<Option<(tongban_core::oidc::KeyRing, Instant)>>,
+    notifier: tongban_core::notify::Notifier,
     search: tongban_core::search::SearchIndex,
     config: Config,
     metrics: metrics::Metrics,
@@ -58,13 +59,10 @@ struct StateInner {
 
 impl AppState {
     /// State over a connected, migrated database.
-    pub fn new(
-        db: Db,
-        config: Config,
-        demo: bool,
-    ) -> Result<Self, tongban_core::search::SearchError> {
+    pub fn new(db: Db, config: Config, demo: bool) -> anyhow::Result<Self> {
         let synonyms = tongban_core::search::Synonyms::load(&config.search.synonyms_file)?;
         let search = tongban_core::search::SearchIndex::new(synonyms)?;
+        let notifier = tongban_core::notify::Notifier::from_config(&config.mail, &db)?;
         Ok(Self {
             inner: Arc::new(StateInner {
                 db,
@@ -72,6 +70,7 @@ impl AppState {
                 guide_cache: std::sync::Mutex::new(GuideCache::default()),
                 code_lists: std::sync::Mutex::new((-1, Arc::default())),
                 keys: tokio::sync::Mutex::new(None),
+                notifier,
                 search,
                 config,
                 metrics: metrics::Metrics::default(),
@@ -229,6 +228,11 @@ impl AppState {
         self.inner.demo
     }
 
+    /// Sends messages to people.
+    pub fn notifier(&self) -> &tongban_core::notify::Notifier {
+        &self.inner.notifier
+    }
+
     /// The per-address limit on failed sign-in steps.
     pub fn address_limit(&self) -> tongban_core::identity::throttle::Limit {
         let c = &self.inner.config.identity;
@@ -294,6 +298,15 @@ pub fn router(state: AppState) -> Router {
             get(pages::auth::totp_get).post(pages::auth::totp_post),
         )
         .route("/logout", post(pages::auth::logout_post))
+        .route(
+            "/password/reset",
+            get(pages::reset::reset_get).post(pages::reset::reset_post),
+        )
+        .route(
+            "/password/reset/verify",
+            post(pages::reset::reset_verify_post),
+        )
+        .route("/dev/messages", get(pages::reset::dev_messages_get))
         .route("/account", get(pages::account::account_get))
         .route("/account/password", post(pages::account::password_post))
         .route("/account/sessions", post(pages::account::sessions_post))

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod mfa;
+pub mod otp;
 pub mod password;
 pub mod sessions;
 pub mod throttle;

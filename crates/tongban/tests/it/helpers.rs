@@ -62,6 +62,11 @@ impl TestApp {
 
     /// A running app, with or without the demo.
     pub async fn spawn_with(with_demo: bool) -> Self {
+        Self::spawn_configured(with_demo, |_| {}).await
+    }
+
+    /// A running app whose configuration `adjust` changes first.
+    pub async fn spawn_configured(with_demo: bool, adjust: impl FnOnce(&mut Config)) -> Self {
         let (url, dir) = fresh_database().await;
         let db = Db::connect(&url, DbOptions::default())
             .await
@@ -71,11 +76,12 @@ impl TestApp {
             assert!(demo::seed(&db).await.expect("seed"));
         }
         let files = tempfile::tempdir().expect("data dir");
-        let cfg = Config {
+        let mut cfg = Config {
             database_url: url,
             data_dir: files.path().to_path_buf(),
             ..Config::default()
         };
+        adjust(&mut cfg);
         let state = AppState::new(db.clone(), cfg, with_demo).expect("search index");
         let app = tongban_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

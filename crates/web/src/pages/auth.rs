@@ -51,6 +51,7 @@ pub async fn login_get(
     let t = ctx.tr();
     let notice = match (q.done.as_deref(), q.next.is_some()) {
         (Some("logout"), _) => t.get("logout.done"),
+        (Some("reset"), _) => t.get("login.reset_done"),
         (_, true) => t.get("login.required"),
         _ => String::new(),
     };

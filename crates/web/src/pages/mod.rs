@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod divisions;
 pub mod home;
 pub mod orgs;
+pub mod reset;
 
 use askama::Template;
 use axum::extract::{Path, Query};
