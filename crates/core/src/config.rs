@@ -49,6 +49,10 @@ pub struct IdentityConfig {
     /// Real-name levels 1–4 (the national value set is [U]): names shown to
     /// people, and the `acr` value each carries to relying parties.
     pub levels: Vec<LevelConfig>,
+    /// The key sealing personal data at rest (64 hex digits). Empty: a key
+    /// file `data.key` is made in the data folder on first start. Several
+    /// nodes on one database must share one key.
+    pub data_key: String,
 }
 
 /// One real-name level.
@@ -164,6 +168,7 @@ impl Default for IdentityConfig {
         Self {
             address_failures: 30,
             address_window_minutes: 15,
+            data_key: String::new(),
             levels: vec![
                 level("一级：手机号验证", "Level 1: mobile number verified", 1),
                 level(
@@ -299,6 +304,7 @@ const ENV_KEYS: &[(&str, &str)] = &[
         "TONGBAN_IDENTITY_ADDRESS_WINDOW_MINUTES",
         "identity.address_window_minutes",
     ),
+    ("TONGBAN_IDENTITY_DATA_KEY", "identity.data_key"),
     ("TONGBAN_MAIL_SMTP_HOST", "mail.smtp_host"),
     ("TONGBAN_MAIL_SMTP_PORT", "mail.smtp_port"),
     ("TONGBAN_MAIL_SMTP_TLS", "mail.smtp_tls"),
@@ -450,6 +456,9 @@ impl Config {
     pub fn to_redacted_toml(&self) -> String {
         let mut c = self.clone();
         c.database_url = redact_url(&c.database_url);
+        if !c.identity.data_key.is_empty() {
+            c.identity.data_key = "********".into();
+        }
         if !c.mail.smtp_password.is_empty() {
             c.mail.smtp_password = "********".into();
         }

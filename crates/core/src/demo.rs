@@ -347,6 +347,32 @@ async fn seed_identity(db: &Db) -> Result<(), DemoError> {
         .map_err(|e| DemoError::Code(e.to_string()))
 }
 
+/// Records the demo citizen's ID number (sealed with the platform's data
+/// key, which the seeding step does not have), unless one is recorded.
+pub async fn seed_id_numbers(db: &Db, key: &crate::crypto::DataKey) -> Result<(), DemoError> {
+    use base64::Engine;
+    // 230102 道里区, born 1990-03-07, sequence 123 (odd: male).
+    let id = tongban_domain::kernel::IdCardNo::with_check("23010219900307123")
+        .map_err(|e| DemoError::Code(e.to_string()))?;
+    let sealed = base64::engine::general_purpose::STANDARD.encode(key.seal(id.as_str().as_bytes()));
+    let hash = key.lookup_hash(id.as_str());
+    db.write(move |c| {
+        Box::pin(async move {
+            sqlx::query(
+                "UPDATE accounts SET id_number_sealed = $1, id_number_hash = $2 \
+                 WHERE username = 'citizen' AND id_number_hash IS NULL",
+            )
+            .bind(&sealed)
+            .bind(&hash)
+            .execute(c)
+            .await?;
+            Ok::<_, DbError>(())
+        })
+    })
+    .await?;
+    Ok(())
+}
+
 struct Seq(u32);
 
 impl Seq {

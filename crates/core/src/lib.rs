@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod catalog_exchange;
 pub mod clock;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod demo;
 pub mod demo_catalog;

@@ -50,6 +50,7 @@ struct StateInner {
     code_lists: std::sync::Mutex<(i64, Arc<tongban_domain::catalog::CodeLists>)>,
     keys: tokio::sync::Mutex<Option<(tongban_core::oidc::KeyRing, Instant)>>,
     notifier: tongban_core::notify::Notifier,
+    data_key: tongban_core::crypto::DataKey,
     search: tongban_core::search::SearchIndex,
     config: Config,
     metrics: metrics::Metrics,
@@ -63,6 +64,8 @@ impl AppState {
         let synonyms = tongban_core::search::Synonyms::load(&config.search.synonyms_file)?;
         let search = tongban_core::search::SearchIndex::new(synonyms)?;
         let notifier = tongban_core::notify::Notifier::from_config(&config.mail, &db)?;
+        let data_key =
+            tongban_core::crypto::DataKey::load(&config.identity.data_key, &config.data_dir)?;
         Ok(Self {
             inner: Arc::new(StateInner {
                 db,
@@ -71,6 +74,7 @@ impl AppState {
                 code_lists: std::sync::Mutex::new((-1, Arc::default())),
                 keys: tokio::sync::Mutex::new(None),
                 notifier,
+                data_key,
                 search,
                 config,
                 metrics: metrics::Metrics::default(),
@@ -228,6 +232,11 @@ impl AppState {
         self.inner.demo
     }
 
+    /// The key sealing personal data.
+    pub fn data_key(&self) -> &tongban_core::crypto::DataKey {
+        &self.inner.data_key
+    }
+
     /// Sends messages to people.
     pub fn notifier(&self) -> &tongban_core::notify::Notifier {
         &self.inner.notifier
@@ -310,6 +319,10 @@ pub fn router(state: AppState) -> Router {
         .route("/account", get(pages::account::account_get))
         .route("/account/password", post(pages::account::password_post))
         .route("/account/sessions", post(pages::account::sessions_post))
+        .route(
+            "/counter",
+            get(pages::counter::counter_get).post(pages::counter::counter_post),
+        )
         .route("/account/consents", post(pages::account::consents_post))
         .route(
             "/admin/staff",

@@ -41,12 +41,12 @@ pub fn browser_routes() -> Router<AppState> {
         .route("/oauth/logout", get(logout_get).post(logout_post))
 }
 
-const ACR_VALUES: [&str; 4] = [
-    "urn:tongban:rnl:1",
-    "urn:tongban:rnl:2",
-    "urn:tongban:rnl:3",
-    "urn:tongban:rnl:4",
-];
+/// The `acr` of a real-name level, as configured (`identity.levels`).
+fn acr_for(state: &AppState, level: i64) -> String {
+    let levels = &state.config().identity.levels;
+    let i = usize::try_from(level.clamp(1, 4) - 1).unwrap_or(0);
+    levels.get(i).map(|l| l.acr.clone()).unwrap_or_default()
+}
 
 /// `GET /.well-known/openid-configuration`.
 pub async fn discovery_get(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -70,8 +70,8 @@ pub async fn discovery_get(State(state): State<AppState>, headers: HeaderMap) ->
         "scopes_supported": oidc::USER_SCOPES.iter().chain(oidc::SERVICE_SCOPES).collect::<Vec<_>>(),
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "sid", "name",
             "preferred_username", "account_kind", "real_name_level", "credit_code", "phone_number",
-            "phone_number_verified", "email", "email_verified"],
-        "acr_values_supported": ACR_VALUES,
+            "phone_number_verified", "email", "email_verified", "id_number"],
+        "acr_values_supported": state.config().identity.levels.iter().map(|l| l.acr.as_str()).collect::<Vec<_>>(),
         "prompt_values_supported": ["none", "login", "consent"],
         "ui_locales_supported": ["zh-CN", "en"],
         "claims_parameter_supported": false,
@@ -471,7 +471,7 @@ async fn authorize(
     let who = Subject {
         account_id,
         session_hash: Some(session.token_hash.clone()),
-        acr: oidc::acr_of_level(level),
+        acr: acr_for(state, level),
         auth_time: session.created_at,
     };
     let code = oidc::issue_code(state.db(), &authz, &who).await?;
@@ -676,7 +676,7 @@ async fn token(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Val
             ));
         }
     };
-    let claims = oidc::user_claims(state.db(), grant.account_id, &grant.scope)
+    let claims = oidc::user_claims(state.db(), state.data_key(), grant.account_id, &grant.scope)
         .await
         .map_err(server)?
         .ok_or_else(|| OAuthError::new("invalid_grant", "账号已停用"))?;
@@ -746,7 +746,7 @@ pub async fn userinfo(
             "no-store",
         ));
     }
-    match oidc::user_claims(state.db(), account_id, &scope).await? {
+    match oidc::user_claims(state.db(), state.data_key(), account_id, &scope).await? {
         Some(c) => Ok(json_response(StatusCode::OK, &c, "no-store")),
         None => Ok(bearer_error("invalid_token", "账号已停用")),
     }

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod mfa;
 pub mod otp;
 pub mod password;
+pub mod realname;
 pub mod sessions;
 pub mod throttle;
 

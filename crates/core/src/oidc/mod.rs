@@ -30,7 +30,14 @@ pub const TOKEN_TTL_S: i64 = 600;
 pub const REFRESH_TTL_MS: i64 = 30 * 24 * 3600 * 1000;
 
 /// Scopes a person may grant, with the claims each releases.
-pub const USER_SCOPES: &[&str] = &["openid", "profile", "phone", "email", "offline_access"];
+pub const USER_SCOPES: &[&str] = &[
+    "openid",
+    "profile",
+    "phone",
+    "email",
+    "id_number",
+    "offline_access",
+];
 
 /// A random token: 32 bytes, base64url.
 pub fn random_token() -> String {
@@ -597,11 +604,6 @@ pub struct Subject {
     pub auth_time: Millis,
 }
 
-/// The `acr` value of a real-name level.
-pub fn acr_of_level(level: i64) -> String {
-    format!("urn:tongban:rnl:{}", level.clamp(1, 4))
-}
-
 /// A pending authorization, validated.
 #[derive(Debug, Clone)]
 pub struct Authorization {
@@ -1090,6 +1092,7 @@ pub async fn withdraw_consent(db: &Db, account_id: i64, client_id: &str) -> Resu
 /// The person-facing claims of an account for the granted scopes.
 pub async fn user_claims(
     db: &Db,
+    key: &crate::crypto::DataKey,
     account_id: i64,
     scope: &[String],
 ) -> Result<Option<Value>, DbError> {
@@ -1126,6 +1129,12 @@ pub async fn user_claims(
     {
         c["email"] = json!(e);
         c["email_verified"] = json!(true);
+    }
+    // The ID number only under its own scope; it is never logged.
+    if has("id_number")
+        && let Some(n) = crate::identity::realname::id_number(db, key, account_id).await?
+    {
+        c["id_number"] = json!(n);
     }
     Ok(Some(c))
 }

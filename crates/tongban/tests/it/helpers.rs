@@ -72,10 +72,14 @@ impl TestApp {
             .await
             .expect("connect");
         db.migrate().await.expect("migrate");
+        let files = tempfile::tempdir().expect("data dir");
         if with_demo {
             assert!(demo::seed(&db).await.expect("seed"));
+            let key = tongban_core::crypto::DataKey::load("", files.path()).expect("data key");
+            demo::seed_id_numbers(&db, &key)
+                .await
+                .expect("demo ID number");
         }
-        let files = tempfile::tempdir().expect("data dir");
         let mut cfg = Config {
             database_url: url,
             data_dir: files.path().to_path_buf(),

@@ -705,3 +705,94 @@ fn decode_mail_body(mail: &str) -> String {
         body.to_owned()
     }
 }
+
+#[tokio::test]
+async fn a_clerk_registers_a_person_at_the_window_and_verifies_another_in_person() {
+    let app = TestApp::spawn().await;
+    let citizen = app.signed_in("citizen").await;
+    assert_eq!(app.get_text(&citizen, "/counter").await.0, 403);
+    let (_, page) = app.get_text(&citizen, "/account").await;
+    assert!(
+        page.contains("三级") && page.contains("2301**********1237"),
+        "level and masked ID"
+    );
+    let clerk = app.clerk().await;
+    let register = |id: &'static str| {
+        clerk
+            .post(app.url("/counter"))
+            .form(&[
+                ("action", "register"),
+                ("name", "王丽华"),
+                ("id_number", id),
+                ("phone", "13900000009"),
+            ])
+            .send()
+    };
+    // A wrong check character is explained.
+    let r = register("230103198805120021").await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("身份证号无效"));
+    let r = register("230103198805120020").await.unwrap();
+    let page = r.text().await.unwrap();
+    if page.contains("身份证号无效") {
+        panic!("the sample ID should be valid: {page}");
+    }
+    let start = page.find(r#"id="new-password">"#).unwrap() + r#"id="new-password">"#.len();
+    let initial = page[start..start + page[start..].find('<').unwrap()].to_owned();
+    assert!(
+        page.contains("230103198805120020"),
+        "the username is the ID number"
+    );
+    // The person signs in with it and sees level 4 and the masked number.
+    let person = app.signed_in_with("230103198805120020", &initial).await;
+    let (_, account) = app.get_text(&person, "/account").await;
+    assert!(account.contains("四级") && account.contains("2301**********0020"));
+    // Registered once only.
+    let r = register("230103198805120020").await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("已注册账号 230103198805120020")
+    );
+    // In-person verification of the demo citizen: the card must match.
+    let verify = |id: &'static str| {
+        clerk
+            .post(app.url("/counter"))
+            .form(&[
+                ("action", "verify"),
+                ("username", "citizen"),
+                ("id_number", id),
+            ])
+            .send()
+    };
+    let r = verify("11010519491231002X").await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("不一致"));
+    let demo_id = tongban_domain::kernel::IdCardNo::with_check("23010219900307123").unwrap();
+    let r = clerk
+        .post(app.url("/counter"))
+        .form(&[
+            ("action", "verify"),
+            ("username", "citizen"),
+            ("id_number", demo_id.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (_, page) = app.get_text(&citizen, "/account").await;
+    assert!(page.contains("四级"));
+    // The number is sealed at rest: the database holds no plain copy.
+    let dump: String = {
+        use sqlx::Row;
+        sqlx::query("SELECT COALESCE(id_number_sealed, '') || COALESCE(id_number_hash, '') FROM accounts WHERE username = 'citizen'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap()
+    };
+    assert!(!dump.is_empty() && !dump.contains(demo_id.as_str()));
+}

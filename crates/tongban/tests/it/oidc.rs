@@ -1223,3 +1223,83 @@ async fn people_see_their_devices_and_systems_and_end_either() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_id_number_is_released_only_under_its_own_scope() {
+    let app = TestApp::spawn().await;
+    let secret = register(
+        &app,
+        ClientForm {
+            client_id: "social-security".into(),
+            name: "社保业务系统".into(),
+            kind: "confidential".into(),
+            redirect_uris: "https://sb.example.gov.cn/cb".into(),
+            scopes: "openid profile id_number".into(),
+            id_token_alg: "ES256".into(),
+            require_consent: true,
+            ..ClientForm::default()
+        },
+    )
+    .await
+    .unwrap();
+    let citizen = app.signed_in("citizen").await;
+    let get_claims = |scope: &'static str| {
+        let app = &app;
+        let citizen = &citizen;
+        let secret = secret.clone();
+        async move {
+            let url = authorize_url(
+                app,
+                "social-security",
+                "https://sb.example.gov.cn/cb",
+                &[("scope", scope)],
+            );
+            let r = citizen.get(&url).send().await.unwrap();
+            let location = if r.status() == 200 {
+                let page = r.text().await.unwrap();
+                if scope.contains("id_number") {
+                    assert!(page.contains("公民身份号码"), "the consent screen names it");
+                }
+                let mut fields = form_fields(&page, "consent-form");
+                fields.push(("decision".into(), "allow".into()));
+                let r = citizen
+                    .post(app.url("/oauth/authorize"))
+                    .form(&fields)
+                    .send()
+                    .await
+                    .unwrap();
+                r.headers()["location"].to_str().unwrap().to_owned()
+            } else {
+                r.headers()["location"].to_str().unwrap().to_owned()
+            };
+            let code = q(&query_of(&location), "code").unwrap().to_owned();
+            let (s, tokens) = token(
+                app,
+                Some(("social-security", secret.as_str())),
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("code", &code),
+                    ("redirect_uri", "https://sb.example.gov.cn/cb"),
+                ],
+            )
+            .await;
+            assert_eq!(s, 200, "{tokens}");
+            let info: Value = app
+                .client()
+                .get(app.url("/oauth/userinfo"))
+                .bearer_auth(tokens["access_token"].as_str().unwrap())
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            info
+        }
+    };
+    let without = get_claims("openid profile").await;
+    assert!(without.get("id_number").is_none());
+    let with = get_claims("openid profile id_number").await;
+    let expected = tongban_domain::kernel::IdCardNo::with_check("23010219900307123").unwrap();
+    assert_eq!(with["id_number"], expected.as_str());
+}

@@ -53,6 +53,12 @@ pub struct AccountView {
     pub errors: Vec<FieldError>,
     /// success notice
     pub notice: String,
+    /// real-name level, named
+    pub level: String,
+    /// ID number, masked (empty when none is recorded)
+    pub id_number: String,
+    /// whether the window-registration page is offered
+    pub is_clerk: bool,
     /// signed-in devices
     pub sessions: Vec<DeviceLine>,
     /// systems allowed to use this identity
@@ -150,7 +156,26 @@ async fn view(
             granted: format_cst(c.granted_at),
         })
         .collect();
+    let level_no = tongban_core::oidc::real_name_level(state.db(), a.id).await?;
+    let level = state
+        .config()
+        .identity
+        .levels
+        .get(usize::try_from(level_no.clamp(1, 4) - 1).unwrap_or(0))
+        .map(|l| t.pick(&l.name_zh, &l.name_en).to_owned())
+        .unwrap_or_default();
+    let id_number = tongban_core::identity::realname::id_number(state.db(), state.data_key(), a.id)
+        .await?
+        .and_then(|n| tongban_domain::kernel::IdCardNo::parse(&n).ok())
+        .map(|n| n.masked())
+        .unwrap_or_default();
+    let is_clerk = s
+        .principal
+        .has_role(tongban_domain::kernel::Role::WindowClerk);
     Ok(AccountView {
+        level,
+        id_number,
+        is_clerk,
         sessions,
         consents,
         t,

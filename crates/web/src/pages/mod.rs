@@ -7,6 +7,7 @@ pub mod admin_catalog;
 pub mod admin_clients;
 pub mod auth;
 pub mod catalog;
+pub mod counter;
 pub mod divisions;
 pub mod home;
 pub mod orgs;

@@ -1,0 +1,282 @@
+//! 实名: natural persons' identity numbers (sealed at rest), their real-name
+//! level, and registration or verification in person at a service window
+//! (窗口注册: the clerk checks the ID card; the account defaults to the ID
+//! number and gets a random initial password, 国办函〔2016〕108号 §5).
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use rand::Rng;
+use sqlx::Row;
+use tongban_domain::identity::{AccountKind, Username, check_password_policy};
+use tongban_domain::kernel::{IdCardNo, Role};
+
+use super::accounts::{self, AuthError, NewAccount, Principal};
+use super::password;
+use crate::clock::now_ms;
+use crate::crypto::DataKey;
+use crate::db::{Db, DbError};
+use crate::oidc::FieldProblem;
+
+/// The level reached by checking the ID card in person.
+pub const IN_PERSON_LEVEL: i64 = 4;
+
+/// Why a registration or verification failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RealNameError {
+    /// Not a window clerk.
+    #[error("无权办理实名注册")]
+    Forbidden,
+    /// Field problems.
+    #[error("登记信息有误")]
+    Invalid(Vec<FieldProblem>),
+    /// The person already has an account.
+    #[error("该身份证号已注册账号 {username}")]
+    Exists {
+        /// the existing account
+        username: String,
+    },
+    /// No account has that ID number.
+    #[error("未找到该身份证号的账号")]
+    NotFound,
+    /// Account storage.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// Storage.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<sqlx::Error> for RealNameError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Db(DbError::from(e))
+    }
+}
+
+/// A person registered at the window.
+#[derive(Debug, Clone, Default)]
+pub struct PersonForm {
+    /// 姓名.
+    pub name: String,
+    /// 公民身份号码.
+    pub id_number: String,
+    /// 手机号码.
+    pub phone: String,
+    /// 电子邮箱 (optional).
+    pub email: String,
+}
+
+fn problem(field: &str, message: impl Into<String>) -> FieldProblem {
+    FieldProblem {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// Whether a mobile number looks like one (11 digits starting with 1).
+pub fn phone_ok(p: &str) -> bool {
+    p.len() == 11 && p.starts_with('1') && p.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn may_register(clerk: &Principal) -> bool {
+    clerk.has_role(Role::WindowClerk) || clerk.has_role(Role::SystemAdmin)
+}
+
+/// A random initial password that meets the policy.
+fn initial_password(username: &str) -> String {
+    const LETTERS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
+    const DIGITS: &[u8] = b"23456789";
+    let mut rng = rand::rng();
+    loop {
+        let mut p = String::new();
+        for i in 0..12 {
+            let set = if i % 3 == 2 { DIGITS } else { LETTERS };
+            p.push(char::from(set[rng.random_range(0..set.len())]));
+        }
+        if check_password_policy(&p, username).is_ok() {
+            return p;
+        }
+    }
+}
+
+/// Registers a person at the window: level 4, username = ID number, a
+/// random initial password (returned once, to hand over).
+pub async fn register_at_counter(
+    db: &Db,
+    key: &DataKey,
+    clerk: &Principal,
+    f: &PersonForm,
+) -> Result<(String, String), RealNameError> {
+    if !may_register(clerk) {
+        return Err(RealNameError::Forbidden);
+    }
+    let mut problems = Vec::new();
+    let name = f.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 50 {
+        problems.push(problem("name", "姓名不能为空，且不超过50个字"));
+    }
+    let id = match IdCardNo::parse(&f.id_number) {
+        Ok(id) => Some(id),
+        Err(e) => {
+            problems.push(problem("id_number", format!("身份证号无效：{e}")));
+            None
+        }
+    };
+    let phone = f.phone.trim().to_owned();
+    if !phone_ok(&phone) {
+        problems.push(problem("phone", "手机号码应为11位数字"));
+    }
+    let email = f.email.trim().to_owned();
+    if !email.is_empty()
+        && (!email.contains('@') || email.len() > 100 || email.contains(char::is_whitespace))
+    {
+        problems.push(problem("email", "电子邮箱格式不正确"));
+    }
+    let Some(id) = id.filter(|_| problems.is_empty()) else {
+        return Err(RealNameError::Invalid(problems));
+    };
+    let id_hash = key.lookup_hash(id.as_str());
+    if let Some(username) = username_by_hash(db, &id_hash).await? {
+        return Err(RealNameError::Exists { username });
+    }
+    let username =
+        Username::parse(&id.as_str().to_ascii_lowercase()).map_err(AuthError::Username)?;
+    let initial = initial_password(username.as_str());
+    let hash = password::hash(initial.clone())
+        .await
+        .map_err(AuthError::from)?;
+    let sealed = STANDARD.encode(key.seal(id.as_str().as_bytes()));
+    let clerk_id = clerk.account.id;
+    let new = NewAccount {
+        username: username.clone(),
+        kind: AccountKind::Person,
+        display_name: name,
+        password_hash: hash,
+        org_id: None,
+        credit_code: None,
+    };
+    let email = (!email.is_empty()).then_some(email);
+    db.write(move |c| {
+        Box::pin(async move {
+            let now = now_ms();
+            let account_id = accounts::insert(c, &new, now).await?;
+            sqlx::query(
+                "UPDATE accounts SET id_number_sealed = $1, id_number_hash = $2, phone = $3, email = $4, \
+                 real_name_level = $5 WHERE id = $6",
+            )
+            .bind(&sealed)
+            .bind(&id_hash)
+            .bind(&phone)
+            .bind(&email)
+            .bind(IN_PERSON_LEVEL)
+            .bind(account_id)
+            .execute(&mut *c)
+            .await
+            .map_err(DbError::from)?;
+            crate::outbox::append(
+                c,
+                "account.registered_at_counter",
+                &serde_json::json!({"account_id": account_id, "by": clerk_id, "level": IN_PERSON_LEVEL}),
+                now,
+            )
+            .await?;
+            Ok::<_, RealNameError>(())
+        })
+    })
+    .await?;
+    Ok((username.as_str().to_owned(), initial))
+}
+
+async fn username_by_hash(db: &Db, hash: &str) -> Result<Option<String>, DbError> {
+    Ok(
+        sqlx::query("SELECT username FROM accounts WHERE id_number_hash = $1")
+            .bind(hash)
+            .fetch_optional(db.pool())
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?,
+    )
+}
+
+/// Verifies an existing person in person (ID card shown at the window): the
+/// account reaches level 4; its ID number is recorded if it had none.
+pub async fn verify_in_person(
+    db: &Db,
+    key: &DataKey,
+    clerk: &Principal,
+    username: &str,
+    id_number: &str,
+) -> Result<(), RealNameError> {
+    if !may_register(clerk) {
+        return Err(RealNameError::Forbidden);
+    }
+    let id = IdCardNo::parse(id_number).map_err(|e| {
+        RealNameError::Invalid(vec![problem("id_number", format!("身份证号无效：{e}"))])
+    })?;
+    let account = accounts::by_username(db, username)
+        .await?
+        .filter(|a| a.kind == AccountKind::Person.code())
+        .ok_or(RealNameError::NotFound)?;
+    let id_hash = key.lookup_hash(id.as_str());
+    match username_by_hash(db, &id_hash).await? {
+        Some(other) if other != account.username => {
+            return Err(RealNameError::Exists { username: other });
+        }
+        _ => {}
+    }
+    let stored: Option<String> = sqlx::query("SELECT id_number_hash FROM accounts WHERE id = $1")
+        .bind(account.id)
+        .fetch_one(db.pool())
+        .await?
+        .try_get(0)?;
+    if stored.as_deref().is_some_and(|h| h != id_hash) {
+        // The card shown is not the one the account was registered with.
+        return Err(RealNameError::Invalid(vec![problem(
+            "id_number",
+            "所出示证件与账号登记的身份证号不一致",
+        )]));
+    }
+    let sealed = STANDARD.encode(key.seal(id.as_str().as_bytes()));
+    let (account_id, clerk_id) = (account.id, clerk.account.id);
+    db.write(move |c| {
+        Box::pin(async move {
+            let now = now_ms();
+            sqlx::query(
+                "UPDATE accounts SET id_number_sealed = $1, id_number_hash = $2, real_name_level = $3, updated_at = $4 \
+                 WHERE id = $5",
+            )
+            .bind(&sealed)
+            .bind(&id_hash)
+            .bind(IN_PERSON_LEVEL)
+            .bind(now)
+            .bind(account_id)
+            .execute(&mut *c)
+            .await?;
+            crate::outbox::append(
+                c,
+                "account.verified_in_person",
+                &serde_json::json!({"account_id": account_id, "by": clerk_id, "level": IN_PERSON_LEVEL}),
+                now,
+            )
+            .await?;
+            Ok::<_, DbError>(())
+        })
+    })
+    .await?;
+    Ok(())
+}
+
+/// The account's ID number, decrypted (for the `id_number` claim and the
+/// owner's own page, masked there).
+pub async fn id_number(db: &Db, key: &DataKey, account_id: i64) -> Result<Option<String>, DbError> {
+    let sealed: Option<String> = sqlx::query("SELECT id_number_sealed FROM accounts WHERE id = $1")
+        .bind(account_id)
+        .fetch_optional(db.pool())
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?
+        .flatten();
+    Ok(sealed
+        .and_then(|s| STANDARD.decode(s).ok())
+        .and_then(|b| key.open(&b).ok())
+        .and_then(|p| String::from_utf8(p).ok()))
+}
