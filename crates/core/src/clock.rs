@@ -31,9 +31,28 @@ pub fn format_cst(ms: Millis) -> String {
     )
 }
 
+/// Midnight China Standard Time of a `YYYY-MM-DD` date, in milliseconds.
+pub fn parse_cst_date(s: &str) -> Option<Millis> {
+    let mut parts = s.trim().splitn(3, '-');
+    let y: i32 = parts.next()?.parse().ok()?;
+    let m: u8 = parts.next()?.parse().ok()?;
+    let d: u8 = parts.next()?.parse().ok()?;
+    let date = time::Date::from_calendar_date(y, time::Month::try_from(m).ok()?, d).ok()?;
+    let at = date.midnight().assume_offset(time::macros::offset!(+8));
+    Some((at.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_midnight_in_china() {
+        // 2027-01-01T00:00+08:00 = 2026-12-31T16:00Z
+        assert_eq!(parse_cst_date("2027-01-01"), Some(1_798_732_800_000));
+        assert_eq!(parse_cst_date("2027-02-30"), None);
+        assert_eq!(parse_cst_date("tomorrow"), None);
+    }
 
     #[test]
     fn cst_formatting_adds_eight_hours() {

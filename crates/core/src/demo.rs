@@ -344,7 +344,37 @@ async fn seed_identity(db: &Db) -> Result<(), DemoError> {
     };
     crate::oidc::register_fixed(db, &form, Some(DEMO_RP_SECRET))
         .await
-        .map_err(|e| DemoError::Code(e.to_string()))
+        .map_err(|e| DemoError::Code(e.to_string()))?;
+    // The demo citizen is the demo enterprise's agent for its food business
+    // licence and its registration changes, for a year.
+    db.write(|c| {
+        Box::pin(async move {
+            let id = |name: &'static str| format!("(SELECT id FROM accounts WHERE username = '{name}')");
+            let codes: Vec<String> = sqlx::query(
+                "SELECT catalog_code FROM catalog_entries WHERE name IN ('食品经营许可', '企业变更登记') ORDER BY catalog_code",
+            )
+            .fetch_all(&mut *c)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<String, _>(0))
+            .collect::<Result<_, _>>()?;
+            let now = now_ms();
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO enterprise_agents (enterprise_id, agent_id, items, granted_at, expires_at) \
+                 SELECT {}, {}, $1, $2, $3",
+                id("enterprise"),
+                id("citizen")
+            )))
+            .bind(if codes.is_empty() { "*".to_owned() } else { codes.join(" ") })
+            .bind(now)
+            .bind(now + 365 * 24 * 3600 * 1000)
+            .execute(c)
+            .await?;
+            Ok::<_, DbError>(())
+        })
+    })
+    .await?;
+    Ok(())
 }
 
 /// Records the demo citizen's ID number (sealed with the platform's data

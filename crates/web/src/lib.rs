@@ -324,6 +324,8 @@ pub fn router(state: AppState) -> Router {
             get(pages::counter::counter_get).post(pages::counter::counter_post),
         )
         .route("/account/consents", post(pages::account::consents_post))
+        .route("/account/agents", post(pages::account::agents_post))
+        .route("/account/acting", post(pages::account::acting_post))
         .route(
             "/admin/staff",
             get(pages::admin::staff_get).post(pages::admin::staff_post),

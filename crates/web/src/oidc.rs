@@ -468,7 +468,11 @@ async fn authorize(
         }
     }
     let level = oidc::real_name_level(state.db(), account_id).await?;
+    let acting_for = tongban_core::identity::agents::acting(state.db(), &session.token_hash)
+        .await?
+        .map(|m| m.enterprise_id);
     let who = Subject {
+        acting_for,
         account_id,
         session_hash: Some(session.token_hash.clone()),
         acr: acr_for(state, level),
@@ -676,10 +680,20 @@ async fn token(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Val
             ));
         }
     };
-    let claims = oidc::user_claims(state.db(), state.data_key(), grant.account_id, &grant.scope)
-        .await
-        .map_err(server)?
-        .ok_or_else(|| OAuthError::new("invalid_grant", "账号已停用"))?;
+    let mut claims =
+        oidc::user_claims(state.db(), state.data_key(), grant.account_id, &grant.scope)
+            .await
+            .map_err(server)?
+            .ok_or_else(|| OAuthError::new("invalid_grant", "账号已停用"))?;
+    if let Some(enterprise) = grant.acting_for {
+        // The agent's authorisation must still be in force at every issue.
+        let m =
+            tongban_core::identity::agents::live_mandate(state.db(), grant.account_id, enterprise)
+                .await
+                .map_err(server)?
+                .ok_or_else(|| OAuthError::new("invalid_grant", "经办人授权已撤销或过期"))?;
+        claims["enterprise"] = enterprise_claim(&m);
+    }
     let (access, id_token) = oidc::sign_tokens(&keys, &iss, &client, &grant, Some(&claims))?;
     let mut out = json!({
         "access_token": access, "token_type": "Bearer",
@@ -692,6 +706,17 @@ async fn token(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Val
         out["refresh_token"] = json!(r);
     }
     Ok(out)
+}
+
+/// The `enterprise` claim of an agent acting for an enterprise.
+fn enterprise_claim(m: &tongban_core::identity::agents::Mandate) -> Value {
+    json!({
+        "credit_code": m.credit_code,
+        "name": m.enterprise_name,
+        "role": "agent",
+        "items": if m.items.is_empty() { json!("*") } else { json!(m.items) },
+        "expires_at": m.expires_at / 1000,
+    })
 }
 
 // ---------------------------------------------------------------- userinfo
@@ -746,10 +771,19 @@ pub async fn userinfo(
             "no-store",
         ));
     }
-    match oidc::user_claims(state.db(), state.data_key(), account_id, &scope).await? {
-        Some(c) => Ok(json_response(StatusCode::OK, &c, "no-store")),
-        None => Ok(bearer_error("invalid_token", "账号已停用")),
+    let Some(mut c) = oidc::user_claims(state.db(), state.data_key(), account_id, &scope).await?
+    else {
+        return Ok(bearer_error("invalid_token", "账号已停用"));
+    };
+    if let Some(enterprise) = claims["acting_for"].as_i64() {
+        match tongban_core::identity::agents::live_mandate(state.db(), account_id, enterprise)
+            .await?
+        {
+            Some(m) => c["enterprise"] = enterprise_claim(&m),
+            None => return Ok(bearer_error("invalid_token", "经办人授权已撤销或过期")),
+        }
     }
+    Ok(json_response(StatusCode::OK, &c, "no-store"))
 }
 
 /// `POST /oauth/revoke` (RFC 7009): revokes a refresh token and its family.

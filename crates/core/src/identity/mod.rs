@@ -1,6 +1,7 @@
 //! Identity use cases: accounts, passwords, role grants and sessions.
 
 pub mod accounts;
+pub mod agents;
 pub mod mfa;
 pub mod otp;
 pub mod password;

@@ -602,6 +602,8 @@ pub struct Subject {
     pub acr: String,
     /// When the person authenticated (ms).
     pub auth_time: Millis,
+    /// The enterprise the person acts for (经办人), if any.
+    pub acting_for: Option<i64>,
 }
 
 /// A pending authorization, validated.
@@ -628,7 +630,8 @@ pub async fn issue_code(db: &Db, a: &Authorization, who: &Subject) -> Result<Str
             let now = now_ms();
             sqlx::query(
                 "INSERT INTO oidc_codes (code_hash, client_id, account_id, session_hash, redirect_uri, scope, nonce, \
-                 code_challenge, acr, auth_time, family, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                 code_challenge, acr, auth_time, family, expires_at, acting_for) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             )
             .bind(&hash)
             .bind(&a.client_id)
@@ -642,6 +645,7 @@ pub async fn issue_code(db: &Db, a: &Authorization, who: &Subject) -> Result<Str
             .bind(who.auth_time)
             .bind(random_token())
             .bind(now + CODE_TTL_MS)
+            .bind(who.acting_for)
             .execute(c)
             .await?;
             Ok::<_, DbError>(())
@@ -668,6 +672,8 @@ pub struct Grant {
     pub session_hash: Option<String>,
     /// Token family (for rotation and revocation).
     pub family: String,
+    /// The enterprise acted for, if any.
+    pub acting_for: Option<i64>,
 }
 
 fn pkce_ok(challenge: &str, verifier: &str) -> bool {
@@ -708,7 +714,7 @@ pub async fn exchange_code(
                 let row = sqlx::query(
                     "UPDATE oidc_codes SET consumed_at = $1 WHERE code_hash = $2 AND client_id = $3 \
                      AND consumed_at IS NULL AND expires_at > $1 \
-                     RETURNING account_id, session_hash, redirect_uri, scope, nonce, code_challenge, acr, auth_time, family",
+                     RETURNING account_id, session_hash, redirect_uri, scope, nonce, code_challenge, acr, auth_time, family, acting_for",
                 )
                 .bind(now)
                 .bind(&hash)
@@ -761,6 +767,7 @@ pub async fn exchange_code(
                     acr: r.try_get(6)?,
                     auth_time: r.try_get(7)?,
                     family: r.try_get(8)?,
+                    acting_for: r.try_get(9)?,
                 };
                 if let Some(h) = &refresh_hash {
                     insert_refresh(c, h, &client_id, &g, now).await?;
@@ -795,7 +802,7 @@ async fn insert_refresh(
 ) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO oidc_refresh_tokens (token_hash, family, client_id, account_id, session_hash, scope, acr, \
-         auth_time, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         auth_time, created_at, expires_at, acting_for) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(hash)
     .bind(&g.family)
@@ -812,6 +819,7 @@ async fn insert_refresh(
     .bind(g.auth_time)
     .bind(now)
     .bind(now + REFRESH_TTL_MS)
+    .bind(g.acting_for)
     .execute(c)
     .await?;
     Ok(())
@@ -848,7 +856,7 @@ pub async fn refresh(
                      AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $1 \
                      AND (session_hash IS NULL OR EXISTS (SELECT 1 FROM sessions s WHERE s.token_hash = session_hash \
                           AND s.revoked_at IS NULL AND s.expires_at > $1)) \
-                     RETURNING family, account_id, session_hash, scope, acr, auth_time",
+                     RETURNING family, account_id, session_hash, scope, acr, auth_time, acting_for",
                 )
                 .bind(now)
                 .bind(&hash)
@@ -891,6 +899,7 @@ pub async fn refresh(
                     nonce: None,
                     acr: r.try_get(4)?,
                     auth_time: r.try_get(5)?,
+                    acting_for: r.try_get(6)?,
                 };
                 insert_refresh(c, &new_hash, &client_id, &g, now).await?;
                 Ok(Ok(g))
@@ -1183,6 +1192,7 @@ pub fn sign_tokens(
             "iss": issuer, "sub": g.account_id.to_string(), "aud": issuer, "client_id": client.client_id,
             "scope": g.scope.join(" "), "acr": g.acr, "iat": now, "exp": now + TOKEN_TTL_S,
             "jti": hex::encode(jti), "sid": g.session_hash.as_deref().map(sid_of),
+            "acting_for": g.acting_for,
         }),
     );
     let id = match id_claims {

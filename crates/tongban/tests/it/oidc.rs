@@ -1303,3 +1303,198 @@ async fn the_id_number_is_released_only_under_its_own_scope() {
     let expected = tongban_domain::kernel::IdCardNo::with_check("23010219900307123").unwrap();
     assert_eq!(with["id_number"], expected.as_str());
 }
+
+async fn catalog_code_of(app: &TestApp, name: &str) -> String {
+    use sqlx::Row;
+    sqlx::query("SELECT catalog_code FROM catalog_entries WHERE name = $1")
+        .bind(name)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_enterprise_agent_acts_within_its_scope_only_until_revoked() {
+    let app = TestApp::spawn().await;
+    let food = catalog_code_of(&app, "食品经营许可").await;
+    let birth = catalog_code_of(&app, "新生儿入户").await;
+    let enterprise = app.signed_in("enterprise").await;
+    let (_, page) = app.get_text(&enterprise, "/account").await;
+    assert!(
+        page.contains("经办人授权") && page.contains("张晓明"),
+        "the demo agent is listed"
+    );
+    // Bad authorisations are explained field by field.
+    let r = enterprise
+        .post(app.url("/account/agents"))
+        .form(&[
+            ("action", "grant"),
+            ("agent", "clerk"),
+            ("items", "999999999999"),
+            ("until", "2020-01-01"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    for e in ["自然人账号", "999999999999 不存在", "有效期应晚于今天"] {
+        assert!(body.contains(e), "{e}");
+    }
+    // A person cannot authorise agents.
+    let citizen = app.signed_in("citizen").await;
+    let r = citizen
+        .post(app.url("/account/agents"))
+        .form(&[
+            ("action", "grant"),
+            ("agent", "citizen"),
+            ("until", "2099-01-01"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // Re-authorise the citizen for the food licence only.
+    let until =
+        tongban_core::clock::format_cst(tongban_core::clock::now_ms() + 30 * 24 * 3600 * 1000)
+            [..10]
+            .to_owned();
+    let r = enterprise
+        .post(app.url("/account/agents"))
+        .form(&[
+            ("action", "grant"),
+            ("agent", "citizen"),
+            ("items", food.as_str()),
+            ("until", until.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let ent_id = tongban_core::identity::accounts::by_username(&app.db, "enterprise")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let cit_id = tongban_core::identity::accounts::by_username(&app.db, "citizen")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    use tongban_core::identity::agents;
+    assert!(
+        agents::may_act(&app.db, cit_id, ent_id, &food)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !agents::may_act(&app.db, cit_id, ent_id, &birth)
+            .await
+            .unwrap(),
+        "outside the scope"
+    );
+    // The citizen acts for the enterprise; a relying party learns it.
+    let r = citizen
+        .post(app.url("/account/acting"))
+        .form(&[("enterprise_id", ent_id.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, page) = app.get_text(&citizen, "/account").await;
+    assert!(page.contains("当前正在代表单位办理"));
+    let code = q(
+        &query_of(
+            &authorize(
+                &app,
+                &citizen,
+                &authorize_url(&app, DEMO_RP_ID, DEMO_RP_REDIRECT, &[]),
+            )
+            .await,
+        ),
+        "code",
+    )
+    .unwrap()
+    .to_owned();
+    let rp = Some((DEMO_RP_ID, DEMO_RP_SECRET));
+    let (s, tokens) = token(
+        &app,
+        rp,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", DEMO_RP_REDIRECT),
+        ],
+    )
+    .await;
+    assert_eq!(s, 200, "{tokens}");
+    let id_claims: Value = serde_json::from_slice(&base64_url(
+        tokens["id_token"]
+            .as_str()
+            .unwrap()
+            .split('.')
+            .nth(1)
+            .unwrap(),
+    ))
+    .unwrap();
+    assert_eq!(id_claims["enterprise"]["role"], "agent");
+    assert_eq!(id_claims["enterprise"]["items"], serde_json::json!([food]));
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    let info: Value = app
+        .client()
+        .get(app.url("/oauth/userinfo"))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        info["enterprise"]["credit_code"],
+        id_claims["enterprise"]["credit_code"]
+    );
+    // The enterprise revokes: the agent stops acting everywhere.
+    let (_, page) = app.get_text(&enterprise, "/account").await;
+    let at = page.find(r#"id="revoke-"#).unwrap() + r#"id="revoke-"#.len();
+    let mandate: String = page[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let r = enterprise
+        .post(app.url("/account/agents"))
+        .form(&[("action", "revoke"), ("id", mandate.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, page) = app.get_text(&citizen, "/account").await;
+    assert!(!page.contains("当前正在代表单位办理"));
+    let r = app
+        .client()
+        .get(app.url("/oauth/userinfo"))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let (s, _) = token(
+        &app,
+        rp,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+        ],
+    )
+    .await;
+    assert_eq!(s, 400);
+    let r = citizen
+        .post(app.url("/account/acting"))
+        .form(&[("enterprise_id", ent_id.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "no authorisation, no acting");
+}

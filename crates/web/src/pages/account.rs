@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tongban_core::clock::format_cst;
 use tongban_core::identity::accounts::{self, AuthError};
+use tongban_core::identity::agents;
 use tongban_core::identity::sessions;
 use tongban_core::kernel::orgs;
 use tongban_core::oidc;
@@ -59,10 +60,37 @@ pub struct AccountView {
     pub id_number: String,
     /// whether the window-registration page is offered
     pub is_clerk: bool,
+    /// enterprise: whether the agent section is shown
+    pub is_enterprise: bool,
+    /// enterprise: agents authorised (live and past)
+    pub agents: Vec<MandateLine>,
+    /// person: enterprises this person may act for
+    pub mandates: Vec<MandateLine>,
+    /// the enterprise this session acts for, by name
+    pub acting: String,
+    /// agent-form values (kept on error)
+    pub agent_form: (String, String, String),
     /// signed-in devices
     pub sessions: Vec<DeviceLine>,
     /// systems allowed to use this identity
     pub consents: Vec<ConsentLine>,
+}
+
+/// An authorisation as listed.
+#[derive(Debug)]
+pub struct MandateLine {
+    /// id
+    pub id: i64,
+    /// the other party's name (agent or enterprise)
+    pub who: String,
+    /// the enterprise account id (to act for it)
+    pub enterprise_id: i64,
+    /// scope, as text
+    pub items: String,
+    /// until
+    pub until: String,
+    /// in force
+    pub live: bool,
 }
 
 /// A signed-in device.
@@ -172,7 +200,51 @@ async fn view(
     let is_clerk = s
         .principal
         .has_role(tongban_domain::kernel::Role::WindowClerk);
+    let now = tongban_core::clock::now_ms();
+    let line = |m: agents::Mandate, who: String| MandateLine {
+        id: m.id,
+        who,
+        enterprise_id: m.enterprise_id,
+        items: if m.items.is_empty() {
+            t.get("agents.all_items")
+        } else {
+            m.items.join("、")
+        },
+        until: format_cst(m.expires_at - 1),
+        live: m.live(now),
+    };
+    let is_enterprise = a.kind == "enterprise";
+    let agents_given = if is_enterprise {
+        agents::given_by(state.db(), a.id)
+            .await?
+            .into_iter()
+            .map(|m| {
+                let who = format!("{}（{}）", m.agent_name, m.agent_username);
+                line(m, who)
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    let mandates = agents::held_by(state.db(), a.id)
+        .await?
+        .into_iter()
+        .filter(|m| m.live(now))
+        .map(|m| {
+            let who = format!("{}（{}）", m.enterprise_name, m.credit_code);
+            line(m, who)
+        })
+        .collect();
+    let acting = agents::acting(state.db(), &s.token_hash)
+        .await?
+        .map(|m| m.enterprise_name)
+        .unwrap_or_default();
     Ok(AccountView {
+        is_enterprise,
+        agents: agents_given,
+        mandates,
+        acting,
+        agent_form: Default::default(),
         level,
         id_number,
         is_clerk,
@@ -201,6 +273,9 @@ pub async fn account_get(
         Some("password") => ctx.tr().get("account.password_changed"),
         Some("session") => ctx.tr().get("account.session_ended"),
         Some("consent") => ctx.tr().get("account.consent_withdrawn"),
+        Some("agent_granted") => ctx.tr().get("agents.granted"),
+        Some("agent_revoked") => ctx.tr().get("agents.revoked"),
+        Some("acting") => ctx.tr().get("agents.acting_changed"),
         _ => String::new(),
     };
     render(&view(&state, &ctx, vec![], notice).await?)
@@ -338,4 +413,85 @@ pub async fn consents_post(
     let s = ctx.require_session()?;
     oidc::withdraw_consent(state.db(), s.principal.account.id, &f.client_id).await?;
     Ok(Redirect::to("/account?done=consent").into_response())
+}
+
+/// The agent form (enterprise accounts).
+#[derive(Debug, Deserialize)]
+pub struct AgentForm {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    agent: String,
+    #[serde(default)]
+    items: String,
+    #[serde(default)]
+    until: String,
+    #[serde(default)]
+    id: i64,
+}
+
+/// `POST /account/agents`: an enterprise authorises (`grant`) or revokes
+/// (`revoke`) an agent.
+pub async fn agents_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<AgentForm>,
+) -> Result<Response, AppError> {
+    let s = ctx.require_session()?;
+    let p = &s.principal;
+    let result = if f.action == "revoke" {
+        agents::revoke(state.db(), p, f.id)
+            .await
+            .map(|()| "revoked")
+    } else {
+        let form = agents::MandateForm {
+            agent: f.agent.clone(),
+            items: f.items.clone(),
+            until: f.until.clone(),
+        };
+        agents::grant(state.db(), p, &form).await.map(|_| "granted")
+    };
+    match result {
+        Ok(done) => Ok(Redirect::to(&format!("/account?done=agent_{done}")).into_response()),
+        Err(agents::AgentError::Invalid(problems)) => {
+            let errors = problems
+                .into_iter()
+                .map(|e| FieldError {
+                    field: e.field,
+                    message: e.message,
+                })
+                .collect();
+            let mut v = view(&state, &ctx, errors, String::new()).await?;
+            v.agent_form = (f.agent, f.items, f.until);
+            let mut res = render(&v)?;
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(agents::AgentError::Forbidden) => Err(AppError::Forbidden),
+        Err(agents::AgentError::NotFound) => Err(AppError::NotFound),
+        Err(agents::AgentError::Db(e)) => Err(e.into()),
+    }
+}
+
+/// The acting form: `enterprise_id`, or 0 to act as oneself again.
+#[derive(Debug, Deserialize)]
+pub struct ActingForm {
+    #[serde(default)]
+    enterprise_id: i64,
+}
+
+/// `POST /account/acting`: act for an enterprise that authorised me, or stop.
+pub async fn acting_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<ActingForm>,
+) -> Result<Response, AppError> {
+    let s = ctx.require_session()?;
+    let target = (f.enterprise_id != 0).then_some(f.enterprise_id);
+    match agents::act_for(state.db(), &s.token_hash, s.principal.account.id, target).await {
+        Ok(()) => Ok(Redirect::to("/account?done=acting").into_response()),
+        Err(agents::AgentError::NotFound) => Err(AppError::Forbidden),
+        Err(agents::AgentError::Db(e)) => Err(e.into()),
+        Err(e) => Err(AppError::Internal(e.into())),
+    }
 }

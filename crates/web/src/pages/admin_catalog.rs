@@ -1059,7 +1059,7 @@ pub async fn version_post(
                 if v.trim().is_empty() {
                     return Ok(None);
                 }
-                parse_cst_date(&v)
+                tongban_core::clock::parse_cst_date(&v)
                     .map(Some)
                     .ok_or_else(|| AppError::field(k, t.get("acat.bad_date")))
             };
@@ -1085,17 +1085,6 @@ pub async fn version_post(
         }
         _ => Err(AppError::field("action", "未知操作")),
     }
-}
-
-/// Midnight China Standard Time of a `YYYY-MM-DD` date, in milliseconds.
-pub fn parse_cst_date(s: &str) -> Option<i64> {
-    let mut parts = s.trim().splitn(3, '-');
-    let y: i32 = parts.next()?.parse().ok()?;
-    let m: u8 = parts.next()?.parse().ok()?;
-    let d: u8 = parts.next()?.parse().ok()?;
-    let date = time::Date::from_calendar_date(y, time::Month::try_from(m).ok()?, d).ok()?;
-    let at = date.midnight().assume_offset(time::macros::offset!(+8));
-    Some((at.unix_timestamp_nanos() / 1_000_000) as i64)
 }
 
 fn unprocessable(view: &VersionView) -> Result<Response, AppError> {
@@ -1471,19 +1460,6 @@ pub async fn transfer_post(
                 .into_response())
         }
         Err(e) => Err(e),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_cst_date;
-
-    #[test]
-    fn dates_are_midnight_in_china() {
-        // 2027-01-01T00:00+08:00 = 2026-12-31T16:00Z
-        assert_eq!(parse_cst_date("2027-01-01"), Some(1_798_732_800_000));
-        assert_eq!(parse_cst_date("2027-02-30"), None);
-        assert_eq!(parse_cst_date("tomorrow"), None);
     }
 }
 
