@@ -442,6 +442,27 @@ async fn authorize(
     };
     let account_id = session.principal.account.id;
     let client = &target.client;
+    let level = oidc::real_name_level(state.db(), account_id).await?;
+    // Step-up: acr_values name the real-name level the system needs; the
+    // lowest one named is the minimum (unknown values are ignored).
+    let levels = &state.config().identity.levels;
+    let needed = param(&pairs, "acr_values")
+        .map(|v| {
+            v.split(' ')
+                .filter_map(|a| levels.iter().position(|l| l.acr == a))
+                .min()
+                .map(|i| i as i64 + 1)
+        })
+        .unwrap_or(None);
+    if let Some(needed) = needed.filter(|n| *n > level) {
+        if has_prompt("none") {
+            return Ok(target.error(
+                &OAuthError::new("interaction_required", "实名等级不足"),
+                &iss,
+            ));
+        }
+        return step_up_page(state, ctx, &target, &iss, level, needed);
+    }
     if client.require_consent {
         match consent {
             Some(false) => {
@@ -467,7 +488,6 @@ async fn authorize(
             }
         }
     }
-    let level = oidc::real_name_level(state.db(), account_id).await?;
     let acting_for = tongban_core::identity::agents::acting(state.db(), &session.token_hash)
         .await?
         .map(|m| m.enterprise_id);
@@ -481,6 +501,68 @@ async fn authorize(
     let code = oidc::issue_code(state.db(), &authz, &who).await?;
     tracing::info!(request.id = %ctx.request_id, oidc.client = %client.client_id, account.id = account_id, "authorization code issued");
     Ok(target.redirect(&[("code", &code)], &iss))
+}
+
+/// What a sign-in lacks for the system that asked.
+#[derive(Template)]
+#[template(path = "oauth/stepup.html")]
+pub struct StepUpView {
+    /// translator
+    pub t: Tr,
+    /// navigation
+    pub nav: Nav,
+    /// the question, as a sentence
+    pub intro: String,
+    /// how to reach the level
+    pub how: String,
+    /// back to the system, with the error it should hear
+    pub cancel: String,
+}
+
+fn step_up_page(
+    state: &AppState,
+    ctx: &Ctx,
+    target: &Checked,
+    iss: &str,
+    level: i64,
+    needed: i64,
+) -> Result<Response, AppError> {
+    let t = ctx.tr();
+    let name = |n: i64| {
+        state
+            .config()
+            .identity
+            .levels
+            .get(usize::try_from(n.clamp(1, 4) - 1).unwrap_or(0))
+            .map(|l| t.pick(&l.name_zh, &l.name_en).to_owned())
+            .unwrap_or_default()
+    };
+    let cancel = target
+        .error(
+            &OAuthError::new("unmet_authentication_requirements", "实名等级不足"),
+            iss,
+        )
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("/")
+        .to_owned();
+    let mut res = render(&StepUpView {
+        intro: t.fmt(
+            "oauth.stepup_intro",
+            &[
+                ("client", &target.client.name),
+                ("needed", &name(needed)),
+                ("current", &name(level)),
+            ],
+        ),
+        how: t.get("oauth.stepup_how"),
+        t,
+        nav: Nav::from_ctx(ctx),
+        cancel,
+    })?;
+    *res.status_mut() = StatusCode::FORBIDDEN;
+    Ok(res)
 }
 
 fn consent_page(

@@ -1498,3 +1498,97 @@ async fn an_enterprise_agent_acts_within_its_scope_only_until_revoked() {
         .unwrap();
     assert_eq!(r.status(), 403, "no authorisation, no acting");
 }
+
+#[tokio::test]
+async fn acr_values_ask_for_exactly_the_missing_level() {
+    let app = TestApp::spawn().await;
+    let citizen = app.signed_in("citizen").await;
+    let url = authorize_url(
+        &app,
+        DEMO_RP_ID,
+        DEMO_RP_REDIRECT,
+        &[("acr_values", "urn:tongban:rnl:4")],
+    );
+    let r = citizen.get(&url).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("四级") && page.contains("三级"),
+        "names the needed and the current level"
+    );
+    let at = page.find(r#"id="stepup-cancel""#).unwrap();
+    let href_at = page[..at].rfind("href=\"").unwrap() + 6;
+    let cancel = page[href_at..href_at + page[href_at..].find('"').unwrap()].replace("&amp;", "&");
+    assert!(cancel.starts_with(DEMO_RP_REDIRECT));
+    assert_eq!(
+        q(&query_of(&cancel), "error"),
+        Some("unmet_authentication_requirements")
+    );
+    // Without interaction the system hears it at once.
+    let r = citizen
+        .get(authorize_url(
+            &app,
+            DEMO_RP_ID,
+            DEMO_RP_REDIRECT,
+            &[("acr_values", "urn:tongban:rnl:4"), ("prompt", "none")],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        q(
+            &query_of(r.headers()["location"].to_str().unwrap()),
+            "error"
+        ),
+        Some("interaction_required")
+    );
+    // Unknown values are ignored; a level already reached passes.
+    let r = citizen
+        .get(authorize_url(
+            &app,
+            DEMO_RP_ID,
+            DEMO_RP_REDIRECT,
+            &[("acr_values", "urn:other:gold urn:tongban:rnl:2")],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the consent screen");
+    // Verified at the window, the same request succeeds with acr level 4.
+    let clerk = app.clerk().await;
+    let demo_id = tongban_domain::kernel::IdCardNo::with_check("23010219900307123").unwrap();
+    let r = clerk
+        .post(app.url("/counter"))
+        .form(&[
+            ("action", "verify"),
+            ("username", "citizen"),
+            ("id_number", demo_id.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let code = q(&query_of(&authorize(&app, &citizen, &url).await), "code")
+        .unwrap()
+        .to_owned();
+    let (_, tokens) = token(
+        &app,
+        Some((DEMO_RP_ID, DEMO_RP_SECRET)),
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", DEMO_RP_REDIRECT),
+        ],
+    )
+    .await;
+    let claims: Value = serde_json::from_slice(&base64_url(
+        tokens["id_token"]
+            .as_str()
+            .unwrap()
+            .split('.')
+            .nth(1)
+            .unwrap(),
+    ))
+    .unwrap();
+    assert_eq!(claims["acr"], "urn:tongban:rnl:4");
+}
