@@ -75,6 +75,8 @@ pub struct ExchangeRow {
     pub online_handle_depth: String,
     /// 到办事现场次数.
     pub limit_scene_num: String,
+    /// 实名等级要求 1–4 (local extension; empty = none).
+    pub min_level: String,
     /// 是否支持预约 1/0.
     pub is_schedule: String,
     /// 是否支持网上支付 1/0.
@@ -128,6 +130,7 @@ pub const CSV_HEADER: &[&str] = &[
     "theme",
     "online_handle_depth",
     "limit_scene_num",
+    "min_level",
     "is_schedule",
     "is_pay_online",
     "is_express",
@@ -349,6 +352,11 @@ pub fn to_row(
         handle_type: g.handling_forms.join("^"),
         theme: g.themes.join("^"),
         online_handle_depth: g.online_depth.to_string(),
+        min_level: if g.min_level == 0 {
+            String::new()
+        } else {
+            g.min_level.to_string()
+        },
         limit_scene_num: g.visits.to_string(),
         is_schedule: flag(g.appointment),
         is_pay_online: flag(g.online_payment),
@@ -474,6 +482,7 @@ pub fn guide_from_row(row_no: usize, r: &ExchangeRow) -> (Guide, Vec<RowError>) 
         )
         .min(255) as u8,
         visits: num(row_no, "limit_scene_num", &r.limit_scene_num, &mut errors).min(255) as u8,
+        min_level: num(row_no, "min_level", &r.min_level, &mut errors).min(255) as u8,
         appointment: r.is_schedule.trim() == "1",
         online_payment: r.is_pay_online.trim() == "1",
         express_delivery: r.is_express.trim() == "1",
@@ -769,6 +778,7 @@ fn exchange_field(path: &str) -> &str {
         "service_objects" => "server_type",
         "handling_forms" => "handle_type",
         "online_depth" => "online_handle_depth",
+        "min_level" => "min_level",
         "visits" => "limit_scene_num",
         "place" => "transact_addr",
         "hours" => "transact_time",

@@ -158,6 +158,13 @@ impl Default for Config {
     }
 }
 
+impl IdentityConfig {
+    /// Level `n` (1–4; out-of-range values are clamped), if configured.
+    pub fn level(&self, n: i64) -> Option<&LevelConfig> {
+        self.levels.get(usize::try_from(n.clamp(1, 4) - 1).ok()?)
+    }
+}
+
 impl Default for IdentityConfig {
     fn default() -> Self {
         let level = |zh: &str, en: &str, n: u8| LevelConfig {

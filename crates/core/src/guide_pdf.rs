@@ -189,6 +189,8 @@ pub struct GuideFacts {
     pub url: String,
     /// The configured wording of the catalog's code lists.
     pub lists: CodeLists,
+    /// The real-name level needed, named (empty when none).
+    pub min_level: String,
 }
 
 /// Renders the guide as a PDF. CPU work: call it off the async threads.
@@ -231,6 +233,10 @@ pub fn render(g: &Guide, facts: &GuideFacts) -> Result<Vec<u8>, PdfError> {
         "网上办理深度：{depth}；到现场次数：{} 次",
         g.visits
     ));
+
+    if !facts.min_level.is_empty() {
+        w.para(&format!("实名等级要求：{}", facts.min_level));
+    }
 
     w.heading("办事需要带什么");
     let mut fetched = 0;
@@ -366,6 +372,7 @@ mod tests {
             published_at: "2026-11-28".into(),
             url: "/items/X".into(),
             lists: CodeLists::defaults(),
+            min_level: String::new(),
         };
         let pdf = render(&g, &facts).unwrap();
         assert!(pdf.starts_with(b"%PDF-"));

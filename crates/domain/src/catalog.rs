@@ -399,6 +399,9 @@ pub struct Guide {
     pub online_depth: u8,
     /// 到办事现场次数.
     pub visits: u8,
+    /// The lowest real-name level an applicant needs (1–4; 0 = none beyond
+    /// having an account).
+    pub min_level: u8,
     /// 是否支持预约办理.
     pub appointment: bool,
     /// 是否支持网上支付.
@@ -603,6 +606,14 @@ pub fn validate(g: &Guide, lists: &CodeLists) -> Vec<GuideError> {
             "online_depth",
             "invalid_code",
             "网上办理深度应为Ⅰ至Ⅳ级",
+        );
+    }
+    if g.min_level > 4 {
+        err(
+            &mut e,
+            "min_level",
+            "out_of_range",
+            "实名等级要求应为一至四级",
         );
     }
     if g.online_depth == 4 && g.visits > 0 {

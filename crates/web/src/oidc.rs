@@ -43,9 +43,12 @@ pub fn browser_routes() -> Router<AppState> {
 
 /// The `acr` of a real-name level, as configured (`identity.levels`).
 fn acr_for(state: &AppState, level: i64) -> String {
-    let levels = &state.config().identity.levels;
-    let i = usize::try_from(level.clamp(1, 4) - 1).unwrap_or(0);
-    levels.get(i).map(|l| l.acr.clone()).unwrap_or_default()
+    state
+        .config()
+        .identity
+        .level(level)
+        .map(|l| l.acr.clone())
+        .unwrap_or_default()
 }
 
 /// `GET /.well-known/openid-configuration`.
@@ -532,8 +535,7 @@ fn step_up_page(
         state
             .config()
             .identity
-            .levels
-            .get(usize::try_from(n.clamp(1, 4) - 1).unwrap_or(0))
+            .level(n)
             .map(|l| t.pick(&l.name_zh, &l.name_en).to_owned())
             .unwrap_or_default()
     };

@@ -1724,3 +1724,47 @@ async fn publish_as(app: &TestApp, reviewer: &reqwest::Client, url: &str) {
         .unwrap();
     assert_eq!(r.status(), 303);
 }
+
+#[tokio::test]
+async fn an_item_can_require_a_real_name_level_and_the_guide_says_so() {
+    let app = TestApp::spawn().await;
+    let editor = app.signed_in("editor").await;
+    let admin = app.admin().await;
+    let (code, _, url) = open_city_draft(&app, &editor, "最低生活保障", "p_assistance").await;
+    let (_, page) = app.get_text(&editor, &url).await;
+    assert!(page.contains(r#"id="f-min_level""#) && page.contains("四级：窗口当面核验或数字证书"));
+    let mut f = form_fields(&page, "guide-form");
+    set(&mut f, "min_level", "9");
+    set(&mut f, "action", "submit");
+    let r = editor.post(app.url(&url)).form(&f).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("实名等级要求应为一至四级"));
+    let (_, page) = app.get_text(&editor, &url).await;
+    let mut f = form_fields(&page, "guide-form");
+    set(&mut f, "min_level", "2");
+    set(&mut f, "action", "submit");
+    let r = editor.post(app.url(&url)).form(&f).send().await.unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    publish_as(&app, &admin, &url).await;
+    let (_, guide) = app.get_text(&app.client(), &format!("/items/{code}")).await;
+    assert!(
+        guide.contains(r#"id="min-level">二级"#),
+        "the guide states the level"
+    );
+    let rows: Value = app
+        .client()
+        .get(app.url("/api/v1/catalog/export"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["task_code"] == code.as_str())
+        .unwrap();
+    assert_eq!(row["min_level"], "2");
+}

@@ -188,8 +188,7 @@ async fn view(
     let level = state
         .config()
         .identity
-        .levels
-        .get(usize::try_from(level_no.clamp(1, 4) - 1).unwrap_or(0))
+        .level(level_no)
         .map(|l| t.pick(&l.name_zh, &l.name_en).to_owned())
         .unwrap_or_default();
     let id_number = tongban_core::identity::realname::id_number(state.db(), state.data_key(), a.id)

@@ -377,6 +377,8 @@ pub struct GuideForm {
     pub online_depth: String,
     /// visits
     pub visits: String,
+    /// minimum real-name level (`0` = none)
+    pub min_level: String,
     /// flags
     pub appointment: bool,
     /// flags
@@ -496,6 +498,7 @@ impl GuideForm {
             .into(),
             online_depth: g.online_depth.to_string(),
             visits: g.visits.to_string(),
+            min_level: g.min_level.to_string(),
             appointment: g.appointment,
             online_payment: g.online_payment,
             express_delivery: g.express_delivery,
@@ -570,6 +573,7 @@ fn guide_from_pairs(
     let promised = num("promised_limit", &one("promised_limit"));
     let depth = num("online_depth", &one("online_depth")).min(255) as u8;
     let visits = num("visits", &one("visits")).min(255) as u8;
+    let min_level = num("min_level", &one("min_level")).min(255) as u8;
     let mut materials = Vec::new();
     let mut mrows = Vec::new();
     for i in 0..100 {
@@ -704,6 +708,7 @@ fn guide_from_pairs(
         },
         online_depth: depth,
         visits,
+        min_level,
         appointment: !one("appointment").is_empty(),
         online_payment: !one("online_payment").is_empty(),
         express_delivery: !one("express_delivery").is_empty(),
@@ -729,6 +734,7 @@ fn guide_from_pairs(
     form.promised_limit = one("promised_limit");
     form.online_depth = one("online_depth");
     form.visits = one("visits");
+    form.min_level = one("min_level");
     if !mrows.is_empty() {
         form.materials = mrows;
     }
@@ -790,6 +796,8 @@ pub struct VersionView {
     pub themes: Vec<(String, String)>,
     /// choices
     pub depths: Vec<(String, String)>,
+    /// choices of the minimum real-name level
+    pub levels: Vec<(String, String)>,
     /// choices of 材料形式
     pub material_forms: Vec<(String, String)>,
     /// choices of 来源渠道
@@ -934,6 +942,22 @@ async fn version_view(
         },
         depths: choices(CodeList::OnlineDepth),
         material_forms: choices(CodeList::MaterialForm),
+        levels: std::iter::once(("0".to_owned(), t.get("guide.min_level_none")))
+            .chain(
+                state
+                    .config()
+                    .identity
+                    .levels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| {
+                        (
+                            (i + 1).to_string(),
+                            t.pick(&l.name_zh, &l.name_en).to_owned(),
+                        )
+                    }),
+            )
+            .collect(),
         material_sources: choices(CodeList::MaterialSource),
     })
 }

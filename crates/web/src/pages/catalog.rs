@@ -442,6 +442,8 @@ pub struct ItemArticle {
     pub depth: String,
     /// visits
     pub visits: String,
+    /// the real-name level needed (empty when none)
+    pub min_level: String,
     /// flags (label, yes/no)
     pub flags: Vec<(String, String)>,
     /// place
@@ -643,6 +645,15 @@ async fn render_article(state: &AppState, t: Tr, code: &str) -> Result<(String, 
             .collect(),
         depth: depth_text(&t, &lists, g.online_depth.into()),
         visits: t.fmt("guide.visits_n", &[("n", &g.visits.to_string())]),
+        min_level: match g.min_level {
+            0 => String::new(),
+            n => state
+                .config()
+                .identity
+                .level(n.into())
+                .map(|l| t.pick(&l.name_zh, &l.name_en).to_owned())
+                .unwrap_or_default(),
+        },
         flags: vec![
             (t.get("guide.appointment"), yes_no(g.appointment)),
             (t.get("guide.online_payment"), yes_no(g.online_payment)),
@@ -695,6 +706,15 @@ pub async fn guide_pdf_get(
         published_at: format_cst(p.published_at),
         url: format!("{base}/items/{}", p.task_code),
         lists: (*state.code_lists().await?).clone(),
+        min_level: match p.guide.min_level {
+            0 => String::new(),
+            n => state
+                .config()
+                .identity
+                .level(n.into())
+                .map(|l| l.name_zh.clone())
+                .unwrap_or_default(),
+        },
     };
     let guide = p.guide;
     let pdf = tokio::task::spawn_blocking(move || tongban_core::guide_pdf::render(&guide, &facts))
