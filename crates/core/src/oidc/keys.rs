@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use p256::ecdsa::signature::{Signer, Verifier};
-use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+use ring::rand::SystemRandom;
+use ring::signature::{self as sig, KeyPair};
+use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use rsa::traits::PublicKeyParts;
 use serde_json::{Value, json};
 use sqlx::Row;
@@ -43,9 +44,11 @@ impl Alg {
     }
 }
 
+/// Signing uses ring (assembly-backed P-256 and RSA); generating RSA keys,
+/// which ring cannot, uses the `rsa` crate.
 enum Secret {
-    Es256(p256::ecdsa::SigningKey),
-    Rs256(Box<rsa::pkcs1v15::SigningKey<sha2::Sha256>>),
+    Es256(sig::EcdsaKeyPair),
+    Rs256(sig::RsaKeyPair),
 }
 
 /// One key with its id and public JWK.
@@ -78,6 +81,9 @@ pub enum KeyError {
     /// Key generation failed.
     #[error("key generation failed: {0}")]
     Generate(String),
+    /// Signing failed.
+    #[error("signing with key {0} failed")]
+    Sign(String),
     /// Storage.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -93,11 +99,13 @@ impl Key {
     fn generate(alg: Alg) -> Result<(Self, String), KeyError> {
         let mut rng = rand_core06::OsRng;
         let der = match alg {
-            Alg::Es256 => p256::ecdsa::SigningKey::random(&mut rng)
-                .to_pkcs8_der()
-                .map_err(|e| KeyError::Generate(e.to_string()))?
-                .as_bytes()
-                .to_vec(),
+            Alg::Es256 => sig::EcdsaKeyPair::generate_pkcs8(
+                &sig::ECDSA_P256_SHA256_FIXED_SIGNING,
+                &SystemRandom::new(),
+            )
+            .map_err(|e| KeyError::Generate(e.to_string()))?
+            .as_ref()
+            .to_vec(),
             Alg::Rs256 => rsa::RsaPrivateKey::new(&mut rng, 2048)
                 .map_err(|e| KeyError::Generate(e.to_string()))?
                 .to_pkcs8_der()
@@ -121,26 +129,32 @@ impl Key {
         let bad = || KeyError::Unreadable(kid.to_owned());
         let (secret, jwk) = match alg {
             Alg::Es256 => {
-                let k = p256::ecdsa::SigningKey::from_pkcs8_der(der).map_err(|_| bad())?;
-                let point = k.verifying_key().to_encoded_point(false);
-                let (x, y) = (point.x().ok_or_else(bad)?, point.y().ok_or_else(bad)?);
+                let k = sig::EcdsaKeyPair::from_pkcs8(
+                    &sig::ECDSA_P256_SHA256_FIXED_SIGNING,
+                    der,
+                    &SystemRandom::new(),
+                )
+                .map_err(|_| bad())?;
+                // Uncompressed point: 0x04 ‖ x ‖ y.
+                let point = k.public_key().as_ref();
+                if point.len() != 65 {
+                    return Err(bad());
+                }
                 let jwk = json!({
                     "kty": "EC", "crv": "P-256", "use": "sig", "alg": "ES256", "kid": kid,
-                    "x": URL_SAFE_NO_PAD.encode(x), "y": URL_SAFE_NO_PAD.encode(y),
+                    "x": URL_SAFE_NO_PAD.encode(&point[1..33]), "y": URL_SAFE_NO_PAD.encode(&point[33..]),
                 });
                 (Secret::Es256(k), jwk)
             }
             Alg::Rs256 => {
-                let k = rsa::RsaPrivateKey::from_pkcs8_der(der).map_err(|_| bad())?;
+                let parsed = rsa::RsaPrivateKey::from_pkcs8_der(der).map_err(|_| bad())?;
                 let jwk = json!({
                     "kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid,
-                    "n": URL_SAFE_NO_PAD.encode(k.n().to_bytes_be()),
-                    "e": URL_SAFE_NO_PAD.encode(k.e().to_bytes_be()),
+                    "n": URL_SAFE_NO_PAD.encode(parsed.n().to_bytes_be()),
+                    "e": URL_SAFE_NO_PAD.encode(parsed.e().to_bytes_be()),
                 });
-                (
-                    Secret::Rs256(Box::new(rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(k))),
-                    jwk,
-                )
+                let k = sig::RsaKeyPair::from_pkcs8(der).map_err(|_| bad())?;
+                (Secret::Rs256(k), jwk)
             }
         };
         Ok(Self {
@@ -158,35 +172,39 @@ impl Key {
     }
 
     /// Signs `claims` as a compact JWS with header `typ`.
-    pub fn sign(&self, typ: &str, claims: &Value) -> String {
+    pub fn sign(&self, typ: &str, claims: &Value) -> Result<String, KeyError> {
         let header = json!({"alg": self.alg.as_str(), "kid": self.kid, "typ": typ});
         let mut out = String::with_capacity(512);
         out.push_str(&URL_SAFE_NO_PAD.encode(header.to_string()));
         out.push('.');
         out.push_str(&URL_SAFE_NO_PAD.encode(claims.to_string()));
-        let sig = match &self.secret {
-            Secret::Es256(k) => {
-                let s: p256::ecdsa::Signature = k.sign(out.as_bytes());
-                s.to_bytes().to_vec()
-            }
+        let rng = SystemRandom::new();
+        let signature = match &self.secret {
+            Secret::Es256(k) => k
+                .sign(&rng, out.as_bytes())
+                .map(|s| s.as_ref().to_vec())
+                .map_err(|_| KeyError::Sign(self.kid.clone()))?,
             Secret::Rs256(k) => {
-                use rsa::signature::SignatureEncoding;
-                k.sign(out.as_bytes()).to_vec()
+                let mut buf = vec![0u8; k.public().modulus_len()];
+                k.sign(&sig::RSA_PKCS1_SHA256, &rng, out.as_bytes(), &mut buf)
+                    .map_err(|_| KeyError::Sign(self.kid.clone()))?;
+                buf
             }
         };
         out.push('.');
-        out.push_str(&URL_SAFE_NO_PAD.encode(sig));
-        out
+        out.push_str(&URL_SAFE_NO_PAD.encode(signature));
+        Ok(out)
     }
 
-    fn verify(&self, signing_input: &[u8], sig: &[u8]) -> bool {
+    fn verify(&self, signing_input: &[u8], signature: &[u8]) -> bool {
         match &self.secret {
-            Secret::Es256(k) => p256::ecdsa::Signature::from_slice(sig)
-                .is_ok_and(|s| k.verifying_key().verify(signing_input, &s).is_ok()),
+            Secret::Es256(k) => sig::UnparsedPublicKey::new(&sig::ECDSA_P256_SHA256_FIXED, k.public_key().as_ref())
+                .verify(signing_input, signature)
+                .is_ok(),
             Secret::Rs256(k) => {
-                use rsa::signature::Keypair;
-                rsa::pkcs1v15::Signature::try_from(sig)
-                    .is_ok_and(|s| k.verifying_key().verify(signing_input, &s).is_ok())
+                sig::UnparsedPublicKey::new(&sig::RSA_PKCS1_2048_8192_SHA256, k.public_key().as_ref())
+                    .verify(signing_input, signature)
+                    .is_ok()
             }
         }
     }
@@ -335,7 +353,7 @@ mod tests {
                 keys: Arc::new(vec![Arc::new(key)]),
             };
             let k = ring.active(alg).unwrap();
-            let jws = k.sign("JWT", &json!({"sub": "42"}));
+            let jws = k.sign("JWT", &json!({"sub": "42"})).unwrap();
             assert_eq!(ring.verify(&jws, "JWT").unwrap()["sub"], "42");
             assert!(ring.verify(&jws, "at+jwt").is_none(), "typ is checked");
             let mut parts: Vec<&str> = jws.split('.').collect();

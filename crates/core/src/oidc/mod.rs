@@ -1186,6 +1186,7 @@ pub fn sign_tokens(
     let at_key = keys.active(Alg::Es256).ok_or_else(no_key)?;
     let mut jti = [0u8; 12];
     rand::rng().fill_bytes(&mut jti);
+    let sign_err = |e: KeyError| OAuthError::new("server_error", e.to_string());
     let access = at_key.sign(
         "at+jwt",
         &json!({
@@ -1194,7 +1195,8 @@ pub fn sign_tokens(
             "jti": hex::encode(jti), "sid": g.session_hash.as_deref().map(sid_of),
             "acting_for": g.acting_for,
         }),
-    );
+    )
+    .map_err(sign_err)?;
     let id = match id_claims {
         Some(user) if g.scope.iter().any(|s| s == "openid") => {
             let key = keys.active(client.alg()).ok_or_else(no_key)?;
@@ -1213,7 +1215,7 @@ pub fn sign_tokens(
             if let Some(s) = &g.session_hash {
                 c["sid"] = json!(sid_of(s));
             }
-            Some(key.sign("JWT", &c))
+            Some(key.sign("JWT", &c).map_err(sign_err)?)
         }
         _ => None,
     };
@@ -1239,13 +1241,14 @@ pub fn sign_client_token(
         .ok_or_else(|| OAuthError::new("server_error", "没有可用的签名密钥"))?;
     let mut jti = [0u8; 12];
     rand::rng().fill_bytes(&mut jti);
-    Ok(key.sign(
+    key.sign(
         "at+jwt",
         &json!({
             "iss": issuer, "sub": client.client_id, "aud": issuer, "client_id": client.client_id,
             "scope": scope.join(" "), "iat": now, "exp": now + TOKEN_TTL_S, "jti": hex::encode(jti),
         }),
-    ))
+    )
+    .map_err(|e| OAuthError::new("server_error", e.to_string()))
 }
 
 /// Checks an access token of this provider; returns its claims when it is
