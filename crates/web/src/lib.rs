@@ -50,6 +50,9 @@ struct StateInner {
     code_lists: std::sync::Mutex<(i64, Arc<tongban_domain::catalog::CodeLists>)>,
     keys: tokio::sync::Mutex<Option<(tongban_core::oidc::KeyRing, Instant)>>,
     notifier: tongban_core::notify::Notifier,
+    clients: std::sync::Mutex<
+        std::collections::HashMap<String, (Option<tongban_core::oidc::Client>, Instant)>,
+    >,
     data_key: tongban_core::crypto::DataKey,
     search: tongban_core::search::SearchIndex,
     config: Config,
@@ -74,6 +77,7 @@ impl AppState {
                 code_lists: std::sync::Mutex::new((-1, Arc::default())),
                 keys: tokio::sync::Mutex::new(None),
                 notifier,
+                clients: std::sync::Mutex::new(std::collections::HashMap::new()),
                 data_key,
                 search,
                 config,
@@ -139,6 +143,36 @@ impl AppState {
             .map_err(|e| AppError::Internal(e.into()))?;
         *k = Some((ring.clone(), Instant::now()));
         Ok(ring)
+    }
+
+    /// An active relying party, from a per-node cache kept for at most two
+    /// seconds (the token endpoint asks on every request); a change made on
+    /// this node is seen at once, on another node within two seconds.
+    pub async fn client(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<tongban_core::oidc::Client>, AppError> {
+        if let Ok(cache) = self.inner.clients.lock()
+            && let Some((c, at)) = cache.get(client_id)
+            && at.elapsed() < Duration::from_secs(2)
+        {
+            return Ok(c.clone());
+        }
+        let c = tongban_core::oidc::client(&self.inner.db, client_id).await?;
+        if let Ok(mut cache) = self.inner.clients.lock() {
+            if cache.len() > 10_000 {
+                cache.clear();
+            }
+            cache.insert(client_id.to_owned(), (c.clone(), Instant::now()));
+        }
+        Ok(c)
+    }
+
+    /// Forgets cached relying parties (after an administrator changed one).
+    pub fn clients_changed(&self) {
+        if let Ok(mut cache) = self.inner.clients.lock() {
+            cache.clear();
+        }
     }
 
     /// Replaces the cached key ring (after a rotation on this node).

@@ -230,7 +230,7 @@ async fn check_target(
     let Some(client_id) = param(pairs, "client_id") else {
         return Ok(Err(error_page(ctx, t.get("oauth.no_client"))?));
     };
-    let Some(client) = oidc::client(state.db(), client_id).await? else {
+    let Some(client) = state.client(client_id).await? else {
         return Ok(Err(error_page(ctx, t.get("oauth.unknown_client"))?));
     };
     if client.kind == ClientKind::Service {
@@ -643,7 +643,8 @@ async fn client_auth(
     {
         return Err(bad());
     }
-    let client = oidc::client(state.db(), &id)
+    let client = state
+        .client(&id)
         .await
         .map_err(|e| OAuthError::new("server_error", e.to_string()))?
         .ok_or_else(bad)?;
@@ -937,7 +938,7 @@ async fn logout_target(
     };
     let client_id = param(pairs, "client_id").map(str::to_owned).or(hint_aud);
     let client = match &client_id {
-        Some(id) => oidc::client(state.db(), id).await?,
+        Some(id) => state.client(id).await?,
         None => None,
     };
     let target = match (param(pairs, "post_logout_redirect_uri"), &client) {
@@ -1037,9 +1038,7 @@ pub async fn end_session(state: &AppState, token_hash: &str) -> Result<(), AppEr
 pub async fn sign_in_csp(state: &AppState, next: &str) -> Option<HeaderValue> {
     let query = next.strip_prefix("/oauth/authorize?")?;
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).ok()?;
-    let client = oidc::client(state.db(), param(&pairs, "client_id")?)
-        .await
-        .ok()??;
+    let client = state.client(param(&pairs, "client_id")?).await.ok()??;
     let redirect = param(&pairs, "redirect_uri")?;
     if !client.redirect_uris.iter().any(|u| u == redirect) {
         return None;

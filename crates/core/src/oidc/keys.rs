@@ -198,14 +198,17 @@ impl Key {
 
     fn verify(&self, signing_input: &[u8], signature: &[u8]) -> bool {
         match &self.secret {
-            Secret::Es256(k) => sig::UnparsedPublicKey::new(&sig::ECDSA_P256_SHA256_FIXED, k.public_key().as_ref())
-                .verify(signing_input, signature)
-                .is_ok(),
-            Secret::Rs256(k) => {
-                sig::UnparsedPublicKey::new(&sig::RSA_PKCS1_2048_8192_SHA256, k.public_key().as_ref())
+            Secret::Es256(k) => {
+                sig::UnparsedPublicKey::new(&sig::ECDSA_P256_SHA256_FIXED, k.public_key().as_ref())
                     .verify(signing_input, signature)
                     .is_ok()
             }
+            Secret::Rs256(k) => sig::UnparsedPublicKey::new(
+                &sig::RSA_PKCS1_2048_8192_SHA256,
+                k.public_key().as_ref(),
+            )
+            .verify(signing_input, signature)
+            .is_ok(),
         }
     }
 }

@@ -826,18 +826,15 @@ async fn service_clients_get_their_own_tokens_with_client_credentials() {
         (s, body["error"].as_str()),
         (400, Some("unauthorized_client"))
     );
-    // A disabled system gets nothing.
-    let admin = tongban_core::identity::accounts::by_username(&app.db, "admin")
-        .await
-        .unwrap()
-        .unwrap();
-    let p = tongban_core::identity::accounts::principal(&app.db, admin.id)
-        .await
-        .unwrap()
-        .unwrap();
-    oidc::client_action(&app.db, &p, "dept-system", "disable")
+    // A system disabled in the console gets nothing from then on.
+    let admin = app.admin().await;
+    let r = admin
+        .post(app.url("/admin/clients/dept-system"))
+        .form(&[("action", "disable")])
+        .send()
         .await
         .unwrap();
+    assert_eq!(r.status(), 200);
     let (s, body) = token(&app, auth, &[("grant_type", "client_credentials")]).await;
     assert_eq!((s, body["error"].as_str()), (401, Some("invalid_client")));
 }

@@ -193,7 +193,9 @@ pub async fn clients_post(
 ) -> Result<Response, AppError> {
     let p = admin(&ctx)?.clone();
     let t = ctx.tr();
-    match oidc::register(state.db(), &p, &f.core()).await {
+    let outcome = oidc::register(state.db(), &p, &f.core()).await;
+    state.clients_changed();
+    match outcome {
         Ok((c, secret)) => {
             let notice = t.fmt("clients.registered", &[("name", &c.name)]);
             let secret = secret.map(|s| (c.client_id.clone(), s));
@@ -257,7 +259,9 @@ pub async fn client_post(
     f.client_id = current.client_id.clone();
     f.kind = current.kind.as_str().into();
     if f.action == "save" || f.action.is_empty() {
-        return match oidc::update_client(state.db(), &p, &id, &f.core()).await {
+        let outcome = oidc::update_client(state.db(), &p, &id, &f.core()).await;
+        state.clients_changed();
+        return match outcome {
             Ok(()) => {
                 let c = oidc::clients(state.db())
                     .await?
@@ -281,14 +285,14 @@ pub async fn client_post(
             }
         };
     }
-    let secret = oidc::client_action(state.db(), &p, &id, &f.action)
-        .await
-        .map_err(|e| match e {
-            ClientError::Forbidden => AppError::Forbidden,
-            ClientError::NotFound => AppError::BadRequest("action".into()),
-            ClientError::Db(e) => e.into(),
-            ClientError::Invalid(_) => AppError::BadRequest("action".into()),
-        })?;
+    let outcome = oidc::client_action(state.db(), &p, &id, &f.action).await;
+    state.clients_changed();
+    let secret = outcome.map_err(|e| match e {
+        ClientError::Forbidden => AppError::Forbidden,
+        ClientError::NotFound => AppError::BadRequest("action".into()),
+        ClientError::Db(e) => e.into(),
+        ClientError::Invalid(_) => AppError::BadRequest("action".into()),
+    })?;
     let c = oidc::clients(state.db())
         .await?
         .into_iter()
