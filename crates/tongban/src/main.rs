@@ -74,6 +74,25 @@ enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
+    /// Signing keys of the identity provider.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysAction {
+    /// List the published keys.
+    List,
+    /// Replace the active key of an algorithm; the old key stays published
+    /// until tokens it signed have expired (running nodes pick the new key
+    /// up within a minute).
+    Rotate {
+        /// ES256 or RS256.
+        #[arg(long, default_value = "ES256")]
+        alg: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -227,6 +246,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             print!("{}", cfg.to_redacted_toml());
             println!("# configuration is valid");
+            Ok(())
+        }
+        Command::Keys { action } => {
+            let db = open_db(&cfg).await?;
+            let ring = match action {
+                KeysAction::List => tongban_core::oidc::KeyRing::load(&db).await?,
+                KeysAction::Rotate { alg } => {
+                    let alg = tongban_core::oidc::Alg::parse(&alg)
+                        .ok_or_else(|| anyhow::anyhow!("--alg must be ES256 or RS256"))?;
+                    // Tokens live ten minutes; keep the old key an hour to be safe.
+                    tongban_core::oidc::KeyRing::rotate(&db, alg, 3_600_000).await?
+                }
+            };
+            db.close().await;
+            for k in ring.jwks()["keys"].as_array().into_iter().flatten() {
+                println!(
+                    "{} {}",
+                    k["alg"].as_str().unwrap_or(""),
+                    k["kid"].as_str().unwrap_or("")
+                );
+            }
             Ok(())
         }
     }

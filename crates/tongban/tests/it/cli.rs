@@ -359,3 +359,24 @@ async fn kill_9_during_writes_loses_nothing_that_was_acknowledged() {
         lost.first()
     );
 }
+
+#[tokio::test]
+async fn signing_keys_are_listed_and_rotated_from_the_command_line() {
+    let (url, _dir) = fresh_database().await;
+    let (ok, out, err) = run(&["keys", "list", "--database-url", &url]);
+    assert!(ok, "{err}");
+    let before: Vec<&str> = out.lines().collect();
+    assert_eq!(before.len(), 2, "one active key per algorithm: {out}");
+    let (ok, out, err) = run(&["keys", "rotate", "--alg", "ES256", "--database-url", &url]);
+    assert!(ok, "{err}");
+    let es: Vec<&str> = out.lines().filter(|l| l.starts_with("ES256")).collect();
+    assert_eq!(
+        es.len(),
+        2,
+        "the new key and the retired one still published: {out}"
+    );
+    let old_es = before.iter().find(|l| l.starts_with("ES256")).unwrap();
+    assert!(out.contains(old_es));
+    let (ok, _, err) = run(&["keys", "rotate", "--alg", "HS256", "--database-url", &url]);
+    assert!(!ok && err.contains("ES256 or RS256"), "{err}");
+}
