@@ -321,6 +321,9 @@ async fn seed_identity(db: &Db) -> Result<(), DemoError> {
                     .execute(&mut *c)
                     .await?;
             }
+            sqlx::query("UPDATE accounts SET legal_representative = '王建国' WHERE username = 'enterprise'")
+                .execute(&mut *c)
+                .await?;
             // Staff are identified in person when they are appointed, and
             // sign in with a second factor.
             sqlx::query("UPDATE accounts SET real_name_level = 4, totp_secret = $1 WHERE kind = 'staff'")

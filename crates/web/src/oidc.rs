@@ -73,7 +73,7 @@ pub async fn discovery_get(State(state): State<AppState>, headers: HeaderMap) ->
         "scopes_supported": oidc::USER_SCOPES.iter().chain(oidc::SERVICE_SCOPES).collect::<Vec<_>>(),
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "sid", "name",
             "preferred_username", "account_kind", "real_name_level", "credit_code", "phone_number",
-            "phone_number_verified", "email", "email_verified", "id_number"],
+            "phone_number_verified", "email", "email_verified", "id_number", "legal_representative", "enterprise"],
         "acr_values_supported": state.config().identity.levels.iter().map(|l| l.acr.as_str()).collect::<Vec<_>>(),
         "prompt_values_supported": ["none", "login", "consent"],
         "ui_locales_supported": ["zh-CN", "en"],

@@ -1106,8 +1106,8 @@ pub async fn user_claims(
     scope: &[String],
 ) -> Result<Option<Value>, DbError> {
     let row = sqlx::query(
-        "SELECT username, display_name, kind, phone, email, real_name_level, credit_code, status \
-         FROM accounts WHERE id = $1",
+        "SELECT username, display_name, kind, phone, email, real_name_level, credit_code, status, \
+         legal_representative FROM accounts WHERE id = $1",
     )
     .bind(account_id)
     .fetch_optional(db.pool())
@@ -1125,6 +1125,9 @@ pub async fn user_claims(
         c["real_name_level"] = json!(r.try_get::<i64, _>(5)?);
         if let Some(cc) = r.try_get::<Option<String>, _>(6)? {
             c["credit_code"] = json!(cc);
+        }
+        if let Some(rep) = r.try_get::<Option<String>, _>(8)? {
+            c["legal_representative"] = json!(rep);
         }
     }
     if has("phone")

@@ -1589,3 +1589,49 @@ async fn acr_values_ask_for_exactly_the_missing_level() {
     .unwrap();
     assert_eq!(claims["acr"], "urn:tongban:rnl:4");
 }
+
+#[tokio::test]
+async fn an_enterprise_signing_in_itself_carries_its_credit_code_and_legal_representative() {
+    let app = TestApp::spawn().await;
+    let enterprise = app.signed_in("enterprise").await;
+    let code = q(
+        &query_of(
+            &authorize(
+                &app,
+                &enterprise,
+                &authorize_url(&app, DEMO_RP_ID, DEMO_RP_REDIRECT, &[]),
+            )
+            .await,
+        ),
+        "code",
+    )
+    .unwrap()
+    .to_owned();
+    let (_, tokens) = token(
+        &app,
+        Some((DEMO_RP_ID, DEMO_RP_SECRET)),
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", DEMO_RP_REDIRECT),
+        ],
+    )
+    .await;
+    let claims: Value = serde_json::from_slice(&base64_url(
+        tokens["id_token"]
+            .as_str()
+            .unwrap()
+            .split('.')
+            .nth(1)
+            .unwrap(),
+    ))
+    .unwrap();
+    assert_eq!(claims["account_kind"], "enterprise");
+    assert_eq!(claims["legal_representative"], "王建国");
+    let cc = claims["credit_code"].as_str().unwrap();
+    assert!(
+        tongban_domain::kernel::CreditCode::parse(cc).is_ok(),
+        "{cc}"
+    );
+    assert_eq!(claims["acr"], "urn:tongban:rnl:4");
+}
