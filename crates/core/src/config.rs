@@ -22,6 +22,9 @@ pub struct Config {
     /// The public base URL people reach the platform at (used in links and
     /// trusted as an origin for form posts behind a proxy).
     pub public_url: String,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed (the
+    /// client address then comes from that header).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Log settings.
     pub log: LogConfig,
     /// Session settings.
@@ -147,6 +150,7 @@ impl Default for Config {
             data_dir: PathBuf::from("tongban-data"),
             database_url: String::new(),
             public_url: String::new(),
+            trusted_proxies: Vec::new(),
             log: LogConfig::default(),
             session: SessionConfig::default(),
             db: DbConfig::default(),

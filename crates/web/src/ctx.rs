@@ -110,6 +110,30 @@ pub fn is_api(path: &str) -> bool {
     path.starts_with("/api/")
 }
 
+/// The client's address: the peer, or, when the peer is a trusted proxy, the
+/// nearest address in `X-Forwarded-For` that is not one of the proxies.
+pub fn client_address(
+    peer: std::net::IpAddr,
+    headers: &axum::http::HeaderMap,
+    trusted: &[std::net::IpAddr],
+) -> std::net::IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let forwarded: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|a| !trusted.contains(a))
+        .unwrap_or(peer)
+}
+
 /// The content security policy with `form-action` also allowing `origin`.
 pub fn csp_allowing_form_target(origin: &str) -> Option<HeaderValue> {
     let safe = origin
@@ -164,10 +188,13 @@ pub async fn frame(State(state): State<AppState>, mut req: Request, next: Next) 
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let ip = req
+    let peer = req
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
+        .map(|c| c.0.ip());
+    let ip = peer
+        .map(|p| client_address(p, headers, &state.config().trusted_proxies))
+        .map(|a| a.to_string());
     let token = cookie(headers, SESSION_COOKIE).map(str::to_owned);
     let method = req.method().clone();
     let uri: Uri = req.uri().clone();
@@ -430,4 +457,33 @@ pub async fn keep_matched_path(req: Request, next: Next) -> Response {
         res.extensions_mut().insert(m);
     }
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
+        let proxy: std::net::IpAddr = "10.0.0.1".parse().unwrap();
+        let mut h = axum::http::HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            "203.0.113.9, 198.51.100.7".parse().unwrap(),
+        );
+        // From the proxy: the nearest address it was given.
+        assert_eq!(
+            client_address(proxy, &h, &[proxy]).to_string(),
+            "198.51.100.7"
+        );
+        // From anyone else the header is ignored (it could be forged).
+        let other: std::net::IpAddr = "192.0.2.5".parse().unwrap();
+        assert_eq!(client_address(other, &h, &[proxy]).to_string(), "192.0.2.5");
+        // A chain of trusted proxies is skipped.
+        h.insert("x-forwarded-for", "203.0.113.9, 10.0.0.1".parse().unwrap());
+        assert_eq!(
+            client_address(proxy, &h, &[proxy]).to_string(),
+            "203.0.113.9"
+        );
+    }
 }
