@@ -765,11 +765,14 @@ async fn token(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Val
             ));
         }
     };
-    let mut claims =
-        oidc::user_claims(state.db(), state.data_key(), grant.account_id, &grant.scope)
-            .await
-            .map_err(server)?
-            .ok_or_else(|| OAuthError::new("invalid_grant", "账号已停用"))?;
+    // The account was read in the statement that consumed the grant.
+    let mut claims = oidc::claims_from(
+        state.data_key(),
+        grant.account_id,
+        &grant.account,
+        &grant.scope,
+    )
+    .ok_or_else(|| OAuthError::new("invalid_grant", "账号已停用"))?;
     if let Some(enterprise) = grant.acting_for {
         // The agent's authorisation must still be in force at every issue.
         let m =

@@ -275,8 +275,14 @@ pub async fn id_number(db: &Db, key: &DataKey, account_id: i64) -> Result<Option
         .map(|r| r.try_get(0))
         .transpose()?
         .flatten();
-    Ok(sealed
-        .and_then(|s| STANDARD.decode(s).ok())
+    Ok(sealed.and_then(|s| open_id_number(key, &s)))
+}
+
+/// Opens a sealed ID number as stored (base64); `None` if it does not open.
+pub fn open_id_number(key: &DataKey, sealed_b64: &str) -> Option<String> {
+    STANDARD
+        .decode(sealed_b64)
+        .ok()
         .and_then(|b| key.open(&b).ok())
-        .and_then(|p| String::from_utf8(p).ok()))
+        .and_then(|p| String::from_utf8(p).ok())
 }

@@ -674,6 +674,8 @@ pub struct Grant {
     pub family: String,
     /// The enterprise acted for, if any.
     pub acting_for: Option<i64>,
+    /// The account as of this grant (read with it).
+    pub account: AccountSnapshot,
 }
 
 fn pkce_ok(challenge: &str, verifier: &str) -> bool {
@@ -711,11 +713,14 @@ pub async fn exchange_code(
         .write(move |c| {
             Box::pin(async move {
                 let now = now_ms();
-                let row = sqlx::query(
+                let sql = format!(
                     "UPDATE oidc_codes SET consumed_at = $1 WHERE code_hash = $2 AND client_id = $3 \
                      AND consumed_at IS NULL AND expires_at > $1 \
-                     RETURNING account_id, session_hash, redirect_uri, scope, nonce, code_challenge, acr, auth_time, family, acting_for",
-                )
+                     RETURNING account_id, session_hash, redirect_uri, scope, nonce, code_challenge, acr, auth_time, \
+                     family, acting_for, {}",
+                    snapshot_subqueries("account_id")
+                );
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(now)
                 .bind(&hash)
                 .bind(&client_id)
@@ -768,6 +773,7 @@ pub async fn exchange_code(
                     auth_time: r.try_get(7)?,
                     family: r.try_get(8)?,
                     acting_for: r.try_get(9)?,
+                    account: snapshot_at(&r, 10)?,
                 };
                 if let Some(h) = &refresh_hash {
                     insert_refresh(c, h, &client_id, &g, now).await?;
@@ -851,13 +857,15 @@ pub async fn refresh(
         .write(move |c| {
             Box::pin(async move {
                 let now = now_ms();
-                let row = sqlx::query(
+                let sql = format!(
                     "UPDATE oidc_refresh_tokens SET used_at = $1 WHERE token_hash = $2 AND client_id = $3 \
                      AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $1 \
                      AND (session_hash IS NULL OR EXISTS (SELECT 1 FROM sessions s WHERE s.token_hash = session_hash \
                           AND s.revoked_at IS NULL AND s.expires_at > $1)) \
-                     RETURNING family, account_id, session_hash, scope, acr, auth_time, acting_for",
-                )
+                     RETURNING family, account_id, session_hash, scope, acr, auth_time, acting_for, {}",
+                    snapshot_subqueries("account_id")
+                );
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(now)
                 .bind(&hash)
                 .bind(&client_id)
@@ -900,6 +908,7 @@ pub async fn refresh(
                     acr: r.try_get(4)?,
                     auth_time: r.try_get(5)?,
                     acting_for: r.try_get(6)?,
+                    account: snapshot_at(&r, 7)?,
                 };
                 insert_refresh(c, &new_hash, &client_id, &g, now).await?;
                 Ok(Ok(g))
@@ -1098,6 +1107,70 @@ pub async fn withdraw_consent(db: &Db, account_id: i64, client_id: &str) -> Resu
     .await
 }
 
+/// The account fields claims are made of, read in the same statement that
+/// consumes a code or a refresh token (no separate round trip).
+#[derive(Debug, Clone, Default)]
+pub struct AccountSnapshot {
+    /// Username.
+    pub username: String,
+    /// Display name.
+    pub display_name: String,
+    /// `person`, `enterprise` or `staff`.
+    pub kind: String,
+    /// Mobile number.
+    pub phone: Option<String>,
+    /// Email.
+    pub email: Option<String>,
+    /// Real-name level.
+    pub level: i64,
+    /// Credit code (enterprises).
+    pub credit_code: Option<String>,
+    /// `active` or `disabled`.
+    pub status: String,
+    /// Legal representative (enterprises).
+    pub legal_representative: Option<String>,
+    /// The sealed ID number, if recorded.
+    pub id_number_sealed: Option<String>,
+}
+
+const SNAPSHOT_FIELDS: [&str; 10] = [
+    "username",
+    "display_name",
+    "kind",
+    "phone",
+    "email",
+    "real_name_level",
+    "credit_code",
+    "status",
+    "legal_representative",
+    "id_number_sealed",
+];
+
+/// Scalar subqueries reading the snapshot of the account `account_col`
+/// names, for a `RETURNING` clause.
+fn snapshot_subqueries(account_col: &str) -> String {
+    SNAPSHOT_FIELDS
+        .iter()
+        .map(|f| format!("(SELECT a.{f} FROM accounts a WHERE a.id = {account_col})"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn snapshot_at(r: &AnyRow, at: usize) -> Result<AccountSnapshot, DbError> {
+    Ok(AccountSnapshot {
+        username: r.try_get(at)?,
+        display_name: r.try_get(at + 1)?,
+        kind: r.try_get(at + 2)?,
+        phone: r.try_get(at + 3)?,
+        email: r.try_get(at + 4)?,
+        level: r.try_get(at + 5)?,
+        credit_code: r.try_get(at + 6)?,
+        status: r.try_get(at + 7)?,
+        legal_representative: r.try_get(at + 8)?,
+        id_number_sealed: r.try_get(at + 9)?,
+    })
+}
+
 /// The person-facing claims of an account for the granted scopes.
 pub async fn user_claims(
     db: &Db,
@@ -1105,50 +1178,67 @@ pub async fn user_claims(
     account_id: i64,
     scope: &[String],
 ) -> Result<Option<Value>, DbError> {
-    let row = sqlx::query(
-        "SELECT username, display_name, kind, phone, email, real_name_level, credit_code, status, \
-         legal_representative FROM accounts WHERE id = $1",
-    )
-    .bind(account_id)
-    .fetch_optional(db.pool())
-    .await?;
-    let Some(r) = row else { return Ok(None) };
-    if r.try_get::<String, _>(7)? != "active" {
-        return Ok(None);
+    let sql = format!(
+        "SELECT {} FROM accounts WHERE id = $1",
+        SNAPSHOT_FIELDS.join(", ")
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(account_id)
+        .fetch_optional(db.pool())
+        .await?;
+    match row {
+        Some(r) => Ok(claims_from(key, account_id, &snapshot_at(&r, 0)?, scope)),
+        None => Ok(None),
+    }
+}
+
+/// The claims of a snapshot for the granted scopes; `None` for a disabled
+/// account.
+pub fn claims_from(
+    key: &crate::crypto::DataKey,
+    account_id: i64,
+    a: &AccountSnapshot,
+    scope: &[String],
+) -> Option<Value> {
+    if a.status != "active" {
+        return None;
     }
     let has = |s: &str| scope.iter().any(|x| x == s);
     let mut c = json!({ "sub": account_id.to_string() });
     if has("profile") {
-        c["name"] = json!(r.try_get::<String, _>(1)?);
-        c["preferred_username"] = json!(r.try_get::<String, _>(0)?);
-        c["account_kind"] = json!(r.try_get::<String, _>(2)?);
-        c["real_name_level"] = json!(r.try_get::<i64, _>(5)?);
-        if let Some(cc) = r.try_get::<Option<String>, _>(6)? {
+        c["name"] = json!(a.display_name);
+        c["preferred_username"] = json!(a.username);
+        c["account_kind"] = json!(a.kind);
+        c["real_name_level"] = json!(a.level);
+        if let Some(cc) = &a.credit_code {
             c["credit_code"] = json!(cc);
         }
-        if let Some(rep) = r.try_get::<Option<String>, _>(8)? {
+        if let Some(rep) = &a.legal_representative {
             c["legal_representative"] = json!(rep);
         }
     }
     if has("phone")
-        && let Some(p) = r.try_get::<Option<String>, _>(3)?
+        && let Some(p) = &a.phone
     {
         c["phone_number"] = json!(p);
         c["phone_number_verified"] = json!(true);
     }
     if has("email")
-        && let Some(e) = r.try_get::<Option<String>, _>(4)?
+        && let Some(e) = &a.email
     {
         c["email"] = json!(e);
         c["email_verified"] = json!(true);
     }
     // The ID number only under its own scope; it is never logged.
     if has("id_number")
-        && let Some(n) = crate::identity::realname::id_number(db, key, account_id).await?
+        && let Some(n) = a
+            .id_number_sealed
+            .as_deref()
+            .and_then(|s| crate::identity::realname::open_id_number(key, s))
     {
         c["id_number"] = json!(n);
     }
-    Ok(Some(c))
+    Some(c)
 }
 
 /// Issued tokens.
