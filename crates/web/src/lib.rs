@@ -350,6 +350,11 @@ pub fn router(state: AppState) -> Router {
             post(pages::reset::reset_verify_post),
         )
         .route("/dev/messages", get(pages::reset::dev_messages_get))
+        .route(
+            "/register",
+            get(pages::register::register_get).post(pages::register::register_post),
+        )
+        .route("/register/confirm", post(pages::register::confirm_post))
         .route("/account", get(pages::account::account_get))
         .route("/account/password", post(pages::account::password_post))
         .route("/account/sessions", post(pages::account::sessions_post))

@@ -112,6 +112,9 @@ pub enum AuthError {
     /// The account is disabled.
     #[error("账号已停用")]
     Disabled,
+    /// An online registration whose phone is not confirmed yet.
+    #[error("注册尚未完成")]
+    Pending,
     /// The new password breaks the policy.
     #[error("{0}")]
     Policy(PasswordPolicyError),
@@ -319,6 +322,9 @@ pub async fn authenticate(
             Some(until) => Err(AuthError::Locked { until }),
             None => Err(AuthError::BadCredentials),
         };
+    }
+    if status == "pending" {
+        return Err(AuthError::Pending);
     }
     if status != "active" {
         return Err(AuthError::Disabled);

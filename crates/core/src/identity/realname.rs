@@ -286,3 +286,172 @@ pub fn open_id_number(key: &DataKey, sealed_b64: &str) -> Option<String> {
         .and_then(|b| key.open(&b).ok())
         .and_then(|p| String::from_utf8(p).ok())
 }
+
+/// Online registration (网上注册) as the person typed it.
+#[derive(Debug, Clone, Default)]
+pub struct OnlineForm {
+    /// 姓名.
+    pub name: String,
+    /// 公民身份号码.
+    pub id_number: String,
+    /// 手机号码 (verified by a code before the account opens).
+    pub phone: String,
+    /// Password.
+    pub password: String,
+}
+
+/// Starts an online registration: checks the form, creates the account
+/// waiting for its phone to be confirmed (status `pending`, level 1 once
+/// confirmed; level 2 and above need checks against the population register
+/// or a visit to a window), and sends a code to the phone. A pending
+/// registration of the same ID number is replaced. Returns the username.
+pub async fn register_online(
+    db: &Db,
+    key: &DataKey,
+    notifier: &crate::notify::Notifier,
+    f: &OnlineForm,
+) -> Result<String, RealNameError> {
+    let mut problems = Vec::new();
+    let name = f.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 50 {
+        problems.push(problem("name", "姓名不能为空，且不超过50个字"));
+    }
+    let id = match IdCardNo::parse(&f.id_number) {
+        Ok(id) => Some(id),
+        Err(e) => {
+            problems.push(problem("id_number", format!("身份证号无效：{e}")));
+            None
+        }
+    };
+    let phone = f.phone.trim().to_owned();
+    if !phone_ok(&phone) {
+        problems.push(problem("phone", "手机号码应为11位数字"));
+    }
+    let username = id
+        .as_ref()
+        .and_then(|i| Username::parse(&i.as_str().to_ascii_lowercase()).ok());
+    if let Some(u) = &username
+        && let Err(p) = check_password_policy(&f.password, u.as_str())
+    {
+        problems.push(problem("password", p.to_string()));
+    }
+    let (Some(id), Some(username), true) = (id, username, problems.is_empty()) else {
+        return Err(RealNameError::Invalid(problems));
+    };
+    let id_hash = key.lookup_hash(id.as_str());
+    let existing =
+        sqlx::query("SELECT id, username, status FROM accounts WHERE id_number_hash = $1")
+            .bind(&id_hash)
+            .fetch_optional(db.pool())
+            .await?;
+    let pending_id: Option<i64> = match existing {
+        Some(r) if r.try_get::<String, _>(2)? == "pending" => Some(r.try_get(0)?),
+        Some(r) => {
+            return Err(RealNameError::Exists {
+                username: r.try_get(1)?,
+            });
+        }
+        None => None,
+    };
+    let hash = password::hash(f.password.clone())
+        .await
+        .map_err(AuthError::from)?;
+    let sealed = STANDARD.encode(key.seal(id.as_str().as_bytes()));
+    let new = NewAccount {
+        username: username.clone(),
+        kind: AccountKind::Person,
+        display_name: name.clone(),
+        password_hash: hash.clone(),
+        org_id: None,
+        credit_code: None,
+    };
+    let phone_w = phone.clone();
+    let account_id = db
+        .write(move |c| {
+            Box::pin(async move {
+                let now = now_ms();
+                let account_id = match pending_id {
+                    Some(id) => {
+                        sqlx::query(
+                            "UPDATE accounts SET display_name = $1, password_hash = $2, updated_at = $3 WHERE id = $4",
+                        )
+                        .bind(&name)
+                        .bind(&hash)
+                        .bind(now)
+                        .bind(id)
+                        .execute(&mut *c)
+                        .await
+                        .map_err(DbError::from)?;
+                        id
+                    }
+                    None => accounts::insert(c, &new, now).await?,
+                };
+                sqlx::query(
+                    "UPDATE accounts SET status = 'pending', id_number_sealed = $1, id_number_hash = $2, phone = $3, \
+                     real_name_level = 1 WHERE id = $4",
+                )
+                .bind(&sealed)
+                .bind(&id_hash)
+                .bind(&phone_w)
+                .bind(account_id)
+                .execute(&mut *c)
+                .await
+                .map_err(DbError::from)?;
+                Ok::<_, RealNameError>(account_id)
+            })
+        })
+        .await?;
+    super::otp::send(
+        db,
+        notifier,
+        account_id,
+        &phone,
+        crate::notify::Channel::Sms,
+        "register",
+    )
+    .await
+    .map_err(|e| match e {
+        super::otp::OtpError::Db(e) => RealNameError::Db(e),
+        other => RealNameError::Invalid(vec![problem("phone", other.to_string())]),
+    })?;
+    Ok(username.as_str().to_owned())
+}
+
+/// Confirms an online registration with the code sent to the phone: the
+/// account opens at level 1. Returns its id.
+pub async fn confirm_online(db: &Db, username: &str, code: &str) -> Result<i64, RealNameError> {
+    let row = sqlx::query("SELECT id FROM accounts WHERE username = $1 AND status = 'pending'")
+        .bind(username.trim().to_ascii_lowercase())
+        .fetch_optional(db.pool())
+        .await?;
+    let Some(r) = row else {
+        return Err(RealNameError::NotFound);
+    };
+    let account_id: i64 = r.try_get(0)?;
+    super::otp::verify(db, account_id, "register", code)
+        .await
+        .map_err(|e| match e {
+            super::otp::OtpError::Db(e) => RealNameError::Db(e),
+            other => RealNameError::Invalid(vec![problem("code", other.to_string())]),
+        })?;
+    db.write(move |c| {
+        Box::pin(async move {
+            let now = now_ms();
+            sqlx::query("UPDATE accounts SET status = 'active', updated_at = $1 WHERE id = $2 AND status = 'pending'")
+                .bind(now)
+                .bind(account_id)
+                .execute(&mut *c)
+                .await?;
+            crate::outbox::append(
+                c,
+                "account.registered_online",
+                &serde_json::json!({"account_id": account_id, "level": 1}),
+                now,
+            )
+            .await?;
+            Ok::<_, DbError>(())
+        })
+    })
+    .await?;
+    Ok(account_id)
+}

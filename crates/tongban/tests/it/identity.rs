@@ -796,3 +796,86 @@ async fn a_clerk_registers_a_person_at_the_window_and_verifies_another_in_person
     };
     assert!(!dump.is_empty() && !dump.contains(demo_id.as_str()));
 }
+
+#[tokio::test]
+async fn a_person_registers_online_with_a_confirmed_phone() {
+    let app = TestApp::spawn().await;
+    let c = app.client();
+    let form = |id: &'static str, agree: bool| {
+        let mut f = vec![
+            ("name", "赵雪"),
+            ("id_number", id),
+            ("phone", "13700000005"),
+            ("password", "Bingcheng-2026"),
+            ("confirm", "Bingcheng-2026"),
+        ];
+        if agree {
+            f.push(("agree", "1"));
+        }
+        f
+    };
+    // Every problem at once, in Chinese.
+    let r = c
+        .post(app.url("/register"))
+        .form(&form("230103198805120021", false))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("用户服务协议"));
+    let r = c
+        .post(app.url("/register"))
+        .form(&form("230103198805120021", true))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("身份证号无效"));
+    // The demo citizen's number is taken.
+    let r = c
+        .post(app.url("/register"))
+        .form(&form("230102199003071237", true))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("已注册账号"));
+    // A good form: a code goes to the phone; the account waits for it.
+    let r = c
+        .post(app.url("/register"))
+        .form(&form("230103198805120020", true))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("register-confirm-form"));
+    let r = app
+        .client()
+        .post(app.url("/login"))
+        .form(&[
+            ("username", "230103198805120020"),
+            ("password", "Bingcheng-2026"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("注册尚未完成"));
+    let (_, outbox) = app.get_text(&c, "/dev/messages").await;
+    assert!(outbox.contains("13700000005") && outbox.contains("注册账号"));
+    let code = code_from_outbox(&app).await;
+    let r = c
+        .post(app.url("/register/confirm"))
+        .form(&[("username", "230103198805120020"), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/account?done=registered");
+    let (_, page) = app.get_text(&c, "/account?done=registered").await;
+    assert!(page.contains("注册成功") && page.contains("一级"));
+    // The same code cannot open it twice; signing in works.
+    app.signed_in_with("230103198805120020", "Bingcheng-2026")
+        .await;
+}

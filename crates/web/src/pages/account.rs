@@ -275,6 +275,7 @@ pub async fn account_get(
         Some("agent_granted") => ctx.tr().get("agents.granted"),
         Some("agent_revoked") => ctx.tr().get("agents.revoked"),
         Some("acting") => ctx.tr().get("agents.acting_changed"),
+        Some("registered") => ctx.tr().get("register.done"),
         _ => String::new(),
     };
     render(&view(&state, &ctx, vec![], notice).await?)

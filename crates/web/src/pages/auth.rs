@@ -190,6 +190,12 @@ pub async fn sign_in(
                 field("username", t.get("login.disabled")),
             ));
         }
+        Err(AuthError::Pending) => {
+            return Err((
+                StatusCode::FORBIDDEN,
+                field("username", t.get("login.pending")),
+            ));
+        }
         Err(AuthError::Db(e)) => return Err(unavailable(&e)),
         Err(_) => {
             failed().await;

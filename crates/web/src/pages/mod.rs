@@ -11,6 +11,7 @@ pub mod counter;
 pub mod divisions;
 pub mod home;
 pub mod orgs;
+pub mod register;
 pub mod reset;
 
 use askama::Template;
