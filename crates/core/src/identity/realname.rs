@@ -77,6 +77,32 @@ pub fn phone_ok(p: &str) -> bool {
     p.len() == 11 && p.starts_with('1') && p.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// Checks a person's name, ID number and mobile number; returns them
+/// cleaned, with every problem found.
+fn check_person(
+    name: &str,
+    id_number: &str,
+    phone: &str,
+) -> (String, Option<IdCardNo>, String, Vec<FieldProblem>) {
+    let mut problems = Vec::new();
+    let name = name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 50 {
+        problems.push(problem("name", "姓名不能为空，且不超过50个字"));
+    }
+    let id = match IdCardNo::parse(id_number) {
+        Ok(id) => Some(id),
+        Err(e) => {
+            problems.push(problem("id_number", format!("身份证号无效：{e}")));
+            None
+        }
+    };
+    let phone = phone.trim().to_owned();
+    if !phone_ok(&phone) {
+        problems.push(problem("phone", "手机号码应为11位数字"));
+    }
+    (name, id, phone, problems)
+}
+
 fn may_register(clerk: &Principal) -> bool {
     clerk.has_role(Role::WindowClerk) || clerk.has_role(Role::SystemAdmin)
 }
@@ -109,22 +135,7 @@ pub async fn register_at_counter(
     if !may_register(clerk) {
         return Err(RealNameError::Forbidden);
     }
-    let mut problems = Vec::new();
-    let name = f.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 50 {
-        problems.push(problem("name", "姓名不能为空，且不超过50个字"));
-    }
-    let id = match IdCardNo::parse(&f.id_number) {
-        Ok(id) => Some(id),
-        Err(e) => {
-            problems.push(problem("id_number", format!("身份证号无效：{e}")));
-            None
-        }
-    };
-    let phone = f.phone.trim().to_owned();
-    if !phone_ok(&phone) {
-        problems.push(problem("phone", "手机号码应为11位数字"));
-    }
+    let (name, id, phone, mut problems) = check_person(&f.name, &f.id_number, &f.phone);
     let email = f.email.trim().to_owned();
     if !email.is_empty()
         && (!email.contains('@') || email.len() > 100 || email.contains(char::is_whitespace))
@@ -311,22 +322,7 @@ pub async fn register_online(
     notifier: &crate::notify::Notifier,
     f: &OnlineForm,
 ) -> Result<String, RealNameError> {
-    let mut problems = Vec::new();
-    let name = f.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 50 {
-        problems.push(problem("name", "姓名不能为空，且不超过50个字"));
-    }
-    let id = match IdCardNo::parse(&f.id_number) {
-        Ok(id) => Some(id),
-        Err(e) => {
-            problems.push(problem("id_number", format!("身份证号无效：{e}")));
-            None
-        }
-    };
-    let phone = f.phone.trim().to_owned();
-    if !phone_ok(&phone) {
-        problems.push(problem("phone", "手机号码应为11位数字"));
-    }
+    let (name, id, phone, mut problems) = check_person(&f.name, &f.id_number, &f.phone);
     let username = id
         .as_ref()
         .and_then(|i| Username::parse(&i.as_str().to_ascii_lowercase()).ok());

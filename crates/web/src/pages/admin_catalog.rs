@@ -21,7 +21,7 @@ use tongban_domain::catalog::{
 };
 use tongban_domain::kernel::Role;
 
-use super::{Nav, render};
+use super::{Nav, render, render_form};
 use crate::ctx::Ctx;
 use crate::error::FieldError;
 use crate::i18n::Tr;
@@ -1800,22 +1800,19 @@ async fn code_lists_view(
             )
         })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut res = render(&CodeListsView {
-        t,
-        nav: Nav::from_ctx(ctx),
-        lists,
-        history,
-        form,
-        errors,
-        notice,
-    })?;
-    *res.status_mut() = status;
-    Ok(res)
+    let ok = errors.is_empty();
+    render_form(
+        &CodeListsView {
+            t,
+            nav: Nav::from_ctx(ctx),
+            lists,
+            history,
+            form,
+            errors,
+            notice,
+        },
+        ok,
+    )
 }
 
 /// `GET /admin/catalog/code-lists`: the catalog's configurable code lists.

@@ -5,14 +5,14 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+
 use axum::response::Response;
 use serde::Deserialize;
 use tongban_core::identity::Principal;
 use tongban_core::oidc::{self, Client, ClientError, ClientForm};
 use tongban_domain::kernel::Role;
 
-use super::{Nav, render};
+use super::{Nav, render_form};
 use crate::ctx::Ctx;
 use crate::error::FieldError;
 use crate::i18n::Tr;
@@ -136,23 +136,20 @@ async fn view(
     notice: String,
     secret: Option<(String, String)>,
 ) -> Result<Response, AppError> {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut res = render(&ClientsView {
-        t: ctx.tr(),
-        nav: Nav::from_ctx(ctx),
-        clients: oidc::clients(state.db()).await?,
-        form,
-        editing,
-        errors,
-        notice,
-        secret,
-    })?;
-    *res.status_mut() = status;
-    Ok(res)
+    let ok = errors.is_empty();
+    render_form(
+        &ClientsView {
+            t: ctx.tr(),
+            nav: Nav::from_ctx(ctx),
+            clients: oidc::clients(state.db()).await?,
+            form,
+            editing,
+            errors,
+            notice,
+            secret,
+        },
+        ok,
+    )
 }
 
 fn problems(e: ClientError) -> Result<Vec<FieldError>, AppError> {

@@ -4,14 +4,14 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
-use axum::http::StatusCode;
+
 use axum::response::Response;
 use serde::Deserialize;
 use tongban_core::identity::Principal;
 use tongban_core::identity::realname::{self, PersonForm, RealNameError};
 use tongban_domain::kernel::Role;
 
-use super::{Nav, render};
+use super::{Nav, render_form};
 use crate::ctx::Ctx;
 use crate::error::FieldError;
 use crate::i18n::Tr;
@@ -73,21 +73,18 @@ fn view(
     notice: String,
     created: Option<(String, String)>,
 ) -> Result<Response, AppError> {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut res = render(&CounterView {
-        t: ctx.tr(),
-        nav: Nav::from_ctx(ctx),
-        form,
-        errors,
-        notice,
-        created,
-    })?;
-    *res.status_mut() = status;
-    Ok(res)
+    let ok = errors.is_empty();
+    render_form(
+        &CounterView {
+            t: ctx.tr(),
+            nav: Nav::from_ctx(ctx),
+            form,
+            errors,
+            notice,
+            created,
+        },
+        ok,
+    )
 }
 
 /// `GET /counter`.

@@ -70,6 +70,15 @@ pub fn render<T: Template>(view: &T) -> Result<Response, AppError> {
     Ok(Html(view.render()?).into_response())
 }
 
+/// Renders a form page: 200, or 422 when the submission had problems.
+pub fn render_form<T: Template>(view: &T, ok: bool) -> Result<Response, AppError> {
+    let mut res = render(view)?;
+    if !ok {
+        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
 /// Only a local path is a safe place to send someone back to.
 pub fn safe_back(back: Option<&str>) -> String {
     match back {

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use tongban_core::identity::realname::{self, OnlineForm, RealNameError};
 use tongban_core::identity::throttle;
 
-use super::{Nav, render};
+use super::{Nav, render_form};
 use crate::ctx::Ctx;
 use crate::error::FieldError;
 use crate::i18n::Tr;
@@ -67,24 +67,21 @@ fn page(
     confirming: String,
     errors: Vec<FieldError>,
 ) -> Result<Response, AppError> {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut res = render(&RegisterView {
-        t: ctx.tr(),
-        nav: Nav::from_ctx(ctx),
-        confirming,
-        form: RegisterForm {
-            password: String::new(),
-            confirm: String::new(),
-            ..form
+    let ok = errors.is_empty();
+    render_form(
+        &RegisterView {
+            t: ctx.tr(),
+            nav: Nav::from_ctx(ctx),
+            confirming,
+            form: RegisterForm {
+                password: String::new(),
+                confirm: String::new(),
+                ..form
+            },
+            errors,
         },
-        errors,
-    })?;
-    *res.status_mut() = status;
-    Ok(res)
+        ok,
+    )
 }
 
 fn problems(e: RealNameError, t: &Tr) -> Result<Vec<FieldError>, AppError> {

@@ -11,7 +11,7 @@ use tongban_core::clock::format_cst;
 use tongban_core::identity::otp::{self, OtpError};
 use tongban_core::notify::{self, Channel};
 
-use super::{Nav, render};
+use super::{Nav, render, render_form};
 use crate::ctx::Ctx;
 use crate::error::FieldError;
 use crate::i18n::Tr;
@@ -60,26 +60,23 @@ fn page(
     notice: String,
     errors: Vec<FieldError>,
 ) -> Result<Response, AppError> {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut res = render(&ResetView {
-        t: ctx.tr(),
-        nav: Nav::from_ctx(ctx),
-        sent,
-        username: f.username.trim().to_owned(),
-        channel: if f.channel == "email" {
-            "email".into()
-        } else {
-            "sms".into()
+    let ok = errors.is_empty();
+    render_form(
+        &ResetView {
+            t: ctx.tr(),
+            nav: Nav::from_ctx(ctx),
+            sent,
+            username: f.username.trim().to_owned(),
+            channel: if f.channel == "email" {
+                "email".into()
+            } else {
+                "sms".into()
+            },
+            notice,
+            errors,
         },
-        notice,
-        errors,
-    })?;
-    *res.status_mut() = status;
-    Ok(res)
+        ok,
+    )
 }
 
 fn err(field: &str, message: String) -> Vec<FieldError> {
