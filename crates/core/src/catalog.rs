@@ -1472,6 +1472,15 @@ pub async fn generation(db: &Db) -> Result<i64, CatalogError> {
     .try_get(0)?)
 }
 
+/// Whether a code of a platform list (themes, code lists) has the allowed
+/// shape: 1–40 lower-case letters, digits or underscores.
+fn code_shape_ok(code: &str) -> bool {
+    (1..=40).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
 /// Adds a life-event theme or renames an existing one (system
 /// administrators: the theme list is a platform-wide code list).
 pub async fn save_theme(
@@ -1495,12 +1504,7 @@ pub async fn save_theme(
             message: message.into(),
         });
     };
-    if code.is_empty()
-        || code.len() > 40
-        || !code
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-    {
+    if !code_shape_ok(&code) {
         problem("code", "主题代码应为1至40位小写字母、数字或下划线");
     }
     if !matches!(audience, "person" | "enterprise") {
@@ -1621,12 +1625,7 @@ pub async fn save_code(db: &Db, actor: &Principal, edit: CodeEdit) -> Result<(),
             message: message.into(),
         });
     };
-    if code.is_empty()
-        || code.len() > 40
-        || !code
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-    {
+    if !code_shape_ok(&code) {
         problem("code", "代码应为1至40位小写字母、数字或下划线");
     } else if !edit.list.extensible() && !current.contains(edit.list, &code) {
         problem("code", "此代码表的代码由办理规则固定，只能修改名称");
