@@ -326,8 +326,7 @@ async fn seed_identity(db: &Db) -> Result<(), DemoError> {
                 .await?;
             // Staff are identified in person when they are appointed, and
             // sign in with a second factor.
-            sqlx::query("UPDATE accounts SET real_name_level = 4, totp_secret = $1 WHERE kind = 'staff'")
-                .bind(DEMO_TOTP_SECRET)
+            sqlx::query("UPDATE accounts SET real_name_level = 4 WHERE kind = 'staff'")
                 .execute(&mut *c)
                 .await?;
             Ok::<_, DbError>(())
@@ -380,15 +379,17 @@ async fn seed_identity(db: &Db) -> Result<(), DemoError> {
     Ok(())
 }
 
-/// Records the demo citizen's ID number (sealed with the platform's data
-/// key, which the seeding step does not have), unless one is recorded.
-pub async fn seed_id_numbers(db: &Db, key: &crate::crypto::DataKey) -> Result<(), DemoError> {
+/// Records what the demo seals with the platform's data key (which the
+/// seeding step does not have): the demo citizen's ID number and the staff's
+/// shared TOTP secret, unless already recorded.
+pub async fn seed_sealed(db: &Db, key: &crate::crypto::DataKey) -> Result<(), DemoError> {
     use base64::Engine;
     // 230102 道里区, born 1990-03-07, sequence 123 (odd: male).
     let id = tongban_domain::kernel::IdCardNo::with_check("23010219900307123")
         .map_err(|e| DemoError::Code(e.to_string()))?;
     let sealed = base64::engine::general_purpose::STANDARD.encode(key.seal(id.as_str().as_bytes()));
     let hash = key.lookup_hash(id.as_str());
+    let totp = crate::identity::mfa::seal_secret(key, DEMO_TOTP_SECRET);
     db.write(move |c| {
         Box::pin(async move {
             sqlx::query(
@@ -397,6 +398,12 @@ pub async fn seed_id_numbers(db: &Db, key: &crate::crypto::DataKey) -> Result<()
             )
             .bind(&sealed)
             .bind(&hash)
+            .execute(&mut *c)
+            .await?;
+            sqlx::query(
+                "UPDATE accounts SET totp_secret = $1 WHERE kind = 'staff' AND totp_secret IS NULL",
+            )
+            .bind(&totp)
             .execute(c)
             .await?;
             Ok::<_, DbError>(())

@@ -215,7 +215,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let loaded = demo::seed(&db)
                 .await
                 .context("loading the demo data failed")?;
-            seed_id_numbers(&db, &cfg).await?;
+            seed_sealed(&db, &cfg).await?;
             db.close().await;
             println!(
                 "{}",
@@ -291,7 +291,7 @@ async fn serve(cfg: Config, with_demo: bool) -> anyhow::Result<()> {
         if loaded {
             tracing::info!("demo data loaded");
         }
-        seed_id_numbers(&db, &cfg).await?;
+        seed_sealed(&db, &cfg).await?;
         println!("demo accounts (password {}):", demo::DEMO_PASSWORD);
         for (name, what) in demo::DEMO_ACCOUNTS {
             println!("  {name:<11} {what}");
@@ -361,11 +361,12 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
-/// The demo citizen's ID number, sealed with this installation's data key.
-async fn seed_id_numbers(db: &tongban_core::Db, cfg: &Config) -> anyhow::Result<()> {
+/// The demo's sealed data (the citizen's ID number, the staff TOTP secret),
+/// sealed with this installation's data key.
+async fn seed_sealed(db: &tongban_core::Db, cfg: &Config) -> anyhow::Result<()> {
     let key = tongban_core::crypto::DataKey::load(&cfg.identity.data_key, &cfg.data_dir)
         .context("loading the data key failed")?;
-    demo::seed_id_numbers(db, &key)
+    demo::seed_sealed(db, &key)
         .await
-        .context("recording the demo ID number failed")
+        .context("recording the demo sealed data failed")
 }

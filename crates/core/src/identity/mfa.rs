@@ -9,6 +9,7 @@ use tongban_domain::identity::totp;
 
 use super::accounts;
 use crate::clock::{Millis, now_ms};
+use crate::crypto::DataKey;
 use crate::db::{Db, DbError};
 
 /// How long a challenge waits for its code.
@@ -66,6 +67,21 @@ pub async fn required(db: &Db, account_id: i64) -> Result<bool, DbError> {
         r.try_get::<String, _>(0).is_ok_and(|k| k == "staff")
             || r.try_get::<Option<String>, _>(1).ok().flatten().is_some()
     }))
+}
+
+/// A TOTP secret as stored: sealed with the data key, base64.
+pub fn seal_secret(key: &DataKey, secret_b32: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(key.seal(secret_b32.as_bytes()))
+}
+
+fn open_secret(key: &DataKey, stored: &str) -> Option<String> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(stored)
+        .ok()
+        .and_then(|b| key.open(&b).ok())
+        .and_then(|p| String::from_utf8(p).ok())
 }
 
 /// A new random secret, base32 (160 bits, as RFC 4226 recommends).
@@ -142,6 +158,7 @@ pub async fn challenge(db: &Db, token: &str) -> Result<Option<Challenge>, DbErro
 /// Success clears the account's failure count.
 pub async fn verify_code(
     db: &Db,
+    key: &DataKey,
     account_id: i64,
     code: &str,
     enrolling: Option<&str>,
@@ -155,7 +172,10 @@ pub async fn verify_code(
     if let Some(until) = row.try_get::<Option<i64>, _>(2)?.filter(|u| *u > now_ms()) {
         return Err(MfaError::Locked { until });
     }
-    let stored: Option<String> = row.try_get(0)?;
+    // Stored secrets are sealed with the data key, like ID numbers.
+    let stored: Option<String> = row
+        .try_get::<Option<String>, _>(0)?
+        .and_then(|s| open_secret(key, &s));
     let last: Option<i64> = row.try_get(1)?;
     let secret_b32 = enrolling
         .map(str::to_owned)
@@ -169,7 +189,7 @@ pub async fn verify_code(
             None => MfaError::BadCode,
         });
     };
-    let enrol = enrolling.map(str::to_owned);
+    let enrol = enrolling.map(|s| seal_secret(key, s));
     // Compare-and-set on the step: two requests with one code, one wins.
     let won = db
         .write(move |c| {
@@ -194,10 +214,15 @@ pub async fn verify_code(
 
 /// Completes a challenge with a code; returns the account and where to go.
 /// A wrong code counts against the challenge and the account.
-pub async fn finish(db: &Db, token: &str, code: &str) -> Result<(i64, String), MfaError> {
+pub async fn finish(
+    db: &Db,
+    key: &DataKey,
+    token: &str,
+    code: &str,
+) -> Result<(i64, String), MfaError> {
     let ch = challenge(db, token).await?.ok_or(MfaError::Expired)?;
     let hash = super::sessions::hash_token(token);
-    match verify_code(db, ch.account_id, code, ch.pending_secret.as_deref()).await {
+    match verify_code(db, key, ch.account_id, code, ch.pending_secret.as_deref()).await {
         Ok(()) => {
             db.write(move |c| {
                 Box::pin(async move {

@@ -76,9 +76,7 @@ impl TestApp {
         if with_demo {
             assert!(demo::seed(&db).await.expect("seed"));
             let key = tongban_core::crypto::DataKey::load("", files.path()).expect("data key");
-            demo::seed_id_numbers(&db, &key)
-                .await
-                .expect("demo ID number");
+            demo::seed_sealed(&db, &key).await.expect("demo ID number");
         }
         let mut cfg = Config {
             database_url: url,

@@ -393,6 +393,17 @@ async fn staff_sign_in_needs_a_one_time_code_that_cannot_be_replayed() {
     assert_eq!(r.headers()["location"], "/account");
     assert_eq!(app.get_text(&c, "/account").await.0, 200);
 
+    // The secret is sealed at rest, not stored as the key people type.
+    let stored: String = {
+        use sqlx::Row;
+        sqlx::query("SELECT totp_secret FROM accounts WHERE username = 'clerk'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap()
+    };
+    assert!(!stored.contains(tongban_core::demo::DEMO_TOTP_SECRET));
     // Someone who saw the code cannot use it again, on the web or the API.
     let thief = app.client();
     thief

@@ -216,7 +216,7 @@ pub async fn sign_in(
     let Some(code) = code else {
         return Ok(SignedIn::SecondFactor(account.id));
     };
-    match mfa::verify_code(state.db(), account.id, code, None).await {
+    match mfa::verify_code(state.db(), state.data_key(), account.id, code, None).await {
         Ok(()) => start_session(state, ctx, account.id)
             .await
             .map(SignedIn::Session),
@@ -394,7 +394,7 @@ pub async fn totp_post(
         let (status, e) = address_blocked(&ctx, until);
         return refused(status, e.message);
     }
-    let outcome = mfa::finish(state.db(), &token, &form.code).await;
+    let outcome = mfa::finish(state.db(), state.data_key(), &token, &form.code).await;
     if matches!(outcome, Err(MfaError::BadCode | MfaError::Locked { .. })) {
         throttle::hit(state.db(), &address, state.address_limit()).await?;
     }
