@@ -1635,3 +1635,45 @@ async fn an_enterprise_signing_in_itself_carries_its_credit_code_and_legal_repre
     );
     assert_eq!(claims["acr"], "urn:tongban:rnl:4");
 }
+
+#[tokio::test]
+async fn staff_sign_in_to_a_relying_party_passes_through_the_second_factor() {
+    let app = TestApp::spawn().await;
+    let browser = app.client();
+    let url = authorize_url(&app, DEMO_RP_ID, DEMO_RP_REDIRECT, &[]);
+    let r = browser.get(&url).send().await.unwrap();
+    let login = r.headers()["location"].to_str().unwrap().to_owned();
+    let next = q(&query_of(&login), "next").unwrap().to_owned();
+    let r = browser
+        .post(app.url("/login"))
+        .form(&[
+            ("username", "reviewer"),
+            ("password", tongban_core::demo::DEMO_PASSWORD),
+            ("next", next.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/login/totp");
+    // The code page lets its form lead on to the relying party.
+    let r = browser.get(app.url("/login/totp")).send().await.unwrap();
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("form-action 'self' http://127.0.0.1:8765"),
+        "{csp}"
+    );
+    let code = app.totp_code("reviewer").await;
+    let r = browser
+        .post(app.url("/login/totp"))
+        .form(&[("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"].to_str().unwrap(), next);
+    let r = browser.get(app.url(&next)).send().await.unwrap();
+    assert_eq!(r.status(), 200, "the consent screen");
+}

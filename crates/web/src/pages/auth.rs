@@ -323,10 +323,13 @@ pub struct TotpView {
     pub errors: Vec<FieldError>,
 }
 
+/// The code page. `csp` widens `form-action` when the sign-in continues an
+/// authorization: the code form's answer then ends at the relying party.
 fn totp_view(
     ctx: &Ctx,
     ch: &mfa::Challenge,
     errors: Vec<FieldError>,
+    csp: Option<header::HeaderValue>,
 ) -> Result<Response, AppError> {
     let grouped = ch.pending_secret.as_ref().map(|s| {
         s.as_bytes()
@@ -340,13 +343,18 @@ fn totp_view(
         .as_deref()
         .map(|s| tongban_domain::identity::totp::otpauth_uri("tongban", &ch.username, s))
         .unwrap_or_default();
-    super::render(&TotpView {
+    let mut res = super::render(&TotpView {
         t: ctx.tr(),
         nav: Nav::from_ctx(ctx),
         secret: grouped,
         otpauth,
         errors,
-    })
+    })?;
+    if let Some(csp) = csp {
+        res.headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    Ok(res)
 }
 
 /// `GET /login/totp`.
@@ -357,7 +365,10 @@ pub async fn totp_get(
 ) -> Result<Response, AppError> {
     let token = crate::ctx::cookie(&headers, MFA_COOKIE).unwrap_or_default();
     match mfa::challenge(state.db(), token).await? {
-        Some(ch) => totp_view(&ctx, &ch, vec![]),
+        Some(ch) => {
+            let csp = crate::oidc::sign_in_csp(&state, &ch.next).await;
+            totp_view(&ctx, &ch, vec![], csp)
+        }
         None => Ok(Redirect::to("/login").into_response()),
     }
 }
@@ -385,8 +396,9 @@ pub async fn totp_post(
     };
     let address = address_key(&ctx);
     let blocked = throttle::blocked_until(state.db(), &address, state.address_limit()).await?;
+    let csp = crate::oidc::sign_in_csp(&state, &ch.next).await;
     let refused = |status: StatusCode, message: String| -> Result<Response, AppError> {
-        let mut res = totp_view(&ctx, &ch, vec![field("code", message)])?;
+        let mut res = totp_view(&ctx, &ch, vec![field("code", message)], csp.clone())?;
         *res.status_mut() = status;
         Ok(res)
     };
