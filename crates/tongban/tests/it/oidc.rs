@@ -176,6 +176,27 @@ async fn a_relying_party_signs_a_citizen_in_and_reads_userinfo_with_a_standard_l
     assert!(again.is_err());
 }
 
+/// The code an authorization at `url` yields for the signed-in `browser`.
+async fn code_for(app: &TestApp, browser: &reqwest::Client, url: &str) -> String {
+    q(&query_of(&authorize(app, browser, url).await), "code")
+        .unwrap()
+        .to_owned()
+}
+
+/// Exchanges a code of the demo relying party at the token endpoint.
+async fn exchange_demo(app: &TestApp, code: &str) -> (u16, Value) {
+    token(
+        app,
+        Some((DEMO_RP_ID, DEMO_RP_SECRET)),
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", DEMO_RP_REDIRECT),
+        ],
+    )
+    .await
+}
+
 /// Registers a client through the core (what the admin page does).
 async fn register(app: &TestApp, form: ClientForm) -> Option<String> {
     let admin = tongban_core::identity::accounts::by_username(&app.db, "admin")
@@ -353,20 +374,9 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_family() {
     let app = TestApp::spawn().await;
     let citizen = app.signed_in("citizen").await;
     let url = authorize_url(&app, DEMO_RP_ID, DEMO_RP_REDIRECT, &[]);
-    let code = q(&query_of(&authorize(&app, &citizen, &url).await), "code")
-        .unwrap()
-        .to_owned();
+    let code = code_for(&app, &citizen, &url).await;
     let rp = Some((DEMO_RP_ID, DEMO_RP_SECRET));
-    let (s, first) = token(
-        &app,
-        rp,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", DEMO_RP_REDIRECT),
-        ],
-    )
-    .await;
+    let (s, first) = exchange_demo(&app, &code).await;
     assert_eq!(s, 200, "{first}");
     let r1 = first["refresh_token"].as_str().unwrap().to_owned();
     let (s, second) = token(
@@ -422,19 +432,8 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_family() {
         },
     )
     .await;
-    let code = q(&query_of(&authorize(&app, &citizen, &url).await), "code")
-        .unwrap()
-        .to_owned();
-    let (_, fresh) = token(
-        &app,
-        rp,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", DEMO_RP_REDIRECT),
-        ],
-    )
-    .await;
+    let code = code_for(&app, &citizen, &url).await;
+    let (_, fresh) = exchange_demo(&app, &code).await;
     let other_secret = {
         let admin = tongban_core::identity::accounts::by_username(&app.db, "admin")
             .await
@@ -570,19 +569,12 @@ async fn bad_requests_get_the_rfc_6749_errors_and_untrusted_targets_get_no_redir
     );
 
     let rp = Some((DEMO_RP_ID, DEMO_RP_SECRET));
-    let code = q(
-        &query_of(
-            &authorize(
-                &app,
-                &citizen,
-                &authorize_url(&app, DEMO_RP_ID, DEMO_RP_REDIRECT, &[]),
-            )
-            .await,
-        ),
-        "code",
+    let code = code_for(
+        &app,
+        &citizen,
+        &authorize_url(&app, DEMO_RP_ID, DEMO_RP_REDIRECT, &[]),
     )
-    .unwrap()
-    .to_owned();
+    .await;
     // Wrong secret: 401 invalid_client with a challenge; the code survives.
     let r = app
         .client()
@@ -630,19 +622,12 @@ async fn bad_requests_get_the_rfc_6749_errors_and_untrusted_targets_get_no_redir
     .await;
     assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")));
     // client_secret_post works, for a fresh code.
-    let code = q(
-        &query_of(
-            &authorize(
-                &app,
-                &citizen,
-                &authorize_url(&app, DEMO_RP_ID, DEMO_RP_REDIRECT, &[]),
-            )
-            .await,
-        ),
-        "code",
+    let code = code_for(
+        &app,
+        &citizen,
+        &authorize_url(&app, DEMO_RP_ID, DEMO_RP_REDIRECT, &[]),
     )
-    .unwrap()
-    .to_owned();
+    .await;
     let (s, body) = token(
         &app,
         None,
@@ -657,19 +642,12 @@ async fn bad_requests_get_the_rfc_6749_errors_and_untrusted_targets_get_no_redir
     .await;
     assert_eq!(s, 200, "{body}");
     // Expired code.
-    let code = q(
-        &query_of(
-            &authorize(
-                &app,
-                &citizen,
-                &authorize_url(&app, DEMO_RP_ID, DEMO_RP_REDIRECT, &[]),
-            )
-            .await,
-        ),
-        "code",
+    let code = code_for(
+        &app,
+        &citizen,
+        &authorize_url(&app, DEMO_RP_ID, DEMO_RP_REDIRECT, &[]),
     )
-    .unwrap()
-    .to_owned();
+    .await;
     let hash = oidc::digest(&code);
     app.db
         .write(move |c| {
@@ -683,16 +661,7 @@ async fn bad_requests_get_the_rfc_6749_errors_and_untrusted_targets_get_no_redir
         })
         .await
         .unwrap();
-    let (s, body) = token(
-        &app,
-        rp,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", DEMO_RP_REDIRECT),
-        ],
-    )
-    .await;
+    let (s, body) = exchange_demo(&app, &code).await;
     assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")));
     // Malformed requests.
     let (s, body) = token(
@@ -850,30 +819,14 @@ fn base64_url(s: &str) -> Vec<u8> {
 async fn relying_party_logout_ends_the_session_and_its_tokens() {
     let app = TestApp::spawn().await;
     let citizen = app.signed_in("citizen").await;
-    let code = q(
-        &query_of(
-            &authorize(
-                &app,
-                &citizen,
-                &authorize_url(&app, DEMO_RP_ID, DEMO_RP_REDIRECT, &[]),
-            )
-            .await,
-        ),
-        "code",
-    )
-    .unwrap()
-    .to_owned();
-    let rp = Some((DEMO_RP_ID, DEMO_RP_SECRET));
-    let (_, tokens) = token(
+    let code = code_for(
         &app,
-        rp,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", DEMO_RP_REDIRECT),
-        ],
+        &citizen,
+        &authorize_url(&app, DEMO_RP_ID, DEMO_RP_REDIRECT, &[]),
     )
     .await;
+    let rp = Some((DEMO_RP_ID, DEMO_RP_SECRET));
+    let (_, tokens) = exchange_demo(&app, &code).await;
     let id_token = tokens["id_token"].as_str().unwrap();
     // An unregistered place to return to is refused.
     let bad = format!(
@@ -1113,35 +1066,19 @@ async fn people_see_their_devices_and_systems_and_end_either() {
     );
     assert!(page.contains("本设备"));
     // Allow the demo RP from the laptop and get a refresh token.
-    let code = q(
-        &query_of(
-            &authorize(
-                &app,
-                &laptop,
-                &authorize_url(
-                    &app,
-                    DEMO_RP_ID,
-                    DEMO_RP_REDIRECT,
-                    &[("scope", "openid profile offline_access")],
-                ),
-            )
-            .await,
-        ),
-        "code",
-    )
-    .unwrap()
-    .to_owned();
-    let rp = Some((DEMO_RP_ID, DEMO_RP_SECRET));
-    let (_, tokens) = token(
+    let code = code_for(
         &app,
-        rp,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", DEMO_RP_REDIRECT),
-        ],
+        &laptop,
+        &authorize_url(
+            &app,
+            DEMO_RP_ID,
+            DEMO_RP_REDIRECT,
+            &[("scope", "openid profile offline_access")],
+        ),
     )
     .await;
+    let rp = Some((DEMO_RP_ID, DEMO_RP_SECRET));
+    let (_, tokens) = exchange_demo(&app, &code).await;
     let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
     // From the phone: the laptop is listed; end it.
     let (_, page) = app.get_text(&phone, "/account").await;
@@ -1402,30 +1339,14 @@ async fn an_enterprise_agent_acts_within_its_scope_only_until_revoked() {
     assert_eq!(r.status(), 303);
     let (_, page) = app.get_text(&citizen, "/account").await;
     assert!(page.contains("当前正在代表单位办理"));
-    let code = q(
-        &query_of(
-            &authorize(
-                &app,
-                &citizen,
-                &authorize_url(&app, DEMO_RP_ID, DEMO_RP_REDIRECT, &[]),
-            )
-            .await,
-        ),
-        "code",
-    )
-    .unwrap()
-    .to_owned();
-    let rp = Some((DEMO_RP_ID, DEMO_RP_SECRET));
-    let (s, tokens) = token(
+    let code = code_for(
         &app,
-        rp,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", DEMO_RP_REDIRECT),
-        ],
+        &citizen,
+        &authorize_url(&app, DEMO_RP_ID, DEMO_RP_REDIRECT, &[]),
     )
     .await;
+    let rp = Some((DEMO_RP_ID, DEMO_RP_SECRET));
+    let (s, tokens) = exchange_demo(&app, &code).await;
     assert_eq!(s, 200, "{tokens}");
     let id_claims: Value = serde_json::from_slice(&base64_url(
         tokens["id_token"]
@@ -1565,19 +1486,8 @@ async fn acr_values_ask_for_exactly_the_missing_level() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let code = q(&query_of(&authorize(&app, &citizen, &url).await), "code")
-        .unwrap()
-        .to_owned();
-    let (_, tokens) = token(
-        &app,
-        Some((DEMO_RP_ID, DEMO_RP_SECRET)),
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", DEMO_RP_REDIRECT),
-        ],
-    )
-    .await;
+    let code = code_for(&app, &citizen, &url).await;
+    let (_, tokens) = exchange_demo(&app, &code).await;
     let claims: Value = serde_json::from_slice(&base64_url(
         tokens["id_token"]
             .as_str()
@@ -1594,29 +1504,13 @@ async fn acr_values_ask_for_exactly_the_missing_level() {
 async fn an_enterprise_signing_in_itself_carries_its_credit_code_and_legal_representative() {
     let app = TestApp::spawn().await;
     let enterprise = app.signed_in("enterprise").await;
-    let code = q(
-        &query_of(
-            &authorize(
-                &app,
-                &enterprise,
-                &authorize_url(&app, DEMO_RP_ID, DEMO_RP_REDIRECT, &[]),
-            )
-            .await,
-        ),
-        "code",
-    )
-    .unwrap()
-    .to_owned();
-    let (_, tokens) = token(
+    let code = code_for(
         &app,
-        Some((DEMO_RP_ID, DEMO_RP_SECRET)),
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", DEMO_RP_REDIRECT),
-        ],
+        &enterprise,
+        &authorize_url(&app, DEMO_RP_ID, DEMO_RP_REDIRECT, &[]),
     )
     .await;
+    let (_, tokens) = exchange_demo(&app, &code).await;
     let claims: Value = serde_json::from_slice(&base64_url(
         tokens["id_token"]
             .as_str()
