@@ -296,6 +296,16 @@ async fn serve(cfg: Config, with_demo: bool) -> anyhow::Result<()> {
         for (name, what) in demo::DEMO_ACCOUNTS {
             println!("  {name:<11} {what}");
         }
+        println!(
+            "staff also give a one-time code from the TOTP secret {}",
+            demo::DEMO_TOTP_SECRET
+        );
+        println!(
+            "demo relying party: client id {}, secret {}, redirect URI {}",
+            demo::DEMO_RP_ID,
+            demo::DEMO_RP_SECRET,
+            demo::DEMO_RP_REDIRECT
+        );
     }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = if cfg.jobs.enabled {
