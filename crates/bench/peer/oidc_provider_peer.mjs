@@ -1,7 +1,7 @@
 // The peer for the client_credentials comparison: node oidc-provider 9,
 // configured to issue ES256 JWT access tokens for one service client, the
 // job tongban's token endpoint does for department systems. The benchmark
-// script installs oidc-provider from the npm registry into a temporary
+// tool (tongban-bench) installs oidc-provider from the npm registry into a temporary
 // folder and runs this file there; nothing of it is committed.
 //
 // Usage: node oidc_provider_peer.mjs PORT

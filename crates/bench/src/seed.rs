@@ -1,0 +1,249 @@
+//! Data for a load run: N catalog items and M accounts on top of the demo,
+//! written straight through tongban-core (the HTTP path would spend most of
+//! the time hashing a million passwords), plus the bench relying parties and
+//! one open draft per editing client.
+
+use anyhow::Context;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use tongban_core::Db;
+use tongban_core::catalog;
+use tongban_core::catalog_exchange::{self, ExchangeRow};
+use tongban_core::db::{DbError, DbOptions};
+use tongban_core::identity::accounts::{self, Principal};
+
+use crate::ops::{RP_ID, RP_REDIRECT, RP_SECRET, SVC_ID, bench_username};
+
+/// Items imported per transaction.
+const ITEM_CHUNK: usize = 5_000;
+/// Accounts per statement, and statements per transaction.
+const ACCOUNT_ROWS: usize = 400;
+const ACCOUNT_STATEMENTS: usize = 25;
+
+/// A connection to the platform's database with what seeding needs.
+pub struct Seeder {
+    db: Db,
+    admin: Principal,
+    /// The demo's published items: the templates of synthetic ones.
+    templates: Vec<ExchangeRow>,
+}
+
+impl Seeder {
+    /// Opens the database of a platform already seeded with the demo.
+    pub async fn open(url: &str) -> anyhow::Result<Self> {
+        Self::new(Db::connect(url, DbOptions::default()).await?).await
+    }
+
+    /// Works on an open database already seeded with the demo.
+    pub async fn new(db: Db) -> anyhow::Result<Self> {
+        let admin = accounts::by_username(&db, "admin")
+            .await?
+            .context("the demo's admin account is missing")?;
+        let admin = accounts::principal(&db, admin.id)
+            .await?
+            .context("the admin's roles are missing")?;
+        let templates: Vec<ExchangeRow> = catalog_exchange::export(&db)
+            .await?
+            .into_iter()
+            .filter(|r| !r.catalog_code.starts_with('B'))
+            .collect();
+        anyhow::ensure!(!templates.is_empty(), "the demo catalog is empty");
+        Ok(Self {
+            db,
+            admin,
+            templates,
+        })
+    }
+
+    /// Closes the connections.
+    pub async fn close(self) {
+        self.db.close().await;
+    }
+
+    /// Published items in the catalog now.
+    pub async fn item_count(&self) -> anyhow::Result<usize> {
+        count(&self.db, "SELECT COUNT(*) FROM published_items").await
+    }
+
+    /// Seeded (bench) accounts now.
+    pub async fn account_count(&self) -> anyhow::Result<usize> {
+        count(
+            &self.db,
+            "SELECT COUNT(*) FROM accounts WHERE username LIKE 'bench%'",
+        )
+        .await
+    }
+
+    /// Publishes synthetic items until the catalog holds `total`: copies of
+    /// the demo guides under new basic codes `B…`, imported the way a
+    /// provincial catalog is (published at once, one transaction per chunk).
+    pub async fn grow_items(&self, total: usize) -> anyhow::Result<()> {
+        let mut have = self.item_count().await?;
+        while have < total {
+            let n = (total - have).min(ITEM_CHUNK);
+            let rows: Vec<ExchangeRow> = (have..have + n)
+                .map(|i| {
+                    let mut r = self.templates[i % self.templates.len()].clone();
+                    r.catalog_code = format!("B{i:011}");
+                    r.task_code = String::new();
+                    r.task_name = format!("{}（{}）", r.task_name, i);
+                    r
+                })
+                .collect();
+            catalog_exchange::import(&self.db, &self.admin, rows, true, 1)
+                .await
+                .map_err(|e| anyhow::anyhow!("importing synthetic items: {e:?}"))?;
+            have += n;
+        }
+        Ok(())
+    }
+
+    /// Adds person accounts `bench0000000…` until there are `total`, all
+    /// with the demo password (the demo citizen's Argon2id hash is reused:
+    /// hashing a million passwords takes 14 CPU-hours).
+    pub async fn grow_accounts(&self, total: usize) -> anyhow::Result<()> {
+        let hash: String = sqlx::query("SELECT password_hash FROM accounts WHERE username = 'citizen'")
+            .fetch_one(self.db.pool())
+            .await?
+            .try_get(0)?;
+        let mut have = self.account_count().await?;
+        let now = tongban_core::clock::now_ms();
+        while have < total {
+            let n = (total - have).min(ACCOUNT_ROWS * ACCOUNT_STATEMENTS);
+            let (from, hash) = (have, hash.clone());
+            self.db
+                .write(move |c| {
+                    Box::pin(async move {
+                        let mut i = from;
+                        while i < from + n {
+                            let rows = (from + n - i).min(ACCOUNT_ROWS);
+                            let values: Vec<String> = (0..rows)
+                                .map(|k| {
+                                    let b = k * 3;
+                                    format!(
+                                        "(${}, 'person', ${}, ${}, 'active', 1, {now}, {now}, {now})",
+                                        b + 1,
+                                        b + 2,
+                                        b + 3
+                                    )
+                                })
+                                .collect();
+                            let sql = format!(
+                                "INSERT INTO accounts (username, kind, display_name, password_hash, status, \
+                                 real_name_level, password_changed_at, created_at, updated_at) VALUES {}",
+                                values.join(", ")
+                            );
+                            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                            for k in i..i + rows {
+                                q = q
+                                    .bind(bench_username(k))
+                                    .bind(format!("测试用户{k}"))
+                                    .bind(hash.clone());
+                            }
+                            q.execute(&mut *c).await?;
+                            i += rows;
+                        }
+                        Ok::<_, DbError>(())
+                    })
+                })
+                .await?;
+            have += n;
+        }
+        Ok(())
+    }
+
+    /// Registers the bench relying party (confidential, ES256, no consent
+    /// screen: a first-party department system) and service account.
+    pub async fn register_clients(&self) -> anyhow::Result<()> {
+        let secret = hex::encode(Sha256::digest(RP_SECRET.as_bytes()));
+        let now = tongban_core::clock::now_ms();
+        self.db
+            .write(move |c| {
+                Box::pin(async move {
+                    for (id, kind, redirect, scopes) in [
+                        (RP_ID, "confidential", RP_REDIRECT, "openid profile"),
+                        (SVC_ID, "service", "", "catalog.read"),
+                    ] {
+                        sqlx::query(
+                            "INSERT INTO oidc_clients (client_id, name, kind, secret_hash, redirect_uris, logout_uris, \
+                             scopes, id_token_alg, require_consent, created_at, updated_at) \
+                             SELECT $1, $1, $2, $3, $4, '', $5, 'ES256', 0, $6, $6 \
+                             WHERE NOT EXISTS (SELECT 1 FROM oidc_clients WHERE client_id = $1)",
+                        )
+                        .bind(id)
+                        .bind(kind)
+                        .bind(&secret)
+                        .bind(redirect)
+                        .bind(scopes)
+                        .bind(now)
+                        .execute(&mut *c)
+                        .await?;
+                    }
+                    // The admin signs in with a fresh TOTP step each run.
+                    sqlx::query("UPDATE accounts SET totp_last_step = NULL WHERE username = 'admin'")
+                        .execute(&mut *c)
+                        .await?;
+                    Ok::<_, DbError>(())
+                })
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Draft versions for `n` editing clients: the open drafts there are,
+    /// and new ones opened on published items until there are `n`.
+    pub async fn drafts(&self, n: usize) -> anyhow::Result<Vec<i64>> {
+        let mut drafts = ids(
+            &self.db,
+            "SELECT id FROM item_versions WHERE status = 'draft' ORDER BY id",
+        )
+        .await?;
+        if drafts.len() < n {
+            let items = ids(
+                &self.db,
+                "SELECT s.id FROM service_items s WHERE s.status = 'published' AND NOT EXISTS \
+                 (SELECT 1 FROM item_versions v WHERE v.item_id = s.id AND v.status IN ('draft', 'in_review')) \
+                 ORDER BY s.id",
+            )
+            .await?;
+            for item in items.into_iter().take(n - drafts.len()) {
+                drafts.push(catalog::open_draft(&self.db, Some(&self.admin), item).await?);
+            }
+        }
+        drafts.truncate(n);
+        Ok(drafts)
+    }
+
+    /// Implementation codes of published items.
+    pub async fn task_codes(&self) -> anyhow::Result<Vec<String>> {
+        let rows = sqlx::query("SELECT task_code FROM published_items ORDER BY task_code")
+            .fetch_all(self.db.pool())
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// Theme codes.
+    pub async fn themes(&self) -> anyhow::Result<Vec<String>> {
+        Ok(catalog::themes(&self.db)
+            .await?
+            .into_iter()
+            .map(|t| t.code)
+            .collect())
+    }
+}
+
+async fn count(db: &Db, sql: &'static str) -> anyhow::Result<usize> {
+    let n: i64 = sqlx::query(sql).fetch_one(db.pool()).await?.try_get(0)?;
+    Ok(usize::try_from(n)?)
+}
+
+async fn ids(db: &Db, sql: &'static str) -> anyhow::Result<Vec<i64>> {
+    let rows = sqlx::query(sql).fetch_all(db.pool()).await?;
+    Ok(rows
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?)
+}
