@@ -97,7 +97,11 @@ impl Client {
 
     /// A number in `0..n`.
     pub fn pick(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { self.rng.random_range(0..n) }
+        if n == 0 {
+            0
+        } else {
+            self.rng.random_range(0..n)
+        }
     }
 }
 

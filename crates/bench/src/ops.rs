@@ -70,28 +70,67 @@ pub fn bench_username(i: usize) -> String {
 /// dominate; a sign-in (50 ms of Argon2id by design) is rare next to them.
 pub fn mix() -> Vec<Op> {
     vec![
-        Op { name: "guide", weight: 300, run: |c, s| guide(c, s).boxed() },
-        Op { name: "search", weight: 150, run: |c, s| search(c, s).boxed() },
-        Op { name: "home", weight: 100, run: |c, s| home(c, s).boxed() },
-        Op { name: "theme", weight: 100, run: |c, s| theme(c, s).boxed() },
-        Op { name: "me", weight: 100, run: |c, s| me(c, s).boxed() },
-        Op { name: "oidc", weight: 80, run: |c, s| oidc_code_flow(c, s).boxed() },
+        Op {
+            name: "guide",
+            weight: 300,
+            run: |c, s| guide(c, s).boxed(),
+        },
+        Op {
+            name: "search",
+            weight: 150,
+            run: |c, s| search(c, s).boxed(),
+        },
+        Op {
+            name: "home",
+            weight: 100,
+            run: |c, s| home(c, s).boxed(),
+        },
+        Op {
+            name: "theme",
+            weight: 100,
+            run: |c, s| theme(c, s).boxed(),
+        },
+        Op {
+            name: "me",
+            weight: 100,
+            run: |c, s| me(c, s).boxed(),
+        },
+        Op {
+            name: "oidc",
+            weight: 80,
+            run: |c, s| oidc_code_flow(c, s).boxed(),
+        },
         Op {
             name: "client_credentials",
             weight: 50,
             run: |c, s| client_credentials(c, s).boxed(),
         },
-        Op { name: "admin_edit", weight: 18, run: |c, s| admin_edit(c, s).boxed() },
-        Op { name: "sign_in", weight: 2, run: |c, s| sign_in(c, s).boxed() },
+        Op {
+            name: "admin_edit",
+            weight: 18,
+            run: |c, s| admin_edit(c, s).boxed(),
+        },
+        Op {
+            name: "sign_in",
+            weight: 2,
+            run: |c, s| sign_in(c, s).boxed(),
+        },
     ]
 }
 
 /// The operation named `name` alone (for isolated runs).
 pub fn only(name: &str) -> Option<Op> {
     if name == "healthz" {
-        return Some(Op { name: "healthz", weight: 1, run: |c, s| healthz(c, s).boxed() });
+        return Some(Op {
+            name: "healthz",
+            weight: 1,
+            run: |c, s| healthz(c, s).boxed(),
+        });
     }
-    mix().into_iter().find(|o| o.name == name).map(|o| Op { weight: 1, ..o })
+    mix()
+        .into_iter()
+        .find(|o| o.name == name)
+        .map(|o| Op { weight: 1, ..o })
 }
 
 fn cookie(value: &str) -> String {
@@ -193,7 +232,12 @@ async fn oidc_code_flow(c: &mut Client, s: &Shared) -> OpResult {
     let code = location
         .split(['?', '&'])
         .find_map(|kv| kv.strip_prefix("code="))
-        .ok_or_else(|| format!("authorize: HTTP {} without a code ({location})", res.status()))?
+        .ok_or_else(|| {
+            format!(
+                "authorize: HTTP {} without a code ({location})",
+                res.status()
+            )
+        })?
         .to_owned();
     let url = c.url("/oauth/token");
     let req = c.http.post(url).basic_auth(RP_ID, Some(RP_SECRET)).form(&[

@@ -28,7 +28,10 @@ async fn run(folder: &std::path::Path, program: &str, args: &[&str]) -> anyhow::
         .await
         .with_context(|| format!("running {program} (is Node.js installed?)"))?;
     if !out.status.success() {
-        bail!("{program} {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "{program} {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
@@ -36,14 +39,30 @@ async fn run(folder: &std::path::Path, program: &str, args: &[&str]) -> anyhow::
 impl Peer {
     /// Installs and starts the peer on `port`.
     pub async fn start(port: u16) -> anyhow::Result<Self> {
-        let folder = tempfile::Builder::new().prefix("oidc-provider-peer-").tempdir()?;
+        let folder = tempfile::Builder::new()
+            .prefix("oidc-provider-peer-")
+            .tempdir()?;
         let dir = folder.path();
         run(dir, "npm", &["init", "-y"]).await?;
-        run(dir, "npm", &["install", "--silent", "--no-audit", "--no-fund", "oidc-provider@9"]).await?;
+        run(
+            dir,
+            "npm",
+            &[
+                "install",
+                "--silent",
+                "--no-audit",
+                "--no-fund",
+                "oidc-provider@9",
+            ],
+        )
+        .await?;
         let version = run(
             dir,
             "node",
-            &["-p", "require('./node_modules/oidc-provider/package.json').version"],
+            &[
+                "-p",
+                "require('./node_modules/oidc-provider/package.json').version",
+            ],
         )
         .await?
         .trim()
@@ -62,7 +81,12 @@ impl Peer {
         let http = reqwest::Client::new();
         let until = Instant::now() + Duration::from_secs(30);
         loop {
-            if http.get(format!("{base}/.well-known/openid-configuration")).send().await.is_ok() {
+            if http
+                .get(format!("{base}/.well-known/openid-configuration"))
+                .send()
+                .await
+                .is_ok()
+            {
                 break;
             }
             if Instant::now() > until {

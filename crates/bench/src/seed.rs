@@ -102,10 +102,11 @@ impl Seeder {
     /// with the demo password (the demo citizen's Argon2id hash is reused:
     /// hashing a million passwords takes 14 CPU-hours).
     pub async fn grow_accounts(&self, total: usize) -> anyhow::Result<()> {
-        let hash: String = sqlx::query("SELECT password_hash FROM accounts WHERE username = 'citizen'")
-            .fetch_one(self.db.pool())
-            .await?
-            .try_get(0)?;
+        let hash: String =
+            sqlx::query("SELECT password_hash FROM accounts WHERE username = 'citizen'")
+                .fetch_one(self.db.pool())
+                .await?
+                .try_get(0)?;
         let mut have = self.account_count().await?;
         let now = tongban_core::clock::now_ms();
         while have < total {

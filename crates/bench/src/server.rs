@@ -48,16 +48,19 @@ impl Launch {
             .await
             .context("running tongban seed")?;
         if !out.status.success() {
-            bail!("tongban seed failed: {}", String::from_utf8_lossy(&out.stderr));
+            bail!(
+                "tongban seed failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         Ok(())
     }
 
     /// The database URL the platform uses.
     pub fn url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| {
-            tongban_core::Db::sqlite_url(&self.data_dir.join("tongban.sqlite"))
-        })
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| tongban_core::Db::sqlite_url(&self.data_dir.join("tongban.sqlite")))
     }
 
     /// Starts a node on `port` and waits until it is ready.
@@ -200,9 +203,7 @@ impl Watch {
             .enumerate()
             .map(|(i, pid)| Usage {
                 cores: (cpu_seconds(*pid) - self.cpu_start[i]) / secs,
-                peak_rss_mib: self.peak[i]
-                    .load(Ordering::Relaxed)
-                    .max(rss_kib(*pid)) as f64
+                peak_rss_mib: self.peak[i].load(Ordering::Relaxed).max(rss_kib(*pid)) as f64
                     / 1024.0,
             })
             .collect()

@@ -34,7 +34,8 @@ pub struct StorageLimit {
     pub platform: f64,
 }
 
-const CONSUME: &str = "UPDATE oidc_codes SET consumed_at = $1 WHERE code_hash = $2 AND consumed_at IS NULL";
+const CONSUME: &str =
+    "UPDATE oidc_codes SET consumed_at = $1 WHERE code_hash = $2 AND consumed_at IS NULL";
 const STORE: &str = "INSERT INTO oidc_refresh_tokens (token_hash, family, client_id, account_id, session_hash, \
      scope, acr, auth_time, created_at, expires_at) VALUES ($1, $2, 'bench-rp', $3, NULL, 'openid profile', \
      'urn:tongban:rnl:1', $4, $4, $4 + 2592000000)";
@@ -127,7 +128,12 @@ macro_rules! raw_run {
 }
 
 /// Through `Db::write` from [`CALLERS`] tasks for `secs`.
-async fn platform_run(db: &Db, next: Arc<AtomicUsize>, account: i64, secs: Duration) -> anyhow::Result<f64> {
+async fn platform_run(
+    db: &Db,
+    next: Arc<AtomicUsize>,
+    account: i64,
+    secs: Duration,
+) -> anyhow::Result<f64> {
     let start = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..CALLERS {

@@ -103,7 +103,11 @@ pub async fn sign_in(base: &str, username: &str, totp: Option<String>) -> anyhow
         .json(&serde_json::json!({"username": username, "password": PASSWORD, "totp": totp}))
         .send()
         .await?;
-    anyhow::ensure!(res.status() == 201, "sign-in of {username}: HTTP {}", res.status());
+    anyhow::ensure!(
+        res.status() == 201,
+        "sign-in of {username}: HTTP {}",
+        res.status()
+    );
     res.headers()
         .get_all(SET_COOKIE)
         .iter()
@@ -207,7 +211,11 @@ async fn mix_run(
         warmup: Duration::from_secs(2),
         bases: nodes.iter().map(|n| n.base.clone()).collect(),
     };
-    let pids: Vec<u32> = nodes.iter().map(Node::pid).chain([std::process::id()]).collect();
+    let pids: Vec<u32> = nodes
+        .iter()
+        .map(Node::pid)
+        .chain([std::process::id()])
+        .collect();
     let watch = Watch::start(&pids);
     let result = load::run(&ops::mix(), Arc::new(shared.clone()), &spec).await?;
     let mut usage = watch.finish();
@@ -244,13 +252,18 @@ async fn isolated(op: Op, base: &str, shared: &Shared, o: &Options) -> anyhow::R
 /// Runs everything and returns the report.
 pub async fn run(o: &Options) -> anyhow::Result<Report> {
     let mut report = Report::default();
-    let data = tempfile::Builder::new().prefix("tongban-bench-").tempdir()?;
+    let data = tempfile::Builder::new()
+        .prefix("tongban-bench-")
+        .tempdir()?;
     let launch = Launch {
         binary: o.binary.clone(),
         data_dir: data.path().join("sqlite"),
         database_url: None,
     };
-    eprintln!("seeding the demo on SQLite in {}", launch.data_dir.display());
+    eprintln!(
+        "seeding the demo on SQLite in {}",
+        launch.data_dir.display()
+    );
     launch.seed_demo().await?;
     let mut ds = Dataset {
         launch,
@@ -262,7 +275,8 @@ pub async fn run(o: &Options) -> anyhow::Result<Report> {
     let mut port = o.port;
     for (k, &items) in o.items.iter().enumerate() {
         eprintln!("scale point: {items} items, {first_accounts} accounts");
-        ds.grow(items, first_accounts, o.clients, &mut report).await?;
+        ds.grow(items, first_accounts, o.clients, &mut report)
+            .await?;
         let node = ds.launch.start(port).await?;
         sign_in_fixtures(&mut ds.shared, &node.base).await?;
         let run = mix_run(
@@ -362,9 +376,10 @@ async fn peer_rounds(
             "the peer failed: {:?}",
             theirs.errors
         );
-        report
-            .peer
-            .push((ours.rate("client_credentials"), theirs.rate("client_credentials")));
+        report.peer.push((
+            ours.rate("client_credentials"),
+            theirs.rate("client_credentials"),
+        ));
     }
     peer.stop().await;
     Ok(())
@@ -392,7 +407,11 @@ async fn postgres(
             .await?;
     }
     eprintln!("storage limit: PostgreSQL");
-    let limit = storage::postgres(&db_url(&storage_db)?, Duration::from_secs((o.seconds / 2).max(1))).await;
+    let limit = storage::postgres(
+        &db_url(&storage_db)?,
+        Duration::from_secs((o.seconds / 2).max(1)),
+    )
+    .await;
     let runs = async {
         report.storage.push(limit?);
         let launch = Launch {
@@ -414,11 +433,26 @@ async fn postgres(
         let a = ds.launch.start(port).await?;
         sign_in_fixtures(&mut ds.shared, &a.base).await?;
         let size = (ds.items, ds.accounts);
-        let one = mix_run("PostgreSQL, one node", std::slice::from_ref(&a), &ds.shared, o.clients, o.seconds, size)
-            .await?;
+        let one = mix_run(
+            "PostgreSQL, one node",
+            std::slice::from_ref(&a),
+            &ds.shared,
+            o.clients,
+            o.seconds,
+            size,
+        )
+        .await?;
         let b = ds.launch.start(port + 1).await?;
         let nodes = [a, b];
-        let two = mix_run("PostgreSQL, two nodes", &nodes, &ds.shared, o.clients, o.seconds, size).await?;
+        let two = mix_run(
+            "PostgreSQL, two nodes",
+            &nodes,
+            &ds.shared,
+            o.clients,
+            o.seconds,
+            size,
+        )
+        .await?;
         report.pg.push(one);
         report.pg.push(two);
         for n in nodes {
@@ -445,7 +479,11 @@ fn per_step(run: &MixRun) -> String {
 }
 
 fn ms(v: f64) -> String {
-    if v < 10.0 { format!("{v:.2}") } else { format!("{v:.0}") }
+    if v < 10.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.0}")
+    }
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -461,7 +499,10 @@ fn range(v: &[f64]) -> String {
 
 fn mix_table(out: &mut String, run: &MixRun) {
     let r = &run.result;
-    let _ = writeln!(out, "| request | req/s | p50 ms | p95 ms | p99 ms | errors |");
+    let _ = writeln!(
+        out,
+        "| request | req/s | p50 ms | p95 ms | p99 ms | errors |"
+    );
     let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|");
     for (step, l) in &r.steps {
         let op_errors: u64 = r
@@ -528,7 +569,11 @@ pub fn render(o: &Options, r: &Report) -> String {
         o.rounds
     );
     if let Some(target) = r.scale.get(1).or(r.scale.first()) {
-        let _ = writeln!(out, "### The mix at {} clients: {}\n", o.clients, target.label);
+        let _ = writeln!(
+            out,
+            "### The mix at {} clients: {}\n",
+            o.clients, target.label
+        );
         mix_table(&mut out, target);
         let all = target.result.all();
         let ok = all.quantile_ms(0.99) <= 50.0 && target.result.error_count() == 0;
@@ -608,7 +653,12 @@ pub fn render(o: &Options, r: &Report) -> String {
             r.storage.iter().find(|s| s.engine == "sqlite"),
             r.isolated.iter().find(|(n, _)| n == "oidc"),
         ) {
-            let rate = median(rounds.iter().map(|(_, res)| res.rate("token_code")).collect());
+            let rate = median(
+                rounds
+                    .iter()
+                    .map(|(_, res)| res.rate("token_code"))
+                    .collect(),
+            );
             let _ = writeln!(
                 out,
                 "\nThe code exchange over HTTP ran at {rate:.0}/s: {:.2} of the platform's SQLite write path and {:.2} of raw grouped commits.",
@@ -625,10 +675,17 @@ pub fn render(o: &Options, r: &Report) -> String {
         let _ = writeln!(
             out,
             "| | req/s per round | median |\n|---|---|---:|\n| tongban | {} | {:.0} |\n| node oidc-provider {} | {} | {:.0} |\n",
-            ours.iter().map(|v| format!("{v:.0}")).collect::<Vec<_>>().join(", "),
+            ours.iter()
+                .map(|v| format!("{v:.0}"))
+                .collect::<Vec<_>>()
+                .join(", "),
             median(ours.clone()),
             r.peer_version,
-            theirs.iter().map(|v| format!("{v:.0}")).collect::<Vec<_>>().join(", "),
+            theirs
+                .iter()
+                .map(|v| format!("{v:.0}"))
+                .collect::<Vec<_>>()
+                .join(", "),
             median(theirs.clone()),
         );
         let _ = writeln!(
@@ -639,7 +696,17 @@ pub fn render(o: &Options, r: &Report) -> String {
     }
     if !r.scale.is_empty() {
         let _ = writeln!(out, "### Scale curve (SQLite, the same mix)\n");
-        let cols = ["guide", "theme", "search", "home", "me", "authorize", "token_code", "edit_save", "sign_in"];
+        let cols = [
+            "guide",
+            "theme",
+            "search",
+            "home",
+            "me",
+            "authorize",
+            "token_code",
+            "edit_save",
+            "sign_in",
+        ];
         let _ = writeln!(
             out,
             "p50 / p99 in ms per request; the mix's throughput; the server's peak memory.\n"
@@ -649,13 +716,22 @@ pub fn render(o: &Options, r: &Report) -> String {
             let _ = write!(out, " {c} |");
         }
         let _ = writeln!(out, " all req/s | errors | RSS MiB |");
-        let _ = writeln!(out, "|---:|---:|{}---:|---:|---:|", "---|".repeat(cols.len()));
+        let _ = writeln!(
+            out,
+            "|---:|---:|{}---:|---:|---:|",
+            "---|".repeat(cols.len())
+        );
         for s in &r.scale {
             let _ = write!(out, "| {} | {} |", s.items, s.accounts);
             for c in cols {
                 match s.result.steps.get(c) {
                     Some(l) => {
-                        let _ = write!(out, " {} / {} |", ms(l.quantile_ms(0.5)), ms(l.quantile_ms(0.99)));
+                        let _ = write!(
+                            out,
+                            " {} / {} |",
+                            ms(l.quantile_ms(0.5)),
+                            ms(l.quantile_ms(0.99))
+                        );
                     }
                     None => {
                         let _ = write!(out, " – |");
@@ -673,7 +749,11 @@ pub fn render(o: &Options, r: &Report) -> String {
         let _ = writeln!(out);
     }
     for run in &r.pg {
-        let _ = writeln!(out, "### {} ({} items, {} accounts)\n", run.label, run.items, run.accounts);
+        let _ = writeln!(
+            out,
+            "### {} ({} items, {} accounts)\n",
+            run.label, run.items, run.accounts
+        );
         mix_table(&mut out, run);
         let _ = writeln!(out);
     }
@@ -711,7 +791,9 @@ fn host() -> String {
 pub fn splice(doc: &str, section: &str) -> anyhow::Result<String> {
     const BEGIN: &str = "<!-- figures: begin (written by tongban-bench) -->";
     const END: &str = "<!-- figures: end -->";
-    let a = doc.find(BEGIN).context("BENCHMARKS.md has no begin marker")?;
+    let a = doc
+        .find(BEGIN)
+        .context("BENCHMARKS.md has no begin marker")?;
     let b = doc.find(END).context("BENCHMARKS.md has no end marker")?;
     anyhow::ensure!(a < b, "BENCHMARKS.md markers are out of order");
     Ok(format!("{}{BEGIN}\n\n{section}{}", &doc[..a], &doc[b..]))

@@ -1056,7 +1056,7 @@ pub struct Summary {
 }
 
 /// Filters for browsing.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Browse {
     /// Theme code.
     pub theme: Option<String>,
@@ -1458,13 +1458,18 @@ pub async fn standardisation(
     Ok(out)
 }
 
-/// The catalog's generation: the ids of its latest item event and latest
-/// code-list edit added up (0 when empty). Both only grow, so the sum moves
-/// whenever either does; anything derived from the published catalog or its
-/// wording is stale once it moves.
+/// The catalog's generation: the ids of its latest public item event
+/// (`published`, `scheduled`, `withdrawn`: what changes what the public
+/// sees; drafts, reviews and rejections leave cached guides and the search
+/// index valid) and latest code-list edit added up (0 when empty).
+/// Both only grow, so the sum moves whenever either does; anything derived
+/// from the published catalog or its wording is stale once it moves.
 pub async fn generation(db: &Db) -> Result<i64, CatalogError> {
+    // The IN list repeats the partial index's condition word for word
+    // (migration 0015), so both databases answer from the index.
     Ok(sqlx::query(
-        "SELECT (SELECT COALESCE(MAX(id), 0) FROM item_events) \
+        "SELECT COALESCE((SELECT id FROM item_events WHERE action IN ('published', 'scheduled', 'withdrawn') \
+         ORDER BY id DESC LIMIT 1), 0) \
          + (SELECT COALESCE(MAX(id), 0) FROM code_list_events)",
     )
     .fetch_one(db.pool())

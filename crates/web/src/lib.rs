@@ -29,13 +29,46 @@ pub use error::AppError;
 
 /// Most guide articles kept rendered (each a few KB).
 const GUIDE_CACHE_MAX: usize = 50_000;
+/// Most item lists kept (theme pages, departments, related items).
+const BROWSE_CACHE_MAX: usize = 4_096;
 
-/// Rendered guide articles of one catalog generation, by (code, language).
-#[derive(Default)]
-struct GuideCache {
+/// Values derived from the published catalog, valid for one generation
+/// (see [`tongban_core::catalog::generation`]): a new generation empties
+/// it, and so does reaching `max` entries.
+struct GenCache<K, V> {
     generation: i64,
-    pages: std::collections::HashMap<(String, String), (String, Arc<String>)>,
+    max: usize,
+    map: std::collections::HashMap<K, V>,
 }
+
+impl<K: std::hash::Hash + Eq, V: Clone> GenCache<K, V> {
+    fn new(max: usize) -> std::sync::Mutex<Self> {
+        std::sync::Mutex::new(Self {
+            generation: -1,
+            max,
+            map: std::collections::HashMap::new(),
+        })
+    }
+
+    fn get(&self, generation: i64, key: &K) -> Option<V> {
+        if self.generation == generation {
+            self.map.get(key).cloned()
+        } else {
+            None
+        }
+    }
+
+    fn put(&mut self, generation: i64, key: K, value: V) {
+        if self.generation != generation || self.map.len() >= self.max {
+            self.map.clear();
+            self.generation = generation;
+        }
+        self.map.insert(key, value);
+    }
+}
+
+/// A rendered guide article: (title, html).
+type Article = (String, Arc<String>);
 
 /// Shared state of every handler.
 #[derive(Clone)]
@@ -46,7 +79,11 @@ pub struct AppState {
 struct StateInner {
     db: Db,
     generation: tokio::sync::Mutex<(i64, Option<Instant>)>,
-    guide_cache: std::sync::Mutex<GuideCache>,
+    guide_cache: std::sync::Mutex<GenCache<(String, String), Article>>,
+    browse_cache: std::sync::Mutex<
+        GenCache<tongban_core::catalog::Browse, Arc<(Vec<tongban_core::catalog::Summary>, i64)>>,
+    >,
+    themes_cache: std::sync::Mutex<GenCache<(), Arc<Vec<tongban_core::catalog::Theme>>>>,
     code_lists: std::sync::Mutex<(i64, Arc<tongban_domain::catalog::CodeLists>)>,
     keys: tokio::sync::Mutex<Option<(tongban_core::oidc::KeyRing, Instant)>>,
     notifier: tongban_core::notify::Notifier,
@@ -73,7 +110,9 @@ impl AppState {
             inner: Arc::new(StateInner {
                 db,
                 generation: tokio::sync::Mutex::new((-1, None)),
-                guide_cache: std::sync::Mutex::new(GuideCache::default()),
+                guide_cache: GenCache::new(GUIDE_CACHE_MAX),
+                browse_cache: GenCache::new(BROWSE_CACHE_MAX),
+                themes_cache: GenCache::new(1),
                 code_lists: std::sync::Mutex::new((-1, Arc::default())),
                 keys: tokio::sync::Mutex::new(None),
                 notifier,
@@ -207,20 +246,12 @@ impl AppState {
     }
 
     /// A cached guide article (title, html) for this generation and language.
-    pub fn guide_cache_get(
-        &self,
-        generation: i64,
-        code: &str,
-        lang: &str,
-    ) -> Option<(String, Arc<String>)> {
+    pub fn guide_cache_get(&self, generation: i64, code: &str, lang: &str) -> Option<Article> {
         let c = self.inner.guide_cache.lock().ok()?;
-        if c.generation != generation {
-            return None;
-        }
-        c.pages.get(&(code.to_owned(), lang.to_owned())).cloned()
+        c.get(generation, &(code.to_owned(), lang.to_owned()))
     }
 
-    /// Stores a rendered guide article; a new generation empties the cache.
+    /// Stores a rendered guide article.
     pub fn guide_cache_put(
         &self,
         generation: i64,
@@ -228,17 +259,60 @@ impl AppState {
         lang: &str,
         title: String,
         html: String,
-    ) -> (String, Arc<String>) {
+    ) -> Article {
         let entry = (title, Arc::new(html));
         if let Ok(mut c) = self.inner.guide_cache.lock() {
-            if c.generation != generation || c.pages.len() >= GUIDE_CACHE_MAX {
-                c.pages.clear();
-                c.generation = generation;
-            }
-            c.pages
-                .insert((code.to_owned(), lang.to_owned()), entry.clone());
+            c.put(
+                generation,
+                (code.to_owned(), lang.to_owned()),
+                entry.clone(),
+            );
         }
         entry
+    }
+
+    /// Published items matching `f` and their total, from the cache of the
+    /// current generation (a theme page costs no query until the next
+    /// publish).
+    pub async fn browse(
+        &self,
+        f: &tongban_core::catalog::Browse,
+    ) -> Result<Arc<(Vec<tongban_core::catalog::Summary>, i64)>, AppError> {
+        let generation = self.catalog_generation().await?;
+        if let Some(hit) = self
+            .inner
+            .browse_cache
+            .lock()
+            .ok()
+            .and_then(|c| c.get(generation, f))
+        {
+            return Ok(hit);
+        }
+        let found = Arc::new(tongban_core::catalog::browse(&self.inner.db, f).await?);
+        if let Ok(mut c) = self.inner.browse_cache.lock() {
+            c.put(generation, f.clone(), found.clone());
+        }
+        Ok(found)
+    }
+
+    /// The life-event themes with their published item counts, from the
+    /// cache of the current generation.
+    pub async fn themes(&self) -> Result<Arc<Vec<tongban_core::catalog::Theme>>, AppError> {
+        let generation = self.catalog_generation().await?;
+        if let Some(hit) = self
+            .inner
+            .themes_cache
+            .lock()
+            .ok()
+            .and_then(|c| c.get(generation, &()))
+        {
+            return Ok(hit);
+        }
+        let found = Arc::new(tongban_core::catalog::themes(&self.inner.db).await?);
+        if let Ok(mut c) = self.inner.themes_cache.lock() {
+            c.put(generation, (), found.clone());
+        }
+        Ok(found)
     }
 
     /// The database.

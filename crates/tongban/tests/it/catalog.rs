@@ -6,7 +6,8 @@ use tongban_core::catalog::{self, CatalogError, NewItem};
 use tongban_core::identity::accounts;
 use tongban_domain::catalog::{Guide, Material, TimeLimit, diff};
 
-use crate::helpers::{TestApp, form_fields, set};
+use crate::helpers::{TestApp, form_fields};
+use tongban_bench::form::set;
 
 /// The guide of a new district item that passes every rule.
 fn guide(name: &str) -> Guide {
@@ -222,6 +223,7 @@ async fn draft_review_publish_new_version_diff_and_withdraw() {
         catalog::create_item(&app.db, Some(&citizen), new(guide("高龄津贴"))).await,
         Err(CatalogError::Forbidden)
     ));
+    let before = catalog::generation(&app.db).await.unwrap();
     let (item_id, v1) = catalog::create_item(&app.db, Some(&editor), new(guide("高龄津贴")))
         .await
         .unwrap();
@@ -277,10 +279,15 @@ async fn draft_review_publish_new_version_diff_and_withdraw() {
         catalog::publish(&app.db, Some(&editor), v1, rev).await,
         Err(CatalogError::Forbidden)
     ));
+    // Drafts, saves and reviews leave the public catalog's generation (and
+    // so every cached guide and the search index) alone; publishing moves it.
+    let unpublished = catalog::generation(&app.db).await.unwrap();
+    assert_eq!(unpublished, before);
     let admin_as_editor = admin.clone();
     catalog::publish(&app.db, Some(&admin_as_editor), v1, rev)
         .await
         .unwrap();
+    assert!(catalog::generation(&app.db).await.unwrap() > unpublished);
     // Public pages follow the catalog within a second (generation check).
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let (status, body) = app

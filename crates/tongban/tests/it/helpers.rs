@@ -198,8 +198,6 @@ pub fn form_fields(html: &str, form_id: &str) -> Vec<(String, String)> {
     tongban_bench::form::fields(html, form_id).expect("form")
 }
 
-pub use tongban_bench::form::set;
-
 /// The demo staff secret's code for this moment.
 pub fn demo_totp_now() -> String {
     use tongban_domain::identity::totp;

@@ -1027,7 +1027,7 @@ async fn system_admins_register_systems_in_the_console_and_secrets_are_shown_onc
         .get_text(&admin, &format!("/admin/clients/{DEMO_RP_ID}"))
         .await;
     let mut fields = form_fields(&page, "client-form");
-    crate::helpers::set(
+    tongban_bench::form::set(
         &mut fields,
         "redirect_uris",
         "http://127.0.0.1:8765/callback\nhttp://127.0.0.1:8766/callback",

@@ -134,8 +134,11 @@ pub async fn list_items(
             (items, total)
         }
         None => {
-            let (list, total) = catalog::browse(state.db(), &f).await?;
-            (list.into_iter().map(ItemSummaryDto::from).collect(), total)
+            let found = state.browse(&f).await?;
+            (
+                found.0.iter().cloned().map(ItemSummaryDto::from).collect(),
+                found.1,
+            )
         }
     };
     Ok(Json(ItemPage {

@@ -276,12 +276,15 @@ pub async fn items_get(
             (rows, total)
         }
         None => {
-            let (list, total) = catalog::browse(state.db(), &filter).await?;
+            let found = state.browse(&filter).await?;
             let lists = state.code_lists().await?;
-            (list.iter().map(|s| row(&t, &lists, s)).collect(), total)
+            (
+                found.0.iter().map(|s| row(&t, &lists, s)).collect(),
+                found.1,
+            )
         }
     };
-    let themes = catalog::themes(state.db()).await?;
+    let themes = state.themes().await?;
     let mut heading = Vec::new();
     let link = |th: &catalog::Theme| ThemeLink {
         code: th.code.clone(),
@@ -582,7 +585,7 @@ async fn render_article(state: &AppState, t: Tr, code: &str) -> Result<(String, 
                 limit: 40,
                 ..Browse::default()
             };
-            let mut list = catalog::browse(state.db(), &f).await?.0;
+            let mut list = state.browse(&f).await?.0.clone();
             // The same department's items first: they are the likeliest next step.
             list.sort_by_key(|s| s.org_id != p.org.id);
             list.iter()

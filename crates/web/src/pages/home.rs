@@ -87,16 +87,17 @@ pub async fn home_get(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
     }
     let in_city = orgs::in_division(db, &city).await?;
     let link = |o: &orgs::Org| OrgLink::new(&t, o);
-    let themes = tongban_core::catalog::themes(db)
+    let themes = state
+        .themes()
         .await?
-        .into_iter()
+        .iter()
         .filter(|th| th.items > 0)
         .map(|th| {
             (
                 th.code.clone(),
                 t.pick(&th.name_zh, &th.name_en).to_owned(),
                 th.items,
-                th.audience,
+                th.audience.clone(),
             )
         })
         .collect();
