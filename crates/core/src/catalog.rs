@@ -830,10 +830,14 @@ async fn publish_in(
         .execute(&mut *c)
         .await?;
     let g = &v.guide;
-    sqlx::query("DELETE FROM published_items WHERE item_id = $1")
-        .bind(it.id)
-        .execute(&mut *c)
-        .await?;
+    unpublish_rows(c, it.id).await?;
+    for theme in &g.themes {
+        sqlx::query("INSERT INTO published_item_themes (theme, item_id) VALUES ($1, $2)")
+            .bind(theme)
+            .bind(it.id)
+            .execute(&mut *c)
+            .await?;
+    }
     sqlx::query(
         "INSERT INTO published_items (item_id, version_id, task_code, catalog_code, name, name_en, item_type, org_id, \
          division_code, themes, service_objects, online_depth, promised_value, version_no, published_at) \
@@ -856,6 +860,20 @@ async fn publish_in(
     .bind(now)
     .execute(&mut *c)
     .await?;
+    Ok(())
+}
+
+/// Removes an item from the public read model (`published_items` and its
+/// theme rows).
+async fn unpublish_rows(c: &mut AnyConnection, item_id: i64) -> Result<(), CatalogError> {
+    sqlx::query("DELETE FROM published_item_themes WHERE item_id = $1")
+        .bind(item_id)
+        .execute(&mut *c)
+        .await?;
+    sqlx::query("DELETE FROM published_items WHERE item_id = $1")
+        .bind(item_id)
+        .execute(&mut *c)
+        .await?;
     Ok(())
 }
 
@@ -922,7 +940,7 @@ pub async fn withdraw(
                 .bind(item_id)
                 .execute(&mut *c)
                 .await?;
-            sqlx::query("DELETE FROM published_items WHERE item_id = $1").bind(item_id).execute(&mut *c).await?;
+            unpublish_rows(c, item_id).await?;
             event(c, item_id, Some(vid), "withdrawn", actor_id, &note, now).await
         })
     })
@@ -1078,13 +1096,9 @@ pub async fn browse(db: &Db, f: &Browse) -> Result<(Vec<Summary>, i64), CatalogE
         Some(id) => Some(orgs::get(db, id).await?.ok_or(CatalogError::NotFound)?.path),
         None => None,
     };
-    // Unused filters bind values that match everything, so there is one
-    // statement shape for the database to cache.
-    let theme = f
-        .theme
-        .as_ref()
-        .map(|t| format!("%|{t}|%"))
-        .unwrap_or_else(|| "%".into());
+    // Unused filters bind values that match everything, so there are two
+    // statement shapes for the database to cache: with a theme (driven by
+    // the theme's index rows) and without.
     let object = f
         .object
         .as_ref()
@@ -1094,8 +1108,19 @@ pub async fn browse(db: &Db, f: &Browse) -> Result<(Vec<Summary>, i64), CatalogE
         .map(|p| format!("{p}%"))
         .unwrap_or_else(|| "%".into());
     let division = f.division.clone().unwrap_or_else(|| "%".into());
-    let from = "FROM published_items p JOIN organizations o ON o.id = p.org_id \
-                WHERE p.themes LIKE $1 AND p.service_objects LIKE $2 AND o.path LIKE $3 AND p.division_code LIKE $4";
+    let (from, theme) = match &f.theme {
+        Some(t) => (
+            "FROM published_item_themes x JOIN published_items p ON p.item_id = x.item_id \
+             JOIN organizations o ON o.id = p.org_id \
+             WHERE x.theme = $1 AND p.service_objects LIKE $2 AND o.path LIKE $3 AND p.division_code LIKE $4",
+            t.clone(),
+        ),
+        None => (
+            "FROM published_items p JOIN organizations o ON o.id = p.org_id \
+             WHERE $1 = '' AND p.service_objects LIKE $2 AND o.path LIKE $3 AND p.division_code LIKE $4",
+            String::new(),
+        ),
+    };
     let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {from}")))
         .bind(&theme)
         .bind(&object)
@@ -1142,7 +1167,7 @@ pub struct Theme {
 pub async fn themes(db: &Db) -> Result<Vec<Theme>, CatalogError> {
     let rows = sqlx::query(
         "SELECT t.code, t.audience, t.name_zh, t.name_en, \
-         (SELECT COUNT(*) FROM published_items p WHERE p.themes LIKE '%|' || t.code || '|%') \
+         (SELECT COUNT(*) FROM published_item_themes x WHERE x.theme = t.code) \
          FROM themes t ORDER BY t.audience DESC, t.sort_order",
     )
     .fetch_all(db.pool())

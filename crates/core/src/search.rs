@@ -159,6 +159,81 @@ pub struct SearchIndex {
     fields: Fields,
     synonyms: Synonyms,
     built_for: tokio::sync::Mutex<i64>,
+    /// The latest public catalog event the index reflects.
+    mark: std::sync::atomic::AtomicI64,
+}
+
+/// More changed items than this since the last update: rebuild instead.
+const INCREMENTAL_MAX: usize = 2_000;
+
+/// A published item as the index needs it.
+struct PublishedDoc {
+    task_code: String,
+    org: String,
+    guide: Guide,
+    themes: String,
+    objects: String,
+    meta: serde_json::Value,
+}
+
+/// The id of the latest event that changed the public catalog.
+async fn latest_public_event(db: &Db) -> Result<i64, SearchError> {
+    Ok(sqlx::query(
+        "SELECT COALESCE((SELECT id FROM item_events WHERE action IN ('published', 'scheduled', 'withdrawn') \
+         ORDER BY id DESC LIMIT 1), 0)",
+    )
+    .fetch_one(db.pool())
+    .await?
+    .try_get(0)?)
+}
+
+/// Published items (all, or the one with `item_id`) with what the index
+/// stores of them. Guides that cannot be read are left out.
+async fn published_docs(db: &Db, item_id: Option<i64>) -> Result<Vec<PublishedDoc>, SearchError> {
+    const SELECT: &str = "SELECT p.task_code, o.name_zh, v.document, p.themes, p.service_objects, p.org_id, \
+         p.division_code, p.item_type, p.online_depth, p.promised_value, o.name_en, p.catalog_code \
+         FROM published_items p JOIN organizations o ON o.id = p.org_id JOIN item_versions v ON v.id = p.version_id";
+    let rows = match item_id {
+        Some(id) => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{SELECT} WHERE p.item_id = $1"
+            )))
+            .bind(id)
+            .fetch_all(db.pool())
+            .await?
+        }
+        None => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{SELECT} ORDER BY o.path, p.task_code"
+            )))
+            .fetch_all(db.pool())
+            .await?
+        }
+    };
+    let mut docs = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let doc: String = r.try_get(2)?;
+        let Ok(guide) = serde_json::from_str::<Guide>(&doc) else {
+            continue;
+        };
+        docs.push(PublishedDoc {
+            task_code: r.try_get(0)?,
+            org: r.try_get(1)?,
+            guide,
+            themes: r.try_get(3)?,
+            objects: r.try_get(4)?,
+            meta: serde_json::json!({
+                "org_id": r.try_get::<i64, _>(5)?,
+                "division_code": r.try_get::<String, _>(6)?,
+                "item_type": r.try_get::<String, _>(7)?,
+                "online_depth": r.try_get::<i64, _>(8)?,
+                "promised_value": r.try_get::<i64, _>(9)?,
+                "org_name_en": r.try_get::<String, _>(10)?,
+                "catalog_code": r.try_get::<String, _>(11)?,
+            }),
+        });
+    }
+    Ok(docs)
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -223,84 +298,117 @@ impl SearchIndex {
             },
             synonyms,
             built_for: tokio::sync::Mutex::new(-1),
+            mark: std::sync::atomic::AtomicI64::new(0),
         })
     }
 
     /// Rebuilds the whole index from the published catalog.
     pub async fn rebuild(&self, db: &Db) -> Result<usize, SearchError> {
-        let rows = sqlx::query(
-            "SELECT p.task_code, o.name_zh, v.document, p.themes, p.service_objects, p.org_id, p.division_code, \
-             p.item_type, p.online_depth, p.promised_value, o.name_en, p.catalog_code FROM published_items p \
-             JOIN organizations o ON o.id = p.org_id JOIN item_versions v ON v.id = p.version_id \
-             ORDER BY o.path, p.task_code",
-        )
-        .fetch_all(db.pool())
-        .await?;
-        let mut docs = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let doc: String = r.try_get(2)?;
-            let Ok(g) = serde_json::from_str::<Guide>(&doc) else {
-                continue;
-            };
-            let meta = serde_json::json!({
-                "org_id": r.try_get::<i64, _>(5)?,
-                "division_code": r.try_get::<String, _>(6)?,
-                "item_type": r.try_get::<String, _>(7)?,
-                "online_depth": r.try_get::<i64, _>(8)?,
-                "promised_value": r.try_get::<i64, _>(9)?,
-                "org_name_en": r.try_get::<String, _>(10)?,
-                "catalog_code": r.try_get::<String, _>(11)?,
-            });
-            docs.push((
-                r.try_get::<String, _>(0)?,
-                r.try_get::<String, _>(1)?,
-                g,
-                r.try_get::<String, _>(3)?,
-                r.try_get::<String, _>(4)?,
-                meta,
-            ));
-        }
+        // The event mark is read first: whatever is published after it is
+        // replayed by the next update, so nothing falls between the two.
+        let mark = latest_public_event(db).await?;
+        let docs = published_docs(db, None).await?;
         let n = docs.len();
-        let f = self.fields;
         let mut w = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
         w.delete_all_documents()?;
-        for (task_code, org, g, themes, objects, meta) in docs {
-            let mut body: Vec<&str> = g.conditions.iter().map(String::as_str).collect();
-            body.extend(g.materials.iter().map(|m| m.name.as_str()));
-            for q in &g.faq {
-                body.push(&q.question);
-                body.push(&q.answer);
-            }
-            body.push(&g.legal_basis);
-            let mut d = doc!(
-                f.task_code => task_code,
-                f.name => g.name.clone(),
-                f.name_en => g.name_en.clone(),
-                f.aliases => g.aliases.join("；"),
-                f.body => body.join("；"),
-                f.org => org,
-                f.meta => meta.to_string(),
-            );
-            for t in themes.split('|').filter(|t| !t.is_empty()) {
-                d.add_text(f.themes, t);
-            }
-            for o in objects.split('|').filter(|o| !o.is_empty()) {
-                d.add_text(f.objects, o);
-            }
-            w.add_document(d)?;
+        for d in docs {
+            w.add_document(self.document(d))?;
         }
         w.commit()?;
         drop(w);
         self.reader.reload()?;
+        self.mark.store(mark, std::sync::atomic::Ordering::Relaxed);
         Ok(n)
     }
 
-    /// Rebuilds the index unless it was built for `generation` already
-    /// (see [`crate::catalog::generation`]).
+    /// Brings the index up to date with the items published, rescheduled or
+    /// withdrawn since it was last built: only those items' documents are
+    /// replaced, so a publish costs one document rather than a rebuild of
+    /// the whole catalog. Returns how many items were looked at.
+    pub async fn update(&self, db: &Db) -> Result<usize, SearchError> {
+        let since = self.mark.load(std::sync::atomic::Ordering::Relaxed);
+        let mark = latest_public_event(db).await?;
+        let changed: Vec<i64> = sqlx::query(
+            "SELECT DISTINCT item_id FROM item_events WHERE id > $1 AND id <= $2 \
+             AND action IN ('published', 'scheduled', 'withdrawn')",
+        )
+        .bind(since)
+        .bind(mark)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
+        if changed.len() > INCREMENTAL_MAX {
+            return self.rebuild(db).await;
+        }
+        let mut codes = Vec::with_capacity(changed.len());
+        let mut docs = Vec::new();
+        for id in &changed {
+            let code: Option<String> =
+                sqlx::query("SELECT task_code FROM service_items WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(db.pool())
+                    .await?
+                    .map(|r| r.try_get(0))
+                    .transpose()?;
+            codes.extend(code);
+            docs.extend(published_docs(db, Some(*id)).await?);
+        }
+        let f = self.fields;
+        let mut w = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
+        for code in codes {
+            w.delete_term(Term::from_field_text(f.task_code, &code));
+        }
+        for d in docs {
+            w.add_document(self.document(d))?;
+        }
+        w.commit()?;
+        drop(w);
+        self.reader.reload()?;
+        self.mark.store(mark, std::sync::atomic::Ordering::Relaxed);
+        Ok(changed.len())
+    }
+
+    /// The index document of a published item.
+    fn document(&self, d: PublishedDoc) -> TantivyDocument {
+        let f = self.fields;
+        let g = &d.guide;
+        let mut body: Vec<&str> = g.conditions.iter().map(String::as_str).collect();
+        body.extend(g.materials.iter().map(|m| m.name.as_str()));
+        for q in &g.faq {
+            body.push(&q.question);
+            body.push(&q.answer);
+        }
+        body.push(&g.legal_basis);
+        let mut doc = doc!(
+            f.task_code => d.task_code.clone(),
+            f.name => g.name.clone(),
+            f.name_en => g.name_en.clone(),
+            f.aliases => g.aliases.join("；"),
+            f.body => body.join("；"),
+            f.org => d.org.clone(),
+            f.meta => d.meta.to_string(),
+        );
+        for t in d.themes.split('|').filter(|t| !t.is_empty()) {
+            doc.add_text(f.themes, t);
+        }
+        for o in d.objects.split('|').filter(|o| !o.is_empty()) {
+            doc.add_text(f.objects, o);
+        }
+        doc
+    }
+
+    /// Makes the index match `generation` of the catalog: built in full the
+    /// first time, updated item by item after that.
     pub async fn ensure_generation(&self, db: &Db, generation: i64) -> Result<(), SearchError> {
         let mut built = self.built_for.lock().await;
         if *built != generation {
-            self.rebuild(db).await?;
+            if *built < 0 {
+                self.rebuild(db).await?;
+            } else {
+                self.update(db).await?;
+            }
             *built = generation;
         }
         Ok(())

@@ -84,6 +84,9 @@ struct StateInner {
         GenCache<tongban_core::catalog::Browse, Arc<(Vec<tongban_core::catalog::Summary>, i64)>>,
     >,
     themes_cache: std::sync::Mutex<GenCache<(), Arc<Vec<tongban_core::catalog::Theme>>>>,
+    /// Held while a missing list is read, so that a burst of requests
+    /// after a publish reads each list once instead of once per request.
+    fill: tokio::sync::Mutex<()>,
     code_lists: std::sync::Mutex<(i64, Arc<tongban_domain::catalog::CodeLists>)>,
     keys: tokio::sync::Mutex<Option<(tongban_core::oidc::KeyRing, Instant)>>,
     notifier: tongban_core::notify::Notifier,
@@ -113,6 +116,7 @@ impl AppState {
                 guide_cache: GenCache::new(GUIDE_CACHE_MAX),
                 browse_cache: GenCache::new(BROWSE_CACHE_MAX),
                 themes_cache: GenCache::new(1),
+                fill: tokio::sync::Mutex::new(()),
                 code_lists: std::sync::Mutex::new((-1, Arc::default())),
                 keys: tokio::sync::Mutex::new(None),
                 notifier,
@@ -279,13 +283,18 @@ impl AppState {
         f: &tongban_core::catalog::Browse,
     ) -> Result<Arc<(Vec<tongban_core::catalog::Summary>, i64)>, AppError> {
         let generation = self.catalog_generation().await?;
-        if let Some(hit) = self
-            .inner
-            .browse_cache
-            .lock()
-            .ok()
-            .and_then(|c| c.get(generation, f))
-        {
+        let cached = || {
+            self.inner
+                .browse_cache
+                .lock()
+                .ok()
+                .and_then(|c| c.get(generation, f))
+        };
+        if let Some(hit) = cached() {
+            return Ok(hit);
+        }
+        let _filling = self.inner.fill.lock().await;
+        if let Some(hit) = cached() {
             return Ok(hit);
         }
         let found = Arc::new(tongban_core::catalog::browse(&self.inner.db, f).await?);
@@ -299,13 +308,18 @@ impl AppState {
     /// cache of the current generation.
     pub async fn themes(&self) -> Result<Arc<Vec<tongban_core::catalog::Theme>>, AppError> {
         let generation = self.catalog_generation().await?;
-        if let Some(hit) = self
-            .inner
-            .themes_cache
-            .lock()
-            .ok()
-            .and_then(|c| c.get(generation, &()))
-        {
+        let cached = || {
+            self.inner
+                .themes_cache
+                .lock()
+                .ok()
+                .and_then(|c| c.get(generation, &()))
+        };
+        if let Some(hit) = cached() {
+            return Ok(hit);
+        }
+        let _filling = self.inner.fill.lock().await;
+        if let Some(hit) = cached() {
             return Ok(hit);
         }
         let found = Arc::new(tongban_core::catalog::themes(&self.inner.db).await?);

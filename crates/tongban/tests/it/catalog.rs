@@ -8,6 +8,7 @@ use tongban_domain::catalog::{Guide, Material, TimeLimit, diff};
 
 use crate::helpers::{TestApp, form_fields};
 use tongban_bench::form::set;
+use tongban_core::search::{SearchIndex, Synonyms};
 
 /// The guide of a new district item that passes every rule.
 fn guide(name: &str) -> Guide {
@@ -649,6 +650,34 @@ async fn a_newly_published_item_becomes_searchable_and_a_withdrawn_one_disappear
         .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert!(!named(&search("高龄津贴").await));
+
+    // After the first build the index follows the catalog item by item: a
+    // publish replaces one document instead of rebuilding the catalog.
+    let index = SearchIndex::new(Synonyms::builtin()).unwrap();
+    assert!(index.rebuild(&app.db).await.unwrap() > 50);
+    assert_eq!(index.update(&app.db).await.unwrap(), 0);
+    let (_, v) = catalog::create_item(
+        &app.db,
+        Some(&editor),
+        NewItem {
+            catalog_code: "200990009001".into(),
+            task_code: String::new(),
+            org_id: org,
+            division_code: String::new(),
+            guide: guide("尊老金发放"),
+        },
+    )
+    .await
+    .unwrap();
+    catalog::submit(&app.db, Some(&editor), v, 1).await.unwrap();
+    catalog::publish(&app.db, Some(&admin), v, 2).await.unwrap();
+    let found = |index: &SearchIndex| {
+        let (hits, _) = index.search("尊老金", None, None, 10, 0).unwrap();
+        hits.iter().any(|h| h.name == "尊老金发放")
+    };
+    assert!(!found(&index));
+    assert_eq!(index.update(&app.db).await.unwrap(), 1);
+    assert!(found(&index));
 }
 
 /// Every input of a form on a page, as (name, value) pairs, the way a

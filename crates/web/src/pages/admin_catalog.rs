@@ -872,7 +872,7 @@ async fn version_view(
         Some(pid) if pid != l.v.id => catalog::version(state.db(), pid).await?.map(|pv| pv.guide),
         _ => None,
     };
-    let themes = catalog::themes(state.db()).await?;
+    let themes = state.themes().await?;
     let lists = state.code_lists().await?;
     let choices = |list: CodeList| -> Vec<(String, String)> {
         lists
