@@ -445,7 +445,7 @@ async fn authorize(
     };
     let account_id = session.principal.account.id;
     let client = &target.client;
-    let level = oidc::real_name_level(state.db(), account_id).await?;
+    let level = session.principal.account.real_name_level;
     // Step-up: acr_values name the real-name level the system needs; the
     // lowest one named is the minimum (unknown values are ignored).
     let levels = &state.config().identity.levels;
@@ -491,9 +491,15 @@ async fn authorize(
             }
         }
     }
-    let acting_for = tongban_core::identity::agents::acting(state.db(), &session.token_hash)
-        .await?
-        .map(|m| m.enterprise_id);
+    // Acting for an enterprise only while the mandate still holds.
+    let acting_for = match session.acting_for {
+        Some(enterprise) => {
+            tongban_core::identity::agents::live_mandate(state.db(), account_id, enterprise)
+                .await?
+                .map(|m| m.enterprise_id)
+        }
+        None => None,
+    };
     let who = Subject {
         acting_for,
         account_id,

@@ -35,11 +35,18 @@ pub struct Account {
     pub status: String,
     /// Optimistic-concurrency version.
     pub version: i64,
+    /// Real-name level, 1–4 (实名等级).
+    pub real_name_level: i64,
 }
 
-const COLS: &str = "id, username, kind, display_name, org_id, credit_code, status, version";
+/// The account columns [`from_row`] reads, as `a.`-qualified names for
+/// statements that join accounts to something else.
+pub(crate) const COLS_A: &str = "a.id, a.username, a.kind, a.display_name, a.org_id, a.credit_code, a.status, \
+     a.version, a.real_name_level";
+const COLS: &str =
+    "id, username, kind, display_name, org_id, credit_code, status, version, real_name_level";
 
-fn from_row(r: &AnyRow) -> Result<Account, DbError> {
+pub(crate) fn from_row(r: &AnyRow) -> Result<Account, DbError> {
     Ok(Account {
         id: r.try_get("id")?,
         username: r.try_get("username")?,
@@ -49,6 +56,7 @@ fn from_row(r: &AnyRow) -> Result<Account, DbError> {
         credit_code: r.try_get("credit_code")?,
         status: r.try_get("status")?,
         version: r.try_get("version")?,
+        real_name_level: r.try_get("real_name_level")?,
     })
 }
 
@@ -195,8 +203,19 @@ pub async fn principal(db: &Db, account_id: i64) -> Result<Option<Principal>, Db
     let Some(account) = get(db, account_id).await? else {
         return Ok(None);
     };
-    let grants = grants(db, account_id).await?;
-    Ok(Some(Principal { account, grants }))
+    Ok(Some(principal_of(db, account).await?))
+}
+
+/// The principal of a loaded account. Roles are granted to staff only
+/// (`insert_grant` refuses anyone else), so persons and enterprises cost no
+/// second query.
+pub async fn principal_of(db: &Db, account: Account) -> Result<Principal, DbError> {
+    let grants = if account.kind == AccountKind::Staff.code() {
+        grants(db, account.id).await?
+    } else {
+        Vec::new()
+    };
+    Ok(Principal { account, grants })
 }
 
 /// A new account.
@@ -266,6 +285,18 @@ pub async fn insert_grant(
     by: Option<i64>,
     now: Millis,
 ) -> Result<(), DbError> {
+    // Roles belong to staff: sessions of other accounts never read grants.
+    let kind: Option<String> = sqlx::query("SELECT kind FROM accounts WHERE id = $1")
+        .bind(account_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?;
+    if kind.as_deref() != Some(AccountKind::Staff.code()) {
+        return Err(DbError::Conflict(
+            "roles are granted to staff accounts only".into(),
+        ));
+    }
     sqlx::query(
         "INSERT INTO role_grants (account_id, role, org_id, granted_by, granted_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (account_id, role, org_id) DO NOTHING",

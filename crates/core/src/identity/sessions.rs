@@ -27,6 +27,9 @@ pub struct Session {
     pub principal: Principal,
     /// When it started.
     pub created_at: Millis,
+    /// The enterprise an agent switched the session to act for, if any
+    /// (the mandate itself is checked where it matters).
+    pub acting_for: Option<i64>,
 }
 
 /// SHA-256 of a token, hex.
@@ -78,24 +81,26 @@ pub async fn lookup(db: &Db, token: &str, life: Lifetimes) -> Result<Option<Sess
     }
     let hash = hash_token(token);
     let now = now_ms();
-    let row = sqlx::query(
-        "SELECT account_id, created_at, last_seen_at FROM sessions \
-         WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
-    )
+    // The session and its account in one statement: this runs on every
+    // signed-in request.
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT s.created_at AS session_created_at, s.last_seen_at, s.acting_for, {} \
+         FROM sessions s JOIN accounts a ON a.id = s.account_id \
+         WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2",
+        accounts::COLS_A
+    )))
     .bind(&hash)
     .bind(now)
     .fetch_optional(db.pool())
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let account_id: i64 = row.try_get(0)?;
-    let created_at: i64 = row.try_get(1)?;
-    let last_seen: i64 = row.try_get(2)?;
+    let created_at: i64 = row.try_get("session_created_at")?;
+    let last_seen: i64 = row.try_get("last_seen_at")?;
+    let acting_for: Option<i64> = row.try_get("acting_for")?;
     if now - created_at > life.absolute_ms {
         return Ok(None);
     }
-    let Some(principal) = accounts::principal(db, account_id).await? else {
-        return Ok(None);
-    };
+    let principal = accounts::principal_of(db, accounts::from_row(&row)?).await?;
     if principal.account.status != "active" {
         return Ok(None);
     }
@@ -121,6 +126,7 @@ pub async fn lookup(db: &Db, token: &str, life: Lifetimes) -> Result<Option<Sess
         token_hash: hash,
         principal,
         created_at,
+        acting_for,
     }))
 }
 

@@ -28,6 +28,30 @@ async fn every_demo_account_signs_in_and_sees_its_roles() {
             None => assert!(body.contains("无工作人员角色")),
         }
     }
+    // Roles are for staff only: sessions of persons and enterprises never
+    // read role grants, so none may be written for them.
+    let citizen = tongban_core::identity::accounts::by_username(&app.db, "citizen")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let refused = app
+        .db
+        .write(move |c| {
+            Box::pin(async move {
+                tongban_core::identity::accounts::insert_grant(
+                    c,
+                    citizen,
+                    tongban_domain::kernel::Role::WindowClerk,
+                    1,
+                    None,
+                    0,
+                )
+                .await
+            })
+        })
+        .await;
+    assert!(refused.is_err());
 }
 
 #[tokio::test]
