@@ -95,13 +95,24 @@ impl Client {
         }
     }
 
-    /// A number in `0..n`.
+    /// A number in `0..n`, uniformly.
     pub fn pick(&mut self, n: usize) -> usize {
         if n == 0 {
             0
         } else {
             self.rng.random_range(0..n)
         }
+    }
+
+    /// A number in `0..n` with probability falling as 1/(rank) (Zipf's law
+    /// with s = 1, drawn from its continuous form): 0 is the most popular.
+    pub fn pick_popular(&mut self, n: usize) -> usize {
+        if n <= 1 {
+            return 0;
+        }
+        let u: f64 = self.rng.random();
+        let x = ((n as f64) + 1.0).powf(u) - 1.0;
+        (x as usize).min(n - 1)
     }
 }
 
@@ -270,6 +281,29 @@ pub async fn run(ops: &[Op], shared: Arc<Shared>, spec: &RunSpec) -> anyhow::Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn popular_picks_follow_zipf_and_reach_every_rank() {
+        let mut c = Client {
+            id: 0,
+            http: reqwest::Client::new(),
+            rng: StdRng::seed_from_u64(7),
+            bases: Arc::new(vec![String::new()]),
+            next_base: 0,
+            record_from: Instant::now(),
+            stats: BTreeMap::new(),
+        };
+        let n = 1000;
+        let mut counts = vec![0u32; n];
+        for _ in 0..200_000 {
+            counts[c.pick_popular(n)] += 1;
+        }
+        // P(rank 0) = ln 2 / ln 1001 ≈ 0.10; the top 10 take ln 11 / ln 1001 ≈ 0.35.
+        let top: u32 = counts[..10].iter().sum();
+        assert!((18_000..22_000).contains(&counts[0]), "{}", counts[0]);
+        assert!((66_000..73_000).contains(&top), "{top}");
+        assert!(counts[n - 1] > 0 && counts[500] > 0);
+    }
 
     #[test]
     fn quantiles_are_nearest_rank() {

@@ -161,9 +161,11 @@ async fn theme(c: &mut Client, s: &Shared) -> OpResult {
     res.bytes().await.map(drop).map_err(|e| e.to_string())
 }
 
-/// `GET /items/{code}`: one item's guide.
+/// `GET /items/{code}`: one item's guide. Items are picked by Zipf's law
+/// (s = 1) over the catalog: a few popular items take most views, as they
+/// do on a real portal, and every item can still be picked.
 async fn guide(c: &mut Client, s: &Shared) -> OpResult {
-    let code = &s.task_codes[c.pick(s.task_codes.len())];
+    let code = &s.task_codes[c.pick_popular(s.task_codes.len())];
     let url = c.url(&format!("/items/{code}"));
     let req = c.http.get(url);
     let res = c.expect("guide", req, 200).await?;

@@ -143,8 +143,11 @@ pub async fn db_fixtures(seeder: &Seeder, clients: usize) -> anyhow::Result<Shar
     })
 }
 
-/// Signs in the citizens and the administrator at `base`.
+/// Signs in the citizens and the administrator at `base`, and has the
+/// provider make its signing keys (first use) before any clock starts.
 pub async fn sign_in_fixtures(shared: &mut Shared, base: &str) -> anyhow::Result<()> {
+    let jwks = reqwest::get(format!("{base}/oauth/jwks")).await?;
+    anyhow::ensure!(jwks.status() == 200, "JWKS: HTTP {}", jwks.status());
     shared.citizen_sessions.clear();
     for i in 0..SESSIONS.min(shared.accounts.max(1)) {
         shared

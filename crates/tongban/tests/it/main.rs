@@ -10,6 +10,7 @@
 )]
 
 mod api;
+mod bench;
 mod catalog;
 mod cli;
 mod helpers;

@@ -1,0 +1,74 @@
+//! The load tool's operations against the running application: every
+//! operation of the benchmark mix still does what a person or department
+//! system does, so `BENCHMARKS.md` measures working requests, not errors.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tongban_bench::load::{self, RunSpec};
+use tongban_bench::ops;
+use tongban_bench::seed::Seeder;
+use tongban_bench::suite;
+
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn every_operation_of_the_benchmark_mix_succeeds() {
+    let app = TestApp::spawn().await;
+    let seeder = Seeder::new(app.db.clone()).await.unwrap();
+    let demo_items = seeder.item_count().await.unwrap();
+    seeder.grow_items(demo_items + 30).await.unwrap();
+    seeder.grow_accounts(40).await.unwrap();
+    assert_eq!(seeder.item_count().await.unwrap(), demo_items + 30);
+    assert_eq!(seeder.account_count().await.unwrap(), 40);
+    let mut shared = suite::db_fixtures(&seeder, 4).await.unwrap();
+    assert_eq!(shared.drafts.len(), 4);
+    suite::sign_in_fixtures(&mut shared, &app.url(""))
+        .await
+        .unwrap();
+
+    // Every operation alone, so a rare one (sign-in) is not left to chance.
+    let mut names: Vec<&str> = ops::mix().iter().map(|o| o.name).collect();
+    names.push("healthz");
+    for name in names {
+        let op = ops::only(name).unwrap();
+        let spec = RunSpec {
+            clients: 2,
+            duration: Duration::from_millis(400),
+            warmup: Duration::ZERO,
+            bases: vec![app.url("")],
+        };
+        let r = load::run(&[op], Arc::new(shared.clone()), &spec)
+            .await
+            .unwrap();
+        assert!(r.errors.is_empty(), "{name}: {:?}", r.errors);
+        assert!(
+            r.ops.get(name).copied().unwrap_or(0) > 0,
+            "{name} never ran"
+        );
+    }
+
+    // The mix itself, from four clients.
+    let spec = RunSpec {
+        clients: 4,
+        duration: Duration::from_millis(1500),
+        warmup: Duration::ZERO,
+        bases: vec![app.url("")],
+    };
+    let r = load::run(&ops::mix(), Arc::new(shared), &spec)
+        .await
+        .unwrap();
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    for step in [
+        "guide",
+        "search",
+        "home",
+        "theme",
+        "me",
+        "authorize",
+        "token_code",
+    ] {
+        assert!(r.steps.contains_key(step), "the mix made no {step} request");
+    }
+    assert!(r.all().quantile_ms(0.5) > 0.0);
+}
