@@ -45,6 +45,7 @@ pub struct Client {
     next_base: usize,
     record_from: Instant,
     stats: BTreeMap<&'static str, Vec<u32>>,
+    scheduled: Option<Instant>,
 }
 
 impl Client {
@@ -62,7 +63,8 @@ impl Client {
         step: &'static str,
         req: reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, String> {
-        let start = Instant::now();
+        // A paced client's first request is timed from when it was due.
+        let start = self.scheduled.take().unwrap_or_else(Instant::now);
         let res = req.send().await;
         let res = match res {
             Ok(r) => r,
@@ -193,6 +195,11 @@ pub struct RunSpec {
     pub warmup: Duration,
     /// Base URLs of the nodes, used round-robin.
     pub bases: Vec<String>,
+    /// Operations per second offered by all clients together: each client
+    /// starts its operations on a fixed schedule (an open loop) and the
+    /// latency counts from the scheduled start, so a stall is not hidden by
+    /// the clients waiting for it. `None`: back to back (a closed loop).
+    pub pace: Option<f64>,
 }
 
 /// Runs `ops` by weight with `spec.clients` virtual clients.
@@ -219,13 +226,35 @@ pub async fn run(ops: &[Op], shared: Arc<Shared>, spec: &RunSpec) -> anyhow::Res
             next_base: id,
             record_from,
             stats: BTreeMap::new(),
+            scheduled: None,
         };
         let ops = ops.clone();
         let shared = shared.clone();
+        // Paced clients start evenly spread over one interval.
+        let interval = spec
+            .pace
+            .map(|rate| Duration::from_secs_f64(spec.clients as f64 / rate.max(0.001)));
+        let mut next = start
+            + interval.map_or(Duration::ZERO, |i| {
+                i.mul_f64(id as f64 / spec.clients as f64)
+            });
         tasks.push(tokio::spawn(async move {
             let mut done: BTreeMap<&'static str, u64> = BTreeMap::new();
             let mut errors: BTreeMap<&'static str, (u64, String)> = BTreeMap::new();
             while Instant::now() < stop {
+                if let Some(i) = interval {
+                    tokio::time::sleep_until(next.into()).await;
+                    client.scheduled = Some(next);
+                    next += i;
+                    if next < Instant::now() {
+                        // Behind schedule: the lost starts are skipped, and
+                        // the late one is timed from when it was due.
+                        next = Instant::now();
+                    }
+                    if Instant::now() >= stop {
+                        break;
+                    }
+                }
                 let mut r = client.rng.random_range(0..total);
                 let op = ops
                     .iter()
@@ -292,6 +321,7 @@ mod tests {
             next_base: 0,
             record_from: Instant::now(),
             stats: BTreeMap::new(),
+            scheduled: None,
         };
         let n = 1000;
         let mut counts = vec![0u32; n];

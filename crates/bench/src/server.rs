@@ -140,7 +140,7 @@ pub fn cpu_seconds(pid: u32) -> f64 {
 
 /// Resident memory of a process in KiB (`VmRSS`).
 pub fn rss_kib(pid: u32) -> u64 {
-    status_kib(&format!("/proc/{pid}/status"), "VmRSS:")
+    status_kib(format!("/proc/{pid}/status"), "VmRSS:")
 }
 
 fn status_kib(path: impl AsRef<Path>, key: &str) -> u64 {

@@ -309,8 +309,30 @@ impl SearchIndex {
         let mark = latest_public_event(db).await?;
         let docs = published_docs(db, None).await?;
         let n = docs.len();
+        self.apply(None, docs, mark)?;
+        Ok(n)
+    }
+
+    /// Replaces documents (those of `codes`, or all when `None`) with
+    /// `docs`, makes them searchable and records `mark`.
+    fn apply(
+        &self,
+        codes: Option<Vec<String>>,
+        docs: Vec<PublishedDoc>,
+        mark: i64,
+    ) -> Result<(), SearchError> {
+        let f = self.fields;
         let mut w = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
-        w.delete_all_documents()?;
+        match codes {
+            None => {
+                w.delete_all_documents()?;
+            }
+            Some(codes) => {
+                for code in codes {
+                    w.delete_term(Term::from_field_text(f.task_code, &code));
+                }
+            }
+        }
         for d in docs {
             w.add_document(self.document(d))?;
         }
@@ -318,7 +340,7 @@ impl SearchIndex {
         drop(w);
         self.reader.reload()?;
         self.mark.store(mark, std::sync::atomic::Ordering::Relaxed);
-        Ok(n)
+        Ok(())
     }
 
     /// Brings the index up to date with the items published, rescheduled or
@@ -355,18 +377,7 @@ impl SearchIndex {
             codes.extend(code);
             docs.extend(published_docs(db, Some(*id)).await?);
         }
-        let f = self.fields;
-        let mut w = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
-        for code in codes {
-            w.delete_term(Term::from_field_text(f.task_code, &code));
-        }
-        for d in docs {
-            w.add_document(self.document(d))?;
-        }
-        w.commit()?;
-        drop(w);
-        self.reader.reload()?;
-        self.mark.store(mark, std::sync::atomic::Ordering::Relaxed);
+        self.apply(Some(codes), docs, mark)?;
         Ok(changed.len())
     }
 

@@ -27,8 +27,10 @@ use tower_http::timeout::TimeoutLayer;
 
 pub use error::AppError;
 
-/// Most guide articles kept rendered (each a few KB).
-const GUIDE_CACHE_MAX: usize = 50_000;
+/// Most guide articles kept rendered (10–20 KB each with the page's lists,
+/// so about 200 MB at most). Views follow popularity, so the popular guides
+/// are back in the cache soon after it is emptied.
+const GUIDE_CACHE_MAX: usize = 10_000;
 /// Most item lists kept (theme pages, departments, related items).
 const BROWSE_CACHE_MAX: usize = 4_096;
 
@@ -70,6 +72,9 @@ impl<K: std::hash::Hash + Eq, V: Clone> GenCache<K, V> {
 /// A rendered guide article: (title, html).
 type Article = (String, Arc<String>);
 
+/// One page of published items and the total that match.
+type ItemList = (Vec<tongban_core::catalog::Summary>, i64);
+
 /// Shared state of every handler.
 #[derive(Clone)]
 pub struct AppState {
@@ -80,9 +85,7 @@ struct StateInner {
     db: Db,
     generation: tokio::sync::Mutex<(i64, Option<Instant>)>,
     guide_cache: std::sync::Mutex<GenCache<(String, String), Article>>,
-    browse_cache: std::sync::Mutex<
-        GenCache<tongban_core::catalog::Browse, Arc<(Vec<tongban_core::catalog::Summary>, i64)>>,
-    >,
+    browse_cache: std::sync::Mutex<GenCache<tongban_core::catalog::Browse, Arc<ItemList>>>,
     themes_cache: std::sync::Mutex<GenCache<(), Arc<Vec<tongban_core::catalog::Theme>>>>,
     /// Held while a missing list is read, so that a burst of requests
     /// after a publish reads each list once instead of once per request.
@@ -281,40 +284,38 @@ impl AppState {
     pub async fn browse(
         &self,
         f: &tongban_core::catalog::Browse,
-    ) -> Result<Arc<(Vec<tongban_core::catalog::Summary>, i64)>, AppError> {
-        let generation = self.catalog_generation().await?;
-        let cached = || {
-            self.inner
-                .browse_cache
-                .lock()
-                .ok()
-                .and_then(|c| c.get(generation, f))
-        };
-        if let Some(hit) = cached() {
-            return Ok(hit);
-        }
-        let _filling = self.inner.fill.lock().await;
-        if let Some(hit) = cached() {
-            return Ok(hit);
-        }
-        let found = Arc::new(tongban_core::catalog::browse(&self.inner.db, f).await?);
-        if let Ok(mut c) = self.inner.browse_cache.lock() {
-            c.put(generation, f.clone(), found.clone());
-        }
-        Ok(found)
+    ) -> Result<Arc<ItemList>, AppError> {
+        self.derived(&self.inner.browse_cache, f.clone(), || async {
+            Ok(tongban_core::catalog::browse(&self.inner.db, f).await?)
+        })
+        .await
     }
 
     /// The life-event themes with their published item counts, from the
     /// cache of the current generation.
     pub async fn themes(&self) -> Result<Arc<Vec<tongban_core::catalog::Theme>>, AppError> {
+        self.derived(&self.inner.themes_cache, (), || async {
+            Ok(tongban_core::catalog::themes(&self.inner.db).await?)
+        })
+        .await
+    }
+
+    /// A value derived from the published catalog: from `cache` when it
+    /// holds one for the current generation, else made by `load`, once for
+    /// a burst of requests (the others wait for the first and reuse it).
+    async fn derived<K, V, F, Fut>(
+        &self,
+        cache: &std::sync::Mutex<GenCache<K, Arc<V>>>,
+        key: K,
+        load: F,
+    ) -> Result<Arc<V>, AppError>
+    where
+        K: std::hash::Hash + Eq,
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<V, AppError>>,
+    {
         let generation = self.catalog_generation().await?;
-        let cached = || {
-            self.inner
-                .themes_cache
-                .lock()
-                .ok()
-                .and_then(|c| c.get(generation, &()))
-        };
+        let cached = || cache.lock().ok().and_then(|c| c.get(generation, &key));
         if let Some(hit) = cached() {
             return Ok(hit);
         }
@@ -322,9 +323,9 @@ impl AppState {
         if let Some(hit) = cached() {
             return Ok(hit);
         }
-        let found = Arc::new(tongban_core::catalog::themes(&self.inner.db).await?);
-        if let Ok(mut c) = self.inner.themes_cache.lock() {
-            c.put(generation, (), found.clone());
+        let found = Arc::new(load().await?);
+        if let Ok(mut c) = cache.lock() {
+            c.put(generation, key, found.clone());
         }
         Ok(found)
     }

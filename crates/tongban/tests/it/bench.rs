@@ -37,6 +37,7 @@ async fn every_operation_of_the_benchmark_mix_succeeds() {
             duration: Duration::from_millis(400),
             warmup: Duration::ZERO,
             bases: vec![app.url("")],
+            pace: None,
         };
         let r = load::run(&[op], Arc::new(shared.clone()), &spec)
             .await
@@ -54,6 +55,7 @@ async fn every_operation_of_the_benchmark_mix_succeeds() {
         duration: Duration::from_millis(1500),
         warmup: Duration::ZERO,
         bases: vec![app.url("")],
+        pace: None,
     };
     let r = load::run(&ops::mix(), Arc::new(shared), &spec)
         .await
