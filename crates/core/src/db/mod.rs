@@ -187,9 +187,35 @@ impl Db {
                             Ok(())
                         })
                     })
-                    .connect_with(connect_opts)
+                    .connect_with(connect_opts.clone())
                     .await?;
+                // Checkpoints run beside the writer, not inside its commits:
+                // SQLite's automatic checkpoint copies the WAL into the
+                // database file (and syncs it) in whichever commit crosses
+                // 1,000 pages, stalling every write queued behind it. A
+                // passive checkpoint from its own connection once a second
+                // keeps the WAL short and blocks neither readers nor writer.
+                conn.execute("PRAGMA wal_autocheckpoint = 0;").await?;
+                let mut checkpointer = AnyConnection::connect_with(&connect_opts).await?;
+                checkpointer.execute(SQLITE_PRAGMAS).await?;
                 let tx = writer::spawn(conn, opts.max_batch);
+                let alive = tx.downgrade();
+                tokio::spawn(async move {
+                    loop {
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        // The database handle is gone: stop with it.
+                        if alive.upgrade().is_none() {
+                            break;
+                        }
+                        if let Err(e) = checkpointer
+                            .execute("PRAGMA wal_checkpoint(PASSIVE);")
+                            .await
+                        {
+                            tracing::warn!(error = %e, "db.checkpoint failed");
+                        }
+                    }
+                    let _ = checkpointer.close().await;
+                });
                 Ok(Self {
                     inner: Arc::new(Inner {
                         engine,
