@@ -86,7 +86,7 @@ pub struct Report {
     pub isolated: Vec<(String, Vec<(f64, RunResult)>)>,
     /// Storage limits.
     pub storage: Vec<StorageLimit>,
-    /// Peer rounds: (tongban req/s, peer req/s, peer version).
+    /// Peer rounds: (tongban req/s, peer req/s).
     pub peer: Vec<(f64, f64)>,
     /// The peer's version.
     pub peer_version: String,
