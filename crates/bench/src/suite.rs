@@ -566,6 +566,19 @@ fn mix_table(out: &mut String, run: &MixRun) {
     }
 }
 
+/// Whether a mix run meets issue 5's target: p99 ≤ 50 ms, no errors.
+fn verdict(out: &mut String, run: &MixRun) {
+    let p99 = run.result.all().quantile_ms(0.99);
+    let errors = run.result.error_count();
+    let met = p99 <= 50.0 && errors == 0;
+    let _ = writeln!(
+        out,
+        "\nTarget (p99 ≤ 50 ms, no errors): **{}** (p99 {} ms, {errors} errors).\n",
+        if met { "met" } else { "not met" },
+        ms(p99),
+    );
+}
+
 /// Which request steps an operation makes.
 fn step_of_op(op: &str, step: &str) -> bool {
     match op {
@@ -595,15 +608,7 @@ pub fn render(o: &Options, r: &Report) -> String {
             o.clients, target.label
         );
         mix_table(&mut out, target);
-        let all = target.result.all();
-        let ok = all.quantile_ms(0.99) <= 50.0 && target.result.error_count() == 0;
-        let _ = writeln!(
-            out,
-            "\nTarget (p99 ≤ 50 ms, no errors): **{}** (p99 {} ms, {} errors).\n",
-            if ok { "met" } else { "not met" },
-            ms(all.quantile_ms(0.99)),
-            target.result.error_count()
-        );
+        verdict(&mut out, target);
     }
     if let Some((rate, run)) = &r.paced {
         let _ = writeln!(
@@ -615,15 +620,7 @@ pub fn render(o: &Options, r: &Report) -> String {
             "Each client starts its operations on a fixed schedule; latency counts from the scheduled start.\n"
         );
         mix_table(&mut out, run);
-        let all = run.result.all();
-        let ok = all.quantile_ms(0.99) <= 50.0 && run.result.error_count() == 0;
-        let _ = writeln!(
-            out,
-            "\nTarget (p99 ≤ 50 ms, no errors): **{}** (p99 {} ms, {} errors).\n",
-            if ok { "met" } else { "not met" },
-            ms(all.quantile_ms(0.99)),
-            run.result.error_count()
-        );
+        verdict(&mut out, run);
     }
     if !r.isolated.is_empty() {
         let _ = writeln!(out, "### Each operation alone, against the HTTP limit\n");
