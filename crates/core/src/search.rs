@@ -165,6 +165,8 @@ pub struct SearchIndex {
 
 /// More changed items than this since the last update: rebuild instead.
 const INCREMENTAL_MAX: usize = 2_000;
+/// Published items read per statement while rebuilding.
+const REBUILD_CHUNK: i64 = 2_000;
 
 /// A published item as the index needs it.
 struct PublishedDoc {
@@ -187,14 +189,26 @@ async fn latest_public_event(db: &Db) -> Result<i64, SearchError> {
     .try_get(0)?)
 }
 
-/// Published items (all, or the one with `item_id`) with what the index
-/// stores of them. Guides that cannot be read are left out.
-async fn published_docs(db: &Db, item_id: Option<i64>) -> Result<Vec<PublishedDoc>, SearchError> {
+/// Which published items to read for the index.
+enum Select<'a> {
+    /// One item.
+    Item(i64),
+    /// The next `limit` items in index order (organisation path, code),
+    /// after the given key.
+    After(Option<&'a (String, String)>, i64),
+}
+
+/// Published items with what the index stores of them, and the index-order
+/// key of the last one read. Guides that cannot be read are left out.
+async fn published_docs(
+    db: &Db,
+    which: Select<'_>,
+) -> Result<(Vec<PublishedDoc>, Option<(String, String)>), SearchError> {
     const SELECT: &str = "SELECT p.task_code, o.name_zh, v.document, p.themes, p.service_objects, p.org_id, \
-         p.division_code, p.item_type, p.online_depth, p.promised_value, o.name_en, p.catalog_code \
+         p.division_code, p.item_type, p.online_depth, p.promised_value, o.name_en, p.catalog_code, o.path \
          FROM published_items p JOIN organizations o ON o.id = p.org_id JOIN item_versions v ON v.id = p.version_id";
-    let rows = match item_id {
-        Some(id) => {
+    let rows = match which {
+        Select::Item(id) => {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "{SELECT} WHERE p.item_id = $1"
             )))
@@ -202,13 +216,22 @@ async fn published_docs(db: &Db, item_id: Option<i64>) -> Result<Vec<PublishedDo
             .fetch_all(db.pool())
             .await?
         }
-        None => {
+        Select::After(after, limit) => {
+            let (path, code) = after.cloned().unwrap_or_default();
             sqlx::query(sqlx::AssertSqlSafe(format!(
-                "{SELECT} ORDER BY o.path, p.task_code"
+                "{SELECT} WHERE o.path > $1 OR (o.path = $1 AND p.task_code > $2) \
+                 ORDER BY o.path, p.task_code LIMIT $3"
             )))
+            .bind(path)
+            .bind(code)
+            .bind(limit)
             .fetch_all(db.pool())
             .await?
         }
+    };
+    let last = match rows.last() {
+        Some(r) => Some((r.try_get::<String, _>(12)?, r.try_get::<String, _>(0)?)),
+        None => None,
     };
     let mut docs = Vec::with_capacity(rows.len());
     for r in &rows {
@@ -233,7 +256,7 @@ async fn published_docs(db: &Db, item_id: Option<i64>) -> Result<Vec<PublishedDo
             }),
         });
     }
-    Ok(docs)
+    Ok((docs, last))
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -307,36 +330,67 @@ impl SearchIndex {
         // The event mark is read first: whatever is published after it is
         // replayed by the next update, so nothing falls between the two.
         let mark = latest_public_event(db).await?;
-        let docs = published_docs(db, None).await?;
-        let n = docs.len();
-        self.apply(None, docs, mark)?;
+        let filled = self.refill(db).await;
+        if filled.is_err() {
+            // Nothing half-done may reach the next commit.
+            if let Ok(mut w) = self.writer.lock() {
+                let _ = w.rollback();
+            }
+        }
+        let n = filled?;
+        self.apply(Vec::new(), Vec::new(), mark)?;
         Ok(n)
     }
 
-    /// Replaces documents (those of `codes`, or all when `None`) with
-    /// `docs`, makes them searchable and records `mark`.
+    /// Queues the removal of every document and the adding of every
+    /// published item, uncommitted. Items are read and added in chunks, so
+    /// that a large catalog is never in memory twice (its guides and their
+    /// documents) at once; searches see the previous index until the commit.
+    async fn refill(&self, db: &Db) -> Result<usize, SearchError> {
+        self.writer
+            .lock()
+            .map_err(|_| SearchError::Poisoned)?
+            .delete_all_documents()?;
+        let mut after = None;
+        let mut n = 0;
+        loop {
+            let (docs, last) =
+                published_docs(db, Select::After(after.as_ref(), REBUILD_CHUNK)).await?;
+            if last.is_none() {
+                break;
+            }
+            n += docs.len();
+            let w = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
+            for d in docs {
+                w.add_document(self.document(d))?;
+            }
+            drop(w);
+            after = last;
+        }
+        Ok(n)
+    }
+
+    /// Replaces the documents of `codes` with `docs`, commits everything
+    /// pending, makes it searchable and records `mark`.
     fn apply(
         &self,
-        codes: Option<Vec<String>>,
+        codes: Vec<String>,
         docs: Vec<PublishedDoc>,
         mark: i64,
     ) -> Result<(), SearchError> {
         let f = self.fields;
         let mut w = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
-        match codes {
-            None => {
-                w.delete_all_documents()?;
-            }
-            Some(codes) => {
-                for code in codes {
-                    w.delete_term(Term::from_field_text(f.task_code, &code));
-                }
-            }
+        for code in codes {
+            w.delete_term(Term::from_field_text(f.task_code, &code));
         }
-        for d in docs {
-            w.add_document(self.document(d))?;
+        let added = docs
+            .into_iter()
+            .try_for_each(|d| w.add_document(self.document(d)).map(drop));
+        if let Err(e) = added.and_then(|()| w.commit().map(drop)) {
+            // Nothing half-done may reach the next commit.
+            let _ = w.rollback();
+            return Err(e.into());
         }
-        w.commit()?;
         drop(w);
         self.reader.reload()?;
         self.mark.store(mark, std::sync::atomic::Ordering::Relaxed);
@@ -375,9 +429,9 @@ impl SearchIndex {
                     .map(|r| r.try_get(0))
                     .transpose()?;
             codes.extend(code);
-            docs.extend(published_docs(db, Some(*id)).await?);
+            docs.extend(published_docs(db, Select::Item(*id)).await?.0);
         }
-        self.apply(Some(codes), docs, mark)?;
+        self.apply(codes, docs, mark)?;
         Ok(changed.len())
     }
 
