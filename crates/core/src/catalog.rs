@@ -16,6 +16,7 @@ use tongban_domain::kernel::{CreditCode, Role};
 
 use crate::clock::{Millis, now_ms};
 use crate::db::{Db, DbError};
+use crate::files;
 use crate::identity::Principal;
 use crate::kernel::orgs::{self, Org};
 use crate::outbox;
@@ -44,6 +45,9 @@ pub enum CatalogError {
     /// The reviewer edited or submitted this version themselves.
     #[error("提交人不能审核发布自己的修改")]
     SameReviewer,
+    /// The reviewer opened the submitter's account or granted its editor role.
+    #[error("审核人不能发布由自己开设或授权的账号提交的修改")]
+    ReviewerMadeSubmitter,
     /// Not found.
     #[error("未找到")]
     NotFound,
@@ -251,6 +255,63 @@ fn may(p: Option<&Principal>, roles: &[Role], org: &Org) -> bool {
     }
 }
 
+/// The owner kind under which catalog versions refer to stored files.
+pub const FILE_OWNER: &str = "catalog_version";
+
+/// A blank form or sample linked from a guide (`/files/{key}`): anyone may
+/// download it when a published version links it; otherwise only the
+/// uploader and the editors and reviewers of an item whose version links it
+/// (drafts, reviews, scheduled versions). Anything else is "not found", so
+/// keys cannot be probed. Returns the file and whether it is public.
+pub async fn attachment(
+    db: &Db,
+    actor: Option<&Principal>,
+    key: &str,
+) -> Result<(files::StoredFile, bool), CatalogError> {
+    let f = match files::by_key(db, key).await {
+        Ok(f) => f,
+        Err(files::FileError::Db(e)) => return Err(e.into()),
+        Err(_) => return Err(CatalogError::NotFound),
+    };
+    let public = sqlx::query(
+        "SELECT 1 FROM file_refs r JOIN published_items p ON p.version_id = r.owner_id \
+         WHERE r.file_id = $1 AND r.owner_kind = $2 LIMIT 1",
+    )
+    .bind(f.id)
+    .bind(FILE_OWNER)
+    .fetch_optional(db.pool())
+    .await?
+    .is_some();
+    if public {
+        return Ok((f, true));
+    }
+    let Some(p) = actor else {
+        return Err(CatalogError::NotFound);
+    };
+    if f.created_by == Some(p.account.id) {
+        return Ok((f, false));
+    }
+    let paths = sqlx::query(
+        "SELECT o.path FROM file_refs r JOIN item_versions v ON v.id = r.owner_id \
+         JOIN service_items i ON i.id = v.item_id JOIN organizations o ON o.id = i.org_id \
+         WHERE r.file_id = $1 AND r.owner_kind = $2",
+    )
+    .bind(f.id)
+    .bind(FILE_OWNER)
+    .fetch_all(db.pool())
+    .await?;
+    for r in paths {
+        let path: String = r.try_get(0)?;
+        if [Role::CatalogEditor, Role::SystemAdmin, Role::DeptAdmin]
+            .iter()
+            .any(|role| p.can(*role, &path))
+        {
+            return Ok((f, false));
+        }
+    }
+    Err(CatalogError::NotFound)
+}
+
 /// Roles that may publish, reject and withdraw.
 pub const REVIEW_ROLES: &[Role] = &[Role::SystemAdmin, Role::DeptAdmin];
 
@@ -401,6 +462,7 @@ pub async fn insert_prepared(
     .fetch_one(&mut *c)
     .await?
     .try_get(0)?;
+    files::set_refs(c, FILE_OWNER, version_id, &g.file_keys()).await?;
     event(c, item_id, Some(version_id), "created", actor_id, "", now).await?;
     Ok((item_id, version_id))
 }
@@ -533,6 +595,7 @@ pub async fn save_draft(
     }
     let actor_id = actor.map(|p| p.account.id);
     let doc = serde_json::to_string(&guide).map_err(|e| DbError::Conflict(e.to_string()))?;
+    let keys: Vec<String> = guide.file_keys().into_iter().map(str::to_owned).collect();
     db.write(move |c| {
         Box::pin(async move {
             let now = now_ms();
@@ -551,6 +614,8 @@ pub async fn save_draft(
             if n != 1 {
                 return Err(CatalogError::Conflict);
             }
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            files::set_refs(c, FILE_OWNER, version_id, &keys).await?;
             event(c, it.id, Some(version_id), "saved", actor_id, "", now).await?;
             Ok(expected_revision + 1)
         })
@@ -675,6 +740,27 @@ fn schedule_problem(field: &str, message: &str) -> CatalogError {
     }])
 }
 
+/// Whether the reviewer opened any of these accounts or granted them their
+/// editor role: four eyes must be two people, not one person and an account
+/// they made. Grants recorded without a granter count as the system's.
+async fn made_by(db: &Db, reviewer: i64, accounts: &[Option<i64>]) -> Result<bool, DbError> {
+    for id in accounts.iter().flatten() {
+        let hit = sqlx::query(
+            "SELECT 1 FROM accounts WHERE id = $1 AND created_by = $2 \
+             UNION ALL SELECT 1 FROM role_grants WHERE account_id = $1 AND role = $3 AND granted_by = $2",
+        )
+        .bind(*id)
+        .bind(reviewer)
+        .bind(Role::CatalogEditor.code())
+        .fetch_optional(db.pool())
+        .await?;
+        if hit.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// Approves a version in review: published at once, or scheduled for its
 /// effective date (then a job publishes it); with a cancellation date the
 /// job withdraws it when that comes. `now` is the approval time.
@@ -700,6 +786,11 @@ pub async fn publish_on(
     let actor_id = actor.map(|p| p.account.id);
     if actor_id.is_some() && (v.submitted_by == actor_id || v.updated_by == actor_id) {
         return Err(CatalogError::SameReviewer);
+    }
+    if let Some(reviewer) = actor_id
+        && made_by(db, reviewer, &[v.submitted_by, v.updated_by]).await?
+    {
+        return Err(CatalogError::ReviewerMadeSubmitter);
     }
     if let Some(cancel) = schedule.cancel_at {
         if cancel <= now {
@@ -994,6 +1085,18 @@ pub async fn open_draft(
                 if e.is_unique_violation() { CatalogError::DraftExists } else { CatalogError::Db(e) }
             })?
             .try_get(0)?;
+            // The copy links what the version it copies links.
+            sqlx::query(
+                "INSERT INTO file_refs (file_id, owner_kind, owner_id) \
+                 SELECT r.file_id, r.owner_kind, $1 FROM file_refs r JOIN item_versions v ON v.id = r.owner_id \
+                 WHERE r.owner_kind = $2 AND v.item_id = $3 AND v.version_no = $4",
+            )
+            .bind(id)
+            .bind(FILE_OWNER)
+            .bind(item_id)
+            .bind(no)
+            .execute(&mut *c)
+            .await?;
             event(c, item_id, Some(id), "draft_opened", actor_id, "", now).await?;
             Ok(id)
         })

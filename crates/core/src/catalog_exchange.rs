@@ -415,6 +415,48 @@ pub struct RowError {
     pub message: String,
 }
 
+/// Most problems an import lists; the rest are counted.
+pub const MAX_PROBLEMS: usize = 1_000;
+/// Most rows one import file may hold (a city's whole catalog is a few
+/// thousand implementations; a province imports in several files).
+pub const MAX_ROWS: usize = 20_000;
+
+/// Problems found in an import file: the first [`MAX_PROBLEMS`] of them,
+/// and how many there were in all, so a broken 60 MB file answers with a
+/// bounded list.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Problems {
+    /// The first problems, in file order.
+    pub listed: Vec<RowError>,
+    /// How many problems there were in all.
+    pub total: usize,
+}
+
+impl Problems {
+    fn push(&mut self, e: RowError) {
+        self.total += 1;
+        if self.listed.len() < MAX_PROBLEMS {
+            self.listed.push(e);
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// One problem about the whole file.
+    fn whole_file(message: String) -> Self {
+        Self {
+            listed: vec![RowError {
+                row: 0,
+                field: String::new(),
+                message,
+            }],
+            total: 1,
+        }
+    }
+}
+
 fn num(row: usize, field: &str, v: &str, errors: &mut Vec<RowError>) -> u32 {
     let v = v.trim();
     if v.is_empty() {
@@ -595,13 +637,17 @@ pub fn to_csv(rows: &[ExchangeRow]) -> Result<Vec<u8>, CatalogError> {
         .map_err(|e| CatalogError::Db(DbError::Conflict(e.to_string())))
 }
 
-/// Reads CSV rows; a malformed row is reported with its line.
-pub fn from_csv(data: &[u8]) -> Result<Vec<ExchangeRow>, Vec<RowError>> {
+/// Reads CSV rows; a malformed row is reported with its line. More than
+/// [`MAX_ROWS`] rows are refused.
+pub fn from_csv(data: &[u8]) -> Result<Vec<ExchangeRow>, Problems> {
     let data = data.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(data);
     let mut r = csv::ReaderBuilder::new().flexible(false).from_reader(data);
     let mut rows = Vec::new();
-    let mut errors = Vec::new();
+    let mut errors = Problems::default();
     for (i, rec) in r.deserialize::<ExchangeRow>().enumerate() {
+        if i == MAX_ROWS {
+            return Err(too_many_rows());
+        }
         match rec {
             Ok(row) => rows.push(row),
             Err(e) => errors.push(RowError {
@@ -618,12 +664,31 @@ pub fn from_csv(data: &[u8]) -> Result<Vec<ExchangeRow>, Vec<RowError>> {
     }
 }
 
+fn too_many_rows() -> Problems {
+    Problems::whole_file(format!(
+        "一个导入文件最多 {MAX_ROWS} 行，请分成几个文件导入"
+    ))
+}
+
+/// Whether the actor may import at all (editors and system administrators),
+/// and publish at once (system administrators). Decided before the file is
+/// read, so an account without the right costs the platform nothing.
+pub fn may_import(actor: &Principal, publish: bool) -> Result<(), CatalogError> {
+    let editor = [Role::CatalogEditor, Role::SystemAdmin]
+        .iter()
+        .any(|r| actor.has_role(*r));
+    if !editor || (publish && !actor.has_role(Role::SystemAdmin)) {
+        return Err(CatalogError::Forbidden);
+    }
+    Ok(())
+}
+
 /// Why an import did not happen.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     /// The file has problems; nothing was imported.
-    #[error("导入文件有 {} 处问题，未导入任何数据", .0.len())]
-    Rows(Vec<RowError>),
+    #[error("导入文件有 {} 处问题，未导入任何数据", .0.total)]
+    Rows(Problems),
     /// Storage failure.
     #[error(transparent)]
     Catalog(#[from] CatalogError),
@@ -646,17 +711,21 @@ pub async fn import(
     publish: bool,
     first_row: usize,
 ) -> Result<usize, ImportError> {
-    if publish && !actor.has_role(Role::SystemAdmin) {
-        return Err(ImportError::Catalog(CatalogError::Forbidden));
+    may_import(actor, publish)?;
+    if rows.len() > MAX_ROWS {
+        return Err(ImportError::Rows(too_many_rows()));
     }
     let lists = catalog::code_lists(db).await?;
-    let mut errors = Vec::new();
+    let mut errors = Problems::default();
     let mut prepared: Vec<Prepared> = Vec::new();
-    let mut orgs_cache: Vec<Org> = Vec::new();
+    // Departments by credit code, the unknown ones too: one lookup per code.
+    let mut orgs_cache: std::collections::HashMap<String, Option<Org>> = Default::default();
     for (i, r) in rows.into_iter().enumerate() {
         let row_no = first_row + i;
-        let (guide, mut problems) = guide_from_row(row_no, &r);
-        errors.append(&mut problems);
+        let (guide, problems) = guide_from_row(row_no, &r);
+        for e in problems {
+            errors.push(e);
+        }
         for e in validate(&guide, &lists) {
             errors.push(RowError {
                 row: row_no,
@@ -665,24 +734,24 @@ pub async fn import(
             });
         }
         let code = r.dept_code.trim().to_ascii_uppercase();
-        let org = match orgs_cache.iter().find(|o| o.credit_code == code) {
-            Some(o) => Some(o.clone()),
+        let org = match orgs_cache.get(&code) {
+            Some(o) => o.clone(),
             None => {
                 let found = sqlx::query("SELECT id FROM organizations WHERE credit_code = $1")
                     .bind(&code)
                     .fetch_optional(db.pool())
                     .await
                     .map_err(DbError::from)?;
-                match found {
-                    Some(row) => {
-                        let o = orgs::get(db, row.try_get(0).map_err(DbError::from)?)
+                let o = match found {
+                    Some(row) => Some(
+                        orgs::get(db, row.try_get(0).map_err(DbError::from)?)
                             .await?
-                            .ok_or(CatalogError::NotFound)?;
-                        orgs_cache.push(o.clone());
-                        Some(o)
-                    }
+                            .ok_or(CatalogError::NotFound)?,
+                    ),
                     None => None,
-                }
+                };
+                orgs_cache.insert(code.clone(), o.clone());
+                o
             }
         };
         let Some(org) = org else {

@@ -39,6 +39,28 @@ pub struct Config {
     pub identity: IdentityConfig,
     /// How one-time codes and notices reach people.
     pub mail: MailConfig,
+    /// Who may read `/metrics`.
+    pub metrics: MetricsConfig,
+}
+
+/// Who may read `/metrics`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Client addresses (after `trusted_proxies`) served `/metrics`; every
+    /// other address is refused. Default: the loopback addresses.
+    pub allow: Vec<std::net::IpAddr>,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        Self {
+            allow: vec![
+                std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+                std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+            ],
+        }
+    }
 }
 
 /// Sign-in limits and real-name levels.
@@ -158,6 +180,7 @@ impl Default for Config {
             search: SearchConfig::default(),
             identity: IdentityConfig::default(),
             mail: MailConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -325,6 +348,32 @@ const ENV_KEYS: &[(&str, &str)] = &[
 ];
 
 impl Config {
+    /// The URL of a listening address, as people's browsers reach it: an
+    /// unspecified address (`0.0.0.0`) is reached on the loopback address.
+    pub fn url_of(addr: SocketAddr) -> String {
+        let ip = match addr.ip() {
+            std::net::IpAddr::V4(v4) if v4.is_unspecified() => {
+                std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)
+            }
+            std::net::IpAddr::V6(v6) if v6.is_unspecified() => {
+                std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)
+            }
+            other => other,
+        };
+        format!("http://{}", SocketAddr::new(ip, addr.port()))
+    }
+
+    /// Fills an empty `public_url` from the address the server listens on;
+    /// returns whether it did (the operator is then warned outside the demo:
+    /// the issuer of tokens should be the public address people use).
+    pub fn settle_public_url(&mut self, bound: SocketAddr) -> bool {
+        if !self.public_url.is_empty() {
+            return false;
+        }
+        self.public_url = Self::url_of(bound);
+        true
+    }
+
     /// Loads defaults, then `file` (if given, it must exist; otherwise
     /// `tongban.toml` in the working folder if present), then the variables
     /// in `env`.
@@ -443,6 +492,13 @@ impl Config {
         }
         if self.jobs.concurrency < 1 {
             return Err(bad("jobs.concurrency", "must be at least 1"));
+        }
+        if !self.public_url.is_empty()
+            && url::Url::parse(&self.public_url)
+                .ok()
+                .is_none_or(|u| u.host().is_none() || u.query().is_some() || u.fragment().is_some())
+        {
+            return Err(bad("public_url", "must be an absolute URL with a host"));
         }
         if !(self.public_url.is_empty()
             || self.public_url.starts_with("http://")

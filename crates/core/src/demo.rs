@@ -669,6 +669,7 @@ async fn seed_in(c: &mut AnyConnection, hash: &str) -> Result<bool, DemoError> {
                 password_hash: hash.to_owned(),
                 org_id,
                 credit_code,
+                created_by: None,
             },
             now,
         )

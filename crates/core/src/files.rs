@@ -2,6 +2,12 @@
 //! SHA-256 (so the same file is stored once), described in the `files`
 //! table. Used for the blank forms and samples of catalog materials.
 //!
+//! A file is named to the outside by an unguessable key. What refers to it
+//! is recorded in `file_refs` by the capability that refers to it
+//! ([`set_refs`]); the capability decides who may download it, and a file
+//! nobody refers to is removed by [`purge_unreferenced`] once its upload is
+//! well past (so an upload whose save is still in flight is never raced).
+//!
 //! Beyond one machine the folder must be shared storage (an S3-compatible
 //! store is the plan in DESIGN.md); every node reads and writes the same
 //! content addresses.
@@ -43,6 +49,10 @@ pub const ALLOWED: &[(&str, &str)] = &[
 pub struct StoredFile {
     /// Id.
     pub id: i64,
+    /// The unguessable key that names it in links (`/files/{key}`).
+    pub key: String,
+    /// Who uploaded it.
+    pub created_by: Option<i64>,
     /// Name as uploaded.
     pub name: String,
     /// Content type.
@@ -110,43 +120,55 @@ pub async fn store(
     let content_type = kind_of(&name)
         .ok_or_else(|| FileError::Refused("只接受 PDF、OFD、Word、Excel、PNG、JPG 文件".into()))?;
     let sha = hex::encode(Sha256::digest(&bytes));
-    let target = path_of(root, &sha);
     let size = bytes.len() as i64;
-    let target2 = target.clone();
-    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-        if target2.exists() {
-            return Ok(());
-        }
-        if let Some(dir) = target2.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let tmp = target2.with_extension("part");
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, &target2)
-    })
-    .await
-    .map_err(|e| FileError::Io(std::io::Error::other(e.to_string())))??;
-    let (n, ct, sh) = (name.clone(), content_type.to_owned(), sha.clone());
+    // The row is committed before the content is written, and the content
+    // is always written (never "already there, skip"): a purge that removes
+    // the content of a hash no row names then either ran wholly before this
+    // row (and the write below restores the content) or sees this row and
+    // keeps it. On PostgreSQL both take a lock on the hash for that.
+    let key = new_key();
+    let engine = db.engine();
+    let (n, ct, sh, k) = (
+        name.clone(),
+        content_type.to_owned(),
+        sha.clone(),
+        key.clone(),
+    );
     let id = db
         .write(move |c| {
             Box::pin(async move {
-                let r = sqlx::query("INSERT INTO files (sha256, name, content_type, size, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+                lock_hash(c, engine, &sh).await?;
+                let r = sqlx::query("INSERT INTO files (sha256, name, content_type, size, created_by, created_at, public_key) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
                     .bind(&sh)
                     .bind(&n)
                     .bind(&ct)
                     .bind(size)
                     .bind(actor)
                     .bind(now_ms())
+                    .bind(&k)
                     .fetch_one(c)
                     .await?;
                 Ok::<_, DbError>(r.try_get::<i64, _>(0)?)
             })
         })
         .await?;
+    let target = path_of(root, &sha);
+    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        if let Some(dir) = target.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let tmp = target.with_extension(format!("part{}", new_key()));
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(&bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &target)
+    })
+    .await
+    .map_err(|e| FileError::Io(std::io::Error::other(e.to_string())))??;
     Ok(StoredFile {
         id,
+        key,
+        created_by: actor,
         name,
         content_type: content_type.to_owned(),
         size,
@@ -154,20 +176,150 @@ pub async fn store(
     })
 }
 
-/// A file's description.
-pub async fn get(db: &Db, id: i64) -> Result<StoredFile, FileError> {
-    let r = sqlx::query("SELECT id, name, content_type, size, sha256 FROM files WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?
-        .ok_or(FileError::NotFound)?;
+/// A new file key: 128 random bits, hex.
+fn new_key() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 16];
+    rand::rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+const FILE_COLS: &str = "id, public_key, created_by, name, content_type, size, sha256";
+
+fn file_from_row(r: &sqlx::any::AnyRow) -> Result<StoredFile, DbError> {
     Ok(StoredFile {
         id: r.try_get(0)?,
-        name: r.try_get(1)?,
-        content_type: r.try_get(2)?,
-        size: r.try_get(3)?,
-        sha256: r.try_get(4)?,
+        key: r.try_get(1)?,
+        created_by: r.try_get(2)?,
+        name: r.try_get(3)?,
+        content_type: r.try_get(4)?,
+        size: r.try_get(5)?,
+        sha256: r.try_get(6)?,
     })
+}
+
+/// A file's description, by its key.
+pub async fn by_key(db: &Db, key: &str) -> Result<StoredFile, FileError> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {FILE_COLS} FROM files WHERE public_key = $1"
+    )))
+    .bind(key)
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or(FileError::NotFound)?;
+    Ok(file_from_row(&r)?)
+}
+
+/// Records what an owner refers to, inside the owner's transaction: the
+/// owner's earlier references are replaced. Keys of no stored file are
+/// skipped (a guide may carry text where a file would be).
+pub async fn set_refs(
+    c: &mut sqlx::AnyConnection,
+    owner_kind: &str,
+    owner_id: i64,
+    keys: &[&str],
+) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM file_refs WHERE owner_kind = $1 AND owner_id = $2")
+        .bind(owner_kind)
+        .bind(owner_id)
+        .execute(&mut *c)
+        .await?;
+    for key in keys {
+        sqlx::query(
+            "INSERT INTO file_refs (file_id, owner_kind, owner_id) \
+             SELECT id, $2, $3 FROM files WHERE public_key = $1 ON CONFLICT DO NOTHING",
+        )
+        .bind(*key)
+        .bind(owner_kind)
+        .bind(owner_id)
+        .execute(&mut *c)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The owners that refer to a file, as `(owner_kind, owner_id)`.
+pub async fn refs(db: &Db, file_id: i64) -> Result<Vec<(String, i64)>, DbError> {
+    let rows = sqlx::query(
+        "SELECT owner_kind, owner_id FROM file_refs WHERE file_id = $1 ORDER BY owner_kind, owner_id",
+    )
+    .bind(file_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}
+
+/// How long an unreferenced file is kept after its upload: the upload and
+/// the save that refers to it are two steps, and a save may wait on a slow
+/// editor's conflict; a day is far beyond any of that.
+pub const UNREFERENCED_GRACE_MS: i64 = 24 * 3600 * 1000;
+
+/// Removes files that nothing refers to and that were uploaded more than
+/// [`UNREFERENCED_GRACE_MS`] before `now` (failed saves, replaced
+/// attachments); their content goes too unless another row shares it.
+/// Returns how many were removed.
+pub async fn purge_unreferenced(db: &Db, root: &Path, now: i64) -> Result<usize, FileError> {
+    let cutoff = now - UNREFERENCED_GRACE_MS;
+    let engine = db.engine();
+    let root = root.to_path_buf();
+    let removed = db
+        .write(move |c| {
+            Box::pin(async move {
+                let rows = sqlx::query(
+                    "DELETE FROM files WHERE created_at < $1 \
+                     AND NOT EXISTS (SELECT 1 FROM file_refs r WHERE r.file_id = files.id) \
+                     RETURNING sha256",
+                )
+                .bind(cutoff)
+                .fetch_all(&mut *c)
+                .await?;
+                let removed = rows.len();
+                let mut hashes: Vec<String> = Vec::new();
+                for r in rows {
+                    let sha: String = r.try_get(0)?;
+                    if !hashes.contains(&sha) {
+                        hashes.push(sha);
+                    }
+                }
+                for sha in hashes {
+                    // Under the hash's lock, so an upload of the same
+                    // content waits (see `store`).
+                    lock_hash(c, engine, &sha).await?;
+                    let shared = sqlx::query("SELECT 1 FROM files WHERE sha256 = $1 LIMIT 1")
+                        .bind(&sha)
+                        .fetch_optional(&mut *c)
+                        .await?;
+                    if shared.is_none() {
+                        match tokio::fs::remove_file(path_of(&root, &sha)).await {
+                            Ok(()) => {}
+                            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                            Err(e) => return Err(FileError::Io(e)),
+                        }
+                    }
+                }
+                Ok::<_, FileError>(removed)
+            })
+        })
+        .await?;
+    Ok(removed)
+}
+
+/// On PostgreSQL, a transaction lock on a content hash, so an upload and a
+/// purge of the same content take turns (SQLite has one writer anyway).
+async fn lock_hash(
+    c: &mut sqlx::AnyConnection,
+    engine: crate::db::Engine,
+    sha: &str,
+) -> Result<(), DbError> {
+    if engine == crate::db::Engine::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind(sha)
+            .execute(c)
+            .await?;
+    }
+    Ok(())
 }
 
 /// A file's content.

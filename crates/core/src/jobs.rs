@@ -393,9 +393,19 @@ pub async fn purge_finished(db: &Db, days: i64) -> Result<u64, DbError> {
     .await
 }
 
-/// The handlers and schedules every node runs: session, token and job clean-up.
-pub async fn standard(db: &Db) -> Result<Registry, DbError> {
+/// The handlers and schedules every node runs: session, token, job and
+/// file clean-up. `data_dir` holds the file store.
+pub async fn standard(db: &Db, data_dir: &std::path::Path) -> Result<Registry, DbError> {
     let mut r = Registry::default();
+    let root = data_dir.to_path_buf();
+    r.register("files.purge", move |ctx, _| {
+        let root = root.clone();
+        Box::pin(async move {
+            let n = crate::files::purge_unreferenced(&ctx.db, &root, now_ms()).await?;
+            tracing::info!(files.purged = n, "files.purge");
+            Ok(())
+        })
+    });
     r.register("sessions.purge", |ctx, _| {
         Box::pin(async move {
             let n = crate::identity::sessions::purge(&ctx.db).await?;
@@ -434,6 +444,7 @@ pub async fn standard(db: &Db) -> Result<Registry, DbError> {
     ensure_schedule(db, "sessions.purge", "sessions.purge", 3600).await?;
     ensure_schedule(db, "jobs.purge", "jobs.purge", 86_400).await?;
     ensure_schedule(db, "oidc.purge", "oidc.purge", 3600).await?;
+    ensure_schedule(db, "files.purge", "files.purge", 3600).await?;
     Ok(r)
 }
 

@@ -430,6 +430,22 @@ pub struct Guide {
     pub aliases: Vec<String>,
 }
 
+impl Guide {
+    /// The stored files this guide links (its materials' blank forms and
+    /// samples), each once.
+    pub fn file_keys(&self) -> Vec<&str> {
+        let mut keys: Vec<&str> = Vec::new();
+        for m in &self.materials {
+            for k in [m.blank_form.trim(), m.sample.trim()] {
+                if !k.is_empty() && !keys.contains(&k) {
+                    keys.push(k);
+                }
+            }
+        }
+        keys
+    }
+}
+
 /// A problem with a guide, tied to the field it concerns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GuideError {

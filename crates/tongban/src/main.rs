@@ -283,6 +283,17 @@ async fn serve(cfg: Config, with_demo: bool) -> anyhow::Result<()> {
                 cfg.listen
             )
         })?;
+    let mut cfg = cfg;
+    if let Ok(bound) = listener.local_addr()
+        && cfg.settle_public_url(bound)
+        && !with_demo
+    {
+        tracing::warn!(
+            issuer = %cfg.public_url,
+            "public_url is not set: the issuer and links use the listening address; \
+             set public_url (TONGBAN_PUBLIC_URL) to the address people and systems use"
+        );
+    }
     let db = open_db(&cfg).await?;
     if with_demo {
         let loaded = demo::seed(&db)
@@ -309,7 +320,7 @@ async fn serve(cfg: Config, with_demo: bool) -> anyhow::Result<()> {
     }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = if cfg.jobs.enabled {
-        let registry = jobs::standard(&db)
+        let registry = jobs::standard(&db, &cfg.data_dir)
             .await
             .context("registering background jobs failed")?;
         let opts = jobs::WorkerOptions {

@@ -336,6 +336,7 @@ fn message_for(t: &Tr, info: &ErrorInfo) -> String {
         "csrf" => t.get("error.csrf"),
         "conflict" => t.get("error.conflict"),
         "unavailable" => t.get("error.unavailable"),
+        "payload_too_large" => t.get("error.payload_too_large"),
         "bad_request" | "validation" | "too_many_requests" => {
             let mut detail = info.detail.clone();
             for f in &info.fields {

@@ -46,6 +46,9 @@ pub enum AppError {
     /// Too many attempts.
     #[error("too many requests")]
     TooManyRequests(String),
+    /// The request body is larger than the route takes.
+    #[error("payload too large")]
+    PayloadTooLarge,
     /// A dependency (the database) is unavailable.
     #[error("unavailable")]
     Unavailable,
@@ -65,6 +68,7 @@ impl AppError {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -160,6 +164,12 @@ impl IntoResponse for AppError {
                 fields: vec![],
                 internal: None,
             },
+            Self::PayloadTooLarge => ErrorInfo {
+                code: "payload_too_large",
+                detail: String::new(),
+                fields: vec![],
+                internal: None,
+            },
             Self::Unavailable => ErrorInfo {
                 code: "unavailable",
                 detail: String::new(),
@@ -200,6 +210,7 @@ impl From<tongban_core::catalog::CatalogError> for AppError {
             | C::Conflict
             | C::WrongState
             | C::SameReviewer
+            | C::ReviewerMadeSubmitter
             | C::DraftExists) => Self::Conflict(other.to_string()),
         }
     }
@@ -209,14 +220,26 @@ impl From<tongban_core::catalog_exchange::ImportError> for AppError {
     fn from(e: tongban_core::catalog_exchange::ImportError) -> Self {
         use tongban_core::catalog_exchange::ImportError as I;
         match e {
-            I::Rows(rows) => Self::Validation(
-                rows.into_iter()
+            I::Rows(problems) => {
+                let more = problems.total - problems.listed.len();
+                let mut fields: Vec<FieldError> = problems
+                    .listed
+                    .into_iter()
                     .map(|r| FieldError {
                         field: format!("row {} {}", r.row, r.field).trim().to_owned(),
                         message: r.message,
                     })
-                    .collect(),
-            ),
+                    .collect();
+                if more > 0 {
+                    fields.push(FieldError {
+                        field: "row 0".into(),
+                        message: format!(
+                            "另有 {more} 处问题未列出 ({more} more problems not listed)"
+                        ),
+                    });
+                }
+                Self::Validation(fields)
+            }
             I::Catalog(c) => c.into(),
         }
     }

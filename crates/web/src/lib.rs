@@ -226,24 +226,18 @@ impl AppState {
         *self.inner.keys.lock().await = Some((ring, Instant::now()));
     }
 
-    /// The issuer identifier: the configured public URL, or the address the
-    /// request came to (development and the demo).
-    pub fn issuer(&self, headers: &axum::http::HeaderMap) -> String {
-        let configured = self.inner.config.public_url.trim_end_matches('/');
-        if !configured.is_empty() {
-            return configured.to_owned();
+    /// The issuer identifier: the configured public URL (`serve` fills it
+    /// from the address it listens on when it is empty). Never taken from a
+    /// request header: a forged `Host` must not name the issuer that
+    /// discovery, tokens and their checks carry.
+    pub fn issuer(&self) -> String {
+        let c = &self.inner.config;
+        let configured = c.public_url.trim_end_matches('/');
+        if configured.is_empty() {
+            tongban_core::config::Config::url_of(c.listen)
+        } else {
+            configured.to_owned()
         }
-        let host = headers
-            .get(axum::http::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .filter(|h| {
-                !h.is_empty()
-                    && h.len() <= 100
-                    && h.bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b".:-[]".contains(&b))
-            })
-            .unwrap_or("127.0.0.1");
-        format!("http://{host}")
     }
 
     /// Forgets the last generation check, so this node's next request sees
@@ -485,7 +479,7 @@ pub fn router(state: AppState) -> Router {
                 tongban_core::files::MAX_FILE + 64 * 1024,
             )),
         )
-        .route("/files/{id}", get(pages::admin_catalog::file_get))
+        .route("/files/{key}", get(pages::admin_catalog::file_get))
         .route(
             "/admin/catalog/transfer",
             get(pages::admin_catalog::transfer_get)

@@ -52,8 +52,8 @@ fn acr_for(state: &AppState, level: i64) -> String {
 }
 
 /// `GET /.well-known/openid-configuration`.
-pub async fn discovery_get(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let iss = state.issuer(&headers);
+pub async fn discovery_get(State(state): State<AppState>) -> Response {
+    let iss = state.issuer();
     let doc = json!({
         "issuer": iss,
         "authorization_endpoint": format!("{iss}/oauth/authorize"),
@@ -366,11 +366,10 @@ fn to_login(next: &str) -> Response {
 pub async fn authorize_get(
     State(state): State<AppState>,
     ctx: Ctx,
-    headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let raw = q.unwrap_or_default();
-    authorize(&state, &ctx, &headers, raw.as_bytes(), None).await
+    authorize(&state, &ctx, raw.as_bytes(), None).await
 }
 
 /// `POST /oauth/authorize`: the answer of the consent screen (`decision` =
@@ -378,7 +377,6 @@ pub async fn authorize_get(
 pub async fn authorize_post(
     State(state): State<AppState>,
     ctx: Ctx,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let mut pairs = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
@@ -389,24 +387,16 @@ pub async fn authorize_post(
         .map(|i| pairs.remove(i).1)
         .unwrap_or_default();
     let raw = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-    authorize(
-        &state,
-        &ctx,
-        &headers,
-        raw.as_bytes(),
-        Some(decision == "allow"),
-    )
-    .await
+    authorize(&state, &ctx, raw.as_bytes(), Some(decision == "allow")).await
 }
 
 async fn authorize(
     state: &AppState,
     ctx: &Ctx,
-    headers: &HeaderMap,
     raw: &[u8],
     consent: Option<bool>,
 ) -> Result<Response, AppError> {
-    let iss = state.issuer(headers);
+    let iss = state.issuer();
     let pairs = match params(raw) {
         Ok(p) => p,
         // Duplicated parameters: we cannot tell which redirect URI is meant.
@@ -423,7 +413,12 @@ async fn authorize(
     let has_prompt = |p: &str| prompt.iter().any(|x| x == p);
     let now = now_ms();
     // Re-authentication: prompt=login or an older sign-in than max_age allows.
-    let signed_in_after = param(&pairs, "tb_after").and_then(|v| v.parse::<i64>().ok());
+    // The demand for a fresh sign-in lives on the server; the browser only
+    // carries its token, so it cannot move the time the demand was made.
+    let signed_in_after = match param(&pairs, "tb_reauth") {
+        Some(token) => oidc::reauth_since(state.db(), token, &target.client.client_id).await?,
+        None => None,
+    };
     let session = ctx.session.as_deref();
     let fresh_enough = |created: i64| {
         let max_age_ok = param(&pairs, "max_age")
@@ -436,12 +431,13 @@ async fn authorize(
         if has_prompt("none") {
             return Ok(target.error(&OAuthError::new("login_required", "需要登录"), &iss));
         }
-        let after = if has_prompt("login") || param(&pairs, "max_age").is_some() {
-            vec![("tb_after", now.to_string())]
+        let demand = if has_prompt("login") {
+            let token = oidc::reauth_demand(state.db(), &target.client.client_id).await?;
+            vec![("tb_reauth", token)]
         } else {
             vec![]
         };
-        return Ok(to_login(&authorize_url(&pairs, &["tb_after"], &after)));
+        return Ok(to_login(&authorize_url(&pairs, &["tb_reauth"], &demand)));
     };
     let account_id = session.principal.account.id;
     let client = &target.client;
@@ -698,7 +694,7 @@ pub async fn token_post(
 async fn token(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
     let pairs = params(body)?;
     let client = client_auth(state, headers, &pairs).await?;
-    let iss = state.issuer(headers);
+    let iss = state.issuer();
     let keys = state
         .keys()
         .await
@@ -849,8 +845,7 @@ pub async fn userinfo(
         return Ok(bearer_error("invalid_request", "缺少访问令牌"));
     };
     let keys = state.keys().await?;
-    let Some(claims) = oidc::check_access_token(&keys, &state.issuer(&headers), token.trim())
-    else {
+    let Some(claims) = oidc::check_access_token(&keys, &state.issuer(), token.trim()) else {
         return Ok(bearer_error("invalid_token", "访问令牌无效或已过期"));
     };
     let scope = split_scope(claims["scope"].as_str().unwrap_or(""));
@@ -929,23 +924,39 @@ pub struct LogoutView {
     pub hidden: Vec<(String, String)>,
 }
 
-/// Where to go after sign-out: the registered post-logout URI, if any.
+/// Where to go after sign-out: the registered post-logout URI, if any. A
+/// `client_id` must be an audience of the `id_token_hint` when both are
+/// given (RP-Initiated Logout 1.0 §2), or one system could send people
+/// signing out to another's address.
 async fn logout_target(
     state: &AppState,
-    headers: &HeaderMap,
     pairs: &[(String, String)],
 ) -> Result<Result<(Option<Client>, Option<String>), String>, AppError> {
-    let hint_aud = match param(pairs, "id_token_hint") {
+    let hint_aud: Option<Vec<String>> = match param(pairs, "id_token_hint") {
         Some(h) => {
             let keys = state.keys().await?;
             // An expired ID token is still a fine hint of who asked.
             keys.verify(h, "JWT")
-                .filter(|c| c["iss"] == state.issuer(headers).as_str())
-                .and_then(|c| c["aud"].as_str().map(str::to_owned))
+                .filter(|c| c["iss"] == state.issuer().as_str())
+                .map(|c| match &c["aud"] {
+                    serde_json::Value::String(a) => vec![a.clone()],
+                    serde_json::Value::Array(list) => list
+                        .iter()
+                        .filter_map(|a| a.as_str().map(str::to_owned))
+                        .collect(),
+                    _ => vec![],
+                })
         }
         None => None,
     };
-    let client_id = param(pairs, "client_id").map(str::to_owned).or(hint_aud);
+    let client_id = match (param(pairs, "client_id"), &hint_aud) {
+        (Some(id), Some(aud)) if !aud.iter().any(|a| a == id) => {
+            return Ok(Err("oauth.logout_client_mismatch".into()));
+        }
+        (Some(id), _) => Some(id.to_owned()),
+        (None, Some(aud)) => aud.first().cloned(),
+        (None, None) => None,
+    };
     let client = match &client_id {
         Some(id) => state.client(id).await?,
         None => None,
@@ -969,14 +980,13 @@ async fn logout_target(
 pub async fn logout_get(
     State(state): State<AppState>,
     ctx: Ctx,
-    headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let pairs = match params(q.unwrap_or_default().as_bytes()) {
         Ok(p) => p,
         Err(e) => return error_page(&ctx, e.description),
     };
-    let (client, target) = match logout_target(&state, &headers, &pairs).await? {
+    let (client, target) = match logout_target(&state, &pairs).await? {
         Ok(x) => x,
         Err(key) => return error_page(&ctx, ctx.tr().get(&key)),
     };
@@ -1010,14 +1020,13 @@ pub async fn logout_get(
 pub async fn logout_post(
     State(state): State<AppState>,
     ctx: Ctx,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let pairs = match params(&body) {
         Ok(p) => p,
         Err(e) => return error_page(&ctx, e.description),
     };
-    let (_, target) = match logout_target(&state, &headers, &pairs).await? {
+    let (_, target) = match logout_target(&state, &pairs).await? {
         Ok(x) => x,
         Err(key) => return error_page(&ctx, ctx.tr().get(&key)),
     };

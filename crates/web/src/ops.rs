@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
 
@@ -34,7 +34,16 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// `GET /metrics`: Prometheus text format.
-pub async fn metrics_get(State(state): State<AppState>) -> impl IntoResponse {
+pub async fn metrics_get(State(state): State<AppState>, ctx: crate::ctx::Ctx) -> Response {
+    // Operators' scrapers only: the queue and pool figures are not public.
+    let allowed = ctx
+        .ip
+        .as_deref()
+        .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
+        .is_some_and(|ip| state.config().metrics.allow.contains(&ip));
+    if !allowed {
+        return crate::AppError::Forbidden.into_response();
+    }
     let mut extra = String::new();
     extra.push_str("# HELP tongban_uptime_seconds Seconds since the process started.\n# TYPE tongban_uptime_seconds gauge\n");
     extra.push_str(&format!(
@@ -62,4 +71,5 @@ pub async fn metrics_get(State(state): State<AppState>) -> impl IntoResponse {
         )],
         state.metrics().render(&extra),
     )
+        .into_response()
 }

@@ -233,6 +233,8 @@ pub struct NewAccount {
     pub org_id: Option<i64>,
     /// Enterprise: credit code.
     pub credit_code: Option<String>,
+    /// Who opened it (`None`: the person themselves, or the system).
+    pub created_by: Option<i64>,
 }
 
 /// Creates an account inside an open transaction.
@@ -250,7 +252,7 @@ pub async fn insert(
     }
     let row = sqlx::query(
         "INSERT INTO accounts (username, kind, display_name, password_hash, org_id, credit_code, status, \
-         password_changed_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $7, $7) RETURNING id",
+         password_changed_at, created_at, updated_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $7, $7, $8) RETURNING id",
     )
     .bind(n.username.as_str())
     .bind(n.kind.code())
@@ -259,6 +261,7 @@ pub async fn insert(
     .bind(n.org_id)
     .bind(n.credit_code.as_deref())
     .bind(now)
+    .bind(n.created_by)
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| {
@@ -318,8 +321,11 @@ pub async fn insert_grant(
     Ok(())
 }
 
-/// Checks a username and password. Failures count towards a lock that holds
-/// across nodes because it lives in the database.
+/// Checks a username and password. Every step is counted against the
+/// account before it is evaluated ([`claim_step`]), so a burst of parallel
+/// guesses evaluates at most [`MAX_FAILED_LOGINS`] of them; once the lock is
+/// closed every guess, right or wrong, gets the same answer without being
+/// evaluated.
 pub async fn authenticate(
     db: &Db,
     username: &str,
@@ -328,12 +334,10 @@ pub async fn authenticate(
     let name = Username::parse(username)
         .map(|u| u.as_str().to_owned())
         .unwrap_or_default();
-    let row = sqlx::query(
-        "SELECT id, password_hash, status, locked_until FROM accounts WHERE username = $1",
-    )
-    .bind(&name)
-    .fetch_optional(db.pool())
-    .await?;
+    let row = sqlx::query("SELECT id, password_hash, status FROM accounts WHERE username = $1")
+        .bind(&name)
+        .fetch_optional(db.pool())
+        .await?;
     let Some(row) = row else {
         // Same work as a real check, so timing does not reveal which names exist.
         password::verify(password_input.to_owned(), password::dummy_hash().to_owned()).await;
@@ -342,17 +346,17 @@ pub async fn authenticate(
     let id: i64 = row.try_get(0)?;
     let hash: String = row.try_get(1)?;
     let status: String = row.try_get(2)?;
-    let locked_until: Option<i64> = row.try_get(3)?;
-    let now = now_ms();
-    if let Some(until) = locked_until.filter(|u| *u > now) {
+    if let Err(until) = claim_step(db, id).await? {
         return Err(AuthError::Locked { until });
     }
-    let ok = password::verify(password_input.to_owned(), hash).await;
-    if !ok {
-        return match record_failure(db, id).await? {
+    if !password::verify(password_input.to_owned(), hash).await {
+        return match step_failed(db, id).await? {
             Some(until) => Err(AuthError::Locked { until }),
             None => Err(AuthError::BadCredentials),
         };
+    }
+    if let Err(until) = step_passed(db, id).await? {
+        return Err(AuthError::Locked { until });
     }
     if status == "pending" {
         return Err(AuthError::Pending);
@@ -360,50 +364,112 @@ pub async fn authenticate(
     if status != "active" {
         return Err(AuthError::Disabled);
     }
-    db.write(move |c| {
-        Box::pin(async move {
-            // An account with a second factor is cleared only once that passes too,
-            // or the password could reset the count between guesses at the code.
-            sqlx::query(
-                "UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND failed_logins <> 0 \
-                 AND kind <> 'staff' AND totp_secret IS NULL",
-            )
-                .bind(id)
-                .execute(c)
-                .await?;
-            Ok::<_, DbError>(())
-        })
-    })
-    .await?;
     get(db, id).await?.ok_or(AuthError::BadCredentials)
 }
 
-/// Counts a failed sign-in step (a wrong password or one-time code); returns
-/// the end of the lock when this failure locked the account.
-pub async fn record_failure(db: &Db, id: i64) -> Result<Option<Millis>, DbError> {
+/// Counts a sign-in step (a password or a one-time code) against the
+/// account before it is evaluated. Refused, with the end of the lock, when
+/// the account is locked or [`MAX_FAILED_LOGINS`] steps are already counted;
+/// a step refused because that many are in flight closes the lock, as only
+/// a parallel attack sends so many at once. An expired lock starts a fresh
+/// count.
+pub(crate) async fn claim_step(db: &Db, id: i64) -> Result<Result<(), Millis>, DbError> {
+    let now = now_ms();
+    db.write(move |c| {
+        Box::pin(async move {
+            let claimed = sqlx::query(
+                "UPDATE accounts SET \
+                 failed_logins = CASE WHEN locked_until IS NULL THEN failed_logins + 1 ELSE 1 END, \
+                 locked_until = NULL \
+                 WHERE id = $1 AND ((locked_until IS NULL AND failed_logins < $2) OR locked_until <= $3)",
+            )
+            .bind(id)
+            .bind(MAX_FAILED_LOGINS)
+            .bind(now)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
+            if claimed == 1 {
+                return Ok(Ok(()));
+            }
+            sqlx::query(
+                "UPDATE accounts SET locked_until = $2 WHERE id = $1 AND locked_until IS NULL AND failed_logins >= $3",
+            )
+            .bind(id)
+            .bind(now + LOCK_MS)
+            .bind(MAX_FAILED_LOGINS)
+            .execute(&mut *c)
+            .await?;
+            let until = lock_end(c, id).await?;
+            Ok::<_, DbError>(Err(until.unwrap_or(now + LOCK_MS)))
+        })
+    })
+    .await
+}
+
+async fn lock_end(c: &mut AnyConnection, id: i64) -> Result<Option<Millis>, DbError> {
+    Ok(
+        sqlx::query("SELECT locked_until FROM accounts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(c)
+            .await?
+            .map(|r| r.try_get::<Option<i64>, _>(0))
+            .transpose()?
+            .flatten(),
+    )
+}
+
+/// A claimed step failed: its count stays, and the lock closes once the
+/// count reached the limit. Returns the end of the lock when it is closed.
+pub(crate) async fn step_failed(db: &Db, id: i64) -> Result<Option<Millis>, DbError> {
     let now = now_ms();
     let until = db
         .write(move |c| {
             Box::pin(async move {
-                let r = sqlx::query(
-                    "UPDATE accounts SET failed_logins = failed_logins + 1, \
-                     locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END \
-                     WHERE id = $3 RETURNING locked_until",
+                sqlx::query(
+                    "UPDATE accounts SET locked_until = $2 WHERE id = $1 AND locked_until IS NULL AND failed_logins >= $3",
                 )
-                .bind(MAX_FAILED_LOGINS)
-                .bind(now + LOCK_MS)
                 .bind(id)
-                .fetch_one(c)
+                .bind(now + LOCK_MS)
+                .bind(MAX_FAILED_LOGINS)
+                .execute(&mut *c)
                 .await?;
-                Ok::<_, DbError>(r.try_get::<Option<i64>, _>(0)?)
+                lock_end(c, id).await
             })
         })
         .await?;
     Ok(until.filter(|u| *u > now))
 }
 
+/// A claimed password step passed. An account without a second factor is
+/// signed in: its count clears. One that owes a code only gets this step's
+/// count back, or the password could clear the count between guesses at
+/// the code. Refused, with the end of the lock, when a parallel failure
+/// closed the lock meanwhile.
+async fn step_passed(db: &Db, id: i64) -> Result<Result<(), Millis>, DbError> {
+    db.write(move |c| {
+        Box::pin(async move {
+            let n = sqlx::query(
+                "UPDATE accounts SET failed_logins = CASE \
+                 WHEN kind <> 'staff' AND totp_secret IS NULL THEN 0 \
+                 WHEN failed_logins > 0 THEN failed_logins - 1 ELSE 0 END \
+                 WHERE id = $1 AND locked_until IS NULL",
+            )
+            .bind(id)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
+            if n == 1 {
+                return Ok(Ok(()));
+            }
+            Ok::<_, DbError>(Err(lock_end(c, id).await?.unwrap_or_else(now_ms)))
+        })
+    })
+    .await
+}
+
 /// Changes a password after checking the current one; all other sessions
-/// of the account end. `expected_version` guards against a concurrent change.
+/// of the account end, and every refresh token issued on its behalf. `expected_version` guards against a concurrent change.
 pub async fn change_password(
     db: &Db,
     account: &Account,
@@ -445,6 +511,15 @@ pub async fn change_password(
                 .bind(&keep)
                 .execute(&mut *c)
                 .await?;
+            // Systems signed in with the old password lose their long-lived
+            // access too (`offline_access` refresh tokens), as after a reset.
+            sqlx::query(
+                "UPDATE oidc_refresh_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
             outbox::append(c, "account.password_changed", &serde_json::json!({"account_id": id}), now).await?;
             Ok(())
         })

@@ -163,41 +163,48 @@ pub async fn verify_code(
     code: &str,
     enrolling: Option<&str>,
 ) -> Result<(), MfaError> {
-    let row =
-        sqlx::query("SELECT totp_secret, totp_last_step, locked_until FROM accounts WHERE id = $1")
-            .bind(account_id)
-            .fetch_optional(db.pool())
-            .await?
-            .ok_or(MfaError::Expired)?;
-    if let Some(until) = row.try_get::<Option<i64>, _>(2)?.filter(|u| *u > now_ms()) {
+    // Counted before it is checked, like a password (`accounts::claim_step`).
+    if let Err(until) = accounts::claim_step(db, account_id).await? {
         return Err(MfaError::Locked { until });
     }
+    let row = sqlx::query("SELECT totp_secret, totp_last_step FROM accounts WHERE id = $1")
+        .bind(account_id)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(MfaError::Expired)?;
     // Stored secrets are sealed with the data key, like ID numbers.
     let stored: Option<String> = row
         .try_get::<Option<String>, _>(0)?
         .and_then(|s| open_secret(key, &s));
     let last: Option<i64> = row.try_get(1)?;
-    let secret_b32 = enrolling
-        .map(str::to_owned)
-        .or(stored)
-        .ok_or(MfaError::BadCode)?;
-    let secret = totp::base32_decode(&secret_b32).ok_or(MfaError::BadCode)?;
-    let now_step = totp::step_of(now_ms() / 1000);
-    let Some(step) = totp::matching_step(&secret, code, now_step, last) else {
-        return Err(match accounts::record_failure(db, account_id).await? {
+    let failed = || async {
+        Ok::<_, MfaError>(match accounts::step_failed(db, account_id).await? {
             Some(until) => MfaError::Locked { until },
             None => MfaError::BadCode,
-        });
+        })
+    };
+    let Some(secret) = enrolling
+        .map(str::to_owned)
+        .or(stored)
+        .and_then(|s| totp::base32_decode(&s))
+    else {
+        return Err(failed().await?);
+    };
+    let now_step = totp::step_of(now_ms() / 1000);
+    let Some(step) = totp::matching_step(&secret, code, now_step, last) else {
+        return Err(failed().await?);
     };
     let enrol = enrolling.map(|s| seal_secret(key, s));
-    // Compare-and-set on the step: two requests with one code, one wins.
+    // Compare-and-set on the step: two requests with one code, one wins. A
+    // lock closed by a parallel failure meanwhile refuses the right code too.
     let won = db
         .write(move |c| {
             Box::pin(async move {
                 let n = sqlx::query(
                     "UPDATE accounts SET totp_last_step = $1, totp_secret = COALESCE($2, totp_secret), \
-                     failed_logins = 0, locked_until = NULL \
-                     WHERE id = $3 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+                     failed_logins = 0 \
+                     WHERE id = $3 AND locked_until IS NULL \
+                     AND (totp_last_step IS NULL OR totp_last_step < $1)",
                 )
                 .bind(step)
                 .bind(&enrol)
@@ -209,7 +216,12 @@ pub async fn verify_code(
             })
         })
         .await?;
-    if won { Ok(()) } else { Err(MfaError::BadCode) }
+    if won {
+        Ok(())
+    } else {
+        // A replayed step is a failed step; so is a code that lost the race.
+        Err(failed().await?)
+    }
 }
 
 /// Completes a challenge with a code; returns the account and where to go.

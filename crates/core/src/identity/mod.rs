@@ -7,6 +7,7 @@ pub mod otp;
 pub mod password;
 pub mod realname;
 pub mod sessions;
+pub mod signin;
 pub mod throttle;
 
 pub use accounts::{Account, AuthError, Grant, Principal};

@@ -98,8 +98,34 @@ pub async fn contact(
         .map(|v| (r.try_get::<i64, _>(0).unwrap_or(0), v)))
 }
 
-/// Sends a new code for `purpose` to the account's contact (voiding earlier
-/// ones of the same purpose).
+/// Asks for a password-reset code for the account named `username` on
+/// `channel`. The answer is the same whether or not such an account exists
+/// and has that contact, and takes the same time: the limit is counted on
+/// the name as typed, and the code is delivered in the background (a
+/// failure is logged; the person asks again).
+pub async fn request_reset(
+    db: &Db,
+    notifier: &Notifier,
+    username: &str,
+    channel: Channel,
+) -> Result<(), OtpError> {
+    let name = username.trim().to_ascii_lowercase();
+    if let Err(until) = throttle::claim(db, &format!("reset:{name}"), SEND_LIMIT).await? {
+        return Err(OtpError::TooMany { until });
+    }
+    if let Some((id, to)) = contact(db, &name, channel).await? {
+        let (db, notifier) = (db.clone(), notifier.clone());
+        tokio::spawn(async move {
+            if let Err(e) = deliver(&db, &notifier, id, &to, channel, "reset").await {
+                tracing::error!(account.id = id, error = %e, "reset code not sent");
+            }
+        });
+    }
+    Ok(())
+}
+
+/// Sends a new code for `purpose` to the account's contact, at most
+/// [`SENDS_PER_HOUR`] an hour per account.
 pub async fn send(
     db: &Db,
     notifier: &Notifier,
@@ -109,10 +135,46 @@ pub async fn send(
     purpose: &str,
 ) -> Result<(), OtpError> {
     let key = format!("otp:{account_id}");
-    if let Some(until) = throttle::blocked_until(db, &key, SEND_LIMIT).await? {
+    if let Err(until) = throttle::claim(db, &key, SEND_LIMIT).await? {
         return Err(OtpError::TooMany { until });
     }
-    throttle::hit(db, &key, SEND_LIMIT).await?;
+    deliver(db, notifier, account_id, to, channel, purpose).await
+}
+
+/// Sends a text notice (not a code) to an account's phone, counted against
+/// the same hourly limit as codes.
+pub async fn send_notice(
+    db: &Db,
+    notifier: &Notifier,
+    account_id: i64,
+    to: &str,
+    body: &str,
+) -> Result<(), OtpError> {
+    let key = format!("otp:{account_id}");
+    if let Err(until) = throttle::claim(db, &key, SEND_LIMIT).await? {
+        return Err(OtpError::TooMany { until });
+    }
+    notifier
+        .send(&Message {
+            channel: Channel::Sms,
+            to: to.to_owned(),
+            subject: "【通办】账号提醒".into(),
+            body: body.to_owned(),
+        })
+        .await?;
+    Ok(())
+}
+
+/// Stores a new code for `purpose` (voiding earlier ones of the same
+/// purpose) and sends it.
+async fn deliver(
+    db: &Db,
+    notifier: &Notifier,
+    account_id: i64,
+    to: &str,
+    channel: Channel,
+    purpose: &str,
+) -> Result<(), OtpError> {
     let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
     let (hash, purpose_s) = (sessions::hash_token(&code), purpose.to_owned());
     db.write(move |c| {

@@ -164,6 +164,7 @@ pub async fn register_at_counter(
         password_hash: hash,
         org_id: None,
         credit_code: None,
+        created_by: Some(clerk_id),
     };
     let email = (!email.is_empty()).then_some(email);
     db.write(move |c| {
@@ -298,6 +299,10 @@ pub fn open_id_number(key: &DataKey, sealed_b64: &str) -> Option<String> {
         .and_then(|p| String::from_utf8(p).ok())
 }
 
+/// How long a registration waiting for its code is held against a new
+/// registration of the same ID number (a mistyped phone is fixed after it).
+pub const PENDING_HOLD_MS: i64 = 30 * 60 * 1000;
+
 /// Online registration (网上注册) as the person typed it.
 #[derive(Debug, Clone, Default)]
 pub struct OnlineForm {
@@ -315,7 +320,12 @@ pub struct OnlineForm {
 /// waiting for its phone to be confirmed (status `pending`, level 1 once
 /// confirmed; level 2 and above need checks against the population register
 /// or a visit to a window), and sends a code to the phone. A pending
-/// registration of the same ID number is replaced. Returns the username.
+/// registration of the same ID number is replaced once it has waited
+/// [`PENDING_HOLD_MS`]; before that, and for a number already registered,
+/// the answer is the same as for a new registration and nothing changes:
+/// the phone of record is told (so the form says nothing about who is
+/// registered, and nobody who merely knows a number can take over a
+/// registration in progress). Returns the username.
 pub async fn register_online(
     db: &Db,
     key: &DataKey,
@@ -335,23 +345,67 @@ pub async fn register_online(
         return Err(RealNameError::Invalid(problems));
     };
     let id_hash = key.lookup_hash(id.as_str());
-    let existing =
-        sqlx::query("SELECT id, username, status FROM accounts WHERE id_number_hash = $1")
-            .bind(&id_hash)
-            .fetch_optional(db.pool())
-            .await?;
-    let pending_id: Option<i64> = match existing {
-        Some(r) if r.try_get::<String, _>(2)? == "pending" => Some(r.try_get(0)?),
-        Some(r) => {
-            return Err(RealNameError::Exists {
-                username: r.try_get(1)?,
-            });
-        }
-        None => None,
-    };
+    let existing = sqlx::query(
+        "SELECT id, username, status, phone, updated_at FROM accounts WHERE id_number_hash = $1",
+    )
+    .bind(&id_hash)
+    .fetch_optional(db.pool())
+    .await?;
+    // The password is hashed on every path, so the answer takes as long
+    // whether or not the number is already registered.
     let hash = password::hash(f.password.clone())
         .await
         .map_err(AuthError::from)?;
+    let pending_id: Option<i64> = match existing {
+        None => None,
+        Some(r) => {
+            let (account_id, status): (i64, String) = (r.try_get(0)?, r.try_get(2)?);
+            let of_record: Option<String> = r.try_get(3)?;
+            let updated_at: i64 = r.try_get(4)?;
+            let open = status != "pending";
+            if open || updated_at > now_ms() - PENDING_HOLD_MS {
+                // Taken, or a registration still waiting for its code: the
+                // answer is the one a new registration gets, and nothing
+                // changes. The phone of record learns the rest (the account
+                // exists; or the code again), so only its owner does.
+                let existing_username: String = r.try_get(1)?;
+                if let Some(to) = of_record.filter(|p| !p.is_empty()) {
+                    let sent = if open {
+                        super::otp::send_notice(
+                            db,
+                            notifier,
+                            account_id,
+                            &to,
+                            &format!(
+                                "【通办】有人使用您的身份证号申请注册账号。您已有账号（用户名 {existing_username}），\
+                                 可直接登录或找回密码。如非本人操作，请忽略。"
+                            ),
+                        )
+                        .await
+                    } else {
+                        super::otp::send(
+                            db,
+                            notifier,
+                            account_id,
+                            &to,
+                            crate::notify::Channel::Sms,
+                            "register",
+                        )
+                        .await
+                    };
+                    match sent {
+                        Ok(()) | Err(super::otp::OtpError::TooMany { .. }) => {}
+                        Err(super::otp::OtpError::Db(e)) => return Err(e.into()),
+                        Err(e) => {
+                            tracing::warn!(account.id = account_id, error = %e, "registration notice not sent")
+                        }
+                    }
+                }
+                return Ok(username.as_str().to_owned());
+            }
+            Some(account_id)
+        }
+    };
     let sealed = STANDARD.encode(key.seal(id.as_str().as_bytes()));
     let new = NewAccount {
         username: username.clone(),
@@ -360,6 +414,7 @@ pub async fn register_online(
         password_hash: hash.clone(),
         org_id: None,
         credit_code: None,
+        created_by: None,
     };
     let phone_w = phone.clone();
     let account_id = db

@@ -245,19 +245,36 @@ impl From<sqlx::Error> for ClientError {
     }
 }
 
-/// Whether a redirect URI may be registered: absolute https, or http on the
-/// loopback address (development and the demo), no fragment.
+/// Whether a redirect URI may be registered: absolute https with a host,
+/// or http on a loopback host (development and the demo); parsed as a URL,
+/// so `http://127.0.0.1:@evil.example/` is seen for the host it names. No
+/// user information, no fragment, nothing the parser had to repair (the
+/// registered string is compared byte for byte at authorization).
 fn redirect_ok(u: &str) -> bool {
-    let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
-        .iter()
-        .any(|p| {
-            u.strip_prefix(p)
-                .is_some_and(|r| r.is_empty() || r.starts_with([':', '/']))
-        });
-    (u.starts_with("https://") && u.len() > 8 || loopback)
+    if u.len() > 500 || u.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    let Ok(url) = url::Url::parse(u) else {
+        return false;
+    };
+    let loopback = matches!(
+        url.host(),
+        Some(url::Host::Domain("localhost"))
+            | Some(url::Host::Ipv4(std::net::Ipv4Addr::LOCALHOST))
+            | Some(url::Host::Ipv6(std::net::Ipv6Addr::LOCALHOST))
+    );
+    let scheme_ok = match url.scheme() {
+        "https" => url.host().is_some(),
+        "http" => loopback,
+        _ => false,
+    };
+    scheme_ok
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.fragment().is_none()
         && !u.contains('#')
-        && !u.chars().any(char::is_whitespace)
-        && u.len() <= 500
+        && !u.contains('@')
+        && !u.contains('\\')
 }
 
 /// A registration that passed its checks.
@@ -882,7 +899,7 @@ pub async fn refresh(
                     .execute(&mut *c)
                     .await?
                     .rows_affected();
-                    return Ok::<_, DbError>(Err(if reused > 0 {
+                    return Ok::<_, RefreshFail>(Err(if reused > 0 {
                         OAuthError::new("invalid_grant", "刷新令牌已被使用过，出于安全考虑已撤销该授权下的全部令牌")
                     } else {
                         OAuthError::new("invalid_grant", "刷新令牌无效、已撤销或已过期")
@@ -896,7 +913,15 @@ pub async fn refresh(
                     .collect();
                 let scope = match requested {
                     Some(req) if req.iter().all(|s| stored.contains(s)) => req,
-                    Some(_) => return Ok(Err(OAuthError::new("invalid_scope", "刷新时不能扩大授权范围"))),
+                    // Refused by rolling the transaction back, so the token
+                    // is not spent: a concurrent legitimate refresh with the
+                    // same token is never mistaken for reuse.
+                    Some(_) => {
+                        return Err(RefreshFail::Refused(OAuthError::new(
+                            "invalid_scope",
+                            "刷新时不能扩大授权范围",
+                        )));
+                    }
                     None => stored,
                 };
                 let g = Grant {
@@ -914,30 +939,30 @@ pub async fn refresh(
                 Ok(Ok(g))
             })
         })
-        .await
-        .map_err(|e| OAuthError::new("server_error", e.to_string()))?;
-    // An invalid_scope refusal must not spend the token: the write above
-    // returned before its UPDATE could matter only when the row was found,
-    // so undo the use in that case.
+        .await;
     match result {
-        Ok(g) => Ok((g, new_token)),
-        Err(e) if e.code == "invalid_scope" => {
-            let (hash, client_id) = (digest(token), client.client_id.clone());
-            db.write(move |c| {
-                Box::pin(async move {
-                    sqlx::query("UPDATE oidc_refresh_tokens SET used_at = NULL WHERE token_hash = $1 AND client_id = $2")
-                        .bind(&hash)
-                        .bind(&client_id)
-                        .execute(c)
-                        .await?;
-                    Ok::<_, DbError>(())
-                })
-            })
-            .await
-            .map_err(|e| OAuthError::new("server_error", e.to_string()))?;
-            Err(e)
-        }
-        Err(e) => Err(e),
+        Ok(Ok(g)) => Ok((g, new_token)),
+        Ok(Err(e)) | Err(RefreshFail::Refused(e)) => Err(e),
+        Err(RefreshFail::Db(e)) => Err(OAuthError::new("server_error", e.to_string())),
+    }
+}
+
+/// A refresh that must leave nothing behind: a storage failure, or a
+/// refusal that rolls back the token's use.
+enum RefreshFail {
+    Db(DbError),
+    Refused(OAuthError),
+}
+
+impl From<DbError> for RefreshFail {
+    fn from(e: DbError) -> Self {
+        Self::Db(e)
+    }
+}
+
+impl From<sqlx::Error> for RefreshFail {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Db(DbError::from(e))
     }
 }
 
@@ -1352,6 +1377,59 @@ pub fn check_access_token(keys: &KeyRing, issuer: &str, token: &str) -> Option<V
     (claims["iss"] == issuer && claims["exp"].as_i64().is_some_and(|e| e > now)).then_some(claims)
 }
 
+/// How long a demand for a fresh sign-in waits for it.
+pub const REAUTH_TTL_MS: i64 = 10 * 60 * 1000;
+
+/// Records that `client_id` demands a sign-in from now on (`prompt=login`);
+/// returns the token the browser carries through the sign-in page.
+pub async fn reauth_demand(db: &Db, client_id: &str) -> Result<String, DbError> {
+    let mut b = [0u8; 32];
+    rand::rng().fill_bytes(&mut b);
+    let token = hex::encode(b);
+    let (hash, client) = (
+        crate::identity::sessions::hash_token(&token),
+        client_id.to_owned(),
+    );
+    db.write(move |c| {
+        Box::pin(async move {
+            let now = now_ms();
+            sqlx::query(
+                "INSERT INTO oidc_reauth (token_hash, client_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&hash)
+            .bind(&client)
+            .bind(now)
+            .bind(now + REAUTH_TTL_MS)
+            .execute(c)
+            .await?;
+            Ok::<_, DbError>(())
+        })
+    })
+    .await?;
+    Ok(token)
+}
+
+/// When the demand behind `token` was made, if it is `client_id`'s and
+/// still open: a session begun at or after that time is a fresh sign-in.
+pub async fn reauth_since(
+    db: &Db,
+    token: &str,
+    client_id: &str,
+) -> Result<Option<Millis>, DbError> {
+    if token.len() != 64 {
+        return Ok(None);
+    }
+    let row = sqlx::query(
+        "SELECT created_at FROM oidc_reauth WHERE token_hash = $1 AND client_id = $2 AND expires_at > $3",
+    )
+    .bind(crate::identity::sessions::hash_token(token))
+    .bind(client_id)
+    .bind(now_ms())
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(|r| r.try_get::<i64, _>(0)).transpose()?)
+}
+
 /// Deletes spent codes and dead refresh tokens (the `oidc.purge` job).
 pub async fn purge(db: &Db) -> Result<u64, DbError> {
     db.write(|c| {
@@ -1367,10 +1445,15 @@ pub async fn purge(db: &Db) -> Result<u64, DbError> {
             )
             .bind(now)
             .bind(now - 7 * 24 * 3600 * 1000)
-            .execute(c)
+            .execute(&mut *c)
             .await?
             .rows_affected();
-            Ok::<_, DbError>(a + b)
+            let r = sqlx::query("DELETE FROM oidc_reauth WHERE expires_at < $1")
+                .bind(now)
+                .execute(c)
+                .await?
+                .rows_affected();
+            Ok::<_, DbError>(a + b + r)
         })
     })
     .await
@@ -1401,6 +1484,19 @@ mod tests {
         assert!(!redirect_ok("http://127.0.0.1.evil.example/cb"));
         assert!(!redirect_ok("https://rp.example/cb#frag"));
         assert!(!redirect_ok("javascript:alert(1)"));
+        assert!(redirect_ok("http://localhost/cb"));
+        assert!(redirect_ok("http://[::1]:9000/cb"));
+        for fooled in [
+            "http://127.0.0.1:@evil.example/cb",
+            "http://127.0.0.1@evil.example/cb",
+            "https://user:pw@rp.example/cb",
+            "http://localhost:80@evil.example/cb",
+            "http://127.0.0.1\\@evil.example/cb",
+            "https:///cb",
+            "http://127.0.0.2/cb",
+        ] {
+            assert!(!redirect_ok(fooled), "{fooled}");
+        }
     }
 
     #[test]

@@ -1654,6 +1654,31 @@ async fn blank_forms_and_samples_are_uploaded_by_editors_and_downloaded_from_the
     // The same revision again is a conflict: someone (this upload) saved first.
     let r = upload("again.pdf", pdf.clone(), "1".into()).await.unwrap();
     assert_eq!(r.status(), 409);
+    // The draft's attachment has an unguessable key and is not public: an
+    // anonymous visitor gets "not found", the editor gets it, uncached.
+    let (_, page) = app.get_text(&editor, &url).await;
+    let key = page
+        .split("href=\"/files/")
+        .nth(1)
+        .expect("draft link")
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(
+        key.len() == 32 && key.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{key}"
+    );
+    let file_url = app.url(&format!("/files/{key}"));
+    assert_eq!(
+        app.client().get(&file_url).send().await.unwrap().status(),
+        404
+    );
+    let r = editor.get(&file_url).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "private, no-store");
+    let citizen = app.citizen().await;
+    assert_eq!(citizen.get(&file_url).send().await.unwrap().status(), 404);
     // A later save of the whole form keeps the attachment.
     let (_, page) = app.get_text(&editor, &url).await;
     let mut fields = form_fields(&page, "guide-form");
@@ -1689,6 +1714,20 @@ async fn blank_forms_and_samples_are_uploaded_by_editors_and_downloaded_from_the
             .unwrap()
             .contains("attachment")
     );
+    assert_eq!(
+        r.headers()["cache-control"],
+        "public, max-age=86400, immutable"
+    );
+    assert_eq!(r.bytes().await.unwrap().to_vec(), pdf);
+    // The clean-up, a day later, removes the upload whose save failed and
+    // keeps the one the guide links.
+    let later = tongban_core::clock::now_ms() + tongban_core::files::UNREFERENCED_GRACE_MS + 1;
+    let purged = tongban_core::files::purge_unreferenced(&app.db, app.data_dir(), later)
+        .await
+        .unwrap();
+    assert_eq!(purged, 1);
+    let r = app.client().get(&file_url).send().await.unwrap();
+    assert_eq!(r.status(), 200);
     assert_eq!(r.bytes().await.unwrap().to_vec(), pdf);
     assert_eq!(
         app.client()

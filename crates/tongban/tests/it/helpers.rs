@@ -78,18 +78,20 @@ impl TestApp {
             let key = tongban_core::crypto::DataKey::load("", files.path()).expect("data key");
             demo::seed_sealed(&db, &key).await.expect("demo ID number");
         }
-        let mut cfg = Config {
-            database_url: url,
-            data_dir: files.path().to_path_buf(),
-            ..Config::default()
-        };
-        adjust(&mut cfg);
-        let state = AppState::new(db.clone(), cfg, with_demo).expect("search index");
-        let app = tongban_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
+        let mut cfg = Config {
+            database_url: url,
+            data_dir: files.path().to_path_buf(),
+            listen: addr,
+            ..Config::default()
+        };
+        adjust(&mut cfg);
+        cfg.settle_public_url(addr);
+        let state = AppState::new(db.clone(), cfg, with_demo).expect("search index");
+        let app = tongban_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
         tokio::spawn(async move {
             axum::serve(listener, app).await.expect("serve");
         });
@@ -99,6 +101,11 @@ impl TestApp {
             _dir: dir,
             _files: files,
         }
+    }
+
+    /// The data folder (file store) of the running app.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._files.path()
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -17,4 +17,5 @@ mod helpers;
 mod identity;
 mod oidc;
 mod portal;
+mod security;
 mod storage;

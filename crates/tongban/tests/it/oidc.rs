@@ -1571,3 +1571,149 @@ async fn staff_sign_in_to_a_relying_party_passes_through_the_second_factor() {
     let r = browser.get(app.url(&next)).send().await.unwrap();
     assert_eq!(r.status(), 200, "the consent screen");
 }
+
+#[tokio::test]
+async fn a_password_change_ends_the_long_lived_access_of_every_system() {
+    let app = TestApp::spawn().await;
+    let citizen = app.signed_in("citizen").await;
+    let url = authorize_url(
+        &app,
+        DEMO_RP_ID,
+        DEMO_RP_REDIRECT,
+        &[("scope", "openid offline_access")],
+    );
+    let code = code_for(&app, &citizen, &url).await;
+    let (s, tokens) = exchange_demo(&app, &code).await;
+    assert_eq!(s, 200, "{tokens}");
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let r = citizen
+        .post(app.url("/account/password"))
+        .form(&[
+            ("current", "tongban-demo"),
+            ("new", "Songhua-River-2026"),
+            ("confirm", "Songhua-River-2026"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_redirection() || r.status() == 200,
+        "{}",
+        r.status()
+    );
+    let (s, body) = token(
+        &app,
+        Some((DEMO_RP_ID, DEMO_RP_SECRET)),
+        &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+    )
+    .await;
+    assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")));
+}
+
+#[tokio::test]
+async fn prompt_login_cannot_be_skipped_by_a_marker_in_the_url() {
+    let app = TestApp::spawn().await;
+    let citizen = app.signed_in("citizen").await;
+    // The old client-side marker, and a made-up server token: both lead to
+    // the sign-in page, never to a code.
+    for forged in [
+        vec![("prompt", "login"), ("tb_after", "0")],
+        vec![("prompt", "login"), ("tb_reauth", &"a".repeat(64))],
+    ] {
+        let r = citizen
+            .get(authorize_url(&app, DEMO_RP_ID, DEMO_RP_REDIRECT, &forged))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let to = r.headers()["location"].to_str().unwrap();
+        assert!(to.starts_with("/login?"), "{to}");
+    }
+    // The real trip: the sign-in page, a fresh sign-in, back to a code.
+    let r = citizen
+        .get(authorize_url(
+            &app,
+            DEMO_RP_ID,
+            DEMO_RP_REDIRECT,
+            &[("prompt", "login")],
+        ))
+        .send()
+        .await
+        .unwrap();
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    let next = q(&query_of(&to), "next").unwrap().to_owned();
+    assert!(next.contains("tb_reauth="), "{next}");
+    // Replaying that URL with the old session still asks for a sign-in.
+    let r = citizen.get(app.url(&next)).send().await.unwrap();
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login?")
+    );
+    let fresh = app.signed_in("citizen").await;
+    let back = authorize(&app, &fresh, &app.url(&next)).await;
+    assert!(back.starts_with(DEMO_RP_REDIRECT), "{back}");
+    assert!(q(&query_of(&back), "code").is_some());
+}
+
+#[tokio::test]
+async fn the_issuer_is_never_taken_from_the_host_header() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .client()
+        .get(app.url("/.well-known/openid-configuration"))
+        .header("host", "evil.example:8080")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let doc: Value = r.json().await.unwrap();
+    assert_eq!(doc["issuer"], format!("http://{}", app.addr));
+    assert!(
+        doc["token_endpoint"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("http://{}/", app.addr))
+    );
+}
+
+#[tokio::test]
+async fn logout_refuses_a_client_id_that_the_id_token_was_not_issued_to() {
+    let app = TestApp::spawn().await;
+    let mut other = spa("other-rp");
+    other.logout_uris = "http://127.0.0.1:9000/bye".into();
+    register(&app, other).await;
+    let citizen = app.signed_in("citizen").await;
+    let code = code_for(
+        &app,
+        &citizen,
+        &authorize_url(&app, DEMO_RP_ID, DEMO_RP_REDIRECT, &[]),
+    )
+    .await;
+    let (_, tokens) = exchange_demo(&app, &code).await;
+    let id_token = tokens["id_token"].as_str().unwrap();
+    let url = format!(
+        "/oauth/logout?{}",
+        serde_urlencoded::to_string([
+            ("id_token_hint", id_token),
+            ("client_id", "other-rp"),
+            ("post_logout_redirect_uri", "http://127.0.0.1:9000/bye"),
+        ])
+        .unwrap()
+    );
+    let r = citizen.get(app.url(&url)).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.headers().get("location").is_none());
+    assert!(r.text().await.unwrap().contains("不一致"));
+    // Nothing ended: the citizen is still signed in.
+    assert_eq!(
+        citizen
+            .get(app.url("/account"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}

@@ -268,9 +268,14 @@ pub async fn import_catalog(
     State(state): State<AppState>,
     ctx: crate::ctx::Ctx,
     Query(q): Query<TransferQuery>,
-    body: axum::body::Bytes,
+    body: axum::body::Body,
 ) -> Result<(axum::http::StatusCode, Json<ImportResult>), AppError> {
     let s = ctx.require_session()?;
+    // Decided before a byte of the file is read.
+    tongban_core::catalog_exchange::may_import(&s.principal, q.publish)?;
+    let body = axum::body::to_bytes(body, IMPORT_LIMIT)
+        .await
+        .map_err(|_| AppError::PayloadTooLarge)?;
     let (rows, first) = parse_import(q.format.as_deref().unwrap_or("json"), &body)?;
     let n =
         tongban_core::catalog_exchange::import(state.db(), &s.principal, rows, q.publish, first)

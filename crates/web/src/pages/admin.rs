@@ -268,6 +268,7 @@ pub async fn staff_post(
             password_hash: hash,
             org_id: Some(org.id),
             credit_code: None,
+            created_by: Some(s.principal.account.id),
         };
         let (org_id, by) = (org.id, s.principal.account.id);
         let created = state

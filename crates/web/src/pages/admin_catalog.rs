@@ -1382,6 +1382,7 @@ pub struct TransferView {
 /// `GET /admin/catalog/transfer`.
 pub async fn transfer_get(ctx: Ctx) -> Result<Response, AppError> {
     let p = principal(&ctx)?;
+    tongban_core::catalog_exchange::may_import(p, false)?;
     let can_publish = p.has_role(Role::SystemAdmin);
     render(&TransferView {
         t: ctx.tr(),
@@ -1403,6 +1404,9 @@ pub async fn transfer_post(
     let p = principal(&ctx)?.clone();
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut publish = false;
+    // Who may import is decided before the file is read; publishing is
+    // checked again with the choice once the form is read.
+    tongban_core::catalog_exchange::may_import(&p, false)?;
     while let Some(field) = multipart
         .next_field()
         .await
@@ -1657,43 +1661,45 @@ pub async fn version_file_post(
     let mut guide = l.v.guide.clone();
     let m = &mut guide.materials[index];
     if kind == "blank_form" {
-        m.blank_form = stored.id.to_string();
+        m.blank_form = stored.key;
     } else {
-        m.sample = stored.id.to_string();
+        m.sample = stored.key;
     }
     catalog::save_draft(state.db(), Some(&p), id, revision, guide).await?;
     Ok(Redirect::to(&format!("/admin/catalog/versions/{id}?done=saved")).into_response())
 }
 
-/// `GET /files/{id}`: a stored file, as an attachment.
+/// `GET /files/{key}`: a blank form or sample linked from a guide, as an
+/// attachment. Public files may be cached anywhere; a draft's only by the
+/// person's own browser, never shared.
 pub async fn file_get(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ctx: Ctx,
+    Path(key): Path<String>,
 ) -> Result<Response, AppError> {
     use axum::http::header;
-    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let not_found = |e: tongban_core::files::FileError| match e {
-        tongban_core::files::FileError::NotFound => AppError::NotFound,
-        other => AppError::Internal(other.into()),
-    };
-    let f = tongban_core::files::get(state.db(), id)
-        .await
-        .map_err(not_found)?;
+    let actor = ctx.session.as_ref().map(|s| &s.principal);
+    let (f, public) = catalog::attachment(state.db(), actor, &key).await?;
     let bytes = tongban_core::files::read(&state.config().data_dir, &f)
         .await
-        .map_err(not_found)?;
+        .map_err(|e| match e {
+            tongban_core::files::FileError::NotFound => AppError::NotFound,
+            other => AppError::Internal(other.into()),
+        })?;
     let disposition = format!(
         "attachment; filename*=UTF-8''{}",
         crate::ctx::urlencode(&f.name)
     );
+    let cache = if public {
+        "public, max-age=86400, immutable"
+    } else {
+        "private, no-store"
+    };
     Ok((
         [
             (header::CONTENT_TYPE, f.content_type.clone()),
             (header::CONTENT_DISPOSITION, disposition),
-            (
-                header::CACHE_CONTROL,
-                "public, max-age=86400, immutable".to_owned(),
-            ),
+            (header::CACHE_CONTROL, cache.to_owned()),
         ],
         bytes,
     )

@@ -7,9 +7,9 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tongban_core::clock::format_cst;
-use tongban_core::identity::accounts::{self, AuthError};
-use tongban_core::identity::mfa::{self, MfaError};
-use tongban_core::identity::{sessions, throttle};
+use tongban_core::identity::mfa;
+use tongban_core::identity::sessions;
+use tongban_core::identity::signin::{self, SignInError};
 
 use super::{Nav, safe_back};
 use crate::ctx::{Ctx, SESSION_COOKIE};
@@ -137,6 +137,62 @@ pub async fn start_session(
     })
 }
 
+/// The sign-in origin of a request: its address and the address limit.
+fn origin<'a>(state: &AppState, ctx: &'a Ctx) -> signin::Origin<'a> {
+    signin::Origin {
+        address: ctx.ip.as_deref(),
+        limit: state.address_limit(),
+    }
+}
+
+/// What to show for a refused sign-in step: the status and the message on
+/// its field (shared with the API twin).
+pub fn refusal(ctx: &Ctx, e: &SignInError) -> (StatusCode, FieldError) {
+    let t = ctx.tr();
+    let until = |key: &str, until: i64| t.fmt(key, &[("until", &format_cst(until))]);
+    match e {
+        SignInError::Missing => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            field("username", t.get("login.missing")),
+        ),
+        SignInError::AddressBlocked { until: u } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            field("username", until("login.address_blocked", *u)),
+        ),
+        SignInError::Locked { until: u } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            field("username", until("login.locked", *u)),
+        ),
+        SignInError::BadCredentials => (
+            StatusCode::UNAUTHORIZED,
+            field("password", t.get("login.bad_credentials")),
+        ),
+        SignInError::BadCode => (
+            StatusCode::UNAUTHORIZED,
+            field("totp", t.get("totp.bad_code")),
+        ),
+        SignInError::Expired => (
+            StatusCode::UNAUTHORIZED,
+            field("totp", t.get("totp.expired")),
+        ),
+        SignInError::Disabled => (
+            StatusCode::FORBIDDEN,
+            field("username", t.get("login.disabled")),
+        ),
+        SignInError::Pending => (
+            StatusCode::FORBIDDEN,
+            field("username", t.get("login.pending")),
+        ),
+        SignInError::Db(err) => {
+            tracing::error!(request.id = %ctx.request_id, error = %err, "sign-in failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                field("username", t.get("error.unavailable")),
+            )
+        }
+    }
+}
+
 /// Signs in with a password, and a TOTP code when one is given (the API);
 /// the error says what to show (shared with the API twin).
 pub async fn sign_in(
@@ -146,106 +202,20 @@ pub async fn sign_in(
     password: &str,
     code: Option<&str>,
 ) -> Result<SignedIn, (StatusCode, FieldError)> {
-    let t = ctx.tr();
-    if username.trim().is_empty() || password.is_empty() {
-        return Err((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            field("username", t.get("login.missing")),
-        ));
-    }
-    let unavailable = |e: &dyn std::fmt::Display| {
-        tracing::error!(request.id = %ctx.request_id, error = %e, "sign-in failed");
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            field("username", t.get("error.unavailable")),
-        )
-    };
-    let locked = |until| {
-        (
-            StatusCode::TOO_MANY_REQUESTS,
-            field(
-                "username",
-                t.fmt("login.locked", &[("until", &format_cst(until))]),
-            ),
-        )
-    };
-    let address = address_key(ctx);
-    if let Some(until) = throttle::blocked_until(state.db(), &address, state.address_limit())
-        .await
-        .map_err(|e| unavailable(&e))?
-    {
-        return Err(address_blocked(ctx, until));
-    }
-    let failed = || async {
-        if let Err(e) = throttle::hit(state.db(), &address, state.address_limit()).await {
-            tracing::error!(request.id = %ctx.request_id, error = %e, "throttle count failed");
-        }
-    };
-    let account = match accounts::authenticate(state.db(), username, password).await {
-        Ok(a) => a,
-        Err(AuthError::Locked { until }) => return Err(locked(until)),
-        Err(AuthError::Disabled) => {
-            return Err((
-                StatusCode::FORBIDDEN,
-                field("username", t.get("login.disabled")),
-            ));
-        }
-        Err(AuthError::Pending) => {
-            return Err((
-                StatusCode::FORBIDDEN,
-                field("username", t.get("login.pending")),
-            ));
-        }
-        Err(AuthError::Db(e)) => return Err(unavailable(&e)),
-        Err(_) => {
-            failed().await;
-            return Err((
-                StatusCode::UNAUTHORIZED,
-                field("password", t.get("login.bad_credentials")),
-            ));
-        }
-    };
-    if !mfa::required(state.db(), account.id)
-        .await
-        .map_err(|e| unavailable(&e))?
-    {
-        return start_session(state, ctx, account.id)
-            .await
-            .map(SignedIn::Session);
-    }
-    let Some(code) = code else {
-        return Ok(SignedIn::SecondFactor(account.id));
-    };
-    match mfa::verify_code(state.db(), state.data_key(), account.id, code, None).await {
-        Ok(()) => start_session(state, ctx, account.id)
-            .await
-            .map(SignedIn::Session),
-        Err(MfaError::Locked { until }) => Err(locked(until)),
-        Err(MfaError::Db(e)) => Err(unavailable(&e)),
-        Err(_) => {
-            failed().await;
-            Err((
-                StatusCode::UNAUTHORIZED,
-                field("totp", t.get("totp.bad_code")),
-            ))
-        }
-    }
-}
-
-/// The throttle key of the client's address.
-fn address_key(ctx: &Ctx) -> String {
-    format!("signin:{}", ctx.ip.as_deref().unwrap_or("unknown"))
-}
-
-fn address_blocked(ctx: &Ctx, until: i64) -> (StatusCode, FieldError) {
-    (
-        StatusCode::TOO_MANY_REQUESTS,
-        field(
-            "username",
-            ctx.tr()
-                .fmt("login.address_blocked", &[("until", &format_cst(until))]),
-        ),
+    let passed = signin::with_password(
+        state.db(),
+        state.data_key(),
+        origin(state, ctx),
+        username,
+        password,
+        code,
     )
+    .await
+    .map_err(|e| refusal(ctx, &e))?;
+    match passed {
+        signin::Passed::SignedIn(id) => start_session(state, ctx, id).await.map(SignedIn::Session),
+        signin::Passed::SecondFactorOwed(id) => Ok(SignedIn::SecondFactor(id)),
+    }
 }
 
 /// `POST /login`.
@@ -387,30 +357,27 @@ pub async fn totp_post(
     headers: axum::http::HeaderMap,
     Form(form): Form<TotpForm>,
 ) -> Result<Response, AppError> {
-    let t = ctx.tr();
     let token = crate::ctx::cookie(&headers, MFA_COOKIE)
         .unwrap_or_default()
         .to_owned();
     let Some(ch) = mfa::challenge(state.db(), &token).await? else {
         return Ok(Redirect::to("/login").into_response());
     };
-    let address = address_key(&ctx);
-    let blocked = throttle::blocked_until(state.db(), &address, state.address_limit()).await?;
     let csp = crate::oidc::sign_in_csp(&state, &ch.next).await;
     let refused = |status: StatusCode, message: String| -> Result<Response, AppError> {
         let mut res = totp_view(&ctx, &ch, vec![field("code", message)], csp.clone())?;
         *res.status_mut() = status;
         Ok(res)
     };
-    if let Some(until) = blocked {
-        let (status, e) = address_blocked(&ctx, until);
-        return refused(status, e.message);
-    }
-    let outcome = mfa::finish(state.db(), state.data_key(), &token, &form.code).await;
-    if matches!(outcome, Err(MfaError::BadCode | MfaError::Locked { .. })) {
-        throttle::hit(state.db(), &address, state.address_limit()).await?;
-    }
-    match outcome {
+    match signin::with_code(
+        state.db(),
+        state.data_key(),
+        origin(&state, &ctx),
+        &token,
+        &form.code,
+    )
+    .await
+    {
         Ok((account_id, next)) => match start_session(&state, &ctx, account_id).await {
             Ok(session) => {
                 let mut res = Redirect::to(&safe_back(Some(&next))).into_response();
@@ -424,13 +391,12 @@ pub async fn totp_post(
             }
             Err((status, e)) => refused(status, e.message),
         },
-        Err(MfaError::Locked { until }) => refused(
-            StatusCode::TOO_MANY_REQUESTS,
-            t.fmt("login.locked", &[("until", &format_cst(until))]),
-        ),
-        Err(MfaError::Expired) => Ok(Redirect::to("/login").into_response()),
-        Err(MfaError::Db(e)) => Err(e.into()),
-        Err(MfaError::BadCode) => refused(StatusCode::UNAUTHORIZED, t.get("totp.bad_code")),
+        Err(SignInError::Expired) => Ok(Redirect::to("/login").into_response()),
+        Err(SignInError::Db(e)) => Err(e.into()),
+        Err(e) => {
+            let (status, f) = refusal(&ctx, &e);
+            refused(status, f.message)
+        }
     }
 }
 

@@ -79,12 +79,28 @@ pub fn render_form<T: Template>(view: &T, ok: bool) -> Result<Response, AppError
     Ok(res)
 }
 
-/// Only a local path is a safe place to send someone back to.
+/// Only a local path is a safe place to send someone back to; anything
+/// else goes to `/`.
 pub fn safe_back(back: Option<&str>) -> String {
-    match back {
-        Some(b) if b.starts_with('/') && !b.starts_with("//") && !b.contains('\\') => b.to_owned(),
-        _ => "/".to_owned(),
-    }
+    back.filter(|b| is_local_path(b))
+        .map_or_else(|| "/".to_owned(), str::to_owned)
+}
+
+/// A path on this site: one leading `/`, no control character, whitespace
+/// or backslash (browsers drop tabs and newlines and read `\` as `/`, so
+/// `/\t/host` and `/\\host` would leave the site), and resolving it against
+/// a page of this site stays on this site.
+fn is_local_path(b: &str) -> bool {
+    const HERE: &str = "http://tongban.invalid/";
+    b.starts_with('/')
+        && !b.starts_with("//")
+        && !b
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+        && url::Url::parse(b).is_err()
+        && url::Url::parse(HERE)
+            .and_then(|base| base.join(b))
+            .is_ok_and(|u| u.host_str() == Some("tongban.invalid") && u.port().is_none())
 }
 
 /// Query of the language switch.
@@ -120,11 +136,26 @@ mod tests {
     use super::safe_back;
 
     #[test]
-    fn back_links_stay_on_site() {
-        assert_eq!(safe_back(Some("/account?x=1")), "/account?x=1");
-        assert_eq!(safe_back(Some("//evil.example")), "/");
-        assert_eq!(safe_back(Some("https://evil.example")), "/");
-        assert_eq!(safe_back(Some("/\\evil.example")), "/");
+    fn only_a_local_path_is_a_place_to_go_back_to() {
+        for ok in ["/", "/items?q=1", "/account#x", "/items/%2F%2Fhost", "/a:b"] {
+            assert_eq!(safe_back(Some(ok)), ok, "{ok:?}");
+        }
+        for bad in [
+            "//evil.example/x",
+            "/\\evil.example",
+            "/\t/evil.example/x",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/ /evil.example",
+            "/\u{3000}/evil.example",
+            "/\u{7f}x",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            "evil.example",
+            "",
+        ] {
+            assert_eq!(safe_back(Some(bad)), "/", "{bad:?}");
+        }
         assert_eq!(safe_back(None), "/");
     }
 }

@@ -140,7 +140,7 @@ pub async fn register_post(
         max: 10,
         window_ms: 3600 * 1000,
     };
-    if let Some(until) = throttle::blocked_until(state.db(), &key, limit).await? {
+    if let Err(until) = throttle::claim(state.db(), &key, limit).await? {
         let message = t.fmt(
             "reset.too_many",
             &[("until", &tongban_core::clock::format_cst(until))],
@@ -157,7 +157,6 @@ pub async fn register_post(
         *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
         return Ok(res);
     }
-    throttle::hit(state.db(), &key, limit).await?;
     let form = OnlineForm {
         name: f.name.clone(),
         id_number: f.id_number.clone(),

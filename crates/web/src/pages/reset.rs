@@ -108,28 +108,16 @@ pub async fn reset_post(
         );
     }
     let channel = Channel::parse(&f.channel).unwrap_or(Channel::Sms);
-    if let Some((id, to)) = otp::contact(state.db(), &f.username, channel).await? {
-        match otp::send(state.db(), state.notifier(), id, &to, channel, "reset").await {
-            Ok(()) => {}
-            Err(OtpError::TooMany { until }) => {
-                let m = t.fmt("reset.too_many", &[("until", &format_cst(until))]);
-                let mut res = page(&ctx, &f, false, String::new(), err("username", m))?;
-                *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-                return Ok(res);
-            }
-            Err(e) => {
-                tracing::error!(request.id = %ctx.request_id, error = %e, "reset code not sent");
-                let mut res = page(
-                    &ctx,
-                    &f,
-                    false,
-                    String::new(),
-                    err("username", t.get("reset.send_failed")),
-                )?;
-                *res.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-                return Ok(res);
-            }
+    match otp::request_reset(state.db(), state.notifier(), &f.username, channel).await {
+        Ok(()) => {}
+        Err(OtpError::TooMany { until }) => {
+            let m = t.fmt("reset.too_many", &[("until", &format_cst(until))]);
+            let mut res = page(&ctx, &f, false, String::new(), err("username", m))?;
+            *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            return Ok(res);
         }
+        Err(OtpError::Db(e)) => return Err(e.into()),
+        Err(e) => return Err(AppError::Internal(e.into())),
     }
     // The same answer whether or not the account exists.
     page(
