@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -272,6 +273,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// How long requests in flight may run on after a stop signal.
+const SHUTDOWN_DRAIN: Duration = Duration::from_secs(5);
+
 async fn serve(cfg: Config, with_demo: bool) -> anyhow::Result<()> {
     // Bind first: a port in use is the most common start-up failure and
     // should be reported before anything is written.
@@ -356,16 +360,39 @@ async fn serve(cfg: Config, with_demo: bool) -> anyhow::Result<()> {
     let addr = listener.local_addr().unwrap_or(cfg.listen);
     println!("tongban listening on http://{addr}");
     tracing::info!(listen = %addr, database = %redact_url(&cfg.effective_database_url()), "tongban started");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server failed")?;
+    // Shutdown takes bounded time whatever the database does: requests in
+    // flight get a few seconds to finish, then the worker, then the pool.
+    let stopping = Arc::new(tokio::sync::Notify::new());
+    let signalled = stopping.clone();
+    let server = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            signalled.notify_one();
+        })
+        .into_future();
+    tokio::pin!(server);
+    tokio::select! {
+        r = &mut server => r.context("server failed")?,
+        () = async {
+            stopping.notified().await;
+            tokio::time::sleep(SHUTDOWN_DRAIN).await;
+        } => tracing::warn!("requests still running after the drain period; stopping anyway"),
+    }
     tracing::info!("shutting down");
     let _ = stop_tx.send(true);
-    if let Some(w) = worker {
-        let _ = tokio::time::timeout(Duration::from_secs(10), w).await;
+    if let Some(w) = worker
+        && tokio::time::timeout(Duration::from_secs(3), w)
+            .await
+            .is_err()
+    {
+        tracing::warn!("background jobs did not stop in time");
     }
-    db.close().await;
+    if tokio::time::timeout(Duration::from_secs(2), db.close())
+        .await
+        .is_err()
+    {
+        tracing::warn!("database connections did not close in time");
+    }
     Ok(())
 }
 

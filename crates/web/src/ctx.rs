@@ -207,13 +207,19 @@ pub async fn frame(State(state): State<AppState>, mut req: Request, next: Next) 
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_owned());
 
+    // While the database is known to be down, every page that needs it
+    // answers 503 at once (the watcher notices when it is back).
+    let db_down = state.db().is_down() && !is_static(uri.path());
     // Session lookup failures must not turn every page into an error: the
     // person is treated as signed out and the failure is logged.
     let session = match token {
-        Some(t) if !is_static(uri.path()) => {
+        Some(t) if !is_static(uri.path()) && !db_down => {
             match sessions::lookup(state.db(), &t, state.lifetimes()).await {
                 Ok(s) => s.map(Arc::new),
                 Err(e) => {
+                    if e.is_unavailable() {
+                        state.db().mark_down();
+                    }
                     tracing::error!(request.id = %request_id, error = %e, "session lookup failed");
                     None
                 }
@@ -231,7 +237,18 @@ pub async fn frame(State(state): State<AppState>, mut req: Request, next: Next) 
     };
     req.extensions_mut().insert(ctx.clone());
 
-    let mut res = next.run(req).await;
+    let mut res = if !is_static(uri.path()) && state.db().is_down() {
+        crate::AppError::Unavailable.into_response()
+    } else {
+        next.run(req).await
+    };
+    if res
+        .extensions()
+        .get::<ErrorInfo>()
+        .is_some_and(|i| i.code == "unavailable")
+    {
+        state.db().mark_down();
+    }
     let route = res
         .extensions()
         .get::<MatchedPath>()

@@ -112,6 +112,9 @@ impl AppState {
         let notifier = tongban_core::notify::Notifier::from_config(&config.mail, &db)?;
         let data_key =
             tongban_core::crypto::DataKey::load(&config.identity.data_key, &config.data_dir)?;
+        // An outage is known within half a second, and every request then
+        // answers 503 at once instead of waiting for a connection.
+        db.watch(Duration::from_millis(500));
         Ok(Self {
             inner: Arc::new(StateInner {
                 db,

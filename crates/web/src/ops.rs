@@ -14,22 +14,40 @@ pub async fn healthz() -> impl IntoResponse {
     )
 }
 
-/// `GET /readyz`: the database answers; 503 otherwise.
+/// `GET /readyz`: the database answers; 503 otherwise, within a second
+/// (a load balancer's probe gives up after about that long), and at once
+/// while the outage is known.
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.db().ping().await {
-        Ok(()) => (
+    let ready = if state.db().is_down() {
+        false
+    } else {
+        match state
+            .db()
+            .probe(std::time::Duration::from_millis(800), true)
+            .await
+        {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(error = %e, "readiness check failed");
+                if e.is_unavailable() {
+                    state.db().mark_down();
+                }
+                false
+            }
+        }
+    };
+    if ready {
+        (
             StatusCode::OK,
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            "ready\n".to_owned(),
-        ),
-        Err(e) => {
-            tracing::warn!(error = %e, "readiness check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-                "database unavailable\n".to_owned(),
-            )
-        }
+            "ready\n",
+        )
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "database unavailable\n",
+        )
     }
 }
 

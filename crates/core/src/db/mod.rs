@@ -18,6 +18,7 @@ use std::path::Path;
 use std::pin::Pin;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -76,16 +77,36 @@ pub enum DbError {
 }
 
 impl DbError {
-    /// Whether the database could not be reached (pool exhausted or closed,
-    /// connection lost): the caller should say "try again later".
+    /// Whether the database could not be reached or cannot write (pool
+    /// exhausted or closed, connection lost, the server shutting down, a
+    /// SQLite file that is read-only, full or gone): the caller should say
+    /// "try again later", and the node treats the database as down.
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
-            Self::WriterGone
-                | Self::Sqlx(
-                    sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
-                )
-        )
+        match self {
+            Self::WriterGone => true,
+            Self::Sqlx(
+                sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::WorkerCrashed,
+            ) => true,
+            Self::Sqlx(sqlx::Error::Database(e)) => {
+                let code = e.code();
+                let code = code.as_deref().unwrap_or("");
+                // PostgreSQL: connection exceptions (08…), shutting down or
+                // starting up (57P01–57P03), and a read-only standby (25006).
+                code.starts_with("08")
+                    || matches!(code, "57P01" | "57P02" | "57P03" | "25006" | "53100")
+                        // SQLite: BUSY (another process holds the file locked
+                    // past the busy timeout), READONLY, IOERR, FULL, CANTOPEN
+                    // (primary codes; extended codes carry them in their low byte).
+                    || code
+                        .parse::<i32>()
+                        .is_ok_and(|n| matches!(n & 0xff, 5 | 8 | 10 | 13 | 14))
+            }
+            _ => false,
+        }
     }
 
     /// Whether this is a unique-constraint violation (on either engine).
@@ -114,7 +135,9 @@ impl Default for DbOptions {
         Self {
             max_connections: 8,
             max_batch: 64,
-            acquire_timeout: Duration::from_secs(10),
+            // A request that waited this long for a connection has failed
+            // its person already; waiting longer only holds more of them.
+            acquire_timeout: Duration::from_secs(3),
         }
     }
 }
@@ -123,6 +146,15 @@ struct Inner {
     engine: Engine,
     pool: AnyPool,
     writer: Option<mpsc::Sender<writer::Job>>,
+    health: Health,
+}
+
+/// Whether the database is known to be down, so that requests fail at once
+/// instead of each waiting for a connection that will not come.
+#[derive(Default)]
+struct Health {
+    /// When the outage became known (milliseconds since the epoch); 0 = up.
+    down_since: AtomicI64,
 }
 
 /// The database: a read pool and, on SQLite, the group-commit writer.
@@ -146,7 +178,7 @@ fn install_drivers() {
 
 /// Pragmas every SQLite connection gets. `synchronous=FULL` because a commit
 /// acknowledges a person's action; WAL so readers never block the writer.
-const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
      PRAGMA synchronous = FULL; PRAGMA mmap_size = 268435456;";
 
 impl Db {
@@ -167,6 +199,7 @@ impl Db {
                         engine,
                         pool,
                         writer: None,
+                        health: Health::default(),
                     }),
                 })
             }
@@ -221,6 +254,7 @@ impl Db {
                         engine,
                         pool,
                         writer: Some(tx),
+                        health: Health::default(),
                     }),
                 })
             }
@@ -317,5 +351,83 @@ impl Db {
     pub async fn ping(&self) -> Result<(), DbError> {
         sqlx::query("SELECT 1").execute(&self.inner.pool).await?;
         Ok(())
+    }
+
+    /// Whether the database is known to be down (see [`Db::watch`]).
+    pub fn is_down(&self) -> bool {
+        self.inner.health.down_since.load(Ordering::Relaxed) != 0
+    }
+
+    /// Records that the database is unreachable or cannot write (a request
+    /// or job saw [`DbError::is_unavailable`]); the watcher brings it back.
+    pub fn mark_down(&self) {
+        let now = crate::clock::now_ms().max(1);
+        if self
+            .inner
+            .health
+            .down_since
+            .compare_exchange(0, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+        {
+            tracing::error!("database unavailable: requests answer 503 until it is back");
+        }
+    }
+
+    fn mark_up(&self) {
+        let since = self.inner.health.down_since.swap(0, Ordering::Relaxed);
+        if since != 0 {
+            tracing::warn!(
+                outage_ms = crate::clock::now_ms() - since,
+                "database available again"
+            );
+        }
+    }
+
+    /// One probe within `limit`: a read, and with `write` a write too (a
+    /// database that reads but cannot write, such as a SQLite file that
+    /// another process holds locked or a full disk, is not available).
+    pub async fn probe(&self, limit: Duration, write: bool) -> Result<(), DbError> {
+        let check = async {
+            self.ping().await?;
+            if write {
+                self.write(|c| {
+                    Box::pin(async move {
+                        sqlx::query("UPDATE db_probe SET at = $1 WHERE id = 1")
+                            .bind(crate::clock::now_ms())
+                            .execute(c)
+                            .await?;
+                        Ok::<_, DbError>(())
+                    })
+                })
+                .await?;
+            }
+            Ok(())
+        };
+        match tokio::time::timeout(limit, check).await {
+            Ok(r) => r,
+            Err(_) => Err(DbError::Sqlx(sqlx::Error::PoolTimedOut)),
+        }
+    }
+
+    /// Watches the database for as long as this handle lives: a probe
+    /// every `every` marks it down when it fails with an outage and up again
+    /// once it passes, so that an outage is known within about `every`
+    /// even when no request has met it yet.
+    pub fn watch(&self, every: Duration) {
+        let weak = Arc::downgrade(&self.inner);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                let Some(inner) = weak.upgrade() else { break };
+                let db = Db { inner };
+                // While up a read suffices (requests that write report
+                // failures themselves); while down, only a write brings it back.
+                match db.probe(Duration::from_secs(1), db.is_down()).await {
+                    Ok(()) => db.mark_up(),
+                    Err(e) if e.is_unavailable() => db.mark_down(),
+                    Err(e) => tracing::warn!(error = %e, "db.probe failed"),
+                }
+            }
+        });
     }
 }

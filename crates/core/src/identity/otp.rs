@@ -233,9 +233,14 @@ pub async fn verify(db: &Db, account_id: i64, purpose: &str, code: &str) -> Resu
         .write(move |c| {
             Box::pin(async move {
                 let now = now_ms();
+                // The try is counted before the code is compared, by one
+                // conditional update: parallel guesses at one code get
+                // MAX_ATTEMPTS tries in all, on PostgreSQL as on SQLite.
                 let row = sqlx::query(
-                    "SELECT id, code_hash FROM one_time_codes WHERE account_id = $1 AND purpose = $2 \
-                     AND consumed_at IS NULL AND expires_at > $3 AND attempts < $4 ORDER BY id DESC LIMIT 1",
+                    "UPDATE one_time_codes SET attempts = attempts + 1 WHERE id = \
+                     (SELECT id FROM one_time_codes WHERE account_id = $1 AND purpose = $2 \
+                      AND consumed_at IS NULL AND expires_at > $3 ORDER BY id DESC LIMIT 1) \
+                     AND attempts < $4 RETURNING id, code_hash",
                 )
                 .bind(account_id)
                 .bind(&purpose)
@@ -248,12 +253,17 @@ pub async fn verify(db: &Db, account_id: i64, purpose: &str, code: &str) -> Resu
                 let stored: String = r.try_get(1)?;
                 let matches = stored.len() == hash.len()
                     && stored.bytes().zip(hash.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) == 0;
-                let sql = if matches {
-                    "UPDATE one_time_codes SET consumed_at = $1 WHERE id = $2 AND consumed_at IS NULL"
-                } else {
-                    "UPDATE one_time_codes SET attempts = attempts + 1 WHERE id = $2 AND $1 > 0"
-                };
-                let n = sqlx::query(sql).bind(now).bind(id).execute(c).await?.rows_affected();
+                if !matches {
+                    return Ok(false);
+                }
+                let n = sqlx::query(
+                    "UPDATE one_time_codes SET consumed_at = $1 WHERE id = $2 AND consumed_at IS NULL",
+                )
+                .bind(now)
+                .bind(id)
+                .execute(c)
+                .await?
+                .rows_affected();
                 Ok(matches && n == 1)
             })
         })

@@ -268,7 +268,13 @@ fn redirect_ok(u: &str) -> bool {
         "http" => loopback,
         _ => false,
     };
+    // The authority is written out as it is parsed (`https:///cb` would be
+    // read as the host `cb`).
+    let authority_written = u
+        .split_once("://")
+        .is_some_and(|(_, rest)| !rest.starts_with(['/', '\\']));
     scheme_ok
+        && authority_written
         && url.username().is_empty()
         && url.password().is_none()
         && url.fragment().is_none()

@@ -33,9 +33,9 @@ fn free_port() -> u16 {
         .port()
 }
 
-struct Server {
-    child: Child,
-    base: String,
+pub struct Server {
+    pub child: Child,
+    pub base: String,
 }
 
 impl Drop for Server {
@@ -49,7 +49,7 @@ impl Drop for Server {
     clippy::zombie_processes,
     reason = "the Server guard kills and waits on drop"
 )]
-async fn start(url: &str, demo: bool) -> Server {
+pub async fn start(url: &str, demo: bool) -> Server {
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
     let mut args = vec!["serve", "--database-url", url, "--listen", &listen];

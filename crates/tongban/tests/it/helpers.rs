@@ -68,6 +68,16 @@ impl TestApp {
     /// A running app whose configuration `adjust` changes first.
     pub async fn spawn_configured(with_demo: bool, adjust: impl FnOnce(&mut Config)) -> Self {
         let (url, dir) = fresh_database().await;
+        Self::spawn_at(url, dir, with_demo, adjust).await
+    }
+
+    /// A running app on the database at `url` (which `dir` keeps alive).
+    pub async fn spawn_at(
+        url: String,
+        dir: Option<tempfile::TempDir>,
+        with_demo: bool,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Self {
         let db = Db::connect(&url, DbOptions::default())
             .await
             .expect("connect");

@@ -16,6 +16,7 @@ mod cli;
 mod helpers;
 mod identity;
 mod oidc;
+mod outage;
 mod portal;
 mod security;
 mod storage;

@@ -384,3 +384,56 @@ async fn metrics_are_served_only_to_the_allowed_addresses() {
     assert_eq!(r.status(), 403);
     assert!(!r.text().await.unwrap().contains("tongban_jobs"));
 }
+
+#[tokio::test]
+async fn parallel_guesses_at_a_reset_code_get_five_tries_in_all() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .client()
+        .post(app.url("/password/reset"))
+        .form(&[("username", "citizen"), ("channel", "sms")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // Wait for the code to be stored (it is sent in the background).
+    let mut stored = false;
+    for _ in 0..100 {
+        let n: i64 = sqlx::query("SELECT COUNT(*) FROM one_time_codes WHERE purpose = 'reset'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap();
+        if n > 0 {
+            stored = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(stored);
+    let guesses: Vec<String> = (0..24).map(|i| format!("{:06}", 100_000 + i)).collect();
+    join_all(guesses.iter().map(|g| {
+        app.client()
+            .post(app.url("/password/reset/verify"))
+            .form(&[
+                ("username", "citizen"),
+                ("channel", "sms"),
+                ("code", g.as_str()),
+                ("new", "Songhua-River-2026"),
+                ("confirm", "Songhua-River-2026"),
+            ])
+            .send()
+    }))
+    .await;
+    let attempts: i64 = sqlx::query("SELECT attempts FROM one_time_codes WHERE purpose = 'reset'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    assert!(
+        attempts <= tongban_core::identity::otp::MAX_ATTEMPTS,
+        "{attempts} tries were counted"
+    );
+}
