@@ -19,4 +19,5 @@ mod oidc;
 mod outage;
 mod portal;
 mod security;
+mod snapshots;
 mod storage;
