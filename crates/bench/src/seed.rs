@@ -8,9 +8,9 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 use tongban_core::Db;
 use tongban_core::catalog;
-use tongban_core::catalog_exchange::{self, ExchangeRow};
-use tongban_core::db::{DbError, DbOptions};
+use tongban_core::catalog::exchange::{self, ExchangeRow};
 use tongban_core::identity::accounts::{self, Principal};
+use tongban_core::platform::db::{DbError, DbOptions};
 
 use crate::ops::{RP_ID, RP_REDIRECT, RP_SECRET, SVC_ID, bench_username};
 
@@ -42,7 +42,7 @@ impl Seeder {
         let admin = accounts::principal(&db, admin.id)
             .await?
             .context("the admin's roles are missing")?;
-        let templates: Vec<ExchangeRow> = catalog_exchange::export(&db)
+        let templates: Vec<ExchangeRow> = exchange::export(&db)
             .await?
             .into_iter()
             .filter(|r| !r.catalog_code.starts_with('B'))
@@ -90,7 +90,7 @@ impl Seeder {
                     r
                 })
                 .collect();
-            catalog_exchange::import(&self.db, &self.admin, rows, true, 1)
+            exchange::import(&self.db, &self.admin, rows, true, 1)
                 .await
                 .map_err(|e| anyhow::anyhow!("importing synthetic items: {e:?}"))?;
             have += n;
@@ -108,7 +108,7 @@ impl Seeder {
                 .await?
                 .try_get(0)?;
         let mut have = self.account_count().await?;
-        let now = tongban_core::clock::now_ms();
+        let now = tongban_core::platform::clock::now_ms();
         while have < total {
             let n = (total - have).min(ACCOUNT_ROWS * ACCOUNT_STATEMENTS);
             let (from, hash) = (have, hash.clone());
@@ -157,7 +157,7 @@ impl Seeder {
     /// screen: a first-party department system) and service account.
     pub async fn register_clients(&self) -> anyhow::Result<()> {
         let secret = hex::encode(Sha256::digest(RP_SECRET.as_bytes()));
-        let now = tongban_core::clock::now_ms();
+        let now = tongban_core::platform::clock::now_ms();
         self.db
             .write(move |c| {
                 Box::pin(async move {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use sqlx::{Connection, Executor};
 use tongban_core::Db;
-use tongban_core::db::{DbError, DbOptions};
+use tongban_core::platform::db::{DbError, DbOptions};
 
 /// Transactions per commit in the grouped raw run (the writer's batch).
 pub const GROUP: usize = 64;

@@ -10,10 +10,10 @@ use std::sync::OnceLock;
 
 use divan::{Bencher, black_box};
 use serde_json::json;
-use tongban_core::crypto::DataKey;
-use tongban_core::db::{Db, DbOptions};
-use tongban_core::oidc::{Alg, KeyRing};
-use tongban_core::search::{SearchIndex, Synonyms};
+use tongban_core::catalog::search::{SearchIndex, Synonyms};
+use tongban_core::identity::oidc::{Alg, KeyRing};
+use tongban_core::platform::crypto::DataKey;
+use tongban_core::platform::db::{Db, DbOptions};
 use tongban_domain::kernel::{CreditCode, IdCardNo};
 
 fn main() {

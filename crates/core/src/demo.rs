@@ -9,11 +9,11 @@ use sqlx::{AnyConnection, Row};
 use tongban_domain::identity::{AccountKind, Username};
 use tongban_domain::kernel::{AdminLevel, CreditCode, OrgKind, Role};
 
-use crate::clock::now_ms;
-use crate::db::{Db, DbError};
 use crate::identity::accounts::{self, AuthError, NewAccount};
 use crate::identity::password;
 use crate::kernel::orgs::{self, NewOrg, OrgError};
+use crate::platform::clock::now_ms;
+use crate::platform::db::{Db, DbError};
 
 /// The one password of every demo account.
 pub const DEMO_PASSWORD: &str = "tongban-demo";
@@ -286,7 +286,7 @@ pub async fn seed(db: &Db) -> Result<bool, DemoError> {
         .await?;
     // The catalog loads item by item and skips what exists, so a second
     // run (or one after an interrupted first) completes it without doubles.
-    let items = crate::demo_catalog::seed(db).await?;
+    let items = crate::catalog::demo_data::seed(db).await?;
     if loaded {
         seed_identity(db).await?;
     }
@@ -333,7 +333,7 @@ async fn seed_identity(db: &Db) -> Result<(), DemoError> {
         })
     })
     .await?;
-    let form = crate::oidc::ClientForm {
+    let form = crate::identity::oidc::ClientForm {
         client_id: DEMO_RP_ID.into(),
         name: "演示接入系统（某部门业务系统）".into(),
         kind: "confidential".into(),
@@ -344,7 +344,7 @@ async fn seed_identity(db: &Db) -> Result<(), DemoError> {
         require_consent: true,
         org_id: None,
     };
-    crate::oidc::register_fixed(db, &form, Some(DEMO_RP_SECRET))
+    crate::identity::oidc::register_fixed(db, &form, Some(DEMO_RP_SECRET))
         .await
         .map_err(|e| DemoError::Code(e.to_string()))?;
     // The demo citizen is the demo enterprise's agent for its food business
@@ -382,7 +382,7 @@ async fn seed_identity(db: &Db) -> Result<(), DemoError> {
 /// Records what the demo seals with the platform's data key (which the
 /// seeding step does not have): the demo citizen's ID number and the staff's
 /// shared TOTP secret, unless already recorded.
-pub async fn seed_sealed(db: &Db, key: &crate::crypto::DataKey) -> Result<(), DemoError> {
+pub async fn seed_sealed(db: &Db, key: &crate::platform::crypto::DataKey) -> Result<(), DemoError> {
     use base64::Engine;
     // 230102 道里区, born 1990-03-07, sequence 123 (odd: male).
     let id = tongban_domain::kernel::IdCardNo::with_check("23010219900307123")

@@ -1,26 +1,15 @@
 //! tongban core: the use cases of the platform, each one transaction over
-//! storage, plus the storage itself (SQLite or PostgreSQL), the job queue, the
-//! outbox, configuration, backup and the demo data.
+//! storage, grouped by capability (`kernel`, `identity`, `catalog`, …), and
+//! the infrastructure they stand on (`platform`: storage on SQLite or
+//! PostgreSQL, the job queue, the outbox, files, notification transport,
+//! crypto, configuration, clock, backup), which knows no capability.
 //!
-//! Modules are named by capability, as in every layer.
+//! `demo` composes every capability's demo data for `serve --demo`.
 
-pub mod backup;
 pub mod catalog;
-pub mod catalog_exchange;
-pub mod clock;
-pub mod config;
-pub mod crypto;
-pub mod db;
 pub mod demo;
-pub mod demo_catalog;
-pub mod files;
-pub mod guide_pdf;
 pub mod identity;
-pub mod jobs;
 pub mod kernel;
-pub mod notify;
-pub mod oidc;
-pub mod outbox;
-pub mod search;
+pub mod platform;
 
-pub use db::{Db, DbError, Engine};
+pub use platform::db::{Db, DbError, Engine};

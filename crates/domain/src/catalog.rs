@@ -447,15 +447,7 @@ impl Guide {
 }
 
 /// A problem with a guide, tied to the field it concerns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct GuideError {
-    /// Path of the field: `name`, `materials[2].name`, `fees[0].basis`, …
-    pub field: String,
-    /// Stable code for catalogs and tests.
-    pub code: &'static str,
-    /// The message in Chinese.
-    pub message: String,
-}
+pub type GuideError = crate::FieldProblem;
 
 fn err(
     errors: &mut Vec<GuideError>,

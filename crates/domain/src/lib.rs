@@ -7,3 +7,6 @@
 pub mod catalog;
 pub mod identity;
 pub mod kernel;
+pub mod problem;
+
+pub use problem::FieldProblem;

@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use tongban_core::config::{Config, redact_url};
-use tongban_core::db::DbOptions;
-use tongban_core::{Db, backup, demo, jobs, outbox};
+use tongban_core::platform::config::{Config, redact_url};
+use tongban_core::platform::db::DbOptions;
+use tongban_core::platform::{backup, jobs, outbox, worker};
+use tongban_core::{Db, demo};
 use tongban_web::AppState;
 
 /// 通办 — integrated online government services.
@@ -252,12 +253,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keys { action } => {
             let db = open_db(&cfg).await?;
             let ring = match action {
-                KeysAction::List => tongban_core::oidc::KeyRing::load(&db).await?,
+                KeysAction::List => tongban_core::identity::oidc::KeyRing::load(&db).await?,
                 KeysAction::Rotate { alg } => {
-                    let alg = tongban_core::oidc::Alg::parse(&alg)
+                    let alg = tongban_core::identity::oidc::Alg::parse(&alg)
                         .ok_or_else(|| anyhow::anyhow!("--alg must be ES256 or RS256"))?;
                     // Tokens live ten minutes; keep the old key an hour to be safe.
-                    tongban_core::oidc::KeyRing::rotate(&db, alg, 3_600_000).await?
+                    tongban_core::identity::oidc::KeyRing::rotate(&db, alg, 3_600_000).await?
                 }
             };
             db.close().await;
@@ -324,16 +325,24 @@ async fn serve(cfg: Config, with_demo: bool) -> anyhow::Result<()> {
     }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = if cfg.jobs.enabled {
-        let registry = jobs::standard(&db, &cfg.data_dir)
+        // Each capability declares its jobs; the node runs them all.
+        let mut registry = jobs::Registry::default();
+        worker::housekeeping(&db, &mut registry, &cfg.data_dir)
             .await
             .context("registering background jobs failed")?;
-        let opts = jobs::WorkerOptions {
+        tongban_core::identity::jobs(&db, &mut registry)
+            .await
+            .context("registering background jobs failed")?;
+        tongban_core::catalog::jobs(&db, &mut registry)
+            .await
+            .context("registering background jobs failed")?;
+        let opts = worker::WorkerOptions {
             name: format!("{}-{}", hostname(), std::process::id()),
             poll: Duration::from_millis(cfg.jobs.poll_ms),
             concurrency: cfg.jobs.concurrency,
             lease: Duration::from_secs(300),
         };
-        Some(tokio::spawn(jobs::run_worker(
+        Some(tokio::spawn(worker::run_worker(
             db.clone(),
             registry,
             outbox::Routes::default(),
@@ -423,7 +432,7 @@ async fn shutdown_signal() {
 /// The demo's sealed data (the citizen's ID number, the staff TOTP secret),
 /// sealed with this installation's data key.
 async fn seed_sealed(db: &tongban_core::Db, cfg: &Config) -> anyhow::Result<()> {
-    let key = tongban_core::crypto::DataKey::load(&cfg.identity.data_key, &cfg.data_dir)
+    let key = tongban_core::platform::crypto::DataKey::load(&cfg.identity.data_key, &cfg.data_dir)
         .context("loading the data key failed")?;
     demo::seed_sealed(db, &key)
         .await

@@ -216,9 +216,9 @@ impl From<tongban_core::catalog::CatalogError> for AppError {
     }
 }
 
-impl From<tongban_core::catalog_exchange::ImportError> for AppError {
-    fn from(e: tongban_core::catalog_exchange::ImportError) -> Self {
-        use tongban_core::catalog_exchange::ImportError as I;
+impl From<tongban_core::catalog::exchange::ImportError> for AppError {
+    fn from(e: tongban_core::catalog::exchange::ImportError) -> Self {
+        use tongban_core::catalog::exchange::ImportError as I;
         match e {
             I::Rows(problems) => {
                 let more = problems.total - problems.listed.len();

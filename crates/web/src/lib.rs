@@ -19,8 +19,8 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use tongban_core::Db;
-use tongban_core::config::Config;
 use tongban_core::identity::sessions::Lifetimes;
+use tongban_core::platform::config::Config;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::csrf::CsrfLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -91,13 +91,13 @@ struct StateInner {
     /// after a publish reads each list once instead of once per request.
     fill: tokio::sync::Mutex<()>,
     code_lists: std::sync::Mutex<(i64, Arc<tongban_domain::catalog::CodeLists>)>,
-    keys: tokio::sync::Mutex<Option<(tongban_core::oidc::KeyRing, Instant)>>,
-    notifier: tongban_core::notify::Notifier,
+    keys: tokio::sync::Mutex<Option<(tongban_core::identity::oidc::KeyRing, Instant)>>,
+    notifier: tongban_core::platform::notify::Notifier,
     clients: std::sync::Mutex<
-        std::collections::HashMap<String, (Option<tongban_core::oidc::Client>, Instant)>,
+        std::collections::HashMap<String, (Option<tongban_core::identity::oidc::Client>, Instant)>,
     >,
-    data_key: tongban_core::crypto::DataKey,
-    search: tongban_core::search::SearchIndex,
+    data_key: tongban_core::platform::crypto::DataKey,
+    search: tongban_core::catalog::search::SearchIndex,
     config: Config,
     metrics: metrics::Metrics,
     started: Instant,
@@ -107,11 +107,13 @@ struct StateInner {
 impl AppState {
     /// State over a connected, migrated database.
     pub fn new(db: Db, config: Config, demo: bool) -> anyhow::Result<Self> {
-        let synonyms = tongban_core::search::Synonyms::load(&config.search.synonyms_file)?;
-        let search = tongban_core::search::SearchIndex::new(synonyms)?;
-        let notifier = tongban_core::notify::Notifier::from_config(&config.mail, &db)?;
-        let data_key =
-            tongban_core::crypto::DataKey::load(&config.identity.data_key, &config.data_dir)?;
+        let synonyms = tongban_core::catalog::search::Synonyms::load(&config.search.synonyms_file)?;
+        let search = tongban_core::catalog::search::SearchIndex::new(synonyms)?;
+        let notifier = tongban_core::platform::notify::Notifier::from_config(&config.mail, &db)?;
+        let data_key = tongban_core::platform::crypto::DataKey::load(
+            &config.identity.data_key,
+            &config.data_dir,
+        )?;
         // An outage is known within half a second, and every request then
         // answers 503 at once instead of waiting for a connection.
         db.watch(Duration::from_millis(500));
@@ -139,7 +141,7 @@ impl AppState {
 
     /// The catalog search index, brought up to date with the catalog first
     /// (the database is asked at most once a second whether it changed).
-    pub async fn search(&self) -> Result<&tongban_core::search::SearchIndex, AppError> {
+    pub async fn search(&self) -> Result<&tongban_core::catalog::search::SearchIndex, AppError> {
         let generation = self.catalog_generation().await?;
         let s = &self.inner.search;
         s.ensure_generation(&self.inner.db, generation)
@@ -180,14 +182,14 @@ impl AppState {
     /// The OpenID Connect signing keys, read again every minute so that a
     /// rotation on one node reaches the others (the old key stays published
     /// meanwhile, so nothing signed with it fails).
-    pub async fn keys(&self) -> Result<tongban_core::oidc::KeyRing, AppError> {
+    pub async fn keys(&self) -> Result<tongban_core::identity::oidc::KeyRing, AppError> {
         let mut k = self.inner.keys.lock().await;
         if let Some((ring, at)) = k.as_ref()
             && at.elapsed() < Duration::from_secs(60)
         {
             return Ok(ring.clone());
         }
-        let ring = tongban_core::oidc::KeyRing::load(&self.inner.db)
+        let ring = tongban_core::identity::oidc::KeyRing::load(&self.inner.db)
             .await
             .map_err(|e| AppError::Internal(e.into()))?;
         *k = Some((ring.clone(), Instant::now()));
@@ -200,14 +202,14 @@ impl AppState {
     pub async fn client(
         &self,
         client_id: &str,
-    ) -> Result<Option<tongban_core::oidc::Client>, AppError> {
+    ) -> Result<Option<tongban_core::identity::oidc::Client>, AppError> {
         if let Ok(cache) = self.inner.clients.lock()
             && let Some((c, at)) = cache.get(client_id)
             && at.elapsed() < Duration::from_secs(2)
         {
             return Ok(c.clone());
         }
-        let c = tongban_core::oidc::client(&self.inner.db, client_id).await?;
+        let c = tongban_core::identity::oidc::client(&self.inner.db, client_id).await?;
         if let Ok(mut cache) = self.inner.clients.lock() {
             if cache.len() > 10_000 {
                 cache.clear();
@@ -225,7 +227,7 @@ impl AppState {
     }
 
     /// Replaces the cached key ring (after a rotation on this node).
-    pub async fn set_keys(&self, ring: tongban_core::oidc::KeyRing) {
+    pub async fn set_keys(&self, ring: tongban_core::identity::oidc::KeyRing) {
         *self.inner.keys.lock().await = Some((ring, Instant::now()));
     }
 
@@ -237,7 +239,7 @@ impl AppState {
         let c = &self.inner.config;
         let configured = c.public_url.trim_end_matches('/');
         if configured.is_empty() {
-            tongban_core::config::Config::url_of(c.listen)
+            tongban_core::platform::config::Config::url_of(c.listen)
         } else {
             configured.to_owned()
         }
@@ -353,19 +355,19 @@ impl AppState {
     }
 
     /// The key sealing personal data.
-    pub fn data_key(&self) -> &tongban_core::crypto::DataKey {
+    pub fn data_key(&self) -> &tongban_core::platform::crypto::DataKey {
         &self.inner.data_key
     }
 
     /// Sends messages to people.
-    pub fn notifier(&self) -> &tongban_core::notify::Notifier {
+    pub fn notifier(&self) -> &tongban_core::platform::notify::Notifier {
         &self.inner.notifier
     }
 
     /// The per-address limit on failed sign-in steps.
-    pub fn address_limit(&self) -> tongban_core::identity::throttle::Limit {
+    pub fn address_limit(&self) -> tongban_core::platform::throttle::Limit {
         let c = &self.inner.config.identity;
-        tongban_core::identity::throttle::Limit {
+        tongban_core::platform::throttle::Limit {
             max: c.address_failures,
             window_ms: c.address_window_minutes * 60_000,
         }
@@ -479,7 +481,7 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/admin/catalog/versions/{id}/files",
             post(pages::admin_catalog::version_file_post).layer(DefaultBodyLimit::max(
-                tongban_core::files::MAX_FILE + 64 * 1024,
+                tongban_core::platform::files::MAX_FILE + 64 * 1024,
             )),
         )
         .route("/files/{key}", get(pages::admin_catalog::file_get))

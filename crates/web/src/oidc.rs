@@ -14,9 +14,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use base64::Engine;
 use serde_json::{Value, json};
-use tongban_core::clock::now_ms;
+use tongban_core::identity::oidc::{self, Authorization, Client, ClientKind, OAuthError, Subject};
 use tongban_core::identity::sessions;
-use tongban_core::oidc::{self, Authorization, Client, ClientKind, OAuthError, Subject};
+use tongban_core::platform::clock::now_ms;
 
 use crate::ctx::{Ctx, csp_allowing_form_target, origin_of};
 use crate::i18n::Tr;
@@ -699,7 +699,8 @@ async fn token(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Val
         .keys()
         .await
         .map_err(|e| OAuthError::new("server_error", e.to_string()))?;
-    let server = |e: tongban_core::db::DbError| OAuthError::new("server_error", e.to_string());
+    let server =
+        |e: tongban_core::platform::db::DbError| OAuthError::new("server_error", e.to_string());
     let grant_type = param(&pairs, "grant_type")
         .ok_or_else(|| OAuthError::new("invalid_request", "缺少 grant_type"))?;
     let (grant, refresh) = match grant_type {

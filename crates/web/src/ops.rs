@@ -68,7 +68,7 @@ pub async fn metrics_get(State(state): State<AppState>, ctx: crate::ctx::Ctx) ->
         "tongban_uptime_seconds {}\n",
         state.uptime().as_secs()
     ));
-    match tongban_core::jobs::counts(state.db()).await {
+    match tongban_core::platform::jobs::counts(state.db()).await {
         Ok(counts) => {
             extra.push_str(
                 "# HELP tongban_jobs Jobs in the queue by status.\n# TYPE tongban_jobs gauge\n",

@@ -7,9 +7,9 @@ use tongban_domain::identity::{AccountKind, PasswordPolicyError, Username, check
 use tongban_domain::kernel::Role;
 
 use super::password;
-use crate::clock::{Millis, now_ms};
-use crate::db::{Db, DbError};
-use crate::outbox;
+use crate::platform::clock::{Millis, now_ms};
+use crate::platform::db::{Db, DbError};
+use crate::platform::outbox;
 
 /// Failed sign-ins in a row before an account is locked.
 pub const MAX_FAILED_LOGINS: i64 = 5;

@@ -7,9 +7,9 @@ use sqlx::Row;
 use tongban_domain::identity::AccountKind;
 
 use super::accounts::{self, Principal};
-use crate::clock::{Millis, now_ms};
-use crate::db::{Db, DbError};
-use crate::oidc::FieldProblem;
+use crate::platform::clock::{Millis, now_ms};
+use crate::platform::db::{Db, DbError};
+use tongban_domain::FieldProblem;
 
 /// The longest an authorisation may run.
 pub const MAX_DAYS: i64 = 366;
@@ -161,12 +161,8 @@ pub async fn grant(db: &Db, enterprise: &Principal, f: &MandateForm) -> Result<i
         return Err(AgentError::Forbidden);
     }
     let mut problems = Vec::new();
-    let mut problem = |field: &str, message: String| {
-        problems.push(FieldProblem {
-            field: field.into(),
-            message,
-        })
-    };
+    let mut problem =
+        |field: &str, message: String| problems.push(FieldProblem::new(field, "invalid", message));
     let agent = accounts::by_username(db, &f.agent).await?;
     let agent = match agent {
         Some(a) if a.kind == AccountKind::Person.code() && a.status == "active" => Some(a),
@@ -196,7 +192,8 @@ pub async fn grant(db: &Db, enterprise: &Principal, f: &MandateForm) -> Result<i
         }
     }
     let now = now_ms();
-    let until = crate::clock::parse_cst_date(f.until.trim()).map(|start| start + 24 * 3600 * 1000);
+    let until = crate::platform::clock::parse_cst_date(f.until.trim())
+        .map(|start| start + 24 * 3600 * 1000);
     match until {
         None => problem("until", "请填写有效期，格式为 2026-12-31".into()),
         Some(u) if u <= now => problem("until", "有效期应晚于今天".into()),
@@ -239,7 +236,7 @@ pub async fn grant(db: &Db, enterprise: &Principal, f: &MandateForm) -> Result<i
                 .fetch_one(&mut *c)
                 .await?
                 .try_get(0)?;
-                crate::outbox::append(
+                crate::platform::outbox::append(
                     c,
                     "agent.granted",
                     &serde_json::json!({"enterprise_id": enterprise_id, "agent_id": agent_id, "mandate": id}),
@@ -283,7 +280,7 @@ pub async fn revoke(db: &Db, enterprise: &Principal, mandate_id: i64) -> Result<
             .bind(enterprise_id)
             .execute(&mut *c)
             .await?;
-            crate::outbox::append(
+            crate::platform::outbox::append(
                 c,
                 "agent.revoked",
                 &serde_json::json!({"enterprise_id": enterprise_id, "agent_id": agent_id, "mandate": mandate_id}),

@@ -8,9 +8,9 @@ use sqlx::Row;
 use tongban_domain::identity::totp;
 
 use super::accounts;
-use crate::clock::{Millis, now_ms};
-use crate::crypto::DataKey;
-use crate::db::{Db, DbError};
+use crate::platform::clock::{Millis, now_ms};
+use crate::platform::crypto::DataKey;
+use crate::platform::db::{Db, DbError};
 
 /// How long a challenge waits for its code.
 pub const CHALLENGE_TTL_MS: i64 = 5 * 60 * 1000;

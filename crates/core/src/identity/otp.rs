@@ -7,10 +7,11 @@ use sqlx::Row;
 use tongban_domain::identity::check_password_policy;
 
 use super::accounts::AuthError;
-use super::{password, sessions, throttle};
-use crate::clock::{Millis, now_ms};
-use crate::db::{Db, DbError};
-use crate::notify::{Channel, Message, Notifier, NotifyError};
+use super::{password, sessions};
+use crate::platform::clock::{Millis, now_ms};
+use crate::platform::db::{Db, DbError};
+use crate::platform::notify::{Channel, Message, Notifier, NotifyError};
+use crate::platform::throttle;
 
 /// How long a code is valid.
 pub const TTL_MS: i64 = 10 * 60 * 1000;
@@ -295,7 +296,7 @@ pub async fn reset_password(
             .bind(account_id)
             .execute(&mut *c)
             .await?;
-            crate::outbox::append(c, "account.password_reset", &serde_json::json!({"account_id": account_id}), now)
+            crate::platform::outbox::append(c, "account.password_reset", &serde_json::json!({"account_id": account_id}), now)
                 .await?;
             Ok::<_, DbError>(())
         })

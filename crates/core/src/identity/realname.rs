@@ -12,10 +12,10 @@ use tongban_domain::kernel::{IdCardNo, Role};
 
 use super::accounts::{self, AuthError, NewAccount, Principal};
 use super::password;
-use crate::clock::now_ms;
-use crate::crypto::DataKey;
-use crate::db::{Db, DbError};
-use crate::oidc::FieldProblem;
+use crate::platform::clock::now_ms;
+use crate::platform::crypto::DataKey;
+use crate::platform::db::{Db, DbError};
+use tongban_domain::FieldProblem;
 
 /// The level reached by checking the ID card in person.
 pub const IN_PERSON_LEVEL: i64 = 4;
@@ -66,10 +66,7 @@ pub struct PersonForm {
 }
 
 fn problem(field: &str, message: impl Into<String>) -> FieldProblem {
-    FieldProblem {
-        field: field.into(),
-        message: message.into(),
-    }
+    FieldProblem::new(field, "invalid", message)
 }
 
 /// Whether a mobile number looks like one (11 digits starting with 1).
@@ -184,7 +181,7 @@ pub async fn register_at_counter(
             .execute(&mut *c)
             .await
             .map_err(DbError::from)?;
-            crate::outbox::append(
+            crate::platform::outbox::append(
                 c,
                 "account.registered_at_counter",
                 &serde_json::json!({"account_id": account_id, "by": clerk_id, "level": IN_PERSON_LEVEL}),
@@ -263,7 +260,7 @@ pub async fn verify_in_person(
             .bind(account_id)
             .execute(&mut *c)
             .await?;
-            crate::outbox::append(
+            crate::platform::outbox::append(
                 c,
                 "account.verified_in_person",
                 &serde_json::json!({"account_id": account_id, "by": clerk_id, "level": IN_PERSON_LEVEL}),
@@ -329,7 +326,7 @@ pub struct OnlineForm {
 pub async fn register_online(
     db: &Db,
     key: &DataKey,
-    notifier: &crate::notify::Notifier,
+    notifier: &crate::platform::notify::Notifier,
     f: &OnlineForm,
 ) -> Result<String, RealNameError> {
     let (name, id, phone, mut problems) = check_person(&f.name, &f.id_number, &f.phone);
@@ -388,7 +385,7 @@ pub async fn register_online(
                             notifier,
                             account_id,
                             &to,
-                            crate::notify::Channel::Sms,
+                            crate::platform::notify::Channel::Sms,
                             "register",
                         )
                         .await
@@ -457,7 +454,7 @@ pub async fn register_online(
         notifier,
         account_id,
         &phone,
-        crate::notify::Channel::Sms,
+        crate::platform::notify::Channel::Sms,
         "register",
     )
     .await
@@ -493,7 +490,7 @@ pub async fn confirm_online(db: &Db, username: &str, code: &str) -> Result<i64, 
                 .bind(account_id)
                 .execute(&mut *c)
                 .await?;
-            crate::outbox::append(
+            crate::platform::outbox::append(
                 c,
                 "account.registered_online",
                 &serde_json::json!({"account_id": account_id, "level": 1}),

@@ -6,8 +6,8 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use super::accounts::{self, Principal};
-use crate::clock::{Millis, now_ms};
-use crate::db::{Db, DbError};
+use crate::platform::clock::{Millis, now_ms};
+use crate::platform::db::{Db, DbError};
 
 /// Session lifetimes.
 #[derive(Debug, Clone, Copy)]

@@ -6,10 +6,10 @@
 
 use super::accounts::{self, AuthError};
 use super::mfa::{self, MfaError};
-use super::throttle::{self, Limit};
-use crate::clock::Millis;
-use crate::crypto::DataKey;
-use crate::db::{Db, DbError};
+use crate::platform::clock::Millis;
+use crate::platform::crypto::DataKey;
+use crate::platform::db::{Db, DbError};
+use crate::platform::throttle::{self, Limit};
 
 /// Where a sign-in comes from and what limits it.
 #[derive(Debug, Clone, Copy)]

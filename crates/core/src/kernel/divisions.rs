@@ -5,7 +5,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use tongban_domain::kernel::DivisionCode;
 
-use crate::db::{Db, DbError};
+use crate::platform::db::{Db, DbError};
 
 /// One division.
 #[derive(Debug, Clone, Serialize, PartialEq)]

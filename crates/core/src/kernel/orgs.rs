@@ -5,9 +5,9 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use tongban_domain::kernel::{AdminLevel, CreditCode, CreditCodeError, DivisionCode, OrgKind};
 
-use crate::clock::now_ms;
-use crate::db::{Db, DbError};
-use crate::outbox;
+use crate::platform::clock::now_ms;
+use crate::platform::db::{Db, DbError};
+use crate::platform::outbox;
 
 /// One organisation.
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -8,7 +8,7 @@ use tongban_domain::catalog::{Guide, Material, TimeLimit, diff};
 
 use crate::helpers::{TestApp, form_fields};
 use tongban_bench::form::set;
-use tongban_core::search::{SearchIndex, Synonyms};
+use tongban_core::catalog::search::{SearchIndex, Synonyms};
 
 /// The guide of a new district item that passes every rule.
 fn guide(name: &str) -> Guide {
@@ -1046,7 +1046,7 @@ async fn export_in_national_field_names_and_import_all_or_nothing() {
     let csv = r.bytes().await.unwrap();
     assert!(csv.starts_with(&[0xEF, 0xBB, 0xBF]));
     assert_eq!(
-        tongban_core::catalog_exchange::from_csv(&csv)
+        tongban_core::catalog::exchange::from_csv(&csv)
             .unwrap()
             .len(),
         rows.len()
@@ -1148,8 +1148,8 @@ async fn export_in_national_field_names_and_import_all_or_nothing() {
     let mut third = good.clone();
     third["catalog_code"] = Value::String("200990103000".into());
     third["task_name"] = Value::String("供热投诉受理".into());
-    let row: tongban_core::catalog_exchange::ExchangeRow = serde_json::from_value(third).unwrap();
-    let csv = tongban_core::catalog_exchange::to_csv(&[row]).unwrap();
+    let row: tongban_core::catalog::exchange::ExchangeRow = serde_json::from_value(third).unwrap();
+    let csv = tongban_core::catalog::exchange::to_csv(&[row]).unwrap();
     let r = admin
         .post(app.url("/api/v1/catalog/import?format=csv&publish=true"))
         .body(csv)
@@ -1189,14 +1189,14 @@ async fn the_import_page_lists_every_problem_by_row_and_field() {
         page.contains(r#"id="export-csv""#) && !page.contains(r#"id="f-publish""#),
         "editors cannot publish on import"
     );
-    let row = tongban_core::catalog_exchange::ExchangeRow {
+    let row = tongban_core::catalog::exchange::ExchangeRow {
         catalog_code: "bad code".into(),
         task_name: String::new(),
         dept_code: "11230100000010161H".into(),
         promise_day: "三".into(),
         ..Default::default()
     };
-    let csv = tongban_core::catalog_exchange::to_csv(&[row]).unwrap();
+    let csv = tongban_core::catalog::exchange::to_csv(&[row]).unwrap();
     let form = reqwest::multipart::Form::new().part(
         "file",
         reqwest::multipart::Part::bytes(csv).file_name("items.csv"),
@@ -1253,7 +1253,7 @@ async fn a_version_takes_effect_and_is_cancelled_on_its_scheduled_dates() {
     .await
     .unwrap();
     catalog::submit(&app.db, Some(&editor), v, 1).await.unwrap();
-    let now = tongban_core::clock::now_ms();
+    let now = tongban_core::platform::clock::now_ms();
     let day = 86_400_000;
     // A cancellation before the effective date is refused.
     let bad = catalog::Schedule {
@@ -1721,8 +1721,10 @@ async fn blank_forms_and_samples_are_uploaded_by_editors_and_downloaded_from_the
     assert_eq!(r.bytes().await.unwrap().to_vec(), pdf);
     // The clean-up, a day later, removes the upload whose save failed and
     // keeps the one the guide links.
-    let later = tongban_core::clock::now_ms() + tongban_core::files::UNREFERENCED_GRACE_MS + 1;
-    let purged = tongban_core::files::purge_unreferenced(&app.db, app.data_dir(), later)
+    let later = tongban_core::platform::clock::now_ms()
+        + tongban_core::platform::files::UNREFERENCED_GRACE_MS
+        + 1;
+    let purged = tongban_core::platform::files::purge_unreferenced(&app.db, app.data_dir(), later)
         .await
         .unwrap();
     assert_eq!(purged, 1);

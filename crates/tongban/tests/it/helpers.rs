@@ -5,8 +5,8 @@
 use std::net::SocketAddr;
 
 use reqwest::redirect::Policy;
-use tongban_core::config::Config;
-use tongban_core::db::DbOptions;
+use tongban_core::platform::config::Config;
+use tongban_core::platform::db::DbOptions;
 use tongban_core::{Db, demo};
 use tongban_web::AppState;
 
@@ -85,7 +85,8 @@ impl TestApp {
         let files = tempfile::tempdir().expect("data dir");
         if with_demo {
             assert!(demo::seed(&db).await.expect("seed"));
-            let key = tongban_core::crypto::DataKey::load("", files.path()).expect("data key");
+            let key =
+                tongban_core::platform::crypto::DataKey::load("", files.path()).expect("data key");
             demo::seed_sealed(&db, &key).await.expect("demo ID number");
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -171,7 +172,7 @@ impl TestApp {
                         .bind(&name)
                         .execute(c)
                         .await?;
-                    Ok::<_, tongban_core::db::DbError>(())
+                    Ok::<_, tongban_core::platform::db::DbError>(())
                 })
             })
             .await

@@ -12,7 +12,7 @@ use openidconnect::{
 };
 use serde_json::Value;
 use tongban_core::demo::{DEMO_RP_ID, DEMO_RP_REDIRECT, DEMO_RP_SECRET};
-use tongban_core::oidc::{self, ClientForm};
+use tongban_core::identity::oidc::{self, ClientForm};
 
 use crate::helpers::{TestApp, form_fields};
 
@@ -656,7 +656,7 @@ async fn bad_requests_get_the_rfc_6749_errors_and_untrusted_targets_get_no_redir
                     .bind(&hash)
                     .execute(c)
                     .await?;
-                Ok::<_, tongban_core::db::DbError>(())
+                Ok::<_, tongban_core::platform::db::DbError>(())
             })
         })
         .await
@@ -1291,10 +1291,10 @@ async fn an_enterprise_agent_acts_within_its_scope_only_until_revoked() {
         .unwrap();
     assert_eq!(r.status(), 403);
     // Re-authorise the citizen for the food licence only.
-    let until =
-        tongban_core::clock::format_cst(tongban_core::clock::now_ms() + 30 * 24 * 3600 * 1000)
-            [..10]
-            .to_owned();
+    let until = tongban_core::platform::clock::format_cst(
+        tongban_core::platform::clock::now_ms() + 30 * 24 * 3600 * 1000,
+    )[..10]
+        .to_owned();
     let r = enterprise
         .post(app.url("/account/agents"))
         .form(&[

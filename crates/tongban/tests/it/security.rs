@@ -206,7 +206,7 @@ async fn only_catalog_editors_may_import_and_the_answer_is_bounded() {
         .clone();
     assert_eq!(
         listed.len(),
-        tongban_core::catalog_exchange::MAX_PROBLEMS + 1
+        tongban_core::catalog::exchange::MAX_PROBLEMS + 1
     );
     let last = listed.last().unwrap().to_string();
     assert!(last.contains("未列出"), "{last}");
@@ -235,7 +235,7 @@ async fn a_reviewer_cannot_publish_the_work_of_an_account_they_made() {
         .db
         .write(move |c| {
             Box::pin(async move {
-                let now = tongban_core::clock::now_ms();
+                let now = tongban_core::platform::clock::now_ms();
                 let id = accounts::insert(
                     c,
                     &NewAccount {
@@ -280,7 +280,7 @@ async fn a_reviewer_cannot_publish_the_work_of_an_account_they_made() {
         .await
         .unwrap();
     let rev = rev + 1;
-    let now = tongban_core::clock::now_ms();
+    let now = tongban_core::platform::clock::now_ms();
     let refused =
         catalog::publish_on(&app.db, Some(&deptadmin), v, rev, Schedule::default(), now).await;
     assert!(

@@ -7,9 +7,11 @@ use std::time::Duration;
 
 use serde_json::json;
 use sqlx::Row;
-use tongban_core::db::DbOptions;
-use tongban_core::jobs::{self, NewJob, Registry, WorkerOptions};
-use tongban_core::{Db, DbError, demo, outbox};
+use tongban_core::platform::db::DbOptions;
+use tongban_core::platform::jobs::{self, NewJob, Registry};
+use tongban_core::platform::outbox;
+use tongban_core::platform::worker::{self, WorkerOptions};
+use tongban_core::{Db, DbError, demo};
 
 use crate::helpers::fresh_database;
 
@@ -119,7 +121,7 @@ async fn concurrent_workers_never_run_a_job_twice() {
             concurrency: 8,
             lease: Duration::from_secs(60),
         };
-        workers.push(tokio::spawn(jobs::run_worker(
+        workers.push(tokio::spawn(worker::run_worker(
             db.clone(),
             registry.clone(),
             outbox::Routes::default(),
@@ -189,7 +191,7 @@ async fn failing_jobs_retry_with_backoff_then_fail_for_good() {
         .unwrap();
     assert_eq!(row.try_get::<String, _>(0).unwrap(), "queued");
     assert!(
-        row.try_get::<i64, _>(1).unwrap() > tongban_core::clock::now_ms(),
+        row.try_get::<i64, _>(1).unwrap() > tongban_core::platform::clock::now_ms(),
         "retry is in the future"
     );
     assert_eq!(row.try_get::<String, _>(2).unwrap(), "boom");

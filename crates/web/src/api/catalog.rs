@@ -211,11 +211,11 @@ pub async fn export_catalog(
 ) -> Result<axum::response::Response, AppError> {
     use axum::http::header;
     use axum::response::IntoResponse;
-    let rows = tongban_core::catalog_exchange::export(state.db()).await?;
+    let rows = tongban_core::catalog::exchange::export(state.db()).await?;
     match q.format.as_deref().unwrap_or("json") {
         "json" => Ok(Json(rows).into_response()),
         "csv" => {
-            let body = tongban_core::catalog_exchange::to_csv(&rows)?;
+            let body = tongban_core::catalog::exchange::to_csv(&rows)?;
             Ok((
                 [
                     (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -246,11 +246,11 @@ pub struct ImportResult {
 pub fn parse_import(
     format: &str,
     body: &[u8],
-) -> Result<(Vec<tongban_core::catalog_exchange::ExchangeRow>, usize), AppError> {
+) -> Result<(Vec<tongban_core::catalog::exchange::ExchangeRow>, usize), AppError> {
     match format {
-        "csv" => tongban_core::catalog_exchange::from_csv(body)
+        "csv" => tongban_core::catalog::exchange::from_csv(body)
             .map(|rows| (rows, 2))
-            .map_err(|e| tongban_core::catalog_exchange::ImportError::Rows(e).into()),
+            .map_err(|e| tongban_core::catalog::exchange::ImportError::Rows(e).into()),
         "json" => serde_json::from_slice(body)
             .map(|rows| (rows, 1))
             .map_err(|e| AppError::BadRequest(format!("JSON 无法解析：{e}"))),
@@ -272,13 +272,13 @@ pub async fn import_catalog(
 ) -> Result<(axum::http::StatusCode, Json<ImportResult>), AppError> {
     let s = ctx.require_session()?;
     // Decided before a byte of the file is read.
-    tongban_core::catalog_exchange::may_import(&s.principal, q.publish)?;
+    tongban_core::catalog::exchange::may_import(&s.principal, q.publish)?;
     let body = axum::body::to_bytes(body, IMPORT_LIMIT)
         .await
         .map_err(|_| AppError::PayloadTooLarge)?;
     let (rows, first) = parse_import(q.format.as_deref().unwrap_or("json"), &body)?;
     let n =
-        tongban_core::catalog_exchange::import(state.db(), &s.principal, rows, q.publish, first)
+        tongban_core::catalog::exchange::import(state.db(), &s.principal, rows, q.publish, first)
             .await?;
     state.catalog_touched().await;
     Ok((

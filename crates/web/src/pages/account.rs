@@ -6,12 +6,12 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tongban_core::clock::format_cst;
 use tongban_core::identity::accounts::{self, AuthError};
 use tongban_core::identity::agents;
+use tongban_core::identity::oidc;
 use tongban_core::identity::sessions;
 use tongban_core::kernel::orgs;
-use tongban_core::oidc;
+use tongban_core::platform::clock::format_cst;
 
 use super::{Nav, render};
 use crate::ctx::Ctx;
@@ -184,7 +184,7 @@ async fn view(
             granted: format_cst(c.granted_at),
         })
         .collect();
-    let level_no = tongban_core::oidc::real_name_level(state.db(), a.id).await?;
+    let level_no = tongban_core::identity::oidc::real_name_level(state.db(), a.id).await?;
     let level = state
         .config()
         .identity
@@ -199,7 +199,7 @@ async fn view(
     let is_clerk = s
         .principal
         .has_role(tongban_domain::kernel::Role::WindowClerk);
-    let now = tongban_core::clock::now_ms();
+    let now = tongban_core::platform::clock::now_ms();
     let line = |m: agents::Mandate, who: String| MandateLine {
         id: m.id,
         who,

@@ -9,10 +9,10 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tongban_core::clock::now_ms;
 use tongban_core::identity::accounts::{self, AuthError, NewAccount, Principal};
 use tongban_core::identity::password;
 use tongban_core::kernel::orgs::{self, Org};
+use tongban_core::platform::clock::now_ms;
 use tongban_domain::identity::{AccountKind, Username, check_password_policy};
 use tongban_domain::kernel::Role;
 

@@ -12,9 +12,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tongban_core::catalog::{self, CatalogError, NewItem, REVIEW_ROLES, Version, scope_paths};
-use tongban_core::clock::format_cst;
 use tongban_core::identity::Principal;
 use tongban_core::kernel::orgs;
+use tongban_core::platform::clock::format_cst;
 use tongban_domain::catalog::{
     self as rules, CaseKind, Change, CodeList, Faq, Fee, Fetchable, Guide, Material, TimeLimit,
     VersionStatus, diff,
@@ -472,7 +472,7 @@ impl GuideForm {
                 let lines: Vec<String> = st
                     .materials
                     .iter()
-                    .map(tongban_core::catalog_exchange::format_material)
+                    .map(tongban_core::catalog::exchange::format_material)
                     .collect();
                 (st.name.clone(), lines.join("\n"))
             })
@@ -670,7 +670,7 @@ fn guide_from_pairs(
                 materials: split(&r.1)
                     .iter()
                     .filter_map(|m| {
-                        tongban_core::catalog_exchange::parse_material(m)
+                        tongban_core::catalog::exchange::parse_material(m)
                             .map_err(|message| {
                                 errors.push(FieldError {
                                     field: format!("situations[{i}]"),
@@ -1083,7 +1083,7 @@ pub async fn version_post(
                 if v.trim().is_empty() {
                     return Ok(None);
                 }
-                tongban_core::clock::parse_cst_date(&v)
+                tongban_core::platform::clock::parse_cst_date(&v)
                     .map(Some)
                     .ok_or_else(|| AppError::field(k, t.get("acat.bad_date")))
             };
@@ -1097,7 +1097,7 @@ pub async fn version_post(
                 id,
                 revision,
                 schedule,
-                tongban_core::clock::now_ms(),
+                tongban_core::platform::clock::now_ms(),
             )
             .await?;
             state.catalog_touched().await;
@@ -1382,7 +1382,7 @@ pub struct TransferView {
 /// `GET /admin/catalog/transfer`.
 pub async fn transfer_get(ctx: Ctx) -> Result<Response, AppError> {
     let p = principal(&ctx)?;
-    tongban_core::catalog_exchange::may_import(p, false)?;
+    tongban_core::catalog::exchange::may_import(p, false)?;
     let can_publish = p.has_role(Role::SystemAdmin);
     render(&TransferView {
         t: ctx.tr(),
@@ -1406,7 +1406,7 @@ pub async fn transfer_post(
     let mut publish = false;
     // Who may import is decided before the file is read; publishing is
     // checked again with the choice once the form is read.
-    tongban_core::catalog_exchange::may_import(&p, false)?;
+    tongban_core::catalog::exchange::may_import(&p, false)?;
     while let Some(field) = multipart
         .next_field()
         .await
@@ -1454,7 +1454,7 @@ pub async fn transfer_post(
     let parsed = crate::api::catalog::parse_import(format, &bytes);
     let result = match parsed {
         Ok((rows, first)) => {
-            tongban_core::catalog_exchange::import(state.db(), &p, rows, publish, first)
+            tongban_core::catalog::exchange::import(state.db(), &p, rows, publish, first)
                 .await
                 .map_err(AppError::from)
         }
@@ -1646,7 +1646,7 @@ pub async fn version_file_post(
     let (fname, bytes) = file
         .filter(|(_, b)| !b.is_empty())
         .ok_or_else(|| AppError::field("file", ctx.tr().get("xfer.no_file")))?;
-    let stored = tongban_core::files::store(
+    let stored = tongban_core::platform::files::store(
         state.db(),
         &state.config().data_dir,
         &fname,
@@ -1655,7 +1655,7 @@ pub async fn version_file_post(
     )
     .await
     .map_err(|e| match e {
-        tongban_core::files::FileError::Refused(m) => AppError::field("file", m),
+        tongban_core::platform::files::FileError::Refused(m) => AppError::field("file", m),
         other => AppError::Internal(other.into()),
     })?;
     let mut guide = l.v.guide.clone();
@@ -1680,10 +1680,10 @@ pub async fn file_get(
     use axum::http::header;
     let actor = ctx.session.as_ref().map(|s| &s.principal);
     let (f, public) = catalog::attachment(state.db(), actor, &key).await?;
-    let bytes = tongban_core::files::read(&state.config().data_dir, &f)
+    let bytes = tongban_core::platform::files::read(&state.config().data_dir, &f)
         .await
         .map_err(|e| match e {
-            tongban_core::files::FileError::NotFound => AppError::NotFound,
+            tongban_core::platform::files::FileError::NotFound => AppError::NotFound,
             other => AppError::Internal(other.into()),
         })?;
     let disposition = format!(

@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::Deserialize;
 use tongban_core::identity::Principal;
-use tongban_core::oidc::{self, Client, ClientError, ClientForm};
+use tongban_core::identity::oidc::{self, Client, ClientError, ClientForm};
 use tongban_domain::kernel::Role;
 
 use super::{Nav, render_form};

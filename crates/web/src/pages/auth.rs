@@ -6,10 +6,10 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tongban_core::clock::format_cst;
 use tongban_core::identity::mfa;
 use tongban_core::identity::sessions;
 use tongban_core::identity::signin::{self, SignInError};
+use tongban_core::platform::clock::format_cst;
 
 use super::{Nav, safe_back};
 use crate::ctx::{Ctx, SESSION_COOKIE};

@@ -6,8 +6,8 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 use tongban_core::catalog::{self, Browse, Summary};
-use tongban_core::clock::format_cst;
 use tongban_core::kernel::divisions;
+use tongban_core::platform::clock::format_cst;
 use tongban_domain::catalog::{
     self as rules, CaseKind, CodeList, CodeLists, Fetchable, TimeLimit, TimeUnit,
 };
@@ -195,7 +195,7 @@ pub async fn search_rows(
     t: &Tr,
     q: &str,
     f: &Browse,
-) -> Result<(Vec<ItemRow>, i64, Vec<tongban_core::search::Hit>), AppError> {
+) -> Result<(Vec<ItemRow>, i64, Vec<tongban_core::catalog::search::Hit>), AppError> {
     let index = state.search().await?;
     let (hits, total) = index
         .search(
@@ -702,7 +702,7 @@ pub async fn guide_pdf_get(
         .await?
         .ok_or(AppError::NotFound)?;
     let base = state.config().public_url.trim_end_matches('/').to_owned();
-    let facts = tongban_core::guide_pdf::GuideFacts {
+    let facts = tongban_core::catalog::guide_pdf::GuideFacts {
         task_code: p.task_code.clone(),
         org_name: p.org.name_zh.clone(),
         version_no: p.version_no,
@@ -720,10 +720,12 @@ pub async fn guide_pdf_get(
         },
     };
     let guide = p.guide;
-    let pdf = tokio::task::spawn_blocking(move || tongban_core::guide_pdf::render(&guide, &facts))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let pdf = tokio::task::spawn_blocking(move || {
+        tongban_core::catalog::guide_pdf::render(&guide, &facts)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?
+    .map_err(|e| AppError::Internal(e.into()))?;
     let disposition = format!("inline; filename=\"guide-{}.pdf\"", p.task_code);
     Ok((
         [

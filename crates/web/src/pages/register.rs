@@ -8,7 +8,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tongban_core::identity::realname::{self, OnlineForm, RealNameError};
-use tongban_core::identity::throttle;
+use tongban_core::platform::throttle;
 
 use super::{Nav, render_form};
 use crate::ctx::Ctx;
@@ -143,7 +143,7 @@ pub async fn register_post(
     if let Err(until) = throttle::claim(state.db(), &key, limit).await? {
         let message = t.fmt(
             "reset.too_many",
-            &[("until", &tongban_core::clock::format_cst(until))],
+            &[("until", &tongban_core::platform::clock::format_cst(until))],
         );
         let mut res = page(
             &ctx,

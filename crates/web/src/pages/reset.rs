@@ -7,9 +7,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tongban_core::clock::format_cst;
 use tongban_core::identity::otp::{self, OtpError};
-use tongban_core::notify::{self, Channel};
+use tongban_core::platform::clock::format_cst;
+use tongban_core::platform::notify::{self, Channel};
 
 use super::{Nav, render, render_form};
 use crate::ctx::Ctx;

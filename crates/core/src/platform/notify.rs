@@ -15,9 +15,9 @@ use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use sqlx::Row;
 
-use crate::clock::{Millis, now_ms};
-use crate::config::MailConfig;
-use crate::db::{Db, DbError};
+use crate::platform::clock::{Millis, now_ms};
+use crate::platform::config::MailConfig;
+use crate::platform::db::{Db, DbError};
 
 /// How a message travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,8 +19,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use crate::clock::now_ms;
-use crate::db::{Db, DbError};
+use crate::platform::clock::now_ms;
+use crate::platform::db::{Db, DbError};
 
 /// Largest file accepted.
 pub const MAX_FILE: usize = 10 * 1024 * 1024;
@@ -310,10 +310,10 @@ pub async fn purge_unreferenced(db: &Db, root: &Path, now: i64) -> Result<usize,
 /// purge of the same content take turns (SQLite has one writer anyway).
 async fn lock_hash(
     c: &mut sqlx::AnyConnection,
-    engine: crate::db::Engine,
+    engine: crate::platform::db::Engine,
     sha: &str,
 ) -> Result<(), DbError> {
-    if engine == crate::db::Engine::Postgres {
+    if engine == crate::platform::db::Engine::Postgres {
         sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
             .bind(sha)
             .execute(c)

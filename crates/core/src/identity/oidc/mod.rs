@@ -13,13 +13,14 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use tongban_domain::FieldProblem;
 use tongban_domain::kernel::Role;
 
 pub use keys::{Alg, Key, KeyError, KeyRing};
 
-use crate::clock::{Millis, now_ms};
-use crate::db::{Db, DbError};
 use crate::identity::Principal;
+use crate::platform::clock::{Millis, now_ms};
+use crate::platform::db::{Db, DbError};
 
 /// How long an authorization code may wait for its exchange.
 pub const CODE_TTL_MS: i64 = 60_000;
@@ -213,15 +214,6 @@ pub struct ClientForm {
     pub org_id: Option<i64>,
 }
 
-/// A field-level problem with a registration.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FieldProblem {
-    /// Field name.
-    pub field: String,
-    /// Message (Chinese).
-    pub message: String,
-}
-
 /// Why a client operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -294,12 +286,8 @@ struct CheckedForm {
 
 fn check_form(f: &ClientForm, creating: bool) -> Result<CheckedForm, ClientError> {
     let mut problems = Vec::new();
-    let mut problem = |field: &str, message: String| {
-        problems.push(FieldProblem {
-            field: field.into(),
-            message,
-        })
-    };
+    let mut problem =
+        |field: &str, message: String| problems.push(FieldProblem::new(field, "invalid", message));
     let id = f.client_id.trim();
     if creating
         && (id.is_empty()
@@ -458,15 +446,16 @@ async fn insert_client(
             .map_err(|e| {
                 let e = DbError::from(e);
                 if e.is_unique_violation() {
-                    ClientError::Invalid(vec![FieldProblem {
-                        field: "client_id".into(),
-                        message: "此接入标识已被使用".into(),
-                    }])
+                    ClientError::Invalid(vec![FieldProblem::new(
+                        "client_id",
+                        "taken",
+                        "此接入标识已被使用",
+                    )])
                 } else {
                     ClientError::Db(e)
                 }
             })?;
-            crate::outbox::append(
+            crate::platform::outbox::append(
                 c,
                 "oidc.client_registered",
                 &json!({"client_id": client_id, "by": actor}),
@@ -526,7 +515,7 @@ pub async fn update_client(
             if n == 0 {
                 return Err(ClientError::NotFound);
             }
-            crate::outbox::append(c, "oidc.client_updated", &json!({"client_id": client_id, "by": by}), now).await?;
+            crate::platform::outbox::append(c, "oidc.client_updated", &json!({"client_id": client_id, "by": by}), now).await?;
             Ok(())
         })
     })
@@ -584,7 +573,7 @@ pub async fn client_action(
                     .execute(&mut *c)
                     .await?;
             }
-            crate::outbox::append(c, "oidc.client_changed", &json!({"client_id": id, "action": action, "by": by}), now)
+            crate::platform::outbox::append(c, "oidc.client_changed", &json!({"client_id": id, "action": action, "by": by}), now)
                 .await?;
             Ok(())
         })
@@ -1205,7 +1194,7 @@ fn snapshot_at(r: &AnyRow, at: usize) -> Result<AccountSnapshot, DbError> {
 /// The person-facing claims of an account for the granted scopes.
 pub async fn user_claims(
     db: &Db,
-    key: &crate::crypto::DataKey,
+    key: &crate::platform::crypto::DataKey,
     account_id: i64,
     scope: &[String],
 ) -> Result<Option<Value>, DbError> {
@@ -1226,7 +1215,7 @@ pub async fn user_claims(
 /// The claims of a snapshot for the granted scopes; `None` for a disabled
 /// account.
 pub fn claims_from(
-    key: &crate::crypto::DataKey,
+    key: &crate::platform::crypto::DataKey,
     account_id: i64,
     a: &AccountSnapshot,
     scope: &[String],

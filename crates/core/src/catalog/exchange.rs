@@ -20,10 +20,10 @@ use tongban_domain::catalog::{
 use tongban_domain::kernel::Role;
 
 use crate::catalog::{self, CatalogError, NewItem, Prepared};
-use crate::clock::now_ms;
-use crate::db::{Db, DbError};
 use crate::identity::Principal;
 use crate::kernel::orgs::{self, Org};
+use crate::platform::clock::now_ms;
+use crate::platform::db::{Db, DbError};
 
 /// One implementation in exchange form.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

@@ -22,7 +22,7 @@ use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, StopWordFilter, TextAnaly
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
 use tongban_domain::catalog::Guide;
 
-use crate::db::{Db, DbError};
+use crate::platform::db::{Db, DbError};
 
 const SYNONYMS: &str = include_str!("search_synonyms.txt");
 

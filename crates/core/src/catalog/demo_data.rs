@@ -9,11 +9,11 @@ use sqlx::Row;
 use tongban_domain::catalog::{CaseKind, CatalogCode, Guide, TaskCode, TimeLimit};
 use tongban_domain::kernel::CreditCode;
 
+use crate::catalog::exchange::{parse_fee, parse_material};
 use crate::catalog::{self, CatalogError, NewItem};
-use crate::catalog_exchange::{parse_fee, parse_material};
-use crate::db::{Db, DbError};
+use crate::platform::db::{Db, DbError};
 
-const TEXT: &str = include_str!("demo_catalog.txt");
+const TEXT: &str = include_str!("demo_data.txt");
 
 /// Local departures from the city standard, as districts really make them,
 /// so the standardisation report has something to show: (item, district

@@ -4,6 +4,15 @@
 //! A version's document is the whole [`Guide`]. A published version never
 //! changes: editing a published item opens the next version as a draft.
 //! Every action is appended to `item_events` in the same transaction.
+//!
+//! Beside the use cases: the national exchange format (`exchange`), Chinese
+//! search (`search`), the printable guide (`guide_pdf`) and the demo
+//! catalog (`demo_data`).
+
+pub mod demo_data;
+pub mod exchange;
+pub mod guide_pdf;
+pub mod search;
 
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -14,12 +23,12 @@ use tongban_domain::catalog::{
 };
 use tongban_domain::kernel::{CreditCode, Role};
 
-use crate::clock::{Millis, now_ms};
-use crate::db::{Db, DbError};
-use crate::files;
 use crate::identity::Principal;
 use crate::kernel::orgs::{self, Org};
-use crate::outbox;
+use crate::platform::clock::{Millis, now_ms};
+use crate::platform::db::{Db, DbError};
+use crate::platform::files;
+use crate::platform::outbox;
 
 /// Why a catalog action failed.
 #[derive(Debug, thiserror::Error)]
@@ -1860,4 +1869,24 @@ pub async fn code_list_history(db: &Db, limit: i64) -> Result<Vec<CodeListEdit>,
             })
         })
         .collect()
+}
+
+/// The catalog's background job: scheduled publications and withdrawals,
+/// checked every minute.
+pub async fn jobs(db: &Db, r: &mut crate::platform::jobs::Registry) -> Result<(), DbError> {
+    r.register("catalog.schedule", |ctx, _| {
+        Box::pin(async move {
+            let (published, withdrawn) = run_schedule(&ctx.db, now_ms()).await?;
+            if published + withdrawn > 0 {
+                tracing::info!(
+                    catalog.published = published,
+                    catalog.withdrawn = withdrawn,
+                    "catalog.schedule"
+                );
+            }
+            Ok(())
+        })
+    });
+    crate::platform::jobs::ensure_schedule(db, "catalog.schedule", "catalog.schedule", 60).await?;
+    Ok(())
 }

@@ -6,9 +6,9 @@
 use serde_json::Value;
 use sqlx::{AnyConnection, Row};
 
-use crate::clock::{Millis, now_ms};
-use crate::db::{Db, DbError, Engine};
-use crate::jobs::{self, NewJob};
+use crate::platform::clock::{Millis, now_ms};
+use crate::platform::db::{Db, DbError, Engine};
+use crate::platform::jobs::{self, NewJob};
 
 /// Appends an event inside the caller's transaction.
 pub async fn append(
@@ -75,6 +75,23 @@ pub async fn relay(db: &Db, routes: &Routes, limit: i64) -> Result<usize, DbErro
                 sqlx::query("UPDATE outbox SET dispatched_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut *c).await?;
             }
             Ok(rows.len())
+        })
+    })
+    .await
+}
+
+/// Deletes events relayed more than `days` days ago (job `jobs.purge`).
+pub async fn purge_relayed(db: &Db, days: i64) -> Result<u64, DbError> {
+    db.write(move |c| {
+        Box::pin(async move {
+            let cutoff = now_ms() - days * 86_400_000;
+            let r = sqlx::query(
+                "DELETE FROM outbox WHERE dispatched_at IS NOT NULL AND dispatched_at < $1",
+            )
+            .bind(cutoff)
+            .execute(c)
+            .await?;
+            Ok(r.rows_affected())
         })
     })
     .await

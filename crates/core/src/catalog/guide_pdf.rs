@@ -18,7 +18,7 @@ use tongban_domain::catalog::{
     self as rules, CaseKind, CodeList, CodeLists, Fetchable, Guide, TimeLimit, TimeUnit,
 };
 
-const FONT_BYTES: &[u8] = include_bytes!("../assets/fonts/wqy-microhei.ttc");
+const FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/wqy-microhei.ttc");
 const PAGE_W: f32 = 595.0;
 const PAGE_H: f32 = 842.0;
 const MARGIN: f32 = 50.0;

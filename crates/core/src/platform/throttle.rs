@@ -11,8 +11,8 @@
 
 use sqlx::Row;
 
-use crate::clock::{Millis, now_ms};
-use crate::db::{Db, DbError};
+use crate::platform::clock::{Millis, now_ms};
+use crate::platform::db::{Db, DbError};
 
 /// A limit: at most `max` attempts per `window_ms`.
 #[derive(Debug, Clone, Copy)]

@@ -13,8 +13,8 @@ use rsa::traits::PublicKeyParts;
 use serde_json::{Value, json};
 use sqlx::Row;
 
-use crate::clock::{Millis, now_ms};
-use crate::db::{Db, DbError};
+use crate::platform::clock::{Millis, now_ms};
+use crate::platform::db::{Db, DbError};
 
 /// A JWS algorithm tongban signs with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

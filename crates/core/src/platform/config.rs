@@ -513,7 +513,7 @@ impl Config {
     /// the data folder.
     pub fn effective_database_url(&self) -> String {
         if self.database_url.is_empty() {
-            crate::db::Db::sqlite_url(&self.data_dir.join("tongban.sqlite"))
+            crate::platform::db::Db::sqlite_url(&self.data_dir.join("tongban.sqlite"))
         } else {
             self.database_url.clone()
         }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use sqlx::{AnyConnection, ConnectOptions, Connection, Row};
 
-use crate::db::{Db, Engine};
+use crate::platform::db::{Db, Engine};
 
 const SQLITE_MAGIC: &[u8] = b"SQLite format 3\0";
 const PGDUMP_MAGIC: &[u8] = b"PGDMP";

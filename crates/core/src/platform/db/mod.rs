@@ -361,7 +361,7 @@ impl Db {
     /// Records that the database is unreachable or cannot write (a request
     /// or job saw [`DbError::is_unavailable`]); the watcher brings it back.
     pub fn mark_down(&self) {
-        let now = crate::clock::now_ms().max(1);
+        let now = crate::platform::clock::now_ms().max(1);
         if self
             .inner
             .health
@@ -377,7 +377,7 @@ impl Db {
         let since = self.inner.health.down_since.swap(0, Ordering::Relaxed);
         if since != 0 {
             tracing::warn!(
-                outage_ms = crate::clock::now_ms() - since,
+                outage_ms = crate::platform::clock::now_ms() - since,
                 "database available again"
             );
         }
@@ -393,7 +393,7 @@ impl Db {
                 self.write(|c| {
                     Box::pin(async move {
                         sqlx::query("UPDATE db_probe SET at = $1 WHERE id = 1")
-                            .bind(crate::clock::now_ms())
+                            .bind(crate::platform::clock::now_ms())
                             .execute(c)
                             .await?;
                         Ok::<_, DbError>(())

@@ -11,15 +11,12 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::Value;
 use sqlx::{AnyConnection, Row};
-use tokio::sync::watch;
 
-use crate::clock::{Millis, now_ms};
-use crate::db::{BoxFut, Db, DbError, Engine};
-use crate::outbox;
+use crate::platform::clock::{Millis, now_ms};
+use crate::platform::db::{BoxFut, Db, DbError, Engine};
 
 /// A job handler: runs one job's payload; an error schedules a retry.
 pub type Handler =
@@ -287,165 +284,27 @@ impl Registry {
     }
 }
 
-/// Settings of one worker.
-#[derive(Debug, Clone)]
-pub struct WorkerOptions {
-    /// Name written into `locked_by`; unique per process.
-    pub name: String,
-    /// Idle poll interval.
-    pub poll: Duration,
-    /// Jobs claimed and run at once.
-    pub concurrency: usize,
-    /// Lease length; a job not finished by then may be claimed again.
-    pub lease: Duration,
-}
-
-/// Runs jobs until `stop` turns true: relays the outbox, enqueues due
-/// schedules, claims, runs handlers concurrently, records outcomes.
-pub async fn run_worker(
-    db: Db,
-    registry: Registry,
-    routes: outbox::Routes,
-    opts: WorkerOptions,
-    mut stop: watch::Receiver<bool>,
-) {
-    let lease_ms = opts.lease.as_millis() as i64;
-    loop {
-        if *stop.borrow() {
-            break;
-        }
-        if let Err(e) = outbox::relay(&db, &routes, 500).await {
-            tracing::warn!(error = %e, "outbox.relay failed");
-        }
-        if let Err(e) = enqueue_due_schedules(&db).await {
-            tracing::warn!(error = %e, "jobs.schedule failed");
-        }
-        let claimed = match claim(&db, &opts.name, opts.concurrency as i64, lease_ms).await {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::warn!(error = %e, "jobs.claim failed");
-                Vec::new()
-            }
-        };
-        let busy = !claimed.is_empty();
-        let runs = claimed
-            .into_iter()
-            .map(|job| run_one(&db, &registry, &opts.name, job));
-        futures::future::join_all(runs).await;
-        if !busy {
-            tokio::select! {
-                _ = tokio::time::sleep(opts.poll) => {}
-                _ = stop.changed() => {}
-            }
-        }
-    }
-}
-
-async fn run_one(db: &Db, registry: &Registry, worker: &str, job: Claimed) {
-    let started = std::time::Instant::now();
-    let outcome = match registry.handlers.get(&job.kind) {
-        None => Err(anyhow::anyhow!("no handler for job kind {}", job.kind)),
-        Some(h) => {
-            let payload = serde_json::from_str(&job.payload).unwrap_or(Value::Null);
-            let ctx = JobContext {
-                db: db.clone(),
-                job_id: job.id,
-                attempt: job.attempts,
-            };
-            h(ctx, payload).await
-        }
-    };
-    let ms = started.elapsed().as_millis() as u64;
-    let recorded = match outcome {
-        Ok(()) => {
-            tracing::debug!(job.id = job.id, job.kind = %job.kind, duration_ms = ms, "jobs.done");
-            complete(db, job.id, worker).await.map(|_| ())
-        }
-        Err(e) => {
-            tracing::warn!(job.id = job.id, job.kind = %job.kind, job.attempt = job.attempts, error = %e, "jobs.failed");
-            fail(db, &job, worker, &format!("{e:#}")).await
-        }
-    };
-    if let Err(e) = recorded {
-        tracing::error!(job.id = job.id, error = %e, "jobs.record failed");
-    }
-}
-
-/// Deletes finished jobs and relayed outbox events older than `days` days
-/// (job `jobs.purge`); failed jobs are kept for inspection.
+/// Deletes finished jobs older than `days` days; failed jobs are kept
+/// for inspection.
 pub async fn purge_finished(db: &Db, days: i64) -> Result<u64, DbError> {
     db.write(move |c| {
         Box::pin(async move {
             let cutoff = now_ms() - days * 86_400_000;
             let a = sqlx::query("DELETE FROM jobs WHERE status = 'done' AND finished_at < $1")
                 .bind(cutoff)
-                .execute(&mut *c)
+                .execute(c)
                 .await?;
-            let b = sqlx::query(
-                "DELETE FROM outbox WHERE dispatched_at IS NOT NULL AND dispatched_at < $1",
-            )
-            .bind(cutoff)
-            .execute(&mut *c)
-            .await?;
-            Ok(a.rows_affected() + b.rows_affected())
+            Ok(a.rows_affected())
         })
     })
     .await
 }
 
-/// The handlers and schedules every node runs: session, token, job and
-/// file clean-up. `data_dir` holds the file store.
-pub async fn standard(db: &Db, data_dir: &std::path::Path) -> Result<Registry, DbError> {
-    let mut r = Registry::default();
-    let root = data_dir.to_path_buf();
-    r.register("files.purge", move |ctx, _| {
-        let root = root.clone();
-        Box::pin(async move {
-            let n = crate::files::purge_unreferenced(&ctx.db, &root, now_ms()).await?;
-            tracing::info!(files.purged = n, "files.purge");
-            Ok(())
-        })
-    });
-    r.register("sessions.purge", |ctx, _| {
-        Box::pin(async move {
-            let n = crate::identity::sessions::purge(&ctx.db).await?;
-            tracing::info!(sessions.purged = n, "sessions.purge");
-            Ok(())
-        })
-    });
-    r.register("oidc.purge", |ctx, _| {
-        Box::pin(async move {
-            let n = crate::oidc::purge(&ctx.db).await?;
-            tracing::info!(rows.purged = n, "oidc.purge");
-            Ok(())
-        })
-    });
-    r.register("jobs.purge", |ctx, _| {
-        Box::pin(async move {
-            let n = purge_finished(&ctx.db, 7).await?;
-            tracing::info!(rows.purged = n, "jobs.purge");
-            Ok(())
-        })
-    });
-    r.register("catalog.schedule", |ctx, _| {
-        Box::pin(async move {
-            let (published, withdrawn) = crate::catalog::run_schedule(&ctx.db, now_ms()).await?;
-            if published + withdrawn > 0 {
-                tracing::info!(
-                    catalog.published = published,
-                    catalog.withdrawn = withdrawn,
-                    "catalog.schedule"
-                );
-            }
-            Ok(())
-        })
-    });
-    ensure_schedule(db, "catalog.schedule", "catalog.schedule", 60).await?;
-    ensure_schedule(db, "sessions.purge", "sessions.purge", 3600).await?;
-    ensure_schedule(db, "jobs.purge", "jobs.purge", 86_400).await?;
-    ensure_schedule(db, "oidc.purge", "oidc.purge", 3600).await?;
-    ensure_schedule(db, "files.purge", "files.purge", 3600).await?;
-    Ok(r)
+impl Registry {
+    /// The handler of a job kind.
+    pub(crate) fn handler(&self, kind: &str) -> Option<&Handler> {
+        self.handlers.get(kind)
+    }
 }
 
 #[cfg(test)]
