@@ -10,6 +10,7 @@
 )]
 
 mod api;
+mod architecture;
 mod bench;
 mod catalog;
 mod cli;
