@@ -208,7 +208,14 @@ impl Seeder {
             )
             .await?;
             for item in items.into_iter().take(n - drafts.len()) {
-                drafts.push(catalog::open_draft(&self.db, Some(&self.admin), item).await?);
+                drafts.push(
+                    catalog::open_draft(
+                        &self.db,
+                        tongban_core::identity::Actor::Person(&self.admin),
+                        item,
+                    )
+                    .await?,
+                );
             }
         }
         drafts.truncate(n);

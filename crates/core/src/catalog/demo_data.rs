@@ -226,7 +226,7 @@ pub async fn seed(db: &Db) -> Result<usize, CatalogError> {
             };
             let (_, version) = catalog::create_item(
                 db,
-                None,
+                crate::identity::Actor::System,
                 NewItem {
                     catalog_code: code.as_str().into(),
                     task_code: task.as_str().into(),

@@ -23,7 +23,7 @@ use tongban_domain::catalog::{
 };
 use tongban_domain::kernel::{CreditCode, Role};
 
-use crate::identity::Principal;
+use crate::identity::{Actor, Principal};
 use crate::kernel::orgs::{self, Org};
 use crate::platform::clock::{Millis, now_ms};
 use crate::platform::db::{Db, DbError};
@@ -256,12 +256,9 @@ async fn event(
     Ok(())
 }
 
-/// Whether `p` holds `role` over the organisation `org`.
-fn may(p: Option<&Principal>, roles: &[Role], org: &Org) -> bool {
-    match p {
-        None => true, // system actions (import, demo)
-        Some(p) => roles.iter().any(|r| p.can(*r, &org.path)),
-    }
+/// Whether the actor holds one of `roles` over the organisation `org`.
+fn may(actor: Actor<'_>, roles: &[Role], org: &Org) -> bool {
+    actor.holds_any(roles, &org.path)
 }
 
 /// The owner kind under which catalog versions refer to stored files.
@@ -274,7 +271,7 @@ pub const FILE_OWNER: &str = "catalog_version";
 /// keys cannot be probed. Returns the file and whether it is public.
 pub async fn attachment(
     db: &Db,
-    actor: Option<&Principal>,
+    actor: Actor<'_>,
     key: &str,
 ) -> Result<(files::StoredFile, bool), CatalogError> {
     let f = match files::by_key(db, key).await {
@@ -294,7 +291,7 @@ pub async fn attachment(
     if public {
         return Ok((f, true));
     }
-    let Some(p) = actor else {
+    let Some(p) = actor.principal() else {
         return Err(CatalogError::NotFound);
     };
     if f.created_by == Some(p.account.id) {
@@ -344,10 +341,10 @@ pub struct NewItem {
 pub const STRICT_TASK_CODES: bool = true;
 
 /// Creates an item with its first version as a draft; returns (item, version) ids.
-/// `actor` is `None` for system imports.
+/// `actor` is [`Actor::System`] for imports approved elsewhere.
 pub async fn create_item(
     db: &Db,
-    actor: Option<&Principal>,
+    actor: Actor<'_>,
     n: NewItem,
 ) -> Result<(i64, i64), CatalogError> {
     let org = orgs::get(db, n.org_id)
@@ -357,7 +354,7 @@ pub async fn create_item(
         return Err(CatalogError::Forbidden);
     }
     let prepared = prepare(&org, n)?;
-    let actor_id = actor.map(|p| p.account.id);
+    let actor_id = actor.account_id();
     db.write(move |c| {
         Box::pin(async move { insert_prepared(c, &prepared, actor_id, now_ms()).await })
     })
@@ -590,7 +587,7 @@ async fn move_status(
 /// editor to reapply).
 pub async fn save_draft(
     db: &Db,
-    actor: Option<&Principal>,
+    actor: Actor<'_>,
     version_id: i64,
     expected_revision: i64,
     guide: Guide,
@@ -602,7 +599,7 @@ pub async fn save_draft(
     if catalog::transition(v.status, VersionAction::Edit).is_none() {
         return Err(CatalogError::WrongState);
     }
-    let actor_id = actor.map(|p| p.account.id);
+    let actor_id = actor.account_id();
     let doc = serde_json::to_string(&guide).map_err(|e| DbError::Conflict(e.to_string()))?;
     let keys: Vec<String> = guide.file_keys().into_iter().map(str::to_owned).collect();
     db.write(move |c| {
@@ -636,7 +633,7 @@ pub async fn save_draft(
 /// not publishable.
 pub async fn submit(
     db: &Db,
-    actor: Option<&Principal>,
+    actor: Actor<'_>,
     version_id: i64,
     expected_revision: i64,
 ) -> Result<(), CatalogError> {
@@ -650,7 +647,7 @@ pub async fn submit(
     if !problems.is_empty() {
         return Err(CatalogError::Invalid(problems));
     }
-    let actor_id = actor.map(|p| p.account.id);
+    let actor_id = actor.account_id();
     db.write(move |c| {
         Box::pin(async move {
             let now = now_ms();
@@ -676,7 +673,7 @@ pub async fn submit(
 /// Sends a version in review back to its editor with a note.
 pub async fn reject(
     db: &Db,
-    actor: Option<&Principal>,
+    actor: Actor<'_>,
     version_id: i64,
     expected_revision: i64,
     note: &str,
@@ -687,7 +684,7 @@ pub async fn reject(
     }
     let to =
         catalog::transition(v.status, VersionAction::Reject).ok_or(CatalogError::WrongState)?;
-    let actor_id = actor.map(|p| p.account.id);
+    let actor_id = actor.account_id();
     let note = note.trim().to_owned();
     db.write(move |c| {
         Box::pin(async move {
@@ -717,7 +714,7 @@ pub async fn reject(
 /// edited it (four eyes).
 pub async fn publish(
     db: &Db,
-    actor: Option<&Principal>,
+    actor: Actor<'_>,
     version_id: i64,
     expected_revision: i64,
 ) -> Result<(), CatalogError> {
@@ -775,7 +772,7 @@ async fn made_by(db: &Db, reviewer: i64, accounts: &[Option<i64>]) -> Result<boo
 /// job withdraws it when that comes. `now` is the approval time.
 pub async fn publish_on(
     db: &Db,
-    actor: Option<&Principal>,
+    actor: Actor<'_>,
     version_id: i64,
     expected_revision: i64,
     schedule: Schedule,
@@ -792,7 +789,7 @@ pub async fn publish_on(
         VersionAction::Publish
     };
     let to = catalog::transition(v.status, action).ok_or(CatalogError::WrongState)?;
-    let actor_id = actor.map(|p| p.account.id);
+    let actor_id = actor.account_id();
     if actor_id.is_some() && (v.submitted_by == actor_id || v.updated_by == actor_id) {
         return Err(CatalogError::SameReviewer);
     }
@@ -900,7 +897,7 @@ pub async fn run_schedule(db: &Db, now: Millis) -> Result<(usize, usize), Catalo
     .await?;
     let mut cancelled = 0;
     for r in cancel {
-        match withdraw(db, None, r.try_get(0)?, "计划取消").await {
+        match withdraw(db, Actor::System, r.try_get(0)?, "计划取消").await {
             Ok(()) => cancelled += 1,
             Err(CatalogError::Conflict | CatalogError::WrongState) => {}
             Err(e) => return Err(e),
@@ -1014,7 +1011,7 @@ pub async fn publish_imported(db: &Db, version_id: i64) -> Result<(), CatalogErr
 /// Withdraws an item from the public catalog.
 pub async fn withdraw(
     db: &Db,
-    actor: Option<&Principal>,
+    actor: Actor<'_>,
     item_id: i64,
     note: &str,
 ) -> Result<(), CatalogError> {
@@ -1029,7 +1026,7 @@ pub async fn withdraw(
     let v = version(db, vid).await?.ok_or(CatalogError::NotFound)?;
     let to =
         catalog::transition(v.status, VersionAction::Withdraw).ok_or(CatalogError::WrongState)?;
-    let actor_id = actor.map(|p| p.account.id);
+    let actor_id = actor.account_id();
     let note = note.trim().to_owned();
     db.write(move |c| {
         Box::pin(async move {
@@ -1049,11 +1046,7 @@ pub async fn withdraw(
 
 /// Opens the next version as a draft copied from the published one (or the
 /// latest version). Only one open draft or review per item at a time.
-pub async fn open_draft(
-    db: &Db,
-    actor: Option<&Principal>,
-    item_id: i64,
-) -> Result<i64, CatalogError> {
+pub async fn open_draft(db: &Db, actor: Actor<'_>, item_id: i64) -> Result<i64, CatalogError> {
     let it = item(db, item_id).await?.ok_or(CatalogError::NotFound)?;
     let org = orgs::get(db, it.org_id)
         .await?
@@ -1061,7 +1054,7 @@ pub async fn open_draft(
     if !may(actor, &[Role::CatalogEditor, Role::SystemAdmin], &org) {
         return Err(CatalogError::Forbidden);
     }
-    let actor_id = actor.map(|p| p.account.id);
+    let actor_id = actor.account_id();
     db.write(move |c| {
         Box::pin(async move {
             let now = now_ms();

@@ -105,6 +105,53 @@ impl Principal {
     }
 }
 
+/// Who performs a use case. Every use case is told, and decides for
+/// itself what each may do: there is no "no actor means allowed".
+#[derive(Debug, Clone, Copy)]
+pub enum Actor<'a> {
+    /// Nobody is signed in.
+    Anonymous,
+    /// A signed-in account with its grants.
+    Person(&'a Principal),
+    /// The platform itself: the demo loader, scheduled jobs, a provincial
+    /// catalog imported by an operator at the command line.
+    System,
+}
+
+impl<'a> Actor<'a> {
+    /// The actor of a request: the signed-in principal, or anonymous.
+    pub fn of(principal: Option<&'a Principal>) -> Self {
+        principal.map_or(Self::Anonymous, Self::Person)
+    }
+
+    /// The account acting, if a person is.
+    pub fn account_id(&self) -> Option<i64> {
+        match self {
+            Self::Person(p) => Some(p.account.id),
+            Self::Anonymous | Self::System => None,
+        }
+    }
+
+    /// The principal acting, if a person is.
+    pub fn principal(&self) -> Option<&'a Principal> {
+        match self {
+            Self::Person(p) => Some(p),
+            Self::Anonymous | Self::System => None,
+        }
+    }
+
+    /// Whether the actor holds one of `roles` over the organisation with
+    /// ancestry `org_path`; the platform itself may do anything, nobody
+    /// signed in may do nothing.
+    pub fn holds_any(&self, roles: &[Role], org_path: &str) -> bool {
+        match self {
+            Self::System => true,
+            Self::Anonymous => false,
+            Self::Person(p) => roles.iter().any(|r| p.can(*r, org_path)),
+        }
+    }
+}
+
 /// Why sign-in or an account change failed.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {

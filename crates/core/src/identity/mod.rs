@@ -13,7 +13,7 @@ pub mod realname;
 pub mod sessions;
 pub mod signin;
 
-pub use accounts::{Account, AuthError, Grant, Principal};
+pub use accounts::{Account, Actor, AuthError, Grant, Principal};
 
 use crate::platform::db::{Db, DbError};
 use crate::platform::jobs::{Registry, ensure_schedule};

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 use tongban_core::catalog::{self, CatalogError, NewItem};
-use tongban_core::identity::accounts;
+use tongban_core::identity::{Actor, accounts};
 use tongban_domain::catalog::{Guide, Material, TimeLimit, diff};
 
 use crate::helpers::{TestApp, form_fields};
@@ -221,13 +221,14 @@ async fn draft_review_publish_new_version_diff_and_withdraw() {
 
     // Citizens cannot create items.
     assert!(matches!(
-        catalog::create_item(&app.db, Some(&citizen), new(guide("高龄津贴"))).await,
+        catalog::create_item(&app.db, Actor::Person(&citizen), new(guide("高龄津贴"))).await,
         Err(CatalogError::Forbidden)
     ));
     let before = catalog::generation(&app.db).await.unwrap();
-    let (item_id, v1) = catalog::create_item(&app.db, Some(&editor), new(guide("高龄津贴")))
-        .await
-        .unwrap();
+    let (item_id, v1) =
+        catalog::create_item(&app.db, Actor::Person(&editor), new(guide("高龄津贴")))
+            .await
+            .unwrap();
     let it = catalog::item(&app.db, item_id).await.unwrap().unwrap();
     assert_eq!(it.task_code.len(), 31);
     assert!(it.task_code.ends_with("200990001000"));
@@ -243,12 +244,12 @@ async fn draft_review_publish_new_version_diff_and_withdraw() {
     let mut g = guide("高龄津贴");
     g.promised_limit.value = 30; // longer than the legal limit
     g.materials.push(Material::default());
-    let rev = catalog::save_draft(&app.db, Some(&editor), v1, 1, g.clone())
+    let rev = catalog::save_draft(&app.db, Actor::Person(&editor), v1, 1, g.clone())
         .await
         .unwrap();
     assert_eq!(rev, 2);
     assert!(matches!(
-        catalog::save_draft(&app.db, Some(&editor), v1, 1, guide("x")).await,
+        catalog::save_draft(&app.db, Actor::Person(&editor), v1, 1, guide("x")).await,
         Err(CatalogError::Conflict)
     ));
     assert_eq!(
@@ -257,27 +258,27 @@ async fn draft_review_publish_new_version_diff_and_withdraw() {
     );
 
     // Submitting lists every problem at once.
-    match catalog::submit(&app.db, Some(&editor), v1, rev).await {
+    match catalog::submit(&app.db, Actor::Person(&editor), v1, rev).await {
         Err(CatalogError::Invalid(p)) => {
             let fields: Vec<_> = p.iter().map(|e| e.field.as_str()).collect();
             assert_eq!(fields, vec!["materials[1].name", "promised_limit.value"]);
         }
         other => panic!("expected Invalid, got {other:?}"),
     }
-    let rev = catalog::save_draft(&app.db, Some(&editor), v1, rev, guide("高龄津贴"))
+    let rev = catalog::save_draft(&app.db, Actor::Person(&editor), v1, rev, guide("高龄津贴"))
         .await
         .unwrap();
-    catalog::submit(&app.db, Some(&editor), v1, rev)
+    catalog::submit(&app.db, Actor::Person(&editor), v1, rev)
         .await
         .unwrap();
     // A submitted version cannot be edited, and its editor cannot publish it.
     assert!(matches!(
-        catalog::save_draft(&app.db, Some(&editor), v1, rev + 1, guide("y")).await,
+        catalog::save_draft(&app.db, Actor::Person(&editor), v1, rev + 1, guide("y")).await,
         Err(CatalogError::WrongState)
     ));
     let rev = rev + 1;
     assert!(matches!(
-        catalog::publish(&app.db, Some(&editor), v1, rev).await,
+        catalog::publish(&app.db, Actor::Person(&editor), v1, rev).await,
         Err(CatalogError::Forbidden)
     ));
     // Drafts, saves and reviews leave the public catalog's generation (and
@@ -285,7 +286,7 @@ async fn draft_review_publish_new_version_diff_and_withdraw() {
     let unpublished = catalog::generation(&app.db).await.unwrap();
     assert_eq!(unpublished, before);
     let admin_as_editor = admin.clone();
-    catalog::publish(&app.db, Some(&admin_as_editor), v1, rev)
+    catalog::publish(&app.db, Actor::Person(&admin_as_editor), v1, rev)
         .await
         .unwrap();
     assert!(catalog::generation(&app.db).await.unwrap() > unpublished);
@@ -298,26 +299,26 @@ async fn draft_review_publish_new_version_diff_and_withdraw() {
     assert!(body.contains("高龄津贴") && body.contains("v1"));
 
     // Editing a published item opens version 2; the public still sees v1.
-    let v2 = catalog::open_draft(&app.db, Some(&editor), item_id)
+    let v2 = catalog::open_draft(&app.db, Actor::Person(&editor), item_id)
         .await
         .unwrap();
     assert!(matches!(
-        catalog::open_draft(&app.db, Some(&editor), item_id).await,
+        catalog::open_draft(&app.db, Actor::Person(&editor), item_id).await,
         Err(CatalogError::DraftExists)
     ));
     let mut g2 = guide("高龄津贴");
     g2.promised_limit.value = 3;
-    let r = catalog::save_draft(&app.db, Some(&editor), v2, 1, g2)
+    let r = catalog::save_draft(&app.db, Actor::Person(&editor), v2, 1, g2)
         .await
         .unwrap();
-    catalog::submit(&app.db, Some(&editor), v2, r)
+    catalog::submit(&app.db, Actor::Person(&editor), v2, r)
         .await
         .unwrap();
     let (_, body) = app
         .get_text(&app.client(), &format!("/items/{}", it.task_code))
         .await;
     assert!(body.contains("5 个工作日"));
-    catalog::publish(&app.db, Some(&admin), v2, r + 1)
+    catalog::publish(&app.db, Actor::Person(&admin), v2, r + 1)
         .await
         .unwrap();
     // Public pages follow the catalog within a second (generation check).
@@ -343,12 +344,12 @@ async fn draft_review_publish_new_version_diff_and_withdraw() {
     );
     // A published version never changes.
     assert!(matches!(
-        catalog::save_draft(&app.db, Some(&editor), v1, 99, guide("z")).await,
+        catalog::save_draft(&app.db, Actor::Person(&editor), v1, 99, guide("z")).await,
         Err(CatalogError::WrongState)
     ));
 
     // Withdrawal removes it from the public catalog, with a trail.
-    catalog::withdraw(&app.db, Some(&admin), item_id, "政策调整")
+    catalog::withdraw(&app.db, Actor::Person(&admin), item_id, "政策调整")
         .await
         .unwrap();
     // Public pages follow the catalog within a second (generation check).
@@ -389,7 +390,7 @@ async fn the_submitter_cannot_publish_their_own_change() {
     let org = app.org_id("哈尔滨市道里区民政局").await;
     let (_, v) = catalog::create_item(
         &app.db,
-        Some(&admin),
+        Actor::Person(&admin),
         NewItem {
             catalog_code: "200990002000".into(),
             task_code: String::new(),
@@ -400,14 +401,16 @@ async fn the_submitter_cannot_publish_their_own_change() {
     )
     .await
     .unwrap();
-    catalog::submit(&app.db, Some(&admin), v, 1).await.unwrap();
+    catalog::submit(&app.db, Actor::Person(&admin), v, 1)
+        .await
+        .unwrap();
     assert!(matches!(
-        catalog::publish(&app.db, Some(&admin), v, 2).await,
+        catalog::publish(&app.db, Actor::Person(&admin), v, 2).await,
         Err(CatalogError::SameReviewer)
     ));
     let deptadmin_scope_elsewhere = principal(&app, "deptadmin").await;
     assert!(matches!(
-        catalog::publish(&app.db, Some(&deptadmin_scope_elsewhere), v, 2).await,
+        catalog::publish(&app.db, Actor::Person(&deptadmin_scope_elsewhere), v, 2).await,
         Err(CatalogError::Forbidden)
     ));
 }
@@ -419,7 +422,7 @@ async fn two_editors_saving_one_draft_at_once_one_wins_the_other_is_told() {
     let org = app.org_id("哈尔滨市南岗区民政局").await;
     let (_, v) = catalog::create_item(
         &app.db,
-        Some(&editor),
+        Actor::Person(&editor),
         NewItem {
             catalog_code: "200990003000".into(),
             task_code: String::new(),
@@ -435,7 +438,7 @@ async fn two_editors_saving_one_draft_at_once_one_wins_the_other_is_told() {
         tokio::spawn(async move {
             let mut g = guide("居家养老");
             g.hours = format!("editor {i}");
-            catalog::save_draft(&db, Some(&editor), v, 1, g).await
+            catalog::save_draft(&db, Actor::Person(&editor), v, 1, g).await
         })
     });
     let results: Vec<_> = futures::future::join_all(saves)
@@ -469,7 +472,7 @@ async fn bad_codes_are_refused_with_the_reason() {
     ] {
         let r = catalog::create_item(
             &app.db,
-            Some(&editor),
+            Actor::Person(&editor),
             NewItem {
                 catalog_code: catalog_code.into(),
                 task_code: task_code.into(),
@@ -629,7 +632,7 @@ async fn a_newly_published_item_becomes_searchable_and_a_withdrawn_one_disappear
     let org = app.org_id("哈尔滨市道里区民政局").await;
     let (item, v) = catalog::create_item(
         &app.db,
-        Some(&editor),
+        Actor::Person(&editor),
         NewItem {
             catalog_code: "200990009000".into(),
             task_code: String::new(),
@@ -640,12 +643,16 @@ async fn a_newly_published_item_becomes_searchable_and_a_withdrawn_one_disappear
     )
     .await
     .unwrap();
-    catalog::submit(&app.db, Some(&editor), v, 1).await.unwrap();
-    catalog::publish(&app.db, Some(&admin), v, 2).await.unwrap();
+    catalog::submit(&app.db, Actor::Person(&editor), v, 1)
+        .await
+        .unwrap();
+    catalog::publish(&app.db, Actor::Person(&admin), v, 2)
+        .await
+        .unwrap();
     // The index checks for catalog changes at most once a second.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(search("高龄津贴").await["items"][0]["name"], "高龄津贴");
-    catalog::withdraw(&app.db, Some(&admin), item, "")
+    catalog::withdraw(&app.db, Actor::Person(&admin), item, "")
         .await
         .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
@@ -665,7 +672,7 @@ async fn a_newly_published_item_becomes_searchable_and_a_withdrawn_one_disappear
     assert_eq!(index.update(&app.db).await.unwrap(), 0);
     let (_, v) = catalog::create_item(
         &app.db,
-        Some(&editor),
+        Actor::Person(&editor),
         NewItem {
             catalog_code: "200990009001".into(),
             task_code: String::new(),
@@ -676,8 +683,12 @@ async fn a_newly_published_item_becomes_searchable_and_a_withdrawn_one_disappear
     )
     .await
     .unwrap();
-    catalog::submit(&app.db, Some(&editor), v, 1).await.unwrap();
-    catalog::publish(&app.db, Some(&admin), v, 2).await.unwrap();
+    catalog::submit(&app.db, Actor::Person(&editor), v, 1)
+        .await
+        .unwrap();
+    catalog::publish(&app.db, Actor::Person(&admin), v, 2)
+        .await
+        .unwrap();
     let found = |index: &SearchIndex| {
         let (hits, _) = index.search("尊老金", None, None, 10, 0).unwrap();
         hits.iter().any(|h| h.name == "尊老金发放")
@@ -1241,7 +1252,7 @@ async fn a_version_takes_effect_and_is_cancelled_on_its_scheduled_dates() {
     let org = app.org_id("哈尔滨市道里区民政局").await;
     let (item_id, v) = catalog::create_item(
         &app.db,
-        Some(&editor),
+        Actor::Person(&editor),
         NewItem {
             catalog_code: "200990200000".into(),
             task_code: String::new(),
@@ -1252,7 +1263,9 @@ async fn a_version_takes_effect_and_is_cancelled_on_its_scheduled_dates() {
     )
     .await
     .unwrap();
-    catalog::submit(&app.db, Some(&editor), v, 1).await.unwrap();
+    catalog::submit(&app.db, Actor::Person(&editor), v, 1)
+        .await
+        .unwrap();
     let now = tongban_core::platform::clock::now_ms();
     let day = 86_400_000;
     // A cancellation before the effective date is refused.
@@ -1261,14 +1274,14 @@ async fn a_version_takes_effect_and_is_cancelled_on_its_scheduled_dates() {
         cancel_at: Some(now + day),
     };
     assert!(matches!(
-        catalog::publish_on(&app.db, Some(&admin), v, 2, bad, now).await,
+        catalog::publish_on(&app.db, Actor::Person(&admin), v, 2, bad, now).await,
         Err(CatalogError::Invalid(_))
     ));
     let plan = catalog::Schedule {
         effective_at: Some(now + day),
         cancel_at: Some(now + 3 * day),
     };
-    catalog::publish_on(&app.db, Some(&admin), v, 2, plan, now)
+    catalog::publish_on(&app.db, Actor::Person(&admin), v, 2, plan, now)
         .await
         .unwrap();
     let it = catalog::item(&app.db, item_id).await.unwrap().unwrap();

@@ -215,6 +215,7 @@ async fn only_catalog_editors_may_import_and_the_answer_is_bounded() {
 #[tokio::test]
 async fn a_reviewer_cannot_publish_the_work_of_an_account_they_made() {
     use tongban_core::catalog::{self, CatalogError, Schedule};
+    use tongban_core::identity::Actor;
     use tongban_core::identity::accounts::{self, NewAccount};
     use tongban_domain::identity::{AccountKind, Username};
     use tongban_domain::kernel::Role;
@@ -269,28 +270,48 @@ async fn a_reviewer_cannot_publish_the_work_of_an_account_they_made() {
             .unwrap()
             .try_get(0)
             .unwrap();
-    let v = catalog::open_draft(&app.db, Some(&puppet), item_id)
+    let v = catalog::open_draft(&app.db, Actor::Person(&puppet), item_id)
         .await
         .unwrap();
     let draft = catalog::version(&app.db, v).await.unwrap().unwrap();
-    let rev = catalog::save_draft(&app.db, Some(&puppet), v, draft.revision, draft.guide)
-        .await
-        .unwrap();
-    catalog::submit(&app.db, Some(&puppet), v, rev)
+    let rev = catalog::save_draft(
+        &app.db,
+        Actor::Person(&puppet),
+        v,
+        draft.revision,
+        draft.guide,
+    )
+    .await
+    .unwrap();
+    catalog::submit(&app.db, Actor::Person(&puppet), v, rev)
         .await
         .unwrap();
     let rev = rev + 1;
     let now = tongban_core::platform::clock::now_ms();
-    let refused =
-        catalog::publish_on(&app.db, Some(&deptadmin), v, rev, Schedule::default(), now).await;
+    let refused = catalog::publish_on(
+        &app.db,
+        Actor::Person(&deptadmin),
+        v,
+        rev,
+        Schedule::default(),
+        now,
+    )
+    .await;
     assert!(
         matches!(refused, Err(CatalogError::ReviewerMadeSubmitter)),
         "{refused:?}"
     );
     // Another reviewer publishes it.
-    catalog::publish_on(&app.db, Some(&admin), v, rev, Schedule::default(), now)
-        .await
-        .unwrap();
+    catalog::publish_on(
+        &app.db,
+        Actor::Person(&admin),
+        v,
+        rev,
+        Schedule::default(),
+        now,
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]

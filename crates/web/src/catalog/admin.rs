@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tongban_core::catalog::{self, CatalogError, NewItem, REVIEW_ROLES, Version, scope_paths};
+use tongban_core::identity::Actor;
 use tongban_core::identity::Principal;
 use tongban_core::kernel::orgs;
 use tongban_core::platform::clock::format_cst;
@@ -283,7 +284,7 @@ pub async fn catalog_new_post(
             division_code: String::new(),
             guide,
         };
-        match catalog::create_item(state.db(), Some(p), new).await {
+        match catalog::create_item(state.db(), Actor::Person(p), new).await {
             Ok((_, version)) => {
                 return Ok(
                     Redirect::to(&format!("/admin/catalog/versions/{version}")).into_response()
@@ -1019,38 +1020,40 @@ pub async fn version_post(
                 .await?;
                 return unprocessable(&view);
             }
-            let saved = match catalog::save_draft(db, Some(&p), id, revision, guide.clone()).await {
-                Ok(r) => r,
-                Err(CatalogError::Conflict) => {
-                    let fresh = load(&state, id).await?;
-                    let mut view = version_view(
-                        &state,
-                        &ctx,
-                        &fresh,
-                        Some(form),
-                        &guide,
-                        vec![],
-                        String::new(),
-                        true,
-                    )
-                    .await?;
-                    view.errors.push(FieldError {
-                        field: "name".into(),
-                        message: t.get("acat.conflict"),
-                    });
-                    let mut res = render(&view)?;
-                    *res.status_mut() = StatusCode::CONFLICT;
-                    return Ok(res);
-                }
-                Err(e) => return Err(e.into()),
-            };
+            let saved =
+                match catalog::save_draft(db, Actor::Person(&p), id, revision, guide.clone()).await
+                {
+                    Ok(r) => r,
+                    Err(CatalogError::Conflict) => {
+                        let fresh = load(&state, id).await?;
+                        let mut view = version_view(
+                            &state,
+                            &ctx,
+                            &fresh,
+                            Some(form),
+                            &guide,
+                            vec![],
+                            String::new(),
+                            true,
+                        )
+                        .await?;
+                        view.errors.push(FieldError {
+                            field: "name".into(),
+                            message: t.get("acat.conflict"),
+                        });
+                        let mut res = render(&view)?;
+                        *res.status_mut() = StatusCode::CONFLICT;
+                        return Ok(res);
+                    }
+                    Err(e) => return Err(e.into()),
+                };
             if action == "save" {
                 return Ok(
                     Redirect::to(&format!("/admin/catalog/versions/{id}?done=saved"))
                         .into_response(),
                 );
             }
-            match catalog::submit(db, Some(&p), id, saved).await {
+            match catalog::submit(db, Actor::Person(&p), id, saved).await {
                 Ok(()) => Ok(Redirect::to("/admin/catalog?done=submitted").into_response()),
                 Err(CatalogError::Invalid(problems)) => {
                     let fresh = load(&state, id).await?;
@@ -1093,7 +1096,7 @@ pub async fn version_post(
             };
             catalog::publish_on(
                 db,
-                Some(&p),
+                Actor::Person(&p),
                 id,
                 revision,
                 schedule,
@@ -1104,7 +1107,7 @@ pub async fn version_post(
             Ok(Redirect::to("/admin/catalog?done=published").into_response())
         }
         "reject" => {
-            catalog::reject(db, Some(&p), id, revision, &field("note")).await?;
+            catalog::reject(db, Actor::Person(&p), id, revision, &field("note")).await?;
             Ok(Redirect::to("/admin/catalog?done=rejected").into_response())
         }
         _ => Err(AppError::field("action", "未知操作")),
@@ -1252,14 +1255,14 @@ pub async fn item_admin_post(
     let p = principal(&ctx)?.clone();
     match f.action.as_str() {
         "open_draft" => {
-            let v = catalog::open_draft(state.db(), Some(&p), id).await?;
+            let v = catalog::open_draft(state.db(), Actor::Person(&p), id).await?;
             Ok(
                 Redirect::to(&format!("/admin/catalog/versions/{v}?done=draft_opened"))
                     .into_response(),
             )
         }
         "withdraw" => {
-            catalog::withdraw(state.db(), Some(&p), id, &f.note).await?;
+            catalog::withdraw(state.db(), Actor::Person(&p), id, &f.note).await?;
             state.catalog_touched().await;
             Ok(Redirect::to("/admin/catalog?done=withdrawn").into_response())
         }
@@ -1627,7 +1630,7 @@ pub async fn version_file_post(
     } else {
         m.sample = stored.key;
     }
-    catalog::save_draft(state.db(), Some(&p), id, revision, guide).await?;
+    catalog::save_draft(state.db(), Actor::Person(&p), id, revision, guide).await?;
     Ok(Redirect::to(&format!("/admin/catalog/versions/{id}?done=saved")).into_response())
 }
 
@@ -1641,7 +1644,7 @@ pub async fn file_get(
 ) -> Result<Response, AppError> {
     use axum::http::header;
     let actor = ctx.session.as_ref().map(|s| &s.principal);
-    let (f, public) = catalog::attachment(state.db(), actor, &key).await?;
+    let (f, public) = catalog::attachment(state.db(), Actor::of(actor), &key).await?;
     let bytes = tongban_core::platform::files::read(&state.config().data_dir, &f)
         .await
         .map_err(|e| match e {
