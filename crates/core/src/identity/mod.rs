@@ -12,6 +12,7 @@ pub mod password;
 pub mod realname;
 pub mod sessions;
 pub mod signin;
+pub mod staff;
 
 pub use accounts::{Account, Actor, AuthError, Grant, Principal};
 

@@ -244,3 +244,23 @@ impl From<tongban_core::catalog::exchange::ImportError> for AppError {
         }
     }
 }
+
+impl From<tongban_core::identity::staff::StaffError> for AppError {
+    fn from(e: tongban_core::identity::staff::StaffError) -> Self {
+        use tongban_core::identity::staff::StaffError as S;
+        match e {
+            S::Forbidden => Self::Forbidden,
+            S::Invalid(problems) => Self::Validation(
+                problems
+                    .into_iter()
+                    .map(|p| FieldError {
+                        field: p.field,
+                        message: p.message,
+                    })
+                    .collect(),
+            ),
+            S::Db(d) => d.into(),
+            other @ (S::Hash(_) | S::Unexpected(_)) => Self::Internal(other.into()),
+        }
+    }
+}

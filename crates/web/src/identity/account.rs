@@ -340,9 +340,15 @@ pub async fn password_post(
 
 /// The policy message in the request's language.
 pub fn policy_message(t: &Tr, p: &tongban_domain::identity::PasswordPolicyError) -> String {
+    policy_message_by_code(t, p.code(), &p.to_string())
+}
+
+/// The words for a password-policy problem by its code (`password.*`);
+/// `zh` is the Chinese message the rule gave.
+pub fn policy_message_by_code(t: &Tr, code: &str, zh: &str) -> String {
     match t.lang {
-        crate::http::i18n::Lang::ZhCn => p.to_string(),
-        crate::http::i18n::Lang::En => match p.code() {
+        crate::http::i18n::Lang::ZhCn => zh.to_owned(),
+        crate::http::i18n::Lang::En => match code {
             "password.too_short" => "The password needs at least 10 characters.".into(),
             "password.too_long" => "The password may not exceed 128 characters.".into(),
             "password.too_simple" => "Use at least two of letters, digits and symbols.".into(),
