@@ -14,7 +14,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use base64::Engine;
 use serde_json::{Value, json};
-use tongban_core::identity::oidc::{self, Authorization, Client, ClientKind, OAuthError, Subject};
+use tongban_core::identity::oidc::{
+    self, Authorization, Client, ClientKind, OAuthError, Subject, decide,
+};
 use tongban_core::identity::sessions;
 use tongban_core::platform::clock::now_ms;
 
@@ -410,83 +412,88 @@ async fn authorize(
         Ok(x) => x,
         Err(e) => return Ok(target.error(&e, &iss)),
     };
-    let has_prompt = |p: &str| prompt.iter().any(|x| x == p);
-    let now = now_ms();
-    // Re-authentication: prompt=login or an older sign-in than max_age allows.
     // The demand for a fresh sign-in lives on the server; the browser only
     // carries its token, so it cannot move the time the demand was made.
-    let signed_in_after = match param(&pairs, "tb_reauth") {
+    let reauth_since = match param(&pairs, "tb_reauth") {
         Some(token) => oidc::reauth_since(state.db(), token, &target.client.client_id).await?,
         None => None,
     };
     let session = ctx.session.as_deref();
-    let fresh_enough = |created: i64| {
-        let max_age_ok = param(&pairs, "max_age")
-            .and_then(|m| m.parse::<i64>().ok())
-            .is_none_or(|m| created + m * 1000 >= now);
-        let login_ok = !has_prompt("login") || signed_in_after.is_some_and(|a| created >= a);
-        max_age_ok && login_ok
-    };
-    let Some(session) = session.filter(|s| fresh_enough(s.created_at)) else {
-        if has_prompt("none") {
-            return Ok(target.error(&OAuthError::new("login_required", "需要登录"), &iss));
+    let client = &target.client;
+    let level = session.map_or(0, |s| s.principal.account.real_name_level);
+    let acrs: Vec<&str> = state
+        .config()
+        .identity
+        .levels
+        .iter()
+        .map(|l| l.acr.as_str())
+        .collect();
+    let consent_known = match session {
+        Some(s) if client.require_consent && consent.is_none() => {
+            oidc::has_consent(
+                state.db(),
+                s.principal.account.id,
+                &client.client_id,
+                &authz.scope,
+            )
+            .await?
         }
-        let demand = if has_prompt("login") {
-            let token = oidc::reauth_demand(state.db(), &target.client.client_id).await?;
-            vec![("tb_reauth", token)]
-        } else {
-            vec![]
+        _ => false,
+    };
+    let decision = decide::decide(&decide::AuthorizeInput {
+        prompt: &prompt,
+        max_age: param(&pairs, "max_age").and_then(|m| m.parse::<i64>().ok()),
+        session_started: session.map(|s| s.created_at),
+        reauth_since,
+        level,
+        needed_level: decide::needed_level(param(&pairs, "acr_values"), &acrs),
+        require_consent: client.require_consent,
+        consent_answer: consent,
+        consent_known,
+        now: now_ms(),
+    });
+    let refuse = |code: &'static str| {
+        let message = match code {
+            "login_required" => "需要登录",
+            "interaction_required" => "实名等级不足",
+            "access_denied" => "用户拒绝授权",
+            _ => "需要用户同意授权",
         };
-        return Ok(to_login(&authorize_url(&pairs, &["tb_reauth"], &demand)));
+        target.error(&OAuthError::new(code, message), &iss)
+    };
+    let session = match (decision, session) {
+        (decide::Decision::Refuse(code), _) => return Ok(refuse(code)),
+        (decide::Decision::SignIn { demand_reauth }, _) => {
+            let demand = if demand_reauth {
+                let token = oidc::reauth_demand(state.db(), &client.client_id).await?;
+                vec![("tb_reauth", token)]
+            } else {
+                vec![]
+            };
+            return Ok(to_login(&authorize_url(&pairs, &["tb_reauth"], &demand)));
+        }
+        (decide::Decision::StepUp { needed }, _) => {
+            return step_up_page(state, ctx, &target, &iss, level, needed);
+        }
+        (decide::Decision::AskConsent, _) => return consent_page(ctx, &target, &authz, &pairs),
+        (decide::Decision::Issue { record_consent }, Some(s)) => {
+            if record_consent {
+                oidc::grant_consent(
+                    state.db(),
+                    s.principal.account.id,
+                    &client.client_id,
+                    &authz.scope,
+                )
+                .await?;
+            }
+            s
+        }
+        // `decide` issues only to a signed-in session.
+        (decide::Decision::Issue { .. }, None) => {
+            return Ok(to_login(&authorize_url(&pairs, &["tb_reauth"], &[])));
+        }
     };
     let account_id = session.principal.account.id;
-    let client = &target.client;
-    let level = session.principal.account.real_name_level;
-    // Step-up: acr_values name the real-name level the system needs; the
-    // lowest one named is the minimum (unknown values are ignored).
-    let levels = &state.config().identity.levels;
-    let needed = param(&pairs, "acr_values")
-        .map(|v| {
-            v.split(' ')
-                .filter_map(|a| levels.iter().position(|l| l.acr == a))
-                .min()
-                .map(|i| i as i64 + 1)
-        })
-        .unwrap_or(None);
-    if let Some(needed) = needed.filter(|n| *n > level) {
-        if has_prompt("none") {
-            return Ok(target.error(
-                &OAuthError::new("interaction_required", "实名等级不足"),
-                &iss,
-            ));
-        }
-        return step_up_page(state, ctx, &target, &iss, level, needed);
-    }
-    if client.require_consent {
-        match consent {
-            Some(false) => {
-                return Ok(target.error(&OAuthError::new("access_denied", "用户拒绝授权"), &iss));
-            }
-            Some(true) => {
-                oidc::grant_consent(state.db(), account_id, &client.client_id, &authz.scope)
-                    .await?;
-            }
-            None => {
-                let known =
-                    oidc::has_consent(state.db(), account_id, &client.client_id, &authz.scope)
-                        .await?;
-                if !known || has_prompt("consent") {
-                    if has_prompt("none") {
-                        return Ok(target.error(
-                            &OAuthError::new("consent_required", "需要用户同意授权"),
-                            &iss,
-                        ));
-                    }
-                    return consent_page(ctx, &target, &authz, &pairs);
-                }
-            }
-        }
-    }
     // Acting for an enterprise only while the mandate still holds.
     let acting_for = match session.acting_for {
         Some(enterprise) => {

@@ -3,6 +3,7 @@
 //! the `client_credentials` grant and consents. HTTP lives in the web crate;
 //! the rules and the storage are here.
 
+pub mod decide;
 pub mod keys;
 
 use base64::Engine;
