@@ -173,7 +173,7 @@ async fn division_name(db: &Db, code: &str) -> Result<String, DbError> {
 /// Loads and publishes the demo catalog; returns how many implementations
 /// were created.
 pub async fn seed(db: &Db) -> Result<usize, CatalogError> {
-    let items = parse().map_err(|e| CatalogError::Db(DbError::Conflict(e)))?;
+    let items = parse().map_err(|e| CatalogError::Db(DbError::Internal(e)))?;
     let mut created = 0;
     let mut dept_index: Vec<String> = Vec::new();
     for (seq, it) in items.iter().enumerate() {
@@ -184,12 +184,12 @@ pub async fn seed(db: &Db) -> Result<usize, CatalogError> {
         let code = CatalogCode::parse(&format!("{}{:03}{:04}000", it.guide.item_type, d, seq + 1))?;
         for (i, short) in std::iter::once(&it.dept).chain(it.also.iter()).enumerate() {
             let Some((org_id, credit, level, division)) = org_by_short(db, short).await? else {
-                return Err(CatalogError::Db(DbError::Conflict(format!(
+                return Err(CatalogError::Db(DbError::Internal(format!(
                     "demo catalog: no organisation named {short}"
                 ))));
             };
             let body = CreditCode::parse(&credit)
-                .map_err(|e| CatalogError::Db(DbError::Conflict(e.to_string())))?;
+                .map_err(|e| CatalogError::Db(DbError::Internal(e.to_string())))?;
             let task = TaskCode::compose(
                 &body,
                 char::from_digit(level as u32, 10).unwrap_or('3'),
@@ -211,7 +211,7 @@ pub async fn seed(db: &Db) -> Result<usize, CatalogError> {
                     if let Some(m) = extra {
                         guide.materials.push(
                             parse_material(m)
-                                .map_err(|e| CatalogError::Db(DbError::Conflict(e)))?,
+                                .map_err(|e| CatalogError::Db(DbError::Internal(e)))?,
                         );
                     }
                 }

@@ -613,7 +613,7 @@ pub async fn export(db: &Db) -> Result<Vec<ExchangeRow>, CatalogError> {
         };
         let doc: String = r.try_get(4)?;
         let g: Guide = serde_json::from_str(&doc)
-            .map_err(|e| DbError::Conflict(format!("stored guide unreadable: {e}")))?;
+            .map_err(|e| DbError::Corrupt(format!("stored guide unreadable: {e}")))?;
         out.push(to_row(
             &r.try_get::<String, _>(0)?,
             &r.try_get::<String, _>(1)?,
@@ -631,10 +631,10 @@ pub fn to_csv(rows: &[ExchangeRow]) -> Result<Vec<u8>, CatalogError> {
     let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
     for r in rows {
         w.serialize(r)
-            .map_err(|e| DbError::Conflict(e.to_string()))?;
+            .map_err(|e| DbError::Internal(e.to_string()))?;
     }
     w.into_inner()
-        .map_err(|e| CatalogError::Db(DbError::Conflict(e.to_string())))
+        .map_err(|e| CatalogError::Db(DbError::Internal(e.to_string())))
 }
 
 /// Reads CSV rows; a malformed row is reported with its line. More than

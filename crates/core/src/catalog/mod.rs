@@ -114,7 +114,7 @@ fn version_from_row(r: &AnyRow) -> Result<Version, CatalogError> {
         version_no: r.try_get("version_no")?,
         status: VersionStatus::from_code(&status).ok_or(CatalogError::WrongState)?,
         guide: serde_json::from_str(&doc)
-            .map_err(|e| DbError::Conflict(format!("stored guide unreadable: {e}")))?,
+            .map_err(|e| DbError::Corrupt(format!("stored guide unreadable: {e}")))?,
         revision: r.try_get("revision")?,
         updated_by: r.try_get("updated_by")?,
         updated_at: r.try_get("updated_at")?,
@@ -456,7 +456,7 @@ pub async fn insert_prepared(
         if e.is_unique_violation() { CatalogError::DuplicateTaskCode } else { CatalogError::Db(e) }
     })?
     .try_get(0)?;
-    let doc = serde_json::to_string(g).map_err(|e| DbError::Conflict(e.to_string()))?;
+    let doc = serde_json::to_string(g).map_err(|e| DbError::Internal(e.to_string()))?;
     let version_id: i64 = sqlx::query(
         "INSERT INTO item_versions (item_id, version_no, status, document, revision, created_by, created_at, updated_by, updated_at) \
          VALUES ($1, 1, 'draft', $2, 1, $3, $4, $3, $4) RETURNING id",
@@ -600,7 +600,7 @@ pub async fn save_draft(
         return Err(CatalogError::WrongState);
     }
     let actor_id = actor.account_id();
-    let doc = serde_json::to_string(&guide).map_err(|e| DbError::Conflict(e.to_string()))?;
+    let doc = serde_json::to_string(&guide).map_err(|e| DbError::Internal(e.to_string()))?;
     let keys: Vec<String> = guide.file_keys().into_iter().map(str::to_owned).collect();
     db.write(move |c| {
         Box::pin(async move {
@@ -1149,7 +1149,7 @@ pub async fn published(db: &Db, task_code: &str) -> Result<Option<Published>, Ca
         version_no: r.try_get(5)?,
         published_at: r.try_get(6)?,
         guide: serde_json::from_str(&doc)
-            .map_err(|e| DbError::Conflict(format!("stored guide unreadable: {e}")))?,
+            .map_err(|e| DbError::Corrupt(format!("stored guide unreadable: {e}")))?,
     }))
 }
 
@@ -1556,7 +1556,7 @@ pub async fn standardisation(
         let code: String = r.try_get(0)?;
         let doc: String = r.try_get(6)?;
         let g: Guide = serde_json::from_str(&doc)
-            .map_err(|e| DbError::Conflict(format!("stored guide unreadable: {e}")))?;
+            .map_err(|e| DbError::Corrupt(format!("stored guide unreadable: {e}")))?;
         let variant = LocalVariant {
             task_code: r.try_get(1)?,
             org_name: r.try_get(2)?,

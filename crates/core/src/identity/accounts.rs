@@ -343,7 +343,7 @@ pub async fn insert_grant(
         .map(|r| r.try_get(0))
         .transpose()?;
     if kind.as_deref() != Some(AccountKind::Staff.code()) {
-        return Err(DbError::Conflict(
+        return Err(DbError::Internal(
             "roles are granted to staff accounts only".into(),
         ));
     }

@@ -1865,3 +1865,40 @@ async fn an_item_can_require_a_real_name_level_and_the_guide_says_so() {
         .unwrap();
     assert_eq!(row["min_level"], "2");
 }
+
+#[tokio::test]
+async fn a_corrupt_stored_guide_is_an_internal_error_not_a_conflict() {
+    use sqlx::Row;
+    let app = TestApp::spawn().await;
+    let editor = app.signed_in("editor").await;
+    let id: i64 = sqlx::query("SELECT id FROM item_versions ORDER BY id LIMIT 1")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    app.db
+        .write(move |c| {
+            Box::pin(async move {
+                sqlx::query("UPDATE item_versions SET document = '{not json' WHERE id = $1")
+                    .bind(id)
+                    .execute(c)
+                    .await?;
+                Ok::<_, tongban_core::DbError>(())
+            })
+        })
+        .await
+        .unwrap();
+    let r = editor
+        .get(app.url(&format!("/admin/catalog/versions/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 500);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("request-id"),
+        "the page gives the request id to quote"
+    );
+    assert!(!body.contains("已被他人修改"));
+}

@@ -7,12 +7,13 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tongban_core::identity::accounts::Principal;
 use tongban_core::identity::sessions;
+use tongban_core::identity::signin::SignInError;
 use utoipa::ToSchema;
 
 use crate::http::api::Problem;
 use crate::http::ctx::Ctx;
 use crate::http::error::FieldError;
-use crate::identity::auth::{SignedIn, clear_session_cookie, session_cookie, sign_in};
+use crate::identity::auth::{SignedIn, clear_session_cookie, refusal, session_cookie, sign_in};
 use crate::{AppError, AppState};
 
 /// A role grant.
@@ -112,11 +113,15 @@ pub async fn create_session(
             )
                 .into_response())
         }
-        Err((StatusCode::UNAUTHORIZED, _)) => Err(AppError::BadCredentials),
-        Err((StatusCode::TOO_MANY_REQUESTS, e)) => Err(AppError::TooManyRequests(e.message)),
-        Err((StatusCode::FORBIDDEN, _)) => Err(AppError::Forbidden),
-        Err((StatusCode::SERVICE_UNAVAILABLE, _)) => Err(AppError::Unavailable),
-        Err((_, e)) => Err(AppError::Validation(vec![e])),
+        Err(SignInError::Db(e)) => Err(e.into()),
+        Err(SignInError::BadCredentials | SignInError::BadCode | SignInError::Expired) => {
+            Err(AppError::BadCredentials)
+        }
+        Err(e @ (SignInError::Locked { .. } | SignInError::AddressBlocked { .. })) => {
+            Err(AppError::TooManyRequests(refusal(&ctx, &e).1.message))
+        }
+        Err(SignInError::Disabled | SignInError::Pending) => Err(AppError::Forbidden),
+        Err(e @ SignInError::Missing) => Err(AppError::Validation(vec![refusal(&ctx, &e).1])),
     }
 }
 

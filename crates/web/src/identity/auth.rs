@@ -119,22 +119,15 @@ pub async fn start_session(
     state: &AppState,
     ctx: &Ctx,
     account_id: i64,
-) -> Result<String, (StatusCode, FieldError)> {
-    sessions::create(
+) -> Result<String, SignInError> {
+    Ok(sessions::create(
         state.db(),
         account_id,
         ctx.user_agent.clone(),
         ctx.ip.clone(),
         state.lifetimes(),
     )
-    .await
-    .map_err(|e| {
-        tracing::error!(request.id = %ctx.request_id, error = %e, "session create failed");
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            field("username", ctx.tr().get("error.unavailable")),
-        )
-    })
+    .await?)
 }
 
 /// The sign-in origin of a request: its address and the address limit.
@@ -183,25 +176,32 @@ pub fn refusal(ctx: &Ctx, e: &SignInError) -> (StatusCode, FieldError) {
             StatusCode::FORBIDDEN,
             field("username", t.get("login.pending")),
         ),
-        SignInError::Db(err) => {
-            tracing::error!(request.id = %ctx.request_id, error = %err, "sign-in failed");
+        SignInError::Db(err) if err.is_unavailable() => {
+            tracing::warn!(request.id = %ctx.request_id, error = %err, "sign-in: database unavailable");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 field("username", t.get("error.unavailable")),
+            )
+        }
+        SignInError::Db(err) => {
+            tracing::error!(request.id = %ctx.request_id, error = %err, "sign-in failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                field("username", t.get("error.internal")),
             )
         }
     }
 }
 
 /// Signs in with a password, and a TOTP code when one is given (the API);
-/// the error says what to show (shared with the API twin).
+/// the page and its API twin each say what a refusal means.
 pub async fn sign_in(
     state: &AppState,
     ctx: &Ctx,
     username: &str,
     password: &str,
     code: Option<&str>,
-) -> Result<SignedIn, (StatusCode, FieldError)> {
+) -> Result<SignedIn, SignInError> {
     let passed = signin::with_password(
         state.db(),
         state.data_key(),
@@ -210,8 +210,7 @@ pub async fn sign_in(
         password,
         code,
     )
-    .await
-    .map_err(|e| refusal(ctx, &e))?;
+    .await?;
     match passed {
         signin::Passed::SignedIn(id) => start_session(state, ctx, id).await.map(SignedIn::Session),
         signin::Passed::SecondFactorOwed(id) => Ok(SignedIn::SecondFactor(id)),
@@ -239,7 +238,8 @@ pub async fn login_post(
             )
                 .into_response())
         }
-        Err((status, err)) => {
+        Err(e) => {
+            let (status, err) = refusal(&ctx, &e);
             let t = ctx.tr();
             let view = LoginView {
                 t,
@@ -389,7 +389,10 @@ pub async fn totp_post(
                 }
                 Ok(res)
             }
-            Err((status, e)) => refused(status, e.message),
+            Err(e) => {
+                let (status, f) = refusal(&ctx, &e);
+                refused(status, f.message)
+            }
         },
         Err(SignInError::Expired) => Ok(Redirect::to("/login").into_response()),
         Err(SignInError::Db(e)) => Err(e.into()),

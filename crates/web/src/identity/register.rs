@@ -189,7 +189,8 @@ pub async fn confirm_post(
                 Redirect::to("/account?done=registered"),
             )
                 .into_response()),
-            Err((status, e)) => {
+            Err(e) => {
+                let (status, e) = super::auth::refusal(&ctx, &e);
                 let mut res = page(&ctx, RegisterForm::default(), String::new(), vec![e])?;
                 *res.status_mut() = status;
                 Ok(res)

@@ -65,9 +65,21 @@ pub enum DbError {
     /// The writer task has stopped (the server is shutting down).
     #[error("database writer is not running")]
     WriterGone,
-    /// A write conflicted with another one (unique key or changed version).
+    /// A write conflicted with another one (unique key or changed version):
+    /// the person is told someone else was first.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A stored row cannot be read (a document that no longer parses): a
+    /// fault to log and answer as internal, never "someone changed it".
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    /// A rule of the storage layer was broken by its caller, or a value
+    /// could not be serialised: a bug, logged and answered as internal.
+    #[error("internal storage error: {0}")]
+    Internal(String),
+    /// A commit failed (disk full, I/O): the database cannot write now.
+    #[error("commit failed: {0}")]
+    CommitFailed(String),
     /// Any other database error.
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
@@ -83,7 +95,7 @@ impl DbError {
     /// "try again later", and the node treats the database as down.
     pub fn is_unavailable(&self) -> bool {
         match self {
-            Self::WriterGone => true,
+            Self::WriterGone | Self::CommitFailed(_) => true,
             Self::Sqlx(
                 sqlx::Error::PoolTimedOut
                 | sqlx::Error::PoolClosed

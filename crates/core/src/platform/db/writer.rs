@@ -58,9 +58,7 @@ where
                 let delivered = match (commit, result) {
                     (Ok(()), r) => r,
                     (Err(_), Err(e)) => Err(e),
-                    (Err(msg), Ok(_)) => {
-                        Err(E::from(DbError::Conflict(format!("commit failed: {msg}"))))
-                    }
+                    (Err(msg), Ok(_)) => Err(E::from(DbError::CommitFailed(msg))),
                 };
                 let _ = reply.send(delivered);
             });
