@@ -13,12 +13,57 @@ use tongban_web::AppState;
 pub struct TestApp {
     pub addr: SocketAddr,
     pub db: Db,
-    _dir: Option<tempfile::TempDir>,
+    _dir: Fresh,
     _files: tempfile::TempDir,
 }
 
-/// A fresh database URL: SQLite in a temp dir, or a new PostgreSQL database.
-pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
+/// What keeps a fresh test database alive: the SQLite file's folder, or the
+/// name of the PostgreSQL database, dropped when the guard goes.
+pub struct Fresh {
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+impl Fresh {
+    /// The SQLite database's folder (`None` on PostgreSQL).
+    pub fn sqlite_dir(&self) -> Option<&std::path::Path> {
+        self._dir.as_ref().map(tempfile::TempDir::path)
+    }
+}
+
+impl Drop for Fresh {
+    fn drop(&mut self) {
+        let Some((base, name)) = self.pg.take() else {
+            return;
+        };
+        // Dropped from a thread of its own: Drop cannot await, and the test's
+        // runtime may be shutting down.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                if let Ok(mut admin) =
+                    <sqlx::AnyConnection as sqlx::Connection>::connect(&base).await
+                {
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&mut admin)
+                    .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A fresh database URL: SQLite in a temp dir, or a new PostgreSQL database
+/// (dropped again when the guard goes).
+pub async fn fresh_database() -> (String, Fresh) {
     match std::env::var("TONGBAN_TEST_PG") {
         Ok(base) if !base.is_empty() => {
             sqlx::any::install_default_drivers();
@@ -34,12 +79,24 @@ pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
                 Some(i) if i > "postgres://".len() => format!("{}/{name}", &base[..i]),
                 _ => format!("{base}/{name}"),
             };
-            (url, None)
+            (
+                url,
+                Fresh {
+                    _dir: None,
+                    pg: Some((base, name)),
+                },
+            )
         }
         _ => {
             let dir = tempfile::tempdir().expect("temp dir");
             let url = Db::sqlite_url(&dir.path().join("test.sqlite"));
-            (url, Some(dir))
+            (
+                url,
+                Fresh {
+                    _dir: Some(dir),
+                    pg: None,
+                },
+            )
         }
     }
 }
@@ -74,7 +131,7 @@ impl TestApp {
     /// A running app on the database at `url` (which `dir` keeps alive).
     pub async fn spawn_at(
         url: String,
-        dir: Option<tempfile::TempDir>,
+        dir: Fresh,
         with_demo: bool,
         adjust: impl FnOnce(&mut Config),
     ) -> Self {

@@ -104,7 +104,7 @@ impl Cause {
 }
 
 /// A database for the node, and the means to take it away.
-async fn database() -> (String, Option<tempfile::TempDir>, Cause) {
+async fn database() -> (String, crate::helpers::Fresh, Cause) {
     let (url, dir) = fresh_database().await;
     if url.starts_with("postgres") {
         let rest = url.strip_prefix("postgres://").unwrap();

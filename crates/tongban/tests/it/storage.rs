@@ -15,7 +15,7 @@ use tongban_core::{Db, DbError, demo};
 
 use crate::helpers::fresh_database;
 
-async fn fresh_db() -> (Db, Option<tempfile::TempDir>) {
+async fn fresh_db() -> (Db, crate::helpers::Fresh) {
     let (url, dir) = fresh_database().await;
     let db = Db::connect(
         &url,
@@ -327,8 +327,8 @@ async fn demo_seed_loads_once() {
 #[tokio::test]
 async fn the_sqlite_wal_is_checkpointed_in_the_background() {
     let (db, dir) = fresh_db().await;
-    let Some(dir) = dir else { return }; // PostgreSQL: nothing to check.
-    let wal = std::fs::read_dir(dir.path())
+    let Some(dir) = dir.sqlite_dir() else { return }; // PostgreSQL: nothing to check.
+    let wal = std::fs::read_dir(dir)
         .unwrap()
         .filter_map(|e| e.ok())
         .map(|e| e.path())
