@@ -13,6 +13,8 @@ use tongban_web::AppState;
 pub struct TestApp {
     pub addr: SocketAddr,
     pub db: Db,
+    /// The running node's state (to tell it of changes made behind its back).
+    pub state: AppState,
     _dir: Fresh,
     _files: tempfile::TempDir,
 }
@@ -159,13 +161,15 @@ impl TestApp {
         adjust(&mut cfg);
         cfg.settle_public_url(addr);
         let state = AppState::new(db.clone(), cfg, with_demo).expect("search index");
-        let app = tongban_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let app =
+            tongban_web::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         tokio::spawn(async move {
             axum::serve(listener, app).await.expect("serve");
         });
         Self {
             addr,
             db,
+            state,
             _dir: dir,
             _files: files,
         }
@@ -174,6 +178,13 @@ impl TestApp {
     /// The data folder (file store) of the running app.
     pub fn data_dir(&self) -> &std::path::Path {
         self._files.path()
+    }
+
+    /// Tells the node that the catalog changed behind its back (a test
+    /// calling core directly), as a node learns of its own changes at once;
+    /// other nodes notice within a second.
+    pub async fn catalog_changed(&self) {
+        self.state.catalog_touched().await;
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -246,11 +246,28 @@ async fn an_expired_lease_is_claimed_again() {
 
 #[tokio::test]
 async fn a_due_schedule_is_enqueued_once_however_many_nodes_tick() {
-    let (db, _dir) = fresh_db().await;
+    let (url, _dir) = fresh_database().await;
+    // Three nodes, each with its own pool and (on SQLite) its own writer,
+    // contending through the database as separate processes would. On
+    // PostgreSQL, where transactions read before they lock, a schedule
+    // claimed without the compare-and-set on `next_run_at` is enqueued more
+    // than once here; on SQLite each writer takes the lock before it reads,
+    // so the run there checks that separate writers agree.
+    let mut nodes = Vec::new();
+    for _ in 0..3 {
+        let db = Db::connect(&url, DbOptions::default()).await.unwrap();
+        db.migrate().await.unwrap();
+        nodes.push(db);
+    }
+    let db = nodes[0].clone();
     jobs::ensure_schedule(&db, "nightly", "report", 3600)
         .await
         .unwrap();
-    let ticks: Vec<_> = (0..6).map(|_| jobs::enqueue_due_schedules(&db)).collect();
+    let ticks: Vec<_> = nodes
+        .iter()
+        .flat_map(|n| [n, n])
+        .map(jobs::enqueue_due_schedules)
+        .collect();
     let total: usize = futures::future::join_all(ticks)
         .await
         .into_iter()
