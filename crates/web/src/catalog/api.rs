@@ -182,9 +182,9 @@ pub async fn get_item(
 pub async fn get_standardisation(
     State(state): State<AppState>,
     ctx: crate::http::ctx::Ctx,
-    Query(q): Query<crate::catalog::admin::StandardsQuery>,
+    Query(q): Query<crate::catalog::admin::standards::StandardsQuery>,
 ) -> Result<Json<Vec<catalog::StandardReport>>, AppError> {
-    crate::catalog::admin::may_read_standards(&ctx)?;
+    crate::catalog::admin::standards::may_read_standards(&ctx)?;
     Ok(Json(catalog::standardisation(state.db(), !q.all).await?))
 }
 

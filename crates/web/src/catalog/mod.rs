@@ -17,39 +17,42 @@ pub fn routes() -> Router<AppState> {
         .route("/items", get(portal::items_get))
         .route("/items/{task_code}", get(portal::item_get))
         .route("/items/{task_code}/guide.pdf", get(portal::guide_pdf_get))
-        .route("/files/{key}", get(admin::file_get))
-        .route("/admin/catalog", get(admin::catalog_list_get))
+        .route("/files/{key}", get(admin::files::file_get))
+        .route("/admin/catalog", get(admin::list::catalog_list_get))
         .route(
             "/admin/catalog/new",
-            get(admin::catalog_new_get).post(admin::catalog_new_post),
+            get(admin::new::catalog_new_get).post(admin::new::catalog_new_post),
         )
         .route(
             "/admin/catalog/versions/{id}",
-            get(admin::version_get).post(admin::version_post),
+            get(admin::version::version_get).post(admin::version::version_post),
         )
         .route(
             "/admin/catalog/versions/{id}/files",
-            post(admin::version_file_post).layer(DefaultBodyLimit::max(
+            post(admin::files::version_file_post).layer(DefaultBodyLimit::max(
                 tongban_core::platform::files::MAX_FILE + 64 * 1024,
             )),
         )
         .route(
             "/admin/catalog/items/{id}",
-            get(admin::item_admin_get).post(admin::item_admin_post),
+            get(admin::item::item_admin_get).post(admin::item::item_admin_post),
         )
-        .route("/admin/catalog/standards", get(admin::standards_get))
+        .route(
+            "/admin/catalog/standards",
+            get(admin::standards::standards_get),
+        )
         .route(
             "/admin/catalog/code-lists",
-            get(admin::code_lists_get).post(admin::code_lists_post),
+            get(admin::code_lists::code_lists_get).post(admin::code_lists::code_lists_post),
         )
         .route(
             "/admin/catalog/themes",
-            get(admin::themes_get).post(admin::themes_post),
+            get(admin::themes::themes_get).post(admin::themes::themes_post),
         )
         .route(
             "/admin/catalog/transfer",
-            get(admin::transfer_get)
-                .post(admin::transfer_post)
+            get(admin::transfer::transfer_get)
+                .post(admin::transfer::transfer_post)
                 .layer(DefaultBodyLimit::max(api::IMPORT_LIMIT)),
         )
         .route("/api/v1/items", get(api::list_items))

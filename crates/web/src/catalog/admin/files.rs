@@ -1,0 +1,118 @@
+//! Blank forms and samples: attached to a draft's materials, downloaded from guides.
+
+use super::version::load;
+use super::*;
+
+/// `POST /admin/catalog/versions/{id}/files` (multipart: `revision`,
+/// `material`, `kind` = `blank_form` | `sample`, `file`): attaches a file to
+/// a material of a draft and saves the draft.
+pub async fn version_file_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let p = principal(&ctx)?.clone();
+    let (mut revision, mut material, mut kind, mut file) = (None, None, String::new(), None);
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(e.body_text()))?
+    {
+        let name = field.name().unwrap_or("").to_owned();
+        match name.as_str() {
+            "file" => {
+                let fname = field.file_name().unwrap_or("").to_owned();
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| AppError::BadRequest(e.body_text()))?;
+                file = Some((fname, bytes.to_vec()));
+            }
+            other => {
+                let text = field
+                    .text()
+                    .await
+                    .map_err(|e| AppError::BadRequest(e.body_text()))?;
+                match other {
+                    "revision" => revision = text.parse::<i64>().ok(),
+                    "material" => material = text.parse::<usize>().ok(),
+                    "kind" => kind = text,
+                    _ => {}
+                }
+            }
+        }
+    }
+    let revision = revision.ok_or_else(|| AppError::field("revision", "缺少版本修订号"))?;
+    let l = load(&state, id).await?;
+    let index = material
+        .filter(|i| *i < l.v.guide.materials.len())
+        .ok_or_else(|| AppError::field("material", "材料不存在"))?;
+    if !matches!(kind.as_str(), "blank_form" | "sample") {
+        return Err(AppError::field("kind", "附件类型无效"));
+    }
+    if !may(&p, EDIT_ROLES, &l.org_path) {
+        return Err(AppError::Forbidden);
+    }
+    let (fname, bytes) = file
+        .filter(|(_, b)| !b.is_empty())
+        .ok_or_else(|| AppError::field("file", ctx.tr().get("xfer.no_file")))?;
+    let stored = tongban_core::platform::files::store(
+        state.db(),
+        &state.config().data_dir,
+        &fname,
+        bytes,
+        Some(p.account.id),
+    )
+    .await
+    .map_err(|e| match e {
+        tongban_core::platform::files::FileError::Refused(m) => AppError::field("file", m),
+        other => AppError::Internal(other.into()),
+    })?;
+    let mut guide = l.v.guide.clone();
+    let m = &mut guide.materials[index];
+    if kind == "blank_form" {
+        m.blank_form = stored.key;
+    } else {
+        m.sample = stored.key;
+    }
+    catalog::save_draft(state.db(), Actor::Person(&p), id, revision, guide).await?;
+    Ok(Redirect::to(&format!("/admin/catalog/versions/{id}?done=saved")).into_response())
+}
+
+/// `GET /files/{key}`: a blank form or sample linked from a guide, as an
+/// attachment. Public files may be cached anywhere; a draft's only by the
+/// person's own browser, never shared.
+pub async fn file_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(key): Path<String>,
+) -> Result<Response, AppError> {
+    use axum::http::header;
+    let actor = ctx.session.as_ref().map(|s| &s.principal);
+    let (f, public) = catalog::attachment(state.db(), Actor::of(actor), &key).await?;
+    let bytes = tongban_core::platform::files::read(&state.config().data_dir, &f)
+        .await
+        .map_err(|e| match e {
+            tongban_core::platform::files::FileError::NotFound => AppError::NotFound,
+            other => AppError::Internal(other.into()),
+        })?;
+    let disposition = format!(
+        "attachment; filename*=UTF-8''{}",
+        crate::http::ctx::urlencode(&f.name)
+    );
+    let cache = if public {
+        "public, max-age=86400, immutable"
+    } else {
+        "private, no-store"
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, f.content_type.clone()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, cache.to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
