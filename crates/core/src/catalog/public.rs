@@ -1,0 +1,222 @@
+//! What the public reads: published guides, lists by theme, audience, department and division, themes, and the same item elsewhere.
+
+use super::*;
+
+/// A published item as the public sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Published {
+    /// Item id.
+    pub item_id: i64,
+    /// 实施编码.
+    pub task_code: String,
+    /// 基本编码.
+    pub catalog_code: String,
+    /// Implementing organisation.
+    pub org: Org,
+    /// Division served.
+    pub division_code: String,
+    /// Version number.
+    pub version_no: i64,
+    /// When published.
+    pub published_at: Millis,
+    /// The guide.
+    pub guide: Guide,
+}
+
+/// The published guide of an item by its 实施编码.
+pub async fn published(db: &Db, task_code: &str) -> Result<Option<Published>, CatalogError> {
+    let row = sqlx::query(
+        "SELECT p.item_id, p.task_code, p.catalog_code, p.org_id, p.division_code, p.version_no, p.published_at, v.document \
+         FROM published_items p JOIN item_versions v ON v.id = p.version_id WHERE p.task_code = $1",
+    )
+    .bind(task_code.trim().to_ascii_uppercase())
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let org_id: i64 = r.try_get(3)?;
+    let org = orgs::get(db, org_id).await?.ok_or(CatalogError::NotFound)?;
+    let doc: String = r.try_get(7)?;
+    Ok(Some(Published {
+        item_id: r.try_get(0)?,
+        task_code: r.try_get(1)?,
+        catalog_code: r.try_get(2)?,
+        org,
+        division_code: r.try_get(4)?,
+        version_no: r.try_get(5)?,
+        published_at: r.try_get(6)?,
+        guide: serde_json::from_str(&doc)
+            .map_err(|e| DbError::Corrupt(format!("stored guide unreadable: {e}")))?,
+    }))
+}
+
+/// A line in a list of published items.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// 实施编码.
+    pub task_code: String,
+    /// Name.
+    pub name: String,
+    /// English name.
+    pub name_en: String,
+    /// 事项类型 code.
+    pub item_type: String,
+    /// Implementing organisation id.
+    pub org_id: i64,
+    /// Its name.
+    pub org_name_zh: String,
+    /// Its English name.
+    pub org_name_en: String,
+    /// Division.
+    pub division_code: String,
+    /// Online depth.
+    pub online_depth: i64,
+    /// Promised limit value.
+    pub promised_value: i64,
+}
+
+/// Filters for browsing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Browse {
+    /// Theme code.
+    pub theme: Option<String>,
+    /// Implementing organisation (and those below it).
+    pub org_id: Option<i64>,
+    /// Division (exact).
+    pub division: Option<String>,
+    /// Service object code (1 person, 2 enterprise …).
+    pub object: Option<String>,
+    /// Page size.
+    pub limit: i64,
+    /// Rows to skip.
+    pub offset: i64,
+}
+
+/// Published items matching the filters, by name; and the total count.
+pub async fn browse(db: &Db, f: &Browse) -> Result<(Vec<Summary>, i64), CatalogError> {
+    let org_path = match f.org_id {
+        Some(id) => Some(orgs::get(db, id).await?.ok_or(CatalogError::NotFound)?.path),
+        None => None,
+    };
+    // Unused filters bind values that match everything, so there are two
+    // statement shapes for the database to cache: with a theme (driven by
+    // the theme's index rows) and without.
+    let object = f
+        .object
+        .as_ref()
+        .map(|t| format!("%|{t}|%"))
+        .unwrap_or_else(|| "%".into());
+    let path = org_path
+        .map(|p| format!("{p}%"))
+        .unwrap_or_else(|| "%".into());
+    let division = f.division.clone().unwrap_or_else(|| "%".into());
+    let (from, theme) = match &f.theme {
+        Some(t) => (
+            "FROM published_item_themes x JOIN published_items p ON p.item_id = x.item_id \
+             JOIN organizations o ON o.id = p.org_id \
+             WHERE x.theme = $1 AND p.service_objects LIKE $2 AND o.path LIKE $3 AND p.division_code LIKE $4",
+            t.clone(),
+        ),
+        None => (
+            "FROM published_items p JOIN organizations o ON o.id = p.org_id \
+             WHERE $1 = '' AND p.service_objects LIKE $2 AND o.path LIKE $3 AND p.division_code LIKE $4",
+            String::new(),
+        ),
+    };
+    let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {from}")))
+        .bind(&theme)
+        .bind(&object)
+        .bind(&path)
+        .bind(&division)
+        .fetch_one(db.pool())
+        .await?
+        .try_get(0)?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT p.task_code, p.name, p.name_en, p.item_type, p.org_id, o.name_zh, o.name_en, p.division_code, \
+         p.online_depth, p.promised_value {from} ORDER BY o.path, p.name LIMIT $5 OFFSET $6"
+    )))
+    .bind(&theme)
+    .bind(&object)
+    .bind(&path)
+    .bind(&division)
+    .bind(f.limit)
+    .bind(f.offset)
+    .fetch_all(db.pool())
+    .await?;
+    let list = rows
+        .iter()
+        .map(summary_from_row)
+        .collect::<Result<Vec<_>, CatalogError>>()?;
+    Ok((list, total))
+}
+
+/// A life-event theme.
+#[derive(Debug, Clone, Serialize)]
+pub struct Theme {
+    /// Code.
+    pub code: String,
+    /// `person` or `enterprise`.
+    pub audience: String,
+    /// Chinese name.
+    pub name_zh: String,
+    /// English name.
+    pub name_en: String,
+    /// Published items in it.
+    pub items: i64,
+}
+
+/// All themes with their published item counts.
+pub async fn themes(db: &Db) -> Result<Vec<Theme>, CatalogError> {
+    let rows = sqlx::query(
+        "SELECT t.code, t.audience, t.name_zh, t.name_en, \
+         (SELECT COUNT(*) FROM published_item_themes x WHERE x.theme = t.code) \
+         FROM themes t ORDER BY t.audience DESC, t.sort_order",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Theme {
+                code: r.try_get(0)?,
+                audience: r.try_get(1)?,
+                name_zh: r.try_get(2)?,
+                name_en: r.try_get(3)?,
+                items: r.try_get(4)?,
+            })
+        })
+        .collect()
+}
+
+/// Other published implementations of the same basic item (同一事项 in
+/// other divisions or by other bodies).
+pub async fn same_entry(
+    db: &Db,
+    catalog_code: &str,
+    except_task_code: &str,
+) -> Result<Vec<Summary>, CatalogError> {
+    let rows = sqlx::query(
+        "SELECT p.task_code, p.name, p.name_en, p.item_type, p.org_id, o.name_zh, o.name_en, p.division_code, \
+         p.online_depth, p.promised_value FROM published_items p JOIN organizations o ON o.id = p.org_id \
+         WHERE p.catalog_code = $1 AND p.task_code <> $2 ORDER BY o.path",
+    )
+    .bind(catalog_code)
+    .bind(except_task_code)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(summary_from_row).collect()
+}
+
+/// Maps the ten summary columns, in the order both list queries select them.
+fn summary_from_row(r: &AnyRow) -> Result<Summary, CatalogError> {
+    Ok(Summary {
+        task_code: r.try_get(0)?,
+        name: r.try_get(1)?,
+        name_en: r.try_get(2)?,
+        item_type: r.try_get(3)?,
+        org_id: r.try_get(4)?,
+        org_name_zh: r.try_get(5)?,
+        org_name_en: r.try_get(6)?,
+        division_code: r.try_get(7)?,
+        online_depth: r.try_get(8)?,
+        promised_value: r.try_get(9)?,
+    })
+}
