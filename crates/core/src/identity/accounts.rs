@@ -414,44 +414,49 @@ pub async fn authenticate(
     get(db, id).await?.ok_or(AuthError::BadCredentials)
 }
 
-/// Counts a sign-in step (a password or a one-time code) against the
-/// account before it is evaluated. Refused, with the end of the lock, when
-/// the account is locked or [`MAX_FAILED_LOGINS`] steps are already counted;
-/// a step refused because that many are in flight closes the lock, as only
-/// a parallel attack sends so many at once. An expired lock starts a fresh
-/// count.
+/// Lets a sign-in step (a password or a one-time code) be evaluated only
+/// while the account's failures and the steps in flight stay under
+/// [`MAX_FAILED_LOGINS`] (one conditional update, so parallel guesses
+/// cannot all pass a check made before any of them counts). Refused, with
+/// the end of the lock, when the account is locked; a place held by steps in
+/// flight is waited on for up to two seconds, as the right person's steps
+/// pass and give their place back. An expired lock starts a fresh count.
 pub(crate) async fn claim_step(db: &Db, id: i64) -> Result<Result<(), Millis>, DbError> {
-    let now = now_ms();
-    db.write(move |c| {
-        Box::pin(async move {
-            let claimed = sqlx::query(
-                "UPDATE accounts SET \
-                 failed_logins = CASE WHEN locked_until IS NULL THEN failed_logins + 1 ELSE 1 END, \
-                 locked_until = NULL \
-                 WHERE id = $1 AND ((locked_until IS NULL AND failed_logins < $2) OR locked_until <= $3)",
-            )
-            .bind(id)
-            .bind(MAX_FAILED_LOGINS)
-            .bind(now)
-            .execute(&mut *c)
-            .await?
-            .rows_affected();
-            if claimed == 1 {
-                return Ok(Ok(()));
-            }
-            sqlx::query(
-                "UPDATE accounts SET locked_until = $2 WHERE id = $1 AND locked_until IS NULL AND failed_logins >= $3",
-            )
-            .bind(id)
-            .bind(now + LOCK_MS)
-            .bind(MAX_FAILED_LOGINS)
-            .execute(&mut *c)
+    for _ in 0..40 {
+        let now = now_ms();
+        let outcome = db
+            .write(move |c| {
+                Box::pin(async move {
+                    let claimed = sqlx::query(
+                        "UPDATE accounts SET \
+                         failed_logins = CASE WHEN locked_until IS NULL THEN failed_logins ELSE 0 END, \
+                         pending_logins = CASE WHEN locked_until IS NULL THEN pending_logins + 1 ELSE 1 END, \
+                         locked_until = NULL \
+                         WHERE id = $1 AND ((locked_until IS NULL AND failed_logins + pending_logins < $2) \
+                         OR locked_until <= $3)",
+                    )
+                    .bind(id)
+                    .bind(MAX_FAILED_LOGINS)
+                    .bind(now)
+                    .execute(&mut *c)
+                    .await?
+                    .rows_affected();
+                    if claimed == 1 {
+                        return Ok(None);
+                    }
+                    Ok::<_, DbError>(Some(lock_end(c, id).await?))
+                })
+            })
             .await?;
-            let until = lock_end(c, id).await?;
-            Ok::<_, DbError>(Err(until.unwrap_or(now + LOCK_MS)))
-        })
-    })
-    .await
+        match outcome {
+            None => return Ok(Ok(())),
+            Some(Some(until)) if until > now => return Ok(Err(until)),
+            Some(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+        }
+    }
+    // Still full after two seconds: as many steps in flight as the lock
+    // allows failures, which only a parallel attack sends.
+    Ok(Err(now_ms() + LOCK_MS))
 }
 
 async fn lock_end(c: &mut AnyConnection, id: i64) -> Result<Option<Millis>, DbError> {
@@ -466,15 +471,18 @@ async fn lock_end(c: &mut AnyConnection, id: i64) -> Result<Option<Millis>, DbEr
     )
 }
 
-/// A claimed step failed: its count stays, and the lock closes once the
-/// count reached the limit. Returns the end of the lock when it is closed.
+/// A claimed step failed: it is counted, and the lock closes once the
+/// failures reach the limit. Returns the end of the lock when it is closed.
 pub(crate) async fn step_failed(db: &Db, id: i64) -> Result<Option<Millis>, DbError> {
     let now = now_ms();
     let until = db
         .write(move |c| {
             Box::pin(async move {
                 sqlx::query(
-                    "UPDATE accounts SET locked_until = $2 WHERE id = $1 AND locked_until IS NULL AND failed_logins >= $3",
+                    "UPDATE accounts SET failed_logins = failed_logins + 1, \
+                     pending_logins = CASE WHEN pending_logins > 0 THEN pending_logins - 1 ELSE 0 END, \
+                     locked_until = CASE WHEN locked_until IS NULL AND failed_logins + 1 >= $3 THEN $2 \
+                     ELSE locked_until END WHERE id = $1",
                 )
                 .bind(id)
                 .bind(now + LOCK_MS)
@@ -488,18 +496,24 @@ pub(crate) async fn step_failed(db: &Db, id: i64) -> Result<Option<Millis>, DbEr
     Ok(until.filter(|u| *u > now))
 }
 
-/// A claimed password step passed. An account without a second factor is
-/// signed in: its count clears. One that owes a code only gets this step's
-/// count back, or the password could clear the count between guesses at
-/// the code. Refused, with the end of the lock, when a parallel failure
+/// A claimed step passed. It gives its place back; an account without a
+/// second factor is then signed in and its failures clear (one that owes a
+/// code keeps them, or the password could clear the count between guesses
+/// at the code). Refused, with the end of the lock, when a parallel failure
 /// closed the lock meanwhile.
 async fn step_passed(db: &Db, id: i64) -> Result<Result<(), Millis>, DbError> {
     db.write(move |c| {
         Box::pin(async move {
+            sqlx::query(
+                "UPDATE accounts SET pending_logins = CASE WHEN pending_logins > 0 THEN pending_logins - 1 ELSE 0 END \
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
             let n = sqlx::query(
                 "UPDATE accounts SET failed_logins = CASE \
-                 WHEN kind <> 'staff' AND totp_secret IS NULL THEN 0 \
-                 WHEN failed_logins > 0 THEN failed_logins - 1 ELSE 0 END \
+                 WHEN kind <> 'staff' AND totp_secret IS NULL THEN 0 ELSE failed_logins END \
                  WHERE id = $1 AND locked_until IS NULL",
             )
             .bind(id)

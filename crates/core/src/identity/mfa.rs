@@ -202,7 +202,8 @@ pub async fn verify_code(
             Box::pin(async move {
                 let n = sqlx::query(
                     "UPDATE accounts SET totp_last_step = $1, totp_secret = COALESCE($2, totp_secret), \
-                     failed_logins = 0 \
+                     failed_logins = 0, \
+                     pending_logins = CASE WHEN pending_logins > 0 THEN pending_logins - 1 ELSE 0 END \
                      WHERE id = $3 AND locked_until IS NULL \
                      AND (totp_last_step IS NULL OR totp_last_step < $1)",
                 )

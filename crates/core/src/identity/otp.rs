@@ -111,7 +111,7 @@ pub async fn request_reset(
     channel: Channel,
 ) -> Result<(), OtpError> {
     let name = username.trim().to_ascii_lowercase();
-    if let Err(until) = throttle::claim(db, &format!("reset:{name}"), SEND_LIMIT).await? {
+    if let Err(until) = throttle::count(db, &format!("reset:{name}"), SEND_LIMIT).await? {
         return Err(OtpError::TooMany { until });
     }
     if let Some((id, to)) = contact(db, &name, channel).await? {
@@ -136,7 +136,7 @@ pub async fn send(
     purpose: &str,
 ) -> Result<(), OtpError> {
     let key = format!("otp:{account_id}");
-    if let Err(until) = throttle::claim(db, &key, SEND_LIMIT).await? {
+    if let Err(until) = throttle::count(db, &key, SEND_LIMIT).await? {
         return Err(OtpError::TooMany { until });
     }
     deliver(db, notifier, account_id, to, channel, purpose).await
@@ -152,7 +152,7 @@ pub async fn send_notice(
     body: &str,
 ) -> Result<(), OtpError> {
     let key = format!("otp:{account_id}");
-    if let Err(until) = throttle::claim(db, &key, SEND_LIMIT).await? {
+    if let Err(until) = throttle::count(db, &key, SEND_LIMIT).await? {
         return Err(OtpError::TooMany { until });
     }
     notifier

@@ -9,7 +9,7 @@ use super::mfa::{self, MfaError};
 use crate::platform::clock::Millis;
 use crate::platform::crypto::DataKey;
 use crate::platform::db::{Db, DbError};
-use crate::platform::throttle::{self, Limit};
+use crate::platform::throttle::{self, Limit, Refusal};
 
 /// Where a sign-in comes from and what limits it.
 #[derive(Debug, Clone, Copy)]
@@ -68,6 +68,10 @@ pub enum SignInError {
     /// An online registration whose phone is not confirmed yet.
     #[error("registration pending")]
     Pending,
+    /// Too many sign-ins from this address are being checked at this very
+    /// moment; try again in a moment.
+    #[error("sign-in busy")]
+    Busy,
     /// Storage failure.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -106,8 +110,8 @@ impl From<MfaError> for SignInError {
     }
 }
 
-/// Runs one step under the address limit: claimed before, given back when
-/// it passed or failed for a reason that is not a guess.
+/// Runs one step under the address limit: it holds a place while it is
+/// evaluated, and only a guess that failed is counted.
 async fn limited<T>(
     db: &Db,
     origin: Origin<'_>,
@@ -115,12 +119,13 @@ async fn limited<T>(
 ) -> Result<T, SignInError> {
     let claim = match throttle::claim(db, &origin.key(), origin.limit).await? {
         Ok(c) => c,
-        Err(until) => return Err(SignInError::AddressBlocked { until }),
+        Err(Refusal::Blocked { until }) => return Err(SignInError::AddressBlocked { until }),
+        Err(Refusal::Busy) => return Err(SignInError::Busy),
     };
     let outcome = step.await;
-    let keep = matches!(&outcome, Err(e) if e.counts());
-    if !keep && let Err(e) = throttle::release(db, claim).await {
-        tracing::warn!(error = %e, "throttle release failed");
+    let failed = matches!(&outcome, Err(e) if e.counts());
+    if let Err(e) = throttle::settle(db, claim, failed).await {
+        tracing::warn!(error = %e, "throttle settle failed");
     }
     outcome
 }

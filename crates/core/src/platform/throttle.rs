@@ -29,26 +29,38 @@ impl Limit {
     }
 }
 
-/// A counted attempt. When the attempt turns out not to be one the limit is
-/// about (a sign-in step that succeeded), [`release`] gives it back.
+/// An attempt holding a place in its window while it is evaluated; settle
+/// it with [`settle`] once the outcome is known.
 #[derive(Debug, Clone)]
-#[must_use = "a claim is either kept (the attempt counted) or released"]
+#[must_use = "a claim is settled as failed (counted) or passed (given back)"]
 pub struct Claim {
     key: String,
     window_start: Millis,
 }
 
-/// Counts an attempt for `key`, or refuses it with the time the window ends
-/// when `limit.max` attempts were already counted in it.
-pub async fn claim(db: &Db, key: &str, limit: Limit) -> Result<Result<Claim, Millis>, DbError> {
+/// Why an attempt was not let through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The window's failures reached the limit: refused until it ends.
+    Blocked {
+        /// when the window ends
+        until: Millis,
+    },
+    /// So many attempts are being evaluated at once that one more could
+    /// pass the limit if they all failed; it waited and they did not finish.
+    Busy,
+}
+
+/// Counts an attempt for `key` (every attempt counts: texts sent,
+/// registrations), or refuses it with the time the window ends once
+/// `limit.max` were counted in it.
+pub async fn count(db: &Db, key: &str, limit: Limit) -> Result<Result<(), Millis>, DbError> {
     let now = now_ms();
     let start = limit.window_start(now);
     let k = key.to_owned();
     let counted = db
         .write(move |c| {
             Box::pin(async move {
-                // The row is locked by the upsert on PostgreSQL and the
-                // writer is single on SQLite: the check and the count are one step.
                 let row = sqlx::query(
                     "INSERT INTO throttle (key, window_start, hits) VALUES ($1, $2, 1) \
                      ON CONFLICT (key, window_start) DO UPDATE SET hits = throttle.hits + 1 \
@@ -59,34 +71,105 @@ pub async fn claim(db: &Db, key: &str, limit: Limit) -> Result<Result<Claim, Mil
                 .bind(limit.max)
                 .fetch_optional(&mut *c)
                 .await?;
-                sqlx::query("DELETE FROM throttle WHERE window_start < $1")
-                    .bind(now - 24 * 3600 * 1000)
-                    .execute(c)
-                    .await?;
-                Ok::<_, DbError>(row.map(|r| r.try_get::<i64, _>(0)).transpose()?)
+                purge_old(c, now).await?;
+                Ok::<_, DbError>(row.is_some())
             })
         })
         .await?;
-    Ok(match counted {
-        Some(_) => Ok(Claim {
-            key: key.to_owned(),
-            window_start: start,
-        }),
-        None => Err(start + limit.window_ms),
+    Ok(if counted {
+        Ok(())
+    } else {
+        Err(start + limit.window_ms)
     })
 }
 
-/// Gives back a claimed attempt that the limit is not about.
-pub async fn release(db: &Db, claim: Claim) -> Result<(), DbError> {
+async fn purge_old(c: &mut sqlx::AnyConnection, now: Millis) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM throttle WHERE window_start < $1")
+        .bind(now - 24 * 3600 * 1000)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
+/// Lets an attempt be evaluated only while the failures already counted
+/// and the attempts in flight stay under `limit.max` (one conditional
+/// upsert, so parallel attempts cannot all pass a check made before any of
+/// them counts). Failures block until the window ends; a window full of
+/// attempts in flight is waited on for up to two seconds, as most of them
+/// pass and give their place back.
+pub async fn claim(db: &Db, key: &str, limit: Limit) -> Result<Result<Claim, Refusal>, DbError> {
+    for _ in 0..40 {
+        let now = now_ms();
+        let start = limit.window_start(now);
+        let k = key.to_owned();
+        let outcome = db
+            .write(move |c| {
+                Box::pin(async move {
+                    let row = sqlx::query(
+                        "INSERT INTO throttle (key, window_start, hits, pending) VALUES ($1, $2, 0, 1) \
+                         ON CONFLICT (key, window_start) DO UPDATE SET pending = throttle.pending + 1 \
+                         WHERE throttle.hits + throttle.pending < $3 RETURNING hits",
+                    )
+                    .bind(&k)
+                    .bind(start)
+                    .bind(limit.max)
+                    .fetch_optional(&mut *c)
+                    .await?;
+                    if row.is_some() {
+                        purge_old(c, now).await?;
+                        return Ok::<_, DbError>(None);
+                    }
+                    let hits: i64 = sqlx::query(
+                        "SELECT hits FROM throttle WHERE key = $1 AND window_start = $2",
+                    )
+                    .bind(&k)
+                    .bind(start)
+                    .fetch_optional(&mut *c)
+                    .await?
+                    .map(|r| r.try_get(0))
+                    .transpose()?
+                    .unwrap_or(0);
+                    Ok(Some(hits))
+                })
+            })
+            .await?;
+        match outcome {
+            None => {
+                return Ok(Ok(Claim {
+                    key: key.to_owned(),
+                    window_start: start,
+                }));
+            }
+            Some(hits) if hits >= limit.max => {
+                return Ok(Err(Refusal::Blocked {
+                    until: start + limit.window_ms,
+                }));
+            }
+            Some(_) => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        }
+    }
+    Ok(Err(Refusal::Busy))
+}
+
+/// Settles a claimed attempt: a failure is counted; an attempt that passed
+/// (or failed for a reason that is not a guess) gives its place back.
+pub async fn settle(db: &Db, claim: Claim, failed: bool) -> Result<(), DbError> {
     db.write(move |c| {
         Box::pin(async move {
-            sqlx::query(
-                "UPDATE throttle SET hits = hits - 1 WHERE key = $1 AND window_start = $2 AND hits > 0",
-            )
-            .bind(&claim.key)
-            .bind(claim.window_start)
-            .execute(c)
-            .await?;
+            let sql = if failed {
+                "UPDATE throttle SET hits = hits + 1, pending = pending - 1 \
+                 WHERE key = $1 AND window_start = $2 AND pending > 0"
+            } else {
+                "UPDATE throttle SET pending = pending - 1 \
+                 WHERE key = $1 AND window_start = $2 AND pending > 0"
+            };
+            sqlx::query(sql)
+                .bind(&claim.key)
+                .bind(claim.window_start)
+                .execute(c)
+                .await?;
             Ok::<_, DbError>(())
         })
     })

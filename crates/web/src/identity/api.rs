@@ -114,6 +114,7 @@ pub async fn create_session(
                 .into_response())
         }
         Err(SignInError::Db(e)) => Err(e.into()),
+        Err(e @ SignInError::Busy) => Err(AppError::TooManyRequests(refusal(&ctx, &e).1.message)),
         Err(SignInError::BadCredentials | SignInError::BadCode | SignInError::Expired) => {
             Err(AppError::BadCredentials)
         }

@@ -176,6 +176,10 @@ pub fn refusal(ctx: &Ctx, e: &SignInError) -> (StatusCode, FieldError) {
             StatusCode::FORBIDDEN,
             field("username", t.get("login.pending")),
         ),
+        SignInError::Busy => (
+            StatusCode::TOO_MANY_REQUESTS,
+            field("username", t.get("login.busy")),
+        ),
         SignInError::Db(err) if err.is_unavailable() => {
             tracing::warn!(request.id = %ctx.request_id, error = %err, "sign-in: database unavailable");
             (

@@ -140,7 +140,7 @@ pub async fn register_post(
         max: 10,
         window_ms: 3600 * 1000,
     };
-    if let Err(until) = throttle::claim(state.db(), &key, limit).await? {
+    if let Err(until) = throttle::count(state.db(), &key, limit).await? {
         let message = t.fmt(
             "reset.too_many",
             &[("until", &tongban_core::platform::clock::format_cst(until))],
