@@ -10,6 +10,7 @@ use super::password;
 use crate::platform::clock::{Millis, now_ms};
 use crate::platform::db::{Db, DbError};
 use crate::platform::outbox;
+use crate::platform::throttle::Refusal;
 
 /// Failed sign-ins in a row before an account is locked.
 pub const MAX_FAILED_LOGINS: i64 = 5;
@@ -167,6 +168,10 @@ pub enum AuthError {
     /// The account is disabled.
     #[error("账号已停用")]
     Disabled,
+    /// As many of the account's sign-in steps are being checked as the lock
+    /// allows failures: try again in a moment.
+    #[error("登录请求过多，请稍后再试")]
+    Busy,
     /// An online registration whose phone is not confirmed yet.
     #[error("注册尚未完成")]
     Pending,
@@ -393,8 +398,10 @@ pub async fn authenticate(
     let id: i64 = row.try_get(0)?;
     let hash: String = row.try_get(1)?;
     let status: String = row.try_get(2)?;
-    if let Err(until) = claim_step(db, id).await? {
-        return Err(AuthError::Locked { until });
+    match claim_step(db, id).await? {
+        Ok(()) => {}
+        Err(Refusal::Blocked { until }) => return Err(AuthError::Locked { until }),
+        Err(Refusal::Busy) => return Err(AuthError::Busy),
     }
     if !password::verify(password_input.to_owned(), hash).await {
         return match step_failed(db, id).await? {
@@ -421,7 +428,7 @@ pub async fn authenticate(
 /// the end of the lock, when the account is locked; a place held by steps in
 /// flight is waited on for up to two seconds, as the right person's steps
 /// pass and give their place back. An expired lock starts a fresh count.
-pub(crate) async fn claim_step(db: &Db, id: i64) -> Result<Result<(), Millis>, DbError> {
+pub(crate) async fn claim_step(db: &Db, id: i64) -> Result<Result<(), Refusal>, DbError> {
     for _ in 0..40 {
         let now = now_ms();
         let outcome = db
@@ -450,13 +457,13 @@ pub(crate) async fn claim_step(db: &Db, id: i64) -> Result<Result<(), Millis>, D
             .await?;
         match outcome {
             None => return Ok(Ok(())),
-            Some(Some(until)) if until > now => return Ok(Err(until)),
+            Some(Some(until)) if until > now => return Ok(Err(Refusal::Blocked { until })),
             Some(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
         }
     }
     // Still full after two seconds: as many steps in flight as the lock
-    // allows failures, which only a parallel attack sends.
-    Ok(Err(now_ms() + LOCK_MS))
+    // allows failures; the step is refused without being evaluated.
+    Ok(Err(Refusal::Busy))
 }
 
 async fn lock_end(c: &mut AnyConnection, id: i64) -> Result<Option<Millis>, DbError> {

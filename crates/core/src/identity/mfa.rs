@@ -11,6 +11,7 @@ use super::accounts;
 use crate::platform::clock::{Millis, now_ms};
 use crate::platform::crypto::DataKey;
 use crate::platform::db::{Db, DbError};
+use crate::platform::throttle::Refusal;
 
 /// How long a challenge waits for its code.
 pub const CHALLENGE_TTL_MS: i64 = 5 * 60 * 1000;
@@ -45,6 +46,9 @@ pub enum MfaError {
         /// when the lock ends
         until: Millis,
     },
+    /// Too many steps of this account are being checked at once.
+    #[error("验证请求过多，请稍后再试")]
+    Busy,
     /// Storage.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -164,8 +168,10 @@ pub async fn verify_code(
     enrolling: Option<&str>,
 ) -> Result<(), MfaError> {
     // Counted before it is checked, like a password (`accounts::claim_step`).
-    if let Err(until) = accounts::claim_step(db, account_id).await? {
-        return Err(MfaError::Locked { until });
+    match accounts::claim_step(db, account_id).await? {
+        Ok(()) => {}
+        Err(Refusal::Blocked { until }) => return Err(MfaError::Locked { until }),
+        Err(Refusal::Busy) => return Err(MfaError::Busy),
     }
     let row = sqlx::query("SELECT totp_secret, totp_last_step FROM accounts WHERE id = $1")
         .bind(account_id)

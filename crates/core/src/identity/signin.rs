@@ -91,6 +91,7 @@ impl From<AuthError> for SignInError {
     fn from(e: AuthError) -> Self {
         match e {
             AuthError::Locked { until } => Self::Locked { until },
+            AuthError::Busy => Self::Busy,
             AuthError::Disabled => Self::Disabled,
             AuthError::Pending => Self::Pending,
             AuthError::Db(e) => Self::Db(e),
@@ -103,6 +104,7 @@ impl From<MfaError> for SignInError {
     fn from(e: MfaError) -> Self {
         match e {
             MfaError::Locked { until } => Self::Locked { until },
+            MfaError::Busy => Self::Busy,
             MfaError::Expired => Self::Expired,
             MfaError::BadCode => Self::BadCode,
             MfaError::Db(e) => Self::Db(e),
