@@ -10,7 +10,7 @@ use super::password;
 use crate::platform::clock::{Millis, now_ms};
 use crate::platform::db::{Db, DbError};
 use crate::platform::outbox;
-use crate::platform::throttle::Refusal;
+use crate::platform::throttle::{self, Refusal};
 
 /// Failed sign-ins in a row before an account is locked.
 pub const MAX_FAILED_LOGINS: i64 = 5;
@@ -429,7 +429,7 @@ pub async fn authenticate(
 /// flight is waited on for up to two seconds, as the right person's steps
 /// pass and give their place back. An expired lock starts a fresh count.
 pub(crate) async fn claim_step(db: &Db, id: i64) -> Result<Result<(), Refusal>, DbError> {
-    for _ in 0..40 {
+    for _ in 0..throttle::PLACE_TRIES {
         let now = now_ms();
         let outcome = db
             .write(move |c| {
@@ -458,7 +458,7 @@ pub(crate) async fn claim_step(db: &Db, id: i64) -> Result<Result<(), Refusal>, 
         match outcome {
             None => return Ok(Ok(())),
             Some(Some(until)) if until > now => return Ok(Err(Refusal::Blocked { until })),
-            Some(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+            Some(_) => tokio::time::sleep(throttle::PLACE_POLL).await,
         }
     }
     // Still full after two seconds: as many steps in flight as the lock

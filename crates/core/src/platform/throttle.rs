@@ -51,6 +51,12 @@ pub enum Refusal {
     Busy,
 }
 
+/// How an attempt waits for a place held by attempts in flight: this many
+/// tries, [`PLACE_POLL`] apart (two seconds in all).
+pub const PLACE_TRIES: usize = 40;
+/// The pause between two tries for a place.
+pub const PLACE_POLL: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// Counts an attempt for `key` (every attempt counts: texts sent,
 /// registrations), or refuses it with the time the window ends once
 /// `limit.max` were counted in it.
@@ -98,7 +104,7 @@ async fn purge_old(c: &mut sqlx::AnyConnection, now: Millis) -> Result<(), DbErr
 /// attempts in flight is waited on for up to two seconds, as most of them
 /// pass and give their place back.
 pub async fn claim(db: &Db, key: &str, limit: Limit) -> Result<Result<Claim, Refusal>, DbError> {
-    for _ in 0..40 {
+    for _ in 0..PLACE_TRIES {
         let now = now_ms();
         let start = limit.window_start(now);
         let k = key.to_owned();
@@ -146,7 +152,7 @@ pub async fn claim(db: &Db, key: &str, limit: Limit) -> Result<Result<Claim, Ref
                 }));
             }
             Some(_) => {
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                tokio::time::sleep(PLACE_POLL).await;
             }
         }
     }
