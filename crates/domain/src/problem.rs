@@ -2,6 +2,12 @@
 //! which field, a stable code, and what is wrong. The one shape every layer
 //! uses, from the rules here to the problem JSON and the error summary of a
 //! page.
+//!
+//! The words a person reads come from the web layer's locale files, looked
+//! up by the field (indices dropped) and the code: `problem.name.required`,
+//! `problem.materials.name.required` with `{n}` the material's number. The
+//! `message` here is the Chinese fallback, for logs and for a problem no
+//! locale entry names yet.
 
 use serde::Serialize;
 
@@ -12,8 +18,11 @@ pub struct FieldProblem {
     pub field: String,
     /// Stable code for programs and tests (`required`, `too_long`, …).
     pub code: &'static str,
-    /// What is wrong, for people.
+    /// What is wrong, in Chinese: the fallback when no locale entry exists.
     pub message: String,
+    /// Values the locale's sentence names (`{value}`, `{max}`, …).
+    #[serde(skip)]
+    pub args: Vec<(&'static str, String)>,
 }
 
 impl FieldProblem {
@@ -23,6 +32,49 @@ impl FieldProblem {
             field: field.into(),
             code,
             message: message.into(),
+            args: Vec::new(),
         }
+    }
+
+    /// The same problem naming `value` as `{name}` for the locale's sentence.
+    #[must_use]
+    pub fn with(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.args.push((name, value.into()));
+        self
+    }
+
+    /// The field with its indices dropped (`materials[2].name` →
+    /// `materials.name`) and the first index counted from one (3), the key
+    /// under which the locale files word this field's problems.
+    pub fn field_key(&self) -> (String, Option<usize>) {
+        let mut key = String::with_capacity(self.field.len());
+        let mut first = None;
+        let mut chars = self.field.chars();
+        while let Some(c) = chars.next() {
+            if c == '[' {
+                let digits: String = chars.by_ref().take_while(|c| *c != ']').collect();
+                if first.is_none() {
+                    first = digits.parse::<usize>().ok().map(|i| i + 1);
+                }
+            } else {
+                key.push(c);
+            }
+        }
+        (key, first)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_key_drops_indices_and_counts_the_first_from_one() {
+        let p = FieldProblem::new("materials[2].issuer", "required", "");
+        assert_eq!(p.field_key(), ("materials.issuer".into(), Some(3)));
+        let p = FieldProblem::new("name", "required", "");
+        assert_eq!(p.field_key(), ("name".into(), None));
+        let p = FieldProblem::new("a[0].b[7]", "x", "");
+        assert_eq!(p.field_key(), ("a.b".into(), Some(1)));
     }
 }

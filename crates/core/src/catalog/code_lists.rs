@@ -27,21 +27,21 @@ pub async fn save_theme(
     }
     let code = code.trim().to_owned();
     let mut problems = Vec::new();
-    let mut problem = |field: &str, message: &str| {
-        problems.push(GuideError {
-            field: field.into(),
-            code: "theme",
-            message: message.into(),
-        });
+    let mut problem = |field: &str, code: &'static str, message: &str| {
+        problems.push(GuideError::new(field, code, message));
     };
     if !code_shape_ok(&code) {
-        problem("code", "主题代码应为1至40位小写字母、数字或下划线");
+        problem(
+            "code",
+            "invalid",
+            "主题代码应为1至40位小写字母、数字或下划线",
+        );
     }
     if !matches!(audience, "person" | "enterprise") {
-        problem("audience", "服务对象应为自然人或法人");
+        problem("audience", "invalid", "服务对象应为自然人或法人");
     }
     if name_zh.trim().is_empty() {
-        problem("name_zh", "主题名称不能为空");
+        problem("name_zh", "required", "主题名称不能为空");
     }
     if !problems.is_empty() {
         return Err(CatalogError::Invalid(problems));
@@ -148,25 +148,25 @@ pub async fn save_code(db: &Db, actor: &Principal, edit: CodeEdit) -> Result<(),
     let current = code_lists(db).await?;
     let code = edit.code.trim().to_owned();
     let mut problems = Vec::new();
-    let mut problem = |field: &str, message: &str| {
-        problems.push(GuideError {
-            field: field.into(),
-            code: "code_list",
-            message: message.into(),
-        });
+    let mut problem = |field: &str, code: &'static str, message: &str| {
+        problems.push(GuideError::new(field, code, message));
     };
     if !code_shape_ok(&code) {
-        problem("code", "代码应为1至40位小写字母、数字或下划线");
+        problem("code", "invalid", "代码应为1至40位小写字母、数字或下划线");
     } else if !edit.list.extensible() && !current.contains(edit.list, &code) {
-        problem("code", "此代码表的代码由办理规则固定，只能修改名称");
+        problem(
+            "code",
+            "fixed",
+            "此代码表的代码由办理规则固定，只能修改名称",
+        );
     }
     let name_zh = edit.name_zh.trim().to_owned();
     let name_en = edit.name_en.trim().to_owned();
     if name_zh.is_empty() || name_zh.chars().count() > 50 {
-        problem("name_zh", "中文名称不能为空，且不超过50个字");
+        problem("name_zh", "required", "中文名称不能为空，且不超过50个字");
     }
     if name_en.chars().count() > 100 {
-        problem("name_en", "英文名称不超过100个字符");
+        problem("name_en", "too_long", "英文名称不超过100个字符");
     }
     if !problems.is_empty() {
         return Err(CatalogError::Invalid(problems));

@@ -208,12 +208,8 @@ pub struct Schedule {
     pub cancel_at: Option<Millis>,
 }
 
-fn schedule_problem(field: &str, message: &str) -> CatalogError {
-    CatalogError::Invalid(vec![GuideError {
-        field: field.into(),
-        code: "schedule",
-        message: message.into(),
-    }])
+fn schedule_problem(field: &str, code: &'static str, message: &str) -> CatalogError {
+    CatalogError::Invalid(vec![GuideError::new(field, code, message)])
 }
 
 /// Whether the reviewer opened any of these accounts or granted them their
@@ -270,11 +266,16 @@ pub async fn publish_on(
     }
     if let Some(cancel) = schedule.cancel_at {
         if cancel <= now {
-            return Err(schedule_problem("cancel_at", "计划取消日期应晚于今天"));
+            return Err(schedule_problem(
+                "cancel_at",
+                "not_future",
+                "计划取消日期应晚于今天",
+            ));
         }
         if later.is_some_and(|e| cancel <= e) {
             return Err(schedule_problem(
                 "cancel_at",
+                "before_effective",
                 "计划取消日期应晚于计划生效日期",
             ));
         }

@@ -100,6 +100,16 @@ impl Principal {
             .any(|g| g.role == role && org_path.starts_with(&g.org_path))
     }
 
+    /// The ancestry paths of the organisations where the account holds
+    /// `role` (its scope for that role).
+    pub fn paths_of(&self, role: Role) -> Vec<&str> {
+        self.grants
+            .iter()
+            .filter(|g| g.role == role)
+            .map(|g| g.org_path.as_str())
+            .collect()
+    }
+
     /// Whether this is government staff.
     pub fn is_staff(&self) -> bool {
         self.account.kind == AccountKind::Staff.code()

@@ -161,17 +161,23 @@ pub async fn grant(db: &Db, enterprise: &Principal, f: &MandateForm) -> Result<i
         return Err(AgentError::Forbidden);
     }
     let mut problems = Vec::new();
-    let mut problem =
-        |field: &str, message: String| problems.push(FieldProblem::new(field, "invalid", message));
+    let mut problem = |field: &str, code: &'static str, message: String, value: &str| {
+        problems.push(FieldProblem::new(field, code, message).with("value", value));
+    };
     let agent = accounts::by_username(db, &f.agent).await?;
     let agent = match agent {
         Some(a) if a.kind == AccountKind::Person.code() && a.status == "active" => Some(a),
         Some(_) => {
-            problem("agent", "经办人须为已实名的自然人账号".into());
+            problem(
+                "agent",
+                "not_person",
+                "经办人须为已实名的自然人账号".into(),
+                "",
+            );
             None
         }
         None => {
-            problem("agent", "未找到该用户名".into());
+            problem("agent", "not_found", "未找到该用户名".into(), "");
             None
         }
     };
@@ -188,17 +194,27 @@ pub async fn grant(db: &Db, enterprise: &Principal, f: &MandateForm) -> Result<i
             .await?
             .is_some();
         if !known {
-            problem("items", format!("事项基本编码 {code} 不存在"));
+            problem(
+                "items",
+                "not_found",
+                format!("事项基本编码 {code} 不存在"),
+                code,
+            );
         }
     }
     let now = now_ms();
     let until = crate::platform::clock::parse_cst_date(f.until.trim())
         .map(|start| start + 24 * 3600 * 1000);
     match until {
-        None => problem("until", "请填写有效期，格式为 2026-12-31".into()),
-        Some(u) if u <= now => problem("until", "有效期应晚于今天".into()),
+        None => problem(
+            "until",
+            "bad_date",
+            "请填写有效期，格式为 2026-12-31".into(),
+            "",
+        ),
+        Some(u) if u <= now => problem("until", "not_future", "有效期应晚于今天".into(), ""),
         Some(u) if u > now + MAX_DAYS * 24 * 3600 * 1000 => {
-            problem("until", "授权期限最长一年".into())
+            problem("until", "too_far", "授权期限最长一年".into(), "")
         }
         Some(_) => {}
     }

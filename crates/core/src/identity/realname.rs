@@ -8,7 +8,7 @@ use base64::engine::general_purpose::STANDARD;
 use rand::Rng;
 use sqlx::Row;
 use tongban_domain::identity::{AccountKind, Username, check_password_policy};
-use tongban_domain::kernel::{IdCardNo, Role};
+use tongban_domain::kernel::{IdCardNo, IdCardNoError, Role};
 
 use super::accounts::{self, AuthError, NewAccount, Principal};
 use super::password;
@@ -65,8 +65,21 @@ pub struct PersonForm {
     pub email: String,
 }
 
-fn problem(field: &str, message: impl Into<String>) -> FieldProblem {
-    FieldProblem::new(field, "invalid", message)
+fn problem(field: &str, code: &'static str, message: impl Into<String>) -> FieldProblem {
+    FieldProblem::new(field, code, message)
+}
+
+fn otp_code(e: &super::otp::OtpError) -> &'static str {
+    match e {
+        super::otp::OtpError::TooMany { .. } => "too_many",
+        super::otp::OtpError::BadCode => "bad_code",
+        super::otp::OtpError::NoContact => "no_contact",
+        _ => "not_sent",
+    }
+}
+
+fn bad_id(e: &IdCardNoError) -> FieldProblem {
+    e.problem("id_number")
 }
 
 /// Whether a mobile number looks like one (11 digits starting with 1).
@@ -84,18 +97,18 @@ fn check_person(
     let mut problems = Vec::new();
     let name = name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 50 {
-        problems.push(problem("name", "姓名不能为空，且不超过50个字"));
+        problems.push(problem("name", "required", "姓名不能为空，且不超过50个字"));
     }
     let id = match IdCardNo::parse(id_number) {
         Ok(id) => Some(id),
         Err(e) => {
-            problems.push(problem("id_number", format!("身份证号无效：{e}")));
+            problems.push(bad_id(&e));
             None
         }
     };
     let phone = phone.trim().to_owned();
     if !phone_ok(&phone) {
-        problems.push(problem("phone", "手机号码应为11位数字"));
+        problems.push(problem("phone", "invalid", "手机号码应为11位数字"));
     }
     (name, id, phone, problems)
 }
@@ -137,7 +150,7 @@ pub async fn register_at_counter(
     if !email.is_empty()
         && (!email.contains('@') || email.len() > 100 || email.contains(char::is_whitespace))
     {
-        problems.push(problem("email", "电子邮箱格式不正确"));
+        problems.push(problem("email", "invalid", "电子邮箱格式不正确"));
     }
     let Some(id) = id.filter(|_| problems.is_empty()) else {
         return Err(RealNameError::Invalid(problems));
@@ -218,9 +231,7 @@ pub async fn verify_in_person(
     if !may_register(clerk) {
         return Err(RealNameError::Forbidden);
     }
-    let id = IdCardNo::parse(id_number).map_err(|e| {
-        RealNameError::Invalid(vec![problem("id_number", format!("身份证号无效：{e}"))])
-    })?;
+    let id = IdCardNo::parse(id_number).map_err(|e| RealNameError::Invalid(vec![bad_id(&e)]))?;
     let account = accounts::by_username(db, username)
         .await?
         .filter(|a| a.kind == AccountKind::Person.code())
@@ -241,6 +252,7 @@ pub async fn verify_in_person(
         // The card shown is not the one the account was registered with.
         return Err(RealNameError::Invalid(vec![problem(
             "id_number",
+            "not_this_account",
             "所出示证件与账号登记的身份证号不一致",
         )]));
     }
@@ -336,7 +348,7 @@ pub async fn register_online(
     if let Some(u) = &username
         && let Err(p) = check_password_policy(&f.password, u.as_str())
     {
-        problems.push(problem("password", p.to_string()));
+        problems.push(problem("password", p.code(), p.to_string()));
     }
     let (Some(id), Some(username), true) = (id, username, problems.is_empty()) else {
         return Err(RealNameError::Invalid(problems));
@@ -460,7 +472,9 @@ pub async fn register_online(
     .await
     .map_err(|e| match e {
         super::otp::OtpError::Db(e) => RealNameError::Db(e),
-        other => RealNameError::Invalid(vec![problem("phone", other.to_string())]),
+        other => {
+            RealNameError::Invalid(vec![problem("phone", otp_code(&other), other.to_string())])
+        }
     })?;
     Ok(username.as_str().to_owned())
 }
@@ -480,7 +494,9 @@ pub async fn confirm_online(db: &Db, username: &str, code: &str) -> Result<i64, 
         .await
         .map_err(|e| match e {
             super::otp::OtpError::Db(e) => RealNameError::Db(e),
-            other => RealNameError::Invalid(vec![problem("code", other.to_string())]),
+            other => {
+                RealNameError::Invalid(vec![problem("code", otp_code(&other), other.to_string())])
+            }
         })?;
     db.write(move |c| {
         Box::pin(async move {

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use tongban_domain::FieldProblem;
 use tongban_domain::kernel::{AdminLevel, CreditCode, CreditCodeError, DivisionCode, OrgKind};
 
 use crate::platform::clock::now_ms;
@@ -152,12 +153,15 @@ pub struct NewOrg {
 /// Why an organisation cannot be created.
 #[derive(Debug, thiserror::Error)]
 pub enum OrgError {
-    /// Field errors, each with the field's name.
+    /// Field problems, every one at once.
     #[error("invalid organisation")]
-    Invalid(Vec<(&'static str, String)>),
+    Invalid(Vec<FieldProblem>),
     /// The credit code is taken.
     #[error("统一社会信用代码已被使用")]
     DuplicateCreditCode,
+    /// The actor administers no organisation above the parent.
+    #[error("forbidden")]
+    Forbidden,
     /// The division or parent does not exist.
     #[error("not found: {0}")]
     NotFound(&'static str),
@@ -183,24 +187,44 @@ struct Checked {
 fn check(n: &NewOrg) -> Result<Checked, OrgError> {
     let mut errs = Vec::new();
     let credit = CreditCode::parse(&n.credit_code)
-        .map_err(|e: CreditCodeError| errs.push(("credit_code", e.to_string())))
+        .map_err(|e: CreditCodeError| {
+            errs.push(e.problem("credit_code"));
+        })
         .ok();
     let division = DivisionCode::parse(&n.division_code)
-        .map_err(|e| errs.push(("division_code", e.to_string())))
+        .map_err(|e| {
+            errs.push(FieldProblem::new(
+                "division_code",
+                "invalid_code",
+                e.to_string(),
+            ))
+        })
         .ok();
     let level = AdminLevel::from_code(n.admin_level);
     if level.is_none() {
-        errs.push(("admin_level", "行使层级代码应为1至7".into()));
+        errs.push(FieldProblem::new(
+            "admin_level",
+            "invalid_code",
+            "行使层级代码应为1至7",
+        ));
     }
     let kind = OrgKind::from_code(&n.kind);
     if kind.is_none() {
-        errs.push(("kind", "机构类型无效".into()));
+        errs.push(FieldProblem::new("kind", "invalid_code", "机构类型无效"));
     }
     if n.name_zh.trim().is_empty() || n.name_zh.chars().count() > 100 {
-        errs.push(("name_zh", "名称不能为空且不超过100个字符".into()));
+        errs.push(FieldProblem::new(
+            "name_zh",
+            "required",
+            "名称不能为空且不超过100个字符",
+        ));
     }
     if n.name_en.chars().count() > 200 {
-        errs.push(("name_en", "英文名称不超过200个字符".into()));
+        errs.push(FieldProblem::new(
+            "name_en",
+            "too_long",
+            "英文名称不超过200个字符",
+        ));
     }
     match (credit, division, level, kind) {
         (Some(credit), Some(division), Some(level), Some(kind)) if errs.is_empty() => Ok(Checked {
@@ -285,8 +309,24 @@ pub async fn insert(conn: &mut AnyConnection, n: &NewOrg) -> Result<i64, OrgErro
     Ok(id)
 }
 
-/// Creates an organisation in its own durable transaction.
-pub async fn create(db: &Db, n: NewOrg) -> Result<Org, OrgError> {
+/// Creates an organisation in its own durable transaction, for an actor
+/// who administers the platform at `admin_at` (the ancestry paths of the
+/// organisations where it holds the system-administrator role): the new
+/// organisation's parent must lie inside one of them.
+pub async fn create(db: &Db, admin_at: &[&str], n: NewOrg) -> Result<Org, OrgError> {
+    if admin_at.is_empty() {
+        return Err(OrgError::Forbidden);
+    }
+    if let Some(parent_id) = n.parent_id {
+        let parent = get(db, parent_id)
+            .await?
+            .ok_or(OrgError::NotFound("parent"))?;
+        if !admin_at.iter().any(|p| parent.path.starts_with(p)) {
+            return Err(OrgError::Forbidden);
+        }
+    } else if !admin_at.contains(&"/") {
+        return Err(OrgError::Forbidden);
+    }
     let id = db
         .write(move |c| Box::pin(async move { insert(c, &n).await }))
         .await?;

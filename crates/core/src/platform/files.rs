@@ -66,9 +66,9 @@ pub struct StoredFile {
 /// Why a file was refused or could not be stored.
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
-    /// Empty, too large, or a kind not accepted.
-    #[error("{0}")]
-    Refused(String),
+    /// Empty, too large, or a kind not accepted: the problem with the file.
+    #[error("{}", .0.message)]
+    Refused(tongban_domain::FieldProblem),
     /// Not found.
     #[error("文件不存在")]
     NotFound,
@@ -84,6 +84,10 @@ impl From<sqlx::Error> for FileError {
     fn from(e: sqlx::Error) -> Self {
         Self::Db(DbError::from(e))
     }
+}
+
+fn refused(code: &'static str, message: &str) -> FileError {
+    FileError::Refused(tongban_domain::FieldProblem::new("file", code, message))
 }
 
 fn path_of(root: &Path, sha: &str) -> PathBuf {
@@ -112,13 +116,13 @@ pub async fn store(
         .take(120)
         .collect();
     if bytes.is_empty() {
-        return Err(FileError::Refused("文件为空".into()));
+        return Err(refused("empty", "文件为空"));
     }
     if bytes.len() > MAX_FILE {
-        return Err(FileError::Refused("文件不能超过10MB".into()));
+        return Err(refused("too_large", "文件不能超过10MB"));
     }
     let content_type = kind_of(&name)
-        .ok_or_else(|| FileError::Refused("只接受 PDF、OFD、Word、Excel、PNG、JPG 文件".into()))?;
+        .ok_or_else(|| refused("file_type", "只接受 PDF、OFD、Word、Excel、PNG、JPG 文件"))?;
     let sha = hex::encode(Sha256::digest(&bytes));
     let size = bytes.len() as i64;
     // The row is committed before the content is written, and the content

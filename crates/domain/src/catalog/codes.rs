@@ -19,15 +19,34 @@ pub struct TaskCode(String);
 /// Why a code is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CodeError {
-    /// Wrong length or characters.
-    #[error("{0}")]
-    Format(&'static str),
+    /// A basic code of the wrong length or characters.
+    #[error("基本编码应为1至12位数字或大写字母")]
+    CatalogFormat,
+    /// An implementation code of the wrong length or characters.
+    #[error("实施编码应为不超过36位的数字或大写字母")]
+    TaskFormat,
+    /// An implementation code not in the 31-character layout.
+    #[error("实施编码应为31位：18位统一社会信用代码、1位、12位基本编码")]
+    TaskLayout,
     /// The first 18 characters are not a valid credit code.
     #[error("实施编码前18位不是有效的统一社会信用代码：{0}")]
     CreditCode(String),
     /// The last 12 characters are not the item's basic code.
     #[error("实施编码后12位应与基本编码一致")]
     CatalogMismatch,
+}
+
+impl CodeError {
+    /// Stable code of the problem (`catalog_format`, `task_layout`, …).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::CatalogFormat => "catalog_format",
+            Self::TaskFormat => "task_format",
+            Self::TaskLayout => "task_layout",
+            Self::CreditCode(_) => "task_credit_code",
+            Self::CatalogMismatch => "task_catalog_mismatch",
+        }
+    }
 }
 
 impl CatalogCode {
@@ -40,7 +59,7 @@ impl CatalogCode {
                 .bytes()
                 .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
         {
-            return Err(CodeError::Format("基本编码应为1至12位数字或大写字母"));
+            return Err(CodeError::CatalogFormat);
         }
         Ok(Self(s))
     }
@@ -63,13 +82,11 @@ impl TaskCode {
                 .bytes()
                 .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
         {
-            return Err(CodeError::Format("实施编码应为不超过36位的数字或大写字母"));
+            return Err(CodeError::TaskFormat);
         }
         if strict {
             if s.len() != 31 {
-                return Err(CodeError::Format(
-                    "实施编码应为31位：18位统一社会信用代码、1位、12位基本编码",
-                ));
+                return Err(CodeError::TaskLayout);
             }
             CreditCode::parse(&s[..18]).map_err(|e| CodeError::CreditCode(e.to_string()))?;
             if let Some(c) = catalog

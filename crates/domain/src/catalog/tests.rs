@@ -139,7 +139,7 @@ fn codes_are_checked() {
     ));
     assert!(matches!(
         TaskCode::parse("123", Some(&cat), true),
-        Err(CodeError::Format(_))
+        Err(CodeError::TaskLayout)
     ));
     assert!(TaskCode::parse("LOCAL-1".replace('-', "").as_str(), None, false).is_ok());
     assert!(

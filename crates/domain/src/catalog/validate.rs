@@ -11,11 +11,7 @@ fn err(
     code: &'static str,
     message: impl Into<String>,
 ) {
-    errors.push(GuideError {
-        field: field.into(),
-        code,
-        message: message.into(),
-    });
+    errors.push(GuideError::new(field, code, message));
 }
 
 /// Every rule a guide must satisfy to be published, checked at once so the

@@ -65,6 +65,21 @@ pub enum IdCardNoError {
 }
 
 impl IdCardNoError {
+    /// This error as a problem with `field`, with the values the locale's
+    /// sentence names (`{found}`, `{expected}`, `{value}`).
+    pub fn problem(&self, field: &str) -> crate::FieldProblem {
+        let p = crate::FieldProblem::new(field, self.code(), self.to_string());
+        match self {
+            Self::Length { found } => p.with("found", found.to_string()),
+            Self::Characters => p,
+            Self::Region { code } => p.with("value", code.clone()),
+            Self::BirthDate { date } => p.with("value", date.clone()),
+            Self::CheckCharacter { expected, found } => p
+                .with("expected", expected.to_string())
+                .with("found", found.to_string()),
+        }
+    }
+
     /// Stable code for API problem details and message catalogs.
     pub fn code(&self) -> &'static str {
         match self {
@@ -322,6 +337,23 @@ pub enum CreditCodeError {
 }
 
 impl CreditCodeError {
+    /// This error as a problem with `field`, with the values the locale's
+    /// sentence names (`{found}`, `{expected}`, `{position}`, `{value}`).
+    pub fn problem(&self, field: &str) -> crate::FieldProblem {
+        let p = crate::FieldProblem::new(field, self.code(), self.to_string());
+        match self {
+            Self::Length { found } => p.with("found", found.to_string()),
+            Self::Characters { position, found } => p
+                .with("position", position.to_string())
+                .with("found", found.to_string()),
+            Self::Region { code } => p.with("value", code.clone()),
+            Self::OrgCode(_) => p,
+            Self::CheckCharacter { expected, found } => p
+                .with("expected", expected.to_string())
+                .with("found", found.to_string()),
+        }
+    }
+
     /// Stable code for API problem details and message catalogs.
     pub fn code(&self) -> &'static str {
         match self {

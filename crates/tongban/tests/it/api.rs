@@ -147,8 +147,43 @@ async fn organisation_create_requires_a_system_admin_in_scope_and_valid_fields()
     );
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["errors"][0]["field"], "credit_code");
-
+    assert_eq!(p["errors"][0]["code"], "credit_code.org_code");
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("组织机构代码无效"),
+        "{p}"
+    );
+    // A wrong check character, for a program that reads English: the words
+    // come from the locale, with the values of the check filled in.
     let good = tongban_domain::kernel::CreditCode::compose("11", "230102", "00099999").unwrap();
+    let mut bad = body.clone();
+    bad["credit_code"] = json!(format!(
+        "{}{}",
+        &good.as_str()[..17],
+        if good.as_str().ends_with('0') {
+            '1'
+        } else {
+            '0'
+        }
+    ));
+    let r = admin
+        .post(app.url("/api/v1/organizations"))
+        .header("accept-language", "en")
+        .json(&bad)
+        .send()
+        .await
+        .unwrap();
+    let p: Value = r.json().await.unwrap();
+    let message = p["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("The check character is wrong: the 18th character should be "),
+        "{message}"
+    );
+    assert!(message.is_ascii(), "{message}");
+    assert_eq!(p["errors"][0]["code"], "credit_code.check");
+
     let mut ok = body.clone();
     ok["credit_code"] = json!(good.as_str());
     let r = admin
@@ -167,6 +202,9 @@ async fn organisation_create_requires_a_system_admin_in_scope_and_valid_fields()
         .await
         .unwrap();
     assert_eq!(r.status(), 409);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["reason"], "credit_code_taken", "{p}");
+    assert_eq!(p["detail"], "统一社会信用代码已被使用。");
     let list: Vec<Value> = app
         .client()
         .get(app.url(&format!("/api/v1/organizations?within={parent}")))

@@ -49,6 +49,11 @@ async fn language_switch_sets_a_cookie_and_pages_follow_it() {
             && body.contains("Harbin Market Supervision Administration")
     );
     assert!(!body.contains("区县（市）"));
+    // A bad filter is explained in the page's language, not in the rule's.
+    let (status, body) = app.get_text(&c, "/items?page=0").await;
+    assert_eq!(status, 422);
+    assert!(body.contains("The page is 1 to 10000."), "{body}");
+    assert!(!body.contains("页码"));
     // An off-site "back" is refused.
     let r = c
         .get(app.url("/lang/zh-CN?back=//evil.example/"))

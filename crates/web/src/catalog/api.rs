@@ -228,7 +228,7 @@ pub async fn export_catalog(
             )
                 .into_response())
         }
-        _ => Err(AppError::field("format", "format 应为 json 或 csv")),
+        _ => Err(AppError::field("format", "invalid")),
     }
 }
 
@@ -253,8 +253,8 @@ pub fn parse_import(
             .map_err(|e| tongban_core::catalog::exchange::ImportError::Rows(e).into()),
         "json" => serde_json::from_slice(body)
             .map(|rows| (rows, 1))
-            .map_err(|e| AppError::BadRequest(format!("JSON 无法解析：{e}"))),
-        _ => Err(AppError::field("format", "format 应为 json 或 csv")),
+            .map_err(|e| AppError::BadRequest(format!("JSON: {e}"))),
+        _ => Err(AppError::field("format", "invalid")),
     }
 }
 

@@ -67,6 +67,10 @@ pub struct Problem {
     pub code: String,
     /// Request id to quote to support.
     pub request_id: String,
+    /// Why, for a `conflict`: `changed` (a stale revision: reload and
+    /// retry), `task_code_taken`, `credit_code_taken`, `wrong_state`,
+    /// `draft_exists`, `same_reviewer`, `reviewer_made_submitter`.
+    pub reason: Option<String>,
     /// Field errors, for `validation`.
     pub errors: Option<Vec<crate::http::error::FieldError>>,
 }

@@ -18,7 +18,7 @@ use tongban_core::identity::sessions::{self, Session};
 use tongban_domain::kernel::Role;
 
 use crate::AppState;
-use crate::http::error::{AppError, ErrorInfo};
+use crate::http::error::{AppError, ErrorInfo, localize};
 use crate::http::i18n::{Lang, Tr};
 
 /// Name of the session cookie.
@@ -319,12 +319,7 @@ fn is_static(path: &str) -> bool {
 /// The CSRF layer's rejection, carried to `render_error` like any error.
 pub fn csrf_rejection() -> Response<Body> {
     let mut res = StatusCode::FORBIDDEN.into_response();
-    res.extensions_mut().insert(ErrorInfo {
-        code: "csrf",
-        detail: String::new(),
-        fields: vec![],
-        internal: None,
-    });
+    res.extensions_mut().insert(ErrorInfo::code("csrf"));
     res
 }
 
@@ -351,12 +346,15 @@ fn message_for(t: &Tr, info: &ErrorInfo) -> String {
         "bad_credentials" => t.get("login.bad_credentials"),
         "forbidden" => t.get("error.forbidden"),
         "csrf" => t.get("error.csrf"),
-        "conflict" => t.get("error.conflict"),
+        "conflict" => info
+            .reason
+            .and_then(|r| t.lookup(&format!("conflict.{r}")))
+            .unwrap_or_else(|| t.get("error.conflict")),
         "unavailable" => t.get("error.unavailable"),
         "payload_too_large" => t.get("error.payload_too_large"),
         "bad_request" | "validation" | "too_many_requests" => {
             let mut detail = info.detail.clone();
-            for f in &info.fields {
+            for f in localize(t, info.fields.clone()) {
                 if !detail.is_empty() {
                     detail.push_str("; ");
                 }
@@ -385,6 +383,7 @@ fn render_error(res: Response, ctx: &Ctx) -> Response {
         return res;
     }
     let info = info.unwrap_or_else(|| ErrorInfo {
+        reason: None,
         code: match status {
             StatusCode::NOT_FOUND => "not_found",
             StatusCode::FORBIDDEN => "forbidden",
@@ -416,8 +415,12 @@ fn render_error(res: Response, ctx: &Ctx) -> Response {
             "code": info.code,
             "request_id": ctx.request_id,
         });
+        if let Some(reason) = info.reason {
+            body["reason"] = reason.into();
+        }
         if !info.fields.is_empty() {
-            body["errors"] = serde_json::to_value(&info.fields).unwrap_or_default();
+            body["errors"] =
+                serde_json::to_value(localize(&t, info.fields.clone())).unwrap_or_default();
         }
         let mut out = (
             status,

@@ -8,15 +8,68 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use tongban_core::DbError;
+use tongban_domain::FieldProblem;
 
-/// A field-level validation error.
+use crate::http::i18n::{Lang, Tr};
+
+/// A field problem as a person or a program reads it: the field, the stable
+/// code, and the words in the request's language (from the locale files).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
-    /// The field's name in the request.
+    /// The field's name in the request (`materials[2].name`).
     pub field: String,
-    /// What is wrong, in the request's language where the message comes from
-    /// the catalogs, otherwise in Chinese.
+    /// Stable code for programs (`required`, `too_long`, `invalid_code`, …).
+    pub code: String,
+    /// What is wrong, in the request's language.
     pub message: String,
+}
+
+impl FieldError {
+    /// The words for `p` in `t`'s language: the locale entry
+    /// `problem.<field without indices>.<code>` with `{n}` (the first index
+    /// counted from one) and the problem's own values filled in; failing
+    /// that the generic `problem.<code>`, then the problem's own message.
+    pub fn of(t: &Tr, p: FieldProblem) -> Self {
+        let (field_key, n) = p.field_key();
+        let specific = format!("problem.{field_key}.{}", p.code);
+        let generic = format!("problem.{}", p.code);
+        let template = t.lookup(&specific).or_else(|| {
+            let generic_fits = p.message.is_empty() || t.lang == Lang::En || p.code.contains('.');
+            generic_fits.then(|| t.lookup(&generic)).flatten()
+        });
+        let message = match template {
+            Some(mut s) => {
+                if let Some(n) = n {
+                    s = s.replace("{n}", &n.to_string());
+                }
+                for (name, value) in &p.args {
+                    s = s.replace(&format!("{{{name}}}"), value);
+                }
+                s
+            }
+            None if !p.message.is_empty() => p.message,
+            None => t.get("problem.invalid"),
+        };
+        Self {
+            field: p.field,
+            code: p.code.to_owned(),
+            message,
+        }
+    }
+
+    /// A field error whose words the page already has in its language.
+    pub fn worded(field: &str, code: &str, message: String) -> Self {
+        Self {
+            field: field.to_owned(),
+            code: code.to_owned(),
+            message,
+        }
+    }
+}
+
+/// Every problem of a list in `t`'s language.
+pub fn localize(t: &Tr, problems: Vec<FieldProblem>) -> Vec<FieldError> {
+    problems.into_iter().map(|p| FieldError::of(t, p)).collect()
 }
 
 /// Everything a handler can fail with.
@@ -34,16 +87,19 @@ pub enum AppError {
     /// Signed in but not allowed.
     #[error("forbidden")]
     Forbidden,
-    /// Malformed request.
+    /// A request that cannot be read at all (a broken form, bad JSON): the
+    /// parser's own words, technical, for the developer who sent it.
     #[error("bad request: {0}")]
     BadRequest(String),
-    /// Field errors.
+    /// Problems with fields, every one at once.
     #[error("validation failed")]
-    Validation(Vec<FieldError>),
-    /// Someone else changed it first.
+    Validation(Vec<FieldProblem>),
+    /// The request conflicts with the state of things: a stale revision, a
+    /// key already taken, a state that does not allow the step. The reason
+    /// is a code worded by the locale entry `conflict.<reason>`.
     #[error("conflict: {0}")]
-    Conflict(String),
-    /// Too many attempts.
+    Conflict(&'static str),
+    /// Too many attempts (the words already in the request's language).
     #[error("too many requests")]
     TooManyRequests(String),
     /// The request body is larger than the route takes.
@@ -74,19 +130,23 @@ impl AppError {
         }
     }
 
-    /// A field error in one line.
-    pub fn field(field: &str, message: impl Into<String>) -> Self {
-        Self::Validation(vec![FieldError {
-            field: field.to_owned(),
-            message: message.into(),
-        }])
+    /// One problem with one field, worded by the locale entry
+    /// `problem.<field>.<code>` (or the generic `problem.<code>`).
+    pub fn field(field: &str, code: &'static str) -> Self {
+        Self::Validation(vec![FieldProblem::new(field, code, "")])
+    }
+
+    /// One problem with one field, with the Chinese words of the rule that
+    /// found it for when no locale entry names it.
+    pub fn problem(field: &str, code: &'static str, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldProblem::new(field, code, message)])
     }
 }
 
 impl From<DbError> for AppError {
     fn from(e: DbError) -> Self {
         match e {
-            DbError::Conflict(m) => Self::Conflict(m),
+            DbError::Conflict(_) => Self::Conflict("changed"),
             e if e.is_unavailable() => Self::Unavailable,
             other => Self::Internal(other.into()),
         }
@@ -100,14 +160,17 @@ impl From<askama::Error> for AppError {
 }
 
 /// The error travelling from handler to the `render_errors` middleware.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ErrorInfo {
     /// Short machine code: `not_found`, `validation`, …
     pub code: &'static str,
+    /// The reason of a conflict (`changed`, `task_code_taken`, …).
+    pub reason: Option<&'static str>,
     /// Detail safe to show (empty for internal errors).
     pub detail: String,
-    /// Field errors, if any.
-    pub fields: Vec<FieldError>,
+    /// Field problems, if any, worded by the middleware in the request's
+    /// language.
+    pub fields: Vec<FieldProblem>,
     /// Internal cause, logged by the middleware with the request id.
     pub internal: Option<String>,
 }
@@ -116,71 +179,31 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
         let info = match self {
-            Self::NotFound => ErrorInfo {
-                code: "not_found",
-                detail: String::new(),
-                fields: vec![],
-                internal: None,
+            Self::NotFound => ErrorInfo::code("not_found"),
+            Self::Unauthorized => ErrorInfo::code("unauthorized"),
+            Self::BadCredentials => ErrorInfo::code("bad_credentials"),
+            Self::Forbidden => ErrorInfo::code("forbidden"),
+            Self::BadRequest(detail) => ErrorInfo {
+                detail,
+                ..ErrorInfo::code("bad_request")
             },
-            Self::Unauthorized => ErrorInfo {
-                code: "unauthorized",
-                detail: String::new(),
-                fields: vec![],
-                internal: None,
+            Self::Validation(fields) => ErrorInfo {
+                fields,
+                ..ErrorInfo::code("validation")
             },
-            Self::BadCredentials => ErrorInfo {
-                code: "bad_credentials",
-                detail: String::new(),
-                fields: vec![],
-                internal: None,
+            Self::Conflict(reason) => ErrorInfo {
+                reason: Some(reason),
+                ..ErrorInfo::code("conflict")
             },
-            Self::Forbidden => ErrorInfo {
-                code: "forbidden",
-                detail: String::new(),
-                fields: vec![],
-                internal: None,
+            Self::TooManyRequests(detail) => ErrorInfo {
+                detail,
+                ..ErrorInfo::code("too_many_requests")
             },
-            Self::BadRequest(d) => ErrorInfo {
-                code: "bad_request",
-                detail: d,
-                fields: vec![],
-                internal: None,
-            },
-            Self::Validation(f) => ErrorInfo {
-                code: "validation",
-                detail: String::new(),
-                fields: f,
-                internal: None,
-            },
-            Self::Conflict(d) => ErrorInfo {
-                code: "conflict",
-                detail: d,
-                fields: vec![],
-                internal: None,
-            },
-            Self::TooManyRequests(d) => ErrorInfo {
-                code: "too_many_requests",
-                detail: d,
-                fields: vec![],
-                internal: None,
-            },
-            Self::PayloadTooLarge => ErrorInfo {
-                code: "payload_too_large",
-                detail: String::new(),
-                fields: vec![],
-                internal: None,
-            },
-            Self::Unavailable => ErrorInfo {
-                code: "unavailable",
-                detail: String::new(),
-                fields: vec![],
-                internal: None,
-            },
+            Self::PayloadTooLarge => ErrorInfo::code("payload_too_large"),
+            Self::Unavailable => ErrorInfo::code("unavailable"),
             Self::Internal(e) => ErrorInfo {
-                code: "internal",
-                detail: String::new(),
-                fields: vec![],
                 internal: Some(format!("{e:#}")),
+                ..ErrorInfo::code("internal")
             },
         };
         let mut res = status.into_response();
@@ -189,29 +212,33 @@ impl IntoResponse for AppError {
     }
 }
 
+impl ErrorInfo {
+    /// An error with only its code.
+    pub fn code(code: &'static str) -> Self {
+        Self {
+            code,
+            ..Self::default()
+        }
+    }
+}
+
 impl From<tongban_core::catalog::CatalogError> for AppError {
     fn from(e: tongban_core::catalog::CatalogError) -> Self {
         use tongban_core::catalog::CatalogError as C;
         match e {
-            C::Invalid(problems) => Self::Validation(
-                problems
-                    .into_iter()
-                    .map(|p| FieldError {
-                        field: p.field,
-                        message: p.message,
-                    })
-                    .collect(),
-            ),
-            C::Code(c) => Self::field("code", c.to_string()),
+            C::Invalid(problems) => Self::Validation(problems),
+            C::Code(c) => {
+                Self::Validation(vec![FieldProblem::new("code", c.code(), c.to_string())])
+            }
             C::NotFound => Self::NotFound,
             C::Forbidden => Self::Forbidden,
             C::Db(d) => d.into(),
-            other @ (C::DuplicateTaskCode
-            | C::Conflict
-            | C::WrongState
-            | C::SameReviewer
-            | C::ReviewerMadeSubmitter
-            | C::DraftExists) => Self::Conflict(other.to_string()),
+            C::DuplicateTaskCode => Self::Conflict("task_code_taken"),
+            C::Conflict => Self::Conflict("changed"),
+            C::WrongState => Self::Conflict("wrong_state"),
+            C::SameReviewer => Self::Conflict("same_reviewer"),
+            C::ReviewerMadeSubmitter => Self::Conflict("reviewer_made_submitter"),
+            C::DraftExists => Self::Conflict("draft_exists"),
         }
     }
 }
@@ -222,21 +249,19 @@ impl From<tongban_core::catalog::exchange::ImportError> for AppError {
         match e {
             I::Rows(problems) => {
                 let more = problems.total - problems.listed.len();
-                let mut fields: Vec<FieldError> = problems
+                let mut fields: Vec<FieldProblem> = problems
                     .listed
                     .into_iter()
-                    .map(|r| FieldError {
-                        field: format!("row {} {}", r.row, r.field).trim().to_owned(),
-                        message: r.message,
+                    .map(|r| {
+                        let field = format!("row {} {}", r.row, r.field).trim().to_owned();
+                        FieldProblem::new(field, "import", r.message)
                     })
                     .collect();
                 if more > 0 {
-                    fields.push(FieldError {
-                        field: "row 0".into(),
-                        message: format!(
-                            "另有 {more} 处问题未列出 ({more} more problems not listed)"
-                        ),
-                    });
+                    fields.push(
+                        FieldProblem::new("row 0", "more", format!("另有 {more} 处问题未列出"))
+                            .with("more", more.to_string()),
+                    );
                 }
                 Self::Validation(fields)
             }
@@ -250,17 +275,83 @@ impl From<tongban_core::identity::staff::StaffError> for AppError {
         use tongban_core::identity::staff::StaffError as S;
         match e {
             S::Forbidden => Self::Forbidden,
-            S::Invalid(problems) => Self::Validation(
-                problems
-                    .into_iter()
-                    .map(|p| FieldError {
-                        field: p.field,
-                        message: p.message,
-                    })
-                    .collect(),
-            ),
+            S::Invalid(problems) => Self::Validation(problems),
             S::Db(d) => d.into(),
             other @ (S::Hash(_) | S::Unexpected(_)) => Self::Internal(other.into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tongban_domain::catalog::{CodeLists, Faq, Fee, Guide, Material, validate};
+
+    fn has_cjk(s: &str) -> bool {
+        s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    }
+
+    #[test]
+    fn every_problem_of_the_guide_rules_is_worded_in_both_languages() {
+        let guide = Guide {
+            materials: vec![Material {
+                originals: 30,
+                form: "x".into(),
+                source: "x".into(),
+                ..Material::default()
+            }],
+            fees: vec![Fee {
+                waivable: true,
+                ..Fee::default()
+            }],
+            faq: vec![Faq::default()],
+            online_depth: 9,
+            min_level: 9,
+            handling_forms: vec!["x".into()],
+            service_objects: vec!["x".into()],
+            ..Guide::default()
+        };
+        let problems = validate(&guide, &CodeLists::default());
+        assert!(problems.len() > 15, "{problems:?}");
+        for lang in [Lang::ZhCn, Lang::En] {
+            let t = Tr::new(lang);
+            for p in &problems {
+                let (key, _) = p.field_key();
+                assert!(
+                    t.lookup(&format!("problem.{key}.{}", p.code)).is_some(),
+                    "no locale entry for {key}.{} ({})",
+                    p.code,
+                    p.message
+                );
+                let worded = FieldError::of(&t, p.clone());
+                assert!(!worded.message.contains('{'), "{}", worded.message);
+                assert_eq!(
+                    has_cjk(&worded.message),
+                    lang == Lang::ZhCn,
+                    "{}",
+                    worded.message
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_problem_is_worded_with_its_number_and_values() {
+        let en = Tr::new(Lang::En);
+        let p = FieldProblem::new("materials[2].name", "required", "第3项材料缺少名称");
+        assert_eq!(FieldError::of(&en, p).message, "Material 3 has no name.");
+        let p = tongban_domain::kernel::IdCardNo::parse("11010519491231002Y")
+            .unwrap_err()
+            .problem("id_number");
+        let m = FieldError::of(&en, p.clone()).message;
+        assert!(m.contains("18") || m.contains("digit"), "{m}");
+        assert!(!has_cjk(&m), "{m}");
+        // Chinese keeps the rule's own message when no entry names the field.
+        let zh = Tr::new(Lang::ZhCn);
+        let p = FieldProblem::new("row 3 name", "import", "第3行名称为空");
+        assert_eq!(FieldError::of(&zh, p).message, "第3行名称为空");
+        // A code-only problem falls back to the generic words.
+        let p = FieldProblem::new("anything", "required", "");
+        assert_eq!(FieldError::of(&en, p).message, "This field is required.");
     }
 }

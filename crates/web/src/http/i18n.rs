@@ -97,6 +97,17 @@ impl Tr {
         cat.get(key).cloned().unwrap_or_else(|| key.to_owned())
     }
 
+    /// The message for `key`, if the catalog has one.
+    pub fn lookup(&self, key: &str) -> Option<String> {
+        let (zh, en) = catalogs();
+        match self.lang {
+            Lang::ZhCn => zh,
+            Lang::En => en,
+        }
+        .get(key)
+        .cloned()
+    }
+
     /// The message for `key` with `{name}` placeholders filled.
     pub fn fmt(&self, key: &str, args: &[(&str, &str)]) -> String {
         let mut s = self.get(key);

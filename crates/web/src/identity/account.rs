@@ -14,7 +14,7 @@ use tongban_core::kernel::orgs;
 use tongban_core::platform::clock::format_cst;
 
 use crate::http::ctx::Ctx;
-use crate::http::error::FieldError;
+use crate::http::error::{FieldError, localize};
 use crate::http::i18n::Tr;
 use crate::http::page::{Nav, render};
 use crate::{AppError, AppState};
@@ -301,10 +301,7 @@ pub async fn password_post(
     let t = ctx.tr();
     let s = ctx.require_session()?;
     let mut errors = Vec::new();
-    let err = |field: &str, m: String| FieldError {
-        field: field.to_owned(),
-        message: m,
-    };
+    let err = |field: &str, m: String| FieldError::worded(field, "invalid", m);
     if f.current.is_empty() {
         errors.push(err("current", t.get("form.required")));
     }
@@ -338,23 +335,14 @@ pub async fn password_post(
     Ok(res)
 }
 
-/// The policy message in the request's language.
+/// The policy message in the request's language (the locale entry
+/// `problem.password.*`).
 pub fn policy_message(t: &Tr, p: &tongban_domain::identity::PasswordPolicyError) -> String {
-    policy_message_by_code(t, p.code(), &p.to_string())
-}
-
-/// The words for a password-policy problem by its code (`password.*`);
-/// `zh` is the Chinese message the rule gave.
-pub fn policy_message_by_code(t: &Tr, code: &str, zh: &str) -> String {
-    match t.lang {
-        crate::http::i18n::Lang::ZhCn => zh.to_owned(),
-        crate::http::i18n::Lang::En => match code {
-            "password.too_short" => "The password needs at least 10 characters.".into(),
-            "password.too_long" => "The password may not exceed 128 characters.".into(),
-            "password.too_simple" => "Use at least two of letters, digits and symbols.".into(),
-            _ => "The password may not contain the username.".into(),
-        },
-    }
+    FieldError::of(
+        t,
+        tongban_domain::FieldProblem::new("password", p.code(), p.to_string()),
+    )
+    .message
 }
 
 /// The device-list form: `id` of one session, or `all`.
@@ -460,13 +448,7 @@ pub async fn agents_post(
     match result {
         Ok(done) => Ok(Redirect::to(&format!("/account?done=agent_{done}")).into_response()),
         Err(agents::AgentError::Invalid(problems)) => {
-            let errors = problems
-                .into_iter()
-                .map(|e| FieldError {
-                    field: e.field,
-                    message: e.message,
-                })
-                .collect();
+            let errors = localize(&ctx.tr(), problems);
             let mut v = view(&state, &ctx, errors, String::new()).await?;
             v.agent_form = (f.agent, f.items, f.until);
             let mut res = render(&v)?;

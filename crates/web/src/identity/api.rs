@@ -12,7 +12,6 @@ use utoipa::ToSchema;
 
 use crate::http::api::Problem;
 use crate::http::ctx::Ctx;
-use crate::http::error::FieldError;
 use crate::identity::auth::{SignedIn, clear_session_cookie, refusal, session_cookie, sign_in};
 use crate::{AppError, AppState};
 
@@ -98,10 +97,7 @@ pub async fn create_session(
     Json(r): Json<SessionRequest>,
 ) -> Result<Response, AppError> {
     match sign_in(&state, &ctx, &r.username, &r.password, r.totp.as_deref()).await {
-        Ok(SignedIn::SecondFactor(_)) => Err(AppError::Validation(vec![FieldError {
-            field: "totp".into(),
-            message: ctx.tr().get("totp.required"),
-        }])),
+        Ok(SignedIn::SecondFactor(_)) => Err(AppError::field("totp", "required")),
         Ok(SignedIn::Session(token)) => {
             let s = sessions::lookup(state.db(), &token, state.lifetimes())
                 .await?
@@ -122,7 +118,7 @@ pub async fn create_session(
             Err(AppError::TooManyRequests(refusal(&ctx, &e).1.message))
         }
         Err(SignInError::Disabled | SignInError::Pending) => Err(AppError::Forbidden),
-        Err(e @ SignInError::Missing) => Err(AppError::Validation(vec![refusal(&ctx, &e).1])),
+        Err(SignInError::Missing) => Err(AppError::field("username", "missing")),
     }
 }
 

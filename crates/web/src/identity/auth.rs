@@ -108,10 +108,7 @@ pub enum SignedIn {
 }
 
 fn field(f: &str, m: String) -> FieldError {
-    FieldError {
-        field: f.to_owned(),
-        message: m,
-    }
+    FieldError::worded(f, "invalid", m)
 }
 
 /// Starts a session for an account that has passed every factor.

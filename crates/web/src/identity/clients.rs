@@ -13,7 +13,7 @@ use tongban_core::identity::oidc::{self, Client, ClientError, ClientForm};
 use tongban_domain::kernel::Role;
 
 use crate::http::ctx::Ctx;
-use crate::http::error::FieldError;
+use crate::http::error::{FieldError, localize};
 use crate::http::i18n::Tr;
 use crate::http::page::{Nav, render_form};
 use crate::{AppError, AppState};
@@ -152,15 +152,9 @@ async fn view(
     )
 }
 
-fn problems(e: ClientError) -> Result<Vec<FieldError>, AppError> {
+fn problems(t: &Tr, e: ClientError) -> Result<Vec<FieldError>, AppError> {
     match e {
-        ClientError::Invalid(p) => Ok(p
-            .into_iter()
-            .map(|p| FieldError {
-                field: p.field,
-                message: p.message,
-            })
-            .collect()),
+        ClientError::Invalid(p) => Ok(localize(t, p)),
         ClientError::Forbidden => Err(AppError::Forbidden),
         ClientError::NotFound => Err(AppError::NotFound),
         ClientError::Db(e) => Err(e.into()),
@@ -208,7 +202,7 @@ pub async fn clients_post(
             .await
         }
         Err(e) => {
-            let errors = problems(e)?;
+            let errors = problems(&ctx.tr(), e)?;
             view(&state, &ctx, f, false, errors, String::new(), None).await
         }
     }
@@ -277,7 +271,7 @@ pub async fn client_post(
                 .await
             }
             Err(e) => {
-                let errors = problems(e)?;
+                let errors = problems(&ctx.tr(), e)?;
                 view(&state, &ctx, f, true, errors, String::new(), None).await
             }
         };

@@ -12,7 +12,7 @@ use tongban_core::identity::realname::{self, PersonForm, RealNameError};
 use tongban_domain::kernel::Role;
 
 use crate::http::ctx::Ctx;
-use crate::http::error::FieldError;
+use crate::http::error::{FieldError, localize};
 use crate::http::i18n::Tr;
 use crate::http::page::{Nav, render_form};
 use crate::{AppError, AppState};
@@ -116,12 +116,7 @@ pub async fn counter_post(
             .await
             .map(Some)
     };
-    let fail = |field: &str, message: String| {
-        vec![FieldError {
-            field: field.into(),
-            message,
-        }]
-    };
+    let fail = |field: &str, message: String| vec![FieldError::worded(field, "invalid", message)];
     match result {
         Ok(Some(created)) => {
             tracing::info!(request.id = %ctx.request_id, "person registered at the window");
@@ -141,13 +136,7 @@ pub async fn counter_post(
             None,
         ),
         Err(RealNameError::Invalid(problems)) => {
-            let errors = problems
-                .into_iter()
-                .map(|p| FieldError {
-                    field: p.field,
-                    message: p.message,
-                })
-                .collect();
+            let errors = localize(&t, problems);
             view(&ctx, f, errors, String::new(), None)
         }
         Err(RealNameError::Exists { username }) => {

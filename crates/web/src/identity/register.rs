@@ -11,7 +11,7 @@ use tongban_core::identity::realname::{self, OnlineForm, RealNameError};
 use tongban_core::platform::throttle;
 
 use crate::http::ctx::Ctx;
-use crate::http::error::FieldError;
+use crate::http::error::{FieldError, localize};
 use crate::http::i18n::Tr;
 use crate::http::page::{Nav, render_form};
 use crate::{AppError, AppState};
@@ -86,21 +86,17 @@ fn page(
 
 fn problems(e: RealNameError, t: &Tr) -> Result<Vec<FieldError>, AppError> {
     match e {
-        RealNameError::Invalid(p) => Ok(p
-            .into_iter()
-            .map(|p| FieldError {
-                field: p.field,
-                message: p.message,
-            })
-            .collect()),
-        RealNameError::Exists { .. } => Ok(vec![FieldError {
-            field: "id_number".into(),
-            message: t.get("register.exists"),
-        }]),
-        RealNameError::NotFound => Ok(vec![FieldError {
-            field: "code".into(),
-            message: t.get("register.expired"),
-        }]),
+        RealNameError::Invalid(p) => Ok(localize(t, p)),
+        RealNameError::Exists { .. } => Ok(vec![FieldError::worded(
+            "id_number",
+            "invalid",
+            t.get("register.exists"),
+        )]),
+        RealNameError::NotFound => Ok(vec![FieldError::worded(
+            "code",
+            "invalid",
+            t.get("register.expired"),
+        )]),
         RealNameError::Db(e) => Err(e.into()),
         other => Err(AppError::Internal(other.into())),
     }
@@ -120,16 +116,18 @@ pub async fn register_post(
     let t = ctx.tr();
     let mut errors = Vec::new();
     if f.password != f.confirm {
-        errors.push(FieldError {
-            field: "confirm".into(),
-            message: t.get("account.password_mismatch"),
-        });
+        errors.push(FieldError::worded(
+            "confirm",
+            "invalid",
+            t.get("account.password_mismatch"),
+        ));
     }
     if f.agree.is_none() {
-        errors.push(FieldError {
-            field: "agree".into(),
-            message: t.get("register.agree_required"),
-        });
+        errors.push(FieldError::worded(
+            "agree",
+            "invalid",
+            t.get("register.agree_required"),
+        ));
     }
     if !errors.is_empty() {
         return page(&ctx, f, String::new(), errors);
@@ -149,10 +147,7 @@ pub async fn register_post(
             &ctx,
             f,
             String::new(),
-            vec![FieldError {
-                field: "phone".into(),
-                message,
-            }],
+            vec![FieldError::worded("phone", "too_many", message)],
         )?;
         *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
         return Ok(res);

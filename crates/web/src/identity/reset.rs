@@ -80,10 +80,7 @@ fn page(
 }
 
 fn err(field: &str, message: String) -> Vec<FieldError> {
-    vec![FieldError {
-        field: field.into(),
-        message,
-    }]
+    vec![FieldError::worded(field, "invalid", message)]
 }
 
 /// `GET /password/reset`.

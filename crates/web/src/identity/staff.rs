@@ -12,7 +12,7 @@ use serde::Deserialize;
 use tongban_core::identity::staff::{self, StaffError};
 
 use crate::http::ctx::Ctx;
-use crate::http::error::FieldError;
+use crate::http::error::{FieldError, localize};
 use crate::http::i18n::Tr;
 use crate::http::page::{Nav, render};
 use crate::{AppError, AppState};
@@ -192,13 +192,7 @@ pub async fn staff_post(
             );
             return Ok(Redirect::to(&to).into_response());
         }
-        Err(StaffError::Invalid(problems)) => problems
-            .into_iter()
-            .map(|p| FieldError {
-                message: problem_message(&t, &p),
-                field: p.field,
-            })
-            .collect(),
+        Err(StaffError::Invalid(problems)) => localize(&t, problems),
         Err(e) => return Err(e.into()),
     };
     let mut shown = form;
@@ -206,18 +200,4 @@ pub async fn staff_post(
     let mut res = render(&build(&state, &ctx, shown, errors, String::new()).await?)?;
     *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     Ok(res)
-}
-
-/// The words for a staff-form problem, by its code.
-fn problem_message(t: &Tr, p: &tongban_domain::FieldProblem) -> String {
-    match p.code {
-        "required" => t.get("form.required"),
-        "org_out_of_scope" => t.get("admin.org_out_of_scope"),
-        "role_not_allowed" => t.get("admin.role_not_allowed"),
-        "username_taken" => t.get("admin.username_taken"),
-        code if code.starts_with("password.") => {
-            super::account::policy_message_by_code(t, code, &p.message)
-        }
-        _ => p.message.clone(),
-    }
 }

@@ -10,7 +10,6 @@ use tongban_domain::kernel::{CreditCode, DivisionCode, IdCardNo, Role};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::http::ctx::Ctx;
-use crate::http::error::FieldError;
 use crate::{AppError, AppState};
 
 /// A division.
@@ -66,8 +65,8 @@ pub async fn list_divisions(
 ) -> Result<Json<Vec<DivisionDto>>, AppError> {
     let list = match q.parent {
         Some(p) => {
-            let code =
-                DivisionCode::parse(&p).map_err(|e| AppError::field("parent", e.to_string()))?;
+            let code = DivisionCode::parse(&p)
+                .map_err(|e| AppError::problem("parent", "invalid_code", e.to_string()))?;
             divisions::children(state.db(), &code).await?
         }
         None => divisions::all(state.db()).await?,
@@ -82,7 +81,8 @@ pub async fn get_division(
     State(state): State<AppState>,
     Path(code): Path<String>,
 ) -> Result<Json<DivisionDetail>, AppError> {
-    let code = DivisionCode::parse(&code).map_err(|e| AppError::field("code", e.to_string()))?;
+    let code = DivisionCode::parse(&code)
+        .map_err(|e| AppError::problem("code", "invalid_code", e.to_string()))?;
     let d = divisions::get(state.db(), &code)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -162,7 +162,7 @@ pub async fn list_organizations(
 ) -> Result<Json<Vec<OrgDto>>, AppError> {
     let limit = q.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
-        return Err(AppError::field("limit", "limit 应在 1 至 500 之间"));
+        return Err(AppError::field("limit", "out_of_range"));
     }
     let offset = q.offset.unwrap_or(0).max(0);
     let within = match q.within {
@@ -223,13 +223,7 @@ pub async fn create_organization(
     ctx: Ctx,
     Json(n): Json<NewOrgDto>,
 ) -> Result<(StatusCode, Json<OrgDto>), AppError> {
-    let s = ctx.require_role(Role::SystemAdmin)?;
-    let parent = orgs::get(state.db(), n.parent_id)
-        .await?
-        .ok_or_else(|| AppError::field("parent_id", "上级机构不存在"))?;
-    if !s.principal.can(Role::SystemAdmin, &parent.path) {
-        return Err(AppError::Forbidden);
-    }
+    let s = ctx.require_session()?;
     let new = NewOrg {
         credit_code: n.credit_code,
         name_zh: n.name_zh,
@@ -242,26 +236,18 @@ pub async fn create_organization(
         phone: n.phone,
         address_zh: None,
     };
-    match orgs::create(state.db(), new).await {
+    match orgs::create(state.db(), &s.principal.paths_of(Role::SystemAdmin), new).await {
         Ok(o) => Ok((StatusCode::CREATED, Json(o.into()))),
-        Err(OrgError::Invalid(errs)) => Err(AppError::Validation(
-            errs.into_iter()
-                .map(|(f, m)| FieldError {
-                    field: f.into(),
-                    message: m,
-                })
-                .collect(),
-        )),
-        Err(OrgError::DuplicateCreditCode) => {
-            Err(AppError::Conflict("统一社会信用代码已被使用".into()))
-        }
+        Err(OrgError::Invalid(problems)) => Err(AppError::Validation(problems)),
+        Err(OrgError::DuplicateCreditCode) => Err(AppError::Conflict("credit_code_taken")),
+        Err(OrgError::Forbidden) => Err(AppError::Forbidden),
         Err(OrgError::NotFound(what)) => Err(AppError::field(
             if what == "division" {
                 "division_code"
             } else {
                 "parent_id"
             },
-            "不存在",
+            "not_found",
         )),
         Err(OrgError::Db(e)) => Err(e.into()),
     }

@@ -170,7 +170,7 @@ pub fn sign_tokens(
     id_claims: Option<&Value>,
 ) -> Result<(String, Option<String>), OAuthError> {
     let now = now_ms() / 1000;
-    let no_key = || OAuthError::new("server_error", "没有可用的签名密钥");
+    let no_key = || OAuthError::new("server_error", "no signing key available");
     let at_key = keys.active(Alg::Es256).ok_or_else(no_key)?;
     let mut jti = [0u8; 12];
     rand::rng().fill_bytes(&mut jti);
@@ -226,7 +226,7 @@ pub fn sign_client_token(
     let now = now_ms() / 1000;
     let key = keys
         .active(Alg::Es256)
-        .ok_or_else(|| OAuthError::new("server_error", "没有可用的签名密钥"))?;
+        .ok_or_else(|| OAuthError::new("server_error", "no signing key available"))?;
     let mut jti = [0u8; 12];
     rand::rng().fill_bytes(&mut jti);
     key.sign(

@@ -227,8 +227,9 @@ pub(super) struct CheckedForm {
 
 pub(super) fn check_form(f: &ClientForm, creating: bool) -> Result<CheckedForm, ClientError> {
     let mut problems = Vec::new();
-    let mut problem =
-        |field: &str, message: String| problems.push(FieldProblem::new(field, "invalid", message));
+    let mut problem = |field: &str, code: &'static str, message: String, value: &str| {
+        problems.push(FieldProblem::new(field, code, message).with("value", value));
+    };
     let id = f.client_id.trim();
     if creating
         && (id.is_empty()
@@ -239,19 +240,31 @@ pub(super) fn check_form(f: &ClientForm, creating: bool) -> Result<CheckedForm, 
     {
         problem(
             "client_id",
+            "invalid",
             "接入标识应为1至64位小写字母、数字或 - _ .".into(),
+            "",
         );
     }
     if f.name.trim().is_empty() || f.name.chars().count() > 100 {
-        problem("name", "系统名称不能为空，且不超过100个字".into());
+        problem(
+            "name",
+            "invalid",
+            "系统名称不能为空，且不超过100个字".into(),
+            "",
+        );
     }
     let kind = ClientKind::parse(&f.kind);
     if kind.is_none() {
-        problem("kind", "请选择接入类型".into());
+        problem("kind", "required", "请选择接入类型".into(), "");
     }
     let alg = Alg::parse(&f.id_token_alg);
     if alg.is_none() {
-        problem("id_token_alg", "签名算法应为 ES256 或 RS256".into());
+        problem(
+            "id_token_alg",
+            "invalid",
+            "签名算法应为 ES256 或 RS256".into(),
+            "",
+        );
     }
     let redirects = lines(&f.redirect_uris);
     let logouts = lines(&f.logout_uris);
@@ -259,32 +272,51 @@ pub(super) fn check_form(f: &ClientForm, creating: bool) -> Result<CheckedForm, 
         if let Some(bad) = list.iter().find(|u| !redirect_ok(u)) {
             problem(
                 field,
+                "bad_uri",
                 format!(
                     "地址“{bad}”无效：须为完整的 https 地址（本机调试可用 http://127.0.0.1），且不含 #"
                 ),
+                bad,
             );
         }
     }
     let scopes = lines(&f.scopes);
     if kind.is_some_and(|k| k != ClientKind::Service) {
         if redirects.is_empty() {
-            problem("redirect_uris", "至少登记一个回调地址".into());
+            problem(
+                "redirect_uris",
+                "required",
+                "至少登记一个回调地址".into(),
+                "",
+            );
         }
         if !scopes.iter().any(|s| s == "openid") {
-            problem("scopes", "用户登录类系统的授权范围须包含 openid".into());
+            problem(
+                "scopes",
+                "openid_needed",
+                "用户登录类系统的授权范围须包含 openid".into(),
+                "",
+            );
         }
         if let Some(bad) = scopes.iter().find(|s| !USER_SCOPES.contains(&s.as_str())) {
             problem(
                 "scopes",
+                "not_user_scope",
                 format!(
                     "授权范围“{bad}”不是用户可授予的范围（{}）",
                     USER_SCOPES.join(" ")
                 ),
+                bad,
             );
         }
     } else if kind == Some(ClientKind::Service) {
         if scopes.is_empty() {
-            problem("scopes", "服务账号至少需要一个授权范围".into());
+            problem(
+                "scopes",
+                "required",
+                "服务账号至少需要一个授权范围".into(),
+                "",
+            );
         }
         if let Some(bad) = scopes
             .iter()
@@ -292,10 +324,12 @@ pub(super) fn check_form(f: &ClientForm, creating: bool) -> Result<CheckedForm, 
         {
             problem(
                 "scopes",
+                "not_service_scope",
                 format!(
                     "授权范围“{bad}”不是服务接口范围（{}）",
                     SERVICE_SCOPES.join(" ")
                 ),
+                bad,
             );
         }
     }

@@ -114,7 +114,10 @@ pub async fn exchange_code(
     with_refresh: bool,
 ) -> Result<(Grant, Option<String>), OAuthError> {
     if code.is_empty() || code.len() > 100 {
-        return Err(OAuthError::new("invalid_grant", "授权码无效"));
+        return Err(OAuthError::new(
+            "invalid_grant",
+            "invalid authorization code",
+        ));
     }
     let (hash, client_id) = (digest(code), client.client_id.clone());
     let (redirect_uri, verifier) = (redirect_uri.to_owned(), verifier.map(str::to_owned));
@@ -150,22 +153,22 @@ pub async fn exchange_code(
                     .await?;
                     return Ok::<_, DbError>(Err(OAuthError::new(
                         "invalid_grant",
-                        "授权码无效、已使用或已过期",
+                        "authorization code invalid, used or expired",
                     )));
                 };
                 if r.try_get::<String, _>(2)? != redirect_uri {
-                    return Ok(Err(OAuthError::new("invalid_grant", "redirect_uri 与授权请求不一致")));
+                    return Ok(Err(OAuthError::new("invalid_grant", "redirect_uri differs from the authorization request")));
                 }
                 let challenge: Option<String> = r.try_get(5)?;
                 match (challenge.as_deref(), verifier.as_deref()) {
                     (Some(ch), Some(v)) if pkce_ok(ch, v) => {}
                     (Some(_), _) => {
-                        return Ok(Err(OAuthError::new("invalid_grant", "PKCE code_verifier 缺失或不匹配")));
+                        return Ok(Err(OAuthError::new("invalid_grant", "PKCE code_verifier missing or wrong")));
                     }
                     (None, Some(_)) => {
                         return Ok(Err(OAuthError::new(
                             "invalid_grant",
-                            "授权请求没有 code_challenge，不应提供 code_verifier",
+                            "code_verifier given but the authorization request had no code_challenge",
                         )));
                     }
                     (None, None) => {}

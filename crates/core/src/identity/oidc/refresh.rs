@@ -45,7 +45,7 @@ pub async fn refresh(
     scope: Option<&str>,
 ) -> Result<(Grant, String), OAuthError> {
     if token.is_empty() || token.len() > 100 {
-        return Err(OAuthError::new("invalid_grant", "刷新令牌无效"));
+        return Err(OAuthError::new("invalid_grant", "invalid refresh token"));
     }
     let (hash, client_id) = (digest(token), client.client_id.clone());
     let new_token = random_token();
@@ -86,9 +86,9 @@ pub async fn refresh(
                     .await?
                     .rows_affected();
                     return Ok::<_, RefreshFail>(Err(if reused > 0 {
-                        OAuthError::new("invalid_grant", "刷新令牌已被使用过，出于安全考虑已撤销该授权下的全部令牌")
+                        OAuthError::new("invalid_grant", "refresh token reused; every token of this grant has been revoked")
                     } else {
-                        OAuthError::new("invalid_grant", "刷新令牌无效、已撤销或已过期")
+                        OAuthError::new("invalid_grant", "refresh token invalid, revoked or expired")
                     }));
                 };
                 let stored: Vec<String> = r
@@ -105,7 +105,7 @@ pub async fn refresh(
                     Some(_) => {
                         return Err(RefreshFail::Refused(OAuthError::new(
                             "invalid_scope",
-                            "刷新时不能扩大授权范围",
+                            "a refresh cannot widen the scope",
                         )));
                     }
                     None => stored,

@@ -347,9 +347,9 @@ async fn system_admins_keep_the_theme_list() {
     assert_eq!(r.status(), 422);
     let body = r.text().await.unwrap();
     for expected in [
-        "主题代码应为1至40位小写字母",
+        "代码应为1至40位小写字母",
         "服务对象应为自然人或法人",
-        "主题名称不能为空",
+        "中文名称不能为空",
     ] {
         assert!(body.contains(expected), "{expected}");
     }

@@ -45,8 +45,8 @@ async fn admin_creates_staff_within_scope_and_dept_admin_is_limited() {
     assert_eq!(r.status(), 422);
     let body = r.text().await.unwrap();
     for e in [
-        "用户名长度应为3至32个字符",
-        "此项必填",
+        "用户名应为3至32位",
+        "请填写姓名",
         "所选机构不在您的管理范围内",
         "密码至少需要10个字符",
     ] {
@@ -173,7 +173,7 @@ async fn a_clerk_registers_a_person_at_the_window_and_verifies_another_in_person
     // A wrong check character is explained.
     let r = register("230103198805120021").await.unwrap();
     assert_eq!(r.status(), 422);
-    assert!(r.text().await.unwrap().contains("身份证号无效"));
+    assert!(r.text().await.unwrap().contains("公民身份号码校验码错误"));
     let r = register("230103198805120020").await.unwrap();
     let page = r.text().await.unwrap();
     if page.contains("身份证号无效") {
@@ -273,7 +273,7 @@ async fn a_person_registers_online_with_a_confirmed_phone() {
         .await
         .unwrap();
     assert_eq!(r.status(), 422);
-    assert!(r.text().await.unwrap().contains("身份证号无效"));
+    assert!(r.text().await.unwrap().contains("公民身份号码校验码错误"));
     // The demo citizen's number is taken: the answer does not say so (the
     // phone of record is told; see `security`), and no account changes.
     let r = c

@@ -183,6 +183,14 @@ async fn a_public_client_must_use_pkce_and_its_es256_id_token_verifies() {
     )
     .await;
     assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")));
+    // RFC 6749 §5.2: the description is printable ASCII, for the developer.
+    let description = body["error_description"].as_str().unwrap();
+    assert!(
+        description
+            .bytes()
+            .all(|b| (0x20..=0x7e).contains(&b) && b != b'"' && b != b'\\'),
+        "{description}"
+    );
     // The right verifier: an ES256 ID token that the library verifies.
     let code = code_of(authorize(&app, &citizen, &url).await);
     let (s, body) = token(

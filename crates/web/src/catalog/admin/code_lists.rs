@@ -132,20 +132,22 @@ pub async fn code_lists_post(
     let mut errors = Vec::new();
     let list = CodeList::parse(&f.list);
     if list.is_none() {
-        errors.push(FieldError {
-            field: "list".into(),
-            message: t.get("form.required"),
-        });
+        errors.push(FieldError::worded(
+            "list",
+            "invalid",
+            t.get("form.required"),
+        ));
     }
     let sort_order = match f.sort_order.trim() {
         "" => Some(999),
         s => s.parse::<i64>().ok(),
     };
     if sort_order.is_none() {
-        errors.push(FieldError {
-            field: "sort_order".into(),
-            message: t.get("acat.not_number"),
-        });
+        errors.push(FieldError::worded(
+            "sort_order",
+            "invalid",
+            t.get("acat.not_number"),
+        ));
     }
     if let (Some(list), Some(sort_order), true) = (list, sort_order, errors.is_empty()) {
         let edit = catalog::CodeEdit {
@@ -168,10 +170,7 @@ pub async fn code_lists_post(
                 .await;
             }
             Err(CatalogError::Invalid(problems)) => {
-                errors.extend(problems.into_iter().map(|e| FieldError {
-                    field: e.field,
-                    message: e.message,
-                }));
+                errors.extend(localize(&t, problems));
             }
             Err(e) => return Err(e.into()),
         }

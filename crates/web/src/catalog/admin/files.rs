@@ -43,20 +43,20 @@ pub async fn version_file_post(
             }
         }
     }
-    let revision = revision.ok_or_else(|| AppError::field("revision", "缺少版本修订号"))?;
+    let revision = revision.ok_or_else(|| AppError::field("revision", "required"))?;
     let l = load(&state, id).await?;
     let index = material
         .filter(|i| *i < l.v.guide.materials.len())
-        .ok_or_else(|| AppError::field("material", "材料不存在"))?;
+        .ok_or_else(|| AppError::field("material", "not_found"))?;
     if !matches!(kind.as_str(), "blank_form" | "sample") {
-        return Err(AppError::field("kind", "附件类型无效"));
+        return Err(AppError::field("kind", "invalid"));
     }
     if !may(&p, EDIT_ROLES, &l.org_path) {
         return Err(AppError::Forbidden);
     }
     let (fname, bytes) = file
         .filter(|(_, b)| !b.is_empty())
-        .ok_or_else(|| AppError::field("file", ctx.tr().get("xfer.no_file")))?;
+        .ok_or_else(|| AppError::field("file", "required"))?;
     let stored = tongban_core::platform::files::store(
         state.db(),
         &state.config().data_dir,
@@ -66,7 +66,7 @@ pub async fn version_file_post(
     )
     .await
     .map_err(|e| match e {
-        tongban_core::platform::files::FileError::Refused(m) => AppError::field("file", m),
+        tongban_core::platform::files::FileError::Refused(p) => AppError::Validation(vec![p]),
         other => AppError::Internal(other.into()),
     })?;
     let mut guide = l.v.guide.clone();

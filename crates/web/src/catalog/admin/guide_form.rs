@@ -245,10 +245,11 @@ pub(super) fn guide_from_pairs(
             return 0;
         }
         v.parse::<u32>().unwrap_or_else(|_| {
-            errors.push(FieldError {
-                field: field.into(),
-                message: t.get("acat.not_number"),
-            });
+            errors.push(FieldError::worded(
+                field,
+                "not_number",
+                t.get("acat.not_number"),
+            ));
             0
         })
     };
@@ -355,10 +356,14 @@ pub(super) fn guide_from_pairs(
                     .filter_map(|m| {
                         tongban_core::catalog::exchange::parse_material(m)
                             .map_err(|message| {
-                                errors.push(FieldError {
-                                    field: format!("situations[{i}]"),
-                                    message,
-                                })
+                                errors.push(FieldError::of(
+                                    t,
+                                    tongban_domain::FieldProblem::new(
+                                        format!("situations[{i}]"),
+                                        "material",
+                                        message,
+                                    ),
+                                ))
                             })
                             .ok()
                     })

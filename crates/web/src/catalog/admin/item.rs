@@ -67,11 +67,11 @@ pub async fn item_admin_get(
             let va = versions
                 .iter()
                 .find(|v| v.version_no == a)
-                .ok_or_else(|| AppError::field("from", "版本不存在"))?;
+                .ok_or_else(|| AppError::field("from", "not_found"))?;
             let vb = versions
                 .iter()
                 .find(|v| v.version_no == b)
-                .ok_or_else(|| AppError::field("to", "版本不存在"))?;
+                .ok_or_else(|| AppError::field("to", "not_found"))?;
             Some((a, b, diff(&va.guide, &vb.guide)))
         }
         _ => None,
@@ -146,6 +146,6 @@ pub async fn item_admin_post(
             state.catalog_touched().await;
             Ok(Redirect::to("/admin/catalog?done=withdrawn").into_response())
         }
-        _ => Err(AppError::field("action", "未知操作")),
+        _ => Err(AppError::field("action", "invalid")),
     }
 }

@@ -58,7 +58,7 @@ pub async fn catalog_list_get(
     let p = principal(&ctx)?;
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => {
-            Some(VersionStatus::from_code(s).ok_or_else(|| AppError::field("status", "状态无效"))?)
+            Some(VersionStatus::from_code(s).ok_or_else(|| AppError::field("status", "invalid"))?)
         }
         None => None,
     };

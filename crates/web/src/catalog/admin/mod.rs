@@ -34,7 +34,7 @@ use tongban_domain::catalog::{
 use tongban_domain::kernel::Role;
 
 use crate::http::ctx::Ctx;
-use crate::http::error::FieldError;
+use crate::http::error::{FieldError, localize};
 use crate::http::i18n::Tr;
 use crate::http::page::{Nav, render, render_form};
 use crate::{AppError, AppState};

@@ -99,17 +99,19 @@ pub async fn catalog_new_post(
     let p = principal(&ctx)?;
     let mut errors = Vec::new();
     if form.name.trim().is_empty() {
-        errors.push(FieldError {
-            field: "name".into(),
-            message: t.get("form.required"),
-        });
+        errors.push(FieldError::worded(
+            "name",
+            "invalid",
+            t.get("form.required"),
+        ));
     }
     let org_id = form.org_id.parse::<i64>().ok();
     if org_id.is_none() {
-        errors.push(FieldError {
-            field: "org_id".into(),
-            message: t.get("form.required"),
-        });
+        errors.push(FieldError::worded(
+            "org_id",
+            "invalid",
+            t.get("form.required"),
+        ));
     }
     if errors.is_empty()
         && let Some(org_id) = org_id
@@ -133,18 +135,17 @@ pub async fn catalog_new_post(
                     Redirect::to(&format!("/admin/catalog/versions/{version}")).into_response()
                 );
             }
-            Err(CatalogError::Code(e)) => errors.push(FieldError {
-                field: "catalog_code".into(),
-                message: e.to_string(),
-            }),
-            Err(CatalogError::DuplicateTaskCode) => errors.push(FieldError {
-                field: "catalog_code".into(),
-                message: CatalogError::DuplicateTaskCode.to_string(),
-            }),
-            Err(CatalogError::Forbidden | CatalogError::NotFound) => errors.push(FieldError {
-                field: "org_id".into(),
-                message: t.get("admin.org_out_of_scope"),
-            }),
+            Err(CatalogError::Code(e)) => {
+                errors.push(FieldError::worded("catalog_code", "invalid", e.to_string()))
+            }
+            Err(CatalogError::DuplicateTaskCode) => errors.push(FieldError::worded(
+                "catalog_code",
+                "invalid",
+                CatalogError::DuplicateTaskCode.to_string(),
+            )),
+            Err(CatalogError::Forbidden | CatalogError::NotFound) => errors.push(
+                FieldError::worded("org_id", "invalid", t.get("admin.org_out_of_scope")),
+            ),
             Err(e) => return Err(e.into()),
         }
     }

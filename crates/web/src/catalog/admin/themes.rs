@@ -71,12 +71,7 @@ pub async fn themes_post(
             (vec![], t.get("themes.saved"), StatusCode::OK)
         }
         Err(CatalogError::Invalid(p)) => (
-            p.into_iter()
-                .map(|e| FieldError {
-                    field: e.field,
-                    message: e.message,
-                })
-                .collect(),
+            localize(&t, p),
             String::new(),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),

@@ -80,10 +80,7 @@ pub async fn transfer_post(
         let v = view(
             vec![],
             String::new(),
-            vec![FieldError {
-                field: "file".into(),
-                message: t.get("xfer.no_file"),
-            }],
+            vec![FieldError::worded("file", "invalid", t.get("xfer.no_file"))],
         );
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&v)?).into_response());
     };

@@ -163,13 +163,7 @@ pub(super) async fn version_view(
         can_review: l.v.status == VersionStatus::InReview && may(p, REVIEW_ROLES, &l.org_path),
         form: form.unwrap_or_else(|| GuideForm::from_guide(&l.v.guide)),
         errors,
-        problems: rules::validate(shown_guide, &lists)
-            .into_iter()
-            .map(|e| FieldError {
-                field: e.field,
-                message: e.message,
-            })
-            .collect(),
+        problems: localize(&t, rules::validate(shown_guide, &lists)),
         notice,
         conflict,
         changes: published.map(|pg| diff(&pg, shown_guide)),
@@ -253,7 +247,7 @@ pub async fn version_post(
     };
     let revision: i64 = field("revision")
         .parse()
-        .map_err(|_| AppError::field("revision", "缺少版本修订号"))?;
+        .map_err(|_| AppError::field("revision", "required"))?;
     let action = field("action");
     let db = state.db();
     match action.as_str() {
@@ -290,10 +284,11 @@ pub async fn version_post(
                             true,
                         )
                         .await?;
-                        view.errors.push(FieldError {
-                            field: "name".into(),
-                            message: t.get("acat.conflict"),
-                        });
+                        view.errors.push(FieldError::worded(
+                            "name",
+                            "invalid",
+                            t.get("acat.conflict"),
+                        ));
                         let mut res = render(&view)?;
                         *res.status_mut() = StatusCode::CONFLICT;
                         return Ok(res);
@@ -310,13 +305,7 @@ pub async fn version_post(
                 Ok(()) => Ok(Redirect::to("/admin/catalog?done=submitted").into_response()),
                 Err(CatalogError::Invalid(problems)) => {
                     let fresh = load(&state, id).await?;
-                    let errors = problems
-                        .into_iter()
-                        .map(|e| FieldError {
-                            field: e.field,
-                            message: e.message,
-                        })
-                        .collect();
+                    let errors = localize(&t, problems);
                     let view = version_view(
                         &state,
                         &ctx,
@@ -341,7 +330,7 @@ pub async fn version_post(
                 }
                 tongban_core::platform::clock::parse_cst_date(&v)
                     .map(Some)
-                    .ok_or_else(|| AppError::field(k, t.get("acat.bad_date")))
+                    .ok_or_else(|| AppError::field(k, "bad_date"))
             };
             let schedule = catalog::Schedule {
                 effective_at: date("effective_date")?,
@@ -363,7 +352,7 @@ pub async fn version_post(
             catalog::reject(db, Actor::Person(&p), id, revision, &field("note")).await?;
             Ok(Redirect::to("/admin/catalog?done=rejected").into_response())
         }
-        _ => Err(AppError::field("action", "未知操作")),
+        _ => Err(AppError::field("action", "invalid")),
     }
 }
 

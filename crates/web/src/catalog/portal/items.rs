@@ -174,31 +174,29 @@ pub async fn search_rows(
 pub fn browse_filter(q: &ItemsQuery, limit: i64) -> Result<Browse, AppError> {
     let page = q.page.unwrap_or(1);
     if q.q.as_deref().is_some_and(|q| q.chars().count() > 100) {
-        return Err(AppError::field("q", "搜索词不能超过100个字符"));
+        return Err(AppError::field("q", "too_long"));
     }
     if q.query().is_some() && (q.dept.is_some() || q.division.is_some()) {
-        return Err(AppError::field(
-            "q",
-            "搜索时暂不能同时按部门或区划筛选，请去掉其中一项",
-        ));
+        return Err(AppError::field("q", "with_filter"));
     }
     if !(1..=10_000).contains(&page) {
-        return Err(AppError::field("page", "页码应为1至10000"));
+        return Err(AppError::field("page", "out_of_range"));
     }
     if let Some(d) = &q.division {
-        DivisionCode::parse(d).map_err(|e| AppError::field("division", e.to_string()))?;
+        DivisionCode::parse(d)
+            .map_err(|e| AppError::problem("division", "invalid_code", e.to_string()))?;
     }
     if let Some(o) = &q.object
         && rules::label(rules::SERVICE_OBJECTS, o).is_none()
     {
-        return Err(AppError::field("object", "服务对象代码无效"));
+        return Err(AppError::field("object", "invalid_code"));
     }
     if let Some(th) = &q.theme
         && (th.is_empty()
             || th.len() > 40
             || !th.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
     {
-        return Err(AppError::field("theme", "主题代码无效"));
+        return Err(AppError::field("theme", "invalid_code"));
     }
     Ok(Browse {
         theme: q.theme.clone(),

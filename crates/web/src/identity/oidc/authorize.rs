@@ -106,35 +106,38 @@ fn check_request(
     if param(pairs, "request").is_some() {
         return Err(OAuthError::new(
             "request_not_supported",
-            "不支持 request 参数",
+            "the request parameter is not supported",
         ));
     }
     if param(pairs, "request_uri").is_some() {
         return Err(OAuthError::new(
             "request_uri_not_supported",
-            "不支持 request_uri 参数",
+            "the request_uri parameter is not supported",
         ));
     }
     if param(pairs, "response_type") != Some("code") {
         return Err(OAuthError::new(
             "unsupported_response_type",
-            "只支持授权码模式（response_type=code）",
+            "only response_type=code is supported",
         ));
     }
     if param(pairs, "response_mode").is_some_and(|m| m != "query") {
         return Err(OAuthError::new(
             "invalid_request",
-            "只支持 response_mode=query",
+            "only response_mode=query is supported",
         ));
     }
     let scope = split_scope(param(pairs, "scope").unwrap_or(""));
     if !scope.iter().any(|s| s == "openid") {
-        return Err(OAuthError::new("invalid_scope", "scope 须包含 openid"));
+        return Err(OAuthError::new(
+            "invalid_scope",
+            "scope must include openid",
+        ));
     }
     if let Some(bad) = scope.iter().find(|s| !c.client.scopes.contains(s)) {
         return Err(OAuthError::new(
             "invalid_scope",
-            format!("该系统未获准申请 {bad}"),
+            format!("client not allowed scope {bad}"),
         ));
     }
     let challenge = param(pairs, "code_challenge");
@@ -143,22 +146,22 @@ fn check_request(
         (Some(_), Some("S256")) => {
             return Err(OAuthError::new(
                 "invalid_request",
-                "code_challenge 格式错误",
+                "malformed code_challenge",
             ));
         }
         (Some(_), _) => {
             return Err(OAuthError::new(
                 "invalid_request",
-                "code_challenge_method 须为 S256",
+                "code_challenge_method must be S256",
             ));
         }
         (None, Some(_)) => {
-            return Err(OAuthError::new("invalid_request", "缺少 code_challenge"));
+            return Err(OAuthError::new("invalid_request", "code_challenge missing"));
         }
         (None, None) if c.client.kind == ClientKind::Public => {
             return Err(OAuthError::new(
                 "invalid_request",
-                "公开客户端必须使用 PKCE（S256）",
+                "public clients must use PKCE (S256)",
             ));
         }
         (None, None) => {}
@@ -169,14 +172,17 @@ fn check_request(
         .any(|p| !["none", "login", "consent", "select_account"].contains(&p.as_str()))
         || (prompt.iter().any(|p| p == "none") && prompt.len() > 1)
     {
-        return Err(OAuthError::new("invalid_request", "prompt 取值无效"));
+        return Err(OAuthError::new("invalid_request", "invalid prompt"));
     }
     if param(pairs, "max_age").is_some_and(|m| m.parse::<u32>().is_err()) {
-        return Err(OAuthError::new("invalid_request", "max_age 应为非负整数"));
+        return Err(OAuthError::new(
+            "invalid_request",
+            "max_age must be a non-negative integer",
+        ));
     }
     let nonce = param(pairs, "nonce");
     if nonce.is_some_and(|n| n.len() > 255) {
-        return Err(OAuthError::new("invalid_request", "nonce 过长"));
+        return Err(OAuthError::new("invalid_request", "nonce too long"));
     }
     Ok((
         Authorization {
@@ -302,10 +308,10 @@ async fn authorize(
     });
     let refuse = |code: &'static str| {
         let message = match code {
-            "login_required" => "需要登录",
-            "interaction_required" => "实名等级不足",
-            "access_denied" => "用户拒绝授权",
-            _ => "需要用户同意授权",
+            "login_required" => "login required",
+            "interaction_required" => "real-name level too low",
+            "access_denied" => "the person declined",
+            _ => "consent required",
         };
         target.error(&OAuthError::new(code, message), &iss)
     };
@@ -398,7 +404,10 @@ fn step_up_page(
     };
     let cancel = target
         .error(
-            &OAuthError::new("unmet_authentication_requirements", "实名等级不足"),
+            &OAuthError::new(
+                "unmet_authentication_requirements",
+                "real-name level too low",
+            ),
             iss,
         )
         .headers()

@@ -142,10 +142,13 @@ fn oauth_error(status: StatusCode, e: &OAuthError) -> Response {
 /// is an error (RFC 6749 §3.1).
 fn params(raw: &[u8]) -> Result<Vec<(String, String)>, OAuthError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(raw)
-        .map_err(|_| OAuthError::new("invalid_request", "请求参数格式错误"))?;
+        .map_err(|_| OAuthError::new("invalid_request", "malformed request parameters"))?;
     for (i, (k, _)) in pairs.iter().enumerate() {
         if pairs[..i].iter().any(|(n, _)| n == k) {
-            return Err(OAuthError::new("invalid_request", format!("参数 {k} 重复")));
+            return Err(OAuthError::new(
+                "invalid_request",
+                format!("parameter {k} repeated"),
+            ));
         }
     }
     Ok(pairs)

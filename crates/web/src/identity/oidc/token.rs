@@ -8,7 +8,7 @@ pub(super) async fn client_auth(
     headers: &HeaderMap,
     pairs: &[(String, String)],
 ) -> Result<Client, OAuthError> {
-    let bad = || OAuthError::new("invalid_client", "客户端认证失败");
+    let bad = || OAuthError::new("invalid_client", "client authentication failed");
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -17,7 +17,7 @@ pub(super) async fn client_auth(
         (Some(_), Some(_)) => {
             return Err(OAuthError::new(
                 "invalid_request",
-                "只能使用一种客户端认证方式",
+                "use only one client authentication method",
             ));
         }
         (Some(b), None) => {
@@ -74,7 +74,7 @@ pub async fn token_post(
             StatusCode::BAD_REQUEST,
             &OAuthError::new(
                 "invalid_request",
-                "请求须为 application/x-www-form-urlencoded",
+                "the request must be application/x-www-form-urlencoded",
             ),
         );
     }
@@ -85,7 +85,7 @@ pub async fn token_post(
             tracing::error!(error = %e.description, "token endpoint failed");
             oauth_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                &OAuthError::new("server_error", "服务暂时不可用"),
+                &OAuthError::new("server_error", "service temporarily unavailable"),
             )
         }
         Err(e) => oauth_error(StatusCode::BAD_REQUEST, &e),
@@ -103,19 +103,19 @@ async fn token(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Val
     let server =
         |e: tongban_core::platform::db::DbError| OAuthError::new("server_error", e.to_string());
     let grant_type = param(&pairs, "grant_type")
-        .ok_or_else(|| OAuthError::new("invalid_request", "缺少 grant_type"))?;
+        .ok_or_else(|| OAuthError::new("invalid_request", "grant_type missing"))?;
     let (grant, refresh) = match grant_type {
         "authorization_code" => {
             if client.kind == ClientKind::Service {
                 return Err(OAuthError::new(
                     "unauthorized_client",
-                    "服务账号只能使用 client_credentials",
+                    "service accounts may only use client_credentials",
                 ));
             }
             let code = param(&pairs, "code")
-                .ok_or_else(|| OAuthError::new("invalid_request", "缺少 code"))?;
+                .ok_or_else(|| OAuthError::new("invalid_request", "code missing"))?;
             let redirect = param(&pairs, "redirect_uri")
-                .ok_or_else(|| OAuthError::new("invalid_request", "缺少 redirect_uri"))?;
+                .ok_or_else(|| OAuthError::new("invalid_request", "redirect_uri missing"))?;
             let (g, r) = oidc::exchange_code(
                 state.db(),
                 &client,
@@ -131,11 +131,11 @@ async fn token(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Val
             if client.kind == ClientKind::Service {
                 return Err(OAuthError::new(
                     "unauthorized_client",
-                    "服务账号只能使用 client_credentials",
+                    "service accounts may only use client_credentials",
                 ));
             }
             let token = param(&pairs, "refresh_token")
-                .ok_or_else(|| OAuthError::new("invalid_request", "缺少 refresh_token"))?;
+                .ok_or_else(|| OAuthError::new("invalid_request", "refresh_token missing"))?;
             let (g, r) = oidc::refresh(state.db(), &client, token, param(&pairs, "scope")).await?;
             (g, Some(r))
         }
@@ -143,7 +143,7 @@ async fn token(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Val
             if client.kind != ClientKind::Service {
                 return Err(OAuthError::new(
                     "unauthorized_client",
-                    "只有服务账号可以使用 client_credentials",
+                    "only service accounts may use client_credentials",
                 ));
             }
             let scope = match param(&pairs, "scope") {
@@ -153,7 +153,7 @@ async fn token(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Val
             if let Some(bad) = scope.iter().find(|s| !client.scopes.contains(s)) {
                 return Err(OAuthError::new(
                     "invalid_scope",
-                    format!("未获准的范围 {bad}"),
+                    format!("scope not allowed: {bad}"),
                 ));
             }
             let access = oidc::sign_client_token(&keys, &iss, &client, &scope)?;
@@ -165,7 +165,7 @@ async fn token(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Val
         _ => {
             return Err(OAuthError::new(
                 "unsupported_grant_type",
-                "不支持的 grant_type",
+                "unsupported grant_type",
             ));
         }
     };
@@ -176,14 +176,16 @@ async fn token(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Val
         &grant.account,
         &grant.scope,
     )
-    .ok_or_else(|| OAuthError::new("invalid_grant", "账号已停用"))?;
+    .ok_or_else(|| OAuthError::new("invalid_grant", "account disabled"))?;
     if let Some(enterprise) = grant.acting_for {
         // The agent's authorisation must still be in force at every issue.
         let m =
             tongban_core::identity::agents::live_mandate(state.db(), grant.account_id, enterprise)
                 .await
                 .map_err(server)?
-                .ok_or_else(|| OAuthError::new("invalid_grant", "经办人授权已撤销或过期"))?;
+                .ok_or_else(|| {
+                    OAuthError::new("invalid_grant", "agent authorisation revoked or expired")
+                })?;
         claims["enterprise"] = enterprise_claim(&m);
     }
     let (access, id_token) = oidc::sign_tokens(&keys, &iss, &client, &grant, Some(&claims))?;

@@ -34,34 +34,45 @@ pub async fn userinfo(
                 .map(|(_, v)| v)
         });
     let Some(token) = from_header.or(from_body) else {
-        return Ok(bearer_error("invalid_request", "缺少访问令牌"));
+        return Ok(bearer_error("invalid_request", "access token missing"));
     };
     let keys = state.keys().await?;
     let Some(claims) = oidc::check_access_token(&keys, &state.issuer(), token.trim()) else {
-        return Ok(bearer_error("invalid_token", "访问令牌无效或已过期"));
+        return Ok(bearer_error(
+            "invalid_token",
+            "access token invalid or expired",
+        ));
     };
     let scope = split_scope(claims["scope"].as_str().unwrap_or(""));
     let Some(account_id) = claims["sub"].as_str().and_then(|s| s.parse::<i64>().ok()) else {
         // A client's own token names no person.
-        return Ok(bearer_error("invalid_token", "该令牌不代表用户"));
+        return Ok(bearer_error(
+            "invalid_token",
+            "the token does not stand for a person",
+        ));
     };
     if !scope.iter().any(|s| s == "openid") {
         return Ok(json_response(
             StatusCode::FORBIDDEN,
-            &json!({"error": "insufficient_scope", "error_description": "需要 openid 范围"}),
+            &json!({"error": "insufficient_scope", "error_description": "the openid scope is needed"}),
             "no-store",
         ));
     }
     let Some(mut c) = oidc::user_claims(state.db(), state.data_key(), account_id, &scope).await?
     else {
-        return Ok(bearer_error("invalid_token", "账号已停用"));
+        return Ok(bearer_error("invalid_token", "account disabled"));
     };
     if let Some(enterprise) = claims["acting_for"].as_i64() {
         match tongban_core::identity::agents::live_mandate(state.db(), account_id, enterprise)
             .await?
         {
             Some(m) => c["enterprise"] = enterprise_claim(&m),
-            None => return Ok(bearer_error("invalid_token", "经办人授权已撤销或过期")),
+            None => {
+                return Ok(bearer_error(
+                    "invalid_token",
+                    "agent authorisation revoked or expired",
+                ));
+            }
         }
     }
     Ok(json_response(StatusCode::OK, &c, "no-store"))
@@ -85,7 +96,7 @@ pub async fn revoke_post(
     let Some(token) = param(&pairs, "token") else {
         return oauth_error(
             StatusCode::BAD_REQUEST,
-            &OAuthError::new("invalid_request", "缺少 token"),
+            &OAuthError::new("invalid_request", "token missing"),
         );
     };
     // Access tokens are short-lived JWTs and are not tracked; revoking one is
@@ -94,7 +105,7 @@ pub async fn revoke_post(
         tracing::error!(error = %e, "revocation failed");
         return oauth_error(
             StatusCode::SERVICE_UNAVAILABLE,
-            &OAuthError::new("server_error", "服务暂时不可用"),
+            &OAuthError::new("server_error", "service temporarily unavailable"),
         );
     }
     (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")]).into_response()
