@@ -66,7 +66,12 @@ fn demo() -> &'static (
 #[divan::bench(args = ["开饭店", "身份证丢了", "营业执照变更", "公租房"])]
 fn search(bencher: Bencher, query: &str) {
     let (_, _, index, _, _) = demo();
-    bencher.bench(|| index.search(black_box(query), None, None, 10, 0).unwrap().1);
+    bencher.bench(|| {
+        index
+            .search(black_box(query), Default::default(), 10, 0)
+            .unwrap()
+            .1
+    });
 }
 
 #[divan::bench(args = ["ES256", "RS256"])]

@@ -91,6 +91,12 @@ pub struct Browse {
     pub offset: i64,
 }
 
+/// The ancestry path of organisation `id`, the scope of a department
+/// filter; `None` if there is no such organisation.
+pub async fn org_scope(db: &Db, id: i64) -> Result<Option<String>, CatalogError> {
+    Ok(orgs::get(db, id).await?.map(|o| o.path))
+}
+
 /// Published items matching the filters, by name; and the total count.
 pub async fn browse(db: &Db, f: &Browse) -> Result<(Vec<Summary>, i64), CatalogError> {
     let org_path = match f.org_id {

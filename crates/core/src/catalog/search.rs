@@ -126,6 +126,11 @@ struct Fields {
     org: Field,
     themes: Field,
     objects: Field,
+    /// The division code of the implementation.
+    division: Field,
+    /// Every ancestry prefix of the implementing organisation's path, so
+    /// that a department filter finds the departments below it too.
+    org_paths: Field,
     /// JSON of the list-row facts (org id, division, type, depth, limit).
     meta: Field,
 }
@@ -175,7 +180,23 @@ struct PublishedDoc {
     guide: Guide,
     themes: String,
     objects: String,
+    division: String,
+    org_path: String,
     meta: serde_json::Value,
+}
+
+/// What a search is narrowed to; `None` is no narrowing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Filter<'a> {
+    /// Theme code.
+    pub theme: Option<&'a str>,
+    /// Service object code.
+    pub object: Option<&'a str>,
+    /// Division code (exact).
+    pub division: Option<&'a str>,
+    /// Ancestry path of an organisation: items it or any organisation
+    /// below it implements.
+    pub org_path: Option<&'a str>,
 }
 
 /// The id of the latest event that changed the public catalog.
@@ -245,6 +266,8 @@ async fn published_docs(
             guide,
             themes: r.try_get(3)?,
             objects: r.try_get(4)?,
+            division: r.try_get(6)?,
+            org_path: r.try_get(12)?,
             meta: serde_json::json!({
                 "org_id": r.try_get::<i64, _>(5)?,
                 "division_code": r.try_get::<String, _>(6)?,
@@ -296,6 +319,8 @@ impl SearchIndex {
         let org = b.add_text_field("org", cjk);
         let themes = b.add_text_field("themes", STRING);
         let objects = b.add_text_field("objects", STRING);
+        let division = b.add_text_field("division", STRING);
+        let org_paths = b.add_text_field("org_paths", STRING);
         let meta = b.add_text_field("meta", STORED);
         let index = Index::create_in_ram(b.build());
         index.tokenizers().register("zh", analyzer());
@@ -317,6 +342,8 @@ impl SearchIndex {
                 org,
                 themes,
                 objects,
+                division,
+                org_paths,
                 meta,
             },
             synonyms,
@@ -461,6 +488,11 @@ impl SearchIndex {
         for o in d.objects.split('|').filter(|o| !o.is_empty()) {
             doc.add_text(f.objects, o);
         }
+        doc.add_text(f.division, &d.division);
+        // "/A/B/C/" is under "/A/", "/A/B/" and itself.
+        for (i, _) in d.org_path.match_indices('/').skip(1) {
+            doc.add_text(f.org_paths, &d.org_path[..=i]);
+        }
         doc
     }
 
@@ -479,13 +511,12 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// Searches; `theme` and `object` filter. Returns the hits of one page
-    /// and the total number of matches.
+    /// Searches within `filter`. Returns the hits of one page and the total
+    /// number of matches.
     pub fn search(
         &self,
         query: &str,
-        theme: Option<&str>,
-        object: Option<&str>,
+        filter: Filter<'_>,
         limit: usize,
         offset: usize,
     ) -> Result<(Vec<Hit>, usize), SearchError> {
@@ -514,23 +545,21 @@ impl SearchIndex {
         parser.set_field_boost(f.org, 0.5);
         let (main, _) = parser.parse_query_lenient(&words.join(" "));
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, main)];
-        if let Some(t) = theme {
-            clauses.push((
-                Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_text(f.themes, t),
-                    IndexRecordOption::Basic,
-                )),
-            ));
-        }
-        if let Some(o) = object {
-            clauses.push((
-                Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_text(f.objects, o),
-                    IndexRecordOption::Basic,
-                )),
-            ));
+        for (field, value) in [
+            (f.themes, filter.theme),
+            (f.objects, filter.object),
+            (f.division, filter.division),
+            (f.org_paths, filter.org_path),
+        ] {
+            if let Some(v) = value {
+                clauses.push((
+                    Occur::Must,
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(field, v),
+                        IndexRecordOption::Basic,
+                    )),
+                ));
+            }
         }
         let q = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();

@@ -96,13 +96,51 @@ async fn search_pages_highlight_matches_filter_and_refuse_bad_input() {
         .await
         .unwrap();
     assert_eq!(r.status(), 422);
+    // A search narrowed to a department (and those below it) or to a
+    // division finds only what they implement.
+    let search = |extra: (&'static str, String)| {
+        let c = c.clone();
+        let url = app.url("/api/v1/items");
+        async move {
+            let r = c
+                .get(url)
+                .query(&[("q", "许可".to_owned())])
+                .query(&[extra])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            r.json::<serde_json::Value>().await.unwrap()["items"]
+                .as_array()
+                .unwrap()
+                .clone()
+        }
+    };
+    let all = search(("page", "1".into())).await;
+    let city = app.org_id("哈尔滨市市场监督管理局").await;
+    let district = app.org_id("哈尔滨市道里区市场监督管理局").await;
+    let in_district = search(("dept", district.to_string())).await;
+    assert!(!in_district.is_empty() && in_district.len() < all.len());
+    assert!(in_district.iter().all(|i| i["org_id"] == district));
+    let by_division = search(("division", "230102".into())).await;
+    assert!(!by_division.is_empty());
+    assert!(by_division.iter().all(|i| i["division_code"] == "230102"));
+    // The city bureau's scope takes in its own items; a district bureau is
+    // not below it (it belongs to the district government).
+    let in_city = search(("dept", city.to_string())).await;
+    assert!(in_city.iter().all(|i| i["org_id"] == city), "{in_city:?}");
+    assert!(!in_city.is_empty());
+    // The district government's scope takes in its bureaus.
+    let government = app.org_id("哈尔滨市道里区人民政府").await;
+    let in_government = search(("dept", government.to_string())).await;
+    assert!(in_government.iter().any(|i| i["org_id"] == district));
     let r = c
         .get(app.url("/api/v1/items"))
-        .query(&[("q", "许可"), ("dept", "3")])
+        .query(&[("q", "许可"), ("dept", "999999")])
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 422);
+    assert_eq!(r.status(), 404);
     // Syntax characters never break a search.
     for q in ["\"", "(", "AND OR", "*:*", "+-!"] {
         let r = c
@@ -204,7 +242,7 @@ async fn a_newly_published_item_becomes_searchable_and_a_withdrawn_one_disappear
         .await
         .unwrap();
     let found = |index: &SearchIndex| {
-        let (hits, _) = index.search("尊老金", None, None, 10, 0).unwrap();
+        let (hits, _) = index.search("尊老金", Default::default(), 10, 0).unwrap();
         hits.iter().any(|h| h.name == "尊老金发放")
     };
     assert!(!found(&index));

@@ -144,15 +144,23 @@ pub async fn search_rows(
     q: &str,
     f: &Browse,
 ) -> Result<(Vec<ItemRow>, i64, Vec<tongban_core::catalog::search::Hit>), AppError> {
+    let org_path = match f.org_id {
+        Some(id) => Some(
+            tongban_core::catalog::org_scope(state.db(), id)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        ),
+        None => None,
+    };
     let index = state.search().await?;
+    let filter = tongban_core::catalog::search::Filter {
+        theme: f.theme.as_deref(),
+        object: f.object.as_deref(),
+        division: f.division.as_deref(),
+        org_path: org_path.as_deref(),
+    };
     let (hits, total) = index
-        .search(
-            q,
-            f.theme.as_deref(),
-            f.object.as_deref(),
-            f.limit as usize,
-            f.offset as usize,
-        )
+        .search(q, filter, f.limit as usize, f.offset as usize)
         .map_err(|e| AppError::Internal(e.into()))?;
     let lists = state.code_lists().await?;
     let rows = hits
@@ -175,9 +183,6 @@ pub fn browse_filter(q: &ItemsQuery, limit: i64) -> Result<Browse, AppError> {
     let page = q.page.unwrap_or(1);
     if q.q.as_deref().is_some_and(|q| q.chars().count() > 100) {
         return Err(AppError::field("q", "too_long"));
-    }
-    if q.query().is_some() && (q.dept.is_some() || q.division.is_some()) {
-        return Err(AppError::field("q", "with_filter"));
     }
     if !(1..=10_000).contains(&page) {
         return Err(AppError::field("page", "out_of_range"));
