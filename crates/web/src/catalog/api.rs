@@ -104,13 +104,14 @@ pub struct ItemDto {
 /// Published items, filtered by theme, service object, department (and the
 /// departments below it) and division.
 #[utoipa::path(get, path = "/api/v1/items", tag = "catalog",
-    params(("q" = Option<String>, Query, description = "words to search for (Chinese or English; colloquial words are understood), ranked by relevance"),
-           ("theme" = Option<String>, Query, description = "theme code, e.g. p_birth, e_permits"),
-           ("object" = Option<String>, Query, description = "服务对象 code (A.4): 1 natural person, 2 enterprise …"),
-           ("dept" = Option<i64>, Query, description = "organisation id"),
-           ("division" = Option<String>, Query, description = "division code"),
-           ("page" = Option<i64>, Query, description = "1-based page, 20 per page")),
-    responses((status = 200, body = ItemPage), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    params(("q" = Option<String>, Query, max_length = 100, description = "words to search for (Chinese or English; colloquial words are understood), ranked by relevance"),
+           ("theme" = Option<String>, Query, pattern = "^[A-Za-z0-9_]{1,40}$", description = "theme code, e.g. p_birth, e_permits"),
+           ("object" = Option<String>, Query, pattern = "^[1-6]$", description = "服务对象 code (A.4): 1 natural person, 2 enterprise, 3 public institution, 4 social organisation, 5 government body, 6 other"),
+           ("dept" = Option<i64>, Query, description = "organisation id: items it or the organisations below it implement"),
+           ("division" = Option<String>, Query, pattern = "^(0[1-9]|[1-9][0-9])[0-9]{4}([0-9]{3}([0-9]{3})?)?$", description = "division code"),
+           ("page" = Option<i64>, Query, minimum = 1, maximum = 10000, description = "1-based page, 20 per page")),
+    responses((status = 200, body = ItemPage), (status = 404, description = "no organisation has the id `dept`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn list_items(
     State(state): State<AppState>,
     Query(q): Query<ItemsQuery>,
@@ -177,7 +178,7 @@ pub async fn get_item(
 /// supervision role.
 #[utoipa::path(get, path = "/api/v1/catalog/standardisation", tag = "catalog",
     params(("all" = Option<bool>, Query, description = "include items whose implementations agree")),
-    responses((status = 200, body = Object), (status = 401, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = Vec<Object>, description = "one report per basic code: the reference implementation and each variant with its divergences"), (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_standardisation(
     State(state): State<AppState>,
@@ -195,6 +196,7 @@ pub const IMPORT_LIMIT: usize = 64 * 1024 * 1024;
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 pub struct TransferQuery {
     /// `json` (default) or `csv`.
+    #[param(pattern = "^(json|csv)$")]
     pub format: Option<String>,
     /// Import only: publish at once (system administrators).
     #[serde(default)]
@@ -261,13 +263,15 @@ pub fn parse_import(
 /// Import exchange rows: every row is checked first; a file with any
 /// problem imports nothing and lists every problem with its row and field.
 #[utoipa::path(post, path = "/api/v1/catalog/import", tag = "catalog", params(TransferQuery),
-    request_body(content = String, description = "JSON array or CSV of exchange rows", content_type = "application/json"),
+    request_body(content((Vec<Object> = "application/json"), (String = "text/csv")), description = "exchange rows: a JSON array (`format=json`, the default) or a CSV file with a header row (`format=csv`); at most 20,000 rows"),
     responses((status = 201, body = ImportResult), (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json")))]
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json")))]
 pub async fn import_catalog(
     State(state): State<AppState>,
     ctx: crate::http::ctx::Ctx,
     Query(q): Query<TransferQuery>,
+    headers: axum::http::HeaderMap,
     body: axum::body::Body,
 ) -> Result<(axum::http::StatusCode, Json<ImportResult>), AppError> {
     let s = ctx.require_session()?;
@@ -276,7 +280,16 @@ pub async fn import_catalog(
     let body = axum::body::to_bytes(body, IMPORT_LIMIT)
         .await
         .map_err(|_| AppError::PayloadTooLarge)?;
-    let (rows, first) = parse_import(q.format.as_deref().unwrap_or("json"), &body)?;
+    // Without `format`, a body sent as text/csv is read as CSV.
+    let sent_csv = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/csv"));
+    let format = q
+        .format
+        .as_deref()
+        .unwrap_or(if sent_csv { "csv" } else { "json" });
+    let (rows, first) = parse_import(format, &body)?;
     let n =
         tongban_core::catalog::exchange::import(state.db(), &s.principal, rows, q.publish, first)
             .await?;

@@ -48,9 +48,70 @@ use crate::kernel::api as kernel;
         crate::http::error::FieldError,
         Problem,
     )),
+    modifiers(&CommonProblems),
     tags((name = "kernel", description = "行政区划与机构 divisions and organisations"), (name = "identity", description = "账号与会话 accounts and sessions"), (name = "catalog", description = "政务服务事项 service items"))
 )]
 pub struct ApiDoc;
+
+/// The problems every operation can answer with, whatever its handler
+/// declares: the request cannot be read (400), its body is too large (413)
+/// or not JSON (415), a value breaks a rule the schema cannot say (422),
+/// and the database is unavailable (503). Clients generated from the
+/// document then know every status the platform sends.
+struct CommonProblems;
+
+impl utoipa::Modify for CommonProblems {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
+        let problem = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/problem+json",
+                        Content::new(Some(Ref::from_schema_name("Problem"))),
+                    )
+                    .build(),
+            )
+        };
+        for item in doc.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                let has_body = op.request_body.is_some();
+                let mut add = |status: &str, description: &str| {
+                    op.responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem(description));
+                };
+                if has_params || has_body {
+                    add(
+                        "400",
+                        "The request cannot be read (a malformed value or body).",
+                    );
+                    add(
+                        "422",
+                        "A value breaks a rule; `errors` lists every problem.",
+                    );
+                }
+                if has_body {
+                    add("413", "The body is larger than this operation takes.");
+                    add("415", "The body is not of the declared media type.");
+                }
+                add("503", "The database is unavailable; try again shortly.");
+            }
+        }
+    }
+}
 
 /// An RFC 9457 problem.
 #[derive(utoipa::ToSchema, serde::Serialize)]

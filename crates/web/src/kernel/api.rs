@@ -52,7 +52,8 @@ pub struct DivisionDetail {
 /// Filter of the division list.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct DivisionQuery {
-    /// Only the divisions directly inside this one.
+    /// Only the divisions directly inside this one (a 6, 9 or 12 digit code).
+    #[param(pattern = "^(0[1-9]|[1-9][0-9])[0-9]{4}([0-9]{3}([0-9]{3})?)?$")]
     pub parent: Option<String>,
 }
 
@@ -75,7 +76,7 @@ pub async fn list_divisions(
 }
 
 /// One division and its children.
-#[utoipa::path(get, path = "/api/v1/divisions/{code}", tag = "kernel", params(("code" = String, Path, description = "division code")),
+#[utoipa::path(get, path = "/api/v1/divisions/{code}", tag = "kernel", params(("code" = String, Path, description = "division code: 6, 9 or 12 digits", pattern = "^(0[1-9]|[1-9][0-9])[0-9]{4}([0-9]{3}([0-9]{3})?)?$")),
     responses((status = 200, body = DivisionDetail), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_division(
     State(state): State<AppState>,
@@ -148,8 +149,9 @@ pub struct OrgQuery {
     /// Only this organisation and those below it.
     pub within: Option<i64>,
     /// Page size, 1–500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
-    /// Rows to skip.
+    /// Rows to skip (negative counts as 0).
     pub offset: Option<i64>,
 }
 
@@ -191,20 +193,26 @@ pub async fn get_organization(
 /// A new organisation.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewOrgDto {
-    /// 统一社会信用代码 (checked per GB 32100).
+    /// 统一社会信用代码 (checked per GB 32100, check character included).
+    #[schema(pattern = "^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")]
     pub credit_code: String,
     /// Chinese name.
+    #[schema(min_length = 1, max_length = 100)]
     pub name_zh: String,
     /// English name.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub name_en: String,
     /// Short Chinese name.
     pub short_name_zh: Option<String>,
     /// `government`, `department`, `service_center`, `service_point`.
+    #[schema(pattern = "^(government|department|service_center|service_point)$")]
     pub kind: String,
     /// 行使层级 1–7.
+    #[schema(minimum = 1, maximum = 7)]
     pub admin_level: i64,
-    /// Division code.
+    /// Division code (6, 9 or 12 digits).
+    #[schema(pattern = "^(0[1-9]|[1-9][0-9])[0-9]{4}([0-9]{3}([0-9]{3})?)?$")]
     pub division_code: String,
     /// Parent organisation (required: new bodies sit inside the admin's scope).
     pub parent_id: i64,

@@ -162,6 +162,13 @@ pub async fn import(
     if rows.len() > MAX_ROWS {
         return Err(ImportError::Rows(too_many_rows()));
     }
+    if rows.is_empty() {
+        // An empty file is a mistake (the wrong file, a lost export), not
+        // a successful import of nothing.
+        return Err(ImportError::Rows(Problems::whole_file(
+            "导入文件没有数据行".into(),
+        )));
+    }
     let lists = catalog::code_lists(db).await?;
     let mut errors = Problems::default();
     let mut prepared: Vec<Prepared> = Vec::new();

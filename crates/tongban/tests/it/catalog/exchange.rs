@@ -177,6 +177,24 @@ async fn export_in_national_field_names_and_import_all_or_nothing() {
         .await
         .unwrap();
     assert_eq!(page["items"][0]["name"], "供热投诉受理");
+    // A file with no rows is refused, not counted as imported; a CSV body
+    // sent as text/csv is read as CSV without `format`.
+    let r = admin
+        .post(app.url("/api/v1/catalog/import"))
+        .header("content-type", "text/csv")
+        .body(csv_header_only())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let p: Value = r.json().await.unwrap();
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("没有数据行"),
+        "{p}"
+    );
     // Not signed in: no import.
     assert_eq!(
         c.post(app.url("/api/v1/catalog/import"))
@@ -241,4 +259,10 @@ async fn the_import_page_lists_every_problem_by_row_and_field() {
         .unwrap();
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("请选择要导入的文件"));
+}
+
+/// The header line of the exchange CSV, with no rows.
+fn csv_header_only() -> String {
+    let csv = tongban_core::catalog::exchange::to_csv(&[]).unwrap();
+    String::from_utf8(csv).unwrap()
 }
