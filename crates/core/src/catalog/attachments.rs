@@ -1,4 +1,5 @@
-//! Blank forms and samples linked from guides: who may download them.
+//! Blank forms and samples linked from guides: attaching one to a draft,
+//! and who may download them.
 
 use super::*;
 
@@ -54,4 +55,78 @@ pub async fn attachment(
         }
     }
     Err(CatalogError::NotFound)
+}
+
+/// Which attachment of a material (空白表格 blank form or 示例样表 sample).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttachmentKind {
+    /// 空白表格
+    BlankForm,
+    /// 示例样表
+    Sample,
+}
+
+impl AttachmentKind {
+    /// Parses the form value `blank_form` or `sample`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "blank_form" => Some(Self::BlankForm),
+            "sample" => Some(Self::Sample),
+            _ => None,
+        }
+    }
+}
+
+/// Why an attachment was not attached.
+#[derive(Debug, thiserror::Error)]
+pub enum AttachError {
+    /// The file itself was refused (empty, too large, a kind not accepted).
+    #[error("{}", .0.message)]
+    File(tongban_domain::FieldProblem),
+    /// The draft refused it (rights, state, a stale revision, no such material).
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+}
+
+/// Attaches an uploaded file to material `index` of draft `version_id` at
+/// `revision`: the rights are decided before a byte is stored, then the
+/// file is stored and the draft saved with the link (a stale revision
+/// stores nothing the draft refers to; the hourly purge removes it).
+#[allow(clippy::too_many_arguments)]
+pub async fn attach(
+    db: &Db,
+    root: &std::path::Path,
+    actor: &Principal,
+    version_id: i64,
+    revision: i64,
+    index: usize,
+    kind: AttachmentKind,
+    file_name: &str,
+    bytes: Vec<u8>,
+) -> Result<i64, AttachError> {
+    let (v, _, org) = version_with_org(db, version_id).await?;
+    if !rights(Actor::Person(actor), &org.path).edit {
+        return Err(CatalogError::Forbidden.into());
+    }
+    if index >= v.guide.materials.len() {
+        return Err(AttachError::File(tongban_domain::FieldProblem::new(
+            "material",
+            "not_found",
+            "材料不存在",
+        )));
+    }
+    let stored = files::store(db, root, file_name, bytes, Some(actor.account.id))
+        .await
+        .map_err(|e| match e {
+            files::FileError::Refused(p) => AttachError::File(p),
+            files::FileError::Db(d) => CatalogError::Db(d).into(),
+            other => CatalogError::Db(DbError::Internal(other.to_string())).into(),
+        })?;
+    let mut guide = v.guide;
+    let m = &mut guide.materials[index];
+    match kind {
+        AttachmentKind::BlankForm => m.blank_form = stored.key,
+        AttachmentKind::Sample => m.sample = stored.key,
+    }
+    Ok(save_draft(db, Actor::Person(actor), version_id, revision, guide).await?)
 }

@@ -32,7 +32,7 @@ pub async fn create_item(
     let org = orgs::get(db, n.org_id)
         .await?
         .ok_or(CatalogError::NotFound)?;
-    if !may(actor, &[Role::CatalogEditor, Role::SystemAdmin], &org) {
+    if !may(actor, EDIT_ROLES, &org) {
         return Err(CatalogError::Forbidden);
     }
     let prepared = prepare(&org, n)?;

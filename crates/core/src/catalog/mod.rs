@@ -275,6 +275,34 @@ fn may(actor: Actor<'_>, roles: &[Role], org: &Org) -> bool {
     actor.holds_any(roles, &org.path)
 }
 
+/// Roles that edit drafts.
+pub const EDIT_ROLES: &[Role] = &[Role::CatalogEditor, Role::SystemAdmin];
+
+/// What an actor may do with the items of the organisation at `org_path`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rights {
+    /// Edit drafts and submit them (编辑).
+    pub edit: bool,
+    /// Publish, reject and withdraw (审核).
+    pub review: bool,
+}
+
+impl Rights {
+    /// Whether the actor may see the item in the console at all.
+    pub fn any(self) -> bool {
+        self.edit || self.review
+    }
+}
+
+/// The actor's rights over the items of the organisation at `org_path`:
+/// the one place the console's pages and the use cases learn them from.
+pub fn rights(actor: Actor<'_>, org_path: &str) -> Rights {
+    Rights {
+        edit: actor.holds_any(EDIT_ROLES, org_path),
+        review: actor.holds_any(REVIEW_ROLES, org_path),
+    }
+}
+
 /// The owner kind under which catalog versions refer to stored files.
 pub const FILE_OWNER: &str = "catalog_version";
 

@@ -3,7 +3,10 @@
 use super::*;
 
 /// Loads a version with its item's organisation, for authorisation.
-async fn version_with_org(db: &Db, version_id: i64) -> Result<(Version, Item, Org), CatalogError> {
+pub(super) async fn version_with_org(
+    db: &Db,
+    version_id: i64,
+) -> Result<(Version, Item, Org), CatalogError> {
     let v = version(db, version_id)
         .await?
         .ok_or(CatalogError::NotFound)?;
@@ -63,7 +66,7 @@ pub async fn save_draft(
     guide: Guide,
 ) -> Result<i64, CatalogError> {
     let (v, it, org) = version_with_org(db, version_id).await?;
-    if !may(actor, &[Role::CatalogEditor, Role::SystemAdmin], &org) {
+    if !may(actor, EDIT_ROLES, &org) {
         return Err(CatalogError::Forbidden);
     }
     if catalog::transition(v.status, VersionAction::Edit).is_none() {
@@ -108,7 +111,7 @@ pub async fn submit(
     expected_revision: i64,
 ) -> Result<(), CatalogError> {
     let (v, it, org) = version_with_org(db, version_id).await?;
-    if !may(actor, &[Role::CatalogEditor, Role::SystemAdmin], &org) {
+    if !may(actor, EDIT_ROLES, &org) {
         return Err(CatalogError::Forbidden);
     }
     let to =
@@ -522,7 +525,7 @@ pub async fn open_draft(db: &Db, actor: Actor<'_>, item_id: i64) -> Result<i64, 
     let org = orgs::get(db, it.org_id)
         .await?
         .ok_or(CatalogError::NotFound)?;
-    if !may(actor, &[Role::CatalogEditor, Role::SystemAdmin], &org) {
+    if !may(actor, EDIT_ROLES, &org) {
         return Err(CatalogError::Forbidden);
     }
     let actor_id = actor.account_id();

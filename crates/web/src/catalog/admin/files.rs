@@ -1,6 +1,5 @@
 //! Blank forms and samples: attached to a draft's materials, downloaded from guides.
 
-use super::version::load;
 use super::*;
 
 /// `POST /admin/catalog/versions/{id}/files` (multipart: `revision`,
@@ -44,40 +43,32 @@ pub async fn version_file_post(
         }
     }
     let revision = revision.ok_or_else(|| AppError::field("revision", "required"))?;
-    let l = load(&state, id).await?;
-    let index = material
-        .filter(|i| *i < l.v.guide.materials.len())
-        .ok_or_else(|| AppError::field("material", "not_found"))?;
-    if !matches!(kind.as_str(), "blank_form" | "sample") {
-        return Err(AppError::field("kind", "invalid"));
-    }
-    if !may(&p, EDIT_ROLES, &l.org_path) {
-        return Err(AppError::Forbidden);
-    }
+    let index = material.ok_or_else(|| AppError::field("material", "not_found"))?;
+    let kind =
+        catalog::AttachmentKind::parse(&kind).ok_or_else(|| AppError::field("kind", "invalid"))?;
     let (fname, bytes) = file
         .filter(|(_, b)| !b.is_empty())
         .ok_or_else(|| AppError::field("file", "required"))?;
-    let stored = tongban_core::platform::files::store(
+    let root = &state.config().data_dir;
+    match catalog::attach(
         state.db(),
-        &state.config().data_dir,
+        root,
+        &p,
+        id,
+        revision,
+        index,
+        kind,
         &fname,
         bytes,
-        Some(p.account.id),
     )
     .await
-    .map_err(|e| match e {
-        tongban_core::platform::files::FileError::Refused(p) => AppError::Validation(vec![p]),
-        other => AppError::Internal(other.into()),
-    })?;
-    let mut guide = l.v.guide.clone();
-    let m = &mut guide.materials[index];
-    if kind == "blank_form" {
-        m.blank_form = stored.key;
-    } else {
-        m.sample = stored.key;
+    {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/admin/catalog/versions/{id}?done=saved")).into_response())
+        }
+        Err(catalog::AttachError::File(problem)) => Err(AppError::Validation(vec![problem])),
+        Err(catalog::AttachError::Catalog(e)) => Err(e.into()),
     }
-    catalog::save_draft(state.db(), Actor::Person(&p), id, revision, guide).await?;
-    Ok(Redirect::to(&format!("/admin/catalog/versions/{id}?done=saved")).into_response())
 }
 
 /// `GET /files/{key}`: a blank form or sample linked from a guide, as an

@@ -54,10 +54,10 @@ pub async fn item_admin_get(
     let org = orgs::get(state.db(), item.org_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (can_edit, can_review) = (
-        may(p, EDIT_ROLES, &org.path),
-        may(p, REVIEW_ROLES, &org.path),
-    );
+    let catalog::Rights {
+        edit: can_edit,
+        review: can_review,
+    } = rights(p, &org.path);
     if !can_edit && !can_review {
         return Err(AppError::Forbidden);
     }

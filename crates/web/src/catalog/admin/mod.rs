@@ -22,7 +22,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tongban_core::catalog::{self, CatalogError, NewItem, REVIEW_ROLES, Version, scope_paths};
+use tongban_core::catalog::{
+    self, CatalogError, EDIT_ROLES, NewItem, REVIEW_ROLES, Version, scope_paths,
+};
 use tongban_core::identity::Actor;
 use tongban_core::identity::Principal;
 use tongban_core::kernel::orgs;
@@ -39,11 +41,9 @@ use crate::http::i18n::Tr;
 use crate::http::page::{Nav, render, render_form};
 use crate::{AppError, AppState};
 
-/// Roles that edit.
-const EDIT_ROLES: &[Role] = &[Role::CatalogEditor, Role::SystemAdmin];
-
-fn may(p: &Principal, roles: &[Role], org_path: &str) -> bool {
-    roles.iter().any(|r| p.can(*r, org_path))
+/// The principal's rights over the items of the organisation at `org_path`.
+fn rights(p: &Principal, org_path: &str) -> catalog::Rights {
+    catalog::rights(Actor::Person(p), org_path)
 }
 
 fn principal(ctx: &Ctx) -> Result<&Principal, AppError> {

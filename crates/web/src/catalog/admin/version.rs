@@ -119,7 +119,8 @@ pub(super) async fn version_view(
 ) -> Result<VersionView, AppError> {
     let t = ctx.tr();
     let p = principal(ctx)?;
-    if !may(p, EDIT_ROLES, &l.org_path) && !may(p, REVIEW_ROLES, &l.org_path) {
+    let may = rights(p, &l.org_path);
+    if !may.any() {
         return Err(AppError::Forbidden);
     }
     let published = match l.item.published_version_id {
@@ -159,8 +160,8 @@ pub(super) async fn version_view(
         ),
         status: status_label(&t, l.v.status),
         revision: l.v.revision,
-        can_edit: l.v.status == VersionStatus::Draft && may(p, EDIT_ROLES, &l.org_path),
-        can_review: l.v.status == VersionStatus::InReview && may(p, REVIEW_ROLES, &l.org_path),
+        can_edit: l.v.status == VersionStatus::Draft && may.edit,
+        can_review: l.v.status == VersionStatus::InReview && may.review,
         form: form.unwrap_or_else(|| GuideForm::from_guide(&l.v.guide)),
         errors,
         problems: localize(&t, rules::validate(shown_guide, &lists)),
