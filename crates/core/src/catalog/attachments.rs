@@ -77,6 +77,19 @@ impl AttachmentKind {
     }
 }
 
+/// Where an attachment goes: which draft at which revision, which material.
+#[derive(Debug, Clone, Copy)]
+pub struct AttachTo {
+    /// The draft version.
+    pub version_id: i64,
+    /// The revision the editor saw.
+    pub revision: i64,
+    /// The material's index in the guide.
+    pub material: usize,
+    /// Blank form or sample.
+    pub kind: AttachmentKind,
+}
+
 /// Why an attachment was not attached.
 #[derive(Debug, thiserror::Error)]
 pub enum AttachError {
@@ -92,18 +105,20 @@ pub enum AttachError {
 /// `revision`: the rights are decided before a byte is stored, then the
 /// file is stored and the draft saved with the link (a stale revision
 /// stores nothing the draft refers to; the hourly purge removes it).
-#[allow(clippy::too_many_arguments)]
 pub async fn attach(
     db: &Db,
     root: &std::path::Path,
     actor: &Principal,
-    version_id: i64,
-    revision: i64,
-    index: usize,
-    kind: AttachmentKind,
+    to: AttachTo,
     file_name: &str,
     bytes: Vec<u8>,
 ) -> Result<i64, AttachError> {
+    let AttachTo {
+        version_id,
+        revision,
+        material: index,
+        kind,
+    } = to;
     let (v, _, org) = version_with_org(db, version_id).await?;
     if !rights(Actor::Person(actor), &org.path).edit {
         return Err(CatalogError::Forbidden.into());

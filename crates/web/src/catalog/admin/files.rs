@@ -50,19 +50,13 @@ pub async fn version_file_post(
         .filter(|(_, b)| !b.is_empty())
         .ok_or_else(|| AppError::field("file", "required"))?;
     let root = &state.config().data_dir;
-    match catalog::attach(
-        state.db(),
-        root,
-        &p,
-        id,
+    let to = catalog::AttachTo {
+        version_id: id,
         revision,
-        index,
+        material: index,
         kind,
-        &fname,
-        bytes,
-    )
-    .await
-    {
+    };
+    match catalog::attach(state.db(), root, &p, to, &fname, bytes).await {
         Ok(_) => {
             Ok(Redirect::to(&format!("/admin/catalog/versions/{id}?done=saved")).into_response())
         }
