@@ -38,6 +38,12 @@ pub enum RealNameError {
     /// No account has that ID number.
     #[error("未找到该身份证号的账号")]
     NotFound,
+    /// Too many registrations from this address lately.
+    #[error("注册请求过多，请稍后再试")]
+    TooMany {
+        /// when registering is possible again
+        until: crate::platform::clock::Millis,
+    },
     /// Account storage.
     #[error(transparent)]
     Auth(#[from] AuthError),
@@ -323,7 +329,16 @@ pub struct OnlineForm {
     pub phone: String,
     /// Password.
     pub password: String,
+    /// The password typed again.
+    pub confirm: String,
+    /// Whether the person accepted the terms of service.
+    pub agreed: bool,
+    /// The address the request came from (ten attempts an hour each).
+    pub address: String,
 }
+
+/// Online registrations one address may start per hour (each may send a text).
+pub const REGISTRATIONS_PER_HOUR: i64 = 10;
 
 /// Starts an online registration: checks the form, creates the account
 /// waiting for its phone to be confirmed (status `pending`, level 1 once
@@ -350,9 +365,25 @@ pub async fn register_online(
     {
         problems.push(problem("password", p.code(), p.to_string()));
     }
+    if f.password != f.confirm {
+        problems.push(problem("confirm", "mismatch", "两次输入的密码不一致"));
+    }
+    if !f.agreed {
+        problems.push(problem("agree", "required", "请阅读并同意服务协议"));
+    }
+    // Every problem is listed at once (一次性告知) before anything counts.
     let (Some(id), Some(username), true) = (id, username, problems.is_empty()) else {
         return Err(RealNameError::Invalid(problems));
     };
+    // Each attempt that passes the checks may send a text.
+    let limit = crate::platform::throttle::Limit {
+        max: REGISTRATIONS_PER_HOUR,
+        window_ms: 3600 * 1000,
+    };
+    let address_key = format!("register:{}", f.address);
+    if let Err(until) = crate::platform::throttle::count(db, &address_key, limit).await? {
+        return Err(RealNameError::TooMany { until });
+    }
     let id_hash = key.lookup_hash(id.as_str());
     let existing = sqlx::query(
         "SELECT id, username, status, phone, updated_at FROM accounts WHERE id_number_hash = $1",

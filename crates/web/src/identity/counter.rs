@@ -153,5 +153,7 @@ pub async fn counter_post(
         Err(RealNameError::Forbidden) => Err(AppError::Forbidden),
         Err(RealNameError::Db(e)) => Err(e.into()),
         Err(RealNameError::Auth(e)) => Err(AppError::Internal(e.into())),
+        // The window registers without the online limit.
+        Err(e @ RealNameError::TooMany { .. }) => Err(AppError::Internal(e.into())),
     }
 }

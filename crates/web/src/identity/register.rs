@@ -8,7 +8,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tongban_core::identity::realname::{self, OnlineForm, RealNameError};
-use tongban_core::platform::throttle;
 
 use crate::http::ctx::Ctx;
 use crate::http::error::{FieldError, localize};
@@ -114,52 +113,27 @@ pub async fn register_post(
     Form(f): Form<RegisterForm>,
 ) -> Result<Response, AppError> {
     let t = ctx.tr();
-    let mut errors = Vec::new();
-    if f.password != f.confirm {
-        errors.push(FieldError::worded(
-            "confirm",
-            "invalid",
-            t.get("account.password_mismatch"),
-        ));
-    }
-    if f.agree.is_none() {
-        errors.push(FieldError::worded(
-            "agree",
-            "invalid",
-            t.get("register.agree_required"),
-        ));
-    }
-    if !errors.is_empty() {
-        return page(&ctx, f, String::new(), errors);
-    }
-    // Each attempt may send a text: ten an hour from one address.
-    let key = format!("register:{}", ctx.ip.as_deref().unwrap_or("unknown"));
-    let limit = throttle::Limit {
-        max: 10,
-        window_ms: 3600 * 1000,
-    };
-    if let Err(until) = throttle::count(state.db(), &key, limit).await? {
-        let message = t.fmt(
-            "reset.too_many",
-            &[("until", &tongban_core::platform::clock::format_cst(until))],
-        );
-        let mut res = page(
-            &ctx,
-            f,
-            String::new(),
-            vec![FieldError::worded("phone", "too_many", message)],
-        )?;
-        *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-        return Ok(res);
-    }
     let form = OnlineForm {
         name: f.name.clone(),
         id_number: f.id_number.clone(),
         phone: f.phone.clone(),
         password: f.password.clone(),
+        confirm: f.confirm.clone(),
+        agreed: f.agree.is_some(),
+        address: ctx.ip.clone().unwrap_or_else(|| "unknown".into()),
     };
     match realname::register_online(state.db(), state.data_key(), state.notifier(), &form).await {
         Ok(username) => page(&ctx, f, username, vec![]),
+        Err(RealNameError::TooMany { until }) => {
+            let message = t.fmt(
+                "reset.too_many",
+                &[("until", &tongban_core::platform::clock::format_cst(until))],
+            );
+            let errors = vec![FieldError::worded("phone", "too_many", message)];
+            let mut res = page(&ctx, f, String::new(), errors)?;
+            *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            Ok(res)
+        }
         Err(e) => {
             let errors = problems(e, &t)?;
             page(&ctx, f, String::new(), errors)

@@ -265,7 +265,8 @@ async fn a_person_registers_online_with_a_confirmed_phone() {
         .unwrap();
     assert_eq!(r.status(), 422);
     let body = r.text().await.unwrap();
-    assert!(body.contains("用户服务协议"));
+    assert!(body.contains("用户服务协议"), "{body}");
+    assert!(body.contains("公民身份号码校验码错误"), "{body}");
     let r = c
         .post(app.url("/register"))
         .form(&form("230103198805120021", true))
