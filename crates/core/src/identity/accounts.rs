@@ -110,6 +110,14 @@ impl Principal {
             .collect()
     }
 
+    /// This account as an editor of the legal calendar.
+    pub fn calendar_editor(&self) -> crate::kernel::calendar::Editor {
+        crate::kernel::calendar::Editor {
+            account_id: self.account.id,
+            system_admin: self.has_role(Role::SystemAdmin),
+        }
+    }
+
     /// Whether this is government staff.
     pub fn is_staff(&self) -> bool {
         self.account.kind == AccountKind::Staff.code()

@@ -1,4 +1,5 @@
-//! Kernel use cases: divisions and organisations.
+//! Kernel use cases: divisions, organisations and the legal calendar.
 
+pub mod calendar;
 pub mod divisions;
 pub mod orgs;

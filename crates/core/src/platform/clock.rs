@@ -31,6 +31,16 @@ pub fn format_cst(ms: Millis) -> String {
     )
 }
 
+/// The date of `ms` in China Standard Time.
+pub fn date_cst(ms: Millis) -> time::Date {
+    to_datetime(ms).to_offset(time::macros::offset!(+8)).date()
+}
+
+/// Today in China Standard Time.
+pub fn today_cst() -> time::Date {
+    date_cst(now_ms())
+}
+
 /// Midnight China Standard Time of a `YYYY-MM-DD` date, in milliseconds.
 pub fn parse_cst_date(s: &str) -> Option<Millis> {
     let mut parts = s.trim().splitn(3, '-');

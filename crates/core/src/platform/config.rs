@@ -35,6 +35,8 @@ pub struct Config {
     pub jobs: JobsConfig,
     /// Catalog search settings.
     pub search: SearchConfig,
+    /// How periods are counted on the legal calendar.
+    pub calendar: CalendarConfig,
     /// Sign-in limits and real-name levels.
     pub identity: IdentityConfig,
     /// How one-time codes and notices reach people.
@@ -121,6 +123,15 @@ pub struct SearchConfig {
     pub synonyms_file: String,
 }
 
+/// How periods are counted on the legal calendar.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct CalendarConfig {
+    /// Whether the day of the starting event is day one of a period:
+    /// `next_day` (民法典 Art. 201, the default) or `same_day`.
+    pub period_starts: tongban_domain::kernel::calendar::StartRule,
+}
+
 /// Log settings.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -178,6 +189,7 @@ impl Default for Config {
             db: DbConfig::default(),
             jobs: JobsConfig::default(),
             search: SearchConfig::default(),
+            calendar: CalendarConfig::default(),
             identity: IdentityConfig::default(),
             mail: MailConfig::default(),
             metrics: MetricsConfig::default(),
@@ -330,6 +342,7 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("TONGBAN_JOBS_POLL_MS", "jobs.poll_ms"),
     ("TONGBAN_JOBS_CONCURRENCY", "jobs.concurrency"),
     ("TONGBAN_SEARCH_SYNONYMS_FILE", "search.synonyms_file"),
+    ("TONGBAN_CALENDAR_PERIOD_STARTS", "calendar.period_starts"),
     (
         "TONGBAN_IDENTITY_ADDRESS_FAILURES",
         "identity.address_failures",

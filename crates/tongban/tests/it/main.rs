@@ -12,6 +12,7 @@
 mod api;
 mod architecture;
 mod bench;
+mod calendar;
 mod catalog;
 mod cli;
 mod helpers;

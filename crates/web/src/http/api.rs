@@ -22,6 +22,8 @@ use crate::kernel::api as kernel;
         kernel::create_organization,
         kernel::check_id_card,
         kernel::check_credit_code,
+        crate::kernel::calendar::deadline_get,
+        crate::kernel::calendar::year_get,
         identity::get_me,
         catalog::list_items,
         catalog::get_item,
@@ -38,6 +40,9 @@ use crate::kernel::api as kernel;
         kernel::NewOrgDto,
         kernel::CheckRequest,
         kernel::CheckResult,
+        crate::kernel::calendar::DeadlineDto,
+        crate::kernel::calendar::YearDto,
+        crate::kernel::calendar::DayDto,
         identity::MeDto,
         catalog::ItemSummaryDto,
         catalog::ItemPage,
@@ -49,7 +54,7 @@ use crate::kernel::api as kernel;
         Problem,
     )),
     modifiers(&CommonProblems),
-    tags((name = "kernel", description = "行政区划与机构 divisions and organisations"), (name = "identity", description = "账号与会话 accounts and sessions"), (name = "catalog", description = "政务服务事项 service items"))
+    tags((name = "kernel", description = "行政区划、机构与法定工作日历 divisions, organisations and the legal calendar"), (name = "identity", description = "账号与会话 accounts and sessions"), (name = "catalog", description = "政务服务事项 service items"))
 )]
 pub struct ApiDoc;
 

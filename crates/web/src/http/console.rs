@@ -4,10 +4,12 @@ use askama::Template;
 use axum::response::Response;
 use tongban_domain::kernel::Role;
 
-use crate::AppError;
+use axum::extract::State;
+
 use crate::http::ctx::Ctx;
 use crate::http::i18n::Tr;
 use crate::http::page::{Nav, render};
+use crate::{AppError, AppState};
 
 /// `/admin` view.
 #[derive(Template)]
@@ -25,10 +27,17 @@ pub struct AdminIndexView {
     pub standards: bool,
     /// connected systems (system admins)
     pub clients: bool,
+    /// the legal calendar (system admins)
+    pub calendar: bool,
+    /// years from this one whose holiday arrangement is not loaded
+    pub years_to_load: Vec<i32>,
 }
 
 /// `GET /admin`.
-pub async fn admin_index_get(ctx: Ctx) -> Result<Response, AppError> {
+pub async fn admin_index_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Response, AppError> {
     let s = ctx.require_session()?;
     let p = &s.principal;
     let staff = p.has_role(Role::SystemAdmin) || p.has_role(Role::DeptAdmin);
@@ -37,12 +46,21 @@ pub async fn admin_index_get(ctx: Ctx) -> Result<Response, AppError> {
     if !standards {
         return Err(AppError::Forbidden);
     }
+    let admin = p.has_role(Role::SystemAdmin);
+    let years_to_load = if admin {
+        let today = tongban_core::platform::clock::today_cst();
+        tongban_core::kernel::calendar::years_to_load(state.db(), today).await?
+    } else {
+        Vec::new()
+    };
     render(&AdminIndexView {
         t: ctx.tr(),
         nav: Nav::from_ctx(&ctx),
         staff,
         catalog,
         standards,
-        clients: p.has_role(Role::SystemAdmin),
+        clients: admin,
+        calendar: admin,
+        years_to_load,
     })
 }

@@ -75,6 +75,7 @@ struct StateInner {
     /// after a publish reads each list once instead of once per request.
     fill: tokio::sync::Mutex<()>,
     code_lists: std::sync::Mutex<(i64, Arc<tongban_domain::catalog::CodeLists>)>,
+    calendars: tongban_core::kernel::calendar::Calendars,
     keys: tokio::sync::Mutex<Option<(tongban_core::identity::oidc::KeyRing, Instant)>>,
     notifier: tongban_core::platform::notify::Notifier,
     clients: std::sync::Mutex<
@@ -110,6 +111,7 @@ impl AppState {
                 themes_cache: GenCache::new(1),
                 fill: tokio::sync::Mutex::new(()),
                 code_lists: std::sync::Mutex::new((-1, Arc::default())),
+                calendars: Default::default(),
                 keys: tokio::sync::Mutex::new(None),
                 notifier,
                 clients: std::sync::Mutex::new(std::collections::HashMap::new()),
@@ -227,6 +229,18 @@ impl AppState {
         } else {
             configured.to_owned()
         }
+    }
+
+    /// The legal calendar (rebuilt when a year's arrangement changes).
+    pub async fn calendar(
+        &self,
+    ) -> Result<Arc<tongban_domain::kernel::calendar::Calendar>, AppError> {
+        Ok(self.inner.calendars.get(&self.inner.db).await?)
+    }
+
+    /// Forgets the built calendar after this node changed an arrangement.
+    pub async fn calendar_touched(&self) {
+        self.inner.calendars.touched().await;
     }
 
     /// Forgets the last generation check, so this node's next request sees

@@ -1,7 +1,8 @@
-//! Kernel (行政区划与机构): the home page, divisions and organisations, on
-//! pages and in the API.
+//! Kernel (行政区划、机构与法定工作日历): the home page, divisions and
+//! organisations, and the legal calendar, on pages and in the API.
 
 pub mod api;
+pub mod calendar;
 pub mod divisions;
 pub mod home;
 pub mod orgs;
@@ -27,4 +28,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/organizations/{id}", get(api::get_organization))
         .route("/api/v1/checks/id-card", post(api::check_id_card))
         .route("/api/v1/checks/credit-code", post(api::check_credit_code))
+        .route("/api/v1/calendar/deadline", get(calendar::deadline_get))
+        .route("/api/v1/calendar/{year}", get(calendar::year_get))
+        .route("/admin/calendar", get(calendar::calendar_get))
+        .route(
+            "/admin/calendar/{year}",
+            get(calendar::year_edit_get).post(calendar::year_edit_post),
+        )
 }
