@@ -1,5 +1,5 @@
 //! Micro-benchmarks of the pure hot paths (`cargo bench -p tongban-core`):
-//! identifier checks, catalog search over the demo catalog, password hashing
+//! identifier checks, the legal calendar's deadline, catalog search over the demo catalog, password hashing
 //! at the platform's parameters, token signing (ES256, RS256) and the
 //! national algorithms as the platform uses them (SM4 + HMAC-SM3 sealing,
 //! keyed SM3 lookups). Load runs over HTTP are in `bench/`.
@@ -23,6 +23,41 @@ fn main() {
 #[divan::bench]
 fn id_card_number_check() {
     black_box(IdCardNo::parse(black_box("11010519491231002X")).is_ok());
+}
+
+/// The platform's calendar as migrations ship it (2025 and 2026 loaded).
+fn calendar() -> &'static tongban_domain::kernel::calendar::Calendar {
+    static CAL: OnceLock<tongban_domain::kernel::calendar::Calendar> = OnceLock::new();
+    CAL.get_or_init(|| {
+        let (rt, db, ..) = demo();
+        rt.block_on(tongban_core::kernel::calendar::load(db)).unwrap()
+    })
+}
+
+/// 20 working days (the statutory decision limit) from an acceptance day
+/// moving through 2026, so that holidays and make-up days are crossed.
+#[divan::bench]
+fn deadline_20_working_days(bencher: Bencher) {
+    use tongban_domain::kernel::calendar::{Period, StartRule, Unit};
+    let cal = calendar();
+    let start = time::macros::date!(2026 - 01 - 01);
+    let mut i = 0i64;
+    bencher.bench_local(|| {
+        i = (i + 1) % 300;
+        let from = start + time::Duration::days(i);
+        black_box(
+            cal.deadline(
+                black_box(from),
+                Period {
+                    count: 20,
+                    unit: Unit::WorkingDays,
+                },
+                StartRule::NextDay,
+                &[],
+            )
+            .unwrap(),
+        )
+    });
 }
 
 #[divan::bench]
