@@ -30,7 +30,8 @@ fn calendar() -> &'static tongban_domain::kernel::calendar::Calendar {
     static CAL: OnceLock<tongban_domain::kernel::calendar::Calendar> = OnceLock::new();
     CAL.get_or_init(|| {
         let (rt, db, ..) = demo();
-        rt.block_on(tongban_core::kernel::calendar::load(db)).unwrap()
+        rt.block_on(tongban_core::kernel::calendar::load(db))
+            .unwrap()
     })
 }
 

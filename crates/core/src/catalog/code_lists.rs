@@ -107,15 +107,15 @@ pub async fn code_lists(db: &Db) -> Result<CodeLists, CatalogError> {
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let list: String = r.try_get(0)?;
+        let list: String = r.try_get("list")?;
         // A row of a list this build does not know is ignored, not fatal.
         if let Some(list) = CodeList::parse(&list) {
             out.push((
                 list,
                 CodeEntry {
-                    code: r.try_get(1)?,
-                    zh: r.try_get(2)?,
-                    en: r.try_get(3)?,
+                    code: r.try_get("code")?,
+                    zh: r.try_get("name_zh")?,
+                    en: r.try_get("name_en")?,
                 },
             ));
         }
@@ -238,7 +238,7 @@ pub struct CodeListEdit {
 /// The latest edits of the catalog's code lists and themes, newest first.
 pub async fn code_list_history(db: &Db, limit: i64) -> Result<Vec<CodeListEdit>, CatalogError> {
     let rows = sqlx::query(
-        "SELECT e.list, e.code, e.name_zh, e.name_en, COALESCE(a.display_name, ''), e.at \
+        "SELECT e.list, e.code, e.name_zh, e.name_en, COALESCE(a.display_name, '') AS actor, e.at \
          FROM code_list_events e LEFT JOIN accounts a ON a.id = e.actor_id \
          ORDER BY e.id DESC LIMIT $1",
     )
@@ -248,12 +248,12 @@ pub async fn code_list_history(db: &Db, limit: i64) -> Result<Vec<CodeListEdit>,
     rows.iter()
         .map(|r| {
             Ok(CodeListEdit {
-                list: r.try_get(0)?,
-                code: r.try_get(1)?,
-                name_zh: r.try_get(2)?,
-                name_en: r.try_get(3)?,
-                actor: r.try_get(4)?,
-                at: r.try_get(5)?,
+                list: r.try_get("list")?,
+                code: r.try_get("code")?,
+                name_zh: r.try_get("name_zh")?,
+                name_en: r.try_get("name_en")?,
+                actor: r.try_get("actor")?,
+                at: r.try_get("at")?,
             })
         })
         .collect()

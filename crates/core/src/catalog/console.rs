@@ -71,7 +71,8 @@ pub async fn admin_list(
     }
     let total: i64 = count.fetch_one(db.pool()).await?.try_get(0)?;
     let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT i.id, i.task_code, i.status, o.name_zh, v.id, v.version_no, v.status, v.document, v.updated_at {from} \
+        "SELECT i.id AS item_id, i.task_code, i.status AS item_status, o.name_zh AS org_name, v.id AS version_id, \
+         v.version_no, v.status AS version_status, v.document, v.updated_at {from} \
          ORDER BY v.updated_at DESC, i.id LIMIT ${} OFFSET ${}",
         n + 2,
         n + 3
@@ -84,20 +85,20 @@ pub async fn admin_list(
     let list = rows
         .iter()
         .map(|r| {
-            let doc: String = r.try_get(7)?;
+            let doc: String = r.try_get("document")?;
             let name = serde_json::from_str::<Guide>(&doc)
                 .map(|g| g.name)
                 .unwrap_or_default();
-            let vs: String = r.try_get(6)?;
+            let vs: String = r.try_get("version_status")?;
             Ok(AdminRow {
-                item_id: r.try_get(0)?,
-                task_code: r.try_get(1)?,
-                item_status: r.try_get(2)?,
-                org_name: r.try_get(3)?,
-                version_id: r.try_get(4)?,
-                version_no: r.try_get(5)?,
+                item_id: r.try_get("item_id")?,
+                task_code: r.try_get("task_code")?,
+                item_status: r.try_get("item_status")?,
+                org_name: r.try_get("org_name")?,
+                version_id: r.try_get("version_id")?,
+                version_no: r.try_get("version_no")?,
                 version_status: VersionStatus::from_code(&vs).ok_or(CatalogError::WrongState)?,
-                updated_at: r.try_get(8)?,
+                updated_at: r.try_get("updated_at")?,
                 name,
             })
         })
@@ -230,14 +231,14 @@ pub async fn standardisation(
     let mut out: Vec<StandardReport> = Vec::new();
     let mut reference_guide: Option<Guide> = None;
     for r in &rows {
-        let code: String = r.try_get(0)?;
-        let doc: String = r.try_get(6)?;
+        let code: String = r.try_get("catalog_code")?;
+        let doc: String = r.try_get("document")?;
         let g: Guide = serde_json::from_str(&doc)
             .map_err(|e| DbError::Corrupt(format!("stored guide unreadable: {e}")))?;
         let variant = LocalVariant {
-            task_code: r.try_get(1)?,
-            org_name: r.try_get(2)?,
-            division_code: r.try_get(3)?,
+            task_code: r.try_get("task_code")?,
+            org_name: r.try_get("name_zh")?,
+            division_code: r.try_get("division_code")?,
             divergences: Vec::new(),
         };
         match out.last_mut().filter(|rep| rep.catalog_code == code) {

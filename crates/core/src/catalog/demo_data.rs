@@ -156,8 +156,15 @@ async fn org_by_short(db: &Db, short: &str) -> Result<Option<(i64, String, i64, 
         .bind(short)
         .fetch_optional(db.pool())
         .await?;
-    r.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
-        .transpose()
+    r.map(|r| {
+        Ok((
+            r.try_get("id")?,
+            r.try_get("credit_code")?,
+            r.try_get("admin_level")?,
+            r.try_get("division_code")?,
+        ))
+    })
+    .transpose()
 }
 
 async fn division_name(db: &Db, code: &str) -> Result<String, DbError> {

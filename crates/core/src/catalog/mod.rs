@@ -232,11 +232,11 @@ pub async fn history(db: &Db, item_id: i64) -> Result<Vec<Event>, CatalogError> 
     rows.iter()
         .map(|r| {
             Ok(Event {
-                version_id: r.try_get(0)?,
-                action: r.try_get(1)?,
-                actor: r.try_get(2)?,
-                at: r.try_get(3)?,
-                note: r.try_get(4)?,
+                version_id: r.try_get("version_id")?,
+                action: r.try_get("action")?,
+                actor: r.try_get("display_name")?,
+                at: r.try_get("at")?,
+                note: r.try_get("note")?,
             })
         })
         .collect()

@@ -33,24 +33,28 @@ pub async fn published(db: &Db, task_code: &str) -> Result<Option<Published>, Ca
     .fetch_optional(db.pool())
     .await?;
     let Some(r) = row else { return Ok(None) };
-    let org_id: i64 = r.try_get(3)?;
+    let org_id: i64 = r.try_get("org_id")?;
     let org = orgs::get(db, org_id).await?.ok_or(CatalogError::NotFound)?;
-    let doc: String = r.try_get(7)?;
+    let doc: String = r.try_get("document")?;
     Ok(Some(Published {
-        item_id: r.try_get(0)?,
-        task_code: r.try_get(1)?,
-        catalog_code: r.try_get(2)?,
+        item_id: r.try_get("item_id")?,
+        task_code: r.try_get("task_code")?,
+        catalog_code: r.try_get("catalog_code")?,
         org,
-        division_code: r.try_get(4)?,
-        version_no: r.try_get(5)?,
-        published_at: r.try_get(6)?,
+        division_code: r.try_get("division_code")?,
+        version_no: r.try_get("version_no")?,
+        published_at: r.try_get("published_at")?,
         guide: serde_json::from_str(&doc)
             .map_err(|e| DbError::Corrupt(format!("stored guide unreadable: {e}")))?,
     }))
 }
 
+/// The columns of a [`Summary`], by name, for the list queries.
+const SUMMARY_COLUMNS: &str = "p.task_code, p.name, p.name_en, p.item_type, p.org_id, \
+     o.name_zh AS org_name_zh, o.name_en AS org_name_en, p.division_code, p.online_depth, p.promised_value";
+
 /// A line in a list of published items.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Summary {
     /// 实施编码.
     pub task_code: String,
@@ -136,9 +140,8 @@ pub async fn browse(db: &Db, f: &Browse) -> Result<(Vec<Summary>, i64), CatalogE
         .fetch_one(db.pool())
         .await?
         .try_get(0)?;
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT p.task_code, p.name, p.name_en, p.item_type, p.org_id, o.name_zh, o.name_en, p.division_code, \
-         p.online_depth, p.promised_value {from} ORDER BY o.path, p.name LIMIT $5 OFFSET $6"
+    let list = sqlx::query_as::<_, Summary>(sqlx::AssertSqlSafe(format!(
+        "SELECT {SUMMARY_COLUMNS} {from} ORDER BY o.path, p.name LIMIT $5 OFFSET $6"
     )))
     .bind(&theme)
     .bind(&object)
@@ -148,15 +151,11 @@ pub async fn browse(db: &Db, f: &Browse) -> Result<(Vec<Summary>, i64), CatalogE
     .bind(f.offset)
     .fetch_all(db.pool())
     .await?;
-    let list = rows
-        .iter()
-        .map(summary_from_row)
-        .collect::<Result<Vec<_>, CatalogError>>()?;
     Ok((list, total))
 }
 
 /// A life-event theme.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Theme {
     /// Code.
     pub code: String,
@@ -172,24 +171,13 @@ pub struct Theme {
 
 /// All themes with their published item counts.
 pub async fn themes(db: &Db) -> Result<Vec<Theme>, CatalogError> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as::<_, Theme>(
         "SELECT t.code, t.audience, t.name_zh, t.name_en, \
-         (SELECT COUNT(*) FROM published_item_themes x WHERE x.theme = t.code) \
+         (SELECT COUNT(*) FROM published_item_themes x WHERE x.theme = t.code) AS items \
          FROM themes t ORDER BY t.audience DESC, t.sort_order",
     )
     .fetch_all(db.pool())
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Theme {
-                code: r.try_get(0)?,
-                audience: r.try_get(1)?,
-                name_zh: r.try_get(2)?,
-                name_en: r.try_get(3)?,
-                items: r.try_get(4)?,
-            })
-        })
-        .collect()
+    .await?)
 }
 
 /// Other published implementations of the same basic item (同一事项 in
@@ -199,30 +187,12 @@ pub async fn same_entry(
     catalog_code: &str,
     except_task_code: &str,
 ) -> Result<Vec<Summary>, CatalogError> {
-    let rows = sqlx::query(
-        "SELECT p.task_code, p.name, p.name_en, p.item_type, p.org_id, o.name_zh, o.name_en, p.division_code, \
-         p.online_depth, p.promised_value FROM published_items p JOIN organizations o ON o.id = p.org_id \
-         WHERE p.catalog_code = $1 AND p.task_code <> $2 ORDER BY o.path",
-    )
+    Ok(sqlx::query_as::<_, Summary>(sqlx::AssertSqlSafe(format!(
+        "SELECT {SUMMARY_COLUMNS} FROM published_items p JOIN organizations o ON o.id = p.org_id \
+         WHERE p.catalog_code = $1 AND p.task_code <> $2 ORDER BY o.path"
+    )))
     .bind(catalog_code)
     .bind(except_task_code)
     .fetch_all(db.pool())
-    .await?;
-    rows.iter().map(summary_from_row).collect()
-}
-
-/// Maps the ten summary columns, in the order both list queries select them.
-fn summary_from_row(r: &AnyRow) -> Result<Summary, CatalogError> {
-    Ok(Summary {
-        task_code: r.try_get(0)?,
-        name: r.try_get(1)?,
-        name_en: r.try_get(2)?,
-        item_type: r.try_get(3)?,
-        org_id: r.try_get(4)?,
-        org_name_zh: r.try_get(5)?,
-        org_name_en: r.try_get(6)?,
-        division_code: r.try_get(7)?,
-        online_depth: r.try_get(8)?,
-        promised_value: r.try_get(9)?,
-    })
+    .await?)
 }

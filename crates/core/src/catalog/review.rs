@@ -543,8 +543,8 @@ pub async fn open_draft(db: &Db, actor: Actor<'_>, item_id: i64) -> Result<i64, 
                 .bind(item_id)
                 .fetch_one(&mut *c)
                 .await?;
-            let no: i64 = latest.try_get(0)?;
-            let doc: String = latest.try_get(1)?;
+            let no: i64 = latest.try_get("version_no")?;
+            let doc: String = latest.try_get("document")?;
             let id: i64 = sqlx::query(
                 "INSERT INTO item_versions (item_id, version_no, status, document, revision, created_by, created_at, updated_by, updated_at) \
                  VALUES ($1, $2, 'draft', $3, 1, $4, $5, $4, $5) RETURNING id",

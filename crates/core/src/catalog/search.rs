@@ -251,31 +251,34 @@ async fn published_docs(
         }
     };
     let last = match rows.last() {
-        Some(r) => Some((r.try_get::<String, _>(12)?, r.try_get::<String, _>(0)?)),
+        Some(r) => Some((
+            r.try_get::<String, _>("path")?,
+            r.try_get::<String, _>("task_code")?,
+        )),
         None => None,
     };
     let mut docs = Vec::with_capacity(rows.len());
     for r in &rows {
-        let doc: String = r.try_get(2)?;
+        let doc: String = r.try_get("document")?;
         let Ok(guide) = serde_json::from_str::<Guide>(&doc) else {
             continue;
         };
         docs.push(PublishedDoc {
-            task_code: r.try_get(0)?,
-            org: r.try_get(1)?,
+            task_code: r.try_get("task_code")?,
+            org: r.try_get("name_zh")?,
             guide,
-            themes: r.try_get(3)?,
-            objects: r.try_get(4)?,
-            division: r.try_get(6)?,
-            org_path: r.try_get(12)?,
+            themes: r.try_get("themes")?,
+            objects: r.try_get("service_objects")?,
+            division: r.try_get("division_code")?,
+            org_path: r.try_get("path")?,
             meta: serde_json::json!({
-                "org_id": r.try_get::<i64, _>(5)?,
-                "division_code": r.try_get::<String, _>(6)?,
-                "item_type": r.try_get::<String, _>(7)?,
-                "online_depth": r.try_get::<i64, _>(8)?,
-                "promised_value": r.try_get::<i64, _>(9)?,
-                "org_name_en": r.try_get::<String, _>(10)?,
-                "catalog_code": r.try_get::<String, _>(11)?,
+                "org_id": r.try_get::<i64, _>("org_id")?,
+                "division_code": r.try_get::<String, _>("division_code")?,
+                "item_type": r.try_get::<String, _>("item_type")?,
+                "online_depth": r.try_get::<i64, _>("online_depth")?,
+                "promised_value": r.try_get::<i64, _>("promised_value")?,
+                "org_name_en": r.try_get::<String, _>("name_en")?,
+                "catalog_code": r.try_get::<String, _>("catalog_code")?,
             }),
         });
     }

@@ -252,16 +252,16 @@ pub async fn grants(db: &Db, account_id: i64) -> Result<Vec<Grant>, DbError> {
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let code: String = r.try_get(0)?;
+        let code: String = r.try_get("role")?;
         // A role code this build does not know is skipped, not fatal: an
         // older node may run beside a newer one during a rollout.
         if let Some(role) = Role::from_code(&code) {
             out.push(Grant {
                 role,
-                org_id: r.try_get(1)?,
-                org_name_zh: r.try_get(2)?,
-                org_name_en: r.try_get(3)?,
-                org_path: r.try_get(4)?,
+                org_id: r.try_get("org_id")?,
+                org_name_zh: r.try_get("name_zh")?,
+                org_name_en: r.try_get("name_en")?,
+                org_path: r.try_get("path")?,
             });
         }
     }
@@ -413,9 +413,9 @@ pub async fn authenticate(
         password::verify(password_input.to_owned(), password::dummy_hash().to_owned()).await;
         return Err(AuthError::BadCredentials);
     };
-    let id: i64 = row.try_get(0)?;
-    let hash: String = row.try_get(1)?;
-    let status: String = row.try_get(2)?;
+    let id: i64 = row.try_get("id")?;
+    let hash: String = row.try_get("password_hash")?;
+    let status: String = row.try_get("status")?;
     match claim_step(db, id).await? {
         Ok(()) => {}
         Err(Refusal::Blocked { until }) => return Err(AuthError::Locked { until }),

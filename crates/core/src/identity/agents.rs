@@ -74,26 +74,27 @@ impl From<sqlx::Error> for AgentError {
     }
 }
 
-const COLS: &str = "m.id, m.enterprise_id, e.display_name, COALESCE(e.credit_code, ''), m.agent_id, a.display_name, \
-     a.username, m.items, m.expires_at, m.revoked_at";
+const COLS: &str = "m.id, m.enterprise_id, e.display_name AS enterprise_name, \
+     COALESCE(e.credit_code, '') AS credit_code, m.agent_id, a.display_name AS agent_name, \
+     a.username AS agent_username, m.items, m.expires_at, m.revoked_at";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Mandate, DbError> {
     Ok(Mandate {
-        id: r.try_get(0)?,
-        enterprise_id: r.try_get(1)?,
-        enterprise_name: r.try_get(2)?,
-        credit_code: r.try_get(3)?,
-        agent_id: r.try_get(4)?,
-        agent_name: r.try_get(5)?,
-        agent_username: r.try_get(6)?,
+        id: r.try_get("id")?,
+        enterprise_id: r.try_get("enterprise_id")?,
+        enterprise_name: r.try_get("enterprise_name")?,
+        credit_code: r.try_get("credit_code")?,
+        agent_id: r.try_get("agent_id")?,
+        agent_name: r.try_get("agent_name")?,
+        agent_username: r.try_get("agent_username")?,
         items: r
-            .try_get::<String, _>(7)?
+            .try_get::<String, _>("items")?
             .split(' ')
             .filter(|s| !s.is_empty() && *s != "*")
             .map(str::to_owned)
             .collect(),
-        expires_at: r.try_get(8)?,
-        revoked_at: r.try_get(9)?,
+        expires_at: r.try_get("expires_at")?,
+        revoked_at: r.try_get("revoked_at")?,
     })
 }
 
@@ -347,7 +348,8 @@ pub async fn acting(db: &Db, token_hash: &str) -> Result<Option<Mandate>, DbErro
         .fetch_optional(db.pool())
         .await?;
     let Some(r) = row else { return Ok(None) };
-    let (agent, enterprise): (i64, Option<i64>) = (r.try_get(0)?, r.try_get(1)?);
+    let (agent, enterprise): (i64, Option<i64>) =
+        (r.try_get("account_id")?, r.try_get("acting_for")?);
     match enterprise {
         Some(e) => live_mandate(db, agent, e).await,
         None => Ok(None),

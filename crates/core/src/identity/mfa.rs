@@ -68,7 +68,7 @@ pub async fn required(db: &Db, account_id: i64) -> Result<bool, DbError> {
         .fetch_optional(db.pool())
         .await?;
     Ok(row.is_some_and(|r| {
-        r.try_get::<String, _>(0).is_ok_and(|k| k == "staff")
+        r.try_get::<String, _>("kind").is_ok_and(|k| k == "staff")
             || r.try_get::<Option<String>, _>(1).ok().flatten().is_some()
     }))
 }
@@ -148,10 +148,10 @@ pub async fn challenge(db: &Db, token: &str) -> Result<Option<Challenge>, DbErro
     .await?;
     row.map(|r| {
         Ok(Challenge {
-            account_id: r.try_get(0)?,
-            username: r.try_get(1)?,
-            pending_secret: r.try_get(2)?,
-            next: r.try_get(3)?,
+            account_id: r.try_get("account_id")?,
+            username: r.try_get("username")?,
+            pending_secret: r.try_get("pending_secret")?,
+            next: r.try_get("next")?,
         })
     })
     .transpose()
@@ -182,7 +182,7 @@ pub async fn verify_code(
     let stored: Option<String> = row
         .try_get::<Option<String>, _>(0)?
         .and_then(|s| open_secret(key, &s));
-    let last: Option<i64> = row.try_get(1)?;
+    let last: Option<i64> = row.try_get("totp_last_step")?;
     let failed = || async {
         Ok::<_, MfaError>(match accounts::step_failed(db, account_id).await? {
             Some(until) => MfaError::Locked { until },

@@ -87,16 +87,16 @@ pub async fn contact(
         .fetch_optional(db.pool())
         .await?;
     let Some(r) = row else { return Ok(None) };
-    if r.try_get::<String, _>(3)? != "active" {
+    if r.try_get::<String, _>("status")? != "active" {
         return Ok(None);
     }
     let value: Option<String> = match channel {
-        Channel::Sms => r.try_get(1)?,
-        Channel::Email => r.try_get(2)?,
+        Channel::Sms => r.try_get("phone")?,
+        Channel::Email => r.try_get("email")?,
     };
     Ok(value
         .filter(|v| !v.is_empty())
-        .map(|v| (r.try_get::<i64, _>(0).unwrap_or(0), v)))
+        .map(|v| (r.try_get::<i64, _>("id").unwrap_or(0), v)))
 }
 
 /// Asks for a password-reset code for the account named `username` on
@@ -250,8 +250,8 @@ pub async fn verify(db: &Db, account_id: i64, purpose: &str, code: &str) -> Resu
                 .fetch_optional(&mut *c)
                 .await?;
                 let Some(r) = row else { return Ok::<_, DbError>(false) };
-                let id: i64 = r.try_get(0)?;
-                let stored: String = r.try_get(1)?;
+                let id: i64 = r.try_get("id")?;
+                let stored: String = r.try_get("code_hash")?;
                 let matches = stored.len() == hash.len()
                     && stored.bytes().zip(hash.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) == 0;
                 if !matches {

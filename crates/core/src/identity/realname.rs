@@ -399,16 +399,16 @@ pub async fn register_online(
     let pending_id: Option<i64> = match existing {
         None => None,
         Some(r) => {
-            let (account_id, status): (i64, String) = (r.try_get(0)?, r.try_get(2)?);
-            let of_record: Option<String> = r.try_get(3)?;
-            let updated_at: i64 = r.try_get(4)?;
+            let (account_id, status): (i64, String) = (r.try_get("id")?, r.try_get("status")?);
+            let of_record: Option<String> = r.try_get("phone")?;
+            let updated_at: i64 = r.try_get("updated_at")?;
             let open = status != "pending";
             if open || updated_at > now_ms() - PENDING_HOLD_MS {
                 // Taken, or a registration still waiting for its code: the
                 // answer is the one a new registration gets, and nothing
                 // changes. The phone of record learns the rest (the account
                 // exists; or the code again), so only its owner does.
-                let existing_username: String = r.try_get(1)?;
+                let existing_username: String = r.try_get("username")?;
                 if let Some(to) = of_record.filter(|p| !p.is_empty()) {
                     let sent = if open {
                         super::otp::send_notice(

@@ -182,14 +182,14 @@ pub async fn list_for(db: &Db, account_id: i64) -> Result<Vec<SessionInfo>, DbEr
     .await?;
     rows.iter()
         .map(|r| {
-            let token_hash: String = r.try_get(0)?;
+            let token_hash: String = r.try_get("token_hash")?;
             Ok(SessionInfo {
                 id: public_id(&token_hash),
                 token_hash,
-                created_at: r.try_get(1)?,
-                last_seen_at: r.try_get(2)?,
-                user_agent: r.try_get(3)?,
-                ip: r.try_get(4)?,
+                created_at: r.try_get("created_at")?,
+                last_seen_at: r.try_get("last_seen_at")?,
+                user_agent: r.try_get("user_agent")?,
+                ip: r.try_get("ip")?,
             })
         })
         .collect()

@@ -192,13 +192,13 @@ const FILE_COLS: &str = "id, public_key, created_by, name, content_type, size, s
 
 fn file_from_row(r: &sqlx::any::AnyRow) -> Result<StoredFile, DbError> {
     Ok(StoredFile {
-        id: r.try_get(0)?,
-        key: r.try_get(1)?,
-        created_by: r.try_get(2)?,
-        name: r.try_get(3)?,
-        content_type: r.try_get(4)?,
-        size: r.try_get(5)?,
-        sha256: r.try_get(6)?,
+        id: r.try_get("id")?,
+        key: r.try_get("public_key")?,
+        created_by: r.try_get("created_by")?,
+        name: r.try_get("name")?,
+        content_type: r.try_get("content_type")?,
+        size: r.try_get("size")?,
+        sha256: r.try_get("sha256")?,
     })
 }
 
@@ -251,7 +251,7 @@ pub async fn refs(db: &Db, file_id: i64) -> Result<Vec<(String, i64)>, DbError> 
     .fetch_all(db.pool())
     .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .map(|r| Ok((r.try_get("owner_kind")?, r.try_get("owner_id")?)))
         .collect()
 }
 

@@ -122,11 +122,11 @@ pub async fn claim(
             rows.iter()
                 .map(|r| {
                     Ok(Claimed {
-                        id: r.try_get(0)?,
-                        kind: r.try_get(1)?,
-                        payload: r.try_get(2)?,
-                        attempts: r.try_get(3)?,
-                        max_attempts: r.try_get(4)?,
+                        id: r.try_get("id")?,
+                        kind: r.try_get("kind")?,
+                        payload: r.try_get("payload")?,
+                        attempts: r.try_get("attempts")?,
+                        max_attempts: r.try_get("max_attempts")?,
                     })
                 })
                 .collect::<Result<Vec<_>, DbError>>()
@@ -227,11 +227,11 @@ pub async fn enqueue_due_schedules(db: &Db) -> Result<usize, DbError> {
                 .await?;
             let mut n = 0;
             for r in due {
-                let name: String = r.try_get(0)?;
-                let kind: String = r.try_get(1)?;
-                let payload: String = r.try_get(2)?;
-                let every: i64 = r.try_get(3)?;
-                let old: i64 = r.try_get(4)?;
+                let name: String = r.try_get("name")?;
+                let kind: String = r.try_get("kind")?;
+                let payload: String = r.try_get("payload")?;
+                let every: i64 = r.try_get("every_seconds")?;
+                let old: i64 = r.try_get("next_run_at")?;
                 let won = sqlx::query("UPDATE job_schedules SET next_run_at = $1 WHERE name = $2 AND next_run_at = $3")
                     .bind(now + every * 1000)
                     .bind(&name)
@@ -254,11 +254,12 @@ pub async fn enqueue_due_schedules(db: &Db) -> Result<usize, DbError> {
 
 /// Counts of jobs by status, for `/metrics`.
 pub async fn counts(db: &Db) -> Result<Vec<(String, i64)>, DbError> {
-    let rows = sqlx::query("SELECT status, COUNT(*) FROM jobs GROUP BY status ORDER BY status")
-        .fetch_all(db.pool())
-        .await?;
+    let rows =
+        sqlx::query("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status ORDER BY status")
+            .fetch_all(db.pool())
+            .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .map(|r| Ok((r.try_get("status")?, r.try_get("n")?)))
         .collect()
 }
 

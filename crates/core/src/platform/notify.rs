@@ -159,11 +159,11 @@ pub async fn dev_messages(db: &Db, limit: i64) -> Result<Vec<DevMessage>, DbErro
     rows.iter()
         .map(|r| {
             Ok(DevMessage {
-                channel: r.try_get(0)?,
-                to: r.try_get(1)?,
-                subject: r.try_get(2)?,
-                body: r.try_get(3)?,
-                at: r.try_get(4)?,
+                channel: r.try_get("channel")?,
+                to: r.try_get("recipient")?,
+                subject: r.try_get("subject")?,
+                body: r.try_get("body")?,
+                at: r.try_get("created_at")?,
             })
         })
         .collect()

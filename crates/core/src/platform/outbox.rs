@@ -58,9 +58,9 @@ pub async fn relay(db: &Db, routes: &Routes, limit: i64) -> Result<usize, DbErro
             let now = now_ms();
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(limit).fetch_all(&mut *c).await?;
             for r in &rows {
-                let id: i64 = r.try_get(0)?;
-                let topic: String = r.try_get(1)?;
-                let payload: String = r.try_get(2)?;
+                let id: i64 = r.try_get("id")?;
+                let topic: String = r.try_get("topic")?;
+                let payload: String = r.try_get("payload")?;
                 for (prefix, kind) in &routes.routes {
                     if topic.starts_with(prefix.as_str()) {
                         let body = serde_json::json!({

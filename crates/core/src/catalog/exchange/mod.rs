@@ -49,7 +49,7 @@ pub async fn export(db: &Db) -> Result<Vec<ExchangeRow>, CatalogError> {
     let mut orgs_cache: Vec<Org> = Vec::new();
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
-        let org_id: i64 = r.try_get(2)?;
+        let org_id: i64 = r.try_get("org_id")?;
         let org = match orgs_cache.iter().find(|o| o.id == org_id) {
             Some(o) => o.clone(),
             None => {
@@ -58,14 +58,14 @@ pub async fn export(db: &Db) -> Result<Vec<ExchangeRow>, CatalogError> {
                 o
             }
         };
-        let doc: String = r.try_get(4)?;
+        let doc: String = r.try_get("document")?;
         let g: Guide = serde_json::from_str(&doc)
             .map_err(|e| DbError::Corrupt(format!("stored guide unreadable: {e}")))?;
         out.push(to_row(
-            &r.try_get::<String, _>(0)?,
-            &r.try_get::<String, _>(1)?,
+            &r.try_get::<String, _>("catalog_code")?,
+            &r.try_get::<String, _>("task_code")?,
             &org,
-            &r.try_get::<String, _>(3)?,
+            &r.try_get::<String, _>("division_code")?,
             &g,
         ));
     }

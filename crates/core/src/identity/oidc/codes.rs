@@ -156,10 +156,10 @@ pub async fn exchange_code(
                         "authorization code invalid, used or expired",
                     )));
                 };
-                if r.try_get::<String, _>(2)? != redirect_uri {
+                if r.try_get::<String, _>("redirect_uri")? != redirect_uri {
                     return Ok(Err(OAuthError::new("invalid_grant", "redirect_uri differs from the authorization request")));
                 }
-                let challenge: Option<String> = r.try_get(5)?;
+                let challenge: Option<String> = r.try_get("code_challenge")?;
                 match (challenge.as_deref(), verifier.as_deref()) {
                     (Some(ch), Some(v)) if pkce_ok(ch, v) => {}
                     (Some(_), _) => {
@@ -174,19 +174,19 @@ pub async fn exchange_code(
                     (None, None) => {}
                 }
                 let g = Grant {
-                    account_id: r.try_get(0)?,
-                    session_hash: r.try_get(1)?,
+                    account_id: r.try_get("account_id")?,
+                    session_hash: r.try_get("session_hash")?,
                     scope: r
-                        .try_get::<String, _>(3)?
+                        .try_get::<String, _>("scope")?
                         .split(' ')
                         .filter(|s| !s.is_empty())
                         .map(str::to_owned)
                         .collect(),
-                    nonce: r.try_get(4)?,
-                    acr: r.try_get(6)?,
-                    auth_time: r.try_get(7)?,
-                    family: r.try_get(8)?,
-                    acting_for: r.try_get(9)?,
+                    nonce: r.try_get("nonce")?,
+                    acr: r.try_get("acr")?,
+                    auth_time: r.try_get("auth_time")?,
+                    family: r.try_get("family")?,
+                    acting_for: r.try_get("acting_for")?,
                     account: snapshot_at(&r, 10)?,
                 };
                 if let Some(h) = &refresh_hash {
@@ -207,7 +207,7 @@ pub async fn real_name_level(db: &Db, account_id: i64) -> Result<i64, DbError> {
             .bind(account_id)
             .fetch_optional(db.pool())
             .await?
-            .map(|r| r.try_get::<i64, _>(0))
+            .map(|r| r.try_get::<i64, _>("real_name_level"))
             .transpose()?
             .unwrap_or(1),
     )

@@ -81,7 +81,7 @@ pub struct ConsentInfo {
 /// The relying parties a person has allowed.
 pub async fn consents(db: &Db, account_id: i64) -> Result<Vec<ConsentInfo>, DbError> {
     let rows = sqlx::query(
-        "SELECT c.client_id, COALESCE(k.name, c.client_id), c.scope, c.granted_at FROM oidc_consents c \
+        "SELECT c.client_id, COALESCE(k.name, c.client_id) AS name, c.scope, c.granted_at FROM oidc_consents c \
          LEFT JOIN oidc_clients k ON k.client_id = c.client_id WHERE c.account_id = $1 ORDER BY c.granted_at DESC",
     )
     .bind(account_id)
@@ -90,10 +90,10 @@ pub async fn consents(db: &Db, account_id: i64) -> Result<Vec<ConsentInfo>, DbEr
     rows.iter()
         .map(|r| {
             Ok(ConsentInfo {
-                client_id: r.try_get(0)?,
-                name: r.try_get(1)?,
-                scope: split_words(&r.try_get::<String, _>(2)?),
-                granted_at: r.try_get(3)?,
+                client_id: r.try_get("client_id")?,
+                name: r.try_get("name")?,
+                scope: split_words(&r.try_get::<String, _>("scope")?),
+                granted_at: r.try_get("granted_at")?,
             })
         })
         .collect()

@@ -249,13 +249,13 @@ impl KeyRing {
         .await?;
         let mut keys = Vec::with_capacity(rows.len());
         for r in rows {
-            let kid: String = r.try_get(0)?;
-            let alg = Alg::parse(&r.try_get::<String, _>(1)?)
+            let kid: String = r.try_get("kid")?;
+            let alg = Alg::parse(&r.try_get::<String, _>("alg")?)
                 .ok_or_else(|| KeyError::Unreadable(kid.clone()))?;
             let der = STANDARD
-                .decode(r.try_get::<String, _>(2)?)
+                .decode(r.try_get::<String, _>("private_der")?)
                 .map_err(|_| KeyError::Unreadable(kid.clone()))?;
-            let retired_at: Option<i64> = r.try_get(3)?;
+            let retired_at: Option<i64> = r.try_get("retired_at")?;
             // CPU work (RSA key checks): keep it off the async threads.
             let key =
                 tokio::task::spawn_blocking(move || Key::from_der(&kid, alg, &der, retired_at))

@@ -92,7 +92,7 @@ pub async fn refresh(
                     }));
                 };
                 let stored: Vec<String> = r
-                    .try_get::<String, _>(3)?
+                    .try_get::<String, _>("scope")?
                     .split(' ')
                     .filter(|s| !s.is_empty())
                     .map(str::to_owned)
@@ -111,14 +111,14 @@ pub async fn refresh(
                     None => stored,
                 };
                 let g = Grant {
-                    family: r.try_get(0)?,
-                    account_id: r.try_get(1)?,
-                    session_hash: r.try_get(2)?,
+                    family: r.try_get("family")?,
+                    account_id: r.try_get("account_id")?,
+                    session_hash: r.try_get("session_hash")?,
                     scope,
                     nonce: None,
-                    acr: r.try_get(4)?,
-                    auth_time: r.try_get(5)?,
-                    acting_for: r.try_get(6)?,
+                    acr: r.try_get("acr")?,
+                    auth_time: r.try_get("auth_time")?,
+                    acting_for: r.try_get("acting_for")?,
                     account: snapshot_at(&r, 7)?,
                 };
                 insert_refresh(c, &new_hash, &client_id, &g, now).await?;
