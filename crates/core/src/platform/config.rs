@@ -119,7 +119,7 @@ pub struct MailConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct SearchConfig {
     /// A synonym list replacing the built-in one (same format as
-    /// `crates/core/src/search_synonyms.txt`); empty for the built-in list.
+    /// `crates/core/src/catalog/search/synonyms.txt`); empty for the built-in list.
     pub synonyms_file: String,
 }
 

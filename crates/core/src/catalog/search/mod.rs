@@ -18,25 +18,21 @@ use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::snippet::SnippetGenerator;
-use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, StopWordFilter, TextAnalyzer};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
-use tongban_domain::catalog::Guide;
 
 use crate::platform::db::{Db, DbError};
 
-const SYNONYMS: &str = include_str!("search_synonyms.txt");
+mod docs;
+mod words;
+
+use docs::{PublishedDoc, Select, latest_public_event, published_docs};
+pub use words::Synonyms;
+use words::analyzer;
 
 /// How many ranked documents are read per result shown: implementations of
 /// one item collapse into one result, so a page needs a few more documents
 /// than it shows. Reading stored documents is the costly part of a search.
 const OVERFETCH: usize = 4;
-
-/// Words too common to help ranking (how people phrase questions).
-const STOP_WORDS: &[&str] = &[
-    "的", "了", "我", "要", "想", "怎么", "怎样", "如何", "办", "办理", "哪里", "在", "去", "需要",
-    "什么", "吗", "呢", "啊", "么", "个", "一下", "可以", "能", "是", "和", "与", "及", "或",
-    "请问", "应该", "手续",
-];
 
 /// Why a search failed.
 #[derive(Debug, thiserror::Error)]
@@ -58,61 +54,6 @@ pub enum SearchError {
 impl From<sqlx::Error> for SearchError {
     fn from(e: sqlx::Error) -> Self {
         Self::Db(DbError::from(e))
-    }
-}
-
-/// The synonym list: (words, extra terms).
-#[derive(Debug, Clone, Default)]
-pub struct Synonyms(Vec<(Vec<String>, String)>);
-
-impl Synonyms {
-    /// Parses lines of `word,word = terms`; `#` starts a comment.
-    pub fn parse(text: &str) -> Self {
-        let mut out = Vec::new();
-        for line in text.lines() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            if let Some((words, terms)) = line.split_once('=') {
-                let words: Vec<String> = words
-                    .split([',', '，'])
-                    .map(|w| w.trim().to_owned())
-                    .filter(|w| !w.is_empty())
-                    .collect();
-                if !words.is_empty() && !terms.trim().is_empty() {
-                    out.push((words, terms.trim().to_owned()));
-                }
-            }
-        }
-        Self(out)
-    }
-
-    /// The built-in list.
-    pub fn builtin() -> Self {
-        Self::parse(SYNONYMS)
-    }
-
-    /// The list in `path`, or the built-in one when `path` is empty.
-    pub fn load(path: &str) -> Result<Self, SearchError> {
-        if path.is_empty() {
-            return Ok(Self::builtin());
-        }
-        std::fs::read_to_string(path)
-            .map(|t| Self::parse(&t))
-            .map_err(|e| SearchError::Synonyms(format!("{path}: {e}")))
-    }
-
-    /// The query with the terms of every matching synonym appended.
-    pub fn expand(&self, query: &str) -> String {
-        let mut q = query.to_owned();
-        for (words, terms) in &self.0 {
-            if words.iter().any(|w| query.contains(w.as_str())) {
-                q.push(' ');
-                q.push_str(terms);
-            }
-        }
-        q
     }
 }
 
@@ -173,18 +114,6 @@ const INCREMENTAL_MAX: usize = 2_000;
 /// Published items read per statement while rebuilding.
 const REBUILD_CHUNK: i64 = 2_000;
 
-/// A published item as the index needs it.
-struct PublishedDoc {
-    task_code: String,
-    org: String,
-    guide: Guide,
-    themes: String,
-    objects: String,
-    division: String,
-    org_path: String,
-    meta: serde_json::Value,
-}
-
 /// What a search is narrowed to; `None` is no narrowing.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Filter<'a> {
@@ -199,108 +128,10 @@ pub struct Filter<'a> {
     pub org_path: Option<&'a str>,
 }
 
-/// The id of the latest event that changed the public catalog.
-async fn latest_public_event(db: &Db) -> Result<i64, SearchError> {
-    Ok(sqlx::query(
-        "SELECT COALESCE((SELECT id FROM item_events WHERE action IN ('published', 'scheduled', 'withdrawn') \
-         ORDER BY id DESC LIMIT 1), 0)",
-    )
-    .fetch_one(db.pool())
-    .await?
-    .try_get(0)?)
-}
-
-/// Which published items to read for the index.
-enum Select<'a> {
-    /// One item.
-    Item(i64),
-    /// The next `limit` items in index order (organisation path, code),
-    /// after the given key.
-    After(Option<&'a (String, String)>, i64),
-}
-
-/// Published items with what the index stores of them, and the index-order
-/// key of the last one read. Guides that cannot be read are left out.
-async fn published_docs(
-    db: &Db,
-    which: Select<'_>,
-) -> Result<(Vec<PublishedDoc>, Option<(String, String)>), SearchError> {
-    const SELECT: &str = "SELECT p.task_code, o.name_zh, v.document, p.themes, p.service_objects, p.org_id, \
-         p.division_code, p.item_type, p.online_depth, p.promised_value, o.name_en, p.catalog_code, o.path \
-         FROM published_items p JOIN organizations o ON o.id = p.org_id JOIN item_versions v ON v.id = p.version_id";
-    let rows = match which {
-        Select::Item(id) => {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "{SELECT} WHERE p.item_id = $1"
-            )))
-            .bind(id)
-            .fetch_all(db.pool())
-            .await?
-        }
-        Select::After(after, limit) => {
-            let (path, code) = after.cloned().unwrap_or_default();
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "{SELECT} WHERE o.path > $1 OR (o.path = $1 AND p.task_code > $2) \
-                 ORDER BY o.path, p.task_code LIMIT $3"
-            )))
-            .bind(path)
-            .bind(code)
-            .bind(limit)
-            .fetch_all(db.pool())
-            .await?
-        }
-    };
-    let last = match rows.last() {
-        Some(r) => Some((
-            r.try_get::<String, _>("path")?,
-            r.try_get::<String, _>("task_code")?,
-        )),
-        None => None,
-    };
-    let mut docs = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let doc: String = r.try_get("document")?;
-        let Ok(guide) = serde_json::from_str::<Guide>(&doc) else {
-            continue;
-        };
-        docs.push(PublishedDoc {
-            task_code: r.try_get("task_code")?,
-            org: r.try_get("name_zh")?,
-            guide,
-            themes: r.try_get("themes")?,
-            objects: r.try_get("service_objects")?,
-            division: r.try_get("division_code")?,
-            org_path: r.try_get("path")?,
-            meta: serde_json::json!({
-                "org_id": r.try_get::<i64, _>("org_id")?,
-                "division_code": r.try_get::<String, _>("division_code")?,
-                "item_type": r.try_get::<String, _>("item_type")?,
-                "online_depth": r.try_get::<i64, _>("online_depth")?,
-                "promised_value": r.try_get::<i64, _>("promised_value")?,
-                "org_name_en": r.try_get::<String, _>("name_en")?,
-                "catalog_code": r.try_get::<String, _>("catalog_code")?,
-            }),
-        });
-    }
-    Ok((docs, last))
-}
-
 impl std::fmt::Debug for SearchIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("SearchIndex")
     }
-}
-
-/// Jieba in its default mode: search mode emits overlapping sub-words whose
-/// offsets go backwards, which tantivy's snippet generator cannot slice.
-fn analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::with_search_mode(false))
-        .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .filter(StopWordFilter::remove(
-            STOP_WORDS.iter().map(|s| (*s).to_owned()),
-        ))
-        .build()
 }
 
 impl SearchIndex {
@@ -647,52 +478,4 @@ fn html_escape(s: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn synonyms_expand_colloquial_words() {
-        let s = Synonyms::parse("# c\n丢了,掉了 = 补领\n\nbad line\n开饭店 = 食品经营许可 餐饮\n");
-        assert_eq!(s.expand("身份证丢了"), "身份证丢了 补领");
-        assert_eq!(s.expand("想开饭店"), "想开饭店 食品经营许可 餐饮");
-        assert_eq!(s.expand("社保卡"), "社保卡");
-        assert!(!Synonyms::builtin().0.is_empty());
-    }
-
-    #[test]
-    fn a_configured_synonyms_file_replaces_the_builtin_list() {
-        let dir = tempfile::tempdir().unwrap();
-        let f = dir.path().join("syn.txt");
-        std::fs::write(&f, "冰灯 = 冰雪大世界\n").unwrap();
-        let s = Synonyms::load(f.to_str().unwrap()).unwrap();
-        assert_eq!(s.expand("看冰灯"), "看冰灯 冰雪大世界");
-        assert_eq!(
-            s.expand("身份证丢了"),
-            "身份证丢了",
-            "the built-in list is replaced, not merged"
-        );
-        assert!(matches!(
-            Synonyms::load("/no/such/file"),
-            Err(SearchError::Synonyms(_))
-        ));
-        assert_eq!(
-            Synonyms::load("").unwrap().expand("丢了"),
-            Synonyms::builtin().expand("丢了")
-        );
-    }
-
-    #[test]
-    fn analyzer_drops_question_words() {
-        let mut a = analyzer();
-        let mut s = a.token_stream("我想办理身份证怎么办");
-        let mut tokens = Vec::new();
-        while let Some(t) = s.next() {
-            tokens.push(t.text.clone());
-        }
-        assert!(tokens.contains(&"身份证".to_owned()), "{tokens:?}");
-        assert!(
-            !tokens.iter().any(|t| t == "怎么" || t == "我" || t == "想"),
-            "{tokens:?}"
-        );
-    }
-}
+mod tests;
