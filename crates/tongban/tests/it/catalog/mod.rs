@@ -4,6 +4,7 @@
 mod console;
 mod exchange;
 mod lifecycle;
+mod lists;
 mod portal;
 mod search;
 
