@@ -184,8 +184,23 @@ pub struct DevMessagesView {
     pub t: Tr,
     /// navigation
     pub nav: Nav,
-    /// messages: (when, channel, to, subject, body)
-    pub messages: Vec<(String, String, String, String, String)>,
+    /// the messages, newest first
+    pub messages: Vec<DevMessageLine>,
+}
+
+/// One message of the development outbox.
+#[derive(Debug)]
+pub struct DevMessageLine {
+    /// when it was sent
+    pub at: String,
+    /// `sms` or `email`
+    pub channel: String,
+    /// the address
+    pub to: String,
+    /// the subject (email)
+    pub subject: String,
+    /// the text
+    pub body: String,
 }
 
 /// `GET /dev/messages`: the development outbox, in demo mode only.
@@ -199,7 +214,13 @@ pub async fn dev_messages_get(
     let messages = notify::dev_messages(state.db(), 50)
         .await?
         .into_iter()
-        .map(|m| (format_cst(m.at), m.channel, m.to, m.subject, m.body))
+        .map(|m| DevMessageLine {
+            at: format_cst(m.at),
+            channel: m.channel,
+            to: m.to,
+            subject: m.subject,
+            body: m.body,
+        })
         .collect();
     render(&DevMessagesView {
         t: ctx.tr(),

@@ -14,6 +14,23 @@ pub struct CodeListView {
     pub entries: Vec<(String, String, String)>,
 }
 
+/// One edit of a code list, as the history table shows it.
+#[derive(Debug)]
+pub struct CodeEditLine {
+    /// the list's title
+    pub list: String,
+    /// the code
+    pub code: String,
+    /// its Chinese name
+    pub name_zh: String,
+    /// its English name
+    pub name_en: String,
+    /// who changed it
+    pub who: String,
+    /// when
+    pub at: String,
+}
+
 /// `/admin/catalog/code-lists` view.
 #[derive(Template)]
 #[template(path = "catalog/admin_code_lists.html")]
@@ -24,8 +41,8 @@ pub struct CodeListsView {
     pub nav: Nav,
     /// the lists
     pub lists: Vec<CodeListView>,
-    /// latest edits: (list title, code, 中文, English, who, when)
-    pub history: Vec<(String, String, String, String, String, String)>,
+    /// latest edits
+    pub history: Vec<CodeEditLine>,
     /// the form as typed (after an error)
     pub form: CodeForm,
     /// errors
@@ -89,15 +106,13 @@ async fn code_lists_view(
     let history = catalog::code_list_history(state.db(), 20)
         .await?
         .into_iter()
-        .map(|e| {
-            (
-                list_title(&t, &e.list),
-                e.code,
-                e.name_zh,
-                e.name_en,
-                e.actor,
-                format_cst(e.at),
-            )
+        .map(|e| CodeEditLine {
+            list: list_title(&t, &e.list),
+            code: e.code,
+            name_zh: e.name_zh,
+            name_en: e.name_en,
+            who: e.actor,
+            at: format_cst(e.at),
         })
         .collect();
     let ok = errors.is_empty();

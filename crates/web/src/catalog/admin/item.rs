@@ -2,6 +2,19 @@
 
 use super::*;
 
+/// One event of an item's history.
+#[derive(Debug)]
+pub struct HistoryLine {
+    /// when
+    pub at: String,
+    /// what, in words
+    pub action: String,
+    /// who
+    pub who: String,
+    /// the note given (a reason to send back, a withdrawal's reason)
+    pub note: String,
+}
+
 /// `/admin/catalog/items/{id}` view.
 #[derive(Template)]
 #[template(path = "catalog/admin_item.html")]
@@ -20,8 +33,8 @@ pub struct ItemAdminView {
     pub published: bool,
     /// versions (id, no, status label, updated)
     pub versions: Vec<(i64, i64, String, String)>,
-    /// history (when, action, who, note)
-    pub history: Vec<(String, String, String, String)>,
+    /// what happened to the item, newest first
+    pub history: Vec<HistoryLine>,
     /// comparison (from no, to no, changes)
     pub compare: Option<(i64, i64, Vec<Change>)>,
     /// whether the person may edit
@@ -79,13 +92,11 @@ pub async fn item_admin_get(
     let history = catalog::history(state.db(), id)
         .await?
         .into_iter()
-        .map(|e| {
-            (
-                format_cst(e.at),
-                t.get(&format!("action.{}", e.action)),
-                e.actor.unwrap_or_default(),
-                e.note,
-            )
+        .map(|e| HistoryLine {
+            at: format_cst(e.at),
+            action: t.get(&format!("action.{}", e.action)),
+            who: e.actor.unwrap_or_default(),
+            note: e.note,
         })
         .collect();
     render(&ItemAdminView {
