@@ -52,8 +52,7 @@ pub async fn save_theme(
         name_zh.trim().to_owned(),
         name_en.trim().to_owned(),
     );
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             sqlx::query(
                 "INSERT INTO themes (code, audience, name_zh, name_en, sort_order) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (code) DO UPDATE SET audience = excluded.audience, name_zh = excluded.name_zh, \
@@ -68,8 +67,7 @@ pub async fn save_theme(
             .await?;
             log_code_edit(c, "theme", &code, &name_zh, &name_en, actor_id).await?;
             Ok::<_, CatalogError>(())
-        })
-    })
+        }))
     .await
 }
 
@@ -177,8 +175,7 @@ pub async fn save_code(db: &Db, actor: &Principal, edit: CodeEdit) -> Result<(),
     // The first edit of a list stores what it shows now (its defaults), so
     // that adding a code never hides the others.
     let existing: Vec<CodeEntry> = current.entries(list).to_vec();
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             let stored: i64 = sqlx::query("SELECT COUNT(*) FROM code_lists WHERE list = $1")
                 .bind(list.as_str())
                 .fetch_one(&mut *c)
@@ -213,8 +210,7 @@ pub async fn save_code(db: &Db, actor: &Principal, edit: CodeEdit) -> Result<(),
             .await?;
             log_code_edit(c, list.as_str(), &code, &name_zh, &name_en, actor_id).await?;
             Ok::<_, CatalogError>(())
-        })
-    })
+        }))
     .await
 }
 

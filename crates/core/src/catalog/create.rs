@@ -37,10 +37,8 @@ pub async fn create_item(
     }
     let prepared = prepare(&org, n)?;
     let actor_id = actor.account_id();
-    db.write(move |c| {
-        Box::pin(async move { insert_prepared(c, &prepared, actor_id, now_ms()).await })
-    })
-    .await
+    db.write(crate::tx!(c => { insert_prepared(c, &prepared, actor_id, now_ms()).await }))
+        .await
 }
 
 /// A new item with its codes worked out, ready to insert.

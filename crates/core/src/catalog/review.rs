@@ -75,8 +75,7 @@ pub async fn save_draft(
     let actor_id = actor.account_id();
     let doc = serde_json::to_string(&guide).map_err(|e| DbError::Internal(e.to_string()))?;
     let keys: Vec<String> = guide.file_keys().into_iter().map(str::to_owned).collect();
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             let now = now_ms();
             let n = sqlx::query(
                 "UPDATE item_versions SET document = $1, revision = revision + 1, updated_by = $2, updated_at = $3 \
@@ -97,8 +96,7 @@ pub async fn save_draft(
             files::set_refs(c, FILE_OWNER, version_id, &keys).await?;
             event(c, it.id, Some(version_id), "saved", actor_id, "", now).await?;
             Ok(expected_revision + 1)
-        })
-    })
+        }))
     .await
 }
 
@@ -121,25 +119,23 @@ pub async fn submit(
         return Err(CatalogError::Invalid(problems));
     }
     let actor_id = actor.account_id();
-    db.write(move |c| {
-        Box::pin(async move {
-            let now = now_ms();
-            move_status(
-                c,
-                Step {
-                    version_id,
-                    revision: expected_revision,
-                    from: v.status,
-                    to,
-                },
-                ", submitted_by = $6, submitted_at = $2",
-                actor_id,
-                now,
-            )
-            .await?;
-            event(c, it.id, Some(version_id), "submitted", actor_id, "", now).await
-        })
-    })
+    db.write(crate::tx!(c => {
+        let now = now_ms();
+        move_status(
+            c,
+            Step {
+                version_id,
+                revision: expected_revision,
+                from: v.status,
+                to,
+            },
+            ", submitted_by = $6, submitted_at = $2",
+            actor_id,
+            now,
+        )
+        .await?;
+        event(c, it.id, Some(version_id), "submitted", actor_id, "", now).await
+    }))
     .await
 }
 
@@ -159,25 +155,23 @@ pub async fn reject(
         catalog::transition(v.status, VersionAction::Reject).ok_or(CatalogError::WrongState)?;
     let actor_id = actor.account_id();
     let note = note.trim().to_owned();
-    db.write(move |c| {
-        Box::pin(async move {
-            let now = now_ms();
-            move_status(
-                c,
-                Step {
-                    version_id,
-                    revision: expected_revision,
-                    from: v.status,
-                    to,
-                },
-                ", submitted_by = NULL, submitted_at = NULL, updated_by = COALESCE($6, updated_by)",
-                actor_id,
-                now,
-            )
-            .await?;
-            event(c, it.id, Some(version_id), "rejected", actor_id, &note, now).await
-        })
-    })
+    db.write(crate::tx!(c => {
+        let now = now_ms();
+        move_status(
+            c,
+            Step {
+                version_id,
+                revision: expected_revision,
+                from: v.status,
+                to,
+            },
+            ", submitted_by = NULL, submitted_at = NULL, updated_by = COALESCE($6, updated_by)",
+            actor_id,
+            now,
+        )
+        .await?;
+        event(c, it.id, Some(version_id), "rejected", actor_id, &note, now).await
+    }))
     .await
 }
 
@@ -287,36 +281,34 @@ pub async fn publish_on(
     if !problems.is_empty() {
         return Err(CatalogError::Invalid(problems));
     }
-    db.write(move |c| {
-        Box::pin(async move {
-            let step = Step {
-                version_id,
-                revision: expected_revision,
-                from: v.status,
-                to,
-            };
-            move_status(
-                c,
-                step,
-                ", published_by = $6, published_at = $2",
-                actor_id,
-                now,
-            )
+    db.write(crate::tx!(c => {
+        let step = Step {
+            version_id,
+            revision: expected_revision,
+            from: v.status,
+            to,
+        };
+        move_status(
+            c,
+            step,
+            ", published_by = $6, published_at = $2",
+            actor_id,
+            now,
+        )
+        .await?;
+        sqlx::query("UPDATE item_versions SET effective_at = $1, cancel_at = $2 WHERE id = $3")
+            .bind(later)
+            .bind(schedule.cancel_at)
+            .bind(version_id)
+            .execute(&mut *c)
             .await?;
-            sqlx::query("UPDATE item_versions SET effective_at = $1, cancel_at = $2 WHERE id = $3")
-                .bind(later)
-                .bind(schedule.cancel_at)
-                .bind(version_id)
-                .execute(&mut *c)
-                .await?;
-            if later.is_some() {
-                event(c, it.id, Some(version_id), "scheduled", actor_id, "", now).await
-            } else {
-                publish_in(c, &it, &v, now).await?;
-                event(c, it.id, Some(version_id), "published", actor_id, "", now).await
-            }
-        })
-    })
+        if later.is_some() {
+            event(c, it.id, Some(version_id), "scheduled", actor_id, "", now).await
+        } else {
+            publish_in(c, &it, &v, now).await?;
+            event(c, it.id, Some(version_id), "published", actor_id, "", now).await
+        }
+    }))
     .await
 }
 
@@ -334,32 +326,30 @@ pub async fn run_schedule(db: &Db, now: Millis) -> Result<(usize, usize), Catalo
         let (v, _, _) = version_with_org(db, id).await?;
         let it = item(db, v.item_id).await?.ok_or(CatalogError::NotFound)?;
         let done = db
-            .write(move |c| {
-                Box::pin(async move {
-                    let step = Step {
-                        version_id: v.id,
-                        revision: v.revision,
-                        from: VersionStatus::Scheduled,
-                        to: VersionStatus::Published,
-                    };
-                    match move_status(
-                        c,
-                        step,
-                        ", published_at = $2, published_by = COALESCE($6, published_by)",
-                        None,
-                        now,
-                    )
-                    .await
-                    {
-                        // Another node got there first.
-                        Err(CatalogError::Conflict) => return Ok(false),
-                        other => other?,
-                    }
-                    publish_in(c, &it, &v, now).await?;
-                    event(c, it.id, Some(v.id), "published", None, "计划生效", now).await?;
-                    Ok::<_, CatalogError>(true)
-                })
-            })
+            .write(crate::tx!(c => {
+                let step = Step {
+                    version_id: v.id,
+                    revision: v.revision,
+                    from: VersionStatus::Scheduled,
+                    to: VersionStatus::Published,
+                };
+                match move_status(
+                    c,
+                    step,
+                    ", published_at = $2, published_by = COALESCE($6, published_by)",
+                    None,
+                    now,
+                )
+                .await
+                {
+                    // Another node got there first.
+                    Err(CatalogError::Conflict) => return Ok(false),
+                    other => other?,
+                }
+                publish_in(c, &it, &v, now).await?;
+                event(c, it.id, Some(v.id), "published", None, "计划生效", now).await?;
+                Ok::<_, CatalogError>(true)
+            }))
             .await?;
         activated += usize::from(done);
     }
@@ -459,26 +449,24 @@ pub async fn publish_imported(db: &Db, version_id: i64) -> Result<(), CatalogErr
     if !problems.is_empty() {
         return Err(CatalogError::Invalid(problems));
     }
-    db.write(move |c| {
-        Box::pin(async move {
-            let now = now_ms();
-            move_status(
-                c,
-                Step {
-                    version_id,
-                    revision: v.revision,
-                    from: VersionStatus::Draft,
-                    to: VersionStatus::Published,
-                },
-                ", published_at = $2, published_by = $6",
-                None,
-                now,
-            )
-            .await?;
-            publish_in(c, &it, &v, now).await?;
-            event(c, it.id, Some(version_id), "published", None, "import", now).await
-        })
-    })
+    db.write(crate::tx!(c => {
+        let now = now_ms();
+        move_status(
+            c,
+            Step {
+                version_id,
+                revision: v.revision,
+                from: VersionStatus::Draft,
+                to: VersionStatus::Published,
+            },
+            ", published_at = $2, published_by = $6",
+            None,
+            now,
+        )
+        .await?;
+        publish_in(c, &it, &v, now).await?;
+        event(c, it.id, Some(version_id), "published", None, "import", now).await
+    }))
     .await
 }
 
@@ -502,8 +490,7 @@ pub async fn withdraw(
         catalog::transition(v.status, VersionAction::Withdraw).ok_or(CatalogError::WrongState)?;
     let actor_id = actor.account_id();
     let note = note.trim().to_owned();
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             let now = now_ms();
             move_status(c, Step { version_id: vid, revision: v.revision, from: v.status, to }, ", updated_by = COALESCE($6, updated_by)", actor_id, now).await?;
             sqlx::query("UPDATE service_items SET published_version_id = NULL, status = 'withdrawn', updated_at = $1 WHERE id = $2")
@@ -513,8 +500,7 @@ pub async fn withdraw(
                 .await?;
             unpublish_rows(c, item_id).await?;
             event(c, item_id, Some(vid), "withdrawn", actor_id, &note, now).await
-        })
-    })
+        }))
     .await
 }
 
@@ -529,8 +515,7 @@ pub async fn open_draft(db: &Db, actor: Actor<'_>, item_id: i64) -> Result<i64, 
         return Err(CatalogError::Forbidden);
     }
     let actor_id = actor.account_id();
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             let now = now_ms();
             let open = sqlx::query("SELECT 1 FROM item_versions WHERE item_id = $1 AND status IN ('draft', 'in_review', 'scheduled')")
                 .bind(item_id)
@@ -575,7 +560,6 @@ pub async fn open_draft(db: &Db, actor: Actor<'_>, item_id: i64) -> Result<i64, 
             .await?;
             event(c, item_id, Some(id), "draft_opened", actor_id, "", now).await?;
             Ok(id)
-        })
-    })
+        }))
     .await
 }

@@ -77,7 +77,7 @@ pub async fn seed(db: &Db) -> Result<bool, DemoError> {
         .await
         .map_err(AuthError::from)?;
     let loaded = db
-        .write(move |c| Box::pin(async move { seed_in(c, &hash).await }))
+        .write(crate::tx!(c => { seed_in(c, &hash).await }))
         .await?;
     // The catalog loads item by item and skips what exists, so a second
     // run (or one after an interrupted first) completes it without doubles.
@@ -102,8 +102,7 @@ pub const DEMO_RP_REDIRECT: &str = "http://127.0.0.1:8765/callback";
 /// Contact details and real-name levels of the demo people, and the demo
 /// relying party.
 async fn seed_identity(db: &Db) -> Result<(), DemoError> {
-    db.write(|c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             for (user, phone, email, level) in [
                 ("citizen", "13800000001", "citizen@demo.tongban.invalid", 3),
                 ("enterprise", "13800000002", "enterprise@demo.tongban.invalid", 4),
@@ -125,8 +124,7 @@ async fn seed_identity(db: &Db) -> Result<(), DemoError> {
                 .execute(&mut *c)
                 .await?;
             Ok::<_, DbError>(())
-        })
-    })
+        }))
     .await?;
     let form = crate::identity::oidc::ClientForm {
         client_id: DEMO_RP_ID.into(),
@@ -144,8 +142,7 @@ async fn seed_identity(db: &Db) -> Result<(), DemoError> {
         .map_err(|e| DemoError::Code(e.to_string()))?;
     // The demo citizen is the demo enterprise's agent for its food business
     // licence and its registration changes, for a year.
-    db.write(|c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             let id = |name: &'static str| format!("(SELECT id FROM accounts WHERE username = '{name}')");
             let codes: Vec<String> = sqlx::query(
                 "SELECT catalog_code FROM catalog_entries WHERE name IN ('食品经营许可', '企业变更登记') ORDER BY catalog_code",
@@ -168,8 +165,7 @@ async fn seed_identity(db: &Db) -> Result<(), DemoError> {
             .execute(c)
             .await?;
             Ok::<_, DbError>(())
-        })
-    })
+        }))
     .await?;
     Ok(())
 }
@@ -185,25 +181,23 @@ pub async fn seed_sealed(db: &Db, key: &crate::platform::crypto::DataKey) -> Res
     let sealed = base64::engine::general_purpose::STANDARD.encode(key.seal(id.as_str().as_bytes()));
     let hash = key.lookup_hash(id.as_str());
     let totp = crate::identity::mfa::seal_secret(key, DEMO_TOTP_SECRET);
-    db.write(move |c| {
-        Box::pin(async move {
-            sqlx::query(
-                "UPDATE accounts SET id_number_sealed = $1, id_number_hash = $2 \
-                 WHERE username = 'citizen' AND id_number_hash IS NULL",
-            )
-            .bind(&sealed)
-            .bind(&hash)
-            .execute(&mut *c)
-            .await?;
-            sqlx::query(
-                "UPDATE accounts SET totp_secret = $1 WHERE kind = 'staff' AND totp_secret IS NULL",
-            )
-            .bind(&totp)
-            .execute(c)
-            .await?;
-            Ok::<_, DbError>(())
-        })
-    })
+    db.write(crate::tx!(c => {
+        sqlx::query(
+            "UPDATE accounts SET id_number_sealed = $1, id_number_hash = $2 \
+             WHERE username = 'citizen' AND id_number_hash IS NULL",
+        )
+        .bind(&sealed)
+        .bind(&hash)
+        .execute(&mut *c)
+        .await?;
+        sqlx::query(
+            "UPDATE accounts SET totp_secret = $1 WHERE kind = 'staff' AND totp_secret IS NULL",
+        )
+        .bind(&totp)
+        .execute(c)
+        .await?;
+        Ok::<_, DbError>(())
+    }))
     .await?;
     Ok(())
 }

@@ -450,8 +450,7 @@ pub(crate) async fn claim_step(db: &Db, id: i64) -> Result<Result<(), Refusal>, 
     for _ in 0..throttle::PLACE_TRIES {
         let now = now_ms();
         let outcome = db
-            .write(move |c| {
-                Box::pin(async move {
+            .write(crate::tx!(c => {
                     let claimed = sqlx::query(
                         "UPDATE accounts SET \
                          failed_logins = CASE WHEN locked_until IS NULL THEN failed_logins ELSE 0 END, \
@@ -470,8 +469,7 @@ pub(crate) async fn claim_step(db: &Db, id: i64) -> Result<Result<(), Refusal>, 
                         return Ok(None);
                     }
                     Ok::<_, DbError>(Some(lock_end(c, id).await?))
-                })
-            })
+                }))
             .await?;
         match outcome {
             None => return Ok(Ok(())),
@@ -501,22 +499,20 @@ async fn lock_end(c: &mut AnyConnection, id: i64) -> Result<Option<Millis>, DbEr
 pub(crate) async fn step_failed(db: &Db, id: i64) -> Result<Option<Millis>, DbError> {
     let now = now_ms();
     let until = db
-        .write(move |c| {
-            Box::pin(async move {
-                sqlx::query(
-                    "UPDATE accounts SET failed_logins = failed_logins + 1, \
-                     pending_logins = CASE WHEN pending_logins > 0 THEN pending_logins - 1 ELSE 0 END, \
-                     locked_until = CASE WHEN locked_until IS NULL AND failed_logins + 1 >= $3 THEN $2 \
-                     ELSE locked_until END WHERE id = $1",
-                )
-                .bind(id)
-                .bind(now + LOCK_MS)
-                .bind(MAX_FAILED_LOGINS)
-                .execute(&mut *c)
-                .await?;
-                lock_end(c, id).await
-            })
-        })
+        .write(crate::tx!(c => {
+            sqlx::query(
+                "UPDATE accounts SET failed_logins = failed_logins + 1, \
+                 pending_logins = CASE WHEN pending_logins > 0 THEN pending_logins - 1 ELSE 0 END, \
+                 locked_until = CASE WHEN locked_until IS NULL AND failed_logins + 1 >= $3 THEN $2 \
+                 ELSE locked_until END WHERE id = $1",
+            )
+            .bind(id)
+            .bind(now + LOCK_MS)
+            .bind(MAX_FAILED_LOGINS)
+            .execute(&mut *c)
+            .await?;
+            lock_end(c, id).await
+        }))
         .await?;
     Ok(until.filter(|u| *u > now))
 }
@@ -527,8 +523,7 @@ pub(crate) async fn step_failed(db: &Db, id: i64) -> Result<Option<Millis>, DbEr
 /// at the code). Refused, with the end of the lock, when a parallel failure
 /// closed the lock meanwhile.
 async fn step_passed(db: &Db, id: i64) -> Result<Result<(), Millis>, DbError> {
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             sqlx::query(
                 "UPDATE accounts SET pending_logins = CASE WHEN pending_logins > 0 THEN pending_logins - 1 ELSE 0 END \
                  WHERE id = $1",
@@ -549,8 +544,7 @@ async fn step_passed(db: &Db, id: i64) -> Result<Result<(), Millis>, DbError> {
                 return Ok(Ok(()));
             }
             Ok::<_, DbError>(Err(lock_end(c, id).await?.unwrap_or_else(now_ms)))
-        })
-    })
+        }))
     .await
 }
 
@@ -574,8 +568,7 @@ pub async fn change_password(
     }
     let new_hash = password::hash(new.to_owned()).await?;
     let (id, version, keep) = (account.id, account.version, keep_session_hash.to_owned());
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             let now = now_ms();
             let n = sqlx::query(
                 "UPDATE accounts SET password_hash = $1, password_changed_at = $2, updated_at = $2, version = version + 1 \
@@ -608,8 +601,7 @@ pub async fn change_password(
             .await?;
             outbox::append(c, "account.password_changed", &serde_json::json!({"account_id": id}), now).await?;
             Ok(())
-        })
-    })
+        }))
     .await
 }
 

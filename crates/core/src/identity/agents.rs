@@ -229,8 +229,7 @@ pub async fn grant(db: &Db, enterprise: &Principal, f: &MandateForm) -> Result<i
         items.join(" ")
     };
     Ok(db
-        .write(move |c| {
-            Box::pin(async move {
+        .write(crate::tx!(c => {
                 // One live authorisation per agent: a new one replaces it.
                 sqlx::query(
                     "UPDATE enterprise_agents SET revoked_at = $1 WHERE enterprise_id = $2 AND agent_id = $3 \
@@ -261,16 +260,14 @@ pub async fn grant(db: &Db, enterprise: &Principal, f: &MandateForm) -> Result<i
                 )
                 .await?;
                 Ok::<_, DbError>(id)
-            })
-        })
+            }))
         .await?)
 }
 
 /// Revokes an authorisation the enterprise gave; sessions acting on it stop.
 pub async fn revoke(db: &Db, enterprise: &Principal, mandate_id: i64) -> Result<(), AgentError> {
     let enterprise_id = enterprise.account.id;
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             let now = now_ms();
             let row = sqlx::query(
                 "UPDATE enterprise_agents SET revoked_at = $1 WHERE id = $2 AND enterprise_id = $3 \
@@ -305,8 +302,7 @@ pub async fn revoke(db: &Db, enterprise: &Principal, mandate_id: i64) -> Result<
             )
             .await?;
             Ok(())
-        })
-    })
+        }))
     .await
 }
 
@@ -324,19 +320,17 @@ pub async fn act_for(
         return Err(AgentError::NotFound);
     }
     let hash = token_hash.to_owned();
-    db.write(move |c| {
-        Box::pin(async move {
-            sqlx::query(
-                "UPDATE sessions SET acting_for = $1 WHERE token_hash = $2 AND account_id = $3",
-            )
-            .bind(enterprise_id)
-            .bind(&hash)
-            .bind(agent_id)
-            .execute(c)
-            .await?;
-            Ok::<_, DbError>(())
-        })
-    })
+    db.write(crate::tx!(c => {
+        sqlx::query(
+            "UPDATE sessions SET acting_for = $1 WHERE token_hash = $2 AND account_id = $3",
+        )
+        .bind(enterprise_id)
+        .bind(&hash)
+        .bind(agent_id)
+        .execute(c)
+        .await?;
+        Ok::<_, DbError>(())
+    }))
     .await?;
     Ok(())
 }

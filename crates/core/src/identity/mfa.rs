@@ -108,8 +108,7 @@ pub async fn start(db: &Db, account_id: i64, next: &str) -> Result<String, DbErr
     rand::rng().fill_bytes(&mut b);
     let token = hex::encode(b);
     let (hash, next) = (super::sessions::hash_token(&token), next.to_owned());
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             let now = now_ms();
             sqlx::query("DELETE FROM login_challenges WHERE expires_at < $1")
                 .bind(now)
@@ -127,8 +126,7 @@ pub async fn start(db: &Db, account_id: i64, next: &str) -> Result<String, DbErr
             .execute(c)
             .await?;
             Ok::<_, DbError>(())
-        })
-    })
+        }))
     .await?;
     Ok(token)
 }
@@ -204,24 +202,22 @@ pub async fn verify_code(
     // Compare-and-set on the step: two requests with one code, one wins. A
     // lock closed by a parallel failure meanwhile refuses the right code too.
     let won = db
-        .write(move |c| {
-            Box::pin(async move {
-                let n = sqlx::query(
-                    "UPDATE accounts SET totp_last_step = $1, totp_secret = COALESCE($2, totp_secret), \
-                     failed_logins = 0, \
-                     pending_logins = CASE WHEN pending_logins > 0 THEN pending_logins - 1 ELSE 0 END \
-                     WHERE id = $3 AND locked_until IS NULL \
-                     AND (totp_last_step IS NULL OR totp_last_step < $1)",
-                )
-                .bind(step)
-                .bind(&enrol)
-                .bind(account_id)
-                .execute(c)
-                .await?
-                .rows_affected();
-                Ok::<_, DbError>(n == 1)
-            })
-        })
+        .write(crate::tx!(c => {
+            let n = sqlx::query(
+                "UPDATE accounts SET totp_last_step = $1, totp_secret = COALESCE($2, totp_secret), \
+                 failed_logins = 0, \
+                 pending_logins = CASE WHEN pending_logins > 0 THEN pending_logins - 1 ELSE 0 END \
+                 WHERE id = $3 AND locked_until IS NULL \
+                 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+            )
+            .bind(step)
+            .bind(&enrol)
+            .bind(account_id)
+            .execute(c)
+            .await?
+            .rows_affected();
+            Ok::<_, DbError>(n == 1)
+        }))
         .await?;
     if won {
         Ok(())
@@ -243,21 +239,18 @@ pub async fn finish(
     let hash = super::sessions::hash_token(token);
     match verify_code(db, key, ch.account_id, code, ch.pending_secret.as_deref()).await {
         Ok(()) => {
-            db.write(move |c| {
-                Box::pin(async move {
-                    sqlx::query("DELETE FROM login_challenges WHERE token_hash = $1")
-                        .bind(&hash)
-                        .execute(c)
-                        .await?;
-                    Ok::<_, DbError>(())
-                })
-            })
+            db.write(crate::tx!(c => {
+                sqlx::query("DELETE FROM login_challenges WHERE token_hash = $1")
+                    .bind(&hash)
+                    .execute(c)
+                    .await?;
+                Ok::<_, DbError>(())
+            }))
             .await?;
             Ok((ch.account_id, ch.next))
         }
         Err(e) => {
-            db.write(move |c| {
-                Box::pin(async move {
+            db.write(crate::tx!(c => {
                     sqlx::query(
                         "UPDATE login_challenges SET attempts = attempts + 1, \
                          expires_at = CASE WHEN attempts + 1 >= $1 THEN 0 ELSE expires_at END WHERE token_hash = $2",
@@ -267,8 +260,7 @@ pub async fn finish(
                     .execute(c)
                     .await?;
                     Ok::<_, DbError>(())
-                })
-            })
+                }))
             .await?;
             Err(e)
         }

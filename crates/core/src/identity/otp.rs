@@ -178,8 +178,7 @@ async fn deliver(
 ) -> Result<(), OtpError> {
     let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
     let (hash, purpose_s) = (sessions::hash_token(&code), purpose.to_owned());
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             let now = now_ms();
             sqlx::query(
                 "UPDATE one_time_codes SET consumed_at = $1 WHERE account_id = $2 AND purpose = $3 AND consumed_at IS NULL",
@@ -202,8 +201,7 @@ async fn deliver(
             .execute(c)
             .await?;
             Ok::<_, DbError>(())
-        })
-    })
+        }))
     .await?;
     notifier
         .send(&Message {
@@ -231,43 +229,41 @@ pub async fn verify(db: &Db, account_id: i64, purpose: &str, code: &str) -> Resu
     let hash = sessions::hash_token(&code);
     let purpose = purpose.to_owned();
     let ok = db
-        .write(move |c| {
-            Box::pin(async move {
-                let now = now_ms();
-                // The try is counted before the code is compared, by one
-                // conditional update: parallel guesses at one code get
-                // MAX_ATTEMPTS tries in all, on PostgreSQL as on SQLite.
-                let row = sqlx::query(
-                    "UPDATE one_time_codes SET attempts = attempts + 1 WHERE id = \
-                     (SELECT id FROM one_time_codes WHERE account_id = $1 AND purpose = $2 \
-                      AND consumed_at IS NULL AND expires_at > $3 ORDER BY id DESC LIMIT 1) \
-                     AND attempts < $4 RETURNING id, code_hash",
-                )
-                .bind(account_id)
-                .bind(&purpose)
-                .bind(now)
-                .bind(MAX_ATTEMPTS)
-                .fetch_optional(&mut *c)
-                .await?;
-                let Some(r) = row else { return Ok::<_, DbError>(false) };
-                let id: i64 = r.try_get("id")?;
-                let stored: String = r.try_get("code_hash")?;
-                let matches = stored.len() == hash.len()
-                    && stored.bytes().zip(hash.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) == 0;
-                if !matches {
-                    return Ok(false);
-                }
-                let n = sqlx::query(
-                    "UPDATE one_time_codes SET consumed_at = $1 WHERE id = $2 AND consumed_at IS NULL",
-                )
-                .bind(now)
-                .bind(id)
-                .execute(c)
-                .await?
-                .rows_affected();
-                Ok(matches && n == 1)
-            })
-        })
+        .write(crate::tx!(c => {
+            let now = now_ms();
+            // The try is counted before the code is compared, by one
+            // conditional update: parallel guesses at one code get
+            // MAX_ATTEMPTS tries in all, on PostgreSQL as on SQLite.
+            let row = sqlx::query(
+                "UPDATE one_time_codes SET attempts = attempts + 1 WHERE id = \
+                 (SELECT id FROM one_time_codes WHERE account_id = $1 AND purpose = $2 \
+                  AND consumed_at IS NULL AND expires_at > $3 ORDER BY id DESC LIMIT 1) \
+                 AND attempts < $4 RETURNING id, code_hash",
+            )
+            .bind(account_id)
+            .bind(&purpose)
+            .bind(now)
+            .bind(MAX_ATTEMPTS)
+            .fetch_optional(&mut *c)
+            .await?;
+            let Some(r) = row else { return Ok::<_, DbError>(false) };
+            let id: i64 = r.try_get("id")?;
+            let stored: String = r.try_get("code_hash")?;
+            let matches = stored.len() == hash.len()
+                && stored.bytes().zip(hash.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) == 0;
+            if !matches {
+                return Ok(false);
+            }
+            let n = sqlx::query(
+                "UPDATE one_time_codes SET consumed_at = $1 WHERE id = $2 AND consumed_at IS NULL",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(c)
+            .await?
+            .rows_affected();
+            Ok(matches && n == 1)
+        }))
         .await?;
     if ok { Ok(()) } else { Err(OtpError::BadCode) }
 }
@@ -284,8 +280,7 @@ pub async fn reset_password(
     let hash = password::hash(new.to_owned())
         .await
         .map_err(AuthError::from)?;
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             let now = now_ms();
             sqlx::query(
                 "UPDATE accounts SET password_hash = $1, password_changed_at = $2, updated_at = $2, \
@@ -299,8 +294,7 @@ pub async fn reset_password(
             crate::platform::outbox::append(c, "account.password_reset", &serde_json::json!({"account_id": account_id}), now)
                 .await?;
             Ok::<_, DbError>(())
-        })
-    })
+        }))
     .await?;
     sessions::revoke_all(db, account_id).await?;
     Ok(())

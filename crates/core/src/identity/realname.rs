@@ -183,8 +183,7 @@ pub async fn register_at_counter(
         created_by: Some(clerk_id),
     };
     let email = (!email.is_empty()).then_some(email);
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             let now = now_ms();
             let account_id = accounts::insert(c, &new, now).await?;
             sqlx::query(
@@ -208,8 +207,7 @@ pub async fn register_at_counter(
             )
             .await?;
             Ok::<_, RealNameError>(())
-        })
-    })
+        }))
     .await?;
     Ok((username.as_str().to_owned(), initial))
 }
@@ -264,8 +262,7 @@ pub async fn verify_in_person(
     }
     let sealed = STANDARD.encode(key.seal(id.as_str().as_bytes()));
     let (account_id, clerk_id) = (account.id, clerk.account.id);
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             let now = now_ms();
             sqlx::query(
                 "UPDATE accounts SET id_number_sealed = $1, id_number_hash = $2, real_name_level = $3, updated_at = $4 \
@@ -286,8 +283,7 @@ pub async fn verify_in_person(
             )
             .await?;
             Ok::<_, DbError>(())
-        })
-    })
+        }))
     .await?;
     Ok(())
 }
@@ -458,8 +454,7 @@ pub async fn register_online(
     };
     let phone_w = phone.clone();
     let account_id = db
-        .write(move |c| {
-            Box::pin(async move {
+        .write(crate::tx!(c => {
                 let now = now_ms();
                 let account_id = match pending_id {
                     Some(id) => {
@@ -489,8 +484,7 @@ pub async fn register_online(
                 .await
                 .map_err(DbError::from)?;
                 Ok::<_, RealNameError>(account_id)
-            })
-        })
+            }))
         .await?;
     super::otp::send(
         db,
@@ -529,8 +523,7 @@ pub async fn confirm_online(db: &Db, username: &str, code: &str) -> Result<i64, 
                 RealNameError::Invalid(vec![problem("code", otp_code(&other), other.to_string())])
             }
         })?;
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             let now = now_ms();
             sqlx::query("UPDATE accounts SET status = 'active', updated_at = $1 WHERE id = $2 AND status = 'pending'")
                 .bind(now)
@@ -545,8 +538,7 @@ pub async fn confirm_online(db: &Db, username: &str, code: &str) -> Result<i64, 
             )
             .await?;
             Ok::<_, DbError>(())
-        })
-    })
+        }))
     .await?;
     Ok(account_id)
 }

@@ -49,8 +49,7 @@ pub async fn create(
     rand::rng().fill_bytes(&mut bytes);
     let token = hex::encode(bytes);
     let hash = hash_token(&token);
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             let now = now_ms();
             let expires = now + life.idle_ms.min(life.absolute_ms);
             sqlx::query(
@@ -66,8 +65,7 @@ pub async fn create(
             .execute(c)
             .await?;
             Ok::<_, DbError>(())
-        })
-    })
+        }))
     .await?;
     Ok(token)
 }
@@ -107,19 +105,17 @@ pub async fn lookup(db: &Db, token: &str, life: Lifetimes) -> Result<Option<Sess
     if now - last_seen > 60_000 {
         let h = hash.clone();
         let expires = (now + life.idle_ms).min(created_at + life.absolute_ms);
-        db.write(move |c| {
-            Box::pin(async move {
-                sqlx::query(
-                    "UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3",
-                )
-                .bind(now)
-                .bind(expires)
-                .bind(&h)
-                .execute(c)
-                .await?;
-                Ok::<_, DbError>(())
-            })
-        })
+        db.write(crate::tx!(c => {
+            sqlx::query(
+                "UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3",
+            )
+            .bind(now)
+            .bind(expires)
+            .bind(&h)
+            .execute(c)
+            .await?;
+            Ok::<_, DbError>(())
+        }))
         .await?;
     }
     Ok(Some(Session {
@@ -133,18 +129,16 @@ pub async fn lookup(db: &Db, token: &str, life: Lifetimes) -> Result<Option<Sess
 /// Ends one session.
 pub async fn revoke(db: &Db, token_hash: &str) -> Result<(), DbError> {
     let h = token_hash.to_owned();
-    db.write(move |c| {
-        Box::pin(async move {
-            sqlx::query(
-                "UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL",
-            )
-            .bind(now_ms())
-            .bind(&h)
-            .execute(c)
-            .await?;
-            Ok(())
-        })
-    })
+    db.write(crate::tx!(c => {
+        sqlx::query(
+            "UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(&h)
+        .execute(c)
+        .await?;
+        Ok(())
+    }))
     .await
 }
 
@@ -198,8 +192,7 @@ pub async fn list_for(db: &Db, account_id: i64) -> Result<Vec<SessionInfo>, DbEr
 /// Ends every session of an account and every token issued to others on
 /// its behalf (sign out everywhere; also after a password change elsewhere).
 pub async fn revoke_all(db: &Db, account_id: i64) -> Result<(), DbError> {
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             let now = now_ms();
             sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL")
                 .bind(now)
@@ -214,22 +207,19 @@ pub async fn revoke_all(db: &Db, account_id: i64) -> Result<(), DbError> {
             .execute(c)
             .await?;
             Ok(())
-        })
-    })
+        }))
     .await
 }
 
 /// Deletes sessions that ended more than a day ago (job `sessions.purge`).
 pub async fn purge(db: &Db) -> Result<u64, DbError> {
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             let cutoff = now_ms() - 24 * 3600 * 1000;
             let r = sqlx::query("DELETE FROM sessions WHERE expires_at < $1 OR (revoked_at IS NOT NULL AND revoked_at < $1)")
                 .bind(cutoff)
                 .execute(c)
                 .await?;
             Ok(r.rows_affected())
-        })
-    })
+        }))
     .await
 }

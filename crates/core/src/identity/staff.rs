@@ -216,14 +216,12 @@ pub async fn create(db: &Db, actor: &Principal, n: NewStaff) -> Result<Username,
     };
     let org_id = org.id;
     let created = db
-        .write(move |c| {
-            Box::pin(async move {
-                let now = now_ms();
-                let id = accounts::insert(c, &new, now).await?;
-                accounts::insert_grant(c, id, role, org_id, Some(by), now).await?;
-                Ok::<_, AuthError>(id)
-            })
-        })
+        .write(crate::tx!(c => {
+            let now = now_ms();
+            let id = accounts::insert(c, &new, now).await?;
+            accounts::insert_grant(c, id, role, org_id, Some(by), now).await?;
+            Ok::<_, AuthError>(id)
+        }))
         .await;
     match created {
         Ok(_) => Ok(username),

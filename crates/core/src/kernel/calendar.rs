@@ -303,8 +303,7 @@ pub async fn save_year(
     );
     let account = editor.account_id;
     let now = now_ms();
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             let current: Option<i64> =
                 sqlx::query("SELECT revision FROM calendar_years WHERE year = $1")
                     .bind(year)
@@ -380,8 +379,7 @@ pub async fn save_year(
             .execute(&mut *c)
             .await?;
             Ok(revision)
-        })
-    })
+        }))
     .await
 }
 

@@ -327,8 +327,6 @@ pub async fn create(db: &Db, admin_at: &[&str], n: NewOrg) -> Result<Org, OrgErr
     } else if !admin_at.contains(&"/") {
         return Err(OrgError::Forbidden);
     }
-    let id = db
-        .write(move |c| Box::pin(async move { insert(c, &n).await }))
-        .await?;
+    let id = db.write(crate::tx!(c => { insert(c, &n).await })).await?;
     get(db, id).await?.ok_or(OrgError::NotFound("organisation"))
 }

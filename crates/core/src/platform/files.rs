@@ -139,8 +139,7 @@ pub async fn store(
         key.clone(),
     );
     let id = db
-        .write(move |c| {
-            Box::pin(async move {
+        .write(crate::tx!(c => {
                 lock_hash(c, engine, &sh).await?;
                 let r = sqlx::query("INSERT INTO files (sha256, name, content_type, size, created_by, created_at, public_key) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
                     .bind(&sh)
@@ -153,8 +152,7 @@ pub async fn store(
                     .fetch_one(c)
                     .await?;
                 Ok::<_, DbError>(r.try_get::<i64, _>(0)?)
-            })
-        })
+            }))
         .await?;
     let target = path_of(root, &sha);
     tokio::task::spawn_blocking(move || -> std::io::Result<()> {
@@ -269,43 +267,41 @@ pub async fn purge_unreferenced(db: &Db, root: &Path, now: i64) -> Result<usize,
     let engine = db.engine();
     let root = root.to_path_buf();
     let removed = db
-        .write(move |c| {
-            Box::pin(async move {
-                let rows = sqlx::query(
-                    "DELETE FROM files WHERE created_at < $1 \
-                     AND NOT EXISTS (SELECT 1 FROM file_refs r WHERE r.file_id = files.id) \
-                     RETURNING sha256",
-                )
-                .bind(cutoff)
-                .fetch_all(&mut *c)
-                .await?;
-                let removed = rows.len();
-                let mut hashes: Vec<String> = Vec::new();
-                for r in rows {
-                    let sha: String = r.try_get(0)?;
-                    if !hashes.contains(&sha) {
-                        hashes.push(sha);
+        .write(crate::tx!(c => {
+            let rows = sqlx::query(
+                "DELETE FROM files WHERE created_at < $1 \
+                 AND NOT EXISTS (SELECT 1 FROM file_refs r WHERE r.file_id = files.id) \
+                 RETURNING sha256",
+            )
+            .bind(cutoff)
+            .fetch_all(&mut *c)
+            .await?;
+            let removed = rows.len();
+            let mut hashes: Vec<String> = Vec::new();
+            for r in rows {
+                let sha: String = r.try_get(0)?;
+                if !hashes.contains(&sha) {
+                    hashes.push(sha);
+                }
+            }
+            for sha in hashes {
+                // Under the hash's lock, so an upload of the same
+                // content waits (see `store`).
+                lock_hash(c, engine, &sha).await?;
+                let shared = sqlx::query("SELECT 1 FROM files WHERE sha256 = $1 LIMIT 1")
+                    .bind(&sha)
+                    .fetch_optional(&mut *c)
+                    .await?;
+                if shared.is_none() {
+                    match tokio::fs::remove_file(path_of(&root, &sha)).await {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(e) => return Err(FileError::Io(e)),
                     }
                 }
-                for sha in hashes {
-                    // Under the hash's lock, so an upload of the same
-                    // content waits (see `store`).
-                    lock_hash(c, engine, &sha).await?;
-                    let shared = sqlx::query("SELECT 1 FROM files WHERE sha256 = $1 LIMIT 1")
-                        .bind(&sha)
-                        .fetch_optional(&mut *c)
-                        .await?;
-                    if shared.is_none() {
-                        match tokio::fs::remove_file(path_of(&root, &sha)).await {
-                            Ok(()) => {}
-                            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                            Err(e) => return Err(FileError::Io(e)),
-                        }
-                    }
-                }
-                Ok::<_, FileError>(removed)
-            })
-        })
+            }
+            Ok::<_, FileError>(removed)
+        }))
         .await?;
     Ok(removed)
 }

@@ -109,29 +109,27 @@ pub async fn claim(
          RETURNING id, kind, payload, attempts, max_attempts"
     );
     let worker = worker.to_owned();
-    db.write(move |c| {
-        Box::pin(async move {
-            let now = now_ms();
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-                .bind(&worker)
-                .bind(now + lease_ms)
-                .bind(now)
-                .bind(limit)
-                .fetch_all(c)
-                .await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(Claimed {
-                        id: r.try_get("id")?,
-                        kind: r.try_get("kind")?,
-                        payload: r.try_get("payload")?,
-                        attempts: r.try_get("attempts")?,
-                        max_attempts: r.try_get("max_attempts")?,
-                    })
+    db.write(crate::tx!(c => {
+        let now = now_ms();
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(&worker)
+            .bind(now + lease_ms)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(c)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Claimed {
+                    id: r.try_get("id")?,
+                    kind: r.try_get("kind")?,
+                    payload: r.try_get("payload")?,
+                    attempts: r.try_get("attempts")?,
+                    max_attempts: r.try_get("max_attempts")?,
                 })
-                .collect::<Result<Vec<_>, DbError>>()
-        })
-    })
+            })
+            .collect::<Result<Vec<_>, DbError>>()
+    }))
     .await
 }
 
@@ -144,8 +142,7 @@ pub fn backoff_ms(attempts: i64) -> i64 {
 /// Marks a claimed job done, if this worker still holds it.
 pub async fn complete(db: &Db, id: i64, worker: &str) -> Result<bool, DbError> {
     let worker = worker.to_owned();
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             let r = sqlx::query(
                 "UPDATE jobs SET status = 'done', finished_at = $1, locked_by = NULL, locked_until = NULL \
                  WHERE id = $2 AND locked_by = $3 AND status = 'running'",
@@ -156,8 +153,7 @@ pub async fn complete(db: &Db, id: i64, worker: &str) -> Result<bool, DbError> {
             .execute(c)
             .await?;
             Ok(r.rows_affected() == 1)
-        })
-    })
+        }))
     .await
 }
 
@@ -166,8 +162,7 @@ pub async fn fail(db: &Db, job: &Claimed, worker: &str, error: &str) -> Result<(
     let (id, attempts, max) = (job.id, job.attempts, job.max_attempts);
     let worker = worker.to_owned();
     let error: String = error.chars().take(2000).collect();
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             let now = now_ms();
             let (status, run_at) = if attempts >= max { ("failed", now) } else { ("queued", now + backoff_ms(attempts)) };
             sqlx::query(
@@ -183,8 +178,7 @@ pub async fn fail(db: &Db, job: &Claimed, worker: &str, error: &str) -> Result<(
             .execute(c)
             .await?;
             Ok(())
-        })
-    })
+        }))
     .await
 }
 
@@ -197,8 +191,7 @@ pub async fn ensure_schedule(
     every_seconds: i64,
 ) -> Result<(), DbError> {
     let (name, kind) = (name.to_owned(), kind.to_owned());
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             sqlx::query(
                 "INSERT INTO job_schedules (name, kind, payload, every_seconds, next_run_at) VALUES ($1, $2, '{}', $3, $4) \
                  ON CONFLICT (name) DO UPDATE SET every_seconds = excluded.every_seconds, kind = excluded.kind",
@@ -210,16 +203,14 @@ pub async fn ensure_schedule(
             .execute(c)
             .await?;
             Ok(())
-        })
-    })
+        }))
     .await
 }
 
 /// Enqueues a job for every schedule that is due. A compare-and-set on
 /// `next_run_at` makes sure only one node enqueues each run.
 pub async fn enqueue_due_schedules(db: &Db) -> Result<usize, DbError> {
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             let now = now_ms();
             let due = sqlx::query("SELECT name, kind, payload, every_seconds, next_run_at FROM job_schedules WHERE next_run_at <= $1")
                 .bind(now)
@@ -247,8 +238,7 @@ pub async fn enqueue_due_schedules(db: &Db) -> Result<usize, DbError> {
                 }
             }
             Ok(n)
-        })
-    })
+        }))
     .await
 }
 
@@ -288,16 +278,14 @@ impl Registry {
 /// Deletes finished jobs older than `days` days; failed jobs are kept
 /// for inspection.
 pub async fn purge_finished(db: &Db, days: i64) -> Result<u64, DbError> {
-    db.write(move |c| {
-        Box::pin(async move {
-            let cutoff = now_ms() - days * 86_400_000;
-            let a = sqlx::query("DELETE FROM jobs WHERE status = 'done' AND finished_at < $1")
-                .bind(cutoff)
-                .execute(c)
-                .await?;
-            Ok(a.rows_affected())
-        })
-    })
+    db.write(crate::tx!(c => {
+        let cutoff = now_ms() - days * 86_400_000;
+        let a = sqlx::query("DELETE FROM jobs WHERE status = 'done' AND finished_at < $1")
+            .bind(cutoff)
+            .execute(c)
+            .await?;
+        Ok(a.rows_affected())
+    }))
     .await
 }
 

@@ -98,22 +98,20 @@ impl DevOutbox {
     async fn keep(&self, m: &Message) -> Result<(), NotifyError> {
         let m = m.clone();
         self.db
-            .write(move |c| {
-                Box::pin(async move {
-                    sqlx::query(
-                        "INSERT INTO dev_messages (channel, recipient, subject, body, created_at) \
-                         VALUES ($1, $2, $3, $4, $5)",
-                    )
-                    .bind(m.channel.as_str())
-                    .bind(&m.to)
-                    .bind(&m.subject)
-                    .bind(&m.body)
-                    .bind(now_ms())
-                    .execute(c)
-                    .await?;
-                    Ok::<_, DbError>(())
-                })
-            })
+            .write(crate::tx!(c => {
+                sqlx::query(
+                    "INSERT INTO dev_messages (channel, recipient, subject, body, created_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(m.channel.as_str())
+                .bind(&m.to)
+                .bind(&m.subject)
+                .bind(&m.body)
+                .bind(now_ms())
+                .execute(c)
+                .await?;
+                Ok::<_, DbError>(())
+            }))
             .await?;
         Ok(())
     }

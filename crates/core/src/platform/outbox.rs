@@ -53,8 +53,7 @@ pub async fn relay(db: &Db, routes: &Routes, limit: i64) -> Result<usize, DbErro
     let sql = format!(
         "SELECT id, topic, payload FROM outbox WHERE dispatched_at IS NULL ORDER BY id LIMIT $1{skip_locked}"
     );
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             let now = now_ms();
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(limit).fetch_all(&mut *c).await?;
             for r in &rows {
@@ -75,24 +74,21 @@ pub async fn relay(db: &Db, routes: &Routes, limit: i64) -> Result<usize, DbErro
                 sqlx::query("UPDATE outbox SET dispatched_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut *c).await?;
             }
             Ok(rows.len())
-        })
-    })
+        }))
     .await
 }
 
 /// Deletes events relayed more than `days` days ago (job `jobs.purge`).
 pub async fn purge_relayed(db: &Db, days: i64) -> Result<u64, DbError> {
-    db.write(move |c| {
-        Box::pin(async move {
-            let cutoff = now_ms() - days * 86_400_000;
-            let r = sqlx::query(
-                "DELETE FROM outbox WHERE dispatched_at IS NOT NULL AND dispatched_at < $1",
-            )
-            .bind(cutoff)
-            .execute(c)
-            .await?;
-            Ok(r.rows_affected())
-        })
-    })
+    db.write(crate::tx!(c => {
+        let cutoff = now_ms() - days * 86_400_000;
+        let r = sqlx::query(
+            "DELETE FROM outbox WHERE dispatched_at IS NOT NULL AND dispatched_at < $1",
+        )
+        .bind(cutoff)
+        .execute(c)
+        .await?;
+        Ok(r.rows_affected())
+    }))
     .await
 }

@@ -65,22 +65,20 @@ pub async fn count(db: &Db, key: &str, limit: Limit) -> Result<Result<(), Millis
     let start = limit.window_start(now);
     let k = key.to_owned();
     let counted = db
-        .write(move |c| {
-            Box::pin(async move {
-                let row = sqlx::query(
-                    "INSERT INTO throttle (key, window_start, hits) VALUES ($1, $2, 1) \
-                     ON CONFLICT (key, window_start) DO UPDATE SET hits = throttle.hits + 1 \
-                     WHERE throttle.hits < $3 RETURNING hits",
-                )
-                .bind(&k)
-                .bind(start)
-                .bind(limit.max)
-                .fetch_optional(&mut *c)
-                .await?;
-                purge_old(c, now).await?;
-                Ok::<_, DbError>(row.is_some())
-            })
-        })
+        .write(crate::tx!(c => {
+            let row = sqlx::query(
+                "INSERT INTO throttle (key, window_start, hits) VALUES ($1, $2, 1) \
+                 ON CONFLICT (key, window_start) DO UPDATE SET hits = throttle.hits + 1 \
+                 WHERE throttle.hits < $3 RETURNING hits",
+            )
+            .bind(&k)
+            .bind(start)
+            .bind(limit.max)
+            .fetch_optional(&mut *c)
+            .await?;
+            purge_old(c, now).await?;
+            Ok::<_, DbError>(row.is_some())
+        }))
         .await?;
     Ok(if counted {
         Ok(())
@@ -109,35 +107,33 @@ pub async fn claim(db: &Db, key: &str, limit: Limit) -> Result<Result<Claim, Ref
         let start = limit.window_start(now);
         let k = key.to_owned();
         let outcome = db
-            .write(move |c| {
-                Box::pin(async move {
-                    let row = sqlx::query(
-                        "INSERT INTO throttle (key, window_start, hits, pending) VALUES ($1, $2, 0, 1) \
-                         ON CONFLICT (key, window_start) DO UPDATE SET pending = throttle.pending + 1 \
-                         WHERE throttle.hits + throttle.pending < $3 RETURNING hits",
-                    )
-                    .bind(&k)
-                    .bind(start)
-                    .bind(limit.max)
-                    .fetch_optional(&mut *c)
-                    .await?;
-                    if row.is_some() {
-                        purge_old(c, now).await?;
-                        return Ok::<_, DbError>(None);
-                    }
-                    let hits: i64 = sqlx::query(
-                        "SELECT hits FROM throttle WHERE key = $1 AND window_start = $2",
-                    )
-                    .bind(&k)
-                    .bind(start)
-                    .fetch_optional(&mut *c)
-                    .await?
-                    .map(|r| r.try_get(0))
-                    .transpose()?
-                    .unwrap_or(0);
-                    Ok(Some(hits))
-                })
-            })
+            .write(crate::tx!(c => {
+                let row = sqlx::query(
+                    "INSERT INTO throttle (key, window_start, hits, pending) VALUES ($1, $2, 0, 1) \
+                     ON CONFLICT (key, window_start) DO UPDATE SET pending = throttle.pending + 1 \
+                     WHERE throttle.hits + throttle.pending < $3 RETURNING hits",
+                )
+                .bind(&k)
+                .bind(start)
+                .bind(limit.max)
+                .fetch_optional(&mut *c)
+                .await?;
+                if row.is_some() {
+                    purge_old(c, now).await?;
+                    return Ok::<_, DbError>(None);
+                }
+                let hits: i64 = sqlx::query(
+                    "SELECT hits FROM throttle WHERE key = $1 AND window_start = $2",
+                )
+                .bind(&k)
+                .bind(start)
+                .fetch_optional(&mut *c)
+                .await?
+                .map(|r| r.try_get(0))
+                .transpose()?
+                .unwrap_or(0);
+                Ok(Some(hits))
+            }))
             .await?;
         match outcome {
             None => {
@@ -162,22 +158,20 @@ pub async fn claim(db: &Db, key: &str, limit: Limit) -> Result<Result<Claim, Ref
 /// Settles a claimed attempt: a failure is counted; an attempt that passed
 /// (or failed for a reason that is not a guess) gives its place back.
 pub async fn settle(db: &Db, claim: Claim, failed: bool) -> Result<(), DbError> {
-    db.write(move |c| {
-        Box::pin(async move {
-            let sql = if failed {
-                "UPDATE throttle SET hits = hits + 1, pending = pending - 1 \
-                 WHERE key = $1 AND window_start = $2 AND pending > 0"
-            } else {
-                "UPDATE throttle SET pending = pending - 1 \
-                 WHERE key = $1 AND window_start = $2 AND pending > 0"
-            };
-            sqlx::query(sql)
-                .bind(&claim.key)
-                .bind(claim.window_start)
-                .execute(c)
-                .await?;
-            Ok::<_, DbError>(())
-        })
-    })
+    db.write(crate::tx!(c => {
+        let sql = if failed {
+            "UPDATE throttle SET hits = hits + 1, pending = pending - 1 \
+             WHERE key = $1 AND window_start = $2 AND pending > 0"
+        } else {
+            "UPDATE throttle SET pending = pending - 1 \
+             WHERE key = $1 AND window_start = $2 AND pending > 0"
+        };
+        sqlx::query(sql)
+            .bind(&claim.key)
+            .bind(claim.window_start)
+            .execute(c)
+            .await?;
+        Ok::<_, DbError>(())
+    }))
     .await
 }

@@ -176,12 +176,39 @@ fn unit(module: &[String]) -> Option<String> {
     }
 }
 
+/// The `#[macro_export]` macros of a crate (named at its root, as
+/// `crate::tx!`), each with the module that defines it.
+fn exported_macros(krate: &str) -> BTreeMap<String, Vec<String>> {
+    let src = crate_src(krate);
+    let mut out = BTreeMap::new();
+    for file in rust_files(&src) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let ast = syn::parse_file(&text).unwrap();
+        for item in &ast.items {
+            if let syn::Item::Macro(m) = item
+                && let Some(name) = &m.ident
+                && m.attrs.iter().any(|a| a.path().is_ident("macro_export"))
+            {
+                out.insert(name.to_string(), module_of(&src, &file));
+            }
+        }
+    }
+    out
+}
+
 /// The edges between units, each with one example of the path behind it.
 fn core_graph() -> BTreeMap<String, BTreeMap<String, String>> {
     let mut g: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    for (here, path) in paths_of("core") {
+    let macros = exported_macros("core");
+    for (here, mut path) in paths_of("core") {
         if path.first().map(String::as_str) == Some("::extern") {
             continue;
+        }
+        // `crate::tx!` lives where the macro is defined.
+        if let [name] = path.as_slice()
+            && let Some(home) = macros.get(name)
+        {
+            path = home.iter().cloned().chain([name.clone()]).collect();
         }
         let (Some(from), Some(to)) = (unit(&here), unit(&path)) else {
             continue;

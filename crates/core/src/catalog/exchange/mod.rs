@@ -271,18 +271,16 @@ pub async fn import(
     }
     let actor_id = Some(actor.account.id);
     let n = prepared.len();
-    db.write(move |c| {
-        Box::pin(async move {
-            let now = now_ms();
-            for p in &prepared {
-                let ids = catalog::insert_prepared(c, p, actor_id, now).await?;
-                if publish {
-                    catalog::publish_inserted(c, p, ids, actor_id, now).await?;
-                }
+    db.write(crate::tx!(c => {
+        let now = now_ms();
+        for p in &prepared {
+            let ids = catalog::insert_prepared(c, p, actor_id, now).await?;
+            if publish {
+                catalog::publish_inserted(c, p, ids, actor_id, now).await?;
             }
-            Ok::<_, CatalogError>(())
-        })
-    })
+        }
+        Ok::<_, CatalogError>(())
+    }))
     .await?;
     Ok(n)
 }

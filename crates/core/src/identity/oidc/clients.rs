@@ -396,8 +396,7 @@ pub(super) async fn insert_client(
     );
     let (redirects, logouts, scopes) = (redirects.join("\n"), logouts.join("\n"), scopes.join(" "));
     let secret_hash = secret.map(digest);
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             let now = now_ms();
             sqlx::query(
                 "INSERT INTO oidc_clients (client_id, name, kind, secret_hash, redirect_uris, logout_uris, scopes, \
@@ -438,8 +437,7 @@ pub(super) async fn insert_client(
             )
             .await?;
             Ok::<_, ClientError>(())
-        })
-    })
+        }))
     .await
 }
 
@@ -468,8 +466,7 @@ pub async fn update_client(
         actor.account.id,
     );
     let (redirects, logouts, scopes) = (redirects.join("\n"), logouts.join("\n"), scopes.join(" "));
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             let now = now_ms();
             let n = sqlx::query(
                 "UPDATE oidc_clients SET name = $1, redirect_uris = $2, logout_uris = $3, scopes = $4, \
@@ -492,8 +489,7 @@ pub async fn update_client(
             }
             crate::platform::outbox::append(c, "oidc.client_updated", &json!({"client_id": client_id, "by": by}), now).await?;
             Ok(())
-        })
-    })
+        }))
     .await
 }
 
@@ -527,8 +523,7 @@ pub async fn client_action(
         actor.account.id,
         action.to_owned(),
     );
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             let now = now_ms();
             let n = sqlx::query(sql)
                 .bind(&hash)
@@ -551,8 +546,7 @@ pub async fn client_action(
             crate::platform::outbox::append(c, "oidc.client_changed", &json!({"client_id": id, "action": action, "by": by}), now)
                 .await?;
             Ok(())
-        })
-    })
+        }))
     .await?;
     Ok(secret)
 }

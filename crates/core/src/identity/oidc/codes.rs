@@ -36,8 +36,7 @@ pub struct Authorization {
 pub async fn issue_code(db: &Db, a: &Authorization, who: &Subject) -> Result<String, DbError> {
     let code = random_token();
     let (hash, a, who) = (digest(&code), a.clone(), who.clone());
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             let now = now_ms();
             sqlx::query(
                 "INSERT INTO oidc_codes (code_hash, client_id, account_id, session_hash, redirect_uri, scope, nonce, \
@@ -60,8 +59,7 @@ pub async fn issue_code(db: &Db, a: &Authorization, who: &Subject) -> Result<Str
             .execute(c)
             .await?;
             Ok::<_, DbError>(())
-        })
-    })
+        }))
     .await?;
     Ok(code)
 }
@@ -124,8 +122,7 @@ pub async fn exchange_code(
     let refresh = with_refresh.then(random_token);
     let refresh_hash = refresh.as_deref().map(digest);
     let outcome = db
-        .write(move |c| {
-            Box::pin(async move {
+        .write(crate::tx!(c => {
                 let now = now_ms();
                 let sql = format!(
                     "UPDATE oidc_codes SET consumed_at = $1 WHERE code_hash = $2 AND client_id = $3 \
@@ -193,8 +190,7 @@ pub async fn exchange_code(
                     insert_refresh(c, h, &client_id, &g, now).await?;
                 }
                 Ok(Ok(g))
-            })
-        })
+            }))
         .await
         .map_err(|e| OAuthError::new("server_error", e.to_string()))?;
     outcome.map(|g| (g, refresh))

@@ -29,8 +29,7 @@ pub async fn grant_consent(
     scope: &[String],
 ) -> Result<(), DbError> {
     let (client_id, scope) = (client_id.to_owned(), scope.to_vec());
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             let old: Option<String> = sqlx::query("SELECT scope FROM oidc_consents WHERE account_id = $1 AND client_id = $2")
                 .bind(account_id)
                 .bind(&client_id)
@@ -60,8 +59,7 @@ pub async fn grant_consent(
             .execute(c)
             .await?;
             Ok::<_, DbError>(())
-        })
-    })
+        }))
     .await
 }
 
@@ -110,8 +108,7 @@ pub(super) fn split_words(s: &str) -> Vec<String> {
 /// it must ask again.
 pub async fn withdraw_consent(db: &Db, account_id: i64, client_id: &str) -> Result<(), DbError> {
     let client_id = client_id.to_owned();
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             sqlx::query("DELETE FROM oidc_consents WHERE account_id = $1 AND client_id = $2")
                 .bind(account_id)
                 .bind(&client_id)
@@ -127,7 +124,6 @@ pub async fn withdraw_consent(db: &Db, account_id: i64, client_id: &str) -> Resu
             .execute(c)
             .await?;
             Ok::<_, DbError>(())
-        })
-    })
+        }))
     .await
 }

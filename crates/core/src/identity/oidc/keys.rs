@@ -314,32 +314,30 @@ async fn insert_new(db: &Db, alg: Alg, retire_others_for: Option<i64>) -> Result
         .await
         .map_err(|e| KeyError::Generate(e.to_string()))??;
     let kid = key.kid.clone();
-    db.write(move |c| {
-        Box::pin(async move {
-            let now = now_ms();
-            if let Some(keep) = retire_others_for {
-                sqlx::query(
-                    "UPDATE oidc_keys SET retired_at = $1, drop_after = $2 \
-                     WHERE alg = $3 AND retired_at IS NULL",
-                )
-                .bind(now)
-                .bind(now + keep)
-                .bind(alg.as_str())
-                .execute(&mut *c)
-                .await?;
-            }
+    db.write(crate::tx!(c => {
+        let now = now_ms();
+        if let Some(keep) = retire_others_for {
             sqlx::query(
-                "INSERT INTO oidc_keys (kid, alg, private_der, created_at) VALUES ($1, $2, $3, $4)",
+                "UPDATE oidc_keys SET retired_at = $1, drop_after = $2 \
+                 WHERE alg = $3 AND retired_at IS NULL",
             )
-            .bind(&kid)
-            .bind(alg.as_str())
-            .bind(&der)
             .bind(now)
+            .bind(now + keep)
+            .bind(alg.as_str())
             .execute(&mut *c)
             .await?;
-            Ok::<_, DbError>(())
-        })
-    })
+        }
+        sqlx::query(
+            "INSERT INTO oidc_keys (kid, alg, private_der, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&kid)
+        .bind(alg.as_str())
+        .bind(&der)
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
+        Ok::<_, DbError>(())
+    }))
     .await?;
     Ok(())
 }

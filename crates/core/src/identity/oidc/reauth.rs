@@ -15,8 +15,7 @@ pub async fn reauth_demand(db: &Db, client_id: &str) -> Result<String, DbError> 
         crate::identity::sessions::hash_token(&token),
         client_id.to_owned(),
     );
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             let now = now_ms();
             sqlx::query(
                 "INSERT INTO oidc_reauth (token_hash, client_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
@@ -28,8 +27,7 @@ pub async fn reauth_demand(db: &Db, client_id: &str) -> Result<String, DbError> 
             .execute(c)
             .await?;
             Ok::<_, DbError>(())
-        })
-    })
+        }))
     .await?;
     Ok(token)
 }

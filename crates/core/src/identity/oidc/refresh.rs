@@ -57,8 +57,7 @@ pub async fn refresh(
             .collect()
     });
     let result = db
-        .write(move |c| {
-            Box::pin(async move {
+        .write(crate::tx!(c => {
                 let now = now_ms();
                 let sql = format!(
                     "UPDATE oidc_refresh_tokens SET used_at = $1 WHERE token_hash = $2 AND client_id = $3 \
@@ -123,8 +122,7 @@ pub async fn refresh(
                 };
                 insert_refresh(c, &new_hash, &client_id, &g, now).await?;
                 Ok(Ok(g))
-            })
-        })
+            }))
         .await;
     match result {
         Ok(Ok(g)) => Ok((g, new_token)),
@@ -155,35 +153,31 @@ impl From<sqlx::Error> for RefreshFail {
 /// Revokes a refresh token's family (RFC 7009), if the token is the client's.
 pub async fn revoke_refresh(db: &Db, client: &Client, token: &str) -> Result<(), DbError> {
     let (hash, client_id) = (digest(token), client.client_id.clone());
-    db.write(move |c| {
-        Box::pin(async move {
-            sqlx::query(
-                "UPDATE oidc_refresh_tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND family IN \
-                 (SELECT family FROM oidc_refresh_tokens WHERE token_hash = $2 AND client_id = $3)",
-            )
-            .bind(now_ms())
-            .bind(&hash)
-            .bind(&client_id)
-            .execute(c)
-            .await?;
-            Ok::<_, DbError>(())
-        })
-    })
+    db.write(crate::tx!(c => {
+        sqlx::query(
+            "UPDATE oidc_refresh_tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND family IN \
+             (SELECT family FROM oidc_refresh_tokens WHERE token_hash = $2 AND client_id = $3)",
+        )
+        .bind(now_ms())
+        .bind(&hash)
+        .bind(&client_id)
+        .execute(c)
+        .await?;
+        Ok::<_, DbError>(())
+    }))
     .await
 }
 
 /// Ends the refresh tokens bound to a browser session (sign-out).
 pub async fn end_session_tokens(db: &Db, session_hash: &str) -> Result<(), DbError> {
     let hash = session_hash.to_owned();
-    db.write(move |c| {
-        Box::pin(async move {
+    db.write(crate::tx!(c => {
             sqlx::query("UPDATE oidc_refresh_tokens SET revoked_at = $1 WHERE session_hash = $2 AND revoked_at IS NULL")
                 .bind(now_ms())
                 .bind(&hash)
                 .execute(c)
                 .await?;
             Ok::<_, DbError>(())
-        })
-    })
+        }))
     .await
 }

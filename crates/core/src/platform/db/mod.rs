@@ -29,6 +29,16 @@ use tokio::sync::mpsc;
 /// A boxed future borrowed from a connection, the shape of a write closure.
 pub type BoxFut<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
 
+/// The body of a transaction for [`Db::write`], without the boxing the
+/// signature needs: `db.write(tx!(c => { …; Ok(v) }))` runs the block with
+/// `c`, the transaction's connection, and moves what the block uses.
+#[macro_export]
+macro_rules! tx {
+    ($c:ident => $body:block) => {
+        move |$c| ::std::boxed::Box::pin(async move $body)
+    };
+}
+
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 
