@@ -22,8 +22,11 @@ use crate::{AppError, AppState, ctx::Ctx};
 /// A deadline question.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct DeadlineQuery {
-    /// The day of the starting event (受理日 …), `YYYY-MM-DD`.
-    #[param(pattern = r"^\d{4}-\d{2}-\d{2}$")]
+    /// The day of the starting event (受理日 …), `YYYY-MM-DD`, in 2025–2030.
+    #[param(
+        required = true,
+        pattern = r"^20(2[5-9]|30)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+    )]
     pub from: Option<String>,
     /// A period in working days (工作日); give this or `days`.
     #[param(minimum = 0, maximum = 2600)]
