@@ -93,12 +93,21 @@ fn calendar_problem(e: CalendarError) -> AppError {
 }
 
 /// A day of a year's arrangement.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DayDto {
     /// `YYYY-MM-DD`.
     pub date: String,
     /// The festival (春节, 国庆节 …).
     pub name: String,
+}
+
+impl DayDto {
+    fn new(date: time::Date, name: &str) -> Self {
+        Self {
+            date: date.to_string(),
+            name: name.to_owned(),
+        }
+    }
 }
 
 /// A year of the legal calendar.
@@ -129,29 +138,23 @@ pub async fn year_get(
     Path(year): Path<i32>,
 ) -> Result<Json<YearDto>, AppError> {
     let y = cal::year(state.db(), year).await.map_err(edit_error)?;
-    let days = |kind: DayKind| {
+    let statutory: Vec<DayDto> = y
+        .statutory
+        .iter()
+        .map(|(d, n)| DayDto::new(*d, n))
+        .collect();
+    let arranged = |kind: DayKind| -> Vec<DayDto> {
         y.days
             .iter()
             .filter(|d| d.kind == kind)
-            .map(|d| DayDto {
-                date: d.date.to_string(),
-                name: d.name.clone(),
-            })
+            .map(|d| DayDto::new(d.date, &d.name))
             .collect()
     };
+    // Without its notice, a year's days off are the statutory holidays.
     let (holidays, workdays) = if y.arranged {
-        (days(DayKind::Holiday), days(DayKind::Workday))
+        (arranged(DayKind::Holiday), arranged(DayKind::Workday))
     } else {
-        (
-            y.statutory
-                .iter()
-                .map(|(d, name)| DayDto {
-                    date: d.to_string(),
-                    name: name.clone(),
-                })
-                .collect(),
-            Vec::new(),
-        )
+        (statutory.clone(), Vec::new())
     };
     Ok(Json(YearDto {
         year,
@@ -159,14 +162,7 @@ pub async fn year_get(
         source: y.source.clone(),
         holidays,
         workdays,
-        statutory: y
-            .statutory
-            .iter()
-            .map(|(d, name)| DayDto {
-                date: d.to_string(),
-                name: name.clone(),
-            })
-            .collect(),
+        statutory,
     }))
 }
 
