@@ -7,6 +7,8 @@
 pub mod catalog;
 pub mod identity;
 pub mod kernel;
+pub mod lang;
 pub mod problem;
 
+pub use lang::Lang;
 pub use problem::FieldProblem;

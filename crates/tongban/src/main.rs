@@ -12,7 +12,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tongban_core::platform::config::{Config, redact_url};
 use tongban_core::platform::db::DbOptions;
-use tongban_core::platform::{backup, jobs, outbox, worker};
+use tongban_core::platform::{backup, outbox, worker};
 use tongban_core::{Db, demo};
 use tongban_web::AppState;
 
@@ -323,17 +323,12 @@ async fn serve(cfg: Config, with_demo: bool) -> anyhow::Result<()> {
             demo::DEMO_RP_REDIRECT
         );
     }
+    let state = AppState::new(db.clone(), cfg.clone(), with_demo)
+        .context("starting the application (search index, mail settings) failed")?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = if cfg.jobs.enabled {
         // Each capability declares its jobs; the node runs them all.
-        let mut registry = jobs::Registry::default();
-        worker::housekeeping(&db, &mut registry, &cfg.data_dir)
-            .await
-            .context("registering background jobs failed")?;
-        tongban_core::identity::jobs(&db, &mut registry)
-            .await
-            .context("registering background jobs failed")?;
-        tongban_core::catalog::jobs(&db, &mut registry)
+        let registry = tongban_web::jobs(&state)
             .await
             .context("registering background jobs failed")?;
         let opts = worker::WorkerOptions {
@@ -352,8 +347,6 @@ async fn serve(cfg: Config, with_demo: bool) -> anyhow::Result<()> {
     } else {
         None
     };
-    let state = AppState::new(db.clone(), cfg.clone(), with_demo)
-        .context("starting the application (search index, mail settings) failed")?;
     // The search index is built before the first request is answered, so
     // that no search waits for it (about 5 s with 100,000 published items).
     let building = std::time::Instant::now();

@@ -74,3 +74,20 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::new())
         .with_state(state)
 }
+
+/// Every capability's background jobs, for this node's worker: the
+/// platform's housekeeping and message delivery (through the state's
+/// senders), then identity's and the catalog's. The binary and the test
+/// harness run the same set.
+pub async fn jobs(
+    state: &AppState,
+) -> Result<tongban_core::platform::jobs::Registry, tongban_core::platform::db::DbError> {
+    use tongban_core::platform::{jobs::Registry, notify, worker};
+    let db = state.db();
+    let mut r = Registry::default();
+    worker::housekeeping(db, &mut r, &state.config().data_dir).await?;
+    notify::store::jobs(&mut r, state.notifier());
+    tongban_core::identity::jobs(db, &mut r).await?;
+    tongban_core::catalog::jobs(db, &mut r).await?;
+    Ok(r)
+}

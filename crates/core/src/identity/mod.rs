@@ -5,6 +5,8 @@
 
 pub mod accounts;
 pub mod agents;
+pub mod contacts;
+pub mod inbox;
 pub mod mfa;
 pub mod oidc;
 pub mod otp;

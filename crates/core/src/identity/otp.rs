@@ -1,6 +1,7 @@
-//! One-time codes sent by SMS or email (password reset). Six digits, ten
-//! minutes, five tries; only a hash is stored; sending is rate-limited per
-//! account so that nobody can flood a phone.
+//! One-time codes sent by SMS or email (password reset, registration,
+//! proving a new contact). Six digits, ten minutes, five tries; only a hash
+//! is stored; sending is rate-limited per account so that nobody can flood
+//! a phone.
 
 use rand::Rng;
 use sqlx::Row;
@@ -10,7 +11,7 @@ use super::accounts::AuthError;
 use super::{password, sessions};
 use crate::platform::clock::{Millis, now_ms};
 use crate::platform::db::{Db, DbError};
-use crate::platform::notify::{Channel, Message, Notifier, NotifyError};
+use crate::platform::notify::{Channel, NotifyError};
 use crate::platform::throttle;
 
 /// How long a code is valid.
@@ -99,85 +100,89 @@ pub async fn contact(
         .map(|v| (r.try_get::<i64, _>("id").unwrap_or(0), v)))
 }
 
+/// What a one-time code is for: each has its template (`code_<purpose>`
+/// in `notices.toml`) and only verifies for the same purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// 重置密码 password reset.
+    Reset,
+    /// 注册 confirming an online registration.
+    Register,
+    /// 联系方式 proving a new email address or phone number.
+    Contact,
+}
+
+impl Purpose {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reset => "reset",
+            Self::Register => "register",
+            Self::Contact => "contact",
+        }
+    }
+}
+
 /// Asks for a password-reset code for the account named `username` on
 /// `channel`. The answer is the same whether or not such an account exists
 /// and has that contact, and takes the same time: the limit is counted on
-/// the name as typed, and the code is delivered in the background (a
-/// failure is logged; the person asks again).
-pub async fn request_reset(
-    db: &Db,
-    notifier: &Notifier,
-    username: &str,
-    channel: Channel,
-) -> Result<(), OtpError> {
+/// the name as typed, and the code is queued in the background (the
+/// person asks again should that fail).
+pub async fn request_reset(db: &Db, username: &str, channel: Channel) -> Result<(), OtpError> {
     let name = username.trim().to_ascii_lowercase();
     if let Err(until) = throttle::count(db, &format!("reset:{name}"), SEND_LIMIT).await? {
         return Err(OtpError::TooMany { until });
     }
     if let Some((id, to)) = contact(db, &name, channel).await? {
-        let (db, notifier) = (db.clone(), notifier.clone());
+        let db = db.clone();
         tokio::spawn(async move {
-            if let Err(e) = deliver(&db, &notifier, id, &to, channel, "reset").await {
-                tracing::error!(account.id = id, error = %e, "reset code not sent");
+            if let Err(e) = deliver(&db, id, &to, channel, Purpose::Reset, None).await {
+                tracing::error!(account.id = id, error = %e, "reset code not queued");
             }
         });
     }
     Ok(())
 }
 
-/// Sends a new code for `purpose` to the account's contact, at most
-/// [`SENDS_PER_HOUR`] an hour per account.
+/// Sends a new code for `purpose` to `to` (the account's contact, or for
+/// [`Purpose::Contact`] the address being proved, kept with the code), at
+/// most [`SENDS_PER_HOUR`] an hour per account.
 pub async fn send(
     db: &Db,
-    notifier: &Notifier,
     account_id: i64,
     to: &str,
     channel: Channel,
-    purpose: &str,
+    purpose: Purpose,
 ) -> Result<(), OtpError> {
-    let key = format!("otp:{account_id}");
-    if let Err(until) = throttle::count(db, &key, SEND_LIMIT).await? {
-        return Err(OtpError::TooMany { until });
-    }
-    deliver(db, notifier, account_id, to, channel, purpose).await
+    throttled(db, account_id).await?;
+    let target = (purpose == Purpose::Contact).then(|| to.to_owned());
+    deliver(db, account_id, to, channel, purpose, target).await
 }
 
-/// Sends a text notice (not a code) to an account's phone, counted against
-/// the same hourly limit as codes.
-pub async fn send_notice(
-    db: &Db,
-    notifier: &Notifier,
-    account_id: i64,
-    to: &str,
-    body: &str,
-) -> Result<(), OtpError> {
-    let key = format!("otp:{account_id}");
-    if let Err(until) = throttle::count(db, &key, SEND_LIMIT).await? {
-        return Err(OtpError::TooMany { until });
+/// Counts one message against the account's hourly limit of codes and
+/// account notices.
+pub async fn throttled(db: &Db, account_id: i64) -> Result<(), OtpError> {
+    match throttle::count(db, &format!("otp:{account_id}"), SEND_LIMIT).await? {
+        Ok(()) => Ok(()),
+        Err(until) => Err(OtpError::TooMany { until }),
     }
-    notifier
-        .send(&Message {
-            channel: Channel::Sms,
-            to: to.to_owned(),
-            subject: "【通办】账号提醒".into(),
-            body: body.to_owned(),
-        })
-        .await?;
-    Ok(())
 }
 
 /// Stores a new code for `purpose` (voiding earlier ones of the same
-/// purpose) and sends it.
+/// purpose) and queues it in the account's language, in one transaction:
+/// the code exists exactly when its message does. Codes never show in the
+/// inbox, and their text is erased once sent.
 async fn deliver(
     db: &Db,
-    notifier: &Notifier,
     account_id: i64,
     to: &str,
     channel: Channel,
-    purpose: &str,
+    purpose: Purpose,
+    target: Option<String>,
 ) -> Result<(), OtpError> {
     let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
-    let (hash, purpose_s) = (sessions::hash_token(&code), purpose.to_owned());
+    let hash = sessions::hash_token(&code);
+    let to = to.to_owned();
     db.write(crate::tx!(c => {
             let now = now_ms();
             sqlx::query(
@@ -185,49 +190,52 @@ async fn deliver(
             )
             .bind(now)
             .bind(account_id)
-            .bind(&purpose_s)
+            .bind(purpose.as_str())
             .execute(&mut *c)
             .await?;
-            sqlx::query(
-                "INSERT INTO one_time_codes (account_id, purpose, channel, code_hash, created_at, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+            let row = sqlx::query(
+                "INSERT INTO one_time_codes (account_id, purpose, channel, code_hash, created_at, expires_at, target) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             )
             .bind(account_id)
-            .bind(&purpose_s)
+            .bind(purpose.as_str())
             .bind(channel.as_str())
             .bind(&hash)
             .bind(now)
             .bind(now + TTL_MS)
-            .execute(c)
+            .bind(&target)
+            .fetch_one(&mut *c)
             .await?;
+            let code_id: i64 = row.try_get("id")?;
+            let n = super::contacts::Notice {
+                topic: format!("identity.code.{}", purpose.as_str()),
+                dedupe_key: format!("identity.code:{code_id}"),
+                templates: &super::contacts::TEMPLATES,
+                template: &format!("code_{}", purpose.as_str()),
+                values: &[("code", &code)],
+            };
+            super::contacts::tell_at(c, account_id, &n, vec![(channel, to)], true).await?;
             Ok::<_, DbError>(())
         }))
     .await?;
-    notifier
-        .send(&Message {
-            channel,
-            to: to.to_owned(),
-            subject: "【通办】验证码".into(),
-            body: format!(
-                "【通办】您的验证码是 {code}，10分钟内有效，用于{}。如非本人操作，请忽略。工作人员不会向您索要验证码。",
-                match purpose {
-                    "register" => "注册账号",
-                    _ => "重置密码",
-                }
-            ),
-        })
-        .await?;
+    db.jobs_queued();
     Ok(())
 }
 
 /// Checks a code; a right one is consumed, a wrong one counts a try.
-pub async fn verify(db: &Db, account_id: i64, purpose: &str, code: &str) -> Result<(), OtpError> {
+/// Returns the address the code proves, for [`Purpose::Contact`].
+pub async fn verify(
+    db: &Db,
+    account_id: i64,
+    purpose: Purpose,
+    code: &str,
+) -> Result<Option<String>, OtpError> {
     let code = code.trim().to_owned();
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(OtpError::BadCode);
     }
     let hash = sessions::hash_token(&code);
-    let purpose = purpose.to_owned();
+    let purpose = purpose.as_str();
     let ok = db
         .write(crate::tx!(c => {
             let now = now_ms();
@@ -238,7 +246,7 @@ pub async fn verify(db: &Db, account_id: i64, purpose: &str, code: &str) -> Resu
                 "UPDATE one_time_codes SET attempts = attempts + 1 WHERE id = \
                  (SELECT id FROM one_time_codes WHERE account_id = $1 AND purpose = $2 \
                   AND consumed_at IS NULL AND expires_at > $3 ORDER BY id DESC LIMIT 1) \
-                 AND attempts < $4 RETURNING id, code_hash",
+                 AND attempts < $4 RETURNING id, code_hash, target",
             )
             .bind(account_id)
             .bind(&purpose)
@@ -246,13 +254,14 @@ pub async fn verify(db: &Db, account_id: i64, purpose: &str, code: &str) -> Resu
             .bind(MAX_ATTEMPTS)
             .fetch_optional(&mut *c)
             .await?;
-            let Some(r) = row else { return Ok::<_, DbError>(false) };
+            let Some(r) = row else { return Ok::<_, DbError>(None) };
             let id: i64 = r.try_get("id")?;
+            let target: Option<String> = r.try_get("target")?;
             let stored: String = r.try_get("code_hash")?;
             let matches = stored.len() == hash.len()
                 && stored.bytes().zip(hash.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) == 0;
             if !matches {
-                return Ok(false);
+                return Ok(None);
             }
             let n = sqlx::query(
                 "UPDATE one_time_codes SET consumed_at = $1 WHERE id = $2 AND consumed_at IS NULL",
@@ -262,10 +271,10 @@ pub async fn verify(db: &Db, account_id: i64, purpose: &str, code: &str) -> Resu
             .execute(c)
             .await?
             .rows_affected();
-            Ok(matches && n == 1)
+            Ok((n == 1).then_some(target))
         }))
         .await?;
-    if ok { Ok(()) } else { Err(OtpError::BadCode) }
+    ok.ok_or(OtpError::BadCode)
 }
 
 /// Resets a password after a code proved control of the contact: every

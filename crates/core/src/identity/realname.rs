@@ -88,10 +88,7 @@ fn bad_id(e: &IdCardNoError) -> FieldProblem {
     e.problem("id_number")
 }
 
-/// Whether a mobile number looks like one (11 digits starting with 1).
-pub fn phone_ok(p: &str) -> bool {
-    p.len() == 11 && p.starts_with('1') && p.bytes().all(|b| b.is_ascii_digit())
-}
+use tongban_domain::identity::phone_ok;
 
 /// Checks a person's name, ID number and mobile number; returns them
 /// cleaned, with every problem found.
@@ -349,7 +346,6 @@ pub const REGISTRATIONS_PER_HOUR: i64 = 10;
 pub async fn register_online(
     db: &Db,
     key: &DataKey,
-    notifier: &crate::platform::notify::Notifier,
     f: &OnlineForm,
 ) -> Result<String, RealNameError> {
     let (name, id, phone, mut problems) = check_person(&f.name, &f.id_number, &f.phone);
@@ -407,25 +403,15 @@ pub async fn register_online(
                 let existing_username: String = r.try_get("username")?;
                 if let Some(to) = of_record.filter(|p| !p.is_empty()) {
                     let sent = if open {
-                        super::otp::send_notice(
-                            db,
-                            notifier,
-                            account_id,
-                            &to,
-                            &format!(
-                                "【通办】有人使用您的身份证号申请注册账号。您已有账号（用户名 {existing_username}），\
-                                 可直接登录或找回密码。如非本人操作，请忽略。"
-                            ),
-                        )
-                        .await
+                        super::contacts::remind_existing(db, account_id, &to, &existing_username)
+                            .await
                     } else {
                         super::otp::send(
                             db,
-                            notifier,
                             account_id,
                             &to,
                             crate::platform::notify::Channel::Sms,
-                            "register",
+                            super::otp::Purpose::Register,
                         )
                         .await
                     };
@@ -488,11 +474,10 @@ pub async fn register_online(
         .await?;
     super::otp::send(
         db,
-        notifier,
         account_id,
         &phone,
         crate::platform::notify::Channel::Sms,
-        "register",
+        super::otp::Purpose::Register,
     )
     .await
     .map_err(|e| match e {
@@ -515,7 +500,7 @@ pub async fn confirm_online(db: &Db, username: &str, code: &str) -> Result<i64, 
         return Err(RealNameError::NotFound);
     };
     let account_id: i64 = r.try_get(0)?;
-    super::otp::verify(db, account_id, "register", code)
+    super::otp::verify(db, account_id, super::otp::Purpose::Register, code)
         .await
         .map_err(|e| match e {
             super::otp::OtpError::Db(e) => RealNameError::Db(e),

@@ -30,6 +30,8 @@ pub struct Session {
     /// The enterprise an agent switched the session to act for, if any
     /// (the mandate itself is checked where it matters).
     pub acting_for: Option<i64>,
+    /// Unread messages in the person's inbox (for the header).
+    pub unread: i64,
 }
 
 /// SHA-256 of a token, hex.
@@ -82,7 +84,9 @@ pub async fn lookup(db: &Db, token: &str, life: Lifetimes) -> Result<Option<Sess
     // The session and its account in one statement: this runs on every
     // signed-in request.
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT s.created_at AS session_created_at, s.last_seen_at, s.acting_for, {} \
+        "SELECT s.created_at AS session_created_at, s.last_seen_at, s.acting_for, \
+         (SELECT COUNT(*) FROM notices n WHERE n.account_id = s.account_id AND n.read_at IS NULL \
+          AND n.inbox = 1) AS unread, {} \
          FROM sessions s JOIN accounts a ON a.id = s.account_id \
          WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2",
         accounts::COLS_A
@@ -95,6 +99,7 @@ pub async fn lookup(db: &Db, token: &str, life: Lifetimes) -> Result<Option<Sess
     let created_at: i64 = row.try_get("session_created_at")?;
     let last_seen: i64 = row.try_get("last_seen_at")?;
     let acting_for: Option<i64> = row.try_get("acting_for")?;
+    let unread: i64 = row.try_get("unread")?;
     if now - created_at > life.absolute_ms {
         return Ok(None);
     }
@@ -123,6 +128,7 @@ pub async fn lookup(db: &Db, token: &str, life: Lifetimes) -> Result<Option<Sess
         principal,
         created_at,
         acting_for,
+        unread,
     }))
 }
 

@@ -31,6 +31,8 @@ pub struct JobContext {
     pub job_id: i64,
     /// Which attempt this is (1 for the first).
     pub attempt: i64,
+    /// Attempts allowed: the last one is the one where `attempt` equals it.
+    pub max_attempts: i64,
 }
 
 /// A new job.

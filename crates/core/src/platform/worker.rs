@@ -30,7 +30,7 @@ pub struct WorkerOptions {
     pub lease: Duration,
 }
 
-/// Runs jobs until `stop` turns true: relays the outbox, enqueues due
+/// Runs jobs until `stop` turns true (or its sender is dropped): relays the outbox, enqueues due
 /// schedules, claims, runs handlers concurrently, records outcomes.
 pub async fn run_worker(
     db: Db,
@@ -65,7 +65,9 @@ pub async fn run_worker(
         if !busy {
             tokio::select! {
                 _ = tokio::time::sleep(opts.poll) => {}
-                _ = stop.changed() => {}
+                _ = db.wait_for_jobs() => {}
+                // A dropped sender means stop, too.
+                r = stop.changed() => if r.is_err() { break },
             }
         }
     }
@@ -81,6 +83,7 @@ async fn run_one(db: &Db, registry: &Registry, worker: &str, job: Claimed) {
                 db: db.clone(),
                 job_id: job.id,
                 attempt: job.attempts,
+                max_attempts: job.max_attempts,
             };
             h(ctx, payload).await
         }

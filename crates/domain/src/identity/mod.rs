@@ -127,6 +127,36 @@ pub fn check_password_policy(password: &str, username: &str) -> Result<(), Passw
     Ok(())
 }
 
+/// A mainland mobile number (手机号码): 11 digits starting with 1.
+pub fn phone_ok(p: &str) -> bool {
+    p.len() == 11 && p.starts_with('1') && p.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// An email address as people type them: one `@`, a local part of 1–64
+/// printable characters without spaces, and a domain of dot-separated
+/// labels (letters, digits, `-`, not at a label's ends) with at least one
+/// dot; 254 characters at most. Returns it with the domain lower-cased.
+pub fn email_normalized(s: &str) -> Option<String> {
+    let s = s.trim();
+    if s.len() > 254 {
+        return None;
+    }
+    let (local, domain) = s.split_once('@')?;
+    let local_ok = (1..=64).contains(&local.len())
+        && local
+            .chars()
+            .all(|c| c.is_ascii_graphic() && !matches!(c, '@' | '<' | '>' | '(' | ')' | ',' | ';' | ':' | '"' | '[' | ']' | '\\'));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && labels.iter().all(|l| {
+            (1..=63).contains(&l.len())
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+    (local_ok && domain_ok).then(|| format!("{local}@{}", domain.to_ascii_lowercase()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,6 +200,20 @@ mod tests {
             AccountKind::Staff,
         ] {
             assert_eq!(AccountKind::from_code(k.code()), Some(k));
+        }
+    }
+
+    #[test]
+    fn contacts_are_checked() {
+        assert!(super::phone_ok("13800000001"));
+        assert!(!super::phone_ok("23800000001"));
+        assert!(!super::phone_ok("1380000000"));
+        assert_eq!(
+            super::email_normalized(" Zhang.San@Example.COM ").as_deref(),
+            Some("Zhang.San@example.com")
+        );
+        for bad in ["", "a@b", "@example.com", "a b@example.com", "a@-x.com", "a@x..com", "a@@x.com", "a\nb@x.com", "a@x_y.com"] {
+            assert_eq!(super::email_normalized(bad), None, "{bad:?}");
         }
     }
 }

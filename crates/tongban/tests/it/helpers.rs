@@ -11,6 +11,8 @@ use tongban_core::{Db, demo};
 use tongban_web::AppState;
 
 pub struct TestApp {
+    /// Dropped first: stops the worker before the database goes.
+    _worker: tokio::sync::watch::Sender<bool>,
     pub addr: SocketAddr,
     pub db: Db,
     /// The running node's state (to tell it of changes made behind its back).
@@ -161,6 +163,22 @@ impl TestApp {
         adjust(&mut cfg);
         cfg.settle_public_url(addr);
         let state = AppState::new(db.clone(), cfg, with_demo).expect("search index");
+        // The node's worker, with the binary's jobs: messages are delivered
+        // as in production (a test waits for them, see `messages_to`).
+        let registry = tongban_web::jobs(&state).await.expect("jobs");
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(tongban_core::platform::worker::run_worker(
+            db.clone(),
+            registry,
+            Default::default(),
+            tongban_core::platform::worker::WorkerOptions {
+                name: "test".into(),
+                poll: std::time::Duration::from_millis(200),
+                concurrency: 4,
+                lease: std::time::Duration::from_secs(60),
+            },
+            stopped,
+        ));
         let app =
             tongban_web::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         tokio::spawn(async move {
@@ -170,6 +188,7 @@ impl TestApp {
             addr,
             db,
             state,
+            _worker: stop,
             _dir: dir,
             _files: files,
         }

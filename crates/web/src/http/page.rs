@@ -22,6 +22,8 @@ pub struct Nav {
     pub display_name: String,
     /// Whether someone is signed in.
     pub signed_in: bool,
+    /// Unread messages in their inbox.
+    pub unread: i64,
     /// Whether they may open the admin console.
     pub is_admin: bool,
     /// Current path, encoded for a `back=` parameter.
@@ -39,6 +41,7 @@ impl Nav {
                 .map(|p| p.account.display_name.clone())
                 .unwrap_or_default(),
             signed_in: p.is_some(),
+            unread: ctx.session.as_ref().map_or(0, |s| s.unread),
             is_admin: p.is_some_and(|p| {
                 [
                     Role::SystemAdmin,
@@ -93,6 +96,14 @@ fn is_local_path(b: &str) -> bool {
             .is_ok_and(|u| u.host_str() == Some("tongban.invalid") && u.port().is_none())
 }
 
+/// The cookie that remembers a browser's language for a year.
+pub fn lang_cookie(lang: Lang) -> String {
+    format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        lang.tag()
+    )
+}
+
 /// Query of the language switch.
 #[derive(Debug, Deserialize)]
 pub struct LangQuery {
@@ -105,12 +116,8 @@ pub async fn lang_get(
     Query(q): Query<LangQuery>,
 ) -> Result<Response, AppError> {
     let lang = Lang::from_tag(&tag).ok_or(AppError::NotFound)?;
-    let cookie = format!(
-        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-        lang.tag()
-    );
     Ok((
-        [(header::SET_COOKIE, cookie)],
+        [(header::SET_COOKIE, lang_cookie(lang))],
         Redirect::to(&safe_back(q.back.as_deref())),
     )
         .into_response())

@@ -1,5 +1,5 @@
 //! Identity (统一身份认证): sign-in and its second factor, registration,
-//! password reset, the person's account page, window registration
+//! password reset, the person's account page, contacts and inbox, window registration
 //! (`counter`), staff administration, relying parties (`clients`), the
 //! sign-in API and the OpenID Connect provider (`oidc`).
 
@@ -7,7 +7,9 @@ pub mod account;
 pub mod api;
 pub mod auth;
 pub mod clients;
+pub mod contacts;
 pub mod counter;
+pub mod inbox;
 pub mod oidc;
 pub mod register;
 pub mod reset;
@@ -42,6 +44,15 @@ pub fn routes() -> Router<AppState> {
         .route("/account/consents", post(account::consents_post))
         .route("/account/agents", post(account::agents_post))
         .route("/account/acting", post(account::acting_post))
+        .route(
+            "/account/contacts",
+            get(contacts::contacts_get).post(contacts::preferences_post),
+        )
+        .route("/account/contacts/change", post(contacts::change_post))
+        .route("/account/contacts/confirm", post(contacts::confirm_post))
+        .route("/account/contacts/test", post(contacts::test_post))
+        .route("/inbox", get(inbox::inbox_get))
+        .route("/inbox/read", post(inbox::read_post))
         .route(
             "/counter",
             get(counter::counter_get).post(counter::counter_post),

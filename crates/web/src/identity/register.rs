@@ -122,7 +122,7 @@ pub async fn register_post(
         agreed: f.agree.is_some(),
         address: ctx.ip.clone().unwrap_or_else(|| "unknown".into()),
     };
-    match realname::register_online(state.db(), state.data_key(), state.notifier(), &form).await {
+    match realname::register_online(state.db(), state.data_key(), &form).await {
         Ok(username) => page(&ctx, f, username, vec![]),
         Err(RealNameError::TooMany { until }) => {
             let message = t.fmt(

@@ -105,7 +105,7 @@ pub async fn reset_post(
         );
     }
     let channel = Channel::parse(&f.channel).unwrap_or(Channel::Sms);
-    match otp::request_reset(state.db(), state.notifier(), &f.username, channel).await {
+    match otp::request_reset(state.db(), &f.username, channel).await {
         Ok(()) => {}
         Err(OtpError::TooMany { until }) => {
             let m = t.fmt("reset.too_many", &[("until", &format_cst(until))]);
@@ -157,8 +157,8 @@ pub async fn reset_verify_post(
             err("code", t.get("reset.bad_code")),
         );
     };
-    match otp::verify(state.db(), id, "reset", &f.code).await {
-        Ok(()) => {}
+    match otp::verify(state.db(), id, otp::Purpose::Reset, &f.code).await {
+        Ok(_) => {}
         Err(OtpError::BadCode) => {
             return page(
                 &ctx,

@@ -169,6 +169,9 @@ struct Inner {
     pool: AnyPool,
     writer: Option<mpsc::Sender<writer::Job>>,
     health: Health,
+    /// Rung after a commit that queued jobs, so this node's worker starts
+    /// on them at once instead of at its next poll.
+    jobs_queued: tokio::sync::Notify,
 }
 
 /// Whether the database is known to be down, so that requests fail at once
@@ -221,6 +224,7 @@ impl Db {
                         engine,
                         pool,
                         writer: None,
+                        jobs_queued: tokio::sync::Notify::new(),
                         health: Health::default(),
                     }),
                 })
@@ -276,6 +280,7 @@ impl Db {
                         engine,
                         pool,
                         writer: Some(tx),
+                        jobs_queued: tokio::sync::Notify::new(),
                         health: Health::default(),
                     }),
                 })
@@ -362,6 +367,17 @@ impl Db {
             }
             Some(w) => writer::submit(w, f).await,
         }
+    }
+
+    /// Tells this node's worker that a committed transaction queued jobs.
+    pub fn jobs_queued(&self) {
+        self.inner.jobs_queued.notify_one();
+    }
+
+    /// Resolves when [`Db::jobs_queued`] is rung (or was rung since the
+    /// last wait).
+    pub async fn wait_for_jobs(&self) {
+        self.inner.jobs_queued.notified().await;
     }
 
     /// Closes the pool and stops the writer once its queue is drained.

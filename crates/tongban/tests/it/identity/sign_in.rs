@@ -109,7 +109,7 @@ async fn wrong_password_is_refused_without_saying_which_part_was_wrong() {
             .unwrap();
         assert_eq!(r.status(), 401);
         let body = r.text().await.unwrap();
-        assert!(body.contains("用户名或密码错误"));
+        assert!(body.contains("用户名或密码错误"), "{body}");
         assert!(body.contains(r#"id="error-summary""#));
     }
     let r = app

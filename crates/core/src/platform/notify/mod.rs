@@ -1,7 +1,16 @@
-//! Messages to people (one-time codes, notices) by email or SMS, through
-//! pluggable senders: email over SMTP, SMS through a gateway interface, and
-//! a development outbox that keeps what would have been sent (shown in demo
-//! mode) when neither is configured.
+//! Messages to people (one-time codes, notices): the transport. Each
+//! capability decides what to say (its [`Templates`]) and to whom; the
+//! platform keeps every message ([`store`]: queued in the caller's
+//! transaction, shown in the person's inbox, delivered by jobs with
+//! retries) and sends it through pluggable senders: email over SMTP, SMS
+//! through a gateway interface, and a development outbox that keeps what
+//! would have been sent (shown in demo mode) when neither is configured.
+
+pub mod store;
+pub mod templates;
+
+pub use store::{Delivery, InboxNotice, Outgoing};
+pub use templates::{Templates, Words};
 
 use std::future::Future;
 use std::pin::Pin;
@@ -13,7 +22,7 @@ use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use crate::platform::clock::{Millis, now_ms};
 use crate::platform::config::MailConfig;
@@ -97,22 +106,26 @@ impl DevOutbox {
 
     async fn keep(&self, m: &Message) -> Result<(), NotifyError> {
         let m = m.clone();
+        let outbox = self.clone();
         self.db
-            .write(crate::tx!(c => {
-                sqlx::query(
-                    "INSERT INTO dev_messages (channel, recipient, subject, body, created_at) \
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(m.channel.as_str())
-                .bind(&m.to)
-                .bind(&m.subject)
-                .bind(&m.body)
-                .bind(now_ms())
-                .execute(c)
-                .await?;
-                Ok::<_, DbError>(())
-            }))
+            .write(crate::tx!(c => { outbox.keep_in(c, &m).await }))
             .await?;
+        Ok(())
+    }
+
+    /// Keeps a message inside the caller's transaction.
+    pub async fn keep_in(&self, c: &mut AnyConnection, m: &Message) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO dev_messages (channel, recipient, subject, body, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(m.channel.as_str())
+        .bind(&m.to)
+        .bind(&m.subject)
+        .bind(&m.body)
+        .bind(now_ms())
+        .execute(c)
+        .await?;
         Ok(())
     }
 }
@@ -177,6 +190,8 @@ enum Email {
 pub struct Notifier {
     email: Arc<Email>,
     sms: Arc<dyn SmsGateway>,
+    /// Set while SMS goes to the development outbox.
+    sms_outbox: Option<DevOutbox>,
 }
 
 impl std::fmt::Debug for Notifier {
@@ -225,13 +240,24 @@ impl Notifier {
         Ok(Self {
             email: Arc::new(email),
             sms: Arc::new(DevOutbox::new(db.clone())),
+            sms_outbox: Some(DevOutbox::new(db.clone())),
         })
     }
 
     /// Replaces the SMS gateway.
     pub fn with_sms(mut self, gateway: Arc<dyn SmsGateway>) -> Self {
         self.sms = gateway;
+        self.sms_outbox = None;
         self
+    }
+
+    /// The development outbox, when it is where `channel` goes.
+    pub fn kept_here(&self, channel: Channel) -> Option<&DevOutbox> {
+        match (channel, &*self.email) {
+            (Channel::Sms, _) => self.sms_outbox.as_ref(),
+            (Channel::Email, Email::Outbox(o)) => Some(o),
+            (Channel::Email, Email::Smtp(..)) => None,
+        }
     }
 
     /// Sends one message.
