@@ -89,11 +89,10 @@ fn channels_of(stored: &str) -> Vec<Channel> {
 }
 
 async fn read(c: &mut AnyConnection, account_id: i64) -> Result<Option<Preferences>, DbError> {
-    let row =
-        sqlx::query("SELECT lang, notify_channels, phone, email FROM accounts WHERE id = $1")
-            .bind(account_id)
-            .fetch_optional(c)
-            .await?;
+    let row = sqlx::query("SELECT lang, notify_channels, phone, email FROM accounts WHERE id = $1")
+        .bind(account_id)
+        .fetch_optional(c)
+        .await?;
     let Some(r) = row else { return Ok(None) };
     Ok(Some(Preferences {
         lang: Lang::from_tag(&r.try_get::<String, _>("lang")?).unwrap_or_default(),
@@ -124,7 +123,11 @@ pub async fn save_preferences(
     let mut problems = Vec::new();
     let lang = Lang::from_tag(lang);
     if lang.is_none() {
-        problems.push(FieldProblem::new("lang", "invalid", "请选择简体中文或 English"));
+        problems.push(FieldProblem::new(
+            "lang",
+            "invalid",
+            "请选择简体中文或 English",
+        ));
     }
     let mut chosen = Vec::new();
     for c in channels {
@@ -163,13 +166,14 @@ pub async fn save_preferences(
 
 /// Starts a change of email address or phone number: checks the new
 /// address and sends a code to it (not to the old one), which
-/// [`confirm_change`] takes back.
+/// [`confirm_change`] takes back. Returns the address as recorded
+/// (an email's domain in lower case).
 pub async fn start_change(
     db: &Db,
     actor: &Principal,
     channel: Channel,
     address: &str,
-) -> Result<(), ContactError> {
+) -> Result<String, ContactError> {
     let address = match channel {
         Channel::Email => email_normalized(address),
         Channel::Sms => Some(address.trim().to_owned()).filter(|p| phone_ok(p)),
@@ -190,7 +194,7 @@ pub async fn start_change(
         )]));
     }
     otp::send(db, actor.account.id, &address, channel, Purpose::Contact).await?;
-    Ok(())
+    Ok(address)
 }
 
 fn field_of(channel: Channel) -> &'static str {
@@ -215,7 +219,11 @@ pub async fn confirm_change(
     let address = target
         .filter(|t| t.contains('@') == (channel == Channel::Email))
         .ok_or_else(|| {
-            ContactError::Invalid(vec![FieldProblem::new("code", "wrong", "验证码不正确或已过期")])
+            ContactError::Invalid(vec![FieldProblem::new(
+                "code",
+                "wrong",
+                "验证码不正确或已过期",
+            )])
         })?;
     let username = actor.account.username.clone();
     let new = address.clone();
@@ -384,9 +392,14 @@ mod tests {
     fn identity_templates_parse_and_name_what_their_callers_fill() {
         let t = Templates::parse(include_str!("notices.toml")).expect("notices.toml");
         for purpose in [Purpose::Reset, Purpose::Register, Purpose::Contact] {
-            let names = t.names(&format!("code_{}", purpose.as_str())).expect("code template");
+            let names = t
+                .names(&format!("code_{}", purpose.as_str()))
+                .expect("code template");
             assert!(names.contains("code"), "{names:?}");
-            assert!(names.iter().all(|n| n == "code" || n == "username"), "{names:?}");
+            assert!(
+                names.iter().all(|n| n == "code" || n == "username"),
+                "{names:?}"
+            );
         }
         for (key, fills) in [
             ("account_exists", vec!["username"]),
@@ -397,8 +410,14 @@ mod tests {
             let names: Vec<String> = t.names(key).expect(key).into_iter().collect();
             assert_eq!(names, fills, "{key}");
         }
-        let en = t.render("test", Lang::En, &[("time", "2026-11-30 10:00")]).unwrap();
+        let en = t
+            .render("test", Lang::En, &[("time", "2026-11-30 10:00")])
+            .unwrap();
         assert!(en.body.contains("2026-11-30 10:00"));
-        assert!(!en.body.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)));
+        assert!(
+            !en.body
+                .chars()
+                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+        );
     }
 }

@@ -249,7 +249,7 @@ pub async fn verify(
                  AND attempts < $4 RETURNING id, code_hash, target",
             )
             .bind(account_id)
-            .bind(&purpose)
+            .bind(purpose)
             .bind(now)
             .bind(MAX_ATTEMPTS)
             .fetch_optional(&mut *c)

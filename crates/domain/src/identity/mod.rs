@@ -143,9 +143,13 @@ pub fn email_normalized(s: &str) -> Option<String> {
     }
     let (local, domain) = s.split_once('@')?;
     let local_ok = (1..=64).contains(&local.len())
-        && local
-            .chars()
-            .all(|c| c.is_ascii_graphic() && !matches!(c, '@' | '<' | '>' | '(' | ')' | ',' | ';' | ':' | '"' | '[' | ']' | '\\'));
+        && local.chars().all(|c| {
+            c.is_ascii_graphic()
+                && !matches!(
+                    c,
+                    '@' | '<' | '>' | '(' | ')' | ',' | ';' | ':' | '"' | '[' | ']' | '\\'
+                )
+        });
     let labels: Vec<&str> = domain.split('.').collect();
     let domain_ok = labels.len() >= 2
         && labels.iter().all(|l| {
@@ -212,7 +216,17 @@ mod tests {
             super::email_normalized(" Zhang.San@Example.COM ").as_deref(),
             Some("Zhang.San@example.com")
         );
-        for bad in ["", "a@b", "@example.com", "a b@example.com", "a@-x.com", "a@x..com", "a@@x.com", "a\nb@x.com", "a@x_y.com"] {
+        for bad in [
+            "",
+            "a@b",
+            "@example.com",
+            "a b@example.com",
+            "a@-x.com",
+            "a@x..com",
+            "a@@x.com",
+            "a\nb@x.com",
+            "a@x_y.com",
+        ] {
             assert_eq!(super::email_normalized(bad), None, "{bad:?}");
         }
     }

@@ -313,3 +313,94 @@ pub fn demo_totp_now() -> String {
         .as_secs() as i64;
     totp::code_at(&secret, totp::step_of(now))
 }
+
+/// A real SMTP server for a test: aiosmtpd (PyPI, installed by `.ci/run`)
+/// writing what it receives into a maildir. `None` when python3 cannot
+/// import aiosmtpd, unless `TONGBAN_TEST_REQUIRE_SMTP` says it must.
+pub struct SmtpServer {
+    pub port: u16,
+    maildir: tempfile::TempDir,
+    child: std::process::Child,
+    seen: usize,
+}
+
+impl SmtpServer {
+    pub async fn start() -> Option<Self> {
+        let available = std::process::Command::new("python3")
+            .args(["-c", "import aiosmtpd"])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !available {
+            assert!(
+                std::env::var("TONGBAN_TEST_REQUIRE_SMTP").is_err(),
+                "TONGBAN_TEST_REQUIRE_SMTP is set but python3 cannot import aiosmtpd"
+            );
+            eprintln!("SKIPPED SMTP test: pip install aiosmtpd to run it");
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let maildir = tempfile::tempdir().unwrap();
+        let child = std::process::Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(maildir.path().join("box"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        Some(Self {
+            port,
+            maildir,
+            child,
+            seen: 0,
+        })
+    }
+
+    /// Points an app's mail settings at this server.
+    pub fn configure(&self, cfg: &mut Config) {
+        cfg.mail.smtp_host = "127.0.0.1".into();
+        cfg.mail.smtp_port = self.port;
+        cfg.mail.smtp_tls = "none".into();
+        cfg.mail.from = "通办 <noreply@tongban.invalid>".into();
+    }
+
+    /// The next message the server received (waits up to ten seconds).
+    pub async fn next_mail(&mut self) -> String {
+        let new = self.maildir.path().join("box").join("new");
+        for _ in 0..200 {
+            let mut files: Vec<_> = std::fs::read_dir(&new)
+                .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+                .unwrap_or_default();
+            if files.len() > self.seen {
+                files.sort_by_key(|p| {
+                    (
+                        std::fs::metadata(p).and_then(|m| m.modified()).ok(),
+                        p.clone(),
+                    )
+                });
+                let mail = std::fs::read_to_string(&files[self.seen]).unwrap();
+                self.seen += 1;
+                return mail;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no mail arrived at the SMTP server");
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

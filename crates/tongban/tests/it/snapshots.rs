@@ -87,6 +87,11 @@ async fn signed_in_pages() {
     let _guard = settings().bind_to_scope();
     let citizen = app.citizen().await;
     insta::assert_snapshot!("page_account", page(&app, &citizen, "/account").await);
+    insta::assert_snapshot!(
+        "page_contacts",
+        page(&app, &citizen, "/account/contacts").await
+    );
+    insta::assert_snapshot!("page_inbox", page(&app, &citizen, "/inbox").await);
     let editor = app.signed_in("editor").await;
     insta::assert_snapshot!(
         "page_admin_catalog",

@@ -134,7 +134,6 @@ pub async fn contacts_get(
     render(&view(&state, &ctx, vec![], notice, None, String::new()).await?)
 }
 
-
 /// `POST /account/contacts`: language and channels. The chosen language
 /// also becomes the language of the pages in this browser.
 pub async fn preferences_post(
@@ -144,9 +143,16 @@ pub async fn preferences_post(
 ) -> Result<Response, AppError> {
     let s = ctx.require_session()?;
     // Checkboxes come as repeated `channels` fields.
-    let lang = pairs.iter().find(|(k, _)| k == "lang").map(|(_, v)| v.as_str()).unwrap_or("");
-    let channels: Vec<String> =
-        pairs.iter().filter(|(k, _)| k == "channels").map(|(_, v)| v.clone()).collect();
+    let lang = pairs
+        .iter()
+        .find(|(k, _)| k == "lang")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    let channels: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "channels")
+        .map(|(_, v)| v.clone())
+        .collect();
     match contacts::save_preferences(state.db(), &s.principal, lang, &channels).await {
         Ok(()) => {
             let lang = Lang::from_tag(lang).unwrap_or_default();
@@ -157,7 +163,16 @@ pub async fn preferences_post(
             )
                 .into_response())
         }
-        Err(e) => answer(&state, &ctx, refused(&ctx.tr(), e, "lang")?, None, String::new()).await,
+        Err(e) => {
+            answer(
+                &state,
+                &ctx,
+                refused(&ctx.tr(), e, "lang")?,
+                None,
+                String::new(),
+            )
+            .await
+        }
     }
 }
 
@@ -177,12 +192,17 @@ pub async fn change_post(
     Form(f): Form<ChangeForm>,
 ) -> Result<Response, AppError> {
     let s = ctx.require_session()?;
-    let channel = Channel::parse(&f.channel).ok_or_else(|| AppError::field("channel", "invalid"))?;
-    let field = if channel == Channel::Email { "email" } else { "phone" };
+    let channel =
+        Channel::parse(&f.channel).ok_or_else(|| AppError::field("channel", "invalid"))?;
+    let field = if channel == Channel::Email {
+        "email"
+    } else {
+        "phone"
+    };
     match contacts::start_change(state.db(), &s.principal, channel, &f.address).await {
-        Ok(()) => {
+        Ok(address) => {
             let t = ctx.tr();
-            let notice = t.fmt("contacts.code_sent", &[("address", &mask(f.address.trim()))]);
+            let notice = t.fmt("contacts.code_sent", &[("address", &mask(&address))]);
             render(&view(&state, &ctx, vec![], notice, Some(channel), f.address).await?)
         }
         Err(e) => answer(&state, &ctx, refused(&ctx.tr(), e, field)?, None, f.address).await,
@@ -205,11 +225,21 @@ pub async fn confirm_post(
     Form(f): Form<ConfirmForm>,
 ) -> Result<Response, AppError> {
     let s = ctx.require_session()?;
-    let channel = Channel::parse(&f.channel).ok_or_else(|| AppError::field("channel", "invalid"))?;
+    let channel =
+        Channel::parse(&f.channel).ok_or_else(|| AppError::field("channel", "invalid"))?;
     match contacts::confirm_change(state.db(), &s.principal, channel, &f.code).await {
-        Ok(_) => Ok(Redirect::to(&format!("/account/contacts?done={}", channel.as_str())).into_response()),
+        Ok(_) => Ok(
+            Redirect::to(&format!("/account/contacts?done={}", channel.as_str())).into_response(),
+        ),
         Err(e) => {
-            answer(&state, &ctx, refused(&ctx.tr(), e, "code")?, Some(channel), String::new()).await
+            answer(
+                &state,
+                &ctx,
+                refused(&ctx.tr(), e, "code")?,
+                Some(channel),
+                String::new(),
+            )
+            .await
         }
     }
 }
@@ -219,6 +249,15 @@ pub async fn test_post(State(state): State<AppState>, ctx: Ctx) -> Result<Respon
     let s = ctx.require_session()?;
     match contacts::send_test(state.db(), &s.principal).await {
         Ok(()) => Ok(Redirect::to("/account/contacts?done=test").into_response()),
-        Err(e) => answer(&state, &ctx, refused(&ctx.tr(), e, "test")?, None, String::new()).await,
+        Err(e) => {
+            answer(
+                &state,
+                &ctx,
+                refused(&ctx.tr(), e, "test")?,
+                None,
+                String::new(),
+            )
+            .await
+        }
     }
 }

@@ -97,10 +97,9 @@ pub async fn inbox_get(
                         mask(&d.address)
                     ),
                     status_text: match (d.status.as_str(), d.last_error.is_some()) {
-                        ("queued", true) => t.fmt(
-                            "inbox.retrying",
-                            &[("attempts", &d.attempts.to_string())],
-                        ),
+                        ("queued", true) => {
+                            t.fmt("inbox.retrying", &[("attempts", &d.attempts.to_string())])
+                        }
                         (s, _) => t.get(&format!("inbox.status_{s}")),
                     },
                     status: d.status,

@@ -275,7 +275,9 @@ pub async fn inbox(
         let mut deliveries = Vec::with_capacity(ds.len());
         for d in &ds {
             let channel: String = d.try_get("channel")?;
-            let Some(channel) = Channel::parse(&channel) else { continue };
+            let Some(channel) = Channel::parse(&channel) else {
+                continue;
+            };
             deliveries.push(Delivery {
                 channel,
                 address: d.try_get("address")?,

@@ -97,9 +97,9 @@ impl Templates {
             Lang::En => &t.en,
         };
         let fill = |s: &str| {
-            values
-                .iter()
-                .fold(s.to_owned(), |acc, (k, v)| acc.replace(&format!("{{{k}}}"), v))
+            values.iter().fold(s.to_owned(), |acc, (k, v)| {
+                acc.replace(&format!("{{{k}}}"), v)
+            })
         };
         Some(Words {
             subject: fill(&w.subject),
@@ -133,11 +133,19 @@ en.body = "Your code is {code}, for {purpose}."
     fn renders_in_the_chosen_language_with_values() {
         let t = Templates::parse(FILE).unwrap();
         let zh = t
-            .render("code", Lang::ZhCn, &[("code", "123456"), ("purpose", "注册")])
+            .render(
+                "code",
+                Lang::ZhCn,
+                &[("code", "123456"), ("purpose", "注册")],
+            )
             .unwrap();
         assert_eq!(zh.body, "您的验证码是 123456，用于注册。");
         let en = t
-            .render("code", Lang::En, &[("code", "654321"), ("purpose", "sign-up")])
+            .render(
+                "code",
+                Lang::En,
+                &[("code", "654321"), ("purpose", "sign-up")],
+            )
             .unwrap();
         assert_eq!(en.subject, "Your code");
         assert_eq!(en.body, "Your code is 654321, for sign-up.");
@@ -151,7 +159,11 @@ en.body = "Your code is {code}, for {purpose}."
     #[test]
     fn refuses_a_translation_that_loses_a_value_or_a_language() {
         let lost = FILE.replace("for {purpose}", "for sign-up");
-        assert!(Templates::parse(&lost).unwrap_err().contains("different values"));
+        assert!(
+            Templates::parse(&lost)
+                .unwrap_err()
+                .contains("different values")
+        );
         let no_en = "[x]\nzh.subject = \"a\"\nzh.body = \"b\"\n";
         assert!(Templates::parse(no_en).unwrap_err().contains("[x.en]"));
     }

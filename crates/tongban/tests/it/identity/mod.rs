@@ -1,6 +1,7 @@
 //! Sign-in, sessions, lockout, password change and staff administration.
 
 mod accounts;
+mod notices;
 mod passwords;
 mod sign_in;
 

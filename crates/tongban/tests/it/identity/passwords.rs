@@ -149,53 +149,10 @@ async fn a_forgotten_password_is_reset_with_a_code_to_the_registered_phone() {
 
 #[tokio::test]
 async fn reset_codes_go_out_over_smtp_to_a_real_server() {
-    // aiosmtpd (PyPI) is the SMTP server; .ci/run installs it.
-    let available = std::process::Command::new("python3")
-        .args(["-c", "import aiosmtpd"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !available {
-        assert!(
-            std::env::var("TONGBAN_TEST_REQUIRE_SMTP").is_err(),
-            "TONGBAN_TEST_REQUIRE_SMTP is set but python3 cannot import aiosmtpd"
-        );
-        eprintln!("SKIPPED SMTP test: pip install aiosmtpd to run it");
+    let Some(mut smtp) = crate::helpers::SmtpServer::start().await else {
         return;
-    }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let maildir = tempfile::tempdir().unwrap();
-    let mut server = std::process::Command::new("python3")
-        .args([
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            &format!("127.0.0.1:{port}"),
-            "-c",
-            "aiosmtpd.handlers.Mailbox",
-        ])
-        .arg(maildir.path().join("box"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    let app = TestApp::spawn_configured(true, |cfg| {
-        cfg.mail.smtp_host = "127.0.0.1".into();
-        cfg.mail.smtp_port = port;
-        cfg.mail.smtp_tls = "none".into();
-        cfg.mail.from = "通办 <noreply@tongban.invalid>".into();
-    })
-    .await;
+    };
+    let app = TestApp::spawn_configured(true, |cfg| smtp.configure(cfg)).await;
     let c = app.client();
     let r = c
         .post(app.url("/password/reset"))
@@ -205,17 +162,7 @@ async fn reset_codes_go_out_over_smtp_to_a_real_server() {
         .unwrap();
     assert_eq!(r.status(), 200);
     // The message is in the server's mailbox, not in the outbox.
-    let new = maildir.path().join("box").join("new");
-    let mut mail = String::new();
-    for _ in 0..100 {
-        if let Some(e) = std::fs::read_dir(&new).ok().and_then(|mut d| d.next()) {
-            mail = std::fs::read_to_string(e.unwrap().path()).unwrap();
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    let _ = server.kill();
-    let _ = server.wait();
+    let mail = smtp.next_mail().await;
     assert!(mail.contains("citizen@demo.tongban.invalid"), "{mail}");
     let (_, outbox) = app.get_text(&c, "/dev/messages").await;
     assert!(!outbox.contains("citizen@demo"));
