@@ -1,7 +1,9 @@
 //! The storage limit: how many transactions of the rows the token endpoint
 //! writes per code exchange (consume the code, store the refresh token) the
 //! database commits per second when driven raw, one per commit and grouped,
-//! next to the same rows through tongban's `Db::write`.
+//! next to the same rows through tongban's `Db::write`; and how many
+//! notices the platform queues per second (the message, its delivery and
+//! the delivery's job, one transaction each) through the same path.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -32,6 +34,9 @@ pub struct StorageLimit {
     pub grouped: f64,
     /// Through tongban's `Db::write` with [`CALLERS`] concurrent callers.
     pub platform: f64,
+    /// Notices queued per second through `notify::store::queue` in
+    /// `Db::write`, [`CALLERS`] concurrent callers, one SMS each.
+    pub notices: f64,
 }
 
 const CONSUME: &str =
@@ -162,6 +167,52 @@ async fn platform_run(
     Ok(total as f64 / start.elapsed().as_secs_f64())
 }
 
+/// Notices queued per second from [`CALLERS`] tasks for `secs`, each in
+/// its own transaction, as a capability queues them.
+async fn notices_run(db: &Db, account: i64, secs: Duration) -> anyhow::Result<f64> {
+    use tongban_core::platform::notify::{Channel, Outgoing, Words, store};
+    let start = Instant::now();
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..CALLERS {
+        let (db, next) = (db.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut done = 0usize;
+            while start.elapsed() < secs {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let m = Outgoing {
+                    account_id: Some(account),
+                    topic: "bench.accepted".into(),
+                    dedupe_key: format!("bench.accepted:{i}"),
+                    lang: tongban_domain::Lang::ZhCn,
+                    words: Words {
+                        subject: "【通办】受理通知".into(),
+                        body: format!(
+                            "您的申请（办件编号 BENCH{i:08}）已受理，法定办结时限为20个工作日。"
+                        ),
+                    },
+                    inbox: true,
+                    sensitive: false,
+                    to: vec![(Channel::Sms, "13800000001".into())],
+                };
+                let queued = db
+                    .write(move |c| {
+                        Box::pin(async move { store::queue(c, &m, 1_700_000_000_000).await })
+                    })
+                    .await?;
+                anyhow::ensure!(queued.is_some(), "notice {i} was not queued");
+                done += 1;
+            }
+            Ok::<_, anyhow::Error>(done)
+        }));
+    }
+    let mut total = 0;
+    for t in tasks {
+        total += t.await??;
+    }
+    Ok(total as f64 / start.elapsed().as_secs_f64())
+}
+
 /// The SQLite limits, in a fresh file in `dir`, with the platform's pragmas
 /// (`journal_mode=WAL`, `synchronous=FULL`).
 pub async fn sqlite(dir: &std::path::Path, secs: Duration) -> anyhow::Result<StorageLimit> {
@@ -176,6 +227,7 @@ pub async fn sqlite(dir: &std::path::Path, secs: Duration) -> anyhow::Result<Sto
     let grouped = raw_run!(conn, next, account, GROUP, secs);
     conn.close().await?;
     let platform = platform_run(&db, next, account, secs).await?;
+    let notices = notices_run(&db, account, secs).await?;
     db.close().await;
     Ok(StorageLimit {
         engine: "sqlite",
@@ -183,6 +235,7 @@ pub async fn sqlite(dir: &std::path::Path, secs: Duration) -> anyhow::Result<Sto
         single_how: "one connection".into(),
         grouped,
         platform,
+        notices,
     })
 }
 
@@ -208,6 +261,7 @@ pub async fn postgres(url: &str, secs: Duration) -> anyhow::Result<StorageLimit>
     let grouped = raw_run!(conn, next, account, GROUP, secs);
     conn.close().await?;
     let platform = platform_run(&db, next, account, secs).await?;
+    let notices = notices_run(&db, account, secs).await?;
     db.close().await;
     Ok(StorageLimit {
         engine: "postgres",
@@ -215,5 +269,6 @@ pub async fn postgres(url: &str, secs: Duration) -> anyhow::Result<StorageLimit>
         single_how: format!("{PG_CONNECTIONS} connections"),
         grouped,
         platform,
+        notices,
     })
 }

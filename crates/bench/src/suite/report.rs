@@ -203,6 +203,25 @@ pub fn render(o: &Options, r: &Report) -> String {
                 s.platform / s.grouped.max(s.single).max(1.0)
             );
         }
+        let _ = writeln!(
+            out,
+            "\nNotices queued (the message, its SMS delivery and the delivery's job, one transaction each, {} callers; target 1,000/s on SQLite):\n",
+            storage::CALLERS
+        );
+        let _ = writeln!(
+            out,
+            "| database | notices/s | ratio to the 1,000/s target | ratio to `Db::write` code exchanges |\n|---|---:|---:|---:|"
+        );
+        for s in &r.storage {
+            let _ = writeln!(
+                out,
+                "| {} | {:.0} | {:.2} | {:.2} |",
+                s.engine,
+                s.notices,
+                s.notices / 1000.0,
+                s.notices / s.platform.max(1.0)
+            );
+        }
         if let (Some(sqlite), Some((_, rounds))) = (
             r.storage.iter().find(|s| s.engine == "sqlite"),
             r.isolated.iter().find(|(n, _)| n == "oidc"),
