@@ -195,6 +195,13 @@ async fn open_db(cfg: &Config) -> anyhow::Result<Db> {
         )
     })?;
     db.migrate().await.context("database migration failed")?;
+    // Data upgrades that SQL cannot write once for both engines.
+    let upgraded = tongban_core::catalog::materials::upgrade_codes(&db)
+        .await
+        .context("giving material codes to stored guides failed")?;
+    if upgraded > 0 {
+        tracing::info!(versions = upgraded, "material codes given to stored guides");
+    }
     Ok(db)
 }
 

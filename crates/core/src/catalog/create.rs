@@ -75,13 +75,15 @@ pub fn prepare(org: &Org, n: NewItem) -> Result<Prepared, CatalogError> {
     } else {
         n.division_code.trim().to_owned()
     };
+    let mut guide = n.guide;
+    tongban_domain::catalog::assign_codes(&mut guide, &[]);
     Ok(Prepared {
         catalog_code,
         task_code,
         org_id: org.id,
         division,
         use_level: org.admin_level,
-        guide: n.guide,
+        guide,
     })
 }
 

@@ -18,6 +18,7 @@ mod attachments;
 mod code_lists;
 mod console;
 mod create;
+pub mod materials;
 mod public;
 mod review;
 

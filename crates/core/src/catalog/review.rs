@@ -63,7 +63,7 @@ pub async fn save_draft(
     actor: Actor<'_>,
     version_id: i64,
     expected_revision: i64,
-    guide: Guide,
+    mut guide: Guide,
 ) -> Result<i64, CatalogError> {
     let (v, it, org) = version_with_org(db, version_id).await?;
     if !may(actor, EDIT_ROLES, &org) {
@@ -72,6 +72,10 @@ pub async fn save_draft(
     if catalog::transition(v.status, VersionAction::Edit).is_none() {
         return Err(CatalogError::WrongState);
     }
+    // New materials get codes; one named like a material of an earlier
+    // version takes its code back.
+    let earlier = super::materials::codes_of_item(db, it.id, version_id).await?;
+    catalog::assign_codes(&mut guide, &earlier);
     let actor_id = actor.account_id();
     let doc = serde_json::to_string(&guide).map_err(|e| DbError::Internal(e.to_string()))?;
     let keys: Vec<String> = guide.file_keys().into_iter().map(str::to_owned).collect();

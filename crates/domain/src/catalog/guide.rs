@@ -57,6 +57,8 @@ pub enum Fetchable {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Material {
+    /// 材料编码: stable across the item's versions (see [`assign_codes`]).
+    pub code: String,
     /// 材料名称.
     pub name: String,
     /// 是否必备.
@@ -79,6 +81,10 @@ pub struct Material {
     pub blank_form: String,
     /// 示例样表 file name, if any.
     pub sample: String,
+    /// File types accepted online (codes of [`FILE_TYPES`]).
+    pub file_types: Vec<String>,
+    /// Size limit of one file, in MB.
+    pub max_mb: u32,
 }
 
 impl Default for Material {
@@ -97,6 +103,9 @@ impl Default for Material {
             fetchable: Fetchable::No,
             blank_form: String::new(),
             sample: String::new(),
+            file_types: super::default_file_types(),
+            max_mb: super::DEFAULT_MAX_MB,
+            code: String::new(),
         }
     }
 }

@@ -11,6 +11,7 @@ mod code_lists;
 mod codes;
 mod diff;
 mod guide;
+mod materials;
 #[cfg(test)]
 mod tests;
 mod validate;
@@ -20,5 +21,6 @@ pub use code_lists::*;
 pub use codes::*;
 pub use diff::*;
 pub use guide::*;
+pub use materials::*;
 pub use validate::*;
 pub use version::*;

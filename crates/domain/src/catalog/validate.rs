@@ -14,6 +14,45 @@ fn err(
     errors.push(GuideError::new(field, code, message));
 }
 
+/// A material's code, file types and size limit.
+fn material_identity(e: &mut Vec<GuideError>, at: &str, i: usize, m: &Material) {
+    if !m.code.is_empty() && !code_ok(&m.code) {
+        e.push(GuideError::new(
+            format!("{at}.code"),
+            "invalid",
+            format!(
+                "第{}项材料的编码应为1至16位字母、数字、下划线或连字符",
+                i + 1
+            ),
+        ));
+    }
+    if m.file_types.is_empty()
+        || m.file_types
+            .iter()
+            .any(|t| !FILE_TYPES.contains(&t.as_str()))
+    {
+        err(
+            e,
+            format!("{at}.file_types"),
+            "invalid",
+            format!(
+                "第{}项材料接收的文件类型应从 PDF、OFD、JPEG、PNG 中选择",
+                i + 1
+            ),
+        );
+    }
+    if !(1..=MAX_MB).contains(&m.max_mb) {
+        e.push(
+            GuideError::new(
+                format!("{at}.max_mb"),
+                "out_of_range",
+                format!("第{}项材料的大小上限应为1至{MAX_MB} MB", i + 1),
+            )
+            .with("max", MAX_MB.to_string()),
+        );
+    }
+}
+
 /// Every rule a guide must satisfy to be published, checked at once so the
 /// editor sees the whole list (一次性告知 applies to editors too).
 pub fn validate(g: &Guide, lists: &CodeLists) -> Vec<GuideError> {
@@ -82,6 +121,15 @@ pub fn validate(g: &Guide, lists: &CodeLists) -> Vec<GuideError> {
             ),
             _ => {}
         }
+        material_identity(&mut e, &format!("materials[{i}]"), i, m);
+        if !m.code.is_empty() && g.materials[..i].iter().any(|o| o.code == m.code) {
+            err(
+                &mut e,
+                format!("materials[{i}].code"),
+                "duplicate",
+                format!("第{}项材料的编码 {} 与前面的材料重复", i + 1, m.code),
+            );
+        }
     }
     for (si, s) in g.situations.iter().enumerate() {
         if s.name.trim().is_empty() {
@@ -101,6 +149,7 @@ pub fn validate(g: &Guide, lists: &CodeLists) -> Vec<GuideError> {
                     "业务办理项的材料缺少名称",
                 );
             }
+            material_identity(&mut e, &format!("situations[{si}].materials[{i}]"), i, m);
         }
     }
     if g.legal_limit.unit != g.promised_limit.unit && g.promised_limit.value > 0 {

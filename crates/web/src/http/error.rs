@@ -285,7 +285,7 @@ impl From<tongban_core::identity::staff::StaffError> for AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tongban_domain::catalog::{CodeLists, Faq, Fee, Guide, Material, validate};
+    use tongban_domain::catalog::{CodeLists, Faq, Fee, Guide, Material, Situation, validate};
 
     fn has_cjk(s: &str) -> bool {
         s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
@@ -294,11 +294,30 @@ mod tests {
     #[test]
     fn every_problem_of_the_guide_rules_is_worded_in_both_languages() {
         let guide = Guide {
-            materials: vec![Material {
-                originals: 30,
-                form: "x".into(),
-                source: "x".into(),
-                ..Material::default()
+            materials: vec![
+                Material {
+                    originals: 30,
+                    form: "x".into(),
+                    source: "x".into(),
+                    code: "材料".into(),
+                    file_types: vec!["docx".into()],
+                    max_mb: 0,
+                    ..Material::default()
+                },
+                Material {
+                    code: "材料".into(),
+                    ..Material::default()
+                },
+            ],
+            situations: vec![Situation {
+                materials: vec![Material {
+                    name: "x".into(),
+                    code: "?".into(),
+                    file_types: vec![],
+                    max_mb: 500,
+                    ..Material::default()
+                }],
+                ..Situation::default()
             }],
             fees: vec![Fee {
                 waivable: true,
@@ -313,6 +332,19 @@ mod tests {
         };
         let problems = validate(&guide, &CodeLists::default());
         assert!(problems.len() > 15, "{problems:?}");
+        for code in ["code", "file_types", "max_mb"] {
+            assert!(
+                problems
+                    .iter()
+                    .any(|p| p.field == format!("situations[0].materials[0].{code}")),
+                "{code}: {problems:?}"
+            );
+        }
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.field == "materials[1].code" && p.code == "duplicate")
+        );
         for lang in [Lang::ZhCn, Lang::En] {
             let t = Tr::new(lang);
             for p in &problems {

@@ -22,11 +22,14 @@ fn split_codes(s: &str) -> Vec<String> {
 /// Parses a material in compact form:
 /// `名称[*][{key=value|…}][#证照:类型 | #共享:数据集]`.
 ///
-/// `*` marks it required; the optional attributes are `originals`, `copies`
-/// (counts), `form` and `source` (codes of the configurable lists),
-/// `issuer` and `note`. Left out, a material has one original and no
-/// copies, may be paper or electronic, and comes from the applicant (or from
-/// the government when it is a certificate). An unknown attribute or a count
+/// `*` marks it required; the optional attributes are `code` (the
+/// material's stable code), `originals`, `copies` (counts), `form` and
+/// `source` (codes of the configurable lists), `issuer`, `note`, `types`
+/// (file types taken online, `pdf+ofd+jpeg+png`) and `max_mb` (size limit).
+/// Left out, a material has one original and no copies, may be paper or
+/// electronic, comes from the applicant (or from the government when it is
+/// a certificate), takes every file type up to 10 MB, and is given a code
+/// when the guide is saved. An unknown attribute or a count
 /// that is not a number is an error naming it.
 pub fn parse_material(spec: &str) -> Result<Material, String> {
     let (head, fetch) = match spec.split_once('#') {
@@ -86,9 +89,22 @@ pub fn parse_material(spec: &str) -> Result<Material, String> {
             "source" => m.source = value.to_owned(),
             "issuer" => m.issuer = value.to_owned(),
             "note" => m.note = value.to_owned(),
+            "code" => m.code = value.to_owned(),
+            "types" => {
+                m.file_types = value
+                    .split('+')
+                    .map(|t| t.trim().to_ascii_lowercase())
+                    .filter(|t| !t.is_empty())
+                    .collect()
+            }
+            "max_mb" => {
+                m.max_mb = value
+                    .parse::<u32>()
+                    .map_err(|_| format!("材料“{}”的大小上限“{value}”不是整数（MB）", m.name))?
+            }
             other => {
                 return Err(format!(
-                    "材料“{}”的属性“{other}”无法识别（可用：originals、copies、form、source、issuer、note）",
+                    "材料“{}”的属性“{other}”无法识别（可用：code、originals、copies、form、source、issuer、note、types、max_mb）",
                     m.name
                 ));
             }
@@ -120,6 +136,9 @@ pub fn format_material(m: &Material) -> String {
         "applicant"
     };
     let mut attrs = Vec::new();
+    if !m.code.is_empty() {
+        attrs.push(format!("code={}", attr_text(&m.code)));
+    }
     if m.originals != 1 {
         attrs.push(format!("originals={}", m.originals));
     }
@@ -137,6 +156,12 @@ pub fn format_material(m: &Material) -> String {
     }
     if !m.note.is_empty() {
         attrs.push(format!("note={}", attr_text(&m.note)));
+    }
+    if m.file_types != tongban_domain::catalog::default_file_types() {
+        attrs.push(format!("types={}", attr_text(&m.file_types.join("+"))));
+    }
+    if m.max_mb != tongban_domain::catalog::DEFAULT_MAX_MB {
+        attrs.push(format!("max_mb={}", m.max_mb));
     }
     if !attrs.is_empty() {
         s.push('{');

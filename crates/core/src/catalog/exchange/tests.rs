@@ -25,6 +25,20 @@ fn materials_round_trip_through_the_compact_form() {
         ("市场监督管理局", "加盖公章")
     );
     assert_eq!(parse_material(&format_material(&m)).unwrap(), m);
+    // The code, the file types and the size limit travel too.
+    let drawing = parse_material("平面图*{code=M007|types=pdf+ofd|max_mb=50}").unwrap();
+    assert_eq!(drawing.code, "M007");
+    assert_eq!(drawing.file_types, ["pdf", "ofd"]);
+    assert_eq!(drawing.max_mb, 50);
+    assert_eq!(
+        format_material(&drawing),
+        "平面图*{code=M007|types=pdf+ofd|max_mb=50}"
+    );
+    assert!(
+        parse_material("平面图{max_mb=big}")
+            .unwrap_err()
+            .contains("big")
+    );
     // Separators inside free text cannot break the list apart.
     let tricky = Material {
         name: "证明".into(),

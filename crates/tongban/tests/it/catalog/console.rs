@@ -314,6 +314,90 @@ async fn situations_are_edited_in_the_form_and_shown_on_the_guide() {
         .unwrap();
     assert_eq!(
         row["situations"],
-        "委托他人办理=授权委托书*、受托人身份证*#证照:居民身份证"
+        "委托他人办理=授权委托书*{code=M002}、受托人身份证*{code=M003}#证照:居民身份证"
+    );
+}
+
+#[tokio::test]
+async fn materials_keep_their_codes_across_edits_with_their_file_types_and_limits() {
+    let app = TestApp::spawn().await;
+    let editor = app.signed_in("editor").await;
+    let (_, page) = app.get_text(&editor, "/admin/catalog/new").await;
+    let mut fields = form_fields(&page, "new-item-form");
+    set(&mut fields, "name", "排水许可");
+    set(&mut fields, "catalog_code", "209990300001");
+    let r = editor
+        .post(app.url("/admin/catalog/new"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    let url = r.headers()["location"].to_str().unwrap().to_owned();
+    let v: i64 = url.rsplit('/').next().unwrap().parse().unwrap();
+    let stored = |app: &TestApp| {
+        let db = app.db.clone();
+        async move {
+            catalog::version(&db, v)
+                .await
+                .unwrap()
+                .unwrap()
+                .guide
+                .materials
+        }
+    };
+    // Two materials; the drawing takes PDF only, up to 50 MB.
+    let (_, page) = app.get_text(&editor, &url).await;
+    assert!(
+        page.contains(r#"name="m0_types" value="ofd" checked"#),
+        "{page}"
+    );
+    let mut f = form_fields(&page, "guide-form");
+    set(&mut f, "m0_name", "申请书");
+    set(&mut f, "m1_name", "排水平面图");
+    f.retain(|(k, v)| k != "m1_types" || v == "pdf");
+    set(&mut f, "m1_max_mb", "50");
+    set(&mut f, "action", "save");
+    let r = editor.post(app.url(&url)).form(&f).send().await.unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let m = stored(&app).await;
+    assert_eq!(
+        m.iter()
+            .map(|m| (m.code.as_str(), m.name.as_str()))
+            .collect::<Vec<_>>(),
+        [("M001", "申请书"), ("M002", "排水平面图")]
+    );
+    assert_eq!(
+        (m[1].file_types.clone(), m[1].max_mb),
+        (vec!["pdf".to_owned()], 50)
+    );
+    assert_eq!(m[0].file_types, ["pdf", "ofd", "jpeg", "png"]);
+    // The first material is removed and a new one added: the drawing keeps
+    // its code, the new one does not take the removed one's.
+    let (_, page) = app.get_text(&editor, &url).await;
+    assert!(page.contains("<code>M002</code>"), "{page}");
+    let mut f = form_fields(&page, "guide-form");
+    set(&mut f, "m0_name", "");
+    set(&mut f, "m2_name", "营业执照");
+    set(&mut f, "m1_max_mb", "500");
+    set(&mut f, "action", "save");
+    let r = editor.post(app.url(&url)).form(&f).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let m = stored(&app).await;
+    assert_eq!(
+        m.iter()
+            .map(|m| (m.code.as_str(), m.name.as_str()))
+            .collect::<Vec<_>>(),
+        [("M002", "排水平面图"), ("M003", "营业执照")]
+    );
+    // A limit beyond 200 MB cannot be submitted, and says why.
+    let (_, page) = app.get_text(&editor, &url).await;
+    let mut f = form_fields(&page, "guide-form");
+    set(&mut f, "action", "submit");
+    let r = editor.post(app.url(&url)).form(&f).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("第1项材料的大小上限应为1至200 MB。"),
+        "{page}"
     );
 }

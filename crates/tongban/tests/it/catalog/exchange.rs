@@ -36,11 +36,11 @@ async fn export_in_national_field_names_and_import_all_or_nothing() {
         assert!(food.get(field).is_some(), "export lacks {field}");
     }
     assert_eq!(food["promise_day"], "10");
+    // Each material with its stable code.
+    let materials = food["materials"].as_str().unwrap();
     assert!(
-        food["materials"]
-            .as_str()
-            .unwrap()
-            .contains("营业执照*#证照:营业执照")
+        materials.contains("营业执照*{code=M") && materials.contains("}#证照:营业执照"),
+        "{materials}"
     );
     let r = c
         .get(app.url("/api/v1/catalog/export?format=csv"))

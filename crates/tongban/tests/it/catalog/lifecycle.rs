@@ -1,6 +1,7 @@
 //! A version's life: drafts, review, four eyes, conflicts, codes, schedules, corrupt rows.
 
 use super::*;
+use sqlx::Row;
 
 #[tokio::test]
 async fn draft_review_publish_new_version_diff_and_withdraw() {
@@ -50,9 +51,13 @@ async fn draft_review_publish_new_version_diff_and_withdraw() {
         catalog::save_draft(&app.db, Actor::Person(&editor), v1, 1, guide("x")).await,
         Err(CatalogError::Conflict)
     ));
+    // Saved as it was, its materials given codes.
+    let mut coded = g.clone();
+    coded.materials[0].code = "M001".into();
+    coded.materials[1].code = "M002".into();
     assert_eq!(
         catalog::version(&app.db, v1).await.unwrap().unwrap().guide,
-        g
+        coded
     );
 
     // Submitting lists every problem at once.
@@ -426,4 +431,95 @@ async fn a_corrupt_stored_guide_is_an_internal_error_not_a_conflict() {
         "the page gives the request id to quote"
     );
     assert!(!body.contains("已被他人修改"));
+}
+
+#[tokio::test]
+async fn guides_stored_before_material_codes_get_them_once_consistently_across_versions() {
+    let app = TestApp::spawn().await;
+    let editor = principal(&app, "editor").await;
+    let org = app.org_id("哈尔滨市道里区民政局").await;
+    let mut g = guide("高龄津贴");
+    g.materials = ["居民身份证", "户口簿", "照片"]
+        .into_iter()
+        .map(|n| Material {
+            name: n.into(),
+            required: true,
+            ..Material::default()
+        })
+        .collect();
+    let new = NewItem {
+        catalog_code: "200990001000".into(),
+        task_code: String::new(),
+        org_id: org,
+        division_code: String::new(),
+        guide: g.clone(),
+    };
+    let (item_id, v1) = catalog::create_item(&app.db, Actor::Person(&editor), new)
+        .await
+        .unwrap();
+    // A second version: 户口簿 dropped, 居民身份证 moved last, 证明 added.
+    let mut g2 = g.clone();
+    g2.materials = vec![
+        g.materials[2].clone(),
+        Material {
+            name: "证明".into(),
+            ..Material::default()
+        },
+        g.materials[0].clone(),
+    ];
+    // Both stored as guides were before materials had codes.
+    let strip = |guide: &Guide| {
+        let mut old = guide.clone();
+        old.materials.iter_mut().for_each(|m| m.code.clear());
+        serde_json::to_string(&old).unwrap()
+    };
+    let (d1, d2) = (strip(&g), strip(&g2));
+    let v2 = app
+        .db
+        .write(tongban_core::tx!(c => {
+            sqlx::query("UPDATE item_versions SET document = $1 WHERE id = $2")
+                .bind(&d1)
+                .bind(v1)
+                .execute(&mut *c)
+                .await?;
+            let v2: i64 = sqlx::query(
+                "INSERT INTO item_versions (item_id, version_no, status, document, revision, created_at, updated_at) \
+                 VALUES ($1, 2, 'draft', $2, 1, 0, 0) RETURNING id",
+            )
+            .bind(item_id)
+            .bind(&d2)
+            .fetch_one(&mut *c)
+            .await?
+            .try_get(0)?;
+            sqlx::query("DELETE FROM data_upgrades").execute(&mut *c).await?;
+            Ok::<_, tongban_core::DbError>(v2)
+        }))
+        .await
+        .unwrap();
+    let upgraded = catalog::materials::upgrade_codes(&app.db).await.unwrap();
+    assert!(upgraded >= 2, "{upgraded}");
+    let codes = |id: i64| {
+        let db = app.db.clone();
+        async move {
+            catalog::version(&db, id)
+                .await
+                .unwrap()
+                .unwrap()
+                .guide
+                .materials
+                .into_iter()
+                .map(|m| format!("{}={}", m.code, m.name))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        codes(v1).await,
+        ["M001=居民身份证", "M002=户口簿", "M003=照片"]
+    );
+    assert_eq!(
+        codes(v2).await,
+        ["M003=照片", "M004=证明", "M001=居民身份证"]
+    );
+    // Once only.
+    assert_eq!(catalog::materials::upgrade_codes(&app.db).await.unwrap(), 0);
 }

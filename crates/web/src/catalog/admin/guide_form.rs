@@ -5,6 +5,8 @@ use super::*;
 /// A material row of the form.
 #[derive(Debug, Default)]
 pub struct MRow {
+    /// stable code (empty for a new row: given on save)
+    pub code: String,
     /// name
     pub name: String,
     /// required
@@ -29,6 +31,17 @@ pub struct MRow {
     pub blank_form: String,
     /// sample file id
     pub sample: String,
+    /// file types taken online
+    pub file_types: Vec<String>,
+    /// size limit in MB
+    pub max_mb: String,
+}
+
+impl MRow {
+    /// Whether the row takes a file type.
+    pub fn takes(&self, ty: &str) -> bool {
+        self.file_types.iter().any(|t| t == ty)
+    }
 }
 
 /// The guide as form values.
@@ -111,6 +124,9 @@ impl GuideForm {
                     Fetchable::SharedData(s) => ("shared", s.clone()),
                 };
                 MRow {
+                    code: m.code.clone(),
+                    file_types: m.file_types.clone(),
+                    max_mb: m.max_mb.to_string(),
                     name: m.name.clone(),
                     required: m.required,
                     originals: m.originals.to_string(),
@@ -134,6 +150,8 @@ impl GuideForm {
                 copies: "0".into(),
                 form: blank.form,
                 source: blank.source,
+                file_types: blank.file_types,
+                max_mb: blank.max_mb.to_string(),
                 ..MRow::default()
             });
         }
@@ -266,6 +284,13 @@ pub(super) fn guide_from_pairs(
             break;
         }
         let row = MRow {
+            code: one(&key("code")),
+            file_types: pairs
+                .iter()
+                .filter(|(n, _)| *n == key("types"))
+                .map(|(_, v)| v.clone())
+                .collect(),
+            max_mb: one(&key("max_mb")),
             name: one(&key("name")),
             required: !one(&key("required")).is_empty(),
             originals: one(&key("originals")),
@@ -285,6 +310,9 @@ pub(super) fn guide_from_pairs(
             && row.note.is_empty())
         {
             materials.push(Material {
+                code: row.code.trim().to_owned(),
+                file_types: row.file_types.clone(),
+                max_mb: num(&key("max_mb"), &row.max_mb),
                 name: row.name.clone(),
                 required: row.required,
                 originals: num(&key("originals"), &row.originals).min(255) as u8,

@@ -56,6 +56,8 @@ pub struct VersionView {
     pub material_forms: Vec<(String, String)>,
     /// choices of 来源渠道
     pub material_sources: Vec<(String, String)>,
+    /// file types a material may take online
+    pub file_types: &'static [&'static str],
     /// scheduled dates, when any
     pub schedule_info: String,
 }
@@ -191,6 +193,7 @@ pub(super) async fn version_view(
         },
         depths: choices(CodeList::OnlineDepth),
         material_forms: choices(CodeList::MaterialForm),
+        file_types: tongban_domain::catalog::FILE_TYPES,
         levels: std::iter::once(("0".to_owned(), t.get("guide.min_level_none")))
             .chain(
                 state

@@ -24,6 +24,9 @@ pub struct MaterialRow {
     pub blank_form: String,
     /// sample file id (empty when none)
     pub sample: String,
+    /// what an online application takes (file types, size limit), as
+    /// text; empty when the item is not applied for online
+    pub upload: String,
 }
 
 /// A fee line.
@@ -208,6 +211,21 @@ async fn render_article(state: &AppState, t: Tr, code: &str) -> Result<(String, 
                 note: m.note.clone(),
                 blank_form: m.blank_form.clone(),
                 sample: m.sample.clone(),
+                // Depth Ⅲ and Ⅳ take the materials online.
+                upload: if g.online_depth >= 3 && m.fetchable == Fetchable::No {
+                    let types = m
+                        .file_types
+                        .iter()
+                        .map(|t| t.to_ascii_uppercase())
+                        .collect::<Vec<_>>()
+                        .join(t.get("guide.list_sep").as_str());
+                    t.fmt(
+                        "guide.upload",
+                        &[("types", &types), ("mb", &m.max_mb.to_string())],
+                    )
+                } else {
+                    String::new()
+                },
             }
         })
         .collect();

@@ -1,0 +1,88 @@
+//! Materials' codes across an item's versions: the codes earlier versions
+//! gave (so a re-added material takes its code back and a removed one's
+//! code is never reused), and the one-time upgrade that gives codes to
+//! guides stored before materials had them.
+
+use sqlx::Row;
+use tongban_domain::catalog::{self as rules, Guide};
+
+use crate::platform::db::{Db, DbError};
+
+/// The `(code, name)` pairs of every version of `item_id` but `except`.
+pub async fn codes_of_item(
+    db: &Db,
+    item_id: i64,
+    except: i64,
+) -> Result<Vec<(String, String)>, DbError> {
+    let rows = sqlx::query(
+        "SELECT document FROM item_versions WHERE item_id = $1 AND id <> $2 ORDER BY version_no",
+    )
+    .bind(item_id)
+    .bind(except)
+    .fetch_all(db.pool())
+    .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let doc: String = r.try_get("document")?;
+        let g: Guide = serde_json::from_str(&doc).map_err(|e| DbError::Corrupt(e.to_string()))?;
+        out.extend(rules::material_codes(&g));
+    }
+    Ok(out)
+}
+
+/// Gives codes to the materials of stored guides that have none, item by
+/// item in version order (so a material keeps its code from version to
+/// version by name), in one transaction. Only the codes are added; nothing
+/// else of a version changes. Returns how many versions were upgraded; run
+/// at start-up, once (recorded in `data_upgrades`).
+pub async fn upgrade_codes(db: &Db) -> Result<usize, DbError> {
+    db.write(crate::tx!(c => {
+        let done = sqlx::query("SELECT 1 FROM data_upgrades WHERE name = 'material_codes'")
+            .fetch_optional(&mut *c)
+            .await?;
+        if done.is_some() {
+            return Ok(0);
+        }
+        let rows = sqlx::query(
+            "SELECT id, item_id, document FROM item_versions ORDER BY item_id, version_no",
+        )
+        .fetch_all(&mut *c)
+        .await?;
+        let mut changed = Vec::new();
+        let mut item = None;
+        let mut earlier: Vec<(String, String)> = Vec::new();
+        for r in &rows {
+            let (id, item_id): (i64, i64) = (r.try_get("id")?, r.try_get("item_id")?);
+            if item != Some(item_id) {
+                item = Some(item_id);
+                earlier.clear();
+            }
+            let doc: String = r.try_get("document")?;
+            let mut g: Guide = serde_json::from_str(&doc).map_err(|e| DbError::Corrupt(e.to_string()))?;
+            let missing = g
+                .materials
+                .iter()
+                .chain(g.situations.iter().flat_map(|s| s.materials.iter()))
+                .any(|m| m.code.is_empty());
+            if missing {
+                rules::assign_codes(&mut g, &earlier);
+                let doc = serde_json::to_string(&g).map_err(|e| DbError::Internal(e.to_string()))?;
+                changed.push((id, doc));
+            }
+            earlier.extend(rules::material_codes(&g));
+        }
+        for (id, doc) in &changed {
+            sqlx::query("UPDATE item_versions SET document = $1 WHERE id = $2")
+                .bind(doc)
+                .bind(id)
+                .execute(&mut *c)
+                .await?;
+        }
+        sqlx::query("INSERT INTO data_upgrades (name, done_at) VALUES ('material_codes', $1)")
+            .bind(crate::platform::clock::now_ms())
+            .execute(&mut *c)
+            .await?;
+        Ok::<_, DbError>(changed.len())
+    }))
+    .await
+}
