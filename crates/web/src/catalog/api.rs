@@ -94,7 +94,8 @@ pub struct ItemDto {
     /// Published at (milliseconds since the Unix epoch).
     pub published_at: i64,
     /// The guide (办事指南): name, item_type, legal_basis, conditions,
-    /// materials, process, legal_limit, promised_limit, case_kind, fees,
+    /// materials (each with its stable `code`, the `file_types` taken online
+    /// and the size limit `max_mb`), process, legal_limit, promised_limit, case_kind, fees,
     /// handling_forms, service_objects, themes, online_depth, visits, place,
     /// hours, phones, faq, situations, aliases.
     #[schema(value_type = Object)]
