@@ -76,7 +76,10 @@ pub fn prepare(org: &Org, n: NewItem) -> Result<Prepared, CatalogError> {
         n.division_code.trim().to_owned()
     };
     let mut guide = n.guide;
-    tongban_domain::catalog::assign_codes(&mut guide, &[]);
+    tongban_domain::catalog::assign_codes(
+        &mut guide,
+        &tongban_domain::catalog::CodeBook::default(),
+    );
     Ok(Prepared {
         catalog_code,
         task_code,

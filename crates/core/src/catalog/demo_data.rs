@@ -14,6 +14,7 @@ use crate::catalog::{self, CatalogError, NewItem};
 use crate::platform::db::{Db, DbError};
 
 const TEXT: &str = include_str!("demo_data.txt");
+const FORMS: &str = include_str!("demo_forms.txt");
 
 /// Local departures from the city standard, as districts really make them,
 /// so the standardisation report has something to show: (item, district
@@ -148,6 +149,19 @@ pub fn parse() -> Result<Vec<DemoItem>, String> {
             also: list(f[16]),
         });
     }
+    for (name, text) in forms() {
+        let it = out
+            .iter_mut()
+            .find(|i| i.guide.name == name)
+            .ok_or_else(|| format!("demo_forms.txt: no demo item named {name}"))?;
+        it.guide.form = tongban_domain::catalog::form::text::parse(&text).map_err(|lines| {
+            let l = &lines[0];
+            format!(
+                "demo_forms.txt, form of {name}, line {}: {}",
+                l.line, l.message
+            )
+        })?;
+    }
     Ok(out)
 }
 
@@ -250,6 +264,21 @@ pub async fn seed(db: &Db) -> Result<usize, CatalogError> {
     Ok(created)
 }
 
+/// The demo application forms by item name (`demo_forms.txt`: each begins
+/// with a line `=== name`; `#` lines before the first are the file's notes).
+fn forms() -> Vec<(&'static str, String)> {
+    let mut out: Vec<(&'static str, String)> = Vec::new();
+    for line in FORMS.lines() {
+        if let Some(name) = line.strip_prefix("=== ") {
+            out.push((name.trim(), String::new()));
+        } else if let Some((_, text)) = out.last_mut() {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,6 +302,20 @@ mod tests {
         assert!(
             matches!(food.guide.materials[1].fetchable, tongban_domain::catalog::Fetchable::Certificate(ref t) if t == "营业执照")
         );
+        // Twelve items across six departments have application forms.
+        let with_forms: Vec<&DemoItem> =
+            items.iter().filter(|i| !i.guide.form.is_empty()).collect();
+        assert_eq!(with_forms.len(), 12);
+        let mut depts: Vec<&str> = with_forms.iter().map(|i| i.dept.as_str()).collect();
+        depts.sort_unstable();
+        depts.dedup();
+        assert!(depts.len() >= 5, "{depts:?}");
+        let f = &food.guide.form;
+        assert_eq!(
+            f.field("credit_code").unwrap().kind,
+            tongban_domain::catalog::form::Kind::CreditCode
+        );
+        assert!(f.field("kitchen_area").unwrap().show_if.is_some());
         let id = items
             .iter()
             .find(|i| i.guide.name == "居民身份证补领")

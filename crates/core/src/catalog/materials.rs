@@ -1,31 +1,26 @@
-//! Materials' codes across an item's versions: the codes earlier versions
-//! gave (so a re-added material takes its code back and a removed one's
-//! code is never reused), and the one-time upgrade that gives codes to
-//! guides stored before materials had them.
+//! Materials' and situations' codes across an item's versions: the codes
+//! earlier versions gave (so a re-added material takes its code back and a
+//! removed one's code is never reused), and the one-time upgrade that gives
+//! codes to guides stored before materials had them.
 
 use sqlx::Row;
-use tongban_domain::catalog::{self as rules, Guide};
+use tongban_domain::catalog::{self as rules, CodeBook, Guide};
 
 use crate::platform::db::{Db, DbError};
 
-/// The `(code, name)` pairs of every version of `item_id` but `except`.
-pub async fn codes_of_item(
-    db: &Db,
-    item_id: i64,
-    except: i64,
-) -> Result<Vec<(String, String)>, DbError> {
-    let rows = sqlx::query(
-        "SELECT document FROM item_versions WHERE item_id = $1 AND id <> $2 ORDER BY version_no",
-    )
-    .bind(item_id)
-    .bind(except)
-    .fetch_all(db.pool())
-    .await?;
-    let mut out = Vec::new();
+/// The codes every version of `item_id` gave (the draft being edited
+/// included, as last saved).
+pub async fn codes_of_item(db: &Db, item_id: i64) -> Result<CodeBook, DbError> {
+    let rows =
+        sqlx::query("SELECT document FROM item_versions WHERE item_id = $1 ORDER BY version_no")
+            .bind(item_id)
+            .fetch_all(db.pool())
+            .await?;
+    let mut out = CodeBook::default();
     for r in &rows {
         let doc: String = r.try_get("document")?;
         let g: Guide = serde_json::from_str(&doc).map_err(|e| DbError::Corrupt(e.to_string()))?;
-        out.extend(rules::material_codes(&g));
+        out.extend(CodeBook::of(&g));
     }
     Ok(out)
 }
@@ -50,12 +45,12 @@ pub async fn upgrade_codes(db: &Db) -> Result<usize, DbError> {
         .await?;
         let mut changed = Vec::new();
         let mut item = None;
-        let mut earlier: Vec<(String, String)> = Vec::new();
+        let mut earlier = CodeBook::default();
         for r in &rows {
             let (id, item_id): (i64, i64) = (r.try_get("id")?, r.try_get("item_id")?);
             if item != Some(item_id) {
                 item = Some(item_id);
-                earlier.clear();
+                earlier = CodeBook::default();
             }
             let doc: String = r.try_get("document")?;
             let mut g: Guide = serde_json::from_str(&doc).map_err(|e| DbError::Corrupt(e.to_string()))?;
@@ -63,13 +58,14 @@ pub async fn upgrade_codes(db: &Db) -> Result<usize, DbError> {
                 .materials
                 .iter()
                 .chain(g.situations.iter().flat_map(|s| s.materials.iter()))
-                .any(|m| m.code.is_empty());
+                .any(|m| m.code.is_empty())
+                || g.situations.iter().any(|s| s.code.is_empty());
             if missing {
                 rules::assign_codes(&mut g, &earlier);
                 let doc = serde_json::to_string(&g).map_err(|e| DbError::Internal(e.to_string()))?;
                 changed.push((id, doc));
             }
-            earlier.extend(rules::material_codes(&g));
+            earlier.extend(CodeBook::of(&g));
         }
         for (id, doc) in &changed {
             sqlx::query("UPDATE item_versions SET document = $1 WHERE id = $2")

@@ -49,6 +49,40 @@ pub async fn published(db: &Db, task_code: &str) -> Result<Option<Published>, Ca
     }))
 }
 
+/// The guide of a published item as it was published in version
+/// `version_no` (the current one when `None`): the form and materials an
+/// application started under that version goes on using. `None` when the
+/// item is not published now, or never published that version.
+pub async fn published_version(
+    db: &Db,
+    task_code: &str,
+    version_no: Option<i64>,
+) -> Result<Option<Published>, CatalogError> {
+    let Some(mut p) = published(db, task_code).await? else {
+        return Ok(None);
+    };
+    let Some(n) = version_no.filter(|n| *n != p.version_no) else {
+        return Ok(Some(p));
+    };
+    let row = sqlx::query(
+        "SELECT document, published_at FROM item_versions \
+         WHERE item_id = $1 AND version_no = $2 AND status IN ('published', 'superseded')",
+    )
+    .bind(p.item_id)
+    .bind(n)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let doc: String = r.try_get("document")?;
+    p.guide = serde_json::from_str(&doc)
+        .map_err(|e| DbError::Corrupt(format!("stored guide unreadable: {e}")))?;
+    p.version_no = n;
+    p.published_at = r
+        .try_get::<Option<i64>, _>("published_at")?
+        .unwrap_or(p.published_at);
+    Ok(Some(p))
+}
+
 /// The columns of a [`Summary`], by name, for the list queries.
 const SUMMARY_COLUMNS: &str = "p.task_code, p.name, p.name_en, p.item_type, p.org_id, \
      o.name_zh AS org_name_zh, o.name_en AS org_name_en, p.division_code, p.online_depth, p.promised_value";

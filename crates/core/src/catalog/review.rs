@@ -72,9 +72,9 @@ pub async fn save_draft(
     if catalog::transition(v.status, VersionAction::Edit).is_none() {
         return Err(CatalogError::WrongState);
     }
-    // New materials get codes; one named like a material of an earlier
-    // version takes its code back.
-    let earlier = super::materials::codes_of_item(db, it.id, version_id).await?;
+    // New materials and situations get codes; one named like one of an
+    // earlier version (or of this draft as last saved) takes its code back.
+    let earlier = super::materials::codes_of_item(db, it.id).await?;
     catalog::assign_codes(&mut guide, &earlier);
     let actor_id = actor.account_id();
     let doc = serde_json::to_string(&guide).map_err(|e| DbError::Internal(e.to_string()))?;

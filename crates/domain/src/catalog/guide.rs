@@ -146,6 +146,9 @@ pub struct Situation {
     pub name: String,
     /// Materials in addition to the item's own.
     pub materials: Vec<Material>,
+    /// Questions in addition to the item's form (申请表单), asked in this
+    /// situation only.
+    pub form: super::form::FormDef,
 }
 
 /// The guide (办事指南): every published element of an implementation list.
@@ -216,6 +219,9 @@ pub struct Guide {
     pub situations: Vec<Situation>,
     /// Colloquial names people type (开饭店 for 食品经营许可), for search.
     pub aliases: Vec<String>,
+    /// 申请表单: what an application asks (empty: the item is not applied
+    /// for online with a form of its own).
+    pub form: super::form::FormDef,
 }
 
 impl Guide {

@@ -30,76 +30,124 @@ pub fn code_ok(code: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-fn generated_number(code: &str) -> Option<u32> {
-    code.strip_prefix('M')
-        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-        .and_then(|n| n.parse().ok())
+/// The codes an item's versions have given: `(code, name)` of materials
+/// and of situations (业务办理项).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CodeBook {
+    /// Materials' codes and names.
+    pub materials: Vec<(String, String)>,
+    /// Situations' codes and names.
+    pub situations: Vec<(String, String)>,
 }
 
-/// Gives every material without a code one. A material named like one
-/// already coded (in this guide, or in `earlier`: the `(code, name)` pairs of
-/// the item's earlier versions) takes that code; any other takes the next
-/// `M###` above every code the item has used, so a removed material's code
-/// is never given to a different one.
-pub fn assign_codes(g: &mut Guide, earlier: &[(String, String)]) {
-    let mut by_name: Vec<(String, String)> = earlier.to_vec();
-    let mut used: BTreeSet<String> = earlier.iter().map(|(c, _)| c.clone()).collect();
-    let all = |g: &Guide| -> Vec<(String, String)> {
-        g.materials
-            .iter()
-            .chain(g.situations.iter().flat_map(|s| s.materials.iter()))
-            .filter(|m| !m.code.is_empty())
-            .map(|m| (m.code.clone(), m.name.trim().to_owned()))
-            .collect()
-    };
-    for (code, name) in all(g) {
-        used.insert(code.clone());
-        by_name.push((code, name));
+impl CodeBook {
+    /// The codes a guide holds.
+    pub fn of(g: &Guide) -> Self {
+        Self {
+            materials: g
+                .materials
+                .iter()
+                .chain(g.situations.iter().flat_map(|s| s.materials.iter()))
+                .filter(|m| !m.code.is_empty())
+                .map(|m| (m.code.clone(), m.name.trim().to_owned()))
+                .collect(),
+            situations: g
+                .situations
+                .iter()
+                .filter(|s| !s.code.is_empty())
+                .map(|s| (s.code.clone(), s.name.trim().to_owned()))
+                .collect(),
+        }
     }
-    let mut next = used
+
+    /// Adds another book's codes.
+    pub fn extend(&mut self, other: CodeBook) {
+        self.materials.extend(other.materials);
+        self.situations.extend(other.situations);
+    }
+}
+
+/// Gives codes to what has none, one numbered series per kind with its
+/// prefix (`M001`, `S01`): a name already coded (here or in `known`) takes
+/// that code unless it is taken here; anything else takes the next number
+/// above every code ever used, so a removed one's code is never reused.
+fn give_codes<'a>(
+    items: impl Iterator<Item = (&'a mut String, String)>,
+    known: &[(String, String)],
+    prefix: char,
+    width: usize,
+) {
+    let mut items: Vec<(&'a mut String, String)> = items.collect();
+    let mut by_name: Vec<(String, String)> = known.to_vec();
+    for (code, name) in items.iter().filter(|(c, _)| !c.is_empty()) {
+        by_name.push(((**code).clone(), name.clone()));
+    }
+    let mut next = by_name
         .iter()
-        .filter_map(|c| generated_number(c))
+        .filter_map(|(c, _)| {
+            c.strip_prefix(prefix)
+                .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|n| n.parse::<u32>().ok())
+        })
         .max()
         .unwrap_or(0);
-    let mut give = |m: &mut Material, taken_here: &mut BTreeSet<String>| {
-        if !m.code.is_empty() {
-            return;
-        }
-        let name = m.name.trim();
-        let known = by_name
+    let mut taken: BTreeSet<String> = items
+        .iter()
+        .filter(|(c, _)| !c.is_empty())
+        .map(|(c, _)| (**c).clone())
+        .collect();
+    for (code, name) in items.iter_mut().filter(|(c, _)| c.is_empty()) {
+        let reuse = by_name
             .iter()
             .rev()
-            .find(|(c, n)| n == name && !taken_here.contains(c))
+            .find(|(c, n)| n == name && !taken.contains(c))
             .map(|(c, _)| c.clone());
-        m.code = known.unwrap_or_else(|| {
+        let c = reuse.unwrap_or_else(|| {
             next += 1;
-            format!("M{next:03}")
+            format!("{prefix}{next:0width$}")
         });
-        by_name.push((m.code.clone(), name.to_owned()));
-    };
-    let mut main: BTreeSet<String> = g.materials.iter().map(|m| m.code.clone()).collect();
-    for m in &mut g.materials {
-        give(m, &mut main);
-        main.insert(m.code.clone());
-    }
-    for s in &mut g.situations {
-        let mut here: BTreeSet<String> = s.materials.iter().map(|m| m.code.clone()).collect();
-        for m in &mut s.materials {
-            give(m, &mut here);
-            here.insert(m.code.clone());
-        }
+        taken.insert(c.clone());
+        by_name.push((c.clone(), name.clone()));
+        **code = c;
     }
 }
 
-/// The `(code, name)` pairs of a guide's materials, for [`assign_codes`]
-/// on its later versions.
-pub fn material_codes(g: &Guide) -> Vec<(String, String)> {
-    g.materials
-        .iter()
-        .chain(g.situations.iter().flat_map(|s| s.materials.iter()))
-        .filter(|m| !m.code.is_empty())
-        .map(|m| (m.code.clone(), m.name.trim().to_owned()))
-        .collect()
+/// Gives every material and situation without a code one, keeping codes
+/// stable across an item's versions (`known`: the codes its other versions
+/// gave). A material named like one already coded takes that code; two
+/// materials of one name in one list get two codes. The item's own list
+/// and each situation's list are numbered from one series.
+pub fn assign_codes(g: &mut Guide, known: &CodeBook) {
+    let mut book = known.clone();
+    book.extend(CodeBook::of(g));
+    give_codes(
+        g.situations.iter_mut().map(|s| {
+            let name = s.name.trim().to_owned();
+            (&mut s.code, name)
+        }),
+        &book.situations,
+        'S',
+        2,
+    );
+    // The item's list first, then each situation's: a code is unique
+    // within a list, and the series never goes back.
+    let mut lists: Vec<&mut Vec<Material>> = vec![&mut g.materials];
+    lists.extend(g.situations.iter_mut().map(|s| &mut s.materials));
+    for list in lists {
+        give_codes(
+            list.iter_mut().map(|m| {
+                let name = m.name.trim().to_owned();
+                (&mut m.code, name)
+            }),
+            &book.materials,
+            'M',
+            3,
+        );
+        book.materials.extend(
+            list.iter()
+                .map(|m| (m.code.clone(), m.name.trim().to_owned())),
+        );
+    }
 }
 
 #[cfg(test)]
@@ -123,7 +171,7 @@ mod tests {
             materials: named(&["申请书", "营业执照", "场所证明"]),
             ..Guide::default()
         };
-        assign_codes(&mut v1, &[]);
+        assign_codes(&mut v1, &CodeBook::default());
         let codes: Vec<&str> = v1.materials.iter().map(|m| m.code.as_str()).collect();
         assert_eq!(codes, ["M001", "M002", "M003"]);
         // Version 2 drops 营业执照, adds 健康证明, reorders the rest; it is
@@ -137,7 +185,7 @@ mod tests {
             }],
             ..Guide::default()
         };
-        assign_codes(&mut v2, &material_codes(&v1));
+        assign_codes(&mut v2, &CodeBook::of(&v1));
         let codes: Vec<&str> = v2.materials.iter().map(|m| m.code.as_str()).collect();
         // The removed M002 is not reused for the new material.
         assert_eq!(codes, ["M003", "M004", "M001"]);
@@ -150,7 +198,7 @@ mod tests {
         // Codes already there are kept, even when renamed.
         let mut v3 = v2.clone();
         v3.materials[0].name = "经营场所证明".into();
-        assign_codes(&mut v3, &material_codes(&v2));
+        assign_codes(&mut v3, &CodeBook::of(&v2));
         assert_eq!(v3.materials[0].code, "M003");
     }
 
@@ -160,7 +208,7 @@ mod tests {
             materials: named(&["照片", "照片"]),
             ..Guide::default()
         };
-        assign_codes(&mut g, &[]);
+        assign_codes(&mut g, &CodeBook::default());
         assert_eq!(g.materials[0].code, "M001");
         assert_eq!(g.materials[1].code, "M002");
     }

@@ -10,6 +10,7 @@
 mod code_lists;
 mod codes;
 mod diff;
+pub mod form;
 mod guide;
 mod materials;
 #[cfg(test)]

@@ -14,6 +14,34 @@ fn err(
     errors.push(GuideError::new(field, code, message));
 }
 
+/// What is wrong with a guide's application forms: the item's, and each
+/// situation's (whose keys may not repeat the item's, since its questions
+/// add to them). Part of [`validate`]; the editor's preview shows it alone.
+pub fn form_problems(g: &Guide) -> Vec<GuideError> {
+    let mut e = g.form.problems();
+    for (si, s) in g.situations.iter().enumerate() {
+        for mut p in s.form.problems() {
+            p.field = format!("situations[{si}].{}", p.field);
+            e.push(p);
+        }
+        for (sj, sec) in s.form.sections.iter().enumerate() {
+            for (fi, f) in sec.fields.iter().enumerate() {
+                if g.form.field(&f.key).is_some() {
+                    e.push(
+                        GuideError::new(
+                            format!("situations[{si}].form.sections[{sj}].fields[{fi}].key"),
+                            "form_def.duplicate_key",
+                            "业务办理项的字段键与事项表单重复",
+                        )
+                        .with("value", f.key.clone()),
+                    );
+                }
+            }
+        }
+    }
+    e
+}
+
 /// A material's code, file types and size limit.
 fn material_identity(e: &mut Vec<GuideError>, at: &str, i: usize, m: &Material) {
     if !m.code.is_empty() && !code_ok(&m.code) {
@@ -131,6 +159,7 @@ pub fn validate(g: &Guide, lists: &CodeLists) -> Vec<GuideError> {
             );
         }
     }
+    e.extend(form_problems(g));
     for (si, s) in g.situations.iter().enumerate() {
         if s.name.trim().is_empty() {
             err(

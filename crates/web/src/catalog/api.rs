@@ -303,3 +303,145 @@ pub async fn import_catalog(
         }),
     ))
 }
+
+/// A material as an application form lists it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FormMaterialDto {
+    /// Stable code (kept across versions).
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Must be given.
+    pub required: bool,
+    /// File types taken: `pdf`, `ofd`, `jpeg`, `png`.
+    pub file_types: Vec<String>,
+    /// Size limit of one file, in bytes.
+    pub max_bytes: u64,
+    /// Whether it is fetched instead of asked for: `no`, `certificate`
+    /// (the e-certificate library) or `shared_data` (a base library).
+    pub fetchable: String,
+    /// The certificate type or data set it is fetched from.
+    pub fetched_from: String,
+}
+
+/// A situation (业务办理项) with the questions and materials it adds.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SituationFormDto {
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// JSON Schema 2020-12 of the questions it adds.
+    #[schema(value_type = Object)]
+    pub schema: serde_json::Value,
+    /// Their sections.
+    #[schema(value_type = Vec<Object>)]
+    pub layout: serde_json::Value,
+    /// The materials it adds.
+    pub materials: Vec<FormMaterialDto>,
+}
+
+/// An item's application form in one published version.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemFormDto {
+    /// 实施编码.
+    pub task_code: String,
+    /// Item name.
+    pub name: String,
+    /// The version the form belongs to.
+    pub version: i64,
+    /// 网上办理深度 1–4: 3 and 4 are applied for online, 2 is an online
+    /// pre-review before the visit, 1 is information only.
+    pub online_depth: u8,
+    /// The lowest real-name level an applicant needs.
+    pub min_level: u8,
+    /// JSON Schema 2020-12 of the answers (`fields` of an application);
+    /// custom formats `gb11643-id-card`, `gb32100-credit-code`,
+    /// `gbt2260-division` are checked with their check characters.
+    #[schema(value_type = Object)]
+    pub schema: serde_json::Value,
+    /// The question pages: each section's title and its fields in order,
+    /// with the conditions that show them and what is prefilled.
+    #[schema(value_type = Vec<Object>)]
+    pub layout: serde_json::Value,
+    /// The materials asked for.
+    pub materials: Vec<FormMaterialDto>,
+    /// Situations, each adding questions and materials.
+    pub situations: Vec<SituationFormDto>,
+}
+
+/// Query of the form.
+#[derive(Debug, serde::Deserialize)]
+pub struct FormQuery {
+    version: Option<i64>,
+}
+
+fn form_materials(ms: &[tongban_domain::catalog::Material]) -> Vec<FormMaterialDto> {
+    use tongban_domain::catalog::Fetchable;
+    ms.iter()
+        .map(|m| {
+            let (fetchable, from) = match &m.fetchable {
+                Fetchable::No => ("no", String::new()),
+                Fetchable::Certificate(s) => ("certificate", s.clone()),
+                Fetchable::SharedData(s) => ("shared_data", s.clone()),
+            };
+            FormMaterialDto {
+                code: m.code.clone(),
+                name: m.name.clone(),
+                required: m.required,
+                file_types: m.file_types.clone(),
+                max_bytes: u64::from(m.max_mb) * 1024 * 1024,
+                fetchable: fetchable.into(),
+                fetched_from: from,
+            }
+        })
+        .collect()
+}
+
+/// The application form of a published item: its questions as JSON Schema
+/// 2020-12 and page layout, and the materials with their codes, file types
+/// and size limits; of the current version, or of `version` (an
+/// application keeps the version it was started under).
+#[utoipa::path(get, path = "/api/v1/items/{task_code}/form", tag = "catalog",
+    params(("task_code" = String, Path, description = "实施编码"),
+           ("version" = Option<i64>, Query, minimum = 1, description = "a version that was published (default: the current one)")),
+    responses((status = 200, body = ItemFormDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_item_form(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<FormQuery>,
+) -> Result<Json<ItemFormDto>, AppError> {
+    let p = catalog::published_version(state.db(), &code, q.version)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let g = &p.guide;
+    let id = format!(
+        "{}/api/v1/items/{}/form?version={}",
+        state.issuer(),
+        p.task_code,
+        p.version_no
+    );
+    Ok(Json(ItemFormDto {
+        schema: g.form.json_schema(&id, &g.name),
+        layout: g.form.layout(),
+        materials: form_materials(&g.materials),
+        situations: g
+            .situations
+            .iter()
+            .map(|s| SituationFormDto {
+                schema: s
+                    .form
+                    .json_schema(&format!("{id}#situation-{}", s.code), &s.name),
+                layout: s.form.layout(),
+                materials: form_materials(&s.materials),
+                code: s.code.clone(),
+                name: s.name.clone(),
+            })
+            .collect(),
+        task_code: p.task_code,
+        name: g.name.clone(),
+        version: p.version_no,
+        online_depth: g.online_depth,
+        min_level: g.min_level,
+    }))
+}

@@ -57,6 +57,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/items", get(api::list_items))
         .route("/api/v1/items/{task_code}", get(api::get_item))
+        .route("/api/v1/items/{task_code}/form", get(api::get_item_form))
         .route("/api/v1/catalog/export", get(api::export_catalog))
         .route(
             "/api/v1/catalog/import",

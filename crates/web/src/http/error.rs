@@ -43,6 +43,17 @@ impl FieldError {
                     s = s.replace("{n}", &n.to_string());
                 }
                 for (name, value) in &p.args {
+                    // A value given in both languages (`label` and
+                    // `label_en`, a form field's name) is filled in the
+                    // page's, falling back to Chinese.
+                    let english = p
+                        .args
+                        .iter()
+                        .find(|(n, v)| n.strip_suffix("_en") == Some(name) && !v.is_empty());
+                    let value = match (t.lang, english) {
+                        (Lang::En, Some((_, v))) => v,
+                        _ => value,
+                    };
                     s = s.replace(&format!("{{{name}}}"), value);
                 }
                 s
@@ -365,6 +376,30 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_form_field_is_named_in_the_page_language() {
+        let p = FieldProblem::new("/fields/area", "form.too_small", "“面积”过小")
+            .with("label", "经营场所面积")
+            .with("label_en", "Premises area")
+            .with("min", "1");
+        assert_eq!(
+            FieldError::of(&Tr::new(Lang::En), p.clone()).message,
+            "\"Premises area\" may not be less than 1."
+        );
+        assert_eq!(
+            FieldError::of(&Tr::new(Lang::ZhCn), p).message,
+            "“经营场所面积”不能小于1。"
+        );
+        // Without an English name, the Chinese one serves.
+        let p = FieldProblem::new("/fields/x", "form.required", "")
+            .with("label", "名称")
+            .with("label_en", "");
+        assert_eq!(
+            FieldError::of(&Tr::new(Lang::En), p).message,
+            "Answer \"名称\"."
+        );
     }
 
     #[test]

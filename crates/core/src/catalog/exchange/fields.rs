@@ -395,6 +395,7 @@ pub fn guide_from_row(row_no: usize, r: &ExchangeRow) -> (Guide, Vec<RowError>) 
                 let (name, mats) = entry.split_once('=').unwrap_or((entry, ""));
                 Situation {
                     code: String::new(),
+                    form: Default::default(),
                     name: name.trim().into(),
                     materials: mats
                         .split('、')

@@ -74,6 +74,7 @@ fn situations_round_trip() {
     let g = Guide {
         situations: vec![Situation {
             code: String::new(),
+            form: Default::default(),
             name: "委托他人办理".into(),
             materials: vec![
                 parse_material("授权委托书*").unwrap(),

@@ -3,6 +3,7 @@
 
 mod console;
 mod exchange;
+mod forms;
 mod lifecycle;
 mod lists;
 mod portal;

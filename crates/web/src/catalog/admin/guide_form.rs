@@ -1,6 +1,7 @@
 //! The guide as a form: every element of a version as fields, read back into a guide with every problem listed.
 
 use super::*;
+use tongban_domain::catalog::form::text as form_text;
 
 /// A material row of the form.
 #[derive(Debug, Default)]
@@ -103,8 +104,47 @@ pub struct GuideForm {
     pub fees: Vec<(String, String, String)>,
     /// faq
     pub faq: Vec<(String, String)>,
-    /// situations: (name, materials one per line in compact form)
-    pub situations: Vec<(String, String)>,
+    /// situations
+    pub situations: Vec<SRow>,
+    /// the application form as text (see `tongban_domain::catalog::form::text`)
+    pub form_text: String,
+}
+
+/// A situation (业务办理项) row of the form.
+#[derive(Debug, Default, Clone)]
+pub struct SRow {
+    /// stable code (empty for a new row: given on save)
+    pub code: String,
+    /// name
+    pub name: String,
+    /// materials, one per line in compact form
+    pub materials: String,
+    /// the questions it adds, as form text
+    pub form_text: String,
+}
+
+/// Reads a form's text; each unreadable line becomes a problem of `field`
+/// naming its line, and the form read so far is empty.
+fn read_form(
+    text: &str,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+    t: &Tr,
+) -> tongban_domain::catalog::form::FormDef {
+    match form_text::parse(text) {
+        Ok(f) => f,
+        Err(lines) => {
+            for l in lines {
+                errors.push(FieldError::of(
+                    t,
+                    tongban_domain::FieldProblem::new(field, "form_def.line", l.message.clone())
+                        .with("line", l.line.to_string())
+                        .with("message", l.message),
+                ));
+            }
+            Default::default()
+        }
+    }
 }
 
 pub(super) fn lines(v: &[String]) -> String {
@@ -166,7 +206,7 @@ impl GuideForm {
             .iter()
             .map(|q| (q.question.clone(), q.answer.clone()))
             .collect();
-        let mut situations: Vec<(String, String)> = g
+        let mut situations: Vec<SRow> = g
             .situations
             .iter()
             .map(|st| {
@@ -175,7 +215,12 @@ impl GuideForm {
                     .iter()
                     .map(tongban_core::catalog::exchange::format_material)
                     .collect();
-                (st.name.clone(), lines.join("\n"))
+                SRow {
+                    code: st.code.clone(),
+                    name: st.name.clone(),
+                    materials: lines.join("\n"),
+                    form_text: form_text::format(&st.form),
+                }
             })
             .collect();
         situations.push(Default::default());
@@ -215,6 +260,7 @@ impl GuideForm {
             fees,
             faq,
             situations,
+            form_text: form_text::format(&g.form),
         }
     }
 
@@ -374,12 +420,23 @@ pub(super) fn guide_from_pairs(
         if !pairs.iter().any(|(n, _)| n.starts_with(&format!("s{i}_"))) {
             break;
         }
-        let r = (one(&format!("s{i}_name")), one(&format!("s{i}_materials")));
-        if !(r.0.is_empty() && r.1.is_empty()) {
+        let r = SRow {
+            code: one(&format!("s{i}_code")),
+            name: one(&format!("s{i}_name")),
+            materials: one(&format!("s{i}_materials")),
+            form_text: one(&format!("s{i}_form")),
+        };
+        if !(r.name.is_empty() && r.materials.is_empty() && r.form_text.trim().is_empty()) {
             situations.push(tongban_domain::catalog::Situation {
-                code: String::new(),
-                name: r.0.clone(),
-                materials: split(&r.1)
+                code: r.code.trim().to_owned(),
+                name: r.name.clone(),
+                form: read_form(
+                    &r.form_text,
+                    &format!("situations[{i}].form"),
+                    &mut errors,
+                    t,
+                ),
+                materials: split(&r.materials)
                     .iter()
                     .filter_map(|m| {
                         tongban_core::catalog::exchange::parse_material(m)
@@ -441,6 +498,7 @@ pub(super) fn guide_from_pairs(
         faq,
         // Elements this form does not edit are kept from the version.
         situations,
+        form: read_form(&one("form_text"), "form", &mut errors, t),
         quantity_limit: base.quantity_limit.clone(),
         intermediary: base.intermediary.clone(),
     };
@@ -463,5 +521,7 @@ pub(super) fn guide_from_pairs(
     if !srows.is_empty() {
         form.situations = srows;
     }
+    // What was typed stays, also when a line cannot be read.
+    form.form_text = one("form_text");
     (g, form, errors)
 }

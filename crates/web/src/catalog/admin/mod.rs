@@ -7,6 +7,7 @@
 
 pub mod code_lists;
 pub mod files;
+pub mod form_preview;
 pub mod guide_form;
 pub mod item;
 pub mod list;

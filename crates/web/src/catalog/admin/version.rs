@@ -10,6 +10,8 @@ use super::*;
 pub struct VersionView {
     /// translator
     pub t: Tr,
+    /// the application form as an applicant will see it, when asked for
+    pub preview: Option<Vec<super::form_preview::PreviewSection>>,
     /// navigation
     pub nav: Nav,
     /// version id
@@ -146,6 +148,7 @@ pub(super) async fn version_view(
     };
     Ok(VersionView {
         t,
+        preview: None,
         nav: Nav::from_ctx(ctx),
         id: l.v.id,
         item_id: l.item.id,
@@ -255,10 +258,16 @@ pub async fn version_post(
     let action = field("action");
     let db = state.db();
     match action.as_str() {
-        "save" | "submit" => {
-            let (guide, form, errors) = guide_from_pairs(&t, &pairs, &l.v.guide);
-            if !errors.is_empty() {
-                let view = version_view(
+        // Preview: the form as an applicant will see it, with what is wrong
+        // with its definition; nothing is saved.
+        "preview" | "save" | "submit" => {
+            let (guide, form, mut errors) = guide_from_pairs(&t, &pairs, &l.v.guide);
+            let preview = action == "preview";
+            if preview {
+                errors.extend(localize(&t, rules::form_problems(&guide)));
+            }
+            if preview || !errors.is_empty() {
+                let mut view = version_view(
                     &state,
                     &ctx,
                     &l,
@@ -269,6 +278,10 @@ pub async fn version_post(
                     false,
                 )
                 .await?;
+                if preview {
+                    view.preview = Some(super::form_preview::preview(&t, &guide.form));
+                    return render(&view);
+                }
                 return unprocessable(&view);
             }
             let saved =
