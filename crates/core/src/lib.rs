@@ -6,6 +6,7 @@
 //!
 //! `demo` composes every capability's demo data for `serve --demo`.
 
+pub mod applications;
 pub mod catalog;
 pub mod demo;
 pub mod identity;

@@ -4,6 +4,7 @@
 //! randomness are parameters, so every rule can be tested exhaustively.
 //! Modules are named by capability, as in every layer of tongban.
 
+pub mod applications;
 pub mod catalog;
 pub mod identity;
 pub mod kernel;

@@ -6,6 +6,7 @@
 //! its pages, its API and its `routes()`; `http` is the shared shell
 //! (state, request context, errors, words, layout, assets, operations).
 
+pub mod applications;
 pub mod catalog;
 pub mod http;
 pub mod identity;
@@ -47,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .merge(kernel::routes())
         .merge(identity::routes())
         .merge(catalog::routes())
+        .merge(applications::routes())
         .route("/admin", get(http::console::admin_index_get))
         .route("/lang/{tag}", get(page::lang_get))
         .route("/assets/{file}", get(assets::asset_get))

@@ -10,6 +10,7 @@
 )]
 
 mod api;
+mod applications;
 mod architecture;
 mod bench;
 mod calendar;

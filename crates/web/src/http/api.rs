@@ -6,6 +6,7 @@
 
 use utoipa::OpenApi;
 
+use crate::applications::api as applications;
 use crate::catalog::api as catalog;
 use crate::identity::api as identity;
 use crate::kernel::api as kernel;
@@ -32,6 +33,10 @@ use crate::kernel::api as kernel;
         catalog::export_catalog,
         catalog::import_catalog,
         identity::create_session,
+        applications::create_application,
+        applications::list_applications,
+        applications::get_application,
+        applications::patch_application,
         identity::delete_session,
     ),
     components(schemas(
@@ -53,12 +58,16 @@ use crate::kernel::api as kernel;
         catalog::SituationFormDto,
         catalog::ImportResult,
         identity::GrantDto,
+        applications::NewApplication,
+        applications::DraftRef,
+        applications::DraftPatch,
+        applications::ApplicationDto,
         identity::SessionRequest,
         crate::http::error::FieldError,
         Problem,
     )),
     modifiers(&CommonProblems),
-    tags((name = "kernel", description = "行政区划、机构与法定工作日历 divisions, organisations and the legal calendar"), (name = "identity", description = "账号与会话 accounts and sessions"), (name = "catalog", description = "政务服务事项 service items"))
+    tags((name = "kernel", description = "行政区划、机构与法定工作日历 divisions, organisations and the legal calendar"), (name = "identity", description = "账号与会话 accounts and sessions"), (name = "catalog", description = "政务服务事项 service items"), (name = "applications", description = "申办 applications"))
 )]
 pub struct ApiDoc;
 

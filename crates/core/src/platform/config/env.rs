@@ -19,6 +19,7 @@ pub(super) const ENV_KEYS: &[(&str, &str)] = &[
     ("TONGBAN_JOBS_CONCURRENCY", "jobs.concurrency"),
     ("TONGBAN_SEARCH_SYNONYMS_FILE", "search.synonyms_file"),
     ("TONGBAN_CALENDAR_PERIOD_STARTS", "calendar.period_starts"),
+    ("TONGBAN_APPLICATIONS_DRAFT_DAYS", "applications.draft_days"),
     (
         "TONGBAN_IDENTITY_ADDRESS_FAILURES",
         "identity.address_failures",

@@ -44,6 +44,8 @@ pub struct Config {
     pub search: SearchConfig,
     /// How periods are counted on the legal calendar.
     pub calendar: CalendarConfig,
+    /// How long drafts are kept.
+    pub applications: ApplicationsConfig,
     /// Sign-in limits and real-name levels.
     pub identity: IdentityConfig,
     /// How one-time codes and notices reach people.
@@ -231,6 +233,9 @@ impl Config {
                 "mail.smtp_tls",
                 "must be \"none\", \"starttls\" or \"tls\"",
             ));
+        }
+        if !(1..=365).contains(&self.applications.draft_days) {
+            return Err(bad("applications.draft_days", "must be between 1 and 365"));
         }
         if self.jobs.concurrency < 1 {
             return Err(bad("jobs.concurrency", "must be at least 1"));

@@ -94,6 +94,20 @@ pub struct CalendarConfig {
     pub period_starts: tongban_domain::kernel::calendar::StartRule,
 }
 
+/// Application settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApplicationsConfig {
+    /// Days a draft is kept after its last change (1–365).
+    pub draft_days: i64,
+}
+
+impl Default for ApplicationsConfig {
+    fn default() -> Self {
+        Self { draft_days: 30 }
+    }
+}
+
 /// Log settings.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -152,6 +166,7 @@ impl Default for Config {
             jobs: JobsConfig::default(),
             search: SearchConfig::default(),
             calendar: CalendarConfig::default(),
+            applications: ApplicationsConfig::default(),
             identity: IdentityConfig::default(),
             mail: MailConfig::default(),
             metrics: MetricsConfig::default(),

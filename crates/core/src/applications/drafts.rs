@@ -1,0 +1,508 @@
+//! Drafts: start (with the Idempotency-Key of the API), read, save by merge
+//! patch with the revision the client last saw, and the actor's list.
+
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use sqlx::{AnyConnection, Row};
+use tongban_domain::FieldProblem;
+use tongban_domain::applications::{Authority, Channel, State, merge_patch};
+use tongban_domain::catalog::Guide;
+use tongban_domain::catalog::form::{FormDef, Prefill};
+use tongban_domain::kernel::CreditCode;
+
+use super::ApplicationError;
+use crate::catalog;
+use crate::identity::{Principal, agents, oidc, realname};
+use crate::platform::clock::{Millis, now_ms, today_cst};
+use crate::platform::crypto::DataKey;
+use crate::platform::db::{Db, DbError};
+
+/// What starting an application asks.
+#[derive(Debug, Clone)]
+pub struct Start {
+    /// 实施编码 of the item.
+    pub task_code: String,
+    /// 业务办理项 code, when the item has situations.
+    pub situation: Option<String>,
+    /// The credit code of the enterprise applied for, by its agent.
+    pub on_behalf_of: Option<String>,
+    /// The channel.
+    pub channel: Channel,
+    /// From a phone (申报来源 3 rather than 2).
+    pub mobile: bool,
+    /// The API's Idempotency-Key, if given.
+    pub key: Option<String>,
+    /// Days a draft is kept after its last change.
+    pub draft_days: i64,
+}
+
+/// A draft started (or found again by its Idempotency-Key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Started {
+    /// Public id.
+    pub id: String,
+    /// Revision.
+    pub revision: i64,
+    /// Whether an earlier request with the same key made it.
+    pub again: bool,
+}
+
+/// An application as its applicant and acting person see it.
+#[derive(Debug, Clone)]
+pub struct Application {
+    /// Public id.
+    pub id: String,
+    /// 实施编码.
+    pub task_code: String,
+    /// Item name (of the version it was started under).
+    pub item_name: String,
+    /// The version of the item's form it uses.
+    pub version_no: i64,
+    /// 业务办理项 code (empty: none).
+    pub situation: String,
+    /// State.
+    pub state: State,
+    /// The answers.
+    pub fields: Map<String, Value>,
+    /// Revision, for the next save.
+    pub revision: i64,
+    /// 办件编号, once submitted.
+    pub case_number: Option<String>,
+    /// The applicant's name.
+    pub applicant_name: String,
+    /// The acting person's name.
+    pub acting_name: String,
+    /// Authority (`own`, `mandate:<id>`).
+    pub authority: String,
+    /// Channel code.
+    pub channel: String,
+    /// 申报来源 (A.5).
+    pub source_code: String,
+    /// Started.
+    pub created_at: Millis,
+    /// Last saved.
+    pub updated_at: Millis,
+    /// Deleted after this unless saved again.
+    pub expires_at: Millis,
+}
+
+/// The form a draft answers: the item's, with its situation's questions
+/// after them.
+pub fn form_of(g: &Guide, situation: &str) -> FormDef {
+    let mut f = g.form.clone();
+    if let Some(s) = g.situations.iter().find(|s| s.code == situation) {
+        f.sections.extend(s.form.sections.iter().cloned());
+        f.rules.extend(s.form.rules.iter().cloned());
+    }
+    f
+}
+
+fn body_hash(s: &Start) -> String {
+    hex::encode(Sha256::digest(
+        format!(
+            "{}\n{}\n{}",
+            s.task_code.trim().to_ascii_uppercase(),
+            s.situation.as_deref().unwrap_or(""),
+            s.on_behalf_of
+                .as_deref()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_uppercase()
+        )
+        .as_bytes(),
+    ))
+}
+
+async fn by_key(
+    db: &Db,
+    account: i64,
+    key: &str,
+) -> Result<Option<(String, String, i64)>, DbError> {
+    let r = sqlx::query(
+        "SELECT r.body_hash, a.public_id, a.revision FROM application_requests r \
+         JOIN applications a ON a.id = r.application_id \
+         WHERE r.account_id = $1 AND r.idem_key = $2 AND r.created_at > $3",
+    )
+    .bind(account)
+    .bind(key)
+    .bind(now_ms() - 24 * 3600 * 1000)
+    .fetch_optional(db.pool())
+    .await?;
+    r.map(|r| {
+        Ok((
+            r.try_get("body_hash")?,
+            r.try_get("public_id")?,
+            r.try_get("revision")?,
+        ))
+    })
+    .transpose()
+}
+
+/// Who applies: the applicant account, and the authority of the actor.
+async fn applicant(
+    db: &Db,
+    actor: &Principal,
+    on_behalf_of: Option<&str>,
+    catalog_code: &str,
+) -> Result<(i64, Authority), ApplicationError> {
+    let Some(code) = on_behalf_of.map(str::trim).filter(|c| !c.is_empty()) else {
+        return Ok((actor.account.id, Authority::Own));
+    };
+    let code = CreditCode::parse(code)
+        .map_err(|e| ApplicationError::Invalid(vec![e.problem("on_behalf_of")]))?;
+    let row = sqlx::query("SELECT id FROM accounts WHERE credit_code = $1 AND kind = 'enterprise' AND status = 'active'")
+        .bind(code.as_str())
+        .fetch_optional(db.pool())
+        .await?;
+    let Some(r) = row else {
+        return Err(ApplicationError::NotAuthorised);
+    };
+    let enterprise: i64 = r.try_get("id")?;
+    if enterprise == actor.account.id {
+        return Ok((enterprise, Authority::Own));
+    }
+    match agents::live_mandate(db, actor.account.id, enterprise).await? {
+        Some(m) if m.covers(catalog_code) => Ok((enterprise, Authority::Mandate(m.id))),
+        _ => Err(ApplicationError::NotAuthorised),
+    }
+}
+
+/// The answers the account already gives (一次告知、不再填写): what the
+/// form marks prefilled, from the acting person (name, ID number, phone)
+/// and the applicant enterprise (name, credit code, legal representative).
+async fn prefill(
+    db: &Db,
+    key: &DataKey,
+    form: &FormDef,
+    acting: i64,
+    applicant: i64,
+) -> Result<Map<String, Value>, DbError> {
+    let mut out = Map::new();
+    let wanted: Vec<(&str, Prefill)> = form
+        .top_fields()
+        .filter_map(|(_, f)| f.prefill.map(|p| (f.key.as_str(), p)))
+        .collect();
+    if wanted.is_empty() {
+        return Ok(out);
+    }
+    let row = |id: i64| async move {
+        sqlx::query(
+            "SELECT display_name, kind, phone, credit_code, legal_representative FROM accounts WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(db.pool())
+        .await
+    };
+    let person = row(acting).await?;
+    let org = row(applicant).await?;
+    let is_enterprise = org.try_get::<String, _>("kind")? == "enterprise";
+    for (field, p) in wanted {
+        let value: Option<String> = match p {
+            Prefill::Name => Some(person.try_get("display_name")?),
+            Prefill::Phone => person.try_get("phone")?,
+            Prefill::IdNumber => realname::id_number(db, key, acting).await?,
+            Prefill::EnterpriseName if is_enterprise => Some(org.try_get("display_name")?),
+            Prefill::CreditCode if is_enterprise => org.try_get("credit_code")?,
+            Prefill::LegalRepresentative if is_enterprise => org.try_get("legal_representative")?,
+            _ => None,
+        };
+        if let Some(v) = value.filter(|v| !v.is_empty()) {
+            out.insert(field.to_owned(), Value::String(v));
+        }
+    }
+    Ok(out)
+}
+
+/// Starts a draft for the signed-in person: the item must be published and
+/// applied for online (depth Ⅱ and above), the person's real-name level at
+/// least the item's minimum, and an enterprise applied for must have given
+/// them a live authorisation covering the item. The answers the account
+/// gives are filled in. The same Idempotency-Key with the same request
+/// gives the same draft for 24 hours; with another request it is refused.
+pub async fn start(
+    db: &Db,
+    key: &DataKey,
+    actor: &Principal,
+    s: Start,
+) -> Result<Started, ApplicationError> {
+    let hash = body_hash(&s);
+    if let Some(k) = &s.key
+        && let Some((h, id, revision)) = by_key(db, actor.account.id, k).await?
+    {
+        return if h == hash {
+            Ok(Started {
+                id,
+                revision,
+                again: true,
+            })
+        } else {
+            Err(ApplicationError::KeyReused)
+        };
+    }
+    let p = catalog::published(db, &s.task_code)
+        .await?
+        .ok_or(ApplicationError::NotFound)?;
+    let g = &p.guide;
+    if g.online_depth < 2 {
+        return Err(ApplicationError::NotOnline);
+    }
+    let situation = s.situation.clone().unwrap_or_default();
+    if !situation.is_empty() && !g.situations.iter().any(|x| x.code == situation) {
+        return Err(ApplicationError::Invalid(vec![
+            FieldProblem::new("situation", "invalid", "该事项没有这个业务办理项")
+                .with("value", situation),
+        ]));
+    }
+    let have = oidc::real_name_level(db, actor.account.id).await?;
+    if have < i64::from(g.min_level) {
+        return Err(ApplicationError::LevelTooLow {
+            need: g.min_level.into(),
+            have,
+        });
+    }
+    let (applicant_id, authority) =
+        applicant(db, actor, s.on_behalf_of.as_deref(), &p.catalog_code).await?;
+    let form = form_of(g, &situation);
+    let fields = prefill(db, key, &form, actor.account.id, applicant_id).await?;
+    let public_id = hex::encode(rand::random::<[u8; 12]>());
+    let doc = Value::Object(fields).to_string();
+    let (item_id, version_no, task_code) = (p.item_id, p.version_no, p.task_code.clone());
+    let acting = actor.account.id;
+    let (channel, source) = (s.channel.code(), s.channel.source_code(s.mobile));
+    let expires_in = s.draft_days * 86_400_000;
+    let idem = s.key.clone();
+    let id = public_id.clone();
+    let written = db
+        .write(crate::tx!(c => {
+            let now = now_ms();
+            let row = sqlx::query(
+                "INSERT INTO applications (public_id, item_id, task_code, version_no, situation_code, applicant_id, \
+                 acting_id, authority, channel, source_code, state, fields, revision, created_at, updated_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'draft', $11, 1, $12, $12, $13) RETURNING id",
+            )
+            .bind(&id)
+            .bind(item_id)
+            .bind(&task_code)
+            .bind(version_no)
+            .bind(&situation)
+            .bind(applicant_id)
+            .bind(acting)
+            .bind(authority.code())
+            .bind(channel)
+            .bind(source)
+            .bind(&doc)
+            .bind(now)
+            .bind(now + expires_in)
+            .fetch_one(&mut *c)
+            .await?;
+            let app_id: i64 = row.try_get("id")?;
+            if let Some(k) = &idem {
+                sqlx::query(
+                    "INSERT INTO application_requests (account_id, idem_key, body_hash, application_id, created_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(acting)
+                .bind(k)
+                .bind(&hash)
+                .bind(app_id)
+                .bind(now)
+                .execute(&mut *c)
+                .await?;
+            }
+            event(c, app_id, "started", Some(acting), &format!("{channel} {}", authority.code()), now).await?;
+            Ok::<_, DbError>(())
+        }))
+        .await;
+    match written {
+        Ok(()) => Ok(Started {
+            id: public_id,
+            revision: 1,
+            again: false,
+        }),
+        // A parallel request with the same key won: its draft is the one.
+        Err(e) if e.is_unique_violation() && s.key.is_some() => {
+            let k = s.key.as_deref().unwrap_or_default();
+            match by_key(db, actor.account.id, k).await? {
+                Some((h, id, revision)) if h == body_hash(&s) => Ok(Started {
+                    id,
+                    revision,
+                    again: true,
+                }),
+                Some(_) => Err(ApplicationError::KeyReused),
+                None => Err(ApplicationError::Db(e)),
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn event(
+    c: &mut AnyConnection,
+    application_id: i64,
+    kind: &str,
+    actor: Option<i64>,
+    detail: &str,
+    now: Millis,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO application_events (application_id, kind, actor_id, detail, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(application_id)
+    .bind(kind)
+    .bind(actor)
+    .bind(detail)
+    .bind(now)
+    .execute(c)
+    .await?;
+    Ok(())
+}
+
+const COLUMNS: &str = "a.id AS row_id, a.public_id, a.task_code, a.version_no, a.situation_code, a.state, a.fields, \
+     a.revision, a.case_number, a.authority, a.channel, a.source_code, a.created_at, a.updated_at, a.expires_at, \
+     p.display_name AS applicant_name, q.display_name AS acting_name";
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<(i64, Application), DbError> {
+    let fields: String = r.try_get("fields")?;
+    let state: String = r.try_get("state")?;
+    Ok((
+        r.try_get("row_id")?,
+        Application {
+            id: r.try_get("public_id")?,
+            task_code: r.try_get("task_code")?,
+            item_name: String::new(),
+            version_no: r.try_get("version_no")?,
+            situation: r.try_get("situation_code")?,
+            state: State::from_code(&state)
+                .ok_or_else(|| DbError::Corrupt(format!("state {state}")))?,
+            fields: serde_json::from_str(&fields).map_err(|e| DbError::Corrupt(e.to_string()))?,
+            revision: r.try_get("revision")?,
+            case_number: r.try_get("case_number")?,
+            applicant_name: r.try_get("applicant_name")?,
+            acting_name: r.try_get("acting_name")?,
+            authority: r.try_get("authority")?,
+            channel: r.try_get("channel")?,
+            source_code: r.try_get("source_code")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+            expires_at: r.try_get("expires_at")?,
+        },
+    ))
+}
+
+/// One of the actor's applications (as applicant, as the person acting, or
+/// as the enterprise applied for); `NotFound` for anyone else's, so that
+/// nobody learns another's application exists.
+async fn load(
+    db: &Db,
+    actor: &Principal,
+    public_id: &str,
+) -> Result<(i64, Application), ApplicationError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM applications a JOIN accounts p ON p.id = a.applicant_id \
+         JOIN accounts q ON q.id = a.acting_id \
+         WHERE a.public_id = $1 AND (a.applicant_id = $2 OR a.acting_id = $2)"
+    )))
+    .bind(public_id)
+    .bind(actor.account.id)
+    .fetch_optional(db.pool())
+    .await?;
+    let r = row.ok_or(ApplicationError::NotFound)?;
+    Ok(from_row(&r)?)
+}
+
+/// The guide of the version a draft was started under.
+async fn guide_of(db: &Db, a: &Application) -> Result<Guide, ApplicationError> {
+    catalog::published_version(db, &a.task_code, Some(a.version_no))
+        .await?
+        .map(|p| p.guide)
+        .ok_or(ApplicationError::ItemWithdrawn)
+}
+
+/// One of the actor's applications.
+pub async fn get(
+    db: &Db,
+    actor: &Principal,
+    public_id: &str,
+) -> Result<Application, ApplicationError> {
+    let (_, mut a) = load(db, actor, public_id).await?;
+    if let Ok(g) = guide_of(db, &a).await {
+        a.item_name = g.name;
+    }
+    Ok(a)
+}
+
+/// Saves a change to a draft: `patch` (a JSON merge patch of its answers)
+/// against `revision`, the one the client last saw. What the patch gives is
+/// checked against the draft's form at once (a key the form does not have,
+/// a malformed number or ID, …), every problem listed; required answers
+/// wait for submission. A stale revision is refused and nothing changes:
+/// the client keeps its input and is told. Returns the new revision.
+pub async fn save(
+    db: &Db,
+    actor: &Principal,
+    public_id: &str,
+    revision: i64,
+    patch: &Map<String, Value>,
+    draft_days: i64,
+) -> Result<i64, ApplicationError> {
+    let (row_id, a) = load(db, actor, public_id).await?;
+    if a.state != State::Draft {
+        return Err(ApplicationError::WrongState);
+    }
+    if a.revision != revision {
+        return Err(ApplicationError::Conflict);
+    }
+    let g = guide_of(db, &a).await?;
+    let mut fields = a.fields.clone();
+    merge_patch(&mut fields, patch);
+    let problems = form_of(&g, &a.situation).check(&fields, today_cst(), false);
+    if !problems.is_empty() {
+        return Err(ApplicationError::Invalid(problems));
+    }
+    let doc = Value::Object(fields).to_string();
+    let changed = db
+        .write(crate::tx!(c => {
+            let now = now_ms();
+            let n = sqlx::query(
+                "UPDATE applications SET fields = $1, revision = revision + 1, updated_at = $2, expires_at = $3 \
+                 WHERE id = $4 AND revision = $5 AND state = 'draft'",
+            )
+            .bind(&doc)
+            .bind(now)
+            .bind(now + draft_days * 86_400_000)
+            .bind(row_id)
+            .bind(revision)
+            .execute(c)
+            .await?
+            .rows_affected();
+            Ok::<_, DbError>(n == 1)
+        }))
+        .await?;
+    if changed {
+        Ok(revision + 1)
+    } else {
+        Err(ApplicationError::Conflict)
+    }
+}
+
+/// The actor's applications, newest first (as applicant or as the person
+/// acting), at most 200.
+pub async fn mine(db: &Db, actor: &Principal) -> Result<Vec<Application>, ApplicationError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM applications a JOIN accounts p ON p.id = a.applicant_id \
+         JOIN accounts q ON q.id = a.acting_id \
+         WHERE a.applicant_id = $1 OR a.acting_id = $1 ORDER BY a.updated_at DESC, a.id DESC LIMIT 200"
+    )))
+    .bind(actor.account.id)
+    .fetch_all(db.pool())
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let (_, mut a) = from_row(r)?;
+        if let Some(p) = catalog::published(db, &a.task_code).await? {
+            a.item_name = p.guide.name;
+        }
+        out.push(a);
+    }
+    Ok(out)
+}

@@ -1,0 +1,73 @@
+//! Applications (申办): drafts kept on the server under the version of the
+//! item's form they were started with, prefilled from the account, changed
+//! by merge patches that are checked as they come, resumable on any device
+//! and revision-checked, for the applicant by the person acting on a
+//! recorded authority.
+//!
+//! Submission, materials, pre-review and acceptance build on this.
+
+mod drafts;
+
+pub use drafts::*;
+
+use tongban_domain::FieldProblem;
+
+use crate::catalog::CatalogError;
+use crate::platform::db::DbError;
+
+/// Why an application use case was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplicationError {
+    /// No such item published, or no such application of the actor's.
+    #[error("未找到")]
+    NotFound,
+    /// The item is information only (网上办理深度 Ⅰ).
+    #[error("该事项不能网上申请")]
+    NotOnline,
+    /// The acting person's real-name level is below the item's minimum.
+    #[error("实名等级不足")]
+    LevelTooLow {
+        /// the level needed
+        need: i64,
+        /// the level the person has
+        have: i64,
+    },
+    /// No authorisation to apply for that enterprise on that item.
+    #[error("未获该企业授权办理此事项")]
+    NotAuthorised,
+    /// The answers or the request have problems, all listed.
+    #[error("申请内容有误")]
+    Invalid(Vec<FieldProblem>),
+    /// Someone saved the draft first (another tab or device).
+    #[error("草稿已在别处修改")]
+    Conflict,
+    /// The application is no longer a draft.
+    #[error("申请已不是草稿")]
+    WrongState,
+    /// The Idempotency-Key was used with another request.
+    #[error("同一请求键已用于另一请求")]
+    KeyReused,
+    /// The item's published version the draft was started under is gone
+    /// (the item was withdrawn): the draft is kept.
+    #[error("事项已停止办理")]
+    ItemWithdrawn,
+    /// Storage.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<sqlx::Error> for ApplicationError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Db(DbError::from(e))
+    }
+}
+
+impl From<CatalogError> for ApplicationError {
+    fn from(e: CatalogError) -> Self {
+        match e {
+            CatalogError::Db(e) => Self::Db(e),
+            CatalogError::NotFound => Self::NotFound,
+            other => Self::Db(DbError::Internal(other.to_string())),
+        }
+    }
+}

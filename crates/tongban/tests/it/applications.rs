@@ -1,0 +1,262 @@
+//! Applications: drafts through the API, prefilled, checked as they are
+//! saved, revision-checked, for an enterprise by its agent, and nobody
+//! else's business.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sqlx::Row;
+use tongban_core::catalog::{self, NewItem};
+use tongban_core::identity::Actor;
+
+use crate::helpers::TestApp;
+
+async fn city_item(app: &TestApp, name: &str) -> String {
+    sqlx::query(
+        "SELECT task_code FROM published_items WHERE name = $1 AND division_code = '230100'",
+    )
+    .bind(name)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap()
+    .try_get(0)
+    .unwrap()
+}
+
+async fn enterprise_code(app: &TestApp) -> String {
+    sqlx::query("SELECT credit_code FROM accounts WHERE username = 'enterprise'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap()
+}
+
+async fn send(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let r = req.send().await.unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+fn codes(problem: &Value) -> Vec<(String, String)> {
+    problem["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| {
+                    (
+                        e["field"].as_str().unwrap_or("").to_owned(),
+                        e["code"].as_str().unwrap_or("").to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn an_agent_starts_a_prefilled_draft_for_the_enterprise_and_saves_it_as_it_goes() {
+    let app = TestApp::spawn().await;
+    let citizen = app.citizen().await;
+    let item = city_item(&app, "食品经营许可").await;
+    let cc = enterprise_code(&app).await;
+    let start = |key: &'static str, body: Value| {
+        citizen
+            .post(app.url("/api/v1/applications"))
+            .header("Idempotency-Key", key)
+            .json(&body)
+    };
+    let body = json!({"item": item, "on_behalf_of": cc});
+    let (status, created) = send(start("k-1", body.clone())).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["revision"], 1);
+    let id = created["id"].as_str().unwrap().to_owned();
+    // A retry with the same key is the same draft; with another body, refused.
+    let (status, again) = send(start("k-1", body.clone())).await;
+    assert_eq!(
+        (status, again["id"].as_str()),
+        (StatusCode::CREATED, Some(id.as_str()))
+    );
+    let (status, reused) = send(start("k-1", json!({"item": item}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        codes(&reused),
+        [(
+            "Idempotency-Key".to_owned(),
+            "application.key_reused".to_owned()
+        )]
+    );
+    let n: i64 = sqlx::query("SELECT COUNT(*) FROM applications")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    assert_eq!(n, 1);
+
+    // Prefilled from the enterprise and the person acting (一次告知).
+    let url = app.url(&format!("/api/v1/applications/{id}"));
+    let (status, a) = send(citizen.get(&url)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(a["state"], "draft");
+    assert_eq!(a["item_name"], "食品经营许可");
+    assert_eq!(a["fields"]["credit_code"], cc.as_str());
+    assert_eq!(a["fields"]["legal_rep"], "王建国");
+    assert_eq!(a["fields"]["phone"], "13800000001");
+    assert_eq!(a["applicant"], a["fields"]["operator"]);
+    assert_eq!(a["acting"], "张晓明");
+    assert!(a["authority"].as_str().unwrap().starts_with("mandate:"));
+    assert_eq!(
+        (a["channel"].as_str(), a["source_code"].as_str()),
+        (Some("api"), Some("2"))
+    );
+
+    // Every problem of a change at once, at its pointer; nothing saved.
+    let patch = |revision: i64, fields: Value| {
+        citizen
+            .patch(&url)
+            .json(&json!({"revision": revision, "fields": fields}))
+    };
+    let (status, p) = send(patch(
+        1,
+        json!({"area": 0, "colour": "red", "legal_rep_id": "123", "categories": ["hot"]}),
+    ))
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    let got = codes(&p);
+    for want in [
+        ("/fields/area", "form.too_small"),
+        ("/fields/colour", "form.unknown"),
+        ("/fields/legal_rep_id", "id_card.length"),
+    ] {
+        assert!(
+            got.contains(&(want.0.to_owned(), want.1.to_owned())),
+            "{want:?} in {got:?}"
+        );
+    }
+    assert!(
+        p["errors"][0]["message"].as_str().unwrap().contains('“'),
+        "{p}"
+    );
+    let (status, ok) = send(patch(
+        1,
+        json!({"area": 120.5, "categories": ["hot", "prepackaged"]}),
+    ))
+    .await;
+    assert_eq!((status, ok["revision"].as_i64()), (StatusCode::OK, Some(2)));
+    // The stale tab is told; what was saved stays.
+    let (status, stale) = send(patch(1, json!({"area": 99}))).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(stale["reason"], "changed");
+    let (status, ok) = send(patch(2, json!({"categories": null}))).await;
+    assert_eq!((status, ok["revision"].as_i64()), (StatusCode::OK, Some(3)));
+    let (_, a) = send(citizen.get(&url)).await;
+    assert_eq!(a["fields"]["area"], 120.5);
+    assert!(a["fields"].get("categories").is_none());
+
+    // Mine, and the enterprise's; nobody else's.
+    let (_, list) = send(citizen.get(app.url("/api/v1/applications"))).await;
+    assert_eq!(list[0]["id"], id.as_str());
+    let enterprise = app.signed_in("enterprise").await;
+    let (status, _) = send(enterprise.get(&url)).await;
+    assert_eq!(status, StatusCode::OK);
+    let other = app.signed_in("clerk").await;
+    let (status, _) = send(other.get(&url)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = send(
+        other
+            .patch(&url)
+            .json(&json!({"revision": 3, "fields": {"area": 1}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, list) = send(other.get(app.url("/api/v1/applications"))).await;
+    assert_eq!(list, json!([]));
+    let anonymous = app.client();
+    let (status, _) = send(anonymous.get(&url)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn who_may_apply_for_what() {
+    let app = TestApp::spawn().await;
+    let citizen = app.citizen().await;
+    let cc = enterprise_code(&app).await;
+    let post = |body: Value| citizen.post(app.url("/api/v1/applications")).json(&body);
+    // The mandate covers the food licence, not company registration.
+    let item = city_item(&app, "企业设立登记").await;
+    let (status, p) = send(post(json!({"item": item, "on_behalf_of": cc}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        codes(&p),
+        [(
+            "on_behalf_of".to_owned(),
+            "application.not_authorised".to_owned()
+        )]
+    );
+    let (status, p) = send(post(
+        json!({"item": item, "on_behalf_of": "91230100MA1B2C3D4X"}),
+    ))
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    // For oneself it is fine.
+    let (status, _) = send(post(json!({"item": item}))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    // Unknown items and fields beyond the request are refused.
+    let (status, _) = send(post(json!({"item": "NOPE"}))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = send(post(json!({"item": item, "colour": "red"}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, p) = send(post(json!({"item": item, "situation": "S99"}))).await;
+    assert_eq!(
+        codes(&p),
+        [("situation".to_owned(), "invalid".to_owned())],
+        "{status}"
+    );
+
+    // Information-only items, and items above the person's real-name level.
+    let org = app.org_id("哈尔滨市道里区民政局").await;
+    let publish = async |name: &str, code: &str, depth: u8, level: u8| {
+        let mut g = crate::catalog::guide(name);
+        g.online_depth = depth;
+        g.min_level = level;
+        let (_, v) = catalog::create_item(
+            &app.db,
+            Actor::System,
+            NewItem {
+                catalog_code: code.into(),
+                task_code: String::new(),
+                org_id: org,
+                division_code: String::new(),
+                guide: g,
+            },
+        )
+        .await
+        .unwrap();
+        catalog::publish_imported(&app.db, v).await.unwrap();
+        sqlx::query("SELECT task_code FROM item_versions v JOIN service_items i ON i.id = v.item_id WHERE v.id = $1")
+            .bind(v)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap()
+            .try_get::<String, _>(0)
+            .unwrap()
+    };
+    let info_only = publish("高龄津贴查询", "200990001001", 1, 0).await;
+    let strict = publish("高龄津贴发放", "200990001002", 3, 4).await;
+    app.catalog_changed().await;
+    let (status, p) = send(post(json!({"item": info_only}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        codes(&p),
+        [("item".to_owned(), "application.not_online".to_owned())]
+    );
+    let (status, p) = send(post(json!({"item": strict}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("实名等级 4 级，您目前是 3 级"),
+        "{p}"
+    );
+}

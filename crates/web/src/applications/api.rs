@@ -1,0 +1,235 @@
+//! The applications API: start a draft (with an Idempotency-Key), read it,
+//! change its answers by JSON merge patch against the revision last seen,
+//! and list one's applications.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde::{Deserialize, Serialize};
+use tongban_core::applications::{self, Application, Start};
+use tongban_domain::applications::Channel;
+use utoipa::ToSchema;
+
+use crate::http::api::Problem;
+use crate::http::ctx::Ctx;
+use crate::{AppError, AppState};
+
+/// What starting an application asks.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewApplication {
+    /// 实施编码 of a published item.
+    #[schema(min_length = 1, max_length = 50)]
+    pub item: String,
+    /// 业务办理项 code, when the item has situations.
+    #[serde(default)]
+    #[schema(max_length = 50)]
+    pub situation: Option<String>,
+    /// 统一社会信用代码 of the enterprise applied for (by its agent).
+    #[serde(default)]
+    #[schema(max_length = 18)]
+    pub on_behalf_of: Option<String>,
+}
+
+/// A draft's id and revision.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DraftRef {
+    /// Id.
+    pub id: String,
+    /// Revision, to send with the next change.
+    pub revision: i64,
+}
+
+/// A change of a draft's answers.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DraftPatch {
+    /// The revision last read.
+    pub revision: i64,
+    /// A JSON merge patch (RFC 7396) of the answers: `null` removes one.
+    #[schema(value_type = Object)]
+    pub fields: serde_json::Map<String, serde_json::Value>,
+}
+
+/// An application.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicationDto {
+    /// Id.
+    pub id: String,
+    /// 实施编码.
+    pub item: String,
+    /// Item name.
+    pub item_name: String,
+    /// The version of the item's form it answers.
+    pub version: i64,
+    /// 业务办理项 code (empty: none).
+    pub situation: String,
+    /// `draft`, `submitted` or `withdrawn`.
+    pub state: String,
+    /// Revision, to send with the next change.
+    pub revision: i64,
+    /// The answers.
+    #[schema(value_type = Object)]
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    /// 办件编号, once submitted.
+    pub case_number: Option<String>,
+    /// The applicant (申请人).
+    pub applicant: String,
+    /// The person acting (经办人).
+    pub acting: String,
+    /// `own`, or `mandate:<id>` for an enterprise's agent.
+    pub authority: String,
+    /// `portal`, `api`, `window` or `agent`.
+    pub channel: String,
+    /// 申报来源 (GB/T 39046 A.5).
+    pub source_code: String,
+    /// Started (milliseconds since the Unix epoch).
+    pub created_at: i64,
+    /// Last saved.
+    pub updated_at: i64,
+    /// A draft not saved again is deleted after this.
+    pub expires_at: i64,
+}
+
+impl From<Application> for ApplicationDto {
+    fn from(a: Application) -> Self {
+        Self {
+            id: a.id,
+            item: a.task_code,
+            item_name: a.item_name,
+            version: a.version_no,
+            situation: a.situation,
+            state: a.state.code().into(),
+            revision: a.revision,
+            fields: a.fields,
+            case_number: a.case_number,
+            applicant: a.applicant_name,
+            acting: a.acting_name,
+            authority: a.authority,
+            channel: a.channel,
+            source_code: a.source_code,
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+            expires_at: a.expires_at,
+        }
+    }
+}
+
+fn mobile(headers: &HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ua| ua.contains("Mobile") || ua.contains("Android") || ua.contains("iPhone"))
+}
+
+/// Starts a draft. With an `Idempotency-Key`, the same key and body give
+/// the same draft for 24 hours, and the same key with another body is
+/// refused (422).
+#[utoipa::path(post, path = "/api/v1/applications", tag = "applications", request_body = NewApplication,
+    params(("Idempotency-Key" = Option<String>, Header, max_length = 200, description = "makes a retried request start one draft")),
+    responses((status = 201, body = DraftRef), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "no such published item")))]
+pub async fn create_application(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Json(body): Json<NewApplication>,
+) -> Result<(StatusCode, Json<DraftRef>), AppError> {
+    let s = ctx.require_session()?;
+    let key = match headers.get("idempotency-key") {
+        None => None,
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .map(str::trim)
+                .filter(|k| (1..=200).contains(&k.len()))
+                .ok_or_else(|| AppError::field("Idempotency-Key", "invalid"))?
+                .to_owned(),
+        ),
+    };
+    let started = applications::start(
+        state.db(),
+        state.data_key(),
+        &s.principal,
+        Start {
+            task_code: body.item,
+            situation: body.situation.filter(|x| !x.trim().is_empty()),
+            on_behalf_of: body.on_behalf_of.filter(|x| !x.trim().is_empty()),
+            channel: Channel::Api,
+            mobile: mobile(&headers),
+            key,
+            draft_days: state.config().applications.draft_days,
+        },
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(DraftRef {
+            id: started.id,
+            revision: started.revision,
+        }),
+    ))
+}
+
+/// One of the caller's applications (as applicant or as the person acting).
+#[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications",
+    params(("id" = String, Path, description = "application id")),
+    responses((status = 200, body = ApplicationDto), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_application(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<ApplicationDto>, AppError> {
+    let s = ctx.require_session()?;
+    Ok(Json(
+        applications::get(state.db(), &s.principal, &id)
+            .await?
+            .into(),
+    ))
+}
+
+/// Changes a draft's answers: a JSON merge patch against the revision last
+/// read. What it gives is checked at once against the item's form, every
+/// problem listed with its JSON pointer; a stale revision is refused (409)
+/// and nothing changes.
+#[utoipa::path(patch, path = "/api/v1/applications/{id}", tag = "applications", request_body = DraftPatch,
+    params(("id" = String, Path, description = "application id")),
+    responses((status = 200, body = DraftRef), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "changed since that revision, or no longer a draft")))]
+pub async fn patch_application(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Json(body): Json<DraftPatch>,
+) -> Result<Json<DraftRef>, AppError> {
+    let s = ctx.require_session()?;
+    let revision = applications::save(
+        state.db(),
+        &s.principal,
+        &id,
+        body.revision,
+        &body.fields,
+        state.config().applications.draft_days,
+    )
+    .await?;
+    Ok(Json(DraftRef { id, revision }))
+}
+
+/// The caller's applications, newest first.
+#[utoipa::path(get, path = "/api/v1/applications", tag = "applications",
+    responses((status = 200, body = Vec<ApplicationDto>), (status = 401, body = Problem, content_type = "application/problem+json")))]
+pub async fn list_applications(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<ApplicationDto>>, AppError> {
+    let s = ctx.require_session()?;
+    Ok(Json(
+        applications::mine(state.db(), &s.principal)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
