@@ -79,7 +79,7 @@ pub fn router(state: AppState) -> Router {
 
 /// Every capability's background jobs, for this node's worker: the
 /// platform's housekeeping and message delivery (through the state's
-/// senders), then identity's and the catalog's. The binary and the test
+/// senders), then identity's, the catalog's and applications'. The binary and the test
 /// harness run the same set.
 pub async fn jobs(
     state: &AppState,
@@ -91,5 +91,6 @@ pub async fn jobs(
     notify::store::jobs(&mut r, state.notifier());
     tongban_core::identity::jobs(db, &mut r).await?;
     tongban_core::catalog::jobs(db, &mut r).await?;
+    tongban_core::applications::jobs(db, &mut r).await?;
     Ok(r)
 }

@@ -20,10 +20,12 @@ CREATE TABLE applications (
     case_number     TEXT CONSTRAINT uq_applications_case_number UNIQUE,
     created_at      BIGINT NOT NULL,
     updated_at      BIGINT NOT NULL,
-    expires_at      BIGINT NOT NULL
+    expires_at      BIGINT NOT NULL,
+    reminded_at     BIGINT
 );
 CREATE INDEX ix_applications_applicant ON applications (applicant_id, updated_at);
 CREATE INDEX ix_applications_acting ON applications (acting_id, updated_at);
+CREATE INDEX ix_applications_expiry ON applications (state, expires_at);
 
 -- Every change of an application's state, appended, never updated.
 CREATE TABLE application_events (

@@ -7,8 +7,32 @@
 //! Submission, materials, pre-review and acceptance build on this.
 
 mod drafts;
+pub mod expiry;
 
 pub use drafts::*;
+
+use crate::platform::clock::now_ms;
+use crate::platform::db::Db;
+use crate::platform::jobs::{Registry, ensure_schedule};
+
+/// Applications' background jobs: drafts reminded and expired hourly.
+pub async fn jobs(db: &Db, r: &mut Registry) -> Result<(), DbError> {
+    r.register("applications.expire", |ctx, _| {
+        Box::pin(async move {
+            let (reminded, deleted) = expiry::expire(&ctx.db, now_ms()).await?;
+            if reminded + deleted > 0 {
+                tracing::info!(
+                    drafts.reminded = reminded,
+                    drafts.deleted = deleted,
+                    "applications.expire"
+                );
+            }
+            Ok(())
+        })
+    });
+    ensure_schedule(db, "applications.expire", "applications.expire", 3600).await?;
+    Ok(())
+}
 
 use tongban_domain::FieldProblem;
 

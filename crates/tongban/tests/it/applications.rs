@@ -260,3 +260,73 @@ async fn who_may_apply_for_what() {
         "{p}"
     );
 }
+
+#[tokio::test]
+async fn a_forgotten_draft_is_reminded_once_then_deleted() {
+    use tongban_core::applications::expiry;
+    use tongban_core::platform::clock::now_ms;
+    let app = TestApp::spawn().await;
+    let citizen = app.citizen().await;
+    let item = city_item(&app, "居民身份证补领").await;
+    let (status, created) = send(
+        citizen
+            .post(app.url("/api/v1/applications"))
+            .json(&json!({"item": item})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let id = created["id"].as_str().unwrap().to_owned();
+    // Thirty days by default.
+    let url = app.url(&format!("/api/v1/applications/{id}"));
+    let (_, a) = send(citizen.get(&url)).await;
+    let days = (a["expires_at"].as_i64().unwrap() - a["updated_at"].as_i64().unwrap()) / 86_400_000;
+    assert_eq!(days, 30);
+    let set_expiry = |at: i64| {
+        let (db, id) = (app.db.clone(), id.clone());
+        async move {
+            db.write(tongban_core::tx!(c => {
+                sqlx::query("UPDATE applications SET expires_at = $1 WHERE public_id = $2")
+                    .bind(at)
+                    .bind(&id)
+                    .execute(c)
+                    .await?;
+                Ok::<_, tongban_core::DbError>(())
+            }))
+            .await
+            .unwrap();
+        }
+    };
+    let now = now_ms();
+    // Nothing to do while the time is far.
+    assert_eq!(expiry::expire(&app.db, now).await.unwrap(), (0, 0));
+    set_expiry(now + 2 * 86_400_000).await;
+    assert_eq!(expiry::expire(&app.db, now).await.unwrap(), (1, 0));
+    assert_eq!(expiry::expire(&app.db, now).await.unwrap(), (0, 0), "once");
+    let (_, inbox) = app.get_text(&citizen, "/inbox").await;
+    assert!(
+        inbox.contains("申请草稿即将删除") && inbox.contains("居民身份证补领"),
+        "{inbox}"
+    );
+    // Saved again and left again: told again.
+    let (status, _) = send(
+        citizen
+            .patch(&url)
+            .json(&json!({"revision": 1, "fields": {"reason": "lost"}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    set_expiry(now + 86_400_000).await;
+    assert_eq!(expiry::expire(&app.db, now + 1000).await.unwrap(), (1, 0));
+    // Its time up, it is gone, with what it held.
+    set_expiry(now - 1).await;
+    assert_eq!(expiry::expire(&app.db, now).await.unwrap(), (0, 1));
+    let (status, _) = send(citizen.get(&url)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let left: i64 = sqlx::query("SELECT COUNT(*) FROM application_events")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    assert_eq!(left, 0);
+}
