@@ -84,6 +84,9 @@ pub struct Application {
     pub updated_at: Millis,
     /// Deleted after this unless saved again.
     pub expires_at: Millis,
+    /// The item's current version, when it is newer than the draft's
+    /// (see `upgrade`).
+    pub newer_version: Option<i64>,
 }
 
 /// The form a draft answers: the item's, with its situation's questions
@@ -385,6 +388,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<(i64, Application), DbError> {
             created_at: r.try_get("created_at")?,
             updated_at: r.try_get("updated_at")?,
             expires_at: r.try_get("expires_at")?,
+            newer_version: None,
         },
     ))
 }
@@ -392,7 +396,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<(i64, Application), DbError> {
 /// One of the actor's applications (as applicant, as the person acting, or
 /// as the enterprise applied for); `NotFound` for anyone else's, so that
 /// nobody learns another's application exists.
-async fn load(
+pub(super) async fn load(
     db: &Db,
     actor: &Principal,
     public_id: &str,
@@ -427,6 +431,12 @@ pub async fn get(
     let (_, mut a) = load(db, actor, public_id).await?;
     if let Ok(g) = guide_of(db, &a).await {
         a.item_name = g.name;
+    }
+    if let Some(p) = catalog::published(db, &a.task_code).await?
+        && p.version_no > a.version_no
+        && a.state == State::Draft
+    {
+        a.newer_version = Some(p.version_no);
     }
     Ok(a)
 }

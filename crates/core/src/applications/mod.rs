@@ -8,8 +8,10 @@
 
 mod drafts;
 pub mod expiry;
+mod upgrade;
 
 pub use drafts::*;
+pub use upgrade::*;
 
 use crate::platform::clock::now_ms;
 use crate::platform::db::Db;

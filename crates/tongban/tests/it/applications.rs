@@ -330,3 +330,106 @@ async fn a_forgotten_draft_is_reminded_once_then_deleted() {
         .unwrap();
     assert_eq!(left, 0);
 }
+
+#[tokio::test]
+async fn a_draft_moves_to_a_newer_form_in_one_step_seeing_what_changes() {
+    let app = TestApp::spawn().await;
+    let citizen = app.citizen().await;
+    let item = city_item(&app, "食品经营许可").await;
+    let (_, created) = send(
+        citizen
+            .post(app.url("/api/v1/applications"))
+            .json(&json!({"item": item})),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let url = app.url(&format!("/api/v1/applications/{id}"));
+    let (status, _) = send(
+        citizen
+            .patch(&url)
+            .json(&json!({"revision": 1, "fields": {"email": "a@b.cn", "area": 80}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        send(citizen.get(format!("{url}/upgrade"))).await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    // Version 2 of the form drops the email and asks for the seats.
+    let editor = app.signed_in("editor").await;
+    let admin = app.admin().await;
+    let (_, _, draft) =
+        crate::catalog::open_city_draft(&app, &editor, "食品经营许可", "e_permits").await;
+    let (_, page) = app.get_text(&editor, &draft).await;
+    let mut f = crate::helpers::form_fields(&page, "guide-form");
+    let text = f.iter().find(|(k, _)| k == "form_text").unwrap().1.clone();
+    let text: String = text
+        .lines()
+        .filter(|l| !l.starts_with("email:"))
+        .map(|l| format!("{l}\n"))
+        .collect::<String>()
+        .replace("rule: one_of phone email\n", "")
+        + "seats: 就餐座位数 | Seats | number 0..5000 | required\n";
+    tongban_bench::form::set(&mut f, "form_text", &text);
+    tongban_bench::form::set(&mut f, "action", "submit");
+    let r = editor.post(app.url(&draft)).form(&f).send().await.unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    crate::catalog::publish_as(&app, &admin, &draft).await;
+    app.catalog_changed().await;
+
+    // The draft still answers version 1, and says a newer one is there.
+    let (_, a) = send(citizen.get(&url)).await;
+    assert_eq!(
+        (a["version"].as_i64(), a["newer_version"].as_i64()),
+        (Some(1), Some(2))
+    );
+    let (status, u) = send(citizen.get(format!("{url}/upgrade"))).await;
+    assert_eq!(status, StatusCode::OK, "{u}");
+    assert_eq!(u["dropped"], json!(["电子邮箱"]));
+    assert_eq!(u["added"], json!(["就餐座位数"]));
+    // One step, against the revision last read.
+    let (status, _) = send(
+        citizen
+            .post(format!("{url}/upgrade"))
+            .json(&json!({"revision": 1})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, moved) = send(
+        citizen
+            .post(format!("{url}/upgrade"))
+            .json(&json!({"revision": 2})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    assert_eq!(
+        (
+            moved["from"].as_i64(),
+            moved["to"].as_i64(),
+            moved["revision"].as_i64()
+        ),
+        (Some(1), Some(2), Some(3))
+    );
+    let (_, a) = send(citizen.get(&url)).await;
+    assert_eq!(a["version"], 2);
+    assert!(a["newer_version"].is_null());
+    assert!(a["fields"].get("email").is_none());
+    assert_eq!(a["fields"]["area"], 80);
+    assert_eq!(
+        send(citizen.get(format!("{url}/upgrade"))).await.0,
+        StatusCode::NOT_FOUND
+    );
+    // The new question can now be answered; the dropped one cannot.
+    let (status, p) = send(
+        citizen
+            .patch(&url)
+            .json(&json!({"revision": 3, "fields": {"seats": 40, "email": "a@b.cn"}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        codes(&p),
+        [("/fields/email".to_owned(), "form.unknown".to_owned())]
+    );
+}

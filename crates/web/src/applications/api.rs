@@ -89,6 +89,9 @@ pub struct ApplicationDto {
     pub updated_at: i64,
     /// A draft not saved again is deleted after this.
     pub expires_at: i64,
+    /// The item's current version, when newer than the draft's: see
+    /// `…/upgrade`.
+    pub newer_version: Option<i64>,
 }
 
 impl From<Application> for ApplicationDto {
@@ -111,6 +114,7 @@ impl From<Application> for ApplicationDto {
             created_at: a.created_at,
             updated_at: a.updated_at,
             expires_at: a.expires_at,
+            newer_version: a.newer_version,
         }
     }
 }
@@ -232,4 +236,77 @@ pub async fn list_applications(
             .map(Into::into)
             .collect(),
     ))
+}
+
+/// What moving a draft to the item's current form changes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UpgradeDto {
+    /// Revision (after moving; the current one when only asked).
+    pub revision: i64,
+    /// The version the draft answered.
+    pub from: i64,
+    /// The current version.
+    pub to: i64,
+    /// Answers the new form no longer asks for (dropped on moving).
+    pub dropped: Vec<String>,
+    /// Required questions the new form adds, not yet answered.
+    pub added: Vec<String>,
+    /// Answers kept that the new form does not accept as they are.
+    pub problems: Vec<crate::http::error::FieldError>,
+}
+
+fn upgrade_dto(ctx: &Ctx, revision: i64, u: applications::Upgrade) -> UpgradeDto {
+    UpgradeDto {
+        revision,
+        from: u.from,
+        to: u.to,
+        dropped: u.dropped,
+        added: u.added,
+        problems: crate::http::error::localize(&ctx.tr(), u.problems),
+    }
+}
+
+/// What would change for a draft if it moved to the item's newer form;
+/// 404 when its form is the current one.
+#[utoipa::path(get, path = "/api/v1/applications/{id}/upgrade", tag = "applications",
+    params(("id" = String, Path, description = "application id")),
+    responses((status = 200, body = UpgradeDto), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "no such draft, or its form is current")))]
+pub async fn get_upgrade(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<UpgradeDto>, AppError> {
+    let s = ctx.require_session()?;
+    let a = applications::get(state.db(), &s.principal, &id).await?;
+    let u = applications::newer(state.db(), &s.principal, &id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(upgrade_dto(&ctx, a.revision, u)))
+}
+
+/// The revision a step is taken against.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevisionRef {
+    /// The revision last read.
+    pub revision: i64,
+}
+
+/// Moves a draft to the item's current form in one step: answers it no
+/// longer asks for are dropped, the rest kept.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/upgrade", tag = "applications", request_body = RevisionRef,
+    params(("id" = String, Path, description = "application id")),
+    responses((status = 200, body = UpgradeDto), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "changed since that revision")))]
+pub async fn post_upgrade(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Json(body): Json<RevisionRef>,
+) -> Result<Json<UpgradeDto>, AppError> {
+    let s = ctx.require_session()?;
+    let (revision, u) = applications::upgrade(state.db(), &s.principal, &id, body.revision).await?;
+    Ok(Json(upgrade_dto(&ctx, revision, u)))
 }

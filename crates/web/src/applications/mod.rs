@@ -21,6 +21,10 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/applications/{id}",
             get(api::get_application).patch(api::patch_application),
         )
+        .route(
+            "/api/v1/applications/{id}/upgrade",
+            get(api::get_upgrade).post(api::post_upgrade),
+        )
 }
 
 impl From<ApplicationError> for AppError {

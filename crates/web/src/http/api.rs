@@ -37,6 +37,8 @@ use crate::kernel::api as kernel;
         applications::list_applications,
         applications::get_application,
         applications::patch_application,
+        applications::get_upgrade,
+        applications::post_upgrade,
         identity::delete_session,
     ),
     components(schemas(
@@ -62,6 +64,8 @@ use crate::kernel::api as kernel;
         applications::DraftRef,
         applications::DraftPatch,
         applications::ApplicationDto,
+        applications::UpgradeDto,
+        applications::RevisionRef,
         identity::SessionRequest,
         crate::http::error::FieldError,
         Problem,
