@@ -48,3 +48,14 @@ CREATE TABLE application_requests (
     created_at      BIGINT NOT NULL,
     PRIMARY KEY (account_id, idem_key)
 );
+
+-- The files given for each material of an application (several per
+-- material), in the file store; the store's file_refs name them too.
+CREATE TABLE application_files (
+    id              INTEGER PRIMARY KEY,
+    application_id  BIGINT NOT NULL REFERENCES applications (id),
+    material_code   TEXT NOT NULL,
+    file_id         BIGINT NOT NULL REFERENCES files (id),
+    created_at      BIGINT NOT NULL
+);
+CREATE INDEX ix_application_files_app ON application_files (application_id, material_code);

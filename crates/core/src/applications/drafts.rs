@@ -87,6 +87,8 @@ pub struct Application {
     /// The item's current version, when it is newer than the draft's
     /// (see `upgrade`).
     pub newer_version: Option<i64>,
+    /// The files given for its materials.
+    pub files: Vec<super::GivenFile>,
 }
 
 /// The form a draft answers: the item's, with its situation's questions
@@ -389,6 +391,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<(i64, Application), DbError> {
             updated_at: r.try_get("updated_at")?,
             expires_at: r.try_get("expires_at")?,
             newer_version: None,
+            files: Vec::new(),
         },
     ))
 }
@@ -415,7 +418,7 @@ pub(super) async fn load(
 }
 
 /// The guide of the version a draft was started under.
-async fn guide_of(db: &Db, a: &Application) -> Result<Guide, ApplicationError> {
+pub(super) async fn guide_of(db: &Db, a: &Application) -> Result<Guide, ApplicationError> {
     catalog::published_version(db, &a.task_code, Some(a.version_no))
         .await?
         .map(|p| p.guide)
@@ -428,7 +431,8 @@ pub async fn get(
     actor: &Principal,
     public_id: &str,
 ) -> Result<Application, ApplicationError> {
-    let (_, mut a) = load(db, actor, public_id).await?;
+    let (row_id, mut a) = load(db, actor, public_id).await?;
+    a.files = super::materials::given(db, row_id).await?;
     if let Ok(g) = guide_of(db, &a).await {
         a.item_name = g.name;
     }

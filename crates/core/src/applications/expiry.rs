@@ -1,5 +1,6 @@
 //! Drafts do not stay forever: a draft not saved for the configured days is
-//! deleted with what it holds, and the person filling it in is told three
+//! deleted with what it holds (its answers and files: the store's
+//! clean-up removes the files nothing else refers to), and the person filling it in is told three
 //! days before (once per approach: a draft saved again and left again is
 //! told again). Run hourly by the `applications.expire` job.
 
@@ -73,6 +74,8 @@ pub async fn expire(db: &Db, now: Millis) -> Result<(usize, usize), DbError> {
             .collect::<Result<_, _>>()?;
             for id in &gone {
                 for sql in [
+                    "DELETE FROM file_refs WHERE owner_kind = 'application' AND owner_id = $1",
+                    "DELETE FROM application_files WHERE application_id = $1",
                     "DELETE FROM application_requests WHERE application_id = $1",
                     "DELETE FROM application_events WHERE application_id = $1",
                     "DELETE FROM applications WHERE id = $1 AND state = 'draft'",

@@ -8,9 +8,11 @@
 
 mod drafts;
 pub mod expiry;
+mod materials;
 mod upgrade;
 
 pub use drafts::*;
+pub use materials::*;
 pub use upgrade::*;
 
 use crate::platform::clock::now_ms;

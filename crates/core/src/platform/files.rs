@@ -330,3 +330,199 @@ pub async fn read(root: &Path, f: &StoredFile) -> Result<Vec<u8>, FileError> {
         Err(e) => Err(e.into()),
     }
 }
+
+/// A file type known by its content, not by its name: (code, content type).
+pub const SNIFFED: &[(&str, &str)] = &[
+    ("pdf", "application/pdf"),
+    ("ofd", "application/ofd"),
+    ("jpeg", "image/jpeg"),
+    ("png", "image/png"),
+];
+
+/// The type of a file from its first bytes and its last ones (an OFD
+/// package is a ZIP whose directory names `OFD.xml`).
+pub fn sniff(head: &[u8], tail: &[u8]) -> Option<&'static str> {
+    let has = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
+    if head.starts_with(b"%PDF-") {
+        Some("pdf")
+    } else if head.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("png")
+    } else if head.starts_with(b"\xff\xd8\xff") {
+        Some("jpeg")
+    } else if head.starts_with(b"PK\x03\x04") && (has(head, b"OFD.xml") || has(tail, b"OFD.xml")) {
+        Some("ofd")
+    } else {
+        None
+    }
+}
+
+/// Stores a file that arrives in pieces, holding no more than a piece in
+/// memory: written to a temporary file while it is hashed and counted,
+/// refused as soon as it passes `max_bytes`, its type decided by its
+/// content and refused unless among `types` (codes of [`SNIFFED`]); then
+/// recorded and moved into the store as [`store`] does. Nothing of a
+/// refused or broken upload stays on disk.
+pub async fn store_stream<S, B, E>(
+    db: &Db,
+    root: &Path,
+    name: &str,
+    mut pieces: S,
+    max_bytes: u64,
+    types: &[String],
+    actor: Option<i64>,
+) -> Result<StoredFile, FileError>
+where
+    S: futures::Stream<Item = Result<B, E>> + Unpin,
+    B: AsRef<[u8]>,
+    E: std::fmt::Display,
+{
+    use futures::StreamExt;
+    use tokio::io::AsyncWriteExt;
+    const EDGE: usize = 64 * 1024;
+    let name: String = name
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+        .take(120)
+        .collect();
+    let tmp_dir = root.join("tmp");
+    tokio::fs::create_dir_all(&tmp_dir).await?;
+    let tmp = tmp_dir.join(format!("upload-{}", new_key()));
+    // Removes the temporary file on every way out but success.
+    struct Cleanup(Option<PathBuf>);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            if let Some(p) = self.0.take() {
+                let _ = std::fs::remove_file(p);
+            }
+        }
+    }
+    let mut cleanup = Cleanup(Some(tmp.clone()));
+    let mut file = tokio::fs::File::create(&tmp).await?;
+    let mut hasher = Sha256::new();
+    let mut size: u64 = 0;
+    let mut head: Vec<u8> = Vec::with_capacity(EDGE);
+    let mut tail: Vec<u8> = Vec::with_capacity(2 * EDGE);
+    while let Some(piece) = pieces.next().await {
+        let piece = piece.map_err(|e| FileError::Io(std::io::Error::other(e.to_string())))?;
+        let b = piece.as_ref();
+        size += b.len() as u64;
+        if size > max_bytes {
+            return Err(FileError::Refused(
+                tongban_domain::FieldProblem::new(
+                    "file",
+                    "upload.too_large",
+                    "文件超过该材料的大小上限",
+                )
+                .with("max", (max_bytes / (1024 * 1024)).to_string()),
+            ));
+        }
+        hasher.update(b);
+        if head.len() < EDGE {
+            head.extend_from_slice(&b[..b.len().min(EDGE - head.len())]);
+        }
+        tail.extend_from_slice(b);
+        if tail.len() > 2 * EDGE {
+            tail.drain(..tail.len() - EDGE);
+        }
+        file.write_all(b).await?;
+    }
+    if size == 0 {
+        return Err(refused("upload.empty", "文件为空"));
+    }
+    let kind = sniff(&head, &tail)
+        .filter(|k| types.iter().any(|t| t == k))
+        .ok_or_else(|| {
+            FileError::Refused(
+                tongban_domain::FieldProblem::new(
+                    "file",
+                    "upload.file_type",
+                    "文件类型不在该材料接受的范围内",
+                )
+                .with("types", types.join("、").to_ascii_uppercase()),
+            )
+        })?;
+    file.sync_all().await?;
+    drop(file);
+    let content_type = SNIFFED
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or("application/octet-stream", |(_, t)| *t);
+    let sha = hex::encode(hasher.finalize());
+    let key = new_key();
+    let engine = db.engine();
+    let (n, ct, sh, k) = (
+        name.clone(),
+        content_type.to_owned(),
+        sha.clone(),
+        key.clone(),
+    );
+    let size = size as i64;
+    let target = path_of(root, &sha);
+    // As in `store`: the row is committed before the content is in place,
+    // and the content is always put there.
+    let id = db
+        .write(crate::tx!(c => {
+            lock_hash(c, engine, &sh).await?;
+            let r = sqlx::query("INSERT INTO files (sha256, name, content_type, size, created_by, created_at, public_key) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
+                .bind(&sh)
+                .bind(&n)
+                .bind(&ct)
+                .bind(size)
+                .bind(actor)
+                .bind(now_ms())
+                .bind(&k)
+                .fetch_one(c)
+                .await?;
+            Ok::<_, DbError>(r.try_get::<i64, _>(0)?)
+        }))
+        .await?;
+    if let Some(dir) = target.parent() {
+        tokio::fs::create_dir_all(dir).await?;
+    }
+    tokio::fs::rename(&tmp, &target).await?;
+    cleanup.0 = None;
+    Ok(StoredFile {
+        id,
+        key,
+        created_by: actor,
+        name,
+        content_type: content_type.to_owned(),
+        size,
+        sha256: sha,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sniff;
+
+    #[test]
+    fn types_are_read_from_the_content() {
+        assert_eq!(sniff(b"%PDF-1.4\n", b""), Some("pdf"));
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n....", b""), Some("png"));
+        assert_eq!(sniff(b"\xff\xd8\xff\xe0..JFIF", b""), Some("jpeg"));
+        // An OFD package: a ZIP whose first entry, or whose directory at the
+        // end, names OFD.xml. A ZIP that does not is no OFD (a .docx, say).
+        assert_eq!(
+            sniff(b"PK\x03\x04\x14\x00\x00\x00\x08\x00OFD.xml", b""),
+            Some("ofd")
+        );
+        assert_eq!(
+            sniff(
+                b"PK\x03\x04\x14\x00",
+                b"...PK\x01\x02....OFD.xml...PK\x05\x06"
+            ),
+            Some("ofd")
+        );
+        assert_eq!(
+            sniff(
+                b"PK\x03\x04\x14\x00[Content_Types].xml",
+                b"word/document.xml"
+            ),
+            None
+        );
+        assert_eq!(sniff(b"GIF89a", b""), None);
+        assert_eq!(sniff(b"", b""), None);
+    }
+}

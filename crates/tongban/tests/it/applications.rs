@@ -433,3 +433,112 @@ async fn a_draft_moves_to_a_newer_form_in_one_step_seeing_what_changes() {
         [("/fields/email".to_owned(), "form.unknown".to_owned())]
     );
 }
+
+#[tokio::test]
+async fn materials_are_given_as_files_checked_by_content_and_limit() {
+    let app = TestApp::spawn().await;
+    let citizen = app.citizen().await;
+    let item = city_item(&app, "食品经营许可").await;
+    let (_, created) = send(
+        citizen
+            .post(app.url("/api/v1/applications"))
+            .json(&json!({"item": item})),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let (_, form) = send(
+        app.client()
+            .get(app.url(&format!("/api/v1/items/{item}/form"))),
+    )
+    .await;
+    let materials = form["materials"].as_array().unwrap();
+    let asked = materials.iter().find(|m| m["fetchable"] == "no").unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let fetched = materials.iter().find(|m| m["fetchable"] != "no").unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let upload = |c: &reqwest::Client, code: &str, name: &str, body: Vec<u8>| {
+        c.post(app.url(&format!(
+            "/api/v1/applications/{id}/materials/{code}/files?name={name}"
+        )))
+        .body(body)
+    };
+    let pdf = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec();
+    let (status, f) = send(upload(&citizen, &asked, "申请书.pdf", pdf.clone())).await;
+    assert_eq!(status, StatusCode::CREATED, "{f}");
+    assert_eq!(
+        (f["type"].as_str(), f["size"].as_i64(), f["name"].as_str()),
+        (Some("pdf"), Some(pdf.len() as i64), Some("申请书.pdf"))
+    );
+    // Stored under its hash, as given.
+    let sha = f["sha256"].as_str().unwrap();
+    assert_eq!(sha.len(), 64);
+    let on_disk = std::fs::read(app.data_dir().join("files").join(&sha[..2]).join(sha)).unwrap();
+    assert_eq!(on_disk, pdf);
+    // The type is read from the content, whatever the name says.
+    let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR".to_vec();
+    let (status, f2) = send(upload(&citizen, &asked, "scan.pdf", png)).await;
+    assert_eq!(
+        (status, f2["type"].as_str()),
+        (StatusCode::CREATED, Some("png"))
+    );
+    for (code, body, want) in [
+        (
+            asked.as_str(),
+            b"just some text".to_vec(),
+            "upload.file_type",
+        ),
+        (asked.as_str(), Vec::new(), "upload.empty"),
+        (fetched.as_str(), pdf.clone(), "material.fetched"),
+        ("M999", pdf.clone(), "material.unknown"),
+    ] {
+        let (status, p) = send(upload(&citizen, code, "x.pdf", body)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{want}: {p}");
+        assert_eq!(codes(&p), [(format!("/materials/{code}"), want.to_owned())]);
+    }
+    // Past the material's limit (10 MB by default), refused as it streams.
+    let mut big = b"%PDF-1.7\n".to_vec();
+    big.resize(10 * 1024 * 1024 + 1, b'x');
+    let (status, p) = send(upload(&citizen, &asked, "big.pdf", big)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("10 MB"),
+        "{p}"
+    );
+    let leftovers = std::fs::read_dir(app.data_dir().join("tmp"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(leftovers, 0, "refused uploads leave nothing behind");
+    // The draft lists them; someone else cannot give or take any.
+    let url = app.url(&format!("/api/v1/applications/{id}"));
+    let (_, a) = send(citizen.get(&url)).await;
+    assert_eq!(a["files"].as_array().unwrap().len(), 2);
+    let other = app.signed_in("enterprise").await;
+    let (status, _) = send(upload(&other, &asked, "x.pdf", pdf.clone())).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let given = f["id"].as_i64().unwrap();
+    let (status, _) = send(other.delete(format!("{url}/files/{given}"))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let r = citizen
+        .delete(format!("{url}/files/{given}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let (_, a) = send(citizen.get(&url)).await;
+    assert_eq!(a["files"].as_array().unwrap().len(), 1);
+    assert_eq!(a["files"][0]["type"], "png");
+    let refs: i64 = sqlx::query("SELECT COUNT(*) FROM file_refs WHERE owner_kind = 'application'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    assert_eq!(refs, 1);
+}

@@ -92,6 +92,39 @@ pub struct ApplicationDto {
     /// The item's current version, when newer than the draft's: see
     /// `…/upgrade`.
     pub newer_version: Option<i64>,
+    /// The files given for its materials.
+    pub files: Vec<GivenFileDto>,
+}
+
+/// A file given for a material.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GivenFileDto {
+    /// Id of this giving (remove it with `DELETE …/files/{id}`).
+    pub id: i64,
+    /// The material's code.
+    pub material: String,
+    /// Name as uploaded.
+    pub name: String,
+    /// Type, decided by content: `pdf`, `ofd`, `jpeg`, `png`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// SHA-256 of the content.
+    pub sha256: String,
+}
+
+impl From<applications::GivenFile> for GivenFileDto {
+    fn from(f: applications::GivenFile) -> Self {
+        Self {
+            id: f.id,
+            material: f.material,
+            name: f.name,
+            kind: f.kind,
+            size: f.size,
+            sha256: f.sha256,
+        }
+    }
 }
 
 impl From<Application> for ApplicationDto {
@@ -115,6 +148,7 @@ impl From<Application> for ApplicationDto {
             updated_at: a.updated_at,
             expires_at: a.expires_at,
             newer_version: a.newer_version,
+            files: a.files.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -309,4 +343,65 @@ pub async fn post_upgrade(
     let s = ctx.require_session()?;
     let (revision, u) = applications::upgrade(state.db(), &s.principal, &id, body.revision).await?;
     Ok(Json(upgrade_dto(&ctx, revision, u)))
+}
+
+/// The name of an uploaded file.
+#[derive(Debug, Deserialize)]
+pub struct UploadQuery {
+    #[serde(default)]
+    name: String,
+}
+
+/// Gives a file for a material of a draft: the file is the request body,
+/// its name the `name` query parameter. Its type is decided by its content
+/// (PDF, OFD, JPEG, PNG) and must be one the material takes; it may not pass
+/// the material's size limit (up to 200 MB; it is written to disk as it
+/// arrives).
+#[utoipa::path(post, path = "/api/v1/applications/{id}/materials/{code}/files", tag = "applications",
+    params(("id" = String, Path, description = "application id"), ("code" = String, Path, description = "material code"),
+           ("name" = Option<String>, Query, max_length = 120, description = "the file's name")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the file"),
+    responses((status = 201, body = GivenFileDto), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "no longer a draft")))]
+pub async fn post_material_file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, code)): Path<(String, String)>,
+    axum::extract::Query(q): axum::extract::Query<UploadQuery>,
+    body: axum::body::Body,
+) -> Result<(StatusCode, Json<GivenFileDto>), AppError> {
+    let s = ctx.require_session()?;
+    let name = if q.name.trim().is_empty() {
+        code.clone()
+    } else {
+        q.name
+    };
+    let given = applications::give(
+        state.db(),
+        &state.config().data_dir,
+        &s.principal,
+        &id,
+        &code,
+        &name,
+        body.into_data_stream(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(given.into())))
+}
+
+/// Removes a file given for a material of a draft.
+#[utoipa::path(delete, path = "/api/v1/applications/{id}/files/{file_id}", tag = "applications",
+    params(("id" = String, Path, description = "application id"), ("file_id" = i64, Path, description = "the id of the giving")),
+    responses((status = 204, description = "removed"), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "no longer a draft")))]
+pub async fn delete_material_file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, file_id)): Path<(String, i64)>,
+) -> Result<StatusCode, AppError> {
+    let s = ctx.require_session()?;
+    applications::take_back(state.db(), &s.principal, &id, file_id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -4,7 +4,8 @@
 pub mod api;
 
 use axum::Router;
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{delete, get, post};
 use tongban_core::applications::ApplicationError;
 use tongban_domain::FieldProblem;
 
@@ -24,6 +25,17 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/applications/{id}/upgrade",
             get(api::get_upgrade).post(api::post_upgrade),
+        )
+        // The material's own limit is checked as the file streams in.
+        .route(
+            "/api/v1/applications/{id}/materials/{code}/files",
+            post(api::post_material_file).layer(DefaultBodyLimit::max(
+                (tongban_domain::catalog::MAX_MB as usize) * 1024 * 1024 + 1,
+            )),
+        )
+        .route(
+            "/api/v1/applications/{id}/files/{file_id}",
+            delete(api::delete_material_file),
         )
 }
 

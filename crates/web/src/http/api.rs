@@ -39,6 +39,8 @@ use crate::kernel::api as kernel;
         applications::patch_application,
         applications::get_upgrade,
         applications::post_upgrade,
+        applications::post_material_file,
+        applications::delete_material_file,
         identity::delete_session,
     ),
     components(schemas(
@@ -66,6 +68,7 @@ use crate::kernel::api as kernel;
         applications::ApplicationDto,
         applications::UpgradeDto,
         applications::RevisionRef,
+        applications::GivenFileDto,
         identity::SessionRequest,
         crate::http::error::FieldError,
         Problem,
