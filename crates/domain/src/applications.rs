@@ -92,6 +92,79 @@ impl Authority {
     }
 }
 
+/// Why a case-number pattern cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CaseNumberError {
+    /// A placeholder is missing or unknown.
+    #[error(
+        "the pattern must hold {{task_code}}, {{date}} and {{seq:N}} (N 1–9), and nothing else in braces"
+    )]
+    Pattern,
+    /// The day's sequence passed what the pattern's digits hold.
+    #[error("the daily sequence {0} does not fit the pattern")]
+    Overflow(i64),
+    /// Longer than the 50 characters of GB/T 39046 (an..50).
+    #[error("a case number is at most 50 characters")]
+    TooLong,
+}
+
+/// The 办件编号 of the `seq`-th application to an item on `date`, after
+/// `pattern` (default `{task_code}{date}{seq:4}`: the 实施编码, the day as
+/// `yyyyMMdd` and a four-digit daily sequence; spec §2.1, configurable
+/// [U] until the provincial rule DB23/T 2551.3 is confirmed).
+pub fn case_number(
+    pattern: &str,
+    task_code: &str,
+    date: time::Date,
+    seq: i64,
+) -> Result<String, CaseNumberError> {
+    let mut out = String::new();
+    let mut rest = pattern;
+    let (mut has_task, mut has_date, mut has_seq) = (false, false, false);
+    while let Some(i) = rest.find('{') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let j = after.find('}').ok_or(CaseNumberError::Pattern)?;
+        match &after[..j] {
+            "task_code" => {
+                has_task = true;
+                out.push_str(task_code);
+            }
+            "date" => {
+                has_date = true;
+                out.push_str(&format!(
+                    "{:04}{:02}{:02}",
+                    date.year(),
+                    u8::from(date.month()),
+                    date.day()
+                ));
+            }
+            p => {
+                let width: usize = p
+                    .strip_prefix("seq:")
+                    .and_then(|w| w.parse().ok())
+                    .filter(|w| (1..=9).contains(w))
+                    .ok_or(CaseNumberError::Pattern)?;
+                let s = format!("{seq:0width$}");
+                if s.len() > width || seq < 1 {
+                    return Err(CaseNumberError::Overflow(seq));
+                }
+                has_seq = true;
+                out.push_str(&s);
+            }
+        }
+        rest = &after[j + 1..];
+    }
+    out.push_str(rest);
+    if !(has_task && has_date && has_seq) {
+        return Err(CaseNumberError::Pattern);
+    }
+    if out.chars().count() > 50 {
+        return Err(CaseNumberError::TooLong);
+    }
+    Ok(out)
+}
+
 /// Applies a JSON merge patch (RFC 7396) to an object: a `null` removes a
 /// member, an object merges into an object, anything else replaces.
 pub fn merge_patch(target: &mut Map<String, Value>, patch: &Map<String, Value>) {
@@ -170,6 +243,35 @@ mod tests {
             merge_patch(&mut t, &obj(patch.clone()));
             assert_eq!(Value::Object(t), result, "{patch}");
         }
+    }
+
+    #[test]
+    fn case_numbers_follow_the_pattern() {
+        let d = time::macros::date!(2026 - 11 - 30);
+        let task = "11230100MB1234567X3012001000001";
+        let n = case_number("{task_code}{date}{seq:4}", task, d, 17).unwrap();
+        assert_eq!(n, format!("{task}202611300017"));
+        assert_eq!(n.len(), 43);
+        assert_eq!(
+            case_number("HRB-{date}-{seq:6}-{task_code}", "X", d, 5).unwrap(),
+            "HRB-20261130-000005-X"
+        );
+        assert_eq!(
+            case_number("{task_code}{date}{seq:4}", task, d, 10_000),
+            Err(CaseNumberError::Overflow(10_000))
+        );
+        assert_eq!(
+            case_number("{task_code}{seq:4}", task, d, 1),
+            Err(CaseNumberError::Pattern)
+        );
+        assert_eq!(
+            case_number("{task_code}{date}{seq:4}{who}", task, d, 1),
+            Err(CaseNumberError::Pattern)
+        );
+        assert_eq!(
+            case_number("{task_code}{date}{seq:4}-extra-long-suffix", task, d, 1),
+            Err(CaseNumberError::TooLong)
+        );
     }
 
     #[test]

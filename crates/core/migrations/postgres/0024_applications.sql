@@ -59,3 +59,12 @@ CREATE TABLE application_files (
     created_at      BIGINT NOT NULL
 );
 CREATE INDEX ix_application_files_app ON application_files (application_id, material_code);
+
+-- The daily sequence of each item's case numbers: one row per item and
+-- day, so submissions to different items never wait on one another.
+CREATE TABLE case_sequences (
+    task_code  TEXT NOT NULL,
+    day        TEXT NOT NULL,
+    last       BIGINT NOT NULL,
+    PRIMARY KEY (task_code, day)
+);

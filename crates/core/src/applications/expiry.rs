@@ -101,5 +101,7 @@ mod tests {
         let t = Templates::parse(include_str!("notices.toml")).expect("notices.toml");
         let names: Vec<String> = t.names("draft_expiring").unwrap().into_iter().collect();
         assert_eq!(names, ["date", "item"]);
+        let names: Vec<String> = t.names("submitted").unwrap().into_iter().collect();
+        assert_eq!(names, ["item", "number"]);
     }
 }

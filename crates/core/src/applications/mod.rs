@@ -9,10 +9,12 @@
 mod drafts;
 pub mod expiry;
 mod materials;
+mod submit;
 mod upgrade;
 
 pub use drafts::*;
 pub use materials::*;
+pub use submit::*;
 pub use upgrade::*;
 
 use crate::platform::clock::now_ms;

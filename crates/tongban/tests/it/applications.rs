@@ -542,3 +542,123 @@ async fn materials_are_given_as_files_checked_by_content_and_limit() {
         .unwrap();
     assert_eq!(refs, 1);
 }
+
+#[tokio::test]
+async fn a_complete_application_is_submitted_with_its_case_number_and_the_person_told() {
+    let app = TestApp::spawn().await;
+    let citizen = app.citizen().await;
+    let item = city_item(&app, "居民身份证补领").await;
+    let (_, form) = send(
+        app.client()
+            .get(app.url(&format!("/api/v1/items/{item}/form"))),
+    )
+    .await;
+    let needed: Vec<String> = form["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["required"] == true && m["fetchable"] == "no")
+        .map(|m| m["code"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!needed.is_empty());
+    let start = async || {
+        let (status, created) = send(
+            citizen
+                .post(app.url("/api/v1/applications"))
+                .json(&json!({"item": item})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        created["id"].as_str().unwrap().to_owned()
+    };
+    let id = start().await;
+    let url = app.url(&format!("/api/v1/applications/{id}"));
+    let submit = |revision: i64| {
+        citizen
+            .post(format!("{url}/submit"))
+            .json(&json!({"revision": revision}))
+    };
+    // Everything missing is listed at once: answers and materials.
+    let (status, p) = send(submit(1)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let got = codes(&p);
+    for want in [
+        ("/fields/reason", "form.required"),
+        ("/fields/collect", "form.required"),
+    ] {
+        assert!(
+            got.contains(&(want.0.to_owned(), want.1.to_owned())),
+            "{got:?}"
+        );
+    }
+    for code in &needed {
+        assert!(
+            got.contains(&(format!("/materials/{code}"), "material.required".to_owned())),
+            "{got:?}"
+        );
+    }
+    // Answered and given, it goes.
+    let fill = async |id: &str| {
+        let url = app.url(&format!("/api/v1/applications/{id}"));
+        let (status, r) = send(citizen.patch(&url).json(&json!({"revision": 1, "fields": {
+            "reason": "lost", "lost_date": "2026-11-01", "collect": "window"}})))
+        .await;
+        assert_eq!(status, StatusCode::OK, "{r}");
+        for code in &needed {
+            let (status, _) = send(
+                citizen
+                    .post(format!("{url}/materials/{code}/files?name=scan.pdf"))
+                    .body(b"%PDF-1.7\n%%EOF\n".to_vec()),
+            )
+            .await;
+            assert_eq!(status, StatusCode::CREATED);
+        }
+    };
+    fill(&id).await;
+    let (status, _) = send(submit(1)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a stale revision");
+    let (status, done) = send(submit(2)).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    let today = tongban_core::platform::clock::today_cst();
+    let day = format!(
+        "{:04}{:02}{:02}",
+        today.year(),
+        u8::from(today.month()),
+        today.day()
+    );
+    assert_eq!(done["case_number"], format!("{item}{day}0001"));
+    // Submitted: no longer changed, and the person is told.
+    let (_, a) = send(citizen.get(&url)).await;
+    assert_eq!(
+        (a["state"].as_str(), a["case_number"].as_str()),
+        (Some("submitted"), done["case_number"].as_str())
+    );
+    let (status, p) = send(
+        citizen
+            .patch(&url)
+            .json(&json!({"revision": 3, "fields": {"reason": "stolen"}})),
+    )
+    .await;
+    assert_eq!(
+        (status, p["reason"].as_str()),
+        (StatusCode::CONFLICT, Some("wrong_state"))
+    );
+    let (status, _) = send(submit(3)).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (_, inbox) = app.get_text(&citizen, "/inbox").await;
+    assert!(
+        inbox.contains("申请已提交") && inbox.contains(done["case_number"].as_str().unwrap()),
+        "{inbox}"
+    );
+    // The day's next case of the item takes the next number.
+    let second = start().await;
+    fill(&second).await;
+    let (status, next) = send(
+        citizen
+            .post(app.url(&format!("/api/v1/applications/{second}/submit")))
+            .json(&json!({"revision": 2})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{next}");
+    assert_eq!(next["case_number"], format!("{item}{day}0002"));
+}

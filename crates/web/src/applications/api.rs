@@ -405,3 +405,36 @@ pub async fn delete_material_file(
     applications::take_back(state.db(), &s.principal, &id, file_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// A submitted application's case number.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Submitted {
+    /// 办件编号.
+    pub case_number: String,
+}
+
+/// Submits a draft: refused with every problem at once (each answer at its
+/// JSON pointer, each missing material at `/materials/{code}`), otherwise
+/// the application gets its 办件编号 and the person is told.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/submit", tag = "applications", request_body = RevisionRef,
+    params(("id" = String, Path, description = "application id")),
+    responses((status = 200, body = Submitted), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "changed since that revision, or already submitted")))]
+pub async fn submit_application(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Json(body): Json<RevisionRef>,
+) -> Result<Json<Submitted>, AppError> {
+    let s = ctx.require_session()?;
+    let case_number = applications::submit(
+        state.db(),
+        &s.principal,
+        &id,
+        body.revision,
+        &state.config().applications.case_number,
+    )
+    .await?;
+    Ok(Json(Submitted { case_number }))
+}

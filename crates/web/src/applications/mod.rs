@@ -34,6 +34,10 @@ pub fn routes() -> Router<AppState> {
             )),
         )
         .route(
+            "/api/v1/applications/{id}/submit",
+            post(api::submit_application),
+        )
+        .route(
             "/api/v1/applications/{id}/files/{file_id}",
             delete(api::delete_material_file),
         )

@@ -41,6 +41,7 @@ use crate::kernel::api as kernel;
         applications::post_upgrade,
         applications::post_material_file,
         applications::delete_material_file,
+        applications::submit_application,
         identity::delete_session,
     ),
     components(schemas(
@@ -69,6 +70,7 @@ use crate::kernel::api as kernel;
         applications::UpgradeDto,
         applications::RevisionRef,
         applications::GivenFileDto,
+        applications::Submitted,
         identity::SessionRequest,
         crate::http::error::FieldError,
         Problem,

@@ -21,6 +21,10 @@ pub(super) const ENV_KEYS: &[(&str, &str)] = &[
     ("TONGBAN_CALENDAR_PERIOD_STARTS", "calendar.period_starts"),
     ("TONGBAN_APPLICATIONS_DRAFT_DAYS", "applications.draft_days"),
     (
+        "TONGBAN_APPLICATIONS_CASE_NUMBER",
+        "applications.case_number",
+    ),
+    (
         "TONGBAN_IDENTITY_ADDRESS_FAILURES",
         "identity.address_failures",
     ),

@@ -234,6 +234,19 @@ impl Config {
                 "must be \"none\", \"starttls\" or \"tls\"",
             ));
         }
+        if tongban_domain::applications::case_number(
+            &self.applications.case_number,
+            "11230100MB1234567X3012001000001",
+            time::macros::date!(2026 - 01 - 01),
+            1,
+        )
+        .is_err()
+        {
+            return Err(bad(
+                "applications.case_number",
+                "must hold {task_code}, {date} and {seq:N} and give at most 50 characters",
+            ));
+        }
         if !(1..=365).contains(&self.applications.draft_days) {
             return Err(bad("applications.draft_days", "must be between 1 and 365"));
         }

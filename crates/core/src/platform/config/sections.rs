@@ -100,11 +100,17 @@ pub struct CalendarConfig {
 pub struct ApplicationsConfig {
     /// Days a draft is kept after its last change (1–365).
     pub draft_days: i64,
+    /// The 办件编号 pattern: `{task_code}`, `{date}` (yyyyMMdd) and
+    /// `{seq:N}` (the item's daily sequence in N digits) [U].
+    pub case_number: String,
 }
 
 impl Default for ApplicationsConfig {
     fn default() -> Self {
-        Self { draft_days: 30 }
+        Self {
+            draft_days: 30,
+            case_number: "{task_code}{date}{seq:4}".into(),
+        }
     }
 }
 

@@ -1,0 +1,175 @@
+//! Submission (提交): a draft becomes a case with its 办件编号 when every
+//! required answer and material is there, all problems listed at once
+//! (answers at their JSON pointers, materials at `/materials/{code}`); the
+//! person is told with the number. Materials fetched from e-certificates or
+//! shared data are recorded as to be fetched, not asked for.
+
+use std::sync::LazyLock;
+
+use sqlx::Row;
+use tongban_domain::FieldProblem;
+use tongban_domain::applications::{State, case_number};
+use tongban_domain::catalog::{Fetchable, Guide};
+
+use super::ApplicationError;
+use super::drafts::{form_of, guide_of, load};
+use super::materials::given;
+use crate::catalog;
+use crate::identity::Principal;
+use crate::identity::contacts::{Notice, tell};
+use crate::platform::clock::{now_ms, today_cst};
+use crate::platform::db::{Db, DbError};
+use crate::platform::notify::Templates;
+use crate::platform::outbox;
+
+static TEMPLATES: LazyLock<Templates> =
+    LazyLock::new(|| Templates::parse(include_str!("notices.toml")).unwrap_or_default());
+
+/// The materials a draft must give, and those fetched for it: (code,
+/// name, fetched from).
+fn materials_of(g: &Guide, situation: &str) -> Vec<(String, String, bool, Option<String>)> {
+    g.materials
+        .iter()
+        .chain(
+            g.situations
+                .iter()
+                .filter(|s| s.code == situation)
+                .flat_map(|s| s.materials.iter()),
+        )
+        .map(|m| {
+            let from = match &m.fetchable {
+                Fetchable::No => None,
+                Fetchable::Certificate(t) => Some(format!("证照:{t}")),
+                Fetchable::SharedData(t) => Some(format!("共享:{t}")),
+            };
+            (m.code.clone(), m.name.clone(), m.required, from)
+        })
+        .collect()
+}
+
+/// Submits a draft against `revision`: refused with every problem at once
+/// (missing or wrong answers, required materials without a file, a form
+/// the item has since replaced); otherwise the application is submitted
+/// with a case number from `pattern`, in one transaction with its event,
+/// its outbox entry and the notice to the person acting. Returns the case
+/// number.
+pub async fn submit(
+    db: &Db,
+    actor: &Principal,
+    public_id: &str,
+    revision: i64,
+    pattern: &str,
+) -> Result<String, ApplicationError> {
+    let (row_id, a) = load(db, actor, public_id).await?;
+    if a.state != State::Draft {
+        return Err(ApplicationError::WrongState);
+    }
+    if a.revision != revision {
+        return Err(ApplicationError::Conflict);
+    }
+    let g = guide_of(db, &a).await?;
+    let mut problems = Vec::new();
+    if let Some(current) = catalog::published(db, &a.task_code).await?
+        && current.version_no > a.version_no
+    {
+        problems.push(
+            FieldProblem::new(
+                "version",
+                "application.outdated",
+                "事项已发布新版表单，请先更新草稿",
+            )
+            .with("version", current.version_no.to_string()),
+        );
+    }
+    problems.extend(form_of(&g, &a.situation).check(&a.fields, today_cst(), true));
+    let files = given(db, row_id).await?;
+    let materials = materials_of(&g, &a.situation);
+    for (code, name, required, from) in &materials {
+        if *required && from.is_none() && !files.iter().any(|f| &f.material == code) {
+            problems.push(
+                FieldProblem::new(
+                    format!("/materials/{code}"),
+                    "material.required",
+                    format!("请提交“{name}”"),
+                )
+                .with("label", name.clone()),
+            );
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ApplicationError::Invalid(problems));
+    }
+    let today = today_cst();
+    let day = format!(
+        "{:04}{:02}{:02}",
+        today.year(),
+        u8::from(today.month()),
+        today.day()
+    );
+    let fetched: Vec<String> = materials
+        .iter()
+        .filter_map(|(code, _, _, from)| from.as_ref().map(|f| format!("{code}={f}")))
+        .collect();
+    let (task_code, item_name, pattern) = (a.task_code.clone(), g.name.clone(), pattern.to_owned());
+    let acting = actor.account.id;
+    let public = a.id.clone();
+    let number = db
+        .write(crate::tx!(c => {
+            let now = now_ms();
+            // The item's sequence for the day: a row per item and day.
+            let seq: i64 = sqlx::query(
+                "INSERT INTO case_sequences (task_code, day, last) VALUES ($1, $2, 1) \
+                 ON CONFLICT (task_code, day) DO UPDATE SET last = case_sequences.last + 1 RETURNING last",
+            )
+            .bind(&task_code)
+            .bind(&day)
+            .fetch_one(&mut *c)
+            .await?
+            .try_get("last")?;
+            let number = case_number(&pattern, &task_code, today, seq)
+                .map_err(|e| ApplicationError::Db(DbError::Internal(e.to_string())))?;
+            let n = sqlx::query(
+                "UPDATE applications SET state = 'submitted', case_number = $1, revision = revision + 1, updated_at = $2 \
+                 WHERE id = $3 AND revision = $4 AND state = 'draft'",
+            )
+            .bind(&number)
+            .bind(now)
+            .bind(row_id)
+            .bind(revision)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
+            if n != 1 {
+                return Err(ApplicationError::Conflict);
+            }
+            sqlx::query(
+                "INSERT INTO application_events (application_id, kind, actor_id, detail, created_at) \
+                 VALUES ($1, 'submitted', $2, $3, $4)",
+            )
+            .bind(row_id)
+            .bind(acting)
+            .bind(format!("{number} fetch: {}", fetched.join(" ")))
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
+            outbox::append(
+                c,
+                "application.submitted",
+                &serde_json::json!({"application": public, "case_number": number, "task_code": task_code, "fetch": fetched}),
+                now,
+            )
+            .await?;
+            let n = Notice {
+                topic: "applications.submitted".into(),
+                dedupe_key: format!("applications.submitted:{number}"),
+                templates: &TEMPLATES,
+                template: "submitted",
+                values: &[("item", &item_name), ("number", &number)],
+            };
+            tell(c, acting, &n).await?;
+            Ok::<_, ApplicationError>(number)
+        }))
+        .await?;
+    db.jobs_queued();
+    Ok(number)
+}
