@@ -12,14 +12,11 @@ pub mod http;
 pub mod identity;
 pub mod kernel;
 
-use std::time::Duration;
-
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::csrf::CsrfLayer;
-use tower_http::timeout::TimeoutLayer;
 
 pub use http::error::AppError;
 pub use http::state::AppState;
@@ -65,10 +62,7 @@ pub fn router(state: AppState) -> Router {
         .route_layer(axum::middleware::from_fn(ctx::keep_matched_path))
         .fallback(page::not_found)
         .layer(DefaultBodyLimit::max(1024 * 1024))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            Duration::from_secs(30),
-        ))
+        .layer(axum::middleware::from_fn(ctx::deadline))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ctx::frame,

@@ -469,6 +469,35 @@ pub fn urlencode(s: &str) -> String {
         .unwrap_or_default()
 }
 
+/// How long a request may take before it is answered 503.
+pub const REQUEST_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long a file upload may take: a 50 MB drawing on a slow line needs
+/// minutes, and the body streams to disk as it comes.
+pub const UPLOAD_DEADLINE: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// Whether a path is a file upload (a material's file of an application).
+fn is_upload(path: &str) -> bool {
+    let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    matches!(
+        parts.as_slice(),
+        ["", "api", "v1", "applications", _, "materials", _, "files"]
+    )
+}
+
+/// Answers 503 when a request takes longer than its deadline
+/// ([`REQUEST_DEADLINE`], or [`UPLOAD_DEADLINE`] for uploads).
+pub async fn deadline(req: Request, next: Next) -> Response {
+    let limit = if is_upload(req.uri().path()) {
+        UPLOAD_DEADLINE
+    } else {
+        REQUEST_DEADLINE
+    };
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}
+
 /// Copies the matched route into the response, so the outer `frame`
 /// middleware can label metrics and logs by route rather than by raw path.
 pub async fn keep_matched_path(req: Request, next: Next) -> Response {
@@ -483,6 +512,16 @@ pub async fn keep_matched_path(req: Request, next: Next) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uploads_get_the_long_deadline_and_nothing_else_does() {
+        assert!(is_upload("/api/v1/applications/abc/materials/M001/files"));
+        assert!(!is_upload("/api/v1/applications/abc/files/3"));
+        assert!(!is_upload(
+            "/api/v1/applications/abc/materials/M001/files/extra"
+        ));
+        assert!(!is_upload("/admin/catalog/versions/1/files"));
+    }
 
     #[test]
     fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
