@@ -268,6 +268,7 @@ pub fn to_row(
             .collect::<Vec<_>>()
             .join("；"),
         aliases: g.aliases.join("；"),
+        form: tongban_domain::catalog::form::text::format(&g.form),
         situations: g
             .situations
             .iter()
@@ -416,6 +417,19 @@ pub fn guide_from_row(row_no: usize, r: &ExchangeRow) -> (Guide, Vec<RowError>) 
                 }
             })
             .collect(),
+        form: match tongban_domain::catalog::form::text::parse(&r.form) {
+            Ok(f) => f,
+            Err(lines) => {
+                for l in lines {
+                    errors.push(RowError {
+                        row: row_no,
+                        field: "form".into(),
+                        message: format!("申请表单第{}行：{}", l.line, l.message),
+                    });
+                }
+                Default::default()
+            }
+        },
         ..Guide::default()
     };
     (g, errors)

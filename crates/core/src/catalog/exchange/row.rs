@@ -80,6 +80,10 @@ pub struct ExchangeRow {
     pub aliases: String,
     /// 业务办理项: `名称=材料、材料；…`, materials in compact form.
     pub situations: String,
+    /// 申请表单 (local extension): the item's application form in the form
+    /// text of `tongban_domain::catalog::form::text`; JSON only, like the
+    /// situations.
+    pub form: String,
 }
 
 /// CSV column order.

@@ -70,7 +70,7 @@ fn materials_round_trip_through_the_compact_form() {
 }
 
 #[test]
-fn situations_round_trip() {
+fn situations_and_the_application_form_round_trip() {
     let g = Guide {
         situations: vec![Situation {
             code: String::new(),
@@ -81,6 +81,10 @@ fn situations_round_trip() {
                 parse_material("受托人身份证*#证照:居民身份证").unwrap(),
             ],
         }],
+        form: tongban_domain::catalog::form::text::parse(
+            "# 申请人 | Applicant\nname: 姓名 | Name | text 50 | required | prefill=name\n",
+        )
+        .unwrap(),
         ..Guide::default()
     };
     let org = Org {
@@ -104,6 +108,20 @@ fn situations_round_trip() {
         "委托他人办理=授权委托书*、受托人身份证*#证照:居民身份证"
     );
     assert_eq!(guide_from_row(1, &row).0.situations, g.situations);
+    // The form travels as its text (a local extension), and a line that
+    // cannot be read is a problem of the row.
+    assert!(
+        row.form.contains("name: 姓名 | Name | text 50"),
+        "{}",
+        row.form
+    );
+    assert_eq!(guide_from_row(1, &row).0.form, g.form);
+    let mut broken = row.clone();
+    broken.form = "name: 姓名 | Name | colour\n".into();
+    let (_, errors) = guide_from_row(7, &broken);
+    assert_eq!(errors.len(), 1);
+    assert_eq!((errors[0].row, errors[0].field.as_str()), (7, "form"));
+    assert!(errors[0].message.contains("第1行"));
 }
 
 #[test]
