@@ -21,6 +21,11 @@ async fn every_operation_of_the_benchmark_mix_succeeds() {
     seeder.grow_accounts(40).await.unwrap();
     assert_eq!(seeder.item_count().await.unwrap(), demo_items + 30);
     assert_eq!(seeder.account_count().await.unwrap(), 40);
+    // The search index takes in the grown catalog before the timed runs,
+    // as `serve` builds it before answering (in a debug build on a busy
+    // machine the rebuild alone can outlast a 400 ms run).
+    app.catalog_changed().await;
+    app.state.search().await.expect("search index");
     let mut shared = suite::db_fixtures(&seeder, 4).await.unwrap();
     assert_eq!(shared.drafts.len(), 4);
     suite::sign_in_fixtures(&mut shared, &app.url(""))
@@ -32,21 +37,28 @@ async fn every_operation_of_the_benchmark_mix_succeeds() {
     names.push("healthz");
     for name in names {
         let op = ops::only(name).unwrap();
-        let spec = RunSpec {
-            clients: 2,
-            duration: Duration::from_millis(400),
-            warmup: Duration::ZERO,
-            bases: vec![app.url("")],
-            pace: None,
-        };
-        let r = load::run(&[op], Arc::new(shared.clone()), &spec)
-            .await
-            .unwrap();
-        assert!(r.errors.is_empty(), "{name}: {:?}", r.errors);
-        assert!(
-            r.ops.get(name).copied().unwrap_or(0) > 0,
-            "{name} never ran"
-        );
+        // A run counts only requests that finish within it: on a busy
+        // machine a slow one (sign-in hashes a password) is given a few
+        // more tries before "never ran" is believed. Any error fails.
+        let mut ran = 0;
+        for _ in 0..5 {
+            let spec = RunSpec {
+                clients: 2,
+                duration: Duration::from_millis(400),
+                warmup: Duration::ZERO,
+                bases: vec![app.url("")],
+                pace: None,
+            };
+            let r = load::run(std::slice::from_ref(&op), Arc::new(shared.clone()), &spec)
+                .await
+                .unwrap();
+            assert!(r.errors.is_empty(), "{name}: {:?}", r.errors);
+            ran = r.ops.get(name).copied().unwrap_or(0);
+            if ran > 0 {
+                break;
+            }
+        }
+        assert!(ran > 0, "{name} never ran");
     }
 
     // The mix itself, from four clients.
