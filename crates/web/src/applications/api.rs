@@ -45,6 +45,7 @@ pub struct DraftRef {
 #[serde(deny_unknown_fields)]
 pub struct DraftPatch {
     /// The revision last read.
+    #[serde(deserialize_with = "crate::http::api::whole_number")]
     pub revision: i64,
     /// A JSON merge patch (RFC 7396) of the answers: `null` removes one.
     #[schema(value_type = Object)]
@@ -324,6 +325,7 @@ pub async fn get_upgrade(
 #[serde(deny_unknown_fields)]
 pub struct RevisionRef {
     /// The revision last read.
+    #[serde(deserialize_with = "crate::http::api::whole_number")]
     pub revision: i64,
 }
 

@@ -162,3 +162,40 @@ pub struct Problem {
     /// Field errors, for `validation`.
     pub errors: Option<Vec<crate::http::error::FieldError>>,
 }
+
+/// Reads an integer that JSON may write as `3` or as `3.0`: JSON Schema's
+/// `integer` is a number without a fraction, however it is written.
+pub fn whole_number<'de, D>(d: D) -> Result<i64, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::Deserialize;
+    use serde::de::Error;
+    let n = serde_json::Number::deserialize(d)?;
+    if let Some(i) = n.as_i64() {
+        return Ok(i);
+    }
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(f as i64),
+        _ => Err(D::Error::custom("expected a whole number")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[derive(Debug, serde::Deserialize)]
+    struct R {
+        #[serde(deserialize_with = "super::whole_number")]
+        n: i64,
+    }
+
+    #[test]
+    fn integers_may_be_written_with_a_zero_fraction() {
+        let r = |s: &str| serde_json::from_str::<R>(s).map(|r| r.n);
+        assert_eq!(r(r#"{"n": 3}"#).unwrap(), 3);
+        assert_eq!(r(r#"{"n": -3542.0}"#).unwrap(), -3542);
+        assert!(r(r#"{"n": 2.5}"#).is_err());
+        assert!(r(r#"{"n": "3"}"#).is_err());
+        assert!(r(r#"{"n": 1e300}"#).is_err());
+    }
+}
