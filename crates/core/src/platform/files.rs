@@ -109,12 +109,7 @@ pub async fn store(
     bytes: Vec<u8>,
     actor: Option<i64>,
 ) -> Result<StoredFile, FileError> {
-    let name: String = name
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
-        .take(120)
-        .collect();
+    let name = clean_name(name);
     if bytes.is_empty() {
         return Err(refused("empty", "文件为空"));
     }
@@ -125,36 +120,9 @@ pub async fn store(
         .ok_or_else(|| refused("file_type", "只接受 PDF、OFD、Word、Excel、PNG、JPG 文件"))?;
     let sha = hex::encode(Sha256::digest(&bytes));
     let size = bytes.len() as i64;
-    // The row is committed before the content is written, and the content
-    // is always written (never "already there, skip"): a purge that removes
-    // the content of a hash no row names then either ran wholly before this
-    // row (and the write below restores the content) or sees this row and
-    // keeps it. On PostgreSQL both take a lock on the hash for that.
-    let key = new_key();
-    let engine = db.engine();
-    let (n, ct, sh, k) = (
-        name.clone(),
-        content_type.to_owned(),
-        sha.clone(),
-        key.clone(),
-    );
-    let id = db
-        .write(crate::tx!(c => {
-                lock_hash(c, engine, &sh).await?;
-                let r = sqlx::query("INSERT INTO files (sha256, name, content_type, size, created_by, created_at, public_key) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
-                    .bind(&sh)
-                    .bind(&n)
-                    .bind(&ct)
-                    .bind(size)
-                    .bind(actor)
-                    .bind(now_ms())
-                    .bind(&k)
-                    .fetch_one(c)
-                    .await?;
-                Ok::<_, DbError>(r.try_get::<i64, _>(0)?)
-            }))
-        .await?;
+    // The row first, then the content, always (see `record`).
     let target = path_of(root, &sha);
+    let stored = record(db, name, content_type, sha, size, actor).await?;
     tokio::task::spawn_blocking(move || -> std::io::Result<()> {
         if let Some(dir) = target.parent() {
             std::fs::create_dir_all(dir)?;
@@ -167,6 +135,57 @@ pub async fn store(
     })
     .await
     .map_err(|e| FileError::Io(std::io::Error::other(e.to_string())))??;
+    Ok(stored)
+}
+
+/// A file name as stored: no control characters or path separators, 120
+/// characters at most.
+fn clean_name(name: &str) -> String {
+    name.trim()
+        .chars()
+        .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+        .take(120)
+        .collect()
+}
+
+/// Records a file's row (under its hash's lock) before its content is put
+/// in place: the row is committed before the content is written, and the
+/// content is always written (never "already there, skip"), so a purge
+/// that removes the content of a hash no row names either ran wholly before
+/// this row (and the write restores the content) or sees this row and
+/// keeps it. On PostgreSQL both take a lock on the hash for that.
+async fn record(
+    db: &Db,
+    name: String,
+    content_type: &str,
+    sha: String,
+    size: i64,
+    actor: Option<i64>,
+) -> Result<StoredFile, DbError> {
+    let key = new_key();
+    let engine = db.engine();
+    let (n, ct, sh, k) = (
+        name.clone(),
+        content_type.to_owned(),
+        sha.clone(),
+        key.clone(),
+    );
+    let id = db
+        .write(crate::tx!(c => {
+            lock_hash(c, engine, &sh).await?;
+            let r = sqlx::query("INSERT INTO files (sha256, name, content_type, size, created_by, created_at, public_key) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
+                .bind(&sh)
+                .bind(&n)
+                .bind(&ct)
+                .bind(size)
+                .bind(actor)
+                .bind(now_ms())
+                .bind(&k)
+                .fetch_one(c)
+                .await?;
+            Ok::<_, DbError>(r.try_get::<i64, _>(0)?)
+        }))
+        .await?;
     Ok(StoredFile {
         id,
         key,
@@ -379,12 +398,7 @@ where
     use futures::StreamExt;
     use tokio::io::AsyncWriteExt;
     const EDGE: usize = 64 * 1024;
-    let name: String = name
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
-        .take(120)
-        .collect();
+    let name = clean_name(name);
     let tmp_dir = root.join("tmp");
     tokio::fs::create_dir_all(&tmp_dir).await?;
     let tmp = tmp_dir.join(format!("upload-{}", new_key()));
@@ -449,48 +463,15 @@ where
         .find(|(k, _)| *k == kind)
         .map_or("application/octet-stream", |(_, t)| *t);
     let sha = hex::encode(hasher.finalize());
-    let key = new_key();
-    let engine = db.engine();
-    let (n, ct, sh, k) = (
-        name.clone(),
-        content_type.to_owned(),
-        sha.clone(),
-        key.clone(),
-    );
-    let size = size as i64;
     let target = path_of(root, &sha);
-    // As in `store`: the row is committed before the content is in place,
-    // and the content is always put there.
-    let id = db
-        .write(crate::tx!(c => {
-            lock_hash(c, engine, &sh).await?;
-            let r = sqlx::query("INSERT INTO files (sha256, name, content_type, size, created_by, created_at, public_key) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
-                .bind(&sh)
-                .bind(&n)
-                .bind(&ct)
-                .bind(size)
-                .bind(actor)
-                .bind(now_ms())
-                .bind(&k)
-                .fetch_one(c)
-                .await?;
-            Ok::<_, DbError>(r.try_get::<i64, _>(0)?)
-        }))
-        .await?;
+    // As in `store`: the row first, then the content, always.
+    let stored = record(db, name, content_type, sha, size as i64, actor).await?;
     if let Some(dir) = target.parent() {
         tokio::fs::create_dir_all(dir).await?;
     }
     tokio::fs::rename(&tmp, &target).await?;
     cleanup.0 = None;
-    Ok(StoredFile {
-        id,
-        key,
-        created_by: actor,
-        name,
-        content_type: content_type.to_owned(),
-        size,
-        sha256: sha,
-    })
+    Ok(stored)
 }
 
 #[cfg(test)]
