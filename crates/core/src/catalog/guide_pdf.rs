@@ -5,166 +5,12 @@
 //! Layout is deliberately plain: A4, one column, headings and wrapped
 //! paragraphs, the "what to bring" checklist first after the facts.
 
-use std::sync::{Arc, OnceLock};
-
-use krilla::Document;
-use krilla::color::rgb;
-use krilla::geom::Point;
-use krilla::num::NormalizedF32;
-use krilla::page::PageSettings;
-use krilla::paint::Fill;
-use krilla::text::{Font, TextDirection};
 use tongban_domain::catalog::{
     self as rules, CaseKind, CodeList, CodeLists, Fetchable, Guide, TimeLimit, TimeUnit,
 };
 
-const FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/wqy-microhei.ttc");
-const PAGE_W: f32 = 595.0;
-const PAGE_H: f32 = 842.0;
-const MARGIN: f32 = 50.0;
-
-/// Why a PDF could not be made.
-#[derive(Debug, thiserror::Error)]
-pub enum PdfError {
-    /// The embedded font could not be read (a broken build).
-    #[error("embedded font unreadable")]
-    Font,
-    /// The PDF writer failed.
-    #[error("pdf: {0}")]
-    Write(String),
-}
-
-fn font() -> Result<Font, PdfError> {
-    static FONT: OnceLock<Option<Font>> = OnceLock::new();
-    FONT.get_or_init(|| {
-        let data: Arc<dyn AsRef<[u8]> + Send + Sync> = Arc::new(FONT_BYTES);
-        Font::new(data.into(), 0)
-    })
-    .clone()
-    .ok_or(PdfError::Font)
-}
-
-/// Estimated advance of a character in ems: CJK glyphs are square, Latin
-/// and digits about half as wide (close enough for wrapping; the font's
-/// Latin glyphs are narrower than this, never wider).
-fn advance(c: char) -> f32 {
-    if c.is_ascii() { 0.55 } else { 1.0 }
-}
-
-/// Splits text into lines no wider than `width` at `size`.
-fn wrap(text: &str, size: f32, width: f32) -> Vec<String> {
-    let mut lines = Vec::new();
-    for para in text.split('\n') {
-        let mut line = String::new();
-        let mut w = 0.0;
-        for c in para.chars() {
-            let cw = advance(c) * size;
-            if w + cw > width && !line.is_empty() {
-                lines.push(std::mem::take(&mut line));
-                w = 0.0;
-            }
-            line.push(c);
-            w += cw;
-        }
-        lines.push(line);
-    }
-    lines
-}
-
-/// One laid-out line: x, baseline y, size, text, colour.
-type Line = (f32, f32, f32, String, (u8, u8, u8));
-
-struct Writer {
-    doc: Document,
-    pages: Vec<Vec<Line>>,
-    y: f32,
-}
-
-impl Writer {
-    fn new() -> Self {
-        Self {
-            doc: Document::new(),
-            pages: vec![Vec::new()],
-            y: MARGIN,
-        }
-    }
-
-    fn ensure(&mut self, h: f32) {
-        if self.y + h > PAGE_H - MARGIN {
-            self.pages.push(Vec::new());
-            self.y = MARGIN;
-        }
-    }
-
-    fn text(&mut self, s: &str, size: f32, indent: f32, color: (u8, u8, u8)) {
-        for line in wrap(s, size, PAGE_W - 2.0 * MARGIN - indent) {
-            self.ensure(size * 1.5);
-            self.y += size * 1.4;
-            let y = self.y;
-            if let Some(p) = self.pages.last_mut() {
-                p.push((MARGIN + indent, y, size, line, color));
-            }
-        }
-    }
-
-    fn heading(&mut self, s: &str) {
-        self.ensure(40.0);
-        self.y += 8.0;
-        self.text(s, 14.0, 0.0, (140, 29, 24));
-    }
-
-    fn para(&mut self, s: &str) {
-        self.text(s, 10.5, 0.0, (31, 31, 31));
-    }
-
-    fn item(&mut self, n: usize, s: &str) {
-        self.text(&format!("{n}. {s}"), 10.5, 8.0, (31, 31, 31));
-    }
-
-    fn finish(mut self) -> Result<Vec<u8>, PdfError> {
-        let font = font()?;
-        let total = self.pages.len();
-        for (i, lines) in self.pages.iter().enumerate() {
-            let settings = PageSettings::from_wh(PAGE_W, PAGE_H)
-                .ok_or_else(|| PdfError::Write("page size".into()))?;
-            let mut page = self.doc.start_page_with(settings);
-            let mut surface = page.surface();
-            for (x, y, size, text, (r, g, b)) in lines {
-                surface.set_fill(Some(Fill {
-                    paint: rgb::Color::new(*r, *g, *b).into(),
-                    opacity: NormalizedF32::ONE,
-                    rule: Default::default(),
-                }));
-                surface.draw_text(
-                    Point::from_xy(*x, *y),
-                    font.clone(),
-                    *size,
-                    text,
-                    false,
-                    TextDirection::Auto,
-                );
-            }
-            surface.set_fill(Some(Fill {
-                paint: rgb::Color::new(110, 110, 110).into(),
-                opacity: NormalizedF32::ONE,
-                rule: Default::default(),
-            }));
-            surface.draw_text(
-                Point::from_xy(PAGE_W - MARGIN - 40.0, PAGE_H - MARGIN / 2.0),
-                font.clone(),
-                9.0,
-                &format!("{} / {}", i + 1, total),
-                false,
-                TextDirection::Auto,
-            );
-            surface.finish();
-            page.finish();
-        }
-        self.doc
-            .finish()
-            .map_err(|e| PdfError::Write(format!("{e:?}")))
-    }
-}
+pub use crate::platform::pdf::PdfError;
+use crate::platform::pdf::Writer;
 
 fn limit(l: &TimeLimit) -> String {
     match (l.value, l.unit) {
@@ -341,19 +187,6 @@ pub fn render(g: &Guide, facts: &GuideFacts) -> Result<Vec<u8>, PdfError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn wrapping_respects_width_and_keeps_every_character() {
-        let text = "食品经营许可申请书ABC123".repeat(10);
-        let lines = wrap(&text, 10.0, 100.0);
-        assert!(lines.len() > 5);
-        assert!(
-            lines
-                .iter()
-                .all(|l| l.chars().map(advance).sum::<f32>() * 10.0 <= 100.0)
-        );
-        assert_eq!(lines.concat(), text);
-    }
 
     #[test]
     fn a_long_guide_makes_a_multi_page_pdf() {

@@ -15,5 +15,6 @@ pub mod files;
 pub mod jobs;
 pub mod notify;
 pub mod outbox;
+pub mod pdf;
 pub mod throttle;
 pub mod worker;

@@ -1,0 +1,308 @@
+//! Plain PDF documents with a Chinese font embedded in the binary
+//! (WenQuanYi Micro Hei, Apache-2.0), so a fresh machine needs no font
+//! package and every reader sees the same characters: the printable guide
+//! and the official documents a case produces (回执, 受理通知书, 补正告知书,
+//! 不予受理通知书 …), each with its document number, the issuing
+//! organisation, the date and the legal basis ([`official`]).
+//!
+//! Layout is deliberately plain: A4, one column, wrapped paragraphs.
+
+use std::sync::{Arc, OnceLock};
+
+use krilla::Document;
+use krilla::color::rgb;
+use krilla::geom::Point;
+use krilla::num::NormalizedF32;
+use krilla::page::PageSettings;
+use krilla::paint::Fill;
+use krilla::text::{Font, TextDirection};
+
+const FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/wqy-microhei.ttc");
+const PAGE_W: f32 = 595.0;
+const PAGE_H: f32 = 842.0;
+const MARGIN: f32 = 50.0;
+
+/// Why a PDF could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum PdfError {
+    /// The embedded font could not be read (a broken build).
+    #[error("embedded font unreadable")]
+    Font,
+    /// The PDF writer failed.
+    #[error("pdf: {0}")]
+    Write(String),
+}
+
+fn font() -> Result<Font, PdfError> {
+    static FONT: OnceLock<Option<Font>> = OnceLock::new();
+    FONT.get_or_init(|| {
+        let data: Arc<dyn AsRef<[u8]> + Send + Sync> = Arc::new(FONT_BYTES);
+        Font::new(data.into(), 0)
+    })
+    .clone()
+    .ok_or(PdfError::Font)
+}
+
+/// Estimated advance of a character in ems: CJK glyphs are square, Latin
+/// and digits about half as wide (close enough for wrapping; the font's
+/// Latin glyphs are narrower than this, never wider).
+fn advance(c: char) -> f32 {
+    if c.is_ascii() { 0.55 } else { 1.0 }
+}
+
+/// Splits text into lines no wider than `width` at `size`.
+fn wrap(text: &str, size: f32, width: f32) -> Vec<String> {
+    let mut lines = Vec::new();
+    for para in text.split('\n') {
+        let mut line = String::new();
+        let mut w = 0.0;
+        for c in para.chars() {
+            let cw = advance(c) * size;
+            if w + cw > width && !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+                w = 0.0;
+            }
+            line.push(c);
+            w += cw;
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// One laid-out line: x, baseline y, size, text, colour.
+type Line = (f32, f32, f32, String, (u8, u8, u8));
+
+/// A plain A4 document being laid out: lines of wrapped text, pages added
+/// as they fill, numbered "n / total" at the foot.
+pub struct Writer {
+    doc: Document,
+    pages: Vec<Vec<Line>>,
+    /// The baseline of the last line, from the top of the page.
+    pub y: f32,
+}
+
+impl Writer {
+    /// An empty document.
+    pub fn new() -> Self {
+        Self {
+            doc: Document::new(),
+            pages: vec![Vec::new()],
+            y: MARGIN,
+        }
+    }
+
+    /// Starts a new page unless `h` more points fit on this one.
+    pub fn ensure(&mut self, h: f32) {
+        if self.y + h > PAGE_H - MARGIN {
+            self.pages.push(Vec::new());
+            self.y = MARGIN;
+        }
+    }
+
+    /// Wrapped text at `size` points, indented, in an RGB colour.
+    pub fn text(&mut self, s: &str, size: f32, indent: f32, color: (u8, u8, u8)) {
+        for line in wrap(s, size, PAGE_W - 2.0 * MARGIN - indent) {
+            self.ensure(size * 1.5);
+            self.y += size * 1.4;
+            let y = self.y;
+            if let Some(p) = self.pages.last_mut() {
+                p.push((MARGIN + indent, y, size, line, color));
+            }
+        }
+    }
+
+    /// A section heading.
+    pub fn heading(&mut self, s: &str) {
+        self.ensure(40.0);
+        self.y += 8.0;
+        self.text(s, 14.0, 0.0, (140, 29, 24));
+    }
+
+    /// A paragraph of body text.
+    pub fn para(&mut self, s: &str) {
+        self.text(s, 10.5, 0.0, (31, 31, 31));
+    }
+
+    /// A numbered list item.
+    pub fn item(&mut self, n: usize, s: &str) {
+        self.text(&format!("{n}. {s}"), 10.5, 8.0, (31, 31, 31));
+    }
+
+    /// The PDF bytes.
+    pub fn finish(mut self) -> Result<Vec<u8>, PdfError> {
+        let font = font()?;
+        let total = self.pages.len();
+        for (i, lines) in self.pages.iter().enumerate() {
+            let settings = PageSettings::from_wh(PAGE_W, PAGE_H)
+                .ok_or_else(|| PdfError::Write("page size".into()))?;
+            let mut page = self.doc.start_page_with(settings);
+            let mut surface = page.surface();
+            for (x, y, size, text, (r, g, b)) in lines {
+                surface.set_fill(Some(Fill {
+                    paint: rgb::Color::new(*r, *g, *b).into(),
+                    opacity: NormalizedF32::ONE,
+                    rule: Default::default(),
+                }));
+                surface.draw_text(
+                    Point::from_xy(*x, *y),
+                    font.clone(),
+                    *size,
+                    text,
+                    false,
+                    TextDirection::Auto,
+                );
+            }
+            surface.set_fill(Some(Fill {
+                paint: rgb::Color::new(110, 110, 110).into(),
+                opacity: NormalizedF32::ONE,
+                rule: Default::default(),
+            }));
+            surface.draw_text(
+                Point::from_xy(PAGE_W - MARGIN - 40.0, PAGE_H - MARGIN / 2.0),
+                font.clone(),
+                9.0,
+                &format!("{} / {}", i + 1, total),
+                false,
+                TextDirection::Auto,
+            );
+            surface.finish();
+            page.finish();
+        }
+        self.doc
+            .finish()
+            .map_err(|e| PdfError::Write(format!("{e:?}")))
+    }
+}
+
+
+/// An official document (公文式告知书): what every notice of a case
+/// carries, laid out the same way.
+#[derive(Debug, Clone, Default)]
+pub struct Official {
+    /// The title (受理通知书).
+    pub title: String,
+    /// The document number (文号), printed under the title.
+    pub number: String,
+    /// Who it is addressed to (申请人), printed before the body with a colon.
+    pub addressee: String,
+    /// The body, one paragraph each.
+    pub body: Vec<String>,
+    /// Facts as label and value (办件编号, 事项名称 …).
+    pub facts: Vec<(String, String)>,
+    /// A numbered list under its heading (the corrections of a 补正告知书),
+    /// empty for none.
+    pub list: Option<(String, Vec<String>)>,
+    /// The legal basis (依据), printed after the body.
+    pub basis: String,
+    /// Paragraphs after the basis (the right of appeal, where to ask).
+    pub after: Vec<String>,
+    /// The issuing organisation, printed at the foot with the date.
+    pub issuer: String,
+    /// The date of issue, as printed (2026年11月30日).
+    pub date: String,
+    /// A small line at the very end (where to check the document online).
+    pub footnote: String,
+}
+
+const INK: (u8, u8, u8) = (31, 31, 31);
+const GREY: (u8, u8, u8) = (110, 110, 110);
+
+/// Renders an official document. CPU work: call it off the async threads.
+pub fn official(d: &Official) -> Result<Vec<u8>, PdfError> {
+    let mut w = Writer::new();
+    w.y += 10.0;
+    let title_size = 20.0;
+    let title_w: f32 = d.title.chars().map(advance).sum::<f32>() * title_size;
+    let x = ((PAGE_W - 2.0 * MARGIN - title_w) / 2.0).max(0.0);
+    w.text(&d.title, title_size, x, (140, 29, 24));
+    if !d.number.is_empty() {
+        let nw: f32 = d.number.chars().map(advance).sum::<f32>() * 10.5;
+        w.text(&d.number, 10.5, ((PAGE_W - 2.0 * MARGIN - nw) / 2.0).max(0.0), GREY);
+    }
+    w.y += 12.0;
+    if !d.addressee.is_empty() {
+        w.text(&format!("{}：", d.addressee), 12.0, 0.0, INK);
+    }
+    for p in &d.body {
+        w.text(p, 12.0, 24.0, INK);
+    }
+    if !d.facts.is_empty() {
+        w.y += 6.0;
+        for (k, v) in &d.facts {
+            w.text(&format!("{k}：{v}"), 11.0, 24.0, INK);
+        }
+    }
+    if let Some((heading, items)) = &d.list {
+        w.y += 6.0;
+        w.text(heading, 12.0, 24.0, INK);
+        for (i, s) in items.iter().enumerate() {
+            w.text(&format!("{}. {s}", i + 1), 11.0, 36.0, INK);
+        }
+    }
+    if !d.basis.is_empty() {
+        w.y += 6.0;
+        w.text(&format!("依据：{}", d.basis), 11.0, 24.0, INK);
+    }
+    for p in &d.after {
+        w.text(p, 11.0, 24.0, INK);
+    }
+    w.ensure(80.0);
+    w.y += 30.0;
+    for line in [&d.issuer, &d.date] {
+        if line.is_empty() {
+            continue;
+        }
+        let lw: f32 = line.chars().map(advance).sum::<f32>() * 12.0;
+        w.text(line, 12.0, (PAGE_W - 2.0 * MARGIN - lw - 20.0).max(0.0), INK);
+    }
+    if !d.footnote.is_empty() {
+        w.y += 20.0;
+        w.text(&d.footnote, 9.0, 0.0, GREY);
+    }
+    w.finish()
+}
+
+impl Default for Writer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_official_document_carries_its_number_and_issuer() {
+        let d = Official {
+            title: "受理通知书".into(),
+            number: "哈市监受〔2026〕第1号".into(),
+            addressee: "张三".into(),
+            body: vec!["你提交的申请符合受理条件，决定予以受理。".into()],
+            list: Some(("需补正的材料：".into(), vec!["营业执照".into(); 60])),
+            issuer: "哈尔滨市市场监督管理局".into(),
+            date: "2026年11月30日".into(),
+            ..Official::default()
+        };
+        let pdf = official(&d).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+        let text = String::from_utf8_lossy(&pdf);
+        // Sixty list items do not fit one page.
+        assert!(text.contains("/Count 2"), "two pages");
+    }
+
+    #[test]
+    fn wrapping_respects_width_and_keeps_every_character() {
+        let text = "食品经营许可申请书ABC123".repeat(10);
+        let lines = wrap(&text, 10.0, 100.0);
+        assert!(lines.len() > 5);
+        assert!(
+            lines
+                .iter()
+                .all(|l| l.chars().map(advance).sum::<f32>() * 10.0 <= 100.0)
+        );
+        assert_eq!(lines.concat(), text);
+    }
+
+}
