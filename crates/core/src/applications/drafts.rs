@@ -7,7 +7,7 @@ use sqlx::{AnyConnection, Row};
 use tongban_domain::FieldProblem;
 use tongban_domain::applications::{Authority, Channel, State, merge_patch};
 use tongban_domain::catalog::Guide;
-use tongban_domain::catalog::form::{FormDef, Prefill};
+use tongban_domain::catalog::form::{FormDef, Prefill, input};
 use tongban_domain::kernel::CreditCode;
 
 use super::ApplicationError;
@@ -459,6 +459,36 @@ pub async fn save(
     patch: &Map<String, Value>,
     draft_days: i64,
 ) -> Result<i64, ApplicationError> {
+    save_with(db, actor, public_id, revision, draft_days, |_, _| Ok(patch.clone())).await
+}
+
+/// Saves a question page of a draft: `pairs` as the HTML form posted them
+/// for section `section` (see [`input::patch_of`]), against `revision`,
+/// checked like [`save`]. Returns the new revision.
+pub async fn save_page(
+    db: &Db,
+    actor: &Principal,
+    public_id: &str,
+    revision: i64,
+    section: usize,
+    pairs: &[(String, String)],
+    draft_days: i64,
+) -> Result<i64, ApplicationError> {
+    save_with(db, actor, public_id, revision, draft_days, |form, fields| {
+        let s = form.sections.get(section).ok_or(ApplicationError::NotFound)?;
+        Ok(input::patch_of(form, s, fields, pairs))
+    })
+    .await
+}
+
+async fn save_with(
+    db: &Db,
+    actor: &Principal,
+    public_id: &str,
+    revision: i64,
+    draft_days: i64,
+    patch: impl FnOnce(&FormDef, &Map<String, Value>) -> Result<Map<String, Value>, ApplicationError>,
+) -> Result<i64, ApplicationError> {
     let (row_id, a) = load(db, actor, public_id).await?;
     if a.state != State::Draft {
         return Err(ApplicationError::WrongState);
@@ -467,9 +497,11 @@ pub async fn save(
         return Err(ApplicationError::Conflict);
     }
     let g = guide_of(db, &a).await?;
+    let form = form_of(&g, &a.situation);
     let mut fields = a.fields.clone();
-    merge_patch(&mut fields, patch);
-    let problems = form_of(&g, &a.situation).check(&fields, today_cst(), false);
+    let patch = patch(&form, &fields)?;
+    merge_patch(&mut fields, &patch);
+    let problems = form.check(&fields, today_cst(), false);
     if !problems.is_empty() {
         return Err(ApplicationError::Invalid(problems));
     }
@@ -519,4 +551,77 @@ pub async fn mine(db: &Db, actor: &Principal) -> Result<Vec<Application>, Applic
         out.push(a);
     }
     Ok(out)
+}
+
+/// What the start page of an item offers the signed-in person.
+#[derive(Debug, Clone)]
+pub struct Starting {
+    /// The published item.
+    pub item: catalog::Published,
+    /// The enterprises the person may apply for on this item (credit
+    /// code, name), besides themselves.
+    pub enterprises: Vec<(String, String)>,
+    /// The person's real-name level.
+    pub level: i64,
+}
+
+/// The start page of an item: the published item, the enterprises whose
+/// live authorisation covers it, and the person's real-name level (the
+/// page says how to go up when it is below the item's minimum).
+pub async fn starting(
+    db: &Db,
+    actor: &Principal,
+    task_code: &str,
+) -> Result<Starting, ApplicationError> {
+    let item = catalog::published(db, task_code)
+        .await?
+        .ok_or(ApplicationError::NotFound)?;
+    let now = now_ms();
+    let enterprises = agents::held_by(db, actor.account.id)
+        .await?
+        .into_iter()
+        .filter(|m| m.live(now) && m.covers(&item.catalog_code))
+        .map(|m| (m.credit_code, m.enterprise_name))
+        .collect();
+    let level = oidc::real_name_level(db, actor.account.id).await?;
+    Ok(Starting {
+        item,
+        enterprises,
+        level,
+    })
+}
+
+/// An application with what its pages show: the published version it
+/// answers (its guide, organisation and dates).
+#[derive(Debug, Clone)]
+pub struct Opened {
+    /// The application, with its files.
+    pub app: Application,
+    /// The published version it was started under; `None` when the item
+    /// has been withdrawn since (the draft is kept and says so).
+    pub item: Option<catalog::Published>,
+    /// The query code printed on the receipt, once submitted.
+    pub query_code: Option<String>,
+    /// When it was submitted.
+    pub submitted_at: Option<Millis>,
+}
+
+/// One of the actor's applications with its item's version, for its pages.
+pub async fn open(
+    db: &Db,
+    actor: &Principal,
+    public_id: &str,
+) -> Result<Opened, ApplicationError> {
+    let app = get(db, actor, public_id).await?;
+    let item = catalog::published_version(db, &app.task_code, Some(app.version_no)).await?;
+    let r = sqlx::query("SELECT query_code, submitted_at FROM applications WHERE public_id = $1")
+        .bind(public_id)
+        .fetch_one(db.pool())
+        .await?;
+    Ok(Opened {
+        query_code: r.try_get("query_code")?,
+        submitted_at: r.try_get("submitted_at")?,
+        app,
+        item,
+    })
 }

@@ -42,18 +42,20 @@ pub struct GivenFile {
     pub created_at: Millis,
 }
 
+/// The materials a draft's guide asks (the item's, then its situation's).
+pub fn materials_of<'g>(g: &'g Guide, situation: &str) -> impl Iterator<Item = &'g Material> {
+    g.materials.iter().chain(
+        g.situations
+            .iter()
+            .filter(move |s| s.code == situation)
+            .flat_map(|s| s.materials.iter()),
+    )
+}
+
 /// The material of a draft's guide (the item's, or its situation's) with
 /// this code.
 pub fn material_of<'g>(g: &'g Guide, situation: &str, code: &str) -> Option<&'g Material> {
-    g.materials
-        .iter()
-        .chain(
-            g.situations
-                .iter()
-                .filter(|s| s.code == situation)
-                .flat_map(|s| s.materials.iter()),
-        )
-        .find(|m| m.code == code)
+    materials_of(g, situation).find(|m| m.code == code)
 }
 
 fn kind_code(content_type: &str) -> String {

@@ -6,9 +6,11 @@
 //!
 //! Submission, materials, pre-review and acceptance build on this.
 
+pub mod declaration;
 mod drafts;
 pub mod expiry;
 mod materials;
+pub mod receipt;
 mod submit;
 mod upgrade;
 

@@ -11,11 +11,11 @@ use tongban_domain::FieldProblem;
 use tongban_domain::applications::{State, case_number};
 use tongban_domain::catalog::{Fetchable, Guide};
 
-use super::ApplicationError;
+use super::{ApplicationError, declaration};
 use super::drafts::{form_of, guide_of, load};
 use super::materials::given;
 use crate::catalog;
-use crate::identity::Principal;
+use crate::identity::{Principal, oidc};
 use crate::identity::contacts::{Notice, tell};
 use crate::platform::clock::{now_ms, today_cst};
 use crate::platform::db::{Db, DbError};
@@ -28,14 +28,7 @@ static TEMPLATES: LazyLock<Templates> =
 /// The materials a draft must give, and those fetched for it: (code,
 /// name, fetched from).
 fn materials_of(g: &Guide, situation: &str) -> Vec<(String, String, bool, Option<String>)> {
-    g.materials
-        .iter()
-        .chain(
-            g.situations
-                .iter()
-                .filter(|s| s.code == situation)
-                .flat_map(|s| s.materials.iter()),
-        )
+    super::materials::materials_of(g, situation)
         .map(|m| {
             let from = match &m.fetchable {
                 Fetchable::No => None,
@@ -47,19 +40,40 @@ fn materials_of(g: &Guide, situation: &str) -> Vec<(String, String, bool, Option
         .collect()
 }
 
-/// Submits a draft against `revision`: refused with every problem at once
+/// A submitted application: its 办件编号 and the query code printed on the
+/// receipt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission {
+    /// 办件编号.
+    pub case_number: String,
+    /// 查询码: with the case number, follows the case without an account.
+    pub query_code: String,
+}
+
+/// Eight characters from an alphabet without look-alikes (no 0/O, 1/I/L).
+fn query_code() -> String {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    (0..8)
+        .map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// Submits a draft against `revision`, the person having accepted the
+/// declaration of version `declared`: refused with every problem at once
 /// (missing or wrong answers, required materials without a file, a form
-/// the item has since replaced); otherwise the application is submitted
-/// with a case number from `pattern`, in one transaction with its event,
-/// its outbox entry and the notice to the person acting. Returns the case
-/// number.
+/// the item has since replaced, the declaration not accepted or since
+/// changed); otherwise the application is submitted with a case number
+/// from `pattern` and a query code, the declaration's version, hash, the
+/// person's real-name level and the time kept, in one transaction with its
+/// event, its outbox entry and the notice to the person acting.
 pub async fn submit(
     db: &Db,
     actor: &Principal,
     public_id: &str,
     revision: i64,
+    declared: &str,
     pattern: &str,
-) -> Result<String, ApplicationError> {
+) -> Result<Submission, ApplicationError> {
     let (row_id, a) = load(db, actor, public_id).await?;
     if a.state != State::Draft {
         return Err(ApplicationError::WrongState);
@@ -82,6 +96,16 @@ pub async fn submit(
         );
     }
     problems.extend(form_of(&g, &a.situation).check(&a.fields, today_cst(), true));
+    if declared != declaration::VERSION {
+        problems.push(
+            FieldProblem::new(
+                "/declaration",
+                "application.declaration",
+                "请阅读并同意申请人承诺书",
+            )
+            .with("version", declaration::VERSION),
+        );
+    }
     let files = given(db, row_id).await?;
     let materials = materials_of(&g, &a.situation);
     for (code, name, required, from) in &materials {
@@ -112,6 +136,9 @@ pub async fn submit(
         .collect();
     let (task_code, item_name, pattern) = (a.task_code.clone(), g.name.clone(), pattern.to_owned());
     let acting = actor.account.id;
+    let level = oidc::real_name_level(db, acting).await?;
+    let code = query_code();
+    let query = code.clone();
     let public = a.id.clone();
     let number = db
         .write(crate::tx!(c => {
@@ -129,13 +156,18 @@ pub async fn submit(
             let number = case_number(&pattern, &task_code, today, seq)
                 .map_err(|e| ApplicationError::Db(DbError::Internal(e.to_string())))?;
             let n = sqlx::query(
-                "UPDATE applications SET state = 'submitted', case_number = $1, revision = revision + 1, updated_at = $2 \
+                "UPDATE applications SET state = 'submitted', case_number = $1, revision = revision + 1, updated_at = $2, \
+                 submitted_at = $2, declaration_version = $5, declaration_hash = $6, declared_level = $7, query_code = $8 \
                  WHERE id = $3 AND revision = $4 AND state = 'draft'",
             )
             .bind(&number)
             .bind(now)
             .bind(row_id)
             .bind(revision)
+            .bind(declaration::VERSION)
+            .bind(declaration::hash())
+            .bind(level)
+            .bind(&code)
             .execute(&mut *c)
             .await?
             .rows_affected();
@@ -148,7 +180,11 @@ pub async fn submit(
             )
             .bind(row_id)
             .bind(acting)
-            .bind(format!("{number} fetch: {}", fetched.join(" ")))
+            .bind(format!(
+                "{number} declaration {} level {level} fetch: {}",
+                declaration::VERSION,
+                fetched.join(" ")
+            ))
             .bind(now)
             .execute(&mut *c)
             .await?;
@@ -171,5 +207,8 @@ pub async fn submit(
         }))
         .await?;
     db.jobs_queued();
-    Ok(number)
+    Ok(Submission {
+        case_number: number,
+        query_code: query,
+    })
 }

@@ -573,18 +573,33 @@ async fn a_complete_application_is_submitted_with_its_case_number_and_the_person
     };
     let id = start().await;
     let url = app.url(&format!("/api/v1/applications/{id}"));
+    let (_, draft) = send(citizen.get(&url)).await;
+    let declaration = draft["declaration"]["version"].as_str().unwrap().to_owned();
+    assert!(
+        draft["declaration"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("本人承诺")
+    );
     let submit = |revision: i64| {
         citizen
             .post(format!("{url}/submit"))
-            .json(&json!({"revision": revision}))
+            .json(&json!({"revision": revision, "declaration": declaration}))
     };
-    // Everything missing is listed at once: answers and materials.
-    let (status, p) = send(submit(1)).await;
+    // Everything missing is listed at once: answers, materials and the
+    // declaration not accepted.
+    let (status, p) = send(
+        citizen
+            .post(format!("{url}/submit"))
+            .json(&json!({"revision": 1})),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let got = codes(&p);
     for want in [
         ("/fields/reason", "form.required"),
         ("/fields/collect", "form.required"),
+        ("/declaration", "application.declaration"),
     ] {
         assert!(
             got.contains(&(want.0.to_owned(), want.1.to_owned())),
@@ -627,6 +642,34 @@ async fn a_complete_application_is_submitted_with_its_case_number_and_the_person
         today.day()
     );
     assert_eq!(done["case_number"], format!("{item}{day}0001"));
+    let code = done["query_code"].as_str().unwrap();
+    assert!(
+        code.len() == 8 && code.chars().all(|c| c.is_ascii_alphanumeric()),
+        "{code}"
+    );
+    // What was declared is kept: the version, the words' hash, the level.
+    let kept: (String, String, i64) = {
+        let r = sqlx::query(
+            "SELECT declaration_version, declaration_hash, declared_level FROM applications WHERE public_id = $1",
+        )
+        .bind(&id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+        (
+            r.try_get(0).unwrap(),
+            r.try_get(1).unwrap(),
+            r.try_get(2).unwrap(),
+        )
+    };
+    assert_eq!(
+        (kept.0.as_str(), kept.1.as_str()),
+        (
+            tongban_core::applications::declaration::VERSION,
+            tongban_core::applications::declaration::hash().as_str()
+        )
+    );
+    assert!(kept.2 >= 1, "the real-name level at the time: {}", kept.2);
     // Submitted: no longer changed, and the person is told.
     let (_, a) = send(citizen.get(&url)).await;
     assert_eq!(
@@ -656,7 +699,7 @@ async fn a_complete_application_is_submitted_with_its_case_number_and_the_person
     let (status, next) = send(
         citizen
             .post(app.url(&format!("/api/v1/applications/{second}/submit")))
-            .json(&json!({"revision": 2})),
+            .json(&json!({"revision": 2, "declaration": tongban_core::applications::declaration::VERSION})),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{next}");

@@ -95,6 +95,8 @@ pub struct ApplicationDto {
     pub newer_version: Option<i64>,
     /// The files given for its materials.
     pub files: Vec<GivenFileDto>,
+    /// The declaration a submission accepts.
+    pub declaration: DeclarationDto,
 }
 
 /// A file given for a material.
@@ -128,8 +130,9 @@ impl From<applications::GivenFile> for GivenFileDto {
     }
 }
 
-impl From<Application> for ApplicationDto {
-    fn from(a: Application) -> Self {
+impl ApplicationDto {
+    /// An application as the API gives it, words in `lang`.
+    pub fn of(a: Application, lang: tongban_domain::Lang) -> Self {
         Self {
             id: a.id,
             item: a.task_code,
@@ -150,6 +153,7 @@ impl From<Application> for ApplicationDto {
             expires_at: a.expires_at,
             newer_version: a.newer_version,
             files: a.files.into_iter().map(Into::into).collect(),
+            declaration: DeclarationDto::current(lang),
         }
     }
 }
@@ -221,11 +225,8 @@ pub async fn get_application(
     Path(id): Path<String>,
 ) -> Result<Json<ApplicationDto>, AppError> {
     let s = ctx.require_session()?;
-    Ok(Json(
-        applications::get(state.db(), &s.principal, &id)
-            .await?
-            .into(),
-    ))
+    let a = applications::get(state.db(), &s.principal, &id).await?;
+    Ok(Json(ApplicationDto::of(a, ctx.lang)))
 }
 
 /// Changes a draft's answers: a JSON merge patch against the revision last
@@ -268,7 +269,7 @@ pub async fn list_applications(
         applications::mine(state.db(), &s.principal)
             .await?
             .into_iter()
-            .map(Into::into)
+            .map(|a| ApplicationDto::of(a, ctx.lang))
             .collect(),
     ))
 }
@@ -408,17 +409,58 @@ pub async fn delete_material_file(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A submission: the revision last read and the version of the declaration
+/// (申请人承诺书) the person accepted.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitBody {
+    /// The revision last read.
+    #[serde(deserialize_with = "crate::http::api::whole_number")]
+    pub revision: i64,
+    /// The version of the declaration accepted (`declaration.version` of
+    /// the application); a missing or old one is a problem at
+    /// `/declaration`.
+    #[serde(default)]
+    #[schema(max_length = 20)]
+    pub declaration: String,
+}
+
 /// A submitted application's case number.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Submitted {
     /// 办件编号.
     pub case_number: String,
+    /// 查询码: with the case number, follows the case without an account.
+    pub query_code: String,
+}
+
+/// The declaration (申请人承诺书) a submission accepts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeclarationDto {
+    /// Version, to send with the submission.
+    pub version: String,
+    /// SHA-256 of the version and the binding Chinese words.
+    pub sha256: String,
+    /// The words in the request's language.
+    pub text: String,
+}
+
+impl DeclarationDto {
+    /// The current declaration in a language.
+    pub fn current(lang: tongban_domain::Lang) -> Self {
+        use tongban_core::applications::declaration;
+        Self {
+            version: declaration::VERSION.into(),
+            sha256: declaration::hash(),
+            text: declaration::text(lang).into(),
+        }
+    }
 }
 
 /// Submits a draft: refused with every problem at once (each answer at its
 /// JSON pointer, each missing material at `/materials/{code}`), otherwise
 /// the application gets its 办件编号 and the person is told.
-#[utoipa::path(post, path = "/api/v1/applications/{id}/submit", tag = "applications", request_body = RevisionRef,
+#[utoipa::path(post, path = "/api/v1/applications/{id}/submit", tag = "applications", request_body = SubmitBody,
     params(("id" = String, Path, description = "application id")),
     responses((status = 200, body = Submitted), (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -427,16 +469,20 @@ pub async fn submit_application(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Json(body): Json<RevisionRef>,
+    Json(body): Json<SubmitBody>,
 ) -> Result<Json<Submitted>, AppError> {
     let s = ctx.require_session()?;
-    let case_number = applications::submit(
+    let done = applications::submit(
         state.db(),
         &s.principal,
         &id,
         body.revision,
+        &body.declaration,
         &state.config().applications.case_number,
     )
     .await?;
-    Ok(Json(Submitted { case_number }))
+    Ok(Json(Submitted {
+        case_number: done.case_number,
+        query_code: done.query_code,
+    }))
 }

@@ -1,7 +1,10 @@
-//! Applications (申办): the JSON API of drafts today; the question pages,
-//! materials, submission and acceptance build on the same use cases.
+//! Applications (申办): the portal's pages (start, question pages,
+//! materials, check your answers, confirmation and receipt, 我的办件) and
+//! the JSON API, on the same use cases.
 
 pub mod api;
+pub mod fields;
+pub mod pages;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -13,7 +16,29 @@ use crate::{AppError, AppState};
 
 /// Applications' routes.
 pub fn routes() -> Router<AppState> {
+    let upload_limit = (tongban_domain::catalog::MAX_MB as usize) * 1024 * 1024 + 64 * 1024;
     Router::new()
+        .route("/apply/{code}", get(pages::start_get).post(pages::start_post))
+        .route("/applications", get(pages::mine_get))
+        .route("/applications/{id}", get(pages::overview_get))
+        .route("/applications/{id}/after/{step}", get(pages::after_get))
+        .route(
+            "/applications/{id}/pages/{n}",
+            get(pages::page_get).post(pages::page_post),
+        )
+        .route("/applications/{id}/materials", get(pages::materials_get))
+        .route(
+            "/applications/{id}/materials/{code}",
+            post(pages::material_post).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route(
+            "/applications/{id}/files/{file_id}/delete",
+            post(pages::file_delete_post),
+        )
+        .route("/applications/{id}/check", get(pages::check_get))
+        .route("/applications/{id}/submit", post(pages::submit_post))
+        .route("/applications/{id}/upgrade", post(pages::upgrade_post))
+        .route("/applications/{id}/receipt.pdf", get(pages::receipt_pdf_get))
         .route(
             "/api/v1/applications",
             get(api::list_applications).post(api::create_application),

@@ -11,6 +11,7 @@
 //! definition as JSON Schema 2020-12 for department systems and apps.
 
 mod check;
+pub mod input;
 mod schema;
 #[cfg(test)]
 mod tests;

@@ -91,6 +91,8 @@ pub struct ItemArticle {
     pub objects: Vec<String>,
     /// online depth
     pub depth: String,
+    /// online depth number (2 and above: applied for online)
+    pub online_depth: u8,
     /// visits
     pub visits: String,
     /// the real-name level needed (empty when none)
@@ -310,6 +312,7 @@ async fn render_article(state: &AppState, t: Tr, code: &str) -> Result<(String, 
             .map(|c| label(rules::SERVICE_OBJECTS, c))
             .collect(),
         depth: depth_text(&t, &lists, g.online_depth.into()),
+        online_depth: g.online_depth,
         visits: t.fmt("guide.visits_n", &[("n", &g.visits.to_string())]),
         min_level: match g.min_level {
             0 => String::new(),

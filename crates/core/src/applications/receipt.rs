@@ -1,0 +1,91 @@
+//! The receipt of a submitted application (申请材料接收回执): what was
+//! received, when, under which number, the query code that follows the case
+//! without an account, and what happens next under Art. 32 of the
+//! Administrative Licensing Law. Rendered as an official document.
+
+use tongban_domain::catalog::{Fetchable, TimeLimit, TimeUnit};
+
+use super::Opened;
+use super::materials::materials_of;
+use crate::platform::clock::{date_cst, format_cst};
+use crate::platform::pdf::Official;
+
+fn limit(l: &TimeLimit) -> String {
+    match (l.value, l.unit) {
+        (0, _) => "即办".into(),
+        (n, TimeUnit::Workday) => format!("{n}个工作日"),
+        (n, TimeUnit::Day) => format!("{n}个自然日"),
+    }
+}
+
+fn source(code: &str) -> &'static str {
+    match code {
+        "1" => "窗口办理",
+        "2" => "电脑端网上办理",
+        "3" => "移动端网上申请",
+        "4" => "快递申请",
+        _ => "其他",
+    }
+}
+
+/// The receipt of a submitted application; `None` while it is a draft or
+/// when its item's version cannot be read. `track_url` is where the case
+/// is followed with its number and query code.
+pub fn receipt(o: &Opened, track_url: &str) -> Option<Official> {
+    let (number, code, at, p) = (
+        o.app.case_number.as_ref()?,
+        o.query_code.as_ref()?,
+        o.submitted_at?,
+        o.item.as_ref()?,
+    );
+    let g = &p.guide;
+    let d = date_cst(at);
+    let given: Vec<String> = materials_of(g, &o.app.situation)
+        .map(|m| {
+            let n = o.app.files.iter().filter(|f| f.material == m.code).count();
+            match &m.fetchable {
+                Fetchable::Certificate(t) => format!("{}：免提交，由电子证照库获取（{t}）", m.name),
+                Fetchable::SharedData(t) => format!("{}：免提交，由共享数据获取（{t}）", m.name),
+                Fetchable::No if n > 0 => format!("{}：已提交电子文件{n}份", m.name),
+                Fetchable::No => format!("{}：未提交", m.name),
+            }
+        })
+        .collect();
+    let mut facts = vec![
+        ("办件编号".to_owned(), number.clone()),
+        ("查询码".to_owned(), code.clone()),
+        ("事项名称".to_owned(), g.name.clone()),
+        ("实施编码".to_owned(), p.task_code.clone()),
+        ("申请人".to_owned(), o.app.applicant_name.clone()),
+    ];
+    if o.app.acting_name != o.app.applicant_name {
+        facts.push(("经办人".to_owned(), o.app.acting_name.clone()));
+    }
+    facts.extend([
+        ("提交时间".to_owned(), format_cst(at)),
+        ("申报来源".to_owned(), source(&o.app.source_code).to_owned()),
+        ("承诺办结时限".to_owned(), limit(&g.promised_limit)),
+        ("法定办结时限".to_owned(), limit(&g.legal_limit)),
+    ]);
+    Some(Official {
+        title: "申请材料接收回执".into(),
+        number: format!("编号：{number}"),
+        addressee: o.app.applicant_name.clone(),
+        body: vec![format!(
+            "你（单位）于{}提交的“{}”申请及材料已收到。本机关将自收到申请之日起五个工作日内作出是否受理的决定；\
+             申请材料不齐全或者不符合法定形式的，将一次告知需要补正的全部内容。受理后，办结时限自受理之日起计算。",
+            format_cst(at),
+            g.name
+        )],
+        facts,
+        list: Some(("收到的材料：".into(), given)),
+        basis: "《中华人民共和国行政许可法》第三十二条".into(),
+        after: vec![format!(
+            "咨询电话：{}；监督投诉电话：{}。",
+            g.consult_phone, g.supervise_phone
+        )],
+        issuer: p.org.name_zh.clone(),
+        date: format!("{}年{}月{}日", d.year(), u8::from(d.month()), d.day()),
+        footnote: format!("凭办件编号和查询码可在 {track_url} 查询办理进度。本回执不作为受理凭证。"),
+    })
+}
