@@ -459,7 +459,10 @@ pub async fn save(
     patch: &Map<String, Value>,
     draft_days: i64,
 ) -> Result<i64, ApplicationError> {
-    save_with(db, actor, public_id, revision, draft_days, |_, _| Ok(patch.clone())).await
+    save_with(db, actor, public_id, revision, draft_days, |_, _| {
+        Ok(patch.clone())
+    })
+    .await
 }
 
 /// Saves a question page of a draft: `pairs` as the HTML form posted them
@@ -474,10 +477,20 @@ pub async fn save_page(
     pairs: &[(String, String)],
     draft_days: i64,
 ) -> Result<i64, ApplicationError> {
-    save_with(db, actor, public_id, revision, draft_days, |form, fields| {
-        let s = form.sections.get(section).ok_or(ApplicationError::NotFound)?;
-        Ok(input::patch_of(form, s, fields, pairs))
-    })
+    save_with(
+        db,
+        actor,
+        public_id,
+        revision,
+        draft_days,
+        |form, fields| {
+            let s = form
+                .sections
+                .get(section)
+                .ok_or(ApplicationError::NotFound)?;
+            Ok(input::patch_of(form, s, fields, pairs))
+        },
+    )
     .await
 }
 
@@ -604,23 +617,33 @@ pub struct Opened {
     pub query_code: Option<String>,
     /// When it was submitted.
     pub submitted_at: Option<Millis>,
+    /// While a draft: what stands in the way of submitting it (see
+    /// [`super::readiness`]).
+    pub problems: Vec<FieldProblem>,
 }
 
 /// One of the actor's applications with its item's version, for its pages.
-pub async fn open(
-    db: &Db,
-    actor: &Principal,
-    public_id: &str,
-) -> Result<Opened, ApplicationError> {
+pub async fn open(db: &Db, actor: &Principal, public_id: &str) -> Result<Opened, ApplicationError> {
     let app = get(db, actor, public_id).await?;
     let item = catalog::published_version(db, &app.task_code, Some(app.version_no)).await?;
     let r = sqlx::query("SELECT query_code, submitted_at FROM applications WHERE public_id = $1")
         .bind(public_id)
         .fetch_one(db.pool())
         .await?;
+    let problems = match &item {
+        Some(p) if app.state == State::Draft => super::readiness(
+            &p.guide,
+            &app.situation,
+            &app.fields,
+            &app.files,
+            app.newer_version,
+        ),
+        _ => Vec::new(),
+    };
     Ok(Opened {
         query_code: r.try_get("query_code")?,
         submitted_at: r.try_get("submitted_at")?,
+        problems,
         app,
         item,
     })

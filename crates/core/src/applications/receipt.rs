@@ -86,6 +86,8 @@ pub fn receipt(o: &Opened, track_url: &str) -> Option<Official> {
         )],
         issuer: p.org.name_zh.clone(),
         date: format!("{}年{}月{}日", d.year(), u8::from(d.month()), d.day()),
-        footnote: format!("凭办件编号和查询码可在 {track_url} 查询办理进度。本回执不作为受理凭证。"),
+        footnote: format!(
+            "凭办件编号和查询码可在 {track_url} 查询办理进度。本回执不作为受理凭证。"
+        ),
     })
 }

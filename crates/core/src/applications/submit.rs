@@ -11,12 +11,12 @@ use tongban_domain::FieldProblem;
 use tongban_domain::applications::{State, case_number};
 use tongban_domain::catalog::{Fetchable, Guide};
 
-use super::{ApplicationError, declaration};
 use super::drafts::{form_of, guide_of, load};
 use super::materials::given;
+use super::{ApplicationError, declaration};
 use crate::catalog;
-use crate::identity::{Principal, oidc};
 use crate::identity::contacts::{Notice, tell};
+use crate::identity::{Principal, oidc};
 use crate::platform::clock::{now_ms, today_cst};
 use crate::platform::db::{Db, DbError};
 use crate::platform::notify::Templates;
@@ -38,6 +38,44 @@ fn materials_of(g: &Guide, situation: &str) -> Vec<(String, String, bool, Option
             (m.code.clone(), m.name.clone(), m.required, from)
         })
         .collect()
+}
+
+/// What stands in the way of submitting a draft, every problem at once:
+/// a newer form published (`newer`), answers missing or wrong, required
+/// materials not fetched and without a file. The declaration is asked
+/// when submitting.
+pub fn readiness(
+    g: &Guide,
+    situation: &str,
+    fields: &serde_json::Map<String, serde_json::Value>,
+    files: &[super::GivenFile],
+    newer: Option<i64>,
+) -> Vec<FieldProblem> {
+    let mut problems = Vec::new();
+    if let Some(v) = newer {
+        problems.push(
+            FieldProblem::new(
+                "version",
+                "application.outdated",
+                "事项已发布新版表单，请先更新草稿",
+            )
+            .with("version", v.to_string()),
+        );
+    }
+    problems.extend(form_of(g, situation).check(fields, today_cst(), true));
+    for (code, name, required, from) in &materials_of(g, situation) {
+        if *required && from.is_none() && !files.iter().any(|f| &f.material == code) {
+            problems.push(
+                FieldProblem::new(
+                    format!("/materials/{code}"),
+                    "material.required",
+                    format!("请提交“{name}”"),
+                )
+                .with("label", name.clone()),
+            );
+        }
+    }
+    problems
 }
 
 /// A submitted application: its 办件编号 and the query code printed on the
@@ -82,20 +120,12 @@ pub async fn submit(
         return Err(ApplicationError::Conflict);
     }
     let g = guide_of(db, &a).await?;
-    let mut problems = Vec::new();
-    if let Some(current) = catalog::published(db, &a.task_code).await?
-        && current.version_no > a.version_no
-    {
-        problems.push(
-            FieldProblem::new(
-                "version",
-                "application.outdated",
-                "事项已发布新版表单，请先更新草稿",
-            )
-            .with("version", current.version_no.to_string()),
-        );
-    }
-    problems.extend(form_of(&g, &a.situation).check(&a.fields, today_cst(), true));
+    let newer = catalog::published(db, &a.task_code)
+        .await?
+        .map(|p| p.version_no)
+        .filter(|v| *v > a.version_no);
+    let files = given(db, row_id).await?;
+    let mut problems = readiness(&g, &a.situation, &a.fields, &files, newer);
     if declared != declaration::VERSION {
         problems.push(
             FieldProblem::new(
@@ -106,20 +136,7 @@ pub async fn submit(
             .with("version", declaration::VERSION),
         );
     }
-    let files = given(db, row_id).await?;
     let materials = materials_of(&g, &a.situation);
-    for (code, name, required, from) in &materials {
-        if *required && from.is_none() && !files.iter().any(|f| &f.material == code) {
-            problems.push(
-                FieldProblem::new(
-                    format!("/materials/{code}"),
-                    "material.required",
-                    format!("请提交“{name}”"),
-                )
-                .with("label", name.clone()),
-            );
-        }
-    }
     if !problems.is_empty() {
         return Err(ApplicationError::Invalid(problems));
     }

@@ -175,7 +175,6 @@ impl Writer {
     }
 }
 
-
 /// An official document (公文式告知书): what every notice of a case
 /// carries, laid out the same way.
 #[derive(Debug, Clone, Default)]
@@ -218,7 +217,12 @@ pub fn official(d: &Official) -> Result<Vec<u8>, PdfError> {
     w.text(&d.title, title_size, x, (140, 29, 24));
     if !d.number.is_empty() {
         let nw: f32 = d.number.chars().map(advance).sum::<f32>() * 10.5;
-        w.text(&d.number, 10.5, ((PAGE_W - 2.0 * MARGIN - nw) / 2.0).max(0.0), GREY);
+        w.text(
+            &d.number,
+            10.5,
+            ((PAGE_W - 2.0 * MARGIN - nw) / 2.0).max(0.0),
+            GREY,
+        );
     }
     w.y += 12.0;
     if !d.addressee.is_empty() {
@@ -254,7 +258,12 @@ pub fn official(d: &Official) -> Result<Vec<u8>, PdfError> {
             continue;
         }
         let lw: f32 = line.chars().map(advance).sum::<f32>() * 12.0;
-        w.text(line, 12.0, (PAGE_W - 2.0 * MARGIN - lw - 20.0).max(0.0), INK);
+        w.text(
+            line,
+            12.0,
+            (PAGE_W - 2.0 * MARGIN - lw - 20.0).max(0.0),
+            INK,
+        );
     }
     if !d.footnote.is_empty() {
         w.y += 20.0;
@@ -304,5 +313,4 @@ mod tests {
         );
         assert_eq!(lines.concat(), text);
     }
-
 }

@@ -252,11 +252,7 @@ pub fn section_fields(
         .collect()
 }
 
-fn condition_text(
-    t: &Tr,
-    form: &FormDef,
-    c: &tongban_domain::catalog::form::Condition,
-) -> String {
+fn condition_text(t: &Tr, form: &FormDef, c: &tongban_domain::catalog::form::Condition) -> String {
     let Some(f) = form.field(&c.field) else {
         return String::new();
     };
@@ -276,7 +272,7 @@ fn condition_text(
         _ => c.any_of.join(", "),
     };
     t.fmt(
-        "acat.form_shown_when",
+        "apply.applies_when",
         &[
             ("field", t.pick(&f.label, &f.label_en)),
             ("options", &options),

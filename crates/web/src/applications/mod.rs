@@ -18,7 +18,10 @@ use crate::{AppError, AppState};
 pub fn routes() -> Router<AppState> {
     let upload_limit = (tongban_domain::catalog::MAX_MB as usize) * 1024 * 1024 + 64 * 1024;
     Router::new()
-        .route("/apply/{code}", get(pages::start_get).post(pages::start_post))
+        .route(
+            "/apply/{code}",
+            get(pages::start_get).post(pages::start_post),
+        )
         .route("/applications", get(pages::mine_get))
         .route("/applications/{id}", get(pages::overview_get))
         .route("/applications/{id}/after/{step}", get(pages::after_get))
@@ -38,7 +41,10 @@ pub fn routes() -> Router<AppState> {
         .route("/applications/{id}/check", get(pages::check_get))
         .route("/applications/{id}/submit", post(pages::submit_post))
         .route("/applications/{id}/upgrade", post(pages::upgrade_post))
-        .route("/applications/{id}/receipt.pdf", get(pages::receipt_pdf_get))
+        .route(
+            "/applications/{id}/receipt.pdf",
+            get(pages::receipt_pdf_get),
+        )
         .route(
             "/api/v1/applications",
             get(api::list_applications).post(api::create_application),

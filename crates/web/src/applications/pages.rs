@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use tongban_core::applications::{self, ApplicationError, Opened, Start, declaration};
-use tongban_core::platform::clock::{format_cst, today_cst};
+use tongban_core::platform::clock::format_cst;
 use tongban_domain::FieldProblem;
 use tongban_domain::applications::{Channel, State as AppState_};
 use tongban_domain::catalog::form::{FormDef, input};
@@ -114,7 +114,9 @@ async fn start_view(
         nav: Nav::from_ctx(ctx),
         task_code: st.item.task_code.clone(),
         name: g.name.clone(),
-        org: t.pick(&st.item.org.name_zh, &st.item.org.name_en).to_owned(),
+        org: t
+            .pick(&st.item.org.name_zh, &st.item.org.name_en)
+            .to_owned(),
         depth: g.online_depth,
         situations: g
             .situations
@@ -329,11 +331,7 @@ pub async fn overview_get(
     let base = format!("/applications/{id}");
     let mut tasks = Vec::new();
     if let Some((g, form)) = form_and_guide(&o) {
-        let problems: Vec<String> = form
-            .check(&a.fields, today_cst(), true)
-            .into_iter()
-            .map(|p| anchor(&p.field))
-            .collect();
+        let problems: Vec<String> = o.problems.iter().map(|p| anchor(&p.field)).collect();
         for i in shown_sections(&form, &a.fields) {
             let sec = &form.sections[i];
             let done = !problems.iter().any(|p| {
@@ -348,15 +346,13 @@ pub async fn overview_get(
             });
         }
         if materials_to_give(g, &a.situation) {
-            let missing = applications::materials_of(g, &a.situation).any(|m| {
-                m.required
-                    && m.fetchable == Fetchable::No
-                    && !a.files.iter().any(|f| f.material == m.code)
-            });
             tasks.push(TaskLine {
                 title: t.get("apply.materials"),
                 href: format!("{base}/materials"),
-                done: !missing,
+                done: !o
+                    .problems
+                    .iter()
+                    .any(|p| p.field.starts_with("/materials/")),
             });
         }
         tasks.push(TaskLine {
@@ -480,14 +476,11 @@ async fn page_view(
     let shown = shown_sections(&form, answers);
     let at = shown.iter().position(|i| *i == n).unwrap_or(0);
     let fields = section_fields(&t, &form, sec, answers, &errors, add);
-    let has_address = fields.iter().any(|f| {
-        f.kind == "address" || f.entries.iter().flatten().any(|g| g.kind == "address")
-    });
+    let has_address = fields
+        .iter()
+        .any(|f| f.kind == "address" || f.entries.iter().flatten().any(|g| g.kind == "address"));
     let divisions = if has_address {
-        division_options(
-            &t,
-            &tongban_core::kernel::divisions::all(state.db()).await?,
-        )
+        division_options(&t, &tongban_core::kernel::divisions::all(state.db()).await?)
     } else {
         vec![]
     };
@@ -640,17 +633,27 @@ fn size_text(bytes: i64) -> String {
     }
 }
 
-fn materials_view(ctx: &Ctx, o: &Opened, errors: Vec<FieldError>) -> Result<MaterialsView, AppError> {
+fn materials_view(
+    ctx: &Ctx,
+    o: &Opened,
+    errors: Vec<FieldError>,
+) -> Result<MaterialsView, AppError> {
     let t = ctx.tr();
     let (g, _) = form_and_guide(o).ok_or(AppError::NotFound)?;
     let materials = applications::materials_of(g, &o.app.situation)
         .map(|m| {
             let fetched = match &m.fetchable {
                 Fetchable::No => String::new(),
-                Fetchable::Certificate(what) => t.fmt("apply.fetched_certificate", &[("what", what)]),
+                Fetchable::Certificate(what) => {
+                    t.fmt("apply.fetched_certificate", &[("what", what)])
+                }
                 Fetchable::SharedData(what) => t.fmt("apply.fetched_shared", &[("what", what)]),
             };
-            let types: Vec<String> = m.file_types.iter().map(|x| x.to_ascii_uppercase()).collect();
+            let types: Vec<String> = m
+                .file_types
+                .iter()
+                .map(|x| x.to_ascii_uppercase())
+                .collect();
             MaterialView {
                 accepts: t.fmt(
                     "apply.accepts",
@@ -674,7 +677,14 @@ fn materials_view(ctx: &Ctx, o: &Opened, errors: Vec<FieldError>) -> Result<Mate
                     .files
                     .iter()
                     .filter(|f| f.material == m.code)
-                    .map(|f| (f.id, f.name.clone(), f.kind.to_ascii_uppercase(), size_text(f.size)))
+                    .map(|f| {
+                        (
+                            f.id,
+                            f.name.clone(),
+                            f.kind.to_ascii_uppercase(),
+                            size_text(f.size),
+                        )
+                    })
                     .collect(),
                 error: errors
                     .iter()
@@ -763,7 +773,9 @@ pub async fn material_post(
     }
     let problems = match result {
         Some(Ok(_)) => {
-            return Ok(Redirect::to(&format!("/applications/{id}/materials#m-{code}")).into_response());
+            return Ok(
+                Redirect::to(&format!("/applications/{id}/materials#m-{code}")).into_response(),
+            );
         }
         Some(Err(ApplicationError::Invalid(p))) => p,
         Some(Err(e)) => return Err(e.into()),
@@ -774,7 +786,10 @@ pub async fn material_post(
         )],
     };
     let o = applications::open(state.db(), &s.principal, &id).await?;
-    render_form(&materials_view(&ctx, &o, material_errors(&t, problems))?, false)
+    render_form(
+        &materials_view(&ctx, &o, material_errors(&t, problems))?,
+        false,
+    )
 }
 
 /// `POST /applications/{id}/files/{file_id}/delete`: takes a file back.
@@ -842,15 +857,20 @@ pub struct CheckView {
     pub conflict: bool,
 }
 
-fn answer_text(t: &Tr, f: &tongban_domain::catalog::form::Field, v: &Value, divisions: &[DivisionOption]) -> String {
+fn answer_text(
+    t: &Tr,
+    f: &tongban_domain::catalog::form::Field,
+    v: &Value,
+    divisions: &[DivisionOption],
+) -> String {
     use tongban_domain::catalog::form::Kind;
     match (&f.kind, v) {
         (Kind::Choice { options, .. }, _) => {
             let label = |c: &str| {
-                options
-                    .iter()
-                    .find(|o| o.code == c)
-                    .map_or_else(|| c.to_owned(), |o| t.pick(&o.label, &o.label_en).to_owned())
+                options.iter().find(|o| o.code == c).map_or_else(
+                    || c.to_owned(),
+                    |o| t.pick(&o.label, &o.label_en).to_owned(),
+                )
             };
             match v {
                 Value::String(s) => label(s),
@@ -946,7 +966,7 @@ async fn check_view(
         })
         .collect();
     // The problems a submission would meet, listed before it is tried.
-    let problems = problems.unwrap_or_else(|| form.check(&a.fields, today_cst(), true));
+    let problems = problems.unwrap_or_else(|| o.problems.clone());
     let fixes = problems
         .into_iter()
         .map(|p| {
@@ -961,7 +981,10 @@ async fn check_view(
             } else {
                 let key = anchor(&pointer);
                 let top = key.split('-').next().unwrap_or("");
-                match shown.iter().find(|i| form.sections[**i].fields.iter().any(|f| f.key == top)) {
+                match shown
+                    .iter()
+                    .find(|i| form.sections[**i].fields.iter().any(|f| f.key == top))
+                {
                     Some(i) => format!("{base}/pages/{i}#f-{key}"),
                     None => base.clone(),
                 }

@@ -52,7 +52,10 @@ fn value_of(f: &Field, name: &str, pairs: &[(String, String)]) -> Value {
             }
         }
         Kind::Address => {
-            let (division, detail) = (one(&format!("{name}.division")), one(&format!("{name}.detail")));
+            let (division, detail) = (
+                one(&format!("{name}.division")),
+                one(&format!("{name}.detail")),
+            );
             if division.is_empty() && detail.is_empty() {
                 Value::Null
             } else {
@@ -187,5 +190,4 @@ mod tests {
             serde_json::json!([{"who": "李四", "id": "11010519491231002X"}])
         );
     }
-
 }

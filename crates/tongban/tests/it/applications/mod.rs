@@ -10,6 +10,8 @@ use tongban_core::identity::Actor;
 
 use crate::helpers::TestApp;
 
+mod pages;
+
 async fn city_item(app: &TestApp, name: &str) -> String {
     sqlx::query(
         "SELECT task_code FROM published_items WHERE name = $1 AND division_code = '230100'",

@@ -1,0 +1,326 @@
+//! Applying on the portal without scripts: start, question pages, the
+//! materials, check your answers with the declaration, confirmation and
+//! receipt, 我的办件; a stale page keeps its input; nobody else's pages.
+
+use reqwest::StatusCode;
+
+use super::{city_item, enterprise_code};
+use crate::helpers::{TestApp, form_fields};
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned()
+}
+
+async fn post_form(
+    app: &TestApp,
+    c: &reqwest::Client,
+    path: &str,
+    pairs: &[(&str, &str)],
+) -> (StatusCode, String, String) {
+    let r = c.post(app.url(path)).form(pairs).send().await.unwrap();
+    let status = r.status();
+    let to = location(&r);
+    (status, to, r.text().await.unwrap())
+}
+
+/// Follows redirects by hand (the test client does not), returning the
+/// last location.
+async fn follow(app: &TestApp, c: &reqwest::Client, mut to: String) -> String {
+    for _ in 0..5 {
+        let r = c.get(app.url(&to)).send().await.unwrap();
+        if r.status() != StatusCode::SEE_OTHER {
+            break;
+        }
+        to = location(&r);
+    }
+    to
+}
+
+fn revision(page: &str, form: &str) -> String {
+    form_fields(page, form)
+        .into_iter()
+        .find(|(k, _)| k == "revision")
+        .map(|(_, v)| v)
+        .expect("revision")
+}
+
+#[tokio::test]
+async fn an_agent_applies_for_the_food_licence_on_the_portal_from_guide_to_receipt() {
+    let app = TestApp::spawn().await;
+    let citizen = app.citizen().await;
+    let item = city_item(&app, "食品经营许可").await;
+    let enterprise = enterprise_code(&app).await;
+
+    // The guide offers to apply; the start page offers the enterprise.
+    let (_, guide) = app.get_text(&citizen, &format!("/items/{item}")).await;
+    assert!(
+        guide.contains(&format!("href=\"/apply/{item}\"")),
+        "{guide}"
+    );
+    let (status, start) = app.get_text(&citizen, &format!("/apply/{item}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        start.contains(&format!("value=\"{enterprise}\"")),
+        "{start}"
+    );
+    let (status, to, _) = post_form(
+        &app,
+        &citizen,
+        &format!("/apply/{item}"),
+        &[("applicant", enterprise.as_str())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let first = follow(&app, &citizen, to).await;
+    assert!(first.ends_with("/pages/0"), "{first}");
+    let base = first.trim_end_matches("/pages/0").to_owned();
+
+    // Prefilled from the enterprise's account.
+    let (_, page) = app.get_text(&citizen, &first).await;
+    assert!(
+        page.contains("value=\"哈尔滨松花江食品有限公司\""),
+        "{page}"
+    );
+    assert!(page.contains(&format!("value=\"{enterprise}\"")));
+    let rev = revision(&page, "page-form");
+
+    // A wrong ID number and phone: both said at once, the input kept.
+    let mut answers = vec![
+        ("revision", rev.as_str()),
+        ("f.operator", "哈尔滨松花江食品有限公司"),
+        ("f.credit_code", enterprise.as_str()),
+        ("f.legal_rep", "王建国"),
+        ("f.legal_rep_id", "230102198001010011"),
+        ("f.phone", "1380000"),
+        ("f.address.division", "230102001"),
+        ("f.address.detail", "中央大街1号"),
+        ("action", "continue"),
+    ];
+    let (status, _, page) = post_form(&app, &citizen, &first, &answers).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("href=\"#f-legal_rep_id\""), "{page}");
+    assert!(page.contains("href=\"#f-phone\""), "{page}");
+    assert!(page.contains("value=\"230102198001010011\""), "input kept");
+    assert!(
+        page.contains("value=\"230102001\" selected"),
+        "division kept"
+    );
+    answers[4].1 = "230102198001010014";
+    answers[5].1 = "13800000001";
+    let (status, to, _) = post_form(&app, &citizen, &first, &answers).await;
+    assert_eq!(
+        (status, to.as_str()),
+        (StatusCode::SEE_OTHER, format!("{base}/after/0").as_str())
+    );
+    let second = follow(&app, &citizen, to).await;
+    assert_eq!(second, format!("{base}/pages/1"));
+
+    // A second tab still at the old revision: told, its input kept, and
+    // nothing overwritten.
+    let (status, _, page) = post_form(&app, &citizen, &first, &answers).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(page.contains("id=\"conflict\"") && page.contains("value=\"230102198001010014\""));
+
+    let (_, page) = app.get_text(&citizen, &second).await;
+    let rev = revision(&page, "page-form");
+    let (status, to, _) = post_form(
+        &app,
+        &citizen,
+        &second,
+        &[
+            ("revision", rev.as_str()),
+            ("f.main_form", "restaurant"),
+            ("f.categories", "hot"),
+            ("f.categories", "prepackaged"),
+            ("f.area", "120.5"),
+            ("f.kitchen_area", "40"),
+            ("action", "continue"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let third = follow(&app, &citizen, to).await;
+    assert_eq!(third, format!("{base}/pages/2"));
+
+    // A repeating group: one more blank entry on asking.
+    let (_, page) = app.get_text(&citizen, &third).await;
+    let rev = revision(&page, "page-form");
+    let staff = [
+        ("f.safety_officer", "李娜"),
+        ("f.safety_officer_phone", "13900000002"),
+        ("f.staff.0.name", "赵六"),
+        ("f.staff.0.id_number", "230102198001010014"),
+        ("f.staff.0.health_cert", "HRB-2026-001"),
+    ];
+    let mut pairs = vec![("revision", rev.as_str()), ("action", "add.staff")];
+    pairs.extend(staff);
+    let (status, _, page) = post_form(&app, &citizen, &third, &pairs).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("name=\"f.staff.1.name\""), "{page}");
+    let rev = revision(&page, "page-form");
+    let mut pairs = vec![
+        ("revision", rev.as_str()),
+        ("action", "continue"),
+        ("f.staff.1.name", ""),
+    ];
+    pairs.extend(staff);
+    let (status, to, _) = post_form(&app, &citizen, &third, &pairs).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let materials = follow(&app, &citizen, to).await;
+    assert_eq!(materials, format!("{base}/materials"));
+
+    // Check your answers lists every material still missing before trying.
+    let (_, check) = app.get_text(&citizen, &format!("{base}/check")).await;
+    assert!(
+        check.contains("赵六，230102198001010014，HRB-2026-001"),
+        "{check}"
+    );
+    assert!(check.contains("哈尔滨市 道里区 兆麟街道 中央大街1号"));
+    let (_, mats) = app.get_text(&citizen, &materials).await;
+    let codes: Vec<String> = mats
+        .split("<form method=\"post\" action=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .filter(|a| a.starts_with(&format!("{base}/materials/")))
+        .map(|a| a.rsplit('/').next().unwrap().to_owned())
+        .collect();
+    assert!(codes.len() >= 2, "{mats}");
+    for code in &codes {
+        assert!(
+            check.contains(&format!("{base}/materials#m-{code}")),
+            "{check}"
+        );
+    }
+
+    // Files as a browser sends them; one that is not a document is refused
+    // with the reason.
+    let upload = |code: &str, name: &str, body: &'static [u8]| {
+        let part = reqwest::multipart::Part::bytes(body).file_name(name.to_owned());
+        citizen
+            .post(app.url(&format!("{base}/materials/{code}")))
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+    };
+    let r = upload(&codes[0], "申请书.pdf", b"hello").await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains(&format!("href=\"#m-{}\"", codes[0]))
+    );
+    for code in &codes {
+        let r = upload(code, "申请书.pdf", b"%PDF-1.7\n%%EOF\n")
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    let (_, mats) = app.get_text(&citizen, &materials).await;
+    assert_eq!(
+        mats.matches("class=\"file-row\">申请书.pdf").count(),
+        codes.len()
+    );
+
+    // Submitting without the declaration is refused, saying so.
+    let (_, check) = app.get_text(&citizen, &format!("{base}/check")).await;
+    assert!(
+        !check.contains("id=\"error-summary\""),
+        "nothing left: {check}"
+    );
+    let rev = revision(&check, "submit-form");
+    let (status, _, page) = post_form(
+        &app,
+        &citizen,
+        &format!("{base}/submit"),
+        &[("revision", rev.as_str())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("href=\"#f-declaration\""), "{page}");
+    let (status, to, _) = post_form(
+        &app,
+        &citizen,
+        &format!("{base}/submit"),
+        &[
+            ("revision", rev.as_str()),
+            (
+                "declaration",
+                tongban_core::applications::declaration::VERSION,
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, done) = app.get_text(&citizen, &to).await;
+    assert!(done.contains("id=\"confirmation\""), "{done}");
+    let number = done
+        .split("id=\"case-number\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap()
+        .to_owned();
+    assert!(number.starts_with(&item), "{number}");
+    assert!(done.contains("id=\"query-code\""));
+
+    // The receipt is a PDF; 我的办件 lists the case; the pages are closed.
+    let r = citizen
+        .get(app.url(&format!("{base}/receipt.pdf")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
+    let (_, mine) = app.get_text(&citizen, "/applications").await;
+    assert!(mine.contains(&number), "{mine}");
+    let r = citizen.get(app.url(&first)).send().await.unwrap();
+    assert_eq!(
+        (r.status(), location(&r)),
+        (StatusCode::SEE_OTHER, base.clone())
+    );
+
+    // Nobody else sees any of it.
+    let other = app.signed_in("agent").await;
+    for path in [
+        base.clone(),
+        first.clone(),
+        format!("{base}/check"),
+        format!("{base}/receipt.pdf"),
+    ] {
+        let r = other.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    let r = app.client().get(app.url(&base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "signed out: to sign in");
+}
+
+#[tokio::test]
+async fn a_draft_has_no_receipt_and_a_pre_review_item_says_what_it_is() {
+    let app = TestApp::spawn().await;
+    let citizen = app.citizen().await;
+    let item = city_item(&app, "居民身份证补领").await;
+    let (status, to, _) = post_form(&app, &citizen, &format!("/apply/{item}"), &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let base = to.trim_end_matches("/after/start").to_owned();
+    let (status, _) = app.get_text(&citizen, &format!("{base}/receipt.pdf")).await;
+    assert_eq!(status, 404);
+    let (_, overview) = app.get_text(&citizen, &base).await;
+    assert!(overview.contains("id=\"tasks\""), "{overview}");
+    // Depth Ⅱ is an online pre-review before one visit, and says so.
+    let pre: String = sqlx::query_scalar(
+        "SELECT task_code FROM published_items p JOIN item_versions v ON v.id = p.version_id \
+         WHERE v.document LIKE '%\"online_depth\":2,%' LIMIT 1",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    let (_, guide) = app.get_text(&citizen, &format!("/items/{pre}")).await;
+    assert!(guide.contains("网上预审"), "{guide}");
+    let (status, start) = app.get_text(&citizen, &format!("/apply/{pre}")).await;
+    assert_eq!(status, 200);
+    assert!(start.contains("id=\"pre-review-note\""), "{start}");
+}
