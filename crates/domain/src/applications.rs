@@ -7,33 +7,118 @@
 
 use serde_json::{Map, Value};
 
-/// Where an application is.
+/// Where an application is (spec §2.4, up to the point processing starts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
     /// 草稿: being filled in.
     Draft,
-    /// 已提交: submitted, waiting for pre-review and acceptance.
+    /// 已提交: submitted (or corrected), waiting for pre-review and
+    /// acceptance.
     Submitted,
+    /// 补齐补正告知: the one complete list of corrections was sent; the
+    /// applicant corrects on the same case and submits again.
+    CorrectionNotified,
+    /// 已受理: accepted; the clock runs.
+    Accepted,
+    /// 不予受理: not accepted, with reason and basis.
+    NotAccepted,
     /// 已撤回: withdrawn by the applicant.
     Withdrawn,
 }
 
 impl State {
+    const ALL: [Self; 6] = [
+        Self::Draft,
+        Self::Submitted,
+        Self::CorrectionNotified,
+        Self::Accepted,
+        Self::NotAccepted,
+        Self::Withdrawn,
+    ];
+
     /// Stored code.
     pub fn code(self) -> &'static str {
         match self {
             Self::Draft => "draft",
             Self::Submitted => "submitted",
+            Self::CorrectionNotified => "correction",
+            Self::Accepted => "accepted",
+            Self::NotAccepted => "not_accepted",
             Self::Withdrawn => "withdrawn",
         }
     }
 
     /// Parses a stored code.
     pub fn from_code(s: &str) -> Option<Self> {
-        [Self::Draft, Self::Submitted, Self::Withdrawn]
-            .into_iter()
-            .find(|x| x.code() == s)
+        Self::ALL.into_iter().find(|x| x.code() == s)
     }
+
+    /// Whether the applicant may change the answers and materials: a draft,
+    /// or a case sent back for correction.
+    pub fn editable(self) -> bool {
+        matches!(self, Self::Draft | Self::CorrectionNotified)
+    }
+}
+
+/// What the acceptance staff do with a submitted case (Art. 32).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// 补正告知: one complete list of what to correct.
+    RequestCorrection,
+    /// 受理: accept; the clock starts.
+    Accept,
+    /// 不予受理: refuse, with reason and basis.
+    Reject,
+}
+
+impl Action {
+    /// Every action.
+    pub const ALL: [Self; 3] = [Self::RequestCorrection, Self::Accept, Self::Reject];
+
+    /// Its name in the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::RequestCorrection => "request_correction",
+            Self::Accept => "accept",
+            Self::Reject => "reject",
+        }
+    }
+
+    /// Parses an API name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.code() == s)
+    }
+
+    /// The state it leads to.
+    pub fn to(self) -> State {
+        match self {
+            Self::RequestCorrection => State::CorrectionNotified,
+            Self::Accept => State::Accepted,
+            Self::Reject => State::NotAccepted,
+        }
+    }
+}
+
+/// The actions allowed on a case in `state`, when corrections were already
+/// asked `corrected` times: a submitted case may be sent back for
+/// correction once (the list is complete, so never a second time),
+/// accepted or refused; while the applicant corrects it may still be
+/// refused.
+pub fn allowed_actions(state: State, corrected: u32) -> Vec<Action> {
+    match state {
+        State::Submitted if corrected == 0 => Action::ALL.to_vec(),
+        State::Submitted => vec![Action::Accept, Action::Reject],
+        State::CorrectionNotified => vec![Action::Reject],
+        _ => vec![],
+    }
+}
+
+/// Whether a notice given this many working days after the application was
+/// received is late: Art. 32 gives five working days after receipt to say
+/// what must be corrected; later, the application counts as accepted from
+/// receipt.
+pub fn notice_late(working_days_after_receipt: i64) -> bool {
+    working_days_after_receipt > 5
 }
 
 /// How an application reached the platform.
@@ -276,13 +361,39 @@ mod tests {
 
     #[test]
     fn codes_round_trip_and_sources_follow_a5() {
-        for s in [State::Draft, State::Submitted, State::Withdrawn] {
+        for s in State::ALL {
             assert_eq!(State::from_code(s.code()), Some(s));
+        }
+        for a in Action::ALL {
+            assert_eq!(Action::parse(a.code()), Some(a));
         }
         assert_eq!(Channel::Window.source_code(false), "1");
         assert_eq!(Channel::Portal.source_code(false), "2");
         assert_eq!(Channel::Portal.source_code(true), "3");
         assert_eq!(Channel::Agent.source_code(false), "9");
         assert_eq!(Authority::Mandate(7).code(), "mandate:7");
+    }
+
+    #[test]
+    fn corrections_are_asked_once_and_only_of_a_submitted_case() {
+        assert_eq!(allowed_actions(State::Submitted, 0).len(), 3);
+        assert_eq!(
+            allowed_actions(State::Submitted, 1),
+            vec![Action::Accept, Action::Reject]
+        );
+        assert_eq!(
+            allowed_actions(State::CorrectionNotified, 1),
+            vec![Action::Reject]
+        );
+        for s in [
+            State::Draft,
+            State::Accepted,
+            State::NotAccepted,
+            State::Withdrawn,
+        ] {
+            assert!(allowed_actions(s, 0).is_empty(), "{s:?}");
+        }
+        assert!(State::CorrectionNotified.editable() && !State::Submitted.editable());
+        assert!(!notice_late(5) && notice_late(6));
     }
 }

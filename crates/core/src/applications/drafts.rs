@@ -52,6 +52,10 @@ pub struct Started {
 pub struct Application {
     /// Public id.
     pub id: String,
+    /// The applicant's account.
+    pub applicant_id: i64,
+    /// The acting person's account.
+    pub acting_id: i64,
     /// 实施编码.
     pub task_code: String,
     /// Item name (of the version it was started under).
@@ -362,17 +366,19 @@ async fn event(
     Ok(())
 }
 
-const COLUMNS: &str = "a.id AS row_id, a.public_id, a.task_code, a.version_no, a.situation_code, a.state, a.fields, \
+pub(super) const COLUMNS: &str = "a.id AS row_id, a.applicant_id, a.acting_id, a.public_id, a.task_code, a.version_no, a.situation_code, a.state, a.fields, \
      a.revision, a.case_number, a.authority, a.channel, a.source_code, a.created_at, a.updated_at, a.expires_at, \
      p.display_name AS applicant_name, q.display_name AS acting_name";
 
-fn from_row(r: &sqlx::any::AnyRow) -> Result<(i64, Application), DbError> {
+pub(super) fn from_row(r: &sqlx::any::AnyRow) -> Result<(i64, Application), DbError> {
     let fields: String = r.try_get("fields")?;
     let state: String = r.try_get("state")?;
     Ok((
         r.try_get("row_id")?,
         Application {
             id: r.try_get("public_id")?,
+            applicant_id: r.try_get("applicant_id")?,
+            acting_id: r.try_get("acting_id")?,
             task_code: r.try_get("task_code")?,
             item_name: String::new(),
             version_no: r.try_get("version_no")?,
@@ -503,7 +509,7 @@ async fn save_with(
     patch: impl FnOnce(&FormDef, &Map<String, Value>) -> Result<Map<String, Value>, ApplicationError>,
 ) -> Result<i64, ApplicationError> {
     let (row_id, a) = load(db, actor, public_id).await?;
-    if a.state != State::Draft {
+    if !a.state.editable() {
         return Err(ApplicationError::WrongState);
     }
     if a.revision != revision {
@@ -524,7 +530,7 @@ async fn save_with(
             let now = now_ms();
             let n = sqlx::query(
                 "UPDATE applications SET fields = $1, revision = revision + 1, updated_at = $2, expires_at = $3 \
-                 WHERE id = $4 AND revision = $5 AND state = 'draft'",
+                 WHERE id = $4 AND revision = $5 AND state IN ('draft', 'correction')",
             )
             .bind(&doc)
             .bind(now)
@@ -617,21 +623,43 @@ pub struct Opened {
     pub query_code: Option<String>,
     /// When it was submitted.
     pub submitted_at: Option<Millis>,
-    /// While a draft: what stands in the way of submitting it (see
-    /// [`super::readiness`]).
+    /// While a draft (or back for correction): what stands in the way of
+    /// submitting it (see [`super::readiness`]).
     pub problems: Vec<FieldProblem>,
+    /// Corrections, documents and deadlines of the acceptance stage.
+    pub standing: super::acceptance::Standing,
 }
 
 /// One of the actor's applications with its item's version, for its pages.
 pub async fn open(db: &Db, actor: &Principal, public_id: &str) -> Result<Opened, ApplicationError> {
-    let app = get(db, actor, public_id).await?;
+    let (row_id, a) = load(db, actor, public_id).await?;
+    opened(db, row_id, a).await
+}
+
+/// An application loaded for someone entitled to it, with everything its
+/// pages show.
+pub(super) async fn opened(
+    db: &Db,
+    row_id: i64,
+    mut app: Application,
+) -> Result<Opened, ApplicationError> {
+    app.files = super::materials::given(db, row_id).await?;
     let item = catalog::published_version(db, &app.task_code, Some(app.version_no)).await?;
-    let r = sqlx::query("SELECT query_code, submitted_at FROM applications WHERE public_id = $1")
-        .bind(public_id)
+    if let Some(p) = &item {
+        app.item_name = p.guide.name.clone();
+    }
+    if let Some(p) = catalog::published(db, &app.task_code).await?
+        && p.version_no > app.version_no
+        && app.state == State::Draft
+    {
+        app.newer_version = Some(p.version_no);
+    }
+    let r = sqlx::query("SELECT query_code, submitted_at FROM applications WHERE id = $1")
+        .bind(row_id)
         .fetch_one(db.pool())
         .await?;
     let problems = match &item {
-        Some(p) if app.state == State::Draft => super::readiness(
+        Some(p) if app.state.editable() => super::readiness(
             &p.guide,
             &app.situation,
             &app.fields,
@@ -643,6 +671,7 @@ pub async fn open(db: &Db, actor: &Principal, public_id: &str) -> Result<Opened,
     Ok(Opened {
         query_code: r.try_get("query_code")?,
         submitted_at: r.try_get("submitted_at")?,
+        standing: super::acceptance::standing(db, row_id).await?,
         problems,
         app,
         item,

@@ -8,7 +8,6 @@ use std::path::Path;
 
 use sqlx::Row;
 use tongban_domain::FieldProblem;
-use tongban_domain::applications::State;
 use tongban_domain::catalog::{Fetchable, Guide, Material};
 
 use super::ApplicationError;
@@ -109,7 +108,7 @@ where
     E: std::fmt::Display,
 {
     let (row_id, a) = load(db, actor, public_id).await?;
-    if a.state != State::Draft {
+    if !a.state.editable() {
         return Err(ApplicationError::WrongState);
     }
     let g = guide_of(db, &a).await?;
@@ -166,7 +165,7 @@ where
     let given_id = db
         .write(crate::tx!(c => {
             let now = now_ms();
-            let draft = sqlx::query("SELECT 1 FROM applications WHERE id = $1 AND state = 'draft'")
+            let draft = sqlx::query("SELECT 1 FROM applications WHERE id = $1 AND state IN ('draft', 'correction')")
                 .bind(row_id)
                 .fetch_optional(&mut *c)
                 .await?;
@@ -224,7 +223,7 @@ pub async fn take_back(
     given_id: i64,
 ) -> Result<(), ApplicationError> {
     let (row_id, a) = load(db, actor, public_id).await?;
-    if a.state != State::Draft {
+    if !a.state.editable() {
         return Err(ApplicationError::WrongState);
     }
     let actor_id = actor.account.id;

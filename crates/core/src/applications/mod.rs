@@ -6,6 +6,7 @@
 //!
 //! Submission, materials, pre-review and acceptance build on this.
 
+pub mod acceptance;
 pub mod declaration;
 mod drafts;
 pub mod expiry;
@@ -76,6 +77,9 @@ pub enum ApplicationError {
     /// The application is no longer a draft.
     #[error("申请已不是草稿")]
     WrongState,
+    /// The action is not allowed on the case now: these are.
+    #[error("当前不能进行此操作")]
+    NotAllowed(Vec<&'static str>),
     /// The Idempotency-Key was used with another request.
     #[error("同一请求键已用于另一请求")]
     KeyReused,

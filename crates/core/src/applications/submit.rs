@@ -113,9 +113,13 @@ pub async fn submit(
     pattern: &str,
 ) -> Result<Submission, ApplicationError> {
     let (row_id, a) = load(db, actor, public_id).await?;
-    if a.state != State::Draft {
+    if !a.state.editable() {
         return Err(ApplicationError::WrongState);
     }
+    // Back for correction: the same case, its number and query code kept.
+    let again = (a.state == State::CorrectionNotified)
+        .then(|| a.case_number.clone())
+        .flatten();
     if a.revision != revision {
         return Err(ApplicationError::Conflict);
     }
@@ -154,28 +158,42 @@ pub async fn submit(
     let (task_code, item_name, pattern) = (a.task_code.clone(), g.name.clone(), pattern.to_owned());
     let acting = actor.account.id;
     let level = oidc::real_name_level(db, acting).await?;
-    let code = query_code();
+    let code = match &again {
+        Some(_) => sqlx::query("SELECT query_code FROM applications WHERE id = $1")
+            .bind(row_id)
+            .fetch_one(db.pool())
+            .await?
+            .try_get::<Option<String>, _>("query_code")?
+            .unwrap_or_else(query_code),
+        None => query_code(),
+    };
     let query = code.clone();
     let public = a.id.clone();
     let number = db
         .write(crate::tx!(c => {
             let now = now_ms();
-            // The item's sequence for the day: a row per item and day.
-            let seq: i64 = sqlx::query(
-                "INSERT INTO case_sequences (task_code, day, last) VALUES ($1, $2, 1) \
-                 ON CONFLICT (task_code, day) DO UPDATE SET last = case_sequences.last + 1 RETURNING last",
-            )
-            .bind(&task_code)
-            .bind(&day)
-            .fetch_one(&mut *c)
-            .await?
-            .try_get("last")?;
-            let number = case_number(&pattern, &task_code, today, seq)
-                .map_err(|e| ApplicationError::Db(DbError::Internal(e.to_string())))?;
+            let number = match &again {
+                Some(n) => n.clone(),
+                None => {
+                    // The item's sequence for the day: a row per item and day.
+                    let seq: i64 = sqlx::query(
+                        "INSERT INTO case_sequences (task_code, day, last) VALUES ($1, $2, 1) \
+                         ON CONFLICT (task_code, day) DO UPDATE SET last = case_sequences.last + 1 RETURNING last",
+                    )
+                    .bind(&task_code)
+                    .bind(&day)
+                    .fetch_one(&mut *c)
+                    .await?
+                    .try_get("last")?;
+                    case_number(&pattern, &task_code, today, seq)
+                        .map_err(|e| ApplicationError::Db(DbError::Internal(e.to_string())))?
+                }
+            };
             let n = sqlx::query(
                 "UPDATE applications SET state = 'submitted', case_number = $1, revision = revision + 1, updated_at = $2, \
-                 submitted_at = $2, declaration_version = $5, declaration_hash = $6, declared_level = $7, query_code = $8 \
-                 WHERE id = $3 AND revision = $4 AND state = 'draft'",
+                 submitted_at = $2, declaration_version = $5, declaration_hash = $6, declared_level = $7, \
+                 query_code = COALESCE(query_code, $8) \
+                 WHERE id = $3 AND revision = $4 AND state IN ('draft', 'correction')",
             )
             .bind(&number)
             .bind(now)
@@ -193,7 +211,7 @@ pub async fn submit(
             }
             sqlx::query(
                 "INSERT INTO application_events (application_id, kind, actor_id, detail, created_at) \
-                 VALUES ($1, 'submitted', $2, $3, $4)",
+                 VALUES ($1, $5, $2, $3, $4)",
             )
             .bind(row_id)
             .bind(acting)
@@ -203,6 +221,7 @@ pub async fn submit(
                 fetched.join(" ")
             ))
             .bind(now)
+            .bind(if again.is_some() { "corrected" } else { "submitted" })
             .execute(&mut *c)
             .await?;
             outbox::append(
@@ -214,7 +233,10 @@ pub async fn submit(
             .await?;
             let n = Notice {
                 topic: "applications.submitted".into(),
-                dedupe_key: format!("applications.submitted:{number}"),
+                dedupe_key: format!(
+                    "applications.{}:{number}",
+                    if again.is_some() { "corrected" } else { "submitted" }
+                ),
                 templates: &TEMPLATES,
                 template: "submitted",
                 values: &[("item", &item_name), ("number", &number)],

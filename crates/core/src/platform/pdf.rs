@@ -177,7 +177,8 @@ impl Writer {
 
 /// An official document (公文式告知书): what every notice of a case
 /// carries, laid out the same way.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Official {
     /// The title (受理通知书).
     pub title: String,

@@ -3,6 +3,7 @@
 //! the JSON API, on the same use cases.
 
 pub mod api;
+pub mod cases;
 pub mod fields;
 pub mod pages;
 
@@ -45,6 +46,19 @@ pub fn routes() -> Router<AppState> {
             "/applications/{id}/receipt.pdf",
             get(pages::receipt_pdf_get),
         )
+        .route(
+            "/applications/{id}/documents/{doc}",
+            get(cases::own_document_get),
+        )
+        .route("/work/cases", get(cases::queue_get))
+        .route("/work/cases/{n}", get(cases::case_get))
+        .route("/work/cases/{n}/actions", post(cases::action_post))
+        .route(
+            "/work/cases/{n}/documents/{doc}",
+            get(cases::case_document_get),
+        )
+        .route("/api/v1/cases/{n}", get(cases::get_case))
+        .route("/api/v1/cases/{n}/actions", post(cases::post_action))
         .route(
             "/api/v1/applications",
             get(api::list_applications).post(api::create_application),
@@ -100,6 +114,10 @@ impl From<ApplicationError> for AppError {
                 "同一请求键已用于另一请求",
             ),
             ApplicationError::ItemWithdrawn => AppError::Conflict("item_withdrawn"),
+            ApplicationError::NotAllowed(allowed) => AppError::Validation(vec![
+                FieldProblem::new("action", "case.not_allowed", "当前不能进行此操作")
+                    .with("allowed", allowed.join(", ")),
+            ]),
             ApplicationError::Db(e) => e.into(),
         }
     }

@@ -220,7 +220,7 @@ pub async fn after_get(
     let s = ctx.require_session()?;
     let o = applications::open(state.db(), &s.principal, &id).await?;
     let base = format!("/applications/{id}");
-    let Some((g, form)) = form_and_guide(&o).filter(|_| o.app.state == AppState_::Draft) else {
+    let Some((g, form)) = form_and_guide(&o).filter(|_| o.app.state.editable()) else {
         return Ok(Redirect::to(&base).into_response());
     };
     let next = match step.as_str() {
@@ -282,6 +282,8 @@ pub struct OverviewView {
     pub task_code: String,
     /// the state, worded
     pub state_label: String,
+    /// the state's code
+    pub state_code: &'static str,
     /// still a draft
     pub draft: bool,
     /// the item was withdrawn since the draft began
@@ -308,6 +310,12 @@ pub struct OverviewView {
     pub acting: String,
     /// what was just done (`submitted`, `upgraded`)
     pub done: String,
+    /// the corrections asked (problem, basis), while being corrected
+    pub findings: Vec<(String, String)>,
+    /// the official documents (id, title and number)
+    pub documents: Vec<(i64, String)>,
+    /// the promised and statutory completion dates, once accepted
+    pub deadlines: Option<(String, String)>,
 }
 
 /// Query of the overview.
@@ -378,7 +386,8 @@ pub async fn overview_get(
         name: a.item_name.clone(),
         task_code: a.task_code.clone(),
         state_label: t.get(&format!("apply.state_{}", a.state.code())),
-        draft: a.state == AppState_::Draft,
+        state_code: a.state.code(),
+        draft: a.state.editable(),
         withdrawn: o.item.is_none(),
         newer: a.newer_version,
         revision: a.revision,
@@ -398,6 +407,26 @@ pub async fn overview_get(
             d @ ("submitted" | "upgraded") => d.to_owned(),
             _ => String::new(),
         },
+        findings: if a.state == AppState_::CorrectionNotified {
+            o.standing
+                .findings
+                .iter()
+                .map(|f| (f.problem.clone(), f.basis.clone()))
+                .collect()
+        } else {
+            vec![]
+        },
+        documents: o
+            .standing
+            .documents
+            .iter()
+            .map(|d| (d.id, format!("{} {}", d.body.title, d.number)))
+            .collect(),
+        deadlines: o
+            .standing
+            .promised_date
+            .clone()
+            .zip(o.standing.legal_date.clone()),
         t,
     })
 }
@@ -514,7 +543,7 @@ pub async fn page_get(
 ) -> Result<Response, AppError> {
     let s = ctx.require_session()?;
     let o = applications::open(state.db(), &s.principal, &p.id).await?;
-    if o.app.state != AppState_::Draft {
+    if !o.app.state.editable() {
         return Ok(Redirect::to(&format!("/applications/{}", p.id)).into_response());
     }
     render(&page_view(&state, &ctx, &o, p.n, &o.app.fields, vec![], None).await?)
@@ -731,7 +760,7 @@ pub async fn materials_get(
 ) -> Result<Response, AppError> {
     let s = ctx.require_session()?;
     let o = applications::open(state.db(), &s.principal, &id).await?;
-    if o.app.state != AppState_::Draft {
+    if !o.app.state.editable() {
         return Ok(Redirect::to(&format!("/applications/{id}")).into_response());
     }
     render(&materials_view(&ctx, &o, vec![])?)
@@ -857,7 +886,9 @@ pub struct CheckView {
     pub conflict: bool,
 }
 
-fn answer_text(
+/// An answer as a person reads it: choices by their labels, an address with
+/// its division's name, a group's entries one after another.
+pub fn answer_text(
     t: &Tr,
     f: &tongban_domain::catalog::form::Field,
     v: &Value,
@@ -1025,7 +1056,7 @@ pub async fn check_get(
 ) -> Result<Response, AppError> {
     let s = ctx.require_session()?;
     let o = applications::open(state.db(), &s.principal, &id).await?;
-    if o.app.state != AppState_::Draft {
+    if !o.app.state.editable() {
         return Ok(Redirect::to(&format!("/applications/{id}")).into_response());
     }
     render(&check_view(&state, &ctx, &o, None).await?)

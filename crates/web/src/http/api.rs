@@ -7,6 +7,7 @@
 use utoipa::OpenApi;
 
 use crate::applications::api as applications;
+use crate::applications::cases;
 use crate::catalog::api as catalog;
 use crate::identity::api as identity;
 use crate::kernel::api as kernel;
@@ -42,6 +43,8 @@ use crate::kernel::api as kernel;
         applications::post_material_file,
         applications::delete_material_file,
         applications::submit_application,
+        cases::get_case,
+        cases::post_action,
         identity::delete_session,
     ),
     components(schemas(
@@ -71,6 +74,15 @@ use crate::kernel::api as kernel;
         applications::RevisionRef,
         applications::GivenFileDto,
         applications::Submitted,
+        applications::SubmitBody,
+        applications::DeclarationDto,
+        cases::CaseDto,
+        cases::FindingDto,
+        cases::DocumentDto,
+        cases::ActionBody,
+        cases::ActionParams,
+        cases::FindingBody,
+        cases::ActedDto,
         identity::SessionRequest,
         crate::http::error::FieldError,
         Problem,

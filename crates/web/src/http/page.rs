@@ -26,6 +26,8 @@ pub struct Nav {
     pub unread: i64,
     /// Whether they may open the admin console.
     pub is_admin: bool,
+    /// Whether they accept applications (受理台).
+    pub is_clerk: bool,
     /// Current path, encoded for a `back=` parameter.
     pub back: String,
     /// Language-switch target tag.
@@ -52,6 +54,7 @@ impl Nav {
                 .iter()
                 .any(|r| p.has_role(*r))
             }),
+            is_clerk: p.is_some_and(|p| p.has_role(Role::WindowClerk)),
             back: crate::http::ctx::urlencode(&ctx.path),
             other_lang: ctx.lang.other().tag(),
         }

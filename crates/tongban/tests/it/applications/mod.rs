@@ -10,6 +10,7 @@ use tongban_core::identity::Actor;
 
 use crate::helpers::TestApp;
 
+mod acceptance;
 mod pages;
 
 async fn city_item(app: &TestApp, name: &str) -> String {

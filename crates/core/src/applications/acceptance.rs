@@ -1,0 +1,737 @@
+//! Pre-review and acceptance (预审 → 受理, 行政许可法 Art. 32) by the
+//! acceptance staff: the window clerks of a 政务服务中心 for the
+//! departments of its division, or a department's own window clerks.
+//!
+//! A submitted case gets exactly one complete 补正告知书 (the automatic
+//! checks of the item's definition and every finding of the staff, each
+//! with its basis), or is accepted (受理通知书 with the promised and
+//! statutory completion dates from the legal calendar; the clock starts),
+//! or refused (不予受理通知书 with reason, basis, the competent authority
+//! and the right of appeal). A notice later than five working days after
+//! receipt is flagged, and the clock then runs from receipt. Each notice
+//! reaches the applicant as a message and as a PDF kept as issued; every
+//! staff read of a case is recorded.
+
+use std::sync::LazyLock;
+
+use sqlx::{AnyConnection, Row};
+use time::Date;
+use tongban_domain::FieldProblem;
+use tongban_domain::applications::{Action, State, allowed_actions, notice_late};
+use tongban_domain::catalog::{TimeLimit, TimeUnit};
+use tongban_domain::kernel::Role;
+use tongban_domain::kernel::calendar::{Calendar, Period, StartRule, Unit};
+
+use super::drafts::{COLUMNS, from_row};
+use super::{ApplicationError, Opened, readiness};
+use crate::identity::Principal;
+use crate::identity::contacts::{Notice, tell};
+use crate::kernel::orgs;
+use crate::platform::clock::{Millis, date_cst, format_cst, now_ms, today_cst};
+use crate::platform::db::{Db, DbError};
+use crate::platform::notify::Templates;
+use crate::platform::outbox;
+use crate::platform::pdf::Official;
+
+static TEMPLATES: LazyLock<Templates> =
+    LazyLock::new(|| Templates::parse(include_str!("notices.toml")).unwrap_or_default());
+
+/// Art. 32, the basis of every notice of this stage.
+pub const ART_32: &str = "《中华人民共和国行政许可法》第三十二条";
+
+/// One deficiency of a 补正告知书.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Where: a field's JSON pointer (`/fields/area`), a material
+    /// (`/materials/M001`), or empty for the application as a whole.
+    pub target: String,
+    /// What is wrong and what to do.
+    pub problem: String,
+    /// On what basis.
+    pub basis: String,
+    /// Found by the item's definition rather than by a person.
+    pub automatic: bool,
+}
+
+/// An official document of a case, as issued.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Id.
+    pub id: i64,
+    /// `correction`, `acceptance` or `rejection`.
+    pub kind: String,
+    /// 文号.
+    pub number: String,
+    /// When.
+    pub issued_at: Millis,
+    /// The document.
+    pub body: Official,
+}
+
+/// Where a case stands at acceptance.
+#[derive(Debug, Clone, Default)]
+pub struct Standing {
+    /// Corrections asked so far (at most one round).
+    pub corrected: u32,
+    /// Every finding of the correction notice.
+    pub findings: Vec<Finding>,
+    /// The official documents, oldest first.
+    pub documents: Vec<Document>,
+    /// When it was accepted.
+    pub accepted_at: Option<Millis>,
+    /// The day the clock runs from.
+    pub clock_from: Option<String>,
+    /// 承诺办结日期.
+    pub promised_date: Option<String>,
+    /// 法定办结日期.
+    pub legal_date: Option<String>,
+    /// A notice came later than five working days after receipt.
+    pub late_notice: bool,
+}
+
+pub(super) async fn standing(db: &Db, row_id: i64) -> Result<Standing, DbError> {
+    let r = sqlx::query(
+        "SELECT corrected, accepted_at, clock_from, promised_date, legal_date, late_notice FROM applications WHERE id = $1",
+    )
+    .bind(row_id)
+    .fetch_one(db.pool())
+    .await?;
+    let findings = sqlx::query(
+        "SELECT target, problem, basis, automatic FROM application_findings WHERE application_id = $1 ORDER BY id",
+    )
+    .bind(row_id)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|f| {
+        Ok(Finding {
+            target: f.try_get("target")?,
+            problem: f.try_get("problem")?,
+            basis: f.try_get("basis")?,
+            automatic: f.try_get::<i64, _>("automatic")? != 0,
+        })
+    })
+    .collect::<Result<Vec<_>, DbError>>()?;
+    let documents = sqlx::query(
+        "SELECT id, kind, number, body, issued_at FROM application_documents WHERE application_id = $1 ORDER BY id",
+    )
+    .bind(row_id)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|d| {
+        let body: String = d.try_get("body")?;
+        Ok(Document {
+            id: d.try_get("id")?,
+            kind: d.try_get("kind")?,
+            number: d.try_get("number")?,
+            issued_at: d.try_get("issued_at")?,
+            body: serde_json::from_str(&body).map_err(|e| DbError::Corrupt(e.to_string()))?,
+        })
+    })
+    .collect::<Result<Vec<_>, DbError>>()?;
+    Ok(Standing {
+        corrected: u32::try_from(r.try_get::<i64, _>("corrected")?).unwrap_or(0),
+        findings,
+        documents,
+        accepted_at: r.try_get("accepted_at")?,
+        clock_from: r.try_get("clock_from")?,
+        promised_date: r.try_get("promised_date")?,
+        legal_date: r.try_get("legal_date")?,
+        late_notice: r.try_get::<i64, _>("late_notice")? != 0,
+    })
+}
+
+/// Whether the actor accepts applications for an item of the organisation
+/// with this path and division: a window clerk of that organisation (or
+/// above it), or of a 政务服务中心 of the same division.
+async fn may_accept(
+    db: &Db,
+    actor: &Principal,
+    org_path: &str,
+    org_division: &str,
+) -> Result<bool, DbError> {
+    for g in actor.grants.iter().filter(|g| g.role == Role::WindowClerk) {
+        if org_path.starts_with(&g.org_path) {
+            return Ok(true);
+        }
+        if let Some(o) = orgs::get(db, g.org_id).await?
+            && o.kind == "service_center"
+            && o.division_code == org_division
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// A case as the acceptance staff see it.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// The application with its item, files, findings and documents.
+    pub opened: Opened,
+    /// What the caller may do now.
+    pub allowed: Vec<Action>,
+    /// What the item's definition finds missing or wrong now.
+    pub automatic: Vec<FieldProblem>,
+    /// Working days since receipt (the five of Art. 32).
+    pub days_since_receipt: i64,
+}
+
+async fn scoped(
+    db: &Db,
+    actor: &Principal,
+    case_number: &str,
+) -> Result<(i64, super::Application), ApplicationError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS}, o.path AS org_path, o.division_code AS org_division \
+         FROM applications a JOIN accounts p ON p.id = a.applicant_id JOIN accounts q ON q.id = a.acting_id \
+         JOIN service_items i ON i.id = a.item_id JOIN organizations o ON o.id = i.org_id \
+         WHERE a.case_number = $1"
+    )))
+    .bind(case_number.trim())
+    .fetch_optional(db.pool())
+    .await?;
+    let r = row.ok_or(ApplicationError::NotFound)?;
+    let (path, division): (String, String) = (r.try_get("org_path")?, r.try_get("org_division")?);
+    if !may_accept(db, actor, &path, &division).await? {
+        return Err(ApplicationError::NotFound);
+    }
+    Ok(from_row(&r)?)
+}
+
+/// Working days after the day of receipt up to today.
+fn days_since(cal: &Calendar, received: Millis) -> i64 {
+    cal.working_days_left(date_cst(received), today_cst())
+        .unwrap_or(0)
+}
+
+async fn own_case(
+    db: &Db,
+    actor: &Principal,
+    case_number: &str,
+) -> Result<(i64, super::Application), ApplicationError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM applications a JOIN accounts p ON p.id = a.applicant_id \
+         JOIN accounts q ON q.id = a.acting_id \
+         WHERE a.case_number = $1 AND (a.applicant_id = $2 OR a.acting_id = $2)"
+    )))
+    .bind(case_number.trim())
+    .bind(actor.account.id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(from_row(&row.ok_or(ApplicationError::NotFound)?)?)
+}
+
+/// A case by its 办件编号: for the acceptance staff in whose scope it is
+/// (the read is recorded, with what they may do), or for its applicant and
+/// the person acting (who may do nothing here); `NotFound` for anyone else.
+pub async fn case(
+    db: &Db,
+    actor: &Principal,
+    cal: &Calendar,
+    case_number: &str,
+) -> Result<Case, ApplicationError> {
+    let (row_id, a) = match scoped(db, actor, case_number).await {
+        Err(ApplicationError::NotFound) => {
+            let (row_id, a) = own_case(db, actor, case_number).await?;
+            let opened = super::drafts::opened(db, row_id, a).await?;
+            return Ok(Case {
+                allowed: vec![],
+                days_since_receipt: opened.submitted_at.map_or(0, |at| days_since(cal, at)),
+                automatic: vec![],
+                opened,
+            });
+        }
+        other => other?,
+    };
+    let opened = super::drafts::opened(db, row_id, a).await?;
+    let actor_id = actor.account.id;
+    db.write(crate::tx!(c => {
+        sqlx::query(
+            "INSERT INTO application_reads (application_id, actor_id, purpose, created_at) VALUES ($1, $2, 'acceptance', $3)",
+        )
+        .bind(row_id)
+        .bind(actor_id)
+        .bind(now_ms())
+        .execute(c)
+        .await?;
+        Ok::<_, DbError>(())
+    }))
+    .await?;
+    let automatic = match &opened.item {
+        Some(p) => readiness(
+            &p.guide,
+            &opened.app.situation,
+            &opened.app.fields,
+            &opened.app.files,
+            None,
+        ),
+        None => vec![],
+    };
+    Ok(Case {
+        allowed: allowed_actions(opened.app.state, opened.standing.corrected),
+        days_since_receipt: opened.submitted_at.map_or(0, |at| days_since(cal, at)),
+        automatic,
+        opened,
+    })
+}
+
+/// A case in the acceptance queue.
+#[derive(Debug, Clone)]
+pub struct QueueLine {
+    /// 办件编号.
+    pub case_number: String,
+    /// Item name.
+    pub item_name: String,
+    /// Applicant.
+    pub applicant: String,
+    /// State.
+    pub state: State,
+    /// Received.
+    pub submitted_at: Millis,
+}
+
+/// The cases waiting for the actor's acceptance decision (submitted or
+/// back for correction), oldest first, at most 200.
+pub async fn queue(db: &Db, actor: &Principal) -> Result<Vec<QueueLine>, ApplicationError> {
+    let rows = sqlx::query(
+        "SELECT a.case_number, a.state, a.submitted_at, p.display_name AS applicant, v.name AS item_name, \
+         o.path AS org_path, o.division_code AS org_division \
+         FROM applications a JOIN accounts p ON p.id = a.applicant_id \
+         JOIN service_items i ON i.id = a.item_id JOIN organizations o ON o.id = i.org_id \
+         JOIN published_items v ON v.task_code = a.task_code \
+         WHERE a.state IN ('submitted', 'correction') ORDER BY a.submitted_at, a.id LIMIT 1000",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let (path, division): (String, String) =
+            (r.try_get("org_path")?, r.try_get("org_division")?);
+        if !may_accept(db, actor, &path, &division).await? {
+            continue;
+        }
+        let state: String = r.try_get("state")?;
+        out.push(QueueLine {
+            case_number: r.try_get("case_number")?,
+            item_name: r.try_get("item_name")?,
+            applicant: r.try_get("applicant")?,
+            state: State::from_code(&state).ok_or_else(|| DbError::Corrupt(state.clone()))?,
+            submitted_at: r.try_get::<Option<i64>, _>("submitted_at")?.unwrap_or(0),
+        });
+        if out.len() == 200 {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// A finding as the staff typed it.
+#[derive(Debug, Clone, Default)]
+pub struct FindingInput {
+    /// Where (a JSON pointer or a material; may be empty).
+    pub target: String,
+    /// What is wrong.
+    pub problem: String,
+    /// On what basis (empty: Art. 32 and the item's guide).
+    pub basis: String,
+}
+
+/// What the staff decide.
+#[derive(Debug, Clone)]
+pub struct Act {
+    /// The action.
+    pub action: Action,
+    /// Findings of the staff (request_correction).
+    pub findings: Vec<FindingInput>,
+    /// Reason (reject).
+    pub reason: String,
+    /// Legal basis of a refusal (reject).
+    pub basis: String,
+    /// The competent authority when it is not this one (reject, optional).
+    pub competent: String,
+    /// The opinion recorded with the step.
+    pub opinion: String,
+    /// The revision the staff read.
+    pub revision: i64,
+}
+
+/// What an action did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acted {
+    /// The case's state now.
+    pub state: State,
+    /// The document issued.
+    pub document: String,
+    /// The notice was late (more than five working days after receipt).
+    pub late: bool,
+}
+
+fn period(l: &TimeLimit) -> Period {
+    Period {
+        count: l.value,
+        unit: match l.unit {
+            TimeUnit::Workday => Unit::WorkingDays,
+            TimeUnit::Day => Unit::CalendarDays,
+        },
+    }
+}
+
+fn cn_date(d: Date) -> String {
+    format!("{}年{}月{}日", d.year(), u8::from(d.month()), d.day())
+}
+
+fn problem(field: &str, code: &'static str, message: &str) -> ApplicationError {
+    ApplicationError::Invalid(vec![FieldProblem::new(field, code, message)])
+}
+
+async fn next_number(
+    c: &mut AnyConnection,
+    org_id: i64,
+    kind: &str,
+    year: i32,
+) -> Result<i64, DbError> {
+    Ok(sqlx::query(
+        "INSERT INTO document_sequences (org_id, kind, year, last) VALUES ($1, $2, $3, 1) \
+         ON CONFLICT (org_id, kind, year) DO UPDATE SET last = document_sequences.last + 1 RETURNING last",
+    )
+    .bind(org_id)
+    .bind(kind)
+    .bind(year)
+    .fetch_one(c)
+    .await?
+    .try_get("last")?)
+}
+
+/// Takes an acceptance decision on a case against the revision read:
+/// refused when the case is outside the caller's scope (`NotFound`), when
+/// it changed since (`Conflict`), when the action is not allowed now
+/// (`NotAllowed`, naming the allowed ones) or lacks what it needs (a
+/// correction with nothing to correct, a refusal without reason or
+/// basis). Writes the step, the document, the state and the notices to the
+/// applicant and the person acting in one transaction.
+pub async fn act(
+    db: &Db,
+    actor: &Principal,
+    cal: &Calendar,
+    starts: StartRule,
+    case_number: &str,
+    act: Act,
+) -> Result<Acted, ApplicationError> {
+    let (row_id, a) = scoped(db, actor, case_number).await?;
+    let opened = super::drafts::opened(db, row_id, a).await?;
+    let a = &opened.app;
+    let allowed = allowed_actions(a.state, opened.standing.corrected);
+    if !allowed.contains(&act.action) {
+        return Err(ApplicationError::NotAllowed(
+            allowed.iter().map(|x| x.code()).collect(),
+        ));
+    }
+    if a.revision != act.revision {
+        return Err(ApplicationError::Conflict);
+    }
+    let p = opened
+        .item
+        .as_ref()
+        .ok_or(ApplicationError::ItemWithdrawn)?;
+    let g = &p.guide;
+    let received = opened.submitted_at.unwrap_or_else(now_ms);
+    let late = notice_late(days_since(cal, received));
+    let today = today_cst();
+    let number = a.case_number.clone().unwrap_or_default();
+    let applicant = a.applicant_name.clone();
+    let mut official = Official {
+        addressee: applicant.clone(),
+        issuer: p.org.name_zh.clone(),
+        date: cn_date(today),
+        basis: ART_32.into(),
+        facts: vec![
+            ("办件编号".into(), number.clone()),
+            ("事项名称".into(), g.name.clone()),
+            ("申请时间".into(), format_cst(received)),
+        ],
+        footnote: format!(
+            "咨询电话：{}；监督投诉电话：{}",
+            g.consult_phone, g.supervise_phone
+        ),
+        ..Official::default()
+    };
+    // Accepted late, the application counts as accepted from receipt.
+    let from = if late { date_cst(received) } else { today };
+    let due = |l: &TimeLimit| {
+        cal.deadline(from, period(l), starts, &[])
+            .ok()
+            .and_then(|d| d.date)
+    };
+    let (promised, legal) = (due(&g.promised_limit), due(&g.legal_limit));
+    let mut findings = Vec::new();
+    let (kind, mark, template) = match act.action {
+        Action::RequestCorrection => {
+            let automatic = readiness(g, &a.situation, &a.fields, &a.files, None);
+            for pr in automatic {
+                findings.push(Finding {
+                    problem: pr.message,
+                    target: pr.field,
+                    basis: format!("《{}》办事指南（第{}版）", g.name, p.version_no),
+                    automatic: true,
+                });
+            }
+            for f in &act.findings {
+                let text = f.problem.trim();
+                if text.is_empty() {
+                    continue;
+                }
+                if text.chars().count() > 500 || f.basis.chars().count() > 200 {
+                    return Err(problem(
+                        "findings",
+                        "acceptance.finding_too_long",
+                        "每项补正内容不超过500字，依据不超过200字",
+                    ));
+                }
+                findings.push(Finding {
+                    target: f.target.trim().to_owned(),
+                    problem: text.to_owned(),
+                    basis: if f.basis.trim().is_empty() {
+                        format!("{ART_32}；《{}》办事指南", g.name)
+                    } else {
+                        f.basis.trim().to_owned()
+                    },
+                    automatic: false,
+                });
+            }
+            if findings.is_empty() {
+                return Err(problem(
+                    "findings",
+                    "acceptance.nothing_to_correct",
+                    "没有需要补正的内容：请写明每一项补正内容，或直接受理",
+                ));
+            }
+            official.title = "补正材料通知书".into();
+            official.body = vec![format!(
+                "你（单位）于{}提出的“{}”申请，申请材料不齐全或者不符合法定形式。根据{}，现一次告知需要补正的全部内容如下。\
+                 请在同一申请中补正后重新提交；补正材料齐全、符合法定形式的，本机关将依法受理。",
+                format_cst(received),
+                g.name,
+                ART_32
+            )];
+            official.list = Some((
+                "需要补正的内容：".into(),
+                findings
+                    .iter()
+                    .map(|f| format!("{}（依据：{}）", f.problem, f.basis))
+                    .collect(),
+            ));
+            ("correction", "补", "correction")
+        }
+        Action::Accept => {
+            official.title = "受理通知书".into();
+            official.body = vec![format!(
+                "你（单位）于{}提出的“{}”申请，申请材料齐全、符合法定形式，根据{}，决定予以受理。{}",
+                format_cst(received),
+                g.name,
+                ART_32,
+                if late {
+                    "因本机关未在收到申请材料之日起五个工作日内告知补正，自收到申请材料之日起即为受理。"
+                } else {
+                    ""
+                }
+            )];
+            official.facts.push(("受理日期".into(), cn_date(from)));
+            official.facts.push((
+                "承诺办结日期".into(),
+                promised.map(cn_date).unwrap_or_default(),
+            ));
+            official.facts.push((
+                "法定办结日期".into(),
+                legal.map(cn_date).unwrap_or_default(),
+            ));
+            official.after = vec![
+                "办理期限按工作日计算，依法需要听证、检验、检测、鉴定、专家评审等的时间不计算在内，届时另行书面告知。".into(),
+            ];
+            ("acceptance", "受", "accepted")
+        }
+        Action::Reject => {
+            if act.reason.trim().is_empty() || act.basis.trim().is_empty() {
+                let mut p = Vec::new();
+                if act.reason.trim().is_empty() {
+                    p.push(FieldProblem::new(
+                        "reason",
+                        "required",
+                        "请写明不予受理的理由",
+                    ));
+                }
+                if act.basis.trim().is_empty() {
+                    p.push(FieldProblem::new(
+                        "basis",
+                        "required",
+                        "请写明不予受理的依据",
+                    ));
+                }
+                return Err(ApplicationError::Invalid(p));
+            }
+            if act.reason.chars().count() > 1000
+                || act.basis.chars().count() > 500
+                || act.competent.chars().count() > 200
+            {
+                return Err(problem(
+                    "reason",
+                    "too_long",
+                    "理由不超过1000字，依据不超过500字",
+                ));
+            }
+            official.title = "不予受理通知书".into();
+            official.body = vec![format!(
+                "你（单位）于{}提出的“{}”申请，经审查，决定不予受理。理由：{}",
+                format_cst(received),
+                g.name,
+                act.reason.trim()
+            )];
+            official.basis = act.basis.trim().to_owned();
+            if !act.competent.trim().is_empty() {
+                official.after.push(format!(
+                    "该申请事项依法不属于本机关职权范围，请向{}提出申请。",
+                    act.competent.trim()
+                ));
+            }
+            official.after.push(format!(
+                "如不服本决定，可以自收到本通知书之日起六十日内向{}的本级人民政府或者上一级主管部门申请行政复议，\
+                 或者自收到本通知书之日起六个月内依法向人民法院提起行政诉讼。",
+                p.org.name_zh
+            ));
+            ("rejection", "不受", "rejected")
+        }
+    };
+    let deadlines = (act.action == Action::Accept).then(|| {
+        (
+            from.to_string(),
+            promised.map(|d| d.to_string()),
+            legal.map(|d| d.to_string()),
+        )
+    });
+    let short = if p.org.short_name_zh.is_empty() {
+        p.org.name_zh.clone()
+    } else {
+        p.org.short_name_zh.clone()
+    };
+    let (org_id, actor_id, acting_id, applicant_id) =
+        (p.org.id, actor.account.id, a.acting_id, a.applicant_id);
+    let (item_name, revision, action) = (g.name.clone(), act.revision, act.action);
+    let opinion = act.opinion.trim().chars().take(1000).collect::<String>();
+    let reason = act.reason.trim().to_owned();
+    let public = a.id.clone();
+    let year = today.year();
+    let out = db
+        .write(crate::tx!(c => {
+            let now = now_ms();
+            let seq = next_number(c, org_id, kind, year).await?;
+            let doc_number = format!("{short}{mark}〔{year}〕{seq}号");
+            let mut doc = official.clone();
+            doc.number = doc_number.clone();
+            let (accepted_at, clock_from, promised, legal) = match &deadlines {
+                Some((from, promised, legal)) => (Some(now), Some(from.clone()), promised.clone(), legal.clone()),
+                None => (None, None, None, None),
+            };
+            let n = sqlx::query(
+                "UPDATE applications SET state = $1, revision = revision + 1, updated_at = $2, \
+                 corrected = corrected + $3, accepted_at = COALESCE($4, accepted_at), clock_from = COALESCE($5, clock_from), \
+                 promised_date = COALESCE($6, promised_date), legal_date = COALESCE($7, legal_date), \
+                 late_notice = CASE WHEN $8 = 1 THEN 1 ELSE late_notice END \
+                 WHERE id = $9 AND revision = $10",
+            )
+            .bind(action.to().code())
+            .bind(now)
+            .bind(i64::from(action == Action::RequestCorrection))
+            .bind(accepted_at)
+            .bind(clock_from)
+            .bind(promised.clone())
+            .bind(legal.clone())
+            .bind(i64::from(late))
+            .bind(row_id)
+            .bind(revision)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
+            if n != 1 {
+                return Err(ApplicationError::Conflict);
+            }
+            for f in &findings {
+                sqlx::query(
+                    "INSERT INTO application_findings (application_id, target, problem, basis, automatic, actor_id, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(row_id)
+                .bind(&f.target)
+                .bind(&f.problem)
+                .bind(&f.basis)
+                .bind(i64::from(f.automatic))
+                .bind(actor_id)
+                .bind(now)
+                .execute(&mut *c)
+                .await?;
+            }
+            let body = serde_json::to_string(&doc).map_err(|e| DbError::Internal(e.to_string()))?;
+            sqlx::query(
+                "INSERT INTO application_documents (application_id, kind, number, body, issued_at, actor_id) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(row_id)
+            .bind(kind)
+            .bind(&doc_number)
+            .bind(&body)
+            .bind(now)
+            .bind(actor_id)
+            .execute(&mut *c)
+            .await?;
+            sqlx::query(
+                "INSERT INTO application_events (application_id, kind, actor_id, detail, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(row_id)
+            .bind(action.code())
+            .bind(actor_id)
+            .bind(format!("{doc_number}{} {opinion}", if late { " late" } else { "" }))
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
+            outbox::append(
+                c,
+                &format!("application.{}", action.to().code()),
+                &serde_json::json!({"application": public, "case_number": number, "document": doc_number, "late": late}),
+                now,
+            )
+            .await?;
+            let count = findings.len().to_string();
+            let date = cn_date(date_cst(now));
+            let values: Vec<(&str, &str)> = vec![
+                ("item", &item_name),
+                ("number", &number),
+                ("document", &doc_number),
+                ("count", &count),
+                ("date", &date),
+                ("promised", promised.as_deref().unwrap_or("—")),
+                ("legal", legal.as_deref().unwrap_or("—")),
+                ("reason", &reason),
+            ];
+            let mut told = vec![acting_id];
+            if applicant_id != acting_id {
+                told.push(applicant_id);
+            }
+            for who in told {
+                let n = Notice {
+                    topic: format!("applications.{template}"),
+                    dedupe_key: format!("applications.{template}:{number}:{who}"),
+                    templates: &TEMPLATES,
+                    template,
+                    values: &values,
+                };
+                tell(c, who, &n).await?;
+            }
+            Ok::<_, ApplicationError>(doc_number)
+        }))
+        .await?;
+    db.jobs_queued();
+    Ok(Acted {
+        state: action.to(),
+        document: out,
+        late,
+    })
+}

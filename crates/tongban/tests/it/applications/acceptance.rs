@@ -1,0 +1,321 @@
+//! Pre-review and acceptance (Art. 32): one complete correction notice, one
+//! correction on the same case, then 受理 with the calendar's deadlines or
+//! 不予受理 with reason and basis; the scope of the acceptance staff; late
+//! notices flagged.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sqlx::Row;
+
+use super::{city_item, codes, send};
+use crate::helpers::TestApp;
+
+const DECLARED: &str = tongban_core::applications::declaration::VERSION;
+
+/// A citizen's 居民身份证补领 application, submitted: (id, case number).
+async fn submitted(app: &TestApp, citizen: &reqwest::Client) -> (String, String) {
+    let item = city_item(app, "居民身份证补领").await;
+    let (_, form) = send(
+        app.client()
+            .get(app.url(&format!("/api/v1/items/{item}/form"))),
+    )
+    .await;
+    let needed: Vec<String> = form["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["required"] == true && m["fetchable"] == "no")
+        .map(|m| m["code"].as_str().unwrap().to_owned())
+        .collect();
+    let (_, created) = send(
+        citizen
+            .post(app.url("/api/v1/applications"))
+            .json(&json!({"item": item})),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let url = app.url(&format!("/api/v1/applications/{id}"));
+    let (status, _) = send(citizen.patch(&url).json(&json!({"revision": 1, "fields": {
+        "reason": "lost", "lost_date": "2026-11-01", "collect": "window"}})))
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    for code in &needed {
+        let (status, _) = send(
+            citizen
+                .post(format!("{url}/materials/{code}/files?name=scan.pdf"))
+                .body(b"%PDF-1.7\n%%EOF\n".to_vec()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let (status, done) = send(
+        citizen
+            .post(format!("{url}/submit"))
+            .json(&json!({"revision": 2, "declaration": DECLARED})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    (id, done["case_number"].as_str().unwrap().to_owned())
+}
+
+async fn act(c: &reqwest::Client, app: &TestApp, number: &str, body: Value) -> (StatusCode, Value) {
+    send(
+        c.post(app.url(&format!("/api/v1/cases/{number}/actions")))
+            .json(&body),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn one_complete_correction_notice_one_correction_then_acceptance_with_deadlines() {
+    let app = TestApp::spawn().await;
+    let citizen = app.citizen().await;
+    let clerk = app.clerk().await;
+    let (id, number) = submitted(&app, &citizen).await;
+    let case_url = app.url(&format!("/api/v1/cases/{number}"));
+
+    // The window clerk of the city's service centre sees it, with what may
+    // be done; the applicant reads the same case and may do nothing here;
+    // a member of staff without acceptance duties does not see it at all.
+    let (status, case) = send(clerk.get(&case_url)).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    assert_eq!(
+        case["allowed_actions"],
+        json!(["request_correction", "accept", "reject"])
+    );
+    assert_eq!(case["state"], "submitted");
+    let (status, mine) = send(citizen.get(&case_url)).await;
+    assert_eq!(
+        (status, mine["allowed_actions"].clone()),
+        (StatusCode::OK, json!([]))
+    );
+    let outsider = app.signed_in("agent").await;
+    assert_eq!(send(outsider.get(&case_url)).await.0, StatusCode::NOT_FOUND);
+    let (status, _) = act(
+        &outsider,
+        &app,
+        &number,
+        json!({"action": "accept", "revision": case["revision"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (queue_status, queue) = app.get_text(&clerk, "/work/cases").await;
+    assert_eq!(queue_status, 200);
+    assert!(queue.contains(&number), "{queue}");
+    let reads: i64 = sqlx::query("SELECT COUNT(*) FROM application_reads a JOIN applications p ON p.id = a.application_id WHERE p.case_number = $1")
+        .bind(&number)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    assert!(reads >= 1, "the clerk's read is recorded");
+
+    // Nothing to correct is refused; a stale revision is refused.
+    let revision = case["revision"].as_i64().unwrap();
+    let (status, p) = act(
+        &clerk,
+        &app,
+        &number,
+        json!({"action": "request_correction", "revision": revision}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        codes(&p).contains(&("findings".into(), "acceptance.nothing_to_correct".into())),
+        "{p}"
+    );
+    let (status, _) = act(
+        &clerk,
+        &app,
+        &number,
+        json!({"action": "accept", "revision": revision - 1}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // One notice listing everything.
+    let (status, done) = act(&clerk, &app, &number, json!({
+        "action": "request_correction", "revision": revision,
+        "params": {"findings": [
+            {"target": "/fields/lost_date", "problem": "遗失日期与报案记录不一致，请核实后填写", "basis": "居民身份证法第十一条"},
+            {"problem": "照片背景不符合要求，请重新上传白色背景照片"}
+        ]},
+        "opinion": "材料需补正"})).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["state"], "correction");
+    assert_eq!(done["late"], false);
+    let doc = done["document"].as_str().unwrap();
+    assert!(doc.contains('补') && doc.contains('〔'), "{doc}");
+    // Never a second list: only refusal remains while the applicant corrects.
+    let (status, p) = act(
+        &clerk,
+        &app,
+        &number,
+        json!({"action": "request_correction", "revision": revision + 1,
+        "params": {"findings": [{"problem": "again"}]}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        codes(&p).contains(&("action".into(), "case.not_allowed".into())),
+        "{p}"
+    );
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("reject"),
+        "{p}"
+    );
+
+    // The applicant sees the findings, corrects the same case and submits
+    // it again under the same number.
+    let (_, mine) = send(citizen.get(&case_url)).await;
+    assert_eq!(mine["findings"].as_array().unwrap().len(), 2, "{mine}");
+    assert_eq!(mine["findings"][0]["basis"], "居民身份证法第十一条");
+    let (_, overview) = app.get_text(&citizen, &format!("/applications/{id}")).await;
+    assert!(
+        overview.contains("id=\"findings\"") && overview.contains("照片背景不符合要求"),
+        "{overview}"
+    );
+    let url = app.url(&format!("/api/v1/applications/{id}"));
+    let (_, a) = send(citizen.get(&url)).await;
+    let (status, saved) = send(
+        citizen
+            .patch(&url)
+            .json(&json!({"revision": a["revision"], "fields": {"lost_date": "2026-10-30"}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    let (status, again) = send(
+        citizen
+            .post(format!("{url}/submit"))
+            .json(&json!({"revision": saved["revision"], "declaration": DECLARED})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["case_number"], number.as_str());
+
+    // Accepted: the clock starts, with both dates from the calendar.
+    let (_, case) = send(clerk.get(&case_url)).await;
+    assert_eq!(case["allowed_actions"], json!(["accept", "reject"]));
+    let (status, done) = act(
+        &clerk,
+        &app,
+        &number,
+        json!({"action": "accept", "revision": case["revision"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["state"], "accepted");
+    let (_, case) = send(citizen.get(&case_url)).await;
+    let today = tongban_core::platform::clock::today_cst();
+    let promised = case["promised_date"].as_str().unwrap();
+    let legal = case["legal_date"].as_str().unwrap();
+    assert_eq!(case["clock_from"], today.to_string());
+    assert!(
+        promised > today.to_string().as_str() && legal >= promised,
+        "{promised} {legal}"
+    );
+    assert_eq!(case["documents"].as_array().unwrap().len(), 2);
+    assert_eq!(case["documents"][1]["title"], "受理通知书");
+
+    // The applicant is told each time and gets each notice as a PDF.
+    let (_, inbox) = app.get_text(&citizen, "/inbox").await;
+    assert!(
+        inbox.contains("申请需要补正") && inbox.contains("申请已受理"),
+        "{inbox}"
+    );
+    let doc_id = case["documents"][1]["id"].as_i64().unwrap();
+    let r = citizen
+        .get(app.url(&format!("/applications/{id}/documents/{doc_id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
+    let r = outsider
+        .get(app.url(&format!("/work/cases/{number}/documents/{doc_id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // Nothing more to do at this stage.
+    let (status, p) = act(
+        &clerk,
+        &app,
+        &number,
+        json!({"action": "reject", "revision": case["revision"],
+        "params": {"reason": "x", "basis": "y"}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+}
+
+#[tokio::test]
+async fn a_refusal_needs_reason_and_basis_and_a_late_decision_counts_from_receipt() {
+    let app = TestApp::spawn().await;
+    let citizen = app.citizen().await;
+    let clerk = app.clerk().await;
+    let (_, first) = submitted(&app, &citizen).await;
+    let (_, case) = send(clerk.get(app.url(&format!("/api/v1/cases/{first}")))).await;
+    let (status, p) = act(
+        &clerk,
+        &app,
+        &first,
+        json!({"action": "reject", "revision": case["revision"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let got = codes(&p);
+    assert!(
+        got.contains(&("reason".into(), "required".into()))
+            && got.contains(&("basis".into(), "required".into())),
+        "{p}"
+    );
+    let (status, done) = act(&clerk, &app, &first, json!({"action": "reject", "revision": case["revision"],
+        "params": {"reason": "申请人户籍不在本市", "basis": "《居民身份证法》第八条", "competent": "户籍所在地公安机关"}})).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["state"], "not_accepted");
+    let (_, inbox) = app.get_text(&citizen, "/inbox").await;
+    assert!(inbox.contains("申请人户籍不在本市"), "{inbox}");
+
+    // Received three weeks ago and never told: accepting now is flagged,
+    // and the clock runs from receipt.
+    let (_, second) = submitted(&app, &citizen).await;
+    let received = tongban_core::platform::clock::now_ms() - 21 * 86_400_000;
+    let n = second.clone();
+    app.db
+        .write(move |c| {
+            Box::pin(async move {
+                sqlx::query("UPDATE applications SET submitted_at = $1 WHERE case_number = $2")
+                    .bind(received)
+                    .bind(&n)
+                    .execute(c)
+                    .await?;
+                Ok::<_, tongban_core::platform::db::DbError>(())
+            })
+        })
+        .await
+        .unwrap();
+    let (_, case) = send(clerk.get(app.url(&format!("/api/v1/cases/{second}")))).await;
+    assert!(case["days_since_receipt"].as_i64().unwrap() > 5, "{case}");
+    let (status, done) = act(
+        &clerk,
+        &app,
+        &second,
+        json!({"action": "accept", "revision": case["revision"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["late"], true);
+    let (_, case) = send(clerk.get(app.url(&format!("/api/v1/cases/{second}")))).await;
+    assert_eq!(case["late_notice"], true);
+    assert_eq!(
+        case["clock_from"],
+        tongban_core::platform::clock::date_cst(received).to_string()
+    );
+    let (_, page) = app.get_text(&clerk, &format!("/work/cases/{second}")).await;
+    assert!(page.contains("id=\"late-notice\""), "{page}");
+}
