@@ -165,6 +165,11 @@ pub enum Authority {
     Own,
     /// As the agent of an enterprise, under the mandate with this id.
     Mandate(i64),
+    /// A window clerk for a person present at the window, whose identity
+    /// was checked and who signed the application (一窗受理).
+    Window,
+    /// A community agent (代办员) with the person's recorded consent.
+    Consent,
 }
 
 impl Authority {
@@ -173,6 +178,8 @@ impl Authority {
         match self {
             Self::Own => "own".into(),
             Self::Mandate(id) => format!("mandate:{id}"),
+            Self::Window => "window".into(),
+            Self::Consent => "consent".into(),
         }
     }
 }

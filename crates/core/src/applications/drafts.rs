@@ -8,7 +8,7 @@ use tongban_domain::FieldProblem;
 use tongban_domain::applications::{Authority, Channel, State, merge_patch};
 use tongban_domain::catalog::Guide;
 use tongban_domain::catalog::form::{FormDef, Prefill, input};
-use tongban_domain::kernel::CreditCode;
+use tongban_domain::kernel::{CreditCode, IdCardNo, Role};
 
 use super::ApplicationError;
 use crate::catalog;
@@ -26,6 +26,12 @@ pub struct Start {
     pub situation: Option<String>,
     /// The credit code of the enterprise applied for, by its agent.
     pub on_behalf_of: Option<String>,
+    /// The 公民身份号码 of a person present at a window, or helped by a
+    /// community agent: the application is theirs, made by the staff.
+    pub for_person: Option<String>,
+    /// The person's consent was recorded (their signature at the window,
+    /// the signed 代办 consent form).
+    pub consent: bool,
     /// The channel.
     pub channel: Channel,
     /// From a phone (申报来源 3 rather than 2).
@@ -107,19 +113,27 @@ pub fn form_of(g: &Guide, situation: &str) -> FormDef {
 }
 
 fn body_hash(s: &Start) -> String {
-    hex::encode(Sha256::digest(
-        format!(
-            "{}\n{}\n{}",
-            s.task_code.trim().to_ascii_uppercase(),
-            s.situation.as_deref().unwrap_or(""),
-            s.on_behalf_of
-                .as_deref()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_uppercase()
-        )
-        .as_bytes(),
-    ))
+    let mut text = format!(
+        "{}\n{}\n{}",
+        s.task_code.trim().to_ascii_uppercase(),
+        s.situation.as_deref().unwrap_or(""),
+        s.on_behalf_of
+            .as_deref()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_uppercase()
+    );
+    // Only when given, so that keys kept from before still match.
+    if let Some(id) = s
+        .for_person
+        .as_deref()
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+    {
+        text.push('\n');
+        text.push_str(&id.to_ascii_uppercase());
+    }
+    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 async fn by_key(
@@ -150,10 +164,20 @@ async fn by_key(
 /// Who applies: the applicant account, and the authority of the actor.
 async fn applicant(
     db: &Db,
+    key: &DataKey,
     actor: &Principal,
-    on_behalf_of: Option<&str>,
+    s: &Start,
     catalog_code: &str,
 ) -> Result<(i64, Authority), ApplicationError> {
+    if let Some(id) = s
+        .for_person
+        .as_deref()
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+    {
+        return for_person(db, key, actor, s, id).await;
+    }
+    let on_behalf_of = s.on_behalf_of.as_deref();
     let Some(code) = on_behalf_of.map(str::trim).filter(|c| !c.is_empty()) else {
         return Ok((actor.account.id, Authority::Own));
     };
@@ -174,6 +198,49 @@ async fn applicant(
         Some(m) if m.covers(catalog_code) => Ok((enterprise, Authority::Mandate(m.id))),
         _ => Err(ApplicationError::NotAuthorised),
     }
+}
+
+/// The person a window clerk or a community agent applies for: found by
+/// their ID number among the accounts (a person without one is registered
+/// at the counter first), with their consent recorded.
+async fn for_person(
+    db: &Db,
+    key: &DataKey,
+    actor: &Principal,
+    s: &Start,
+    id: &str,
+) -> Result<(i64, Authority), ApplicationError> {
+    let authority = match s.channel {
+        Channel::Window if actor.has_role(Role::WindowClerk) => Authority::Window,
+        Channel::Agent if actor.has_role(Role::CommunityAgent) => Authority::Consent,
+        _ => return Err(ApplicationError::NotAuthorised),
+    };
+    let id = IdCardNo::parse(id)
+        .map_err(|e| ApplicationError::Invalid(vec![e.problem("for_person")]))?;
+    let mut problems = Vec::new();
+    if !s.consent {
+        problems.push(FieldProblem::new(
+            "consent",
+            "application.consent",
+            "请确认已核验申请人身份并取得其签字同意",
+        ));
+    }
+    let found = sqlx::query("SELECT id FROM accounts WHERE id_number_hash = $1 AND kind = 'person' AND status = 'active'")
+        .bind(key.lookup_hash(id.as_str()))
+        .fetch_optional(db.pool())
+        .await?;
+    let Some(r) = found else {
+        problems.push(FieldProblem::new(
+            "for_person",
+            "application.person_unknown",
+            "该申请人尚未实名登记，请先在窗口为其登记",
+        ));
+        return Err(ApplicationError::Invalid(problems));
+    };
+    if !problems.is_empty() {
+        return Err(ApplicationError::Invalid(problems));
+    }
+    Ok((r.try_get("id")?, authority))
 }
 
 /// The answers the account already gives (一次告知、不再填写): what the
@@ -262,17 +329,24 @@ pub async fn start(
                 .with("value", situation),
         ]));
     }
-    let have = oidc::real_name_level(db, actor.account.id).await?;
-    if have < i64::from(g.min_level) {
-        return Err(ApplicationError::LevelTooLow {
-            need: g.min_level.into(),
-            have,
-        });
+    let (applicant_id, authority) = applicant(db, key, actor, &s, &p.catalog_code).await?;
+    // A person applied for at a window or by an agent answers as themselves;
+    // at a window their identity was just checked in person.
+    let person = match authority {
+        Authority::Window | Authority::Consent => applicant_id,
+        _ => actor.account.id,
+    };
+    if authority != Authority::Window {
+        let have = oidc::real_name_level(db, person).await?;
+        if have < i64::from(g.min_level) {
+            return Err(ApplicationError::LevelTooLow {
+                need: g.min_level.into(),
+                have,
+            });
+        }
     }
-    let (applicant_id, authority) =
-        applicant(db, actor, s.on_behalf_of.as_deref(), &p.catalog_code).await?;
     let form = form_of(g, &situation);
-    let fields = prefill(db, key, &form, actor.account.id, applicant_id).await?;
+    let fields = prefill(db, key, &form, person, applicant_id).await?;
     let public_id = hex::encode(rand::random::<[u8; 12]>());
     let doc = Value::Object(fields).to_string();
     let (item_id, version_no, task_code) = (p.item_id, p.version_no, p.task_code.clone());

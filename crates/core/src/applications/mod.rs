@@ -13,6 +13,7 @@ pub mod expiry;
 mod materials;
 pub mod receipt;
 mod submit;
+pub mod track;
 mod upgrade;
 
 pub use drafts::*;

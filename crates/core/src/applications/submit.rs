@@ -157,6 +157,7 @@ pub async fn submit(
         .collect();
     let (task_code, item_name, pattern) = (a.task_code.clone(), g.name.clone(), pattern.to_owned());
     let acting = actor.account.id;
+    let applicant = a.applicant_id;
     let level = oidc::real_name_level(db, acting).await?;
     let code = match &again {
         Some(_) => sqlx::query("SELECT query_code FROM applications WHERE id = $1")
@@ -231,17 +232,24 @@ pub async fn submit(
                 now,
             )
             .await?;
-            let n = Notice {
-                topic: "applications.submitted".into(),
-                dedupe_key: format!(
-                    "applications.{}:{number}",
-                    if again.is_some() { "corrected" } else { "submitted" }
-                ),
-                templates: &TEMPLATES,
-                template: "submitted",
-                values: &[("item", &item_name), ("number", &number)],
-            };
-            tell(c, acting, &n).await?;
+            // The person acting is told, and the applicant when it is
+            // someone else (a person applied for at a window, an
+            // enterprise by its agent).
+            let kind = if again.is_some() { "corrected" } else { "submitted" };
+            let mut told = vec![acting];
+            if applicant != acting {
+                told.push(applicant);
+            }
+            for who in told {
+                let n = Notice {
+                    topic: "applications.submitted".into(),
+                    dedupe_key: format!("applications.{kind}:{number}:{who}"),
+                    templates: &TEMPLATES,
+                    template: "submitted",
+                    values: &[("item", &item_name), ("number", &number)],
+                };
+                tell(c, who, &n).await?;
+            }
             Ok::<_, ApplicationError>(number)
         }))
         .await?;

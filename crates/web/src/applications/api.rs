@@ -29,6 +29,15 @@ pub struct NewApplication {
     #[serde(default)]
     #[schema(max_length = 18)]
     pub on_behalf_of: Option<String>,
+    /// 公民身份号码 of the person a window clerk (present at the window) or
+    /// a community agent (代办) applies for.
+    #[serde(default)]
+    #[schema(max_length = 18)]
+    pub for_person: Option<String>,
+    /// With `for_person`: the person's identity was checked and their
+    /// signed consent recorded.
+    #[serde(default)]
+    pub consent: bool,
 }
 
 /// A draft's id and revision.
@@ -198,7 +207,13 @@ pub async fn create_application(
             task_code: body.item,
             situation: body.situation.filter(|x| !x.trim().is_empty()),
             on_behalf_of: body.on_behalf_of.filter(|x| !x.trim().is_empty()),
-            channel: Channel::Api,
+            channel: if body.for_person.is_some() {
+                super::pages::staff_channel(&s.principal)
+            } else {
+                Channel::Api
+            },
+            for_person: body.for_person.filter(|x| !x.trim().is_empty()),
+            consent: body.consent,
             mobile: mobile(&headers),
             key,
             draft_days: state.config().applications.draft_days,

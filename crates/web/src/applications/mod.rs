@@ -6,6 +6,7 @@ pub mod api;
 pub mod cases;
 pub mod fields;
 pub mod pages;
+pub mod track;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -50,6 +51,7 @@ pub fn routes() -> Router<AppState> {
             "/applications/{id}/documents/{doc}",
             get(cases::own_document_get),
         )
+        .route("/track", get(track::track_get).post(track::track_post))
         .route("/work/cases", get(cases::queue_get))
         .route("/work/cases/{n}", get(cases::case_get))
         .route("/work/cases/{n}/actions", post(cases::action_post))

@@ -19,6 +19,7 @@ use tongban_domain::FieldProblem;
 use tongban_domain::applications::{Channel, State as AppState_};
 use tongban_domain::catalog::form::{FormDef, input};
 use tongban_domain::catalog::{Fetchable, Guide};
+use tongban_domain::kernel::Role;
 
 use super::fields::{DivisionOption, FieldView, anchor, division_options, section_fields};
 use crate::http::ctx::Ctx;
@@ -32,6 +33,16 @@ fn pairs_get<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
         .iter()
         .find(|(k, _)| k == name)
         .map_or("", |(_, v)| v.as_str())
+}
+
+/// The channel of a member of staff applying for a person: a window
+/// clerk's window, otherwise a community agent's 代办.
+pub fn staff_channel(p: &tongban_core::identity::Principal) -> Channel {
+    if p.has_role(Role::WindowClerk) {
+        Channel::Window
+    } else {
+        Channel::Agent
+    }
 }
 
 fn mobile(headers: &HeaderMap) -> bool {
@@ -84,6 +95,23 @@ pub struct StartView {
     pub fetched: Vec<String>,
     /// problems of the last attempt
     pub errors: Vec<FieldError>,
+    /// for a window clerk or a community agent: the heading of applying for
+    /// a person (empty for anyone else)
+    pub for_person_label: String,
+    /// the consent they confirm
+    pub consent_label: String,
+}
+
+/// The words of a staff-only part of the start page, by the person's role
+/// (`<prefix>_window` or `<prefix>_agent`); empty for everyone else.
+fn staff_words(t: &Tr, p: &tongban_core::identity::Principal, prefix: &str) -> String {
+    if p.has_role(Role::WindowClerk) {
+        t.get(&format!("{prefix}_window"))
+    } else if p.has_role(Role::CommunityAgent) {
+        t.get(&format!("{prefix}_agent"))
+    } else {
+        String::new()
+    }
 }
 
 async fn start_view(
@@ -129,6 +157,8 @@ async fn start_view(
         to_give: to_give.iter().map(|m| m.name.clone()).collect(),
         fetched: fetched.iter().map(|m| m.name.clone()).collect(),
         errors,
+        for_person_label: staff_words(&t, &s.principal, "apply.for_person"),
+        consent_label: staff_words(&t, &s.principal, "apply.consent"),
         t,
     })
 }
@@ -156,6 +186,11 @@ pub struct StartForm {
     situation: String,
     #[serde(default)]
     applicant: String,
+    /// the ID number of a person at the window or helped by an agent
+    #[serde(default)]
+    person: String,
+    #[serde(default)]
+    consent: String,
 }
 
 /// `POST /apply/{task_code}`: starts a draft and opens its first page.
@@ -175,7 +210,13 @@ pub async fn start_post(
             task_code: code.clone(),
             situation: Some(f.situation).filter(|x| !x.trim().is_empty()),
             on_behalf_of: Some(f.applicant).filter(|x| !x.trim().is_empty() && x != "self"),
-            channel: Channel::Portal,
+            channel: if f.person.trim().is_empty() {
+                Channel::Portal
+            } else {
+                staff_channel(&s.principal)
+            },
+            for_person: Some(f.person).filter(|x| !x.trim().is_empty()),
+            consent: !f.consent.is_empty(),
             mobile: mobile(&headers),
             key: None,
             draft_days: state.config().applications.draft_days,

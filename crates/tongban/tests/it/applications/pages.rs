@@ -324,3 +324,207 @@ async fn a_draft_has_no_receipt_and_a_pre_review_item_says_what_it_is() {
     assert_eq!(status, 200);
     assert!(start.contains("id=\"pre-review-note\""), "{start}");
 }
+
+#[tokio::test]
+async fn a_clerk_applies_at_the_window_for_a_walk_in_accepts_on_the_spot_and_the_receipt_tracks_it()
+{
+    let app = TestApp::spawn().await;
+    let clerk = app.clerk().await;
+    let item = city_item(&app, "居民身份证补领").await;
+    let walk_in = "11010519491231002X";
+
+    // Without consent, or for a person not yet registered: refused, saying so.
+    let (status, _, page) = post_form(
+        &app,
+        &clerk,
+        &format!("/apply/{item}"),
+        &[("person", walk_in)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("href=\"#f-consent\"") && page.contains("href=\"#f-for_person\""),
+        "{page}"
+    );
+    let (status, _, _) = post_form(
+        &app,
+        &clerk,
+        "/counter",
+        &[
+            ("action", "register"),
+            ("name", "王德福"),
+            ("id_number", walk_in),
+            ("phone", "13700000009"),
+        ],
+    )
+    .await;
+    assert!(
+        status.is_success() || status == StatusCode::SEE_OTHER,
+        "{status}"
+    );
+
+    // At the window: identity checked, signed; the form answers as the
+    // walk-in, not the clerk.
+    let (_, start) = app.get_text(&clerk, &format!("/apply/{item}")).await;
+    assert!(start.contains("id=\"f-for_person\""), "{start}");
+    let (status, to, _) = post_form(
+        &app,
+        &clerk,
+        &format!("/apply/{item}"),
+        &[("person", walk_in), ("consent", "1")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let first = follow(&app, &clerk, to).await;
+    let base = first.trim_end_matches("/pages/0").to_owned();
+    let (_, page) = app.get_text(&clerk, &first).await;
+    assert!(
+        page.contains("value=\"王德福\"") && page.contains(&format!("value=\"{walk_in}\"")),
+        "{page}"
+    );
+    let rev = revision(&page, "page-form");
+    let (status, _, _) = post_form(
+        &app,
+        &clerk,
+        &first,
+        &[
+            ("revision", rev.as_str()),
+            ("f.name", "王德福"),
+            ("f.id_number", walk_in),
+            ("f.phone", "13700000009"),
+            ("f.reason", "damaged"),
+            ("action", "continue"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = app.get_text(&clerk, &format!("{base}/pages/1")).await;
+    let rev = revision(&page, "page-form");
+    let (status, _, _) = post_form(
+        &app,
+        &clerk,
+        &format!("{base}/pages/1"),
+        &[
+            ("revision", rev.as_str()),
+            ("f.collect", "window"),
+            ("action", "continue"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, mats) = app.get_text(&clerk, &format!("{base}/materials")).await;
+    for code in mats
+        .split("<form method=\"post\" action=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .filter(|a| a.starts_with(&format!("{base}/materials/")))
+        .map(|a| a.rsplit('/').next().unwrap().to_owned())
+        .collect::<Vec<_>>()
+    {
+        let part =
+            reqwest::multipart::Part::bytes(b"%PDF-1.7\n%%EOF\n".to_vec()).file_name("photo.pdf");
+        let r = clerk
+            .post(app.url(&format!("{base}/materials/{code}")))
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    let (_, check) = app.get_text(&clerk, &format!("{base}/check")).await;
+    let rev = revision(&check, "submit-form");
+    let (status, to, _) = post_form(
+        &app,
+        &clerk,
+        &format!("{base}/submit"),
+        &[
+            ("revision", rev.as_str()),
+            (
+                "declaration",
+                tongban_core::applications::declaration::VERSION,
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, done) = app.get_text(&clerk, &to).await;
+    let grab = |id: &str| {
+        done.split(&format!("id=\"{id}\">"))
+            .nth(1)
+            .and_then(|s| s.split('<').next())
+            .unwrap()
+            .to_owned()
+    };
+    let (number, code) = (grab("case-number"), grab("query-code"));
+    assert!(done.contains("id=\"accept-here\""), "{done}");
+    let source: String =
+        sqlx::query_scalar("SELECT source_code FROM applications WHERE case_number = $1")
+            .bind(&number)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(source, "1", "申报来源: 窗口办理");
+
+    // The walk-in follows it without an account; a wrong code says nothing.
+    let anon = app.client();
+    let (status, _, page) = post_form(
+        &app,
+        &anon,
+        "/track",
+        &[("case_number", &number), ("code", "WRONG234")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(!page.contains("id=\"tracked\""));
+    let (status, _, page) = post_form(
+        &app,
+        &anon,
+        "/track",
+        &[("case_number", &number), ("code", &code.to_lowercase())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("王*福") && !page.contains("王德福"),
+        "masked: {page}"
+    );
+    assert!(page.contains("已提交，待受理"));
+
+    // Accepted on the spot through the case page's form.
+    let (_, case) = app.get_text(&clerk, &format!("/work/cases/{number}")).await;
+    let f = form_fields(&case, "accept-form");
+    let r = clerk
+        .post(app.url(&format!("/work/cases/{number}/actions")))
+        .form(&f)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, case) = app.get_text(&clerk, &location(&r)).await;
+    assert!(
+        case.contains("id=\"notice\"") && case.contains("id=\"promised-date\""),
+        "{case}"
+    );
+    let (_, _, page) = post_form(
+        &app,
+        &anon,
+        "/track",
+        &[("case_number", &number), ("code", &code)],
+    )
+    .await;
+    assert!(page.contains("受理通知书"), "{page}");
+
+    // Guessing is limited per address.
+    let mut last = StatusCode::OK;
+    for _ in 0..12 {
+        last = post_form(
+            &app,
+            &anon,
+            "/track",
+            &[("case_number", &number), ("code", "ZZZZZZZZ")],
+        )
+        .await
+        .0;
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+}
