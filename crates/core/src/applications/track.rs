@@ -109,7 +109,7 @@ async fn find(db: &Db, case_number: &str, code: &str) -> Result<Tracked, TrackEr
     let stored: Option<String> = r.try_get("query_code").map_err(ApplicationError::from)?;
     let given = code.trim().to_ascii_uppercase();
     // Compared as digests, so the time taken says nothing about the code.
-    if !stored.is_some_and(|s| Sha256::digest(s.as_bytes()) == Sha256::digest(given.as_bytes())) {
+    if stored.is_none_or(|s| Sha256::digest(s.as_bytes()) != Sha256::digest(given.as_bytes())) {
         return Err(TrackError::NotFound);
     }
     let get = |e: sqlx::Error| TrackError::Application(e.into());
