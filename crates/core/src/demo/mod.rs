@@ -132,7 +132,7 @@ async fn seed_identity(db: &Db) -> Result<(), DemoError> {
         kind: "confidential".into(),
         redirect_uris: DEMO_RP_REDIRECT.into(),
         logout_uris: "http://127.0.0.1:8765/".into(),
-        scopes: "openid profile phone email offline_access".into(),
+        scopes: "openid profile phone email offline_access applications".into(),
         id_token_alg: "RS256".into(),
         require_consent: true,
         org_id: None,

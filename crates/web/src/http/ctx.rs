@@ -196,6 +196,11 @@ pub async fn frame(State(state): State<AppState>, mut req: Request, next: Next) 
         .map(|p| client_address(p, headers, &state.config().trusted_proxies))
         .map(|a| a.to_string());
     let token = cookie(headers, SESSION_COOKIE).map(str::to_owned);
+    let bearer_token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned());
     let method = req.method().clone();
     let uri: Uri = req.uri().clone();
     let path = uri
@@ -227,6 +232,22 @@ pub async fn frame(State(state): State<AppState>, mut req: Request, next: Next) 
         }
         _ => None,
     };
+    // Programs reach the applications and cases API with an OIDC access
+    // token of the `applications` scope instead of a session cookie.
+    let mut insufficient_scope = false;
+    let session = match (session, bearer_token) {
+        (None, Some(token)) if takes_bearer(uri.path()) && !db_down => {
+            match bearer_session(&state, &token).await {
+                Ok(Some(s)) => Some(Arc::new(s)),
+                Ok(None) => None,
+                Err(()) => {
+                    insufficient_scope = true;
+                    None
+                }
+            }
+        }
+        (s, _) => s,
+    };
     let ctx = Ctx {
         request_id: request_id.clone(),
         lang,
@@ -239,6 +260,8 @@ pub async fn frame(State(state): State<AppState>, mut req: Request, next: Next) 
 
     let mut res = if !is_static(uri.path()) && state.db().is_down() {
         crate::AppError::Unavailable.into_response()
+    } else if insufficient_scope {
+        crate::AppError::Forbidden.into_response()
     } else {
         next.run(req).await
     };
@@ -310,6 +333,44 @@ pub async fn frame(State(state): State<AppState>, mut req: Request, next: Next) 
         tracing::info!(request.id = %request_id, http.method = %method, http.route = %route, http.status = status, duration_ms = ms, "request");
     }
     res
+}
+
+/// The API paths a bearer access token reaches.
+fn takes_bearer(path: &str) -> bool {
+    path.starts_with("/api/v1/applications") || path.starts_with("/api/v1/cases")
+}
+
+/// The session an access token stands for: `Ok(None)` for an invalid
+/// token (the request is then not signed in), `Err(())` for a valid one
+/// without the `applications` scope.
+async fn bearer_session(state: &AppState, token: &str) -> Result<Option<Session>, ()> {
+    use tongban_core::identity::oidc::{self, Bearer};
+    let Ok(keys) = state.keys().await else {
+        return Ok(None);
+    };
+    match oidc::bearer(
+        state.db(),
+        &keys,
+        &state.issuer(),
+        token,
+        oidc::APPLICATIONS_SCOPE,
+    )
+    .await
+    {
+        Ok(Bearer::Person(principal, acting_for)) => Ok(Some(Session {
+            token_hash: String::new(),
+            principal,
+            created_at: tongban_core::platform::clock::now_ms(),
+            acting_for,
+            unread: 0,
+        })),
+        Ok(Bearer::InsufficientScope) => Err(()),
+        Ok(Bearer::Invalid) => Ok(None),
+        Err(e) => {
+            tracing::error!(error = %e, "bearer token check failed");
+            Ok(None)
+        }
+    }
 }
 
 fn is_static(path: &str) -> bool {

@@ -246,3 +246,48 @@ pub fn check_access_token(keys: &KeyRing, issuer: &str, token: &str) -> Option<V
     let now = now_ms() / 1000;
     (claims["iss"] == issuer && claims["exp"].as_i64().is_some_and(|e| e > now)).then_some(claims)
 }
+
+/// What a bearer access token presented to the platform's own API stands
+/// for.
+#[derive(Debug, Clone)]
+pub enum Bearer {
+    /// A person, with the scope needed; and the enterprise an agent acts
+    /// for, if the token was issued so.
+    Person(Principal, Option<i64>),
+    /// Not a valid, unexpired token of this issuer for an active person.
+    Invalid,
+    /// Valid, but without the scope needed.
+    InsufficientScope,
+}
+
+/// Checks a bearer access token for a call needing `scope`.
+pub async fn bearer(
+    db: &Db,
+    keys: &KeyRing,
+    issuer: &str,
+    token: &str,
+    scope: &str,
+) -> Result<Bearer, DbError> {
+    let Some(claims) = check_access_token(keys, issuer, token.trim()) else {
+        return Ok(Bearer::Invalid);
+    };
+    let Some(account_id) = claims["sub"].as_str().and_then(|s| s.parse::<i64>().ok()) else {
+        return Ok(Bearer::Invalid);
+    };
+    if !claims["scope"]
+        .as_str()
+        .unwrap_or("")
+        .split(' ')
+        .any(|s| s == scope)
+    {
+        return Ok(Bearer::InsufficientScope);
+    }
+    Ok(
+        match crate::identity::accounts::principal(db, account_id).await? {
+            Some(p) if p.account.status == "active" => {
+                Bearer::Person(p, claims["acting_for"].as_i64())
+            }
+            _ => Bearer::Invalid,
+        },
+    )
+}

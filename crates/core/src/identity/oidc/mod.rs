@@ -54,7 +54,12 @@ pub const USER_SCOPES: &[&str] = &[
     "email",
     "id_number",
     "offline_access",
+    APPLICATIONS_SCOPE,
 ];
+
+/// The scope with which an access token reaches the applications and cases
+/// API for its person (apply, read, correct; for staff, decide).
+pub const APPLICATIONS_SCOPE: &str = "applications";
 
 /// A random token: 32 bytes, base64url.
 pub fn random_token() -> String {

@@ -416,3 +416,66 @@ async fn a_password_change_ends_the_long_lived_access_of_every_system() {
     .await;
     assert_eq!((s, body["error"].as_str()), (400, Some("invalid_grant")));
 }
+
+#[tokio::test]
+async fn an_access_token_with_the_applications_scope_reaches_the_applications_api_only() {
+    let app = TestApp::spawn().await;
+    let citizen = app.signed_in("citizen").await;
+    let token_for = async |scope: &str| {
+        let url = authorize_url(&app, DEMO_RP_ID, DEMO_RP_REDIRECT, &[("scope", scope)]);
+        let code = code_for(&app, &citizen, &url).await;
+        let (s, tokens) = exchange_demo(&app, &code).await;
+        assert_eq!(s, 200, "{tokens}");
+        tokens["access_token"].as_str().unwrap().to_owned()
+    };
+    let with = token_for("openid applications").await;
+    let without = token_for("openid profile").await;
+    // A program without cookies: the token is its sign-in.
+    let program = app.client();
+    let item: String = sqlx::query_scalar(
+        "SELECT task_code FROM published_items WHERE name = '居民身份证补领' AND division_code = '230100'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    let r = program
+        .post(app.url("/api/v1/applications"))
+        .bearer_auth(&with)
+        .json(&serde_json::json!({"item": item}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    let r = program
+        .get(app.url("/api/v1/applications"))
+        .bearer_auth(&with)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let list: Value = r.json().await.unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    // Without the scope: forbidden; no token or a forged one: not signed in.
+    let r = program
+        .get(app.url("/api/v1/applications"))
+        .bearer_auth(&without)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    for auth in [None, Some("not-a-token")] {
+        let mut req = program.get(app.url("/api/v1/applications"));
+        if let Some(t) = auth {
+            req = req.bearer_auth(t);
+        }
+        assert_eq!(req.send().await.unwrap().status(), 401);
+    }
+    // The token is for applications and cases, not the rest of the API.
+    let r = program
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&with)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
