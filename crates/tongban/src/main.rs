@@ -430,11 +430,27 @@ async fn shutdown_signal() {
 }
 
 /// The demo's sealed data (the citizen's ID number, the staff TOTP secret),
-/// sealed with this installation's data key.
+/// sealed with this installation's data key; then the demo applications,
+/// which read it.
 async fn seed_sealed(db: &tongban_core::Db, cfg: &Config) -> anyhow::Result<()> {
     let key = tongban_core::platform::crypto::DataKey::load(&cfg.identity.data_key, &cfg.data_dir)
         .context("loading the data key failed")?;
     demo::seed_sealed(db, &key)
         .await
-        .context("recording the demo sealed data failed")
+        .context("recording the demo sealed data failed")?;
+    let made = demo::seed_cases(
+        db,
+        &demo::CaseSetting {
+            key: &key,
+            data_dir: &cfg.data_dir,
+            case_number: &cfg.applications.case_number,
+            starts: cfg.calendar.period_starts,
+        },
+    )
+    .await
+    .context("making the demo applications failed")?;
+    if made > 0 {
+        tracing::info!(applications = made, "demo applications made");
+    }
+    Ok(())
 }

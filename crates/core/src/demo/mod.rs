@@ -15,7 +15,10 @@ use crate::kernel::orgs::{self, NewOrg, OrgError};
 use crate::platform::clock::now_ms;
 use crate::platform::db::{Db, DbError};
 
+mod cases;
 mod places;
+
+pub use cases::{CaseSetting, seed_cases};
 
 use places::{CITY_DEPARTMENTS, DISTRICT_DEPARTMENTS, DIVISIONS};
 

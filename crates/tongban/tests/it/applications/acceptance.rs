@@ -319,3 +319,53 @@ async fn a_refusal_needs_reason_and_basis_and_a_late_decision_counts_from_receip
     let (_, page) = app.get_text(&clerk, &format!("/work/cases/{second}")).await;
     assert!(page.contains("id=\"late-notice\""), "{page}");
 }
+
+#[tokio::test]
+async fn the_demo_has_a_case_in_every_state_of_the_journey_and_makes_them_once() {
+    let app = TestApp::spawn().await;
+    let setting = tongban_core::demo::CaseSetting {
+        key: app.state.data_key(),
+        data_dir: &app.state.config().data_dir,
+        case_number: &app.state.config().applications.case_number,
+        starts: app.state.config().calendar.period_starts,
+    };
+    assert_eq!(
+        tongban_core::demo::seed_cases(&app.db, &setting)
+            .await
+            .unwrap(),
+        5
+    );
+    assert_eq!(
+        tongban_core::demo::seed_cases(&app.db, &setting)
+            .await
+            .unwrap(),
+        0
+    );
+    let mut states: Vec<String> = sqlx::query_scalar("SELECT state FROM applications")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap();
+    states.sort();
+    assert_eq!(
+        states,
+        [
+            "accepted",
+            "correction",
+            "draft",
+            "not_accepted",
+            "submitted"
+        ]
+    );
+    let citizen = app.citizen().await;
+    let (_, mine) = app.get_text(&citizen, "/applications").await;
+    for label in ["草稿", "已提交，待受理", "待补正", "已受理", "不予受理"] {
+        assert!(mine.contains(label), "{label}: {mine}");
+    }
+    let clerk = app.clerk().await;
+    let (_, queue) = app.get_text(&clerk, "/work/cases").await;
+    assert_eq!(
+        queue.matches("<tr><td><a href=\"/work/cases/").count(),
+        2,
+        "{queue}"
+    );
+}
