@@ -121,6 +121,47 @@ pub fn notice_late(working_days_after_receipt: i64) -> bool {
     working_days_after_receipt > 5
 }
 
+/// How far a material's file can be trusted (国办函〔2016〕108号).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrustGrade {
+    /// A: produced by the issuing body, with its electronic seal.
+    A,
+    /// B: checked against the original by window staff.
+    B,
+    /// C: uploaded by the applicant; the original is checked at the window.
+    C,
+    /// D: made by the applicant under a declaration of truthfulness.
+    D,
+}
+
+impl TrustGrade {
+    /// Stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::A => "A",
+            Self::B => "B",
+            Self::C => "C",
+            Self::D => "D",
+        }
+    }
+
+    /// Parses a stored code.
+    pub fn from_code(s: &str) -> Option<Self> {
+        [Self::A, Self::B, Self::C, Self::D]
+            .into_iter()
+            .find(|g| g.code() == s)
+    }
+
+    /// The grade of a file given on `channel`: scanned by a window clerk
+    /// from the original it is B, uploaded by anyone else C.
+    pub fn of_upload(channel: Channel) -> Self {
+        match channel {
+            Channel::Window => Self::B,
+            _ => Self::C,
+        }
+    }
+}
+
 /// How an application reached the platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {
@@ -379,6 +420,15 @@ mod tests {
         assert_eq!(Channel::Portal.source_code(true), "3");
         assert_eq!(Channel::Agent.source_code(false), "9");
         assert_eq!(Authority::Mandate(7).code(), "mandate:7");
+    }
+
+    #[test]
+    fn a_window_scan_is_checked_against_the_original_an_upload_is_not() {
+        assert_eq!(TrustGrade::of_upload(Channel::Window), TrustGrade::B);
+        assert_eq!(TrustGrade::of_upload(Channel::Portal), TrustGrade::C);
+        for g in [TrustGrade::A, TrustGrade::B, TrustGrade::C, TrustGrade::D] {
+            assert_eq!(TrustGrade::from_code(g.code()), Some(g));
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use sqlx::Row;
 use tongban_domain::FieldProblem;
+use tongban_domain::applications::{Channel, TrustGrade};
 use tongban_domain::catalog::{Fetchable, Guide, Material};
 
 use super::ApplicationError;
@@ -39,6 +40,11 @@ pub struct GivenFile {
     pub sha256: String,
     /// When.
     pub created_at: Millis,
+    /// Trust grade (`A`…`D`, 国办函〔2016〕108号).
+    pub trust: String,
+    /// Where it came from: `upload`, `window` (scanned by the clerk) or
+    /// `reuse:<case number>`.
+    pub origin: String,
 }
 
 /// The materials a draft's guide asks (the item's, then its situation's).
@@ -67,7 +73,7 @@ fn kind_code(content_type: &str) -> String {
 /// The files given for a draft's materials.
 pub(super) async fn given(db: &Db, application_id: i64) -> Result<Vec<GivenFile>, DbError> {
     let rows = sqlx::query(
-        "SELECT g.id, g.material_code, g.created_at, f.name, f.content_type, f.size, f.sha256 \
+        "SELECT g.id, g.material_code, g.created_at, g.trust, g.origin, f.name, f.content_type, f.size, f.sha256 \
          FROM application_files g JOIN files f ON f.id = g.file_id WHERE g.application_id = $1 ORDER BY g.id",
     )
     .bind(application_id)
@@ -83,6 +89,8 @@ pub(super) async fn given(db: &Db, application_id: i64) -> Result<Vec<GivenFile>
                 size: r.try_get("size")?,
                 sha256: r.try_get("sha256")?,
                 created_at: r.try_get("created_at")?,
+                trust: r.try_get("trust")?,
+                origin: r.try_get("origin")?,
             })
         })
         .collect()
@@ -161,9 +169,59 @@ where
         FileError::Db(e) => ApplicationError::Db(e),
         other => ApplicationError::Db(DbError::Internal(other.to_string())),
     })?;
-    let (code_s, file_id, actor_id) = (code.to_owned(), stored.id, actor.account.id);
-    let given_id = db
-        .write(crate::tx!(c => {
+    let window = a.channel == Channel::Window.code();
+    let trust = TrustGrade::of_upload(if window {
+        Channel::Window
+    } else {
+        Channel::Portal
+    });
+    let origin = if window { "window" } else { "upload" };
+    let given_id = record(
+        db,
+        row_id,
+        Giving {
+            code,
+            material_name: &m.name,
+            file_id: stored.id,
+            actor_id: actor.account.id,
+            trust,
+            origin,
+        },
+    )
+    .await?;
+    Ok(GivenFile {
+        id: given_id,
+        material: code.to_owned(),
+        name: stored.name,
+        kind: kind_code(&stored.content_type),
+        size: stored.size,
+        sha256: stored.sha256,
+        created_at: now_ms(),
+        trust: trust.code().to_owned(),
+        origin: origin.to_owned(),
+    })
+}
+
+/// A file being given for a material.
+struct Giving<'a> {
+    code: &'a str,
+    material_name: &'a str,
+    file_id: i64,
+    actor_id: i64,
+    trust: TrustGrade,
+    origin: &'a str,
+}
+
+/// Records a file as given for a material of an editable application, in
+/// one transaction with its reference and event.
+async fn record(db: &Db, row_id: i64, g: Giving<'_>) -> Result<i64, ApplicationError> {
+    let (code_s, name_s, origin_s) = (
+        g.code.to_owned(),
+        g.material_name.to_owned(),
+        g.origin.to_owned(),
+    );
+    let (file_id, actor_id, trust) = (g.file_id, g.actor_id, g.trust);
+    db.write(crate::tx!(c => {
             let now = now_ms();
             let draft = sqlx::query("SELECT 1 FROM applications WHERE id = $1 AND state IN ('draft', 'correction')")
                 .bind(row_id)
@@ -173,13 +231,16 @@ where
                 return Err(ApplicationError::WrongState);
             }
             let id: i64 = sqlx::query(
-                "INSERT INTO application_files (application_id, material_code, file_id, created_at) \
-                 VALUES ($1, $2, $3, $4) RETURNING id",
+                "INSERT INTO application_files (application_id, material_code, file_id, created_at, trust, origin, material_name) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             )
             .bind(row_id)
             .bind(&code_s)
             .bind(file_id)
             .bind(now)
+            .bind(trust.code())
+            .bind(&origin_s)
+            .bind(&name_s)
             .fetch_one(&mut *c)
             .await?
             .try_get("id")?;
@@ -203,16 +264,7 @@ where
             .await?;
             Ok::<_, ApplicationError>(id)
         }))
-        .await?;
-    Ok(GivenFile {
-        id: given_id,
-        material: code.to_owned(),
-        name: stored.name,
-        kind: kind_code(&stored.content_type),
-        size: stored.size,
-        sha256: stored.sha256,
-        created_at: now_ms(),
-    })
+        .await
 }
 
 /// Removes a file given for a draft's material (by the id of the giving).
@@ -260,4 +312,173 @@ pub async fn take_back(
         Ok::<_, ApplicationError>(())
     }))
     .await
+}
+
+/// A file given in an earlier case of the same applicant, offered again
+/// (never asking twice for what was given once).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reusable {
+    /// The earlier giving's id (what `reuse` takes).
+    pub given_id: i64,
+    /// The material it was given for, by name.
+    pub material_name: String,
+    /// File name.
+    pub name: String,
+    /// Type by content.
+    pub kind: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// Trust grade it carries.
+    pub trust: String,
+    /// The case it was given in.
+    pub case_number: String,
+}
+
+/// The files the applicant of a draft gave in their submitted cases, newest
+/// first (at most 100), for the person acting to reuse.
+pub async fn reusable(
+    db: &Db,
+    actor: &Principal,
+    public_id: &str,
+) -> Result<Vec<Reusable>, ApplicationError> {
+    let (row_id, a) = load(db, actor, public_id).await?;
+    let rows = sqlx::query(
+        "SELECT g.id, g.material_name, g.trust, f.name, f.content_type, f.size, p.case_number \
+         FROM application_files g JOIN files f ON f.id = g.file_id JOIN applications p ON p.id = g.application_id \
+         WHERE p.applicant_id = $1 AND p.id <> $2 AND p.case_number IS NOT NULL AND g.material_name <> '' \
+         AND (p.applicant_id = $3 OR p.acting_id = $3) ORDER BY g.id DESC LIMIT 100",
+    )
+    .bind(a.applicant_id)
+    .bind(row_id)
+    .bind(actor.account.id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Reusable {
+                given_id: r.try_get("id")?,
+                material_name: r.try_get("material_name")?,
+                name: r.try_get("name")?,
+                kind: kind_code(&r.try_get::<String, _>("content_type")?),
+                size: r.try_get("size")?,
+                trust: r.try_get("trust")?,
+                case_number: r.try_get("case_number")?,
+            })
+        })
+        .collect::<Result<_, DbError>>()
+        .map_err(Into::into)
+}
+
+/// Gives for material `code` of a draft a file the same applicant gave in
+/// an earlier case, by reference (the stored file is shared, not copied),
+/// keeping its trust grade and saying where it came from; refused like an
+/// upload when the material does not take it (type, size, count), and
+/// when the earlier giving is not the applicant's or the actor's to use.
+pub async fn reuse(
+    db: &Db,
+    actor: &Principal,
+    public_id: &str,
+    code: &str,
+    from_given: i64,
+) -> Result<GivenFile, ApplicationError> {
+    let (row_id, a) = load(db, actor, public_id).await?;
+    if !a.state.editable() {
+        return Err(ApplicationError::WrongState);
+    }
+    let g = guide_of(db, &a).await?;
+    let field = format!("/materials/{code}");
+    let refuse = |c: &'static str, m: &str| {
+        ApplicationError::Invalid(vec![FieldProblem::new(field.clone(), c, m)])
+    };
+    let Some(m) = material_of(&g, &a.situation, code) else {
+        return Err(refuse("material.unknown", "该事项没有这项材料"));
+    };
+    if m.fetchable != Fetchable::No {
+        return Err(refuse(
+            "material.fetched",
+            "这项材料由政府部门调取，无需提交",
+        ));
+    }
+    let source = sqlx::query(
+        "SELECT g.file_id, g.trust, p.case_number, f.name, f.content_type, f.size, f.sha256 \
+         FROM application_files g JOIN applications p ON p.id = g.application_id JOIN files f ON f.id = g.file_id \
+         WHERE g.id = $1 AND p.applicant_id = $2 AND (p.applicant_id = $3 OR p.acting_id = $3) \
+         AND p.case_number IS NOT NULL AND p.id <> $4",
+    )
+    .bind(from_given)
+    .bind(a.applicant_id)
+    .bind(actor.account.id)
+    .bind(row_id)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(r) = source else {
+        return Err(refuse("material.reuse_unknown", "没有可以复用的这个文件"));
+    };
+    let kind = kind_code(&r.try_get::<String, _>("content_type")?);
+    let size: i64 = r.try_get("size")?;
+    if !m.file_types.contains(&kind) {
+        return Err(refuse("material.reuse_type", "这项材料不接受该文件的类型"));
+    }
+    if size > i64::from(m.max_mb) * 1024 * 1024 {
+        return Err(refuse(
+            "material.reuse_size",
+            "该文件超过这项材料的大小上限",
+        ));
+    }
+    let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM application_files WHERE application_id = $1 AND material_code = $2")
+        .bind(row_id)
+        .bind(code)
+        .fetch_one(db.pool())
+        .await?
+        .try_get("n")?;
+    if count >= FILES_PER_MATERIAL {
+        return Err(ApplicationError::Invalid(vec![
+            FieldProblem::new(
+                field.clone(),
+                "material.too_many_files",
+                "这项材料的文件已达上限",
+            )
+            .with("max", FILES_PER_MATERIAL.to_string()),
+        ]));
+    }
+    let trust = TrustGrade::from_code(&r.try_get::<String, _>("trust")?).unwrap_or(TrustGrade::C);
+    let case: String = r.try_get("case_number")?;
+    let origin = format!("reuse:{case}");
+    let file_id: i64 = r.try_get("file_id")?;
+    let id = record(
+        db,
+        row_id,
+        Giving {
+            code,
+            material_name: &m.name,
+            file_id,
+            actor_id: actor.account.id,
+            trust,
+            origin: &origin,
+        },
+    )
+    .await?;
+    Ok(GivenFile {
+        id,
+        material: code.to_owned(),
+        name: r.try_get("name")?,
+        kind,
+        size,
+        sha256: r.try_get("sha256")?,
+        created_at: now_ms(),
+        trust: trust.code().to_owned(),
+        origin,
+    })
+}
+
+/// An application with the files its applicant could reuse, for the
+/// materials page.
+pub async fn open_materials(
+    db: &Db,
+    actor: &Principal,
+    public_id: &str,
+) -> Result<(super::Opened, Vec<Reusable>), ApplicationError> {
+    let opened = super::open(db, actor, public_id).await?;
+    let reusable = reusable(db, actor, public_id).await?;
+    Ok((opened, reusable))
 }

@@ -124,6 +124,20 @@ pub struct GivenFileDto {
     pub size: i64,
     /// SHA-256 of the content.
     pub sha256: String,
+    /// Trust grade (国办函〔2016〕108号): `A` issued with a seal, `B` checked
+    /// against the original at a window, `C` uploaded (the original is
+    /// checked at the window), `D` made under a declaration.
+    pub trust: String,
+    /// `upload`, `window` (scanned by the clerk) or `reuse:<case number>`.
+    pub origin: String,
+}
+
+/// A file given in an earlier case, to give again by reference.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReuseFile {
+    /// The id of the earlier giving (`files[].id` of that application).
+    pub file_id: i64,
 }
 
 impl From<applications::GivenFile> for GivenFileDto {
@@ -135,6 +149,8 @@ impl From<applications::GivenFile> for GivenFileDto {
             kind: f.kind,
             size: f.size,
             sha256: f.sha256,
+            trust: f.trust,
+            origin: f.origin,
         }
     }
 }
@@ -378,7 +394,8 @@ pub struct UploadQuery {
 #[utoipa::path(post, path = "/api/v1/applications/{id}/materials/{code}/files", tag = "applications",
     params(("id" = String, Path, description = "application id"), ("code" = String, Path, description = "material code"),
            ("name" = Option<String>, Query, max_length = 120, description = "the file's name")),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the file"),
+    request_body(description = "the file itself, or (as JSON) a file given in an earlier case of the same applicant, by reference",
+        content((Vec<u8> = "application/octet-stream"), (ReuseFile = "application/json"))),
     responses((status = 201, body = GivenFileDto), (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "no longer a draft")))]
@@ -387,24 +404,38 @@ pub async fn post_material_file(
     ctx: Ctx,
     Path((id, code)): Path<(String, String)>,
     axum::extract::Query(q): axum::extract::Query<UploadQuery>,
+    headers: HeaderMap,
     body: axum::body::Body,
 ) -> Result<(StatusCode, Json<GivenFileDto>), AppError> {
     let s = ctx.require_session()?;
-    let name = if q.name.trim().is_empty() {
-        code.clone()
+    let json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/json"));
+    let given = if json {
+        let bytes = axum::body::to_bytes(body, 4096)
+            .await
+            .map_err(|_| AppError::BadRequest("body too large".into()))?;
+        let r: ReuseFile =
+            serde_json::from_slice(&bytes).map_err(|e| AppError::BadRequest(e.to_string()))?;
+        applications::reuse(state.db(), &s.principal, &id, &code, r.file_id).await?
     } else {
-        q.name
+        let name = if q.name.trim().is_empty() {
+            code.clone()
+        } else {
+            q.name
+        };
+        applications::give(
+            state.db(),
+            &state.config().data_dir,
+            &s.principal,
+            &id,
+            &code,
+            &name,
+            body.into_data_stream(),
+        )
+        .await?
     };
-    let given = applications::give(
-        state.db(),
-        &state.config().data_dir,
-        &s.principal,
-        &id,
-        &code,
-        &name,
-        body.into_data_stream(),
-    )
-    .await?;
     Ok((StatusCode::CREATED, Json(given.into())))
 }
 

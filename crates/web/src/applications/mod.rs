@@ -37,6 +37,10 @@ pub fn routes() -> Router<AppState> {
             post(pages::material_post).layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route(
+            "/applications/{id}/materials/{code}/reuse",
+            post(pages::material_reuse_post),
+        )
+        .route(
             "/applications/{id}/files/{file_id}/delete",
             post(pages::file_delete_post),
         )

@@ -671,8 +671,11 @@ pub struct MaterialView {
     pub accept: String,
     /// a note
     pub note: String,
-    /// the files given (id, name, type, size worded)
-    pub files: Vec<(i64, String, String, String)>,
+    /// the files given (id, name, type, size worded, trust and origin worded)
+    pub files: Vec<(i64, String, String, String, String)>,
+    /// files given in earlier cases that this material takes (giving id,
+    /// name and where from)
+    pub reusable: Vec<(i64, String)>,
     /// what is wrong
     pub error: String,
 }
@@ -706,6 +709,7 @@ fn size_text(bytes: i64) -> String {
 fn materials_view(
     ctx: &Ctx,
     o: &Opened,
+    reusable: &[applications::Reusable],
     errors: Vec<FieldError>,
 ) -> Result<MaterialsView, AppError> {
     let t = ctx.tr();
@@ -753,6 +757,24 @@ fn materials_view(
                             f.name.clone(),
                             f.kind.to_ascii_uppercase(),
                             size_text(f.size),
+                            trust_text(&t, &f.trust, &f.origin),
+                        )
+                    })
+                    .collect(),
+                reusable: reusable
+                    .iter()
+                    .filter(|r| r.material_name == m.name && m.file_types.contains(&r.kind))
+                    .map(|r| {
+                        (
+                            r.given_id,
+                            t.fmt(
+                                "apply.reuse_line",
+                                &[
+                                    ("name", &r.name),
+                                    ("case", &r.case_number),
+                                    ("size", &size_text(r.size)),
+                                ],
+                            ),
                         )
                     })
                     .collect(),
@@ -780,6 +802,15 @@ fn materials_view(
     })
 }
 
+/// A file's trust grade and origin, worded.
+pub fn trust_text(t: &Tr, trust: &str, origin: &str) -> String {
+    let from = match origin.split_once(':') {
+        Some(("reuse", case)) => t.fmt("apply.origin_reuse", &[("case", case)]),
+        _ => t.get(&format!("apply.origin_{origin}")),
+    };
+    format!("{} · {from}", t.get(&format!("apply.trust_{trust}")))
+}
+
 /// Problems about materials, anchored at `m-<code>`.
 fn material_errors(t: &Tr, problems: Vec<FieldProblem>) -> Vec<FieldError> {
     localize(t, problems)
@@ -800,11 +831,11 @@ pub async fn materials_get(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let s = ctx.require_session()?;
-    let o = applications::open(state.db(), &s.principal, &id).await?;
+    let (o, reusable) = applications::open_materials(state.db(), &s.principal, &id).await?;
     if !o.app.state.editable() {
         return Ok(Redirect::to(&format!("/applications/{id}")).into_response());
     }
-    render(&materials_view(&ctx, &o, vec![])?)
+    render(&materials_view(&ctx, &o, &reusable, vec![])?)
 }
 
 /// `POST /applications/{id}/materials/{code}`: a file for a material, as
@@ -855,11 +886,42 @@ pub async fn material_post(
             "请选择要上传的文件",
         )],
     };
-    let o = applications::open(state.db(), &s.principal, &id).await?;
+    let (o, reusable) = applications::open_materials(state.db(), &s.principal, &id).await?;
     render_form(
-        &materials_view(&ctx, &o, material_errors(&t, problems))?,
+        &materials_view(&ctx, &o, &reusable, material_errors(&t, problems))?,
         false,
     )
+}
+
+/// What the reuse button posts.
+#[derive(Debug, Deserialize)]
+pub struct ReuseForm {
+    #[serde(default)]
+    from: i64,
+}
+
+/// `POST /applications/{id}/materials/{code}/reuse`: gives a file from an
+/// earlier case again, by reference.
+pub async fn material_reuse_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, code)): Path<(String, String)>,
+    Form(f): Form<ReuseForm>,
+) -> Result<Response, AppError> {
+    let s = ctx.require_session()?;
+    match applications::reuse(state.db(), &s.principal, &id, &code, f.from).await {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/applications/{id}/materials#m-{code}")).into_response())
+        }
+        Err(ApplicationError::Invalid(p)) => {
+            let (o, reusable) = applications::open_materials(state.db(), &s.principal, &id).await?;
+            render_form(
+                &materials_view(&ctx, &o, &reusable, material_errors(&ctx.tr(), p))?,
+                false,
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `POST /applications/{id}/files/{file_id}/delete`: takes a file back.

@@ -73,6 +73,7 @@ use crate::kernel::api as kernel;
         applications::UpgradeDto,
         applications::RevisionRef,
         applications::GivenFileDto,
+        applications::ReuseFile,
         applications::Submitted,
         applications::SubmitBody,
         applications::DeclarationDto,

@@ -369,3 +369,71 @@ async fn the_demo_has_a_case_in_every_state_of_the_journey_and_makes_them_once()
         "{queue}"
     );
 }
+
+#[tokio::test]
+async fn a_file_given_in_an_earlier_case_is_reused_by_reference_with_its_grade() {
+    let app = TestApp::spawn().await;
+    let citizen = app.citizen().await;
+    let (first, number) = submitted(&app, &citizen).await;
+    let (_, earlier) = send(citizen.get(app.url(&format!("/api/v1/applications/{first}")))).await;
+    let given = &earlier["files"][0];
+    assert_eq!(
+        (given["trust"].as_str(), given["origin"].as_str()),
+        (Some("C"), Some("upload"))
+    );
+    let item = city_item(&app, "居民身份证补领").await;
+    let (_, created) = send(
+        citizen
+            .post(app.url("/api/v1/applications"))
+            .json(&json!({"item": item})),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap();
+    // The materials page offers it; the API takes it by reference.
+    let (_, page) = app
+        .get_text(&citizen, &format!("/applications/{id}/materials"))
+        .await;
+    assert!(
+        page.contains(&format!("value=\"{}\"", given["id"])) && page.contains(&number),
+        "{page}"
+    );
+    let code = given["material"].as_str().unwrap();
+    let url = app.url(&format!("/api/v1/applications/{id}/materials/{code}/files"));
+    let (status, again) = send(citizen.post(&url).json(&json!({"file_id": given["id"]}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    assert_eq!(again["origin"], format!("reuse:{number}"));
+    assert_eq!(
+        (again["trust"].as_str(), again["sha256"].as_str()),
+        (Some("C"), given["sha256"].as_str())
+    );
+    let stored: i64 = sqlx::query("SELECT COUNT(*) FROM files WHERE sha256 = $1")
+        .bind(given["sha256"].as_str().unwrap())
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    assert_eq!(stored, 1, "shared, not copied");
+    // Someone else's file is not there to take.
+    let enterprise = app.signed_in("enterprise").await;
+    let (_, theirs) = send(
+        enterprise
+            .post(app.url("/api/v1/applications"))
+            .json(&json!({"item": city_item(&app, "食品经营许可").await})),
+    )
+    .await;
+    let (status, p) = send(
+        enterprise
+            .post(app.url(&format!(
+                "/api/v1/applications/{}/materials/M001/files",
+                theirs["id"].as_str().unwrap()
+            )))
+            .json(&json!({"file_id": given["id"]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        codes(&p).contains(&("/materials/M001".into(), "material.reuse_unknown".into())),
+        "{p}"
+    );
+}

@@ -464,6 +464,17 @@ async fn a_clerk_applies_at_the_window_for_a_walk_in_accepts_on_the_spot_and_the
             .await
             .unwrap();
     assert_eq!(source, "1", "申报来源: 窗口办理");
+    let trust: Vec<String> = sqlx::query_scalar(
+        "SELECT g.trust FROM application_files g JOIN applications a ON a.id = g.application_id WHERE a.case_number = $1",
+    )
+    .bind(&number)
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    assert!(
+        !trust.is_empty() && trust.iter().all(|t| t == "B"),
+        "scanned at the window: {trust:?}"
+    );
 
     // The walk-in follows it without an account; a wrong code says nothing.
     let anon = app.client();
