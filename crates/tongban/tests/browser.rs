@@ -1,9 +1,12 @@
-//! Browser test: Debian's chromium driven through chromedriver opens the
+//! Browser tests: Debian's chromium driven through chromedriver opens the
 //! home page, switches language, signs in, submits a form (with an error,
-//! then correctly) and saves screenshots under `target/screenshots/`.
+//! then correctly) and saves screenshots under `target/screenshots/`; and
+//! every page of the application journey is checked with axe-core (WCAG 2.x
+//! A and AA) in Chinese and English at a phone's width.
 //!
-//! Skips with a message when chromedriver is absent, unless
-//! `TONGBAN_TEST_REQUIRE_BROWSER=1` (set by `.ci/run`, which installs it).
+//! Skips with a message when chromedriver (or axe-core, fetched from npm
+//! into `target/axe` by `.ci/run`) is absent, unless
+//! `TONGBAN_TEST_REQUIRE_BROWSER=1` (set by `.ci/run`, which installs them).
 
 #![expect(
     clippy::unwrap_used,
@@ -92,23 +95,27 @@ async fn change_password(c: &fantoccini::Client, current: &str, new: &str, confi
     click(c, "password-submit").await;
 }
 
-#[tokio::test]
-async fn home_language_sign_in_and_a_form_in_chromium() {
+/// Whether the browser is here; panics when it must be and is not.
+fn browser_present() -> bool {
     if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
         assert!(
             std::env::var("TONGBAN_TEST_REQUIRE_BROWSER").is_err(),
             "TONGBAN_TEST_REQUIRE_BROWSER is set but {CHROMEDRIVER} or {CHROMIUM} is missing"
         );
         eprintln!("SKIPPED browser test: install Debian's chromium and chromium-driver to run it");
-        return;
+        return false;
     }
-    let app = TestApp::spawn().await;
+    true
+}
+
+/// A headless chromium at a phone's width, with its driver.
+async fn chromium() -> (fantoccini::Client, Driver, tempfile::TempDir) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let _driver = Driver(
+    let driver = Driver(
         Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -128,21 +135,26 @@ async fn home_language_sign_in_and_a_form_in_chromium() {
     });
     let caps = caps.as_object().unwrap().clone();
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    let mut client = None;
     for _ in 0..100 {
         match ClientBuilder::new(connector.clone())
             .capabilities(caps.clone())
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
         {
-            Ok(c) => {
-                client = Some(c);
-                break;
-            }
+            Ok(c) => return (c, driver, profile),
             Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
         }
     }
-    let c = client.expect("could not start a chromium session");
+    panic!("could not start a chromium session");
+}
+
+#[tokio::test]
+async fn home_language_sign_in_and_a_form_in_chromium() {
+    if !browser_present() {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let (c, _driver, _profile) = chromium().await;
     let shots = screenshots_dir();
 
     // Home page in Chinese, with the Harbin structure.
@@ -236,4 +248,179 @@ async fn home_language_sign_in_and_a_form_in_chromium() {
     assert!(landed.contains("state=s1"));
     c.close().await.unwrap();
     eprintln!("screenshots in {}", shots.display());
+}
+
+/// axe-core's script: `TONGBAN_AXE_JS`, or where `.ci/run` puts it.
+fn axe_source() -> Option<String> {
+    let path = std::env::var("TONGBAN_AXE_JS").map_or_else(
+        |_| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../target/axe/node_modules/axe-core/axe.min.js")
+        },
+        std::path::PathBuf::from,
+    );
+    std::fs::read_to_string(&path).ok()
+}
+
+/// The serious and critical WCAG 2.x A/AA violations axe finds on the page
+/// the browser shows, each with where.
+async fn violations(c: &fantoccini::Client, axe: &str) -> Vec<String> {
+    c.execute(&format!("{axe}\nreturn true;"), vec![])
+        .await
+        .expect("axe loads");
+    let found = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+               .then(r => done(r.violations
+                 .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                 .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(' | '))))
+               .catch(e => done(['axe failed: ' + e]));",
+            vec![],
+        )
+        .await
+        .expect("axe runs");
+    found
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn every_page_of_the_application_journey_passes_axe_in_both_languages_on_a_phone() {
+    if !browser_present() {
+        return;
+    }
+    let Some(axe) = axe_source() else {
+        assert!(
+            std::env::var("TONGBAN_TEST_REQUIRE_BROWSER").is_err(),
+            "TONGBAN_TEST_REQUIRE_BROWSER is set but axe-core is missing (npm install --prefix target/axe axe-core)"
+        );
+        eprintln!("SKIPPED axe test: npm install --prefix target/axe axe-core to run it");
+        return;
+    };
+    let app = TestApp::spawn().await;
+    // A draft for the enterprise and a submitted case, made through the API.
+    let api = app.citizen().await;
+    let item = |name: &'static str| {
+        let db = app.db.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "SELECT task_code FROM published_items WHERE name = $1 AND division_code = '230100'",
+            )
+            .bind(name)
+            .fetch_one(db.pool())
+            .await
+            .unwrap()
+        }
+    };
+    let food = item("食品经营许可").await;
+    let id_card = item("居民身份证补领").await;
+    let credit: String =
+        sqlx::query_scalar("SELECT credit_code FROM accounts WHERE username = 'enterprise'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    let post = async |path: &str, body: serde_json::Value| -> serde_json::Value {
+        let r = api.post(app.url(path)).json(&body).send().await.unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        r.json().await.unwrap()
+    };
+    let draft = post(
+        "/api/v1/applications",
+        json!({"item": food, "on_behalf_of": credit}),
+    )
+    .await;
+    let draft = draft["id"].as_str().unwrap().to_owned();
+    let done = post("/api/v1/applications", json!({"item": id_card})).await;
+    let done = done["id"].as_str().unwrap().to_owned();
+    let r = api
+        .patch(app.url(&format!("/api/v1/applications/{done}")))
+        .json(&json!({"revision": 1, "fields": {"reason": "damaged", "collect": "window"}}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let form: serde_json::Value = api
+        .get(app.url(&format!("/api/v1/items/{id_card}/form")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for m in form["materials"].as_array().unwrap() {
+        if m["required"] == true && m["fetchable"] == "no" {
+            let r = api
+                .post(app.url(&format!(
+                    "/api/v1/applications/{done}/materials/{}/files?name=scan.pdf",
+                    m["code"].as_str().unwrap()
+                )))
+                .body(b"%PDF-1.7\n%%EOF\n".to_vec())
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success());
+        }
+    }
+    post(
+        &format!("/api/v1/applications/{done}/submit"),
+        json!({"revision": 2, "declaration": tongban_core::applications::declaration::VERSION}),
+    )
+    .await;
+
+    let (c, _driver, _profile) = chromium().await;
+    let shots = screenshots_dir();
+    c.goto(&app.url("/login")).await.unwrap();
+    type_into(&c, "f-username", "citizen").await;
+    type_into(&c, "f-password", "tongban-demo").await;
+    click(&c, "login-submit").await;
+    wait_text(&c, "#nav-account", "张晓明").await;
+    let pages = [
+        "/".to_owned(),
+        format!("/items/{food}"),
+        format!("/apply/{food}"),
+        format!("/applications/{draft}"),
+        format!("/applications/{draft}/pages/0"),
+        format!("/applications/{draft}/pages/1"),
+        format!("/applications/{draft}/pages/2"),
+        format!("/applications/{draft}/materials"),
+        format!("/applications/{draft}/check"),
+        format!("/applications/{done}?done=submitted"),
+        "/applications".to_owned(),
+        "/track".to_owned(),
+    ];
+    let mut found = Vec::new();
+    for lang in ["zh-CN", "en"] {
+        c.goto(&app.url(&format!("/lang/{lang}?back=/")))
+            .await
+            .unwrap();
+        for page in &pages {
+            c.goto(&app.url(page)).await.unwrap();
+            for v in violations(&c, &axe).await {
+                found.push(format!("{lang} {page}: {v}"));
+            }
+        }
+        // A page showing its problems: the check page after submitting
+        // without the declaration.
+        c.goto(&app.url(&format!("/applications/{draft}/check")))
+            .await
+            .unwrap();
+        click(&c, "submit").await;
+        wait_text(&c, "#error-summary", "").await;
+        shoot(&c, &shots, &format!("check-errors-{lang}.png")).await;
+        for v in violations(&c, &axe).await {
+            found.push(format!("{lang} check with errors: {v}"));
+        }
+    }
+    c.goto(&app.url(&format!("/applications/{draft}/pages/0")))
+        .await
+        .unwrap();
+    shoot(&c, &shots, "question-page-en.png").await;
+    c.close().await.unwrap();
+    assert!(found.is_empty(), "axe found:\n{}", found.join("\n"));
 }
