@@ -9,6 +9,7 @@
 //! figures hold as ratios on a noisy shared machine. `BENCHMARKS.md` is its
 //! report.
 
+pub mod applying;
 pub mod form;
 pub mod load;
 pub mod ops;

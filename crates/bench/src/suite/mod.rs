@@ -95,6 +95,8 @@ pub struct Report {
     pub seeding: Vec<(String, f64)>,
     /// The target mix paced at half its closed-loop rate: (ops/s, run).
     pub paced: Option<(f64, MixRun)>,
+    /// Submissions through the use cases against their limits (SQLite).
+    pub applying: Option<crate::applying::Applying>,
 }
 
 /// Signs `username` in through the API; returns the session cookie value.
@@ -340,6 +342,10 @@ pub async fn run(o: &Options) -> anyhow::Result<Report> {
     report
         .storage
         .push(storage::sqlite(data.path(), Duration::from_secs((o.seconds / 2).max(1))).await?);
+    eprintln!("applying: submissions against their limits (SQLite)");
+    report.applying = Some(
+        crate::applying::sqlite(data.path(), Duration::from_secs((o.seconds / 2).max(1))).await?,
+    );
     if let Some(pg) = &o.pg {
         postgres(o, pg, data.path(), port, &mut report).await?;
     }

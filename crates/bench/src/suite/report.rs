@@ -241,6 +241,40 @@ pub fn render(o: &Options, r: &Report) -> String {
         }
         let _ = writeln!(out);
     }
+    if let Some(a) = &r.applying {
+        let grouped = r
+            .storage
+            .iter()
+            .find(|s| s.engine == "sqlite")
+            .map_or(0.0, |s| s.grouped.max(s.single));
+        let _ = writeln!(out, "### Submitting applications (SQLite, in process)\n");
+        let _ = writeln!(
+            out,
+            "Drafts spread over {} demo items; {} concurrent submitters. A submission with materials streams {} unique {} KB files to the file store (each fsynced) and then submits (case number, event, outbox, notice: one transaction). Its limit, measured in the same run on the same disk: {} files of the same size written and fsynced plus one commit through `Db::write`, at the same concurrency. The submit transaction alone (materials given beforehand) is set against the grouped-commit limit of the storage run above.\n",
+            a.items,
+            crate::applying::CALLERS,
+            crate::applying::FILES,
+            crate::applying::FILE_BYTES / 1024,
+            crate::applying::FILES,
+        );
+        let _ = writeln!(
+            out,
+            "| run | submissions/s | limit/s | ratio | target |\n|---|---:|---:|---:|---:|\n| with {} × {} KB materials | {:.0} | {:.0} | {:.2} | ≥ 0.5 |\n| submit alone | {:.0} | {:.0} | {:.2} | ≥ 0.3 |\n",
+            crate::applying::FILES,
+            crate::applying::FILE_BYTES / 1024,
+            a.with_files,
+            a.files_limit,
+            a.with_files / a.files_limit.max(1.0),
+            a.bare,
+            grouped,
+            a.bare / grouped.max(1.0),
+        );
+        let _ = writeln!(
+            out,
+            "Disk used per submission with materials (files and database): {:.0} KB.\n",
+            a.disk_per_submission / 1024.0
+        );
+    }
     if !r.peer.is_empty() {
         let ours: Vec<f64> = r.peer.iter().map(|p| p.0).collect();
         let theirs: Vec<f64> = r.peer.iter().map(|p| p.1).collect();

@@ -86,3 +86,24 @@ async fn every_operation_of_the_benchmark_mix_succeeds() {
     }
     assert!(r.all().quantile_ms(0.5) > 0.0);
 }
+
+/// The applying benchmark runs end to end on a fresh database: every
+/// submission it times went through (a failing submit stops the run), and
+/// the limits it reports are measured, not zero.
+#[tokio::test]
+async fn the_applying_benchmark_submits_and_measures_its_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = tongban_bench::applying::sqlite(dir.path(), std::time::Duration::from_millis(400))
+        .await
+        .unwrap();
+    assert!(a.items >= 10, "spread over {} items", a.items);
+    assert!(
+        a.with_files > 0.0 && a.files_limit > 0.0 && a.bare > 0.0,
+        "{a:?}"
+    );
+    assert!(
+        a.disk_per_submission
+            > (tongban_bench::applying::FILES * tongban_bench::applying::FILE_BYTES) as f64 * 0.9,
+        "three 200 KB files are on disk per submission: {a:?}"
+    );
+}
