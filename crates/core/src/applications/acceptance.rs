@@ -26,6 +26,7 @@ use super::drafts::{COLUMNS, from_row};
 use super::{ApplicationError, Opened, readiness};
 use crate::identity::Principal;
 use crate::identity::contacts::{Notice, tell};
+use crate::kernel::clocks::{self, NewClock};
 use crate::kernel::orgs;
 use crate::platform::clock::{Millis, date_cst, format_cst, now_ms, today_cst};
 use crate::platform::db::{Db, DbError};
@@ -130,14 +131,25 @@ pub(super) async fn standing(db: &Db, row_id: i64) -> Result<Standing, DbError> 
         })
     })
     .collect::<Result<Vec<_>, DbError>>()?;
+    // The clocks' dates, which follow calendar changes, over the ones
+    // notified at acceptance.
+    let mut promised_date: Option<String> = r.try_get("promised_date")?;
+    let mut legal_date: Option<String> = r.try_get("legal_date")?;
+    for (owner, due) in clocks::due_of(db, &format!("application:{row_id}:")).await? {
+        if owner.ends_with(":promised") {
+            promised_date = due;
+        } else if owner.ends_with(":legal") {
+            legal_date = due;
+        }
+    }
     Ok(Standing {
         corrected: u32::try_from(r.try_get::<i64, _>("corrected")?).unwrap_or(0),
         findings,
         documents,
         accepted_at: r.try_get("accepted_at")?,
         clock_from: r.try_get("clock_from")?,
-        promised_date: r.try_get("promised_date")?,
-        legal_date: r.try_get("legal_date")?,
+        promised_date,
+        legal_date,
         late_notice: r.try_get::<i64, _>("late_notice")? != 0,
     })
 }
@@ -602,6 +614,14 @@ pub async fn act(
             ("rejection", "不受", "rejected")
         }
     };
+    let clocks_of = (act.action == Action::Accept).then(|| {
+        (
+            cal.clone(),
+            from,
+            period(&g.promised_limit),
+            period(&g.legal_limit),
+        )
+    });
     let deadlines = (act.action == Action::Accept).then(|| {
         (
             from.to_string(),
@@ -654,6 +674,23 @@ pub async fn act(
             .rows_affected();
             if n != 1 {
                 return Err(ApplicationError::Conflict);
+            }
+            // The running clocks, which a calendar change moves.
+            if let Some((cal, from, promised_p, legal_p)) = &clocks_of {
+                for (what, period, words) in [("promised", promised_p, "承诺办结"), ("legal", legal_p, "法定办结")] {
+                    clocks::start(
+                        c,
+                        cal,
+                        &NewClock {
+                            owner: &format!("application:{row_id}:{what}"),
+                            label: &format!("办件 {number}（{item_name}）{words}"),
+                            from: *from,
+                            period: *period,
+                            starts,
+                        },
+                    )
+                    .await?;
+                }
             }
             for f in &findings {
                 sqlx::query(

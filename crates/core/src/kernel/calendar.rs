@@ -78,6 +78,21 @@ async fn stamp(db: &Db) -> Result<(i64, i64), DbError> {
 /// Builds the calendar from every loaded arrangement and the shipped table
 /// of statutory dates.
 pub async fn load(db: &Db) -> Result<Calendar, DbError> {
+    Ok(Calendar::new(
+        &arrangements(db).await?,
+        &shipped_lunar_dates(),
+    ))
+}
+
+/// The calendar as it would be with `year` arranged as `days`.
+async fn with_year(db: &Db, year: i32, days: &[ArrangedDay]) -> Result<Calendar, DbError> {
+    let mut arranged = arrangements(db).await?;
+    arranged.insert(year, days.to_vec());
+    Ok(Calendar::new(&arranged, &shipped_lunar_dates()))
+}
+
+/// Every loaded year's arranged days.
+async fn arrangements(db: &Db) -> Result<BTreeMap<i32, Vec<ArrangedDay>>, DbError> {
     let mut arranged: BTreeMap<i32, Vec<ArrangedDay>> = BTreeMap::new();
     for r in sqlx::query("SELECT year FROM calendar_years")
         .fetch_all(db.pool())
@@ -88,7 +103,7 @@ pub async fn load(db: &Db) -> Result<Calendar, DbError> {
     for day in days(db, None).await? {
         arranged.entry(day.date.year()).or_default().push(day);
     }
-    Ok(Calendar::new(&arranged, &shipped_lunar_dates()))
+    Ok(arranged)
 }
 
 /// The arranged days of one year, or of all years.
@@ -225,6 +240,8 @@ pub struct Change {
     pub removed: Vec<ArrangedDay>,
     /// Days that turn from off to on or back (the new form).
     pub turned: Vec<ArrangedDay>,
+    /// The running deadlines it moves (the cases they belong to).
+    pub moved: Vec<super::clocks::Moved>,
 }
 
 impl Change {
@@ -282,6 +299,7 @@ pub async fn preview(
         .filter(|o| !new_map.contains_key(&o.date))
         .cloned()
         .collect();
+    change.moved = super::clocks::moved(db, &with_year(db, year, &new).await?).await?;
     Ok((new, change))
 }
 
@@ -297,6 +315,7 @@ pub async fn save_year(
     expected_revision: i64,
 ) -> Result<i64, CalendarEditError> {
     let (days, _) = preview(db, editor, year, table).await?;
+    let changed = with_year(db, year, &days).await?;
     let (table, source) = (
         table.to_owned(),
         source.trim().chars().take(100).collect::<String>(),
@@ -378,6 +397,8 @@ pub async fn save_year(
             .bind(now)
             .execute(&mut *c)
             .await?;
+            // The running deadlines follow the new arrangement.
+            super::clocks::follow(c, &changed).await?;
             Ok(revision)
         }))
     .await

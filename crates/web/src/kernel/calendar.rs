@@ -286,6 +286,8 @@ pub struct ChangeView {
     pub removed: Vec<String>,
     /// days turned from off to on or back
     pub turned: Vec<String>,
+    /// the running deadlines it moves: what, due now, due after
+    pub moved: Vec<(String, String, String)>,
 }
 
 fn day_line(t: &Tr, d: &ArrangedDay) -> String {
@@ -302,6 +304,15 @@ fn change_view(t: &Tr, c: &Change) -> ChangeView {
         added: lines(&c.added),
         removed: lines(&c.removed),
         turned: lines(&c.turned),
+        moved: c
+            .moved
+            .iter()
+            .map(|m| {
+                let day =
+                    |d: Option<time::Date>| d.map_or_else(|| "—".to_owned(), |d| d.to_string());
+                (m.label.clone(), day(m.old), day(m.new))
+            })
+            .collect(),
     }
 }
 

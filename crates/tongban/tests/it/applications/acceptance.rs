@@ -437,3 +437,75 @@ async fn a_file_given_in_an_earlier_case_is_reused_by_reference_with_its_grade()
         "{p}"
     );
 }
+
+#[tokio::test]
+async fn a_calendar_edit_shows_the_running_deadlines_it_moves_and_moves_them() {
+    let app = TestApp::spawn().await;
+    let citizen = app.citizen().await;
+    let clerk = app.clerk().await;
+    let (_, number) = submitted(&app, &citizen).await;
+    let case_url = app.url(&format!("/api/v1/cases/{number}"));
+    let (_, case) = send(clerk.get(&case_url)).await;
+    let (status, _) = act(
+        &clerk,
+        &app,
+        &number,
+        json!({"action": "accept", "revision": case["revision"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, case) = send(clerk.get(&case_url)).await;
+    let legal = case["legal_date"].as_str().unwrap().to_owned();
+
+    // The next working day after today becomes a holiday.
+    let today = tongban_core::platform::clock::today_cst();
+    let (_, next) = send(app.client().get(app.url(&format!(
+        "/api/v1/calendar/deadline?from={today}&working_days=1"
+    ))))
+    .await;
+    let day = next["deadline"].as_str().unwrap().to_owned();
+    assert!(
+        day.as_str() < legal.as_str(),
+        "{day} is inside the period ending {legal}"
+    );
+    let year = &day[..4];
+    let admin = app.admin().await;
+    let (_, page) = app
+        .get_text(&admin, &format!("/admin/calendar/{year}"))
+        .await;
+    let mut form = crate::helpers::form_fields(&page, "calendar-form");
+    let table = form
+        .iter()
+        .find(|(k, _)| k == "table")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    tongban_bench::form::set(&mut form, "table", &format!("{table}\n{day},放假,测试\n"));
+    tongban_bench::form::set(&mut form, "action", "preview");
+    let url = app.url(&format!("/admin/calendar/{year}"));
+    let r = admin.post(&url).form(&form).send().await.unwrap();
+    let preview = r.text().await.unwrap();
+    assert!(
+        preview.contains("id=\"change-moved\"") && preview.contains(&number),
+        "{preview}"
+    );
+    let (_, unchanged) = send(clerk.get(&case_url)).await;
+    assert_eq!(
+        unchanged["legal_date"],
+        legal.as_str(),
+        "a preview moves nothing"
+    );
+    tongban_bench::form::set(&mut form, "action", "save");
+    let r = admin.post(&url).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    app.state.calendar_touched().await;
+    let (_, moved) = send(clerk.get(&case_url)).await;
+    let (_, expected) = send(app.client().get(app.url(&format!(
+        "/api/v1/calendar/deadline?from={}&working_days=1",
+        legal
+    ))))
+    .await;
+    assert_eq!(
+        moved["legal_date"], expected["deadline"],
+        "one working day later"
+    );
+}
