@@ -9,6 +9,7 @@ use tongban_core::kernel::divisions::Division;
 use tongban_domain::catalog::form::input::page_fields;
 use tongban_domain::catalog::form::{Field, FormDef, Kind, Section};
 
+use crate::catalog::admin::form_preview::condition_words;
 use crate::http::error::FieldError;
 use crate::http::i18n::Tr;
 
@@ -245,39 +246,11 @@ pub fn section_fields(
                 add == Some(f.key.as_str()),
             );
             if let Some(c) = f.show_if.as_ref().filter(|c| here(&c.field)) {
-                v.shown_when = condition_text(t, form, c);
+                v.shown_when = condition_words(t, form, c, "apply.applies_when");
             }
             v
         })
         .collect()
-}
-
-fn condition_text(t: &Tr, form: &FormDef, c: &tongban_domain::catalog::form::Condition) -> String {
-    let Some(f) = form.field(&c.field) else {
-        return String::new();
-    };
-    let options = match &f.kind {
-        Kind::Choice { options, .. } => c
-            .any_of
-            .iter()
-            .map(|a| {
-                options
-                    .iter()
-                    .find(|o| &o.code == a)
-                    .map(|o| t.pick(&o.label, &o.label_en).to_owned())
-                    .unwrap_or_else(|| a.clone())
-            })
-            .collect::<Vec<_>>()
-            .join(t.get("guide.list_sep").as_str()),
-        _ => c.any_of.join(", "),
-    };
-    t.fmt(
-        "apply.applies_when",
-        &[
-            ("field", t.pick(&f.label, &f.label_en)),
-            ("options", &options),
-        ],
-    )
 }
 
 #[cfg(test)]

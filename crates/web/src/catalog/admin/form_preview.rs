@@ -46,7 +46,16 @@ pub struct PreviewSection {
 }
 
 fn when(t: &Tr, form: &FormDef, c: &Option<Condition>) -> String {
-    let Some(c) = c else { return String::new() };
+    c.as_ref()
+        .map(|c| condition_words(t, form, c, "acat.form_shown_when"))
+        .unwrap_or_default()
+}
+
+/// A field's condition in words, by the message `key` (with `{field}` and
+/// `{options}`): the choice field's label and the chosen options' labels,
+/// in the page's language. The editor's preview and the applicant's
+/// question pages word it each their own way.
+pub fn condition_words(t: &Tr, form: &FormDef, c: &Condition, key: &str) -> String {
     let Some(f) = form.field(&c.field) else {
         return String::new();
     };
@@ -66,7 +75,7 @@ fn when(t: &Tr, form: &FormDef, c: &Option<Condition>) -> String {
         _ => c.any_of.join(", "),
     };
     t.fmt(
-        "acat.form_shown_when",
+        key,
         &[
             ("field", t.pick(&f.label, &f.label_en)),
             ("options", &options),
