@@ -499,9 +499,17 @@ pub(super) async fn load(
 
 /// The guide of the version a draft was started under.
 pub(super) async fn guide_of(db: &Db, a: &Application) -> Result<Guide, ApplicationError> {
+    Ok(version_of(db, a).await?.guide)
+}
+
+/// The published version a draft was started under, which also says the
+/// version published now.
+pub(super) async fn version_of(
+    db: &Db,
+    a: &Application,
+) -> Result<catalog::Published, ApplicationError> {
     catalog::published_version(db, &a.task_code, Some(a.version_no))
         .await?
-        .map(|p| p.guide)
         .ok_or(ApplicationError::ItemWithdrawn)
 }
 
@@ -513,14 +521,11 @@ pub async fn get(
 ) -> Result<Application, ApplicationError> {
     let (row_id, mut a) = load(db, actor, public_id).await?;
     a.files = super::materials::given(db, row_id).await?;
-    if let Ok(g) = guide_of(db, &a).await {
-        a.item_name = g.name;
-    }
-    if let Some(p) = catalog::published(db, &a.task_code).await?
-        && p.version_no > a.version_no
-        && a.state == State::Draft
-    {
-        a.newer_version = Some(p.version_no);
+    if let Some(p) = catalog::published_version(db, &a.task_code, Some(a.version_no)).await? {
+        a.item_name = p.guide.name;
+        if p.current_version > a.version_no && a.state == State::Draft {
+            a.newer_version = Some(p.current_version);
+        }
     }
     Ok(a)
 }
@@ -721,12 +726,9 @@ pub(super) async fn opened(
     let item = catalog::published_version(db, &app.task_code, Some(app.version_no)).await?;
     if let Some(p) = &item {
         app.item_name = p.guide.name.clone();
-    }
-    if let Some(p) = catalog::published(db, &app.task_code).await?
-        && p.version_no > app.version_no
-        && app.state == State::Draft
-    {
-        app.newer_version = Some(p.version_no);
+        if p.current_version > app.version_no && app.state == State::Draft {
+            app.newer_version = Some(p.current_version);
+        }
     }
     let r = sqlx::query("SELECT query_code, submitted_at FROM applications WHERE id = $1")
         .bind(row_id)

@@ -11,10 +11,9 @@ use tongban_domain::FieldProblem;
 use tongban_domain::applications::{State, case_number};
 use tongban_domain::catalog::{Fetchable, Guide};
 
-use super::drafts::{form_of, guide_of, load};
+use super::drafts::{form_of, load, version_of};
 use super::materials::given;
 use super::{ApplicationError, declaration};
-use crate::catalog;
 use crate::identity::contacts::{Notice, tell};
 use crate::identity::{Principal, oidc};
 use crate::platform::clock::{now_ms, today_cst};
@@ -123,11 +122,9 @@ pub async fn submit(
     if a.revision != revision {
         return Err(ApplicationError::Conflict);
     }
-    let g = guide_of(db, &a).await?;
-    let newer = catalog::published(db, &a.task_code)
-        .await?
-        .map(|p| p.version_no)
-        .filter(|v| *v > a.version_no);
+    let p = version_of(db, &a).await?;
+    let newer = Some(p.current_version).filter(|v| *v > a.version_no);
+    let g = p.guide;
     let files = given(db, row_id).await?;
     let mut problems = readiness(&g, &a.situation, &a.fields, &files, newer);
     if declared != declaration::VERSION {

@@ -17,6 +17,9 @@ pub struct Published {
     pub division_code: String,
     /// Version number.
     pub version_no: i64,
+    /// The version published now (greater than `version_no` when an
+    /// earlier version was asked for and a newer one is out).
+    pub current_version: i64,
     /// When published.
     pub published_at: Millis,
     /// The guide.
@@ -43,6 +46,7 @@ pub async fn published(db: &Db, task_code: &str) -> Result<Option<Published>, Ca
         org,
         division_code: r.try_get("division_code")?,
         version_no: r.try_get("version_no")?,
+        current_version: r.try_get("version_no")?,
         published_at: r.try_get("published_at")?,
         guide: serde_json::from_str(&doc)
             .map_err(|e| DbError::Corrupt(format!("stored guide unreadable: {e}")))?,
