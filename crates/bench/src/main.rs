@@ -45,11 +45,26 @@ struct Cli {
     /// standard output when absent.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Only the in-process runs of submitting applications and their
+    /// storage limits (SQLite), printed; no server is started.
+    #[arg(long)]
+    only_applying: bool,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if cli.only_applying {
+        let dir = tempfile::tempdir()?;
+        let secs = std::time::Duration::from_secs((cli.seconds / 2).max(1));
+        let report = suite::Report {
+            storage: vec![tongban_bench::storage::sqlite(dir.path(), secs).await?],
+            applying: Some(tongban_bench::applying::sqlite(dir.path(), secs).await?),
+            ..suite::Report::default()
+        };
+        print!("{}", suite::render(&Options::default(), &report));
+        return Ok(());
+    }
     anyhow::ensure!(
         cli.binary.exists(),
         "{} does not exist: build it with `cargo build --release -p tongban`",

@@ -32,7 +32,7 @@ const ISOLATED: &[&str] = &[
 ];
 
 /// What to run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// The release `tongban` binary.
     pub binary: PathBuf,
