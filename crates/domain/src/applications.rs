@@ -121,6 +121,59 @@ pub fn notice_late(working_days_after_receipt: i64) -> bool {
     working_days_after_receipt > 5
 }
 
+/// What a correction changed between two submissions of a case.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Changes {
+    /// Answers changed, added or removed: key, before, after.
+    pub answers: Vec<(String, Option<Value>, Option<Value>)>,
+    /// Files given since: (material code, file name).
+    pub files_added: Vec<(String, String)>,
+    /// Files taken back since: (material code, file name).
+    pub files_removed: Vec<(String, String)>,
+}
+
+impl Changes {
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.answers.is_empty() && self.files_added.is_empty() && self.files_removed.is_empty()
+    }
+}
+
+/// A file as a submission recorded it: material code, name, SHA-256.
+pub type SubmittedFile = (String, String, String);
+
+/// What changed from one submission (`before`) to the next (`after`):
+/// every answer whose value differs, and the files by material and content.
+pub fn changes(
+    before: &Map<String, Value>,
+    after: &Map<String, Value>,
+    files_before: &[SubmittedFile],
+    files_after: &[SubmittedFile],
+) -> Changes {
+    let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let answers = keys
+        .into_iter()
+        .filter(|k| before.get(*k) != after.get(*k))
+        .map(|k| (k.clone(), before.get(k).cloned(), after.get(k).cloned()))
+        .collect();
+    let same = |a: &SubmittedFile, b: &SubmittedFile| a.0 == b.0 && a.2 == b.2;
+    Changes {
+        answers,
+        files_added: files_after
+            .iter()
+            .filter(|f| !files_before.iter().any(|g| same(f, g)))
+            .map(|f| (f.0.clone(), f.1.clone()))
+            .collect(),
+        files_removed: files_before
+            .iter()
+            .filter(|f| !files_after.iter().any(|g| same(f, g)))
+            .map(|f| (f.0.clone(), f.1.clone()))
+            .collect(),
+    }
+}
+
 /// How far a material's file can be trusted (国办函〔2016〕108号).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TrustGrade {
@@ -429,6 +482,26 @@ mod tests {
         for g in [TrustGrade::A, TrustGrade::B, TrustGrade::C, TrustGrade::D] {
             assert_eq!(TrustGrade::from_code(g.code()), Some(g));
         }
+    }
+
+    #[test]
+    fn a_correction_shows_the_answers_and_files_it_changed() {
+        let before: Map<String, Value> =
+            serde_json::from_str(r#"{"a": 1, "b": "x", "c": [1]}"#).unwrap_or_default();
+        let after: Map<String, Value> =
+            serde_json::from_str(r#"{"a": 1, "b": "y", "d": true}"#).unwrap_or_default();
+        let f = |m: &str, n: &str, h: &str| (m.to_owned(), n.to_owned(), h.to_owned());
+        let c = changes(
+            &before,
+            &after,
+            &[f("M1", "old.pdf", "h1"), f("M2", "same.pdf", "h2")],
+            &[f("M2", "same-renamed.pdf", "h2"), f("M1", "new.pdf", "h3")],
+        );
+        let keys: Vec<&str> = c.answers.iter().map(|a| a.0.as_str()).collect();
+        assert_eq!(keys, ["b", "c", "d"]);
+        assert_eq!(c.files_added, [("M1".to_owned(), "new.pdf".to_owned())]);
+        assert_eq!(c.files_removed, [("M1".to_owned(), "old.pdf".to_owned())]);
+        assert!(changes(&after, &after, &[], &[]).is_empty());
     }
 
     #[test]

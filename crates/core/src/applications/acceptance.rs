@@ -14,10 +14,13 @@
 
 use std::sync::LazyLock;
 
+use serde_json::{Map, Value};
 use sqlx::{AnyConnection, Row};
 use time::Date;
 use tongban_domain::FieldProblem;
-use tongban_domain::applications::{Action, State, allowed_actions, notice_late};
+use tongban_domain::applications::{
+    Action, Changes, State, SubmittedFile, allowed_actions, changes, notice_late,
+};
 use tongban_domain::catalog::{TimeLimit, TimeUnit};
 use tongban_domain::kernel::Role;
 use tongban_domain::kernel::calendar::{Calendar, Period, StartRule, Unit};
@@ -88,6 +91,33 @@ pub struct Standing {
     pub legal_date: Option<String>,
     /// A notice came later than five working days after receipt.
     pub late_notice: bool,
+    /// What the last correction changed (once submitted again).
+    pub changes: Option<Changes>,
+}
+
+/// What the last submission changed from the one before, if there were two.
+async fn last_changes(db: &Db, row_id: i64) -> Result<Option<Changes>, DbError> {
+    let rows = sqlx::query(
+        "SELECT fields, files FROM application_submissions WHERE application_id = $1 ORDER BY round DESC LIMIT 2",
+    )
+    .bind(row_id)
+    .fetch_all(db.pool())
+    .await?;
+    let [after, before] = rows.as_slice() else {
+        return Ok(None);
+    };
+    let read =
+        |r: &sqlx::any::AnyRow| -> Result<(Map<String, Value>, Vec<SubmittedFile>), DbError> {
+            let fields: String = r.try_get("fields")?;
+            let files: String = r.try_get("files")?;
+            Ok((
+                serde_json::from_str(&fields).map_err(|e| DbError::Corrupt(e.to_string()))?,
+                serde_json::from_str(&files).map_err(|e| DbError::Corrupt(e.to_string()))?,
+            ))
+        };
+    let (a, af) = read(after)?;
+    let (b, bf) = read(before)?;
+    Ok(Some(changes(&b, &a, &bf, &af)))
 }
 
 pub(super) async fn standing(db: &Db, row_id: i64) -> Result<Standing, DbError> {
@@ -151,6 +181,7 @@ pub(super) async fn standing(db: &Db, row_id: i64) -> Result<Standing, DbError> 
         promised_date,
         legal_date,
         late_notice: r.try_get::<i64, _>("late_notice")? != 0,
+        changes: last_changes(db, row_id).await?,
     })
 }
 

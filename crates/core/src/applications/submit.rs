@@ -156,6 +156,15 @@ pub async fn submit(
     let acting = actor.account.id;
     let applicant = a.applicant_id;
     let level = oidc::real_name_level(db, acting).await?;
+    // What this submission says, kept so a correction's changes show.
+    let said_fields = serde_json::Value::Object(a.fields.clone()).to_string();
+    let said_files = serde_json::to_string(
+        &files
+            .iter()
+            .map(|f| (f.material.clone(), f.name.clone(), f.sha256.clone()))
+            .collect::<Vec<_>>(),
+    )
+    .map_err(|e| ApplicationError::Db(DbError::Internal(e.to_string())))?;
     let code = match &again {
         Some(_) => sqlx::query("SELECT query_code FROM applications WHERE id = $1")
             .bind(row_id)
@@ -220,6 +229,16 @@ pub async fn submit(
             ))
             .bind(now)
             .bind(if again.is_some() { "corrected" } else { "submitted" })
+            .execute(&mut *c)
+            .await?;
+            sqlx::query(
+                "INSERT INTO application_submissions (application_id, round, fields, files, submitted_at) VALUES \
+                 ($1, (SELECT COALESCE(MAX(round), 0) + 1 FROM application_submissions WHERE application_id = $1), $2, $3, $4)",
+            )
+            .bind(row_id)
+            .bind(&said_fields)
+            .bind(&said_files)
+            .bind(now)
             .execute(&mut *c)
             .await?;
             outbox::append(

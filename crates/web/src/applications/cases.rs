@@ -354,6 +354,8 @@ pub struct CaseView {
     pub done: String,
     /// may request correction / accept / reject
     pub can: (bool, bool, bool),
+    /// what the correction changed
+    pub changes: Option<super::pages::ChangesView>,
 }
 
 async fn case_view(
@@ -386,6 +388,7 @@ async fn case_view(
                 .collect()
         })
         .unwrap_or_default();
+    let changes = super::pages::changes_view(&t, &c.opened);
     let can = (
         c.allowed.contains(&Action::RequestCorrection),
         c.allowed.contains(&Action::Accept),
@@ -400,6 +403,7 @@ async fn case_view(
         errors,
         done,
         can,
+        changes,
         t,
     })
 }

@@ -196,6 +196,20 @@ async fn one_complete_correction_notice_one_correction_then_acceptance_with_dead
     .await;
     assert_eq!(status, StatusCode::OK, "{again}");
     assert_eq!(again["case_number"], number.as_str());
+    // Both sides see what the correction changed.
+    for (who, path) in [
+        (&clerk, format!("/work/cases/{number}")),
+        (&citizen, format!("/applications/{id}")),
+    ] {
+        let (_, page) = app.get_text(who, &path).await;
+        let changed = page.split("id=\"changes\"").nth(1).unwrap_or_default();
+        assert!(
+            changed.contains("遗失或被盗日期")
+                && changed.contains("2026-11-01")
+                && changed.contains("2026-10-30"),
+            "{path}: {page}"
+        );
+    }
 
     // Accepted: the clock starts, with both dates from the calendar.
     let (_, case) = send(clerk.get(&case_url)).await;
