@@ -1,7 +1,9 @@
-//! The receipt of a submitted application (申请材料接收回执): what was
-//! received, when, under which number, the query code that follows the case
-//! without an account, and what happens next under Art. 32 of the
-//! Administrative Licensing Law. Rendered as an official document.
+//! The documents of an application itself: the receipt of a submitted one
+//! (申请材料接收回执: what was received, when, under which number, the query
+//! code that follows the case without an account, and what happens next
+//! under Art. 32 of the Administrative Licensing Law), and the application
+//! form (申请表) an applicant at a window signs. Rendered as official
+//! documents.
 
 use tongban_domain::catalog::{Fetchable, TimeLimit, TimeUnit};
 
@@ -90,4 +92,106 @@ pub fn receipt(o: &Opened, track_url: &str) -> Option<Official> {
             "凭办件编号和查询码可在 {track_url} 查询办理进度。本回执不作为受理凭证。"
         ),
     })
+}
+
+/// The application form (申请表) as the applicant signs it at a window: every
+/// answer shown for the case, the files given, the declaration and the
+/// signature lines. `division` names a division code.
+pub fn application_form(o: &Opened, division: &dyn Fn(&str) -> Option<String>) -> Option<Official> {
+    use tongban_domain::Lang;
+    use tongban_domain::catalog::form::words;
+    let p = o.item.as_ref()?;
+    let g = &p.guide;
+    let form = super::form_of(g, &o.app.situation);
+    let mut answers = Vec::new();
+    for s in &form.sections {
+        if !form.section_shown(s, &o.app.fields) {
+            continue;
+        }
+        for f in s
+            .fields
+            .iter()
+            .filter(|f| form.field_shown(s, f, &o.app.fields))
+        {
+            let v = o
+                .app
+                .fields
+                .get(&f.key)
+                .map(|v| words::answer(f, v, Lang::ZhCn, division))
+                .unwrap_or_default();
+            answers.push(format!(
+                "{}：{}",
+                f.label,
+                if v.is_empty() {
+                    "（未填写）".into()
+                } else {
+                    v
+                }
+            ));
+        }
+    }
+    for m in materials_of(g, &o.app.situation) {
+        let given: Vec<&str> = o
+            .app
+            .files
+            .iter()
+            .filter(|f| f.material == m.code)
+            .map(|f| f.name.as_str())
+            .collect();
+        let what = match &m.fetchable {
+            Fetchable::Certificate(t) => format!("免提交，由电子证照库调取（{t}）"),
+            Fetchable::SharedData(t) => format!("免提交，由共享数据调取（{t}）"),
+            Fetchable::No if given.is_empty() => "未提交".into(),
+            Fetchable::No => given.join("、"),
+        };
+        answers.push(format!("材料：{}：{what}", m.name));
+    }
+    let d = crate::platform::clock::today_cst();
+    let mut facts = vec![
+        ("事项名称".to_owned(), g.name.clone()),
+        ("实施编码".to_owned(), p.task_code.clone()),
+        ("申请人".to_owned(), o.app.applicant_name.clone()),
+    ];
+    if o.app.acting_name != o.app.applicant_name {
+        facts.push(("经办人".to_owned(), o.app.acting_name.clone()));
+    }
+    Some(Official {
+        title: format!("{}申请表", g.name),
+        number: o.app.case_number.as_ref().map_or_else(
+            || "（提交后生成办件编号）".to_owned(),
+            |n| format!("办件编号：{n}"),
+        ),
+        facts,
+        list: Some(("申请内容：".into(), answers)),
+        after: vec![
+            format!(
+                "申请人承诺（第{}版）：{}",
+                super::declaration::VERSION,
+                super::declaration::text(Lang::ZhCn)
+            ),
+            "申请人（签字）：＿＿＿＿＿＿＿＿    日期：＿＿＿＿年＿＿月＿＿日".into(),
+            "受理人员（签字）：＿＿＿＿＿＿＿＿".into(),
+        ],
+        issuer: p.org.name_zh.clone(),
+        date: format!("{}年{}月{}日", d.year(), u8::from(d.month()), d.day()),
+        footnote: "本表由通办平台按申请人填写的内容生成。".into(),
+        ..Official::default()
+    })
+}
+
+/// The application form of one of the actor's applications, with division
+/// names, ready to render.
+pub async fn form_document(
+    db: &crate::platform::db::Db,
+    actor: &crate::identity::Principal,
+    public_id: &str,
+) -> Result<Option<Official>, super::ApplicationError> {
+    let o = super::open(db, actor, public_id).await?;
+    let all = crate::kernel::divisions::all(db).await?;
+    let name = |code: &str| {
+        all.iter()
+            .find(|d| d.code == code)
+            .map(|d| d.name_zh.clone())
+    };
+    Ok(application_form(&o, &name))
 }

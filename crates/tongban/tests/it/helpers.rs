@@ -404,3 +404,31 @@ impl Drop for SmtpServer {
         let _ = self.child.wait();
     }
 }
+
+/// The text of a PDF through `pdftotext` (poppler-utils), proving its glyphs
+/// map back to Chinese characters; `None` when the tool is not installed
+/// (and `TONGBAN_TEST_REQUIRE_PDFTOTEXT` is not set).
+pub fn pdf_text(pdf: &[u8]) -> Option<String> {
+    if std::process::Command::new("pdftotext")
+        .arg("-v")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var("TONGBAN_TEST_REQUIRE_PDFTOTEXT").is_err(),
+            "TONGBAN_TEST_REQUIRE_PDFTOTEXT is set but pdftotext is missing"
+        );
+        eprintln!("pdftotext (poppler-utils) not installed: checked the PDF's structure only");
+        return None;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("doc.pdf");
+    std::fs::write(&file, pdf).expect("write pdf");
+    let out = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}

@@ -544,7 +544,9 @@ fn pdf_response(doc: Official, name: String) -> Result<Response, AppError> {
         .into_response())
 }
 
-async fn render_pdf(doc: Official, name: String) -> Result<Response, AppError> {
+/// An official document as an inline PDF named `name`, rendered off the
+/// async threads.
+pub(super) async fn render_pdf(doc: Official, name: String) -> Result<Response, AppError> {
     tokio::task::spawn_blocking(move || pdf_response(doc, name))
         .await
         .map_err(|e| AppError::Internal(e.into()))?

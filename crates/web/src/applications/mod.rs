@@ -51,6 +51,7 @@ pub fn routes() -> Router<AppState> {
             "/applications/{id}/receipt.pdf",
             get(pages::receipt_pdf_get),
         )
+        .route("/applications/{id}/form.pdf", get(pages::form_pdf_get))
         .route(
             "/applications/{id}/documents/{doc}",
             get(cases::own_document_get),

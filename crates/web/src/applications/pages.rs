@@ -1053,53 +1053,13 @@ pub fn answer_text(
     v: &Value,
     divisions: &[DivisionOption],
 ) -> String {
-    use tongban_domain::catalog::form::Kind;
-    match (&f.kind, v) {
-        (Kind::Choice { options, .. }, _) => {
-            let label = |c: &str| {
-                options.iter().find(|o| o.code == c).map_or_else(
-                    || c.to_owned(),
-                    |o| t.pick(&o.label, &o.label_en).to_owned(),
-                )
-            };
-            match v {
-                Value::String(s) => label(s),
-                Value::Array(a) => a
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(label)
-                    .collect::<Vec<_>>()
-                    .join(t.get("guide.list_sep").as_str()),
-                _ => String::new(),
-            }
-        }
-        (Kind::Address, Value::Object(o)) => {
-            let code = o.get("division").and_then(Value::as_str).unwrap_or("");
-            let place = divisions
-                .iter()
-                .find(|(c, _)| c == code)
-                .map_or(code, |(_, n)| n.as_str());
-            format!(
-                "{place} {}",
-                o.get("detail").and_then(Value::as_str).unwrap_or("")
-            )
-        }
-        (Kind::Group { fields, .. }, Value::Array(entries)) => entries
+    let name = |code: &str| {
+        divisions
             .iter()
-            .filter_map(Value::as_object)
-            .map(|e| {
-                fields
-                    .iter()
-                    .filter_map(|g| e.get(&g.key).map(|v| answer_text(t, g, v, divisions)))
-                    .collect::<Vec<_>>()
-                    .join("，")
-            })
-            .collect::<Vec<_>>()
-            .join("；"),
-        (_, Value::String(s)) => s.clone(),
-        (_, Value::Number(n)) => n.to_string(),
-        _ => String::new(),
-    }
+            .find(|(c, _)| c == code)
+            .map(|(_, n)| n.clone())
+    };
+    tongban_domain::catalog::form::words::answer(f, v, t.lang, &name)
 }
 
 async fn check_view(
@@ -1303,6 +1263,21 @@ pub async fn receipt_pdf_get(
         pdf,
     )
         .into_response())
+}
+
+/// `GET /applications/{id}/form.pdf`: the application form (申请表) with
+/// every answer, the declaration and signature lines, for an applicant at a
+/// window to sign.
+pub async fn form_pdf_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let s = ctx.require_session()?;
+    let doc = applications::receipt::form_document(state.db(), &s.principal, &id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    super::cases::render_pdf(doc, format!("application-{id}")).await
 }
 
 // ------------------------------------------------------------- 我的办件

@@ -16,6 +16,7 @@ mod schema;
 #[cfg(test)]
 mod tests;
 pub mod text;
+pub mod words;
 
 use serde::{Deserialize, Serialize};
 

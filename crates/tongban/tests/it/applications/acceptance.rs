@@ -248,7 +248,22 @@ async fn one_complete_correction_notice_one_correction_then_acceptance_with_dead
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
+    let pdf = r.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    if let Some(text) = crate::helpers::pdf_text(&pdf) {
+        let flat: String = text.split_whitespace().collect();
+        let d: Vec<u32> = legal.split('-').map(|p| p.parse().unwrap()).collect();
+        let legal_words = format!("{}年{}月{}日", d[0], d[1], d[2]);
+        for e in [
+            "受理通知书",
+            number.as_str(),
+            "法定办结日期",
+            legal_words.as_str(),
+            "第三十二条",
+        ] {
+            assert!(flat.contains(e), "the notice lacks {e}: {text}");
+        }
+    }
     let r = outsider
         .get(app.url(&format!("/work/cases/{number}/documents/{doc_id}")))
         .send()

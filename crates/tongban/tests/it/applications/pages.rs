@@ -457,6 +457,37 @@ async fn a_clerk_applies_at_the_window_for_a_walk_in_accepts_on_the_spot_and_the
     };
     let (number, code) = (grab("case-number"), grab("query-code"));
     assert!(done.contains("id=\"accept-here\""), "{done}");
+    // The form the walk-in signs, and the receipt with the query code.
+    for (doc, expected) in [
+        (
+            "form.pdf",
+            vec![
+                "居民身份证补领申请表",
+                "王德福",
+                "损坏无法辨认",
+                "申请人（签字）",
+            ],
+        ),
+        (
+            "receipt.pdf",
+            vec!["申请材料接收回执", number.as_str(), code.as_str()],
+        ),
+    ] {
+        let r = clerk
+            .get(app.url(&format!("{base}/{doc}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{doc}");
+        let pdf = r.bytes().await.unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+        if let Some(text) = crate::helpers::pdf_text(&pdf) {
+            let flat: String = text.split_whitespace().collect();
+            for e in expected {
+                assert!(flat.contains(e), "{doc} lacks {e}: {text}");
+            }
+        }
+    }
     let source: String =
         sqlx::query_scalar("SELECT source_code FROM applications WHERE case_number = $1")
             .bind(&number)
