@@ -235,6 +235,14 @@ pub async fn start_post(
 
 // ------------------------------------------------------------- navigation
 
+/// The item's name in the page's language.
+fn name_of(t: &Tr, o: &Opened) -> String {
+    o.item.as_ref().map_or_else(
+        || o.app.item_name.clone(),
+        |p| t.pick(&p.guide.name, &p.guide.name_en).to_owned(),
+    )
+}
+
 fn form_and_guide(o: &Opened) -> Option<(&Guide, FormDef)> {
     let g = &o.item.as_ref()?.guide;
     Some((g, applications::form_of(g, &o.app.situation)))
@@ -426,7 +434,7 @@ pub async fn overview_get(
     render(&OverviewView {
         nav: Nav::from_ctx(&ctx),
         id: a.id.clone(),
-        name: a.item_name.clone(),
+        name: name_of(&t, &o),
         task_code: a.task_code.clone(),
         state_label: t.get(&format!("apply.state_{}", a.state.code())),
         state_code: a.state.code(),
@@ -560,7 +568,7 @@ async fn page_view(
     Ok(PageView {
         nav: Nav::from_ctx(ctx),
         id: o.app.id.clone(),
-        name: o.app.item_name.clone(),
+        name: name_of(&t, o),
         n,
         progress: t.fmt(
             "apply.progress",
@@ -798,7 +806,7 @@ fn materials_view(
     Ok(MaterialsView {
         nav: Nav::from_ctx(ctx),
         id: o.app.id.clone(),
-        name: o.app.item_name.clone(),
+        name: name_of(&t, o),
         materials,
         errors,
         t,
@@ -1148,7 +1156,7 @@ async fn check_view(
     Ok(CheckView {
         nav: Nav::from_ctx(ctx),
         id: a.id.clone(),
-        name: a.item_name.clone(),
+        name: name_of(&t, o),
         sections,
         materials,
         applicant: a.applicant_name.clone(),
