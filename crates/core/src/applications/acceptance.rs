@@ -21,9 +21,9 @@ use tongban_domain::FieldProblem;
 use tongban_domain::applications::{
     Action, Changes, State, SubmittedFile, allowed_actions, changes, notice_late,
 };
-use tongban_domain::catalog::{TimeLimit, TimeUnit};
+use tongban_domain::catalog::TimeLimit;
 use tongban_domain::kernel::Role;
-use tongban_domain::kernel::calendar::{Calendar, Period, StartRule, Unit};
+use tongban_domain::kernel::calendar::{Calendar, StartRule};
 
 use super::drafts::{COLUMNS, from_row};
 use super::{ApplicationError, Opened, readiness};
@@ -411,16 +411,6 @@ pub struct Acted {
     pub late: bool,
 }
 
-fn period(l: &TimeLimit) -> Period {
-    Period {
-        count: l.value,
-        unit: match l.unit {
-            TimeUnit::Workday => Unit::WorkingDays,
-            TimeUnit::Day => Unit::CalendarDays,
-        },
-    }
-}
-
 fn cn_date(d: Date) -> String {
     format!("{}年{}月{}日", d.year(), u8::from(d.month()), d.day())
 }
@@ -503,7 +493,7 @@ pub async fn act(
     // Accepted late, the application counts as accepted from receipt.
     let from = if late { date_cst(received) } else { today };
     let due = |l: &TimeLimit| {
-        cal.deadline(from, period(l), starts, &[])
+        cal.deadline(from, l.period(), starts, &[])
             .ok()
             .and_then(|d| d.date)
     };
@@ -649,8 +639,8 @@ pub async fn act(
         (
             cal.clone(),
             from,
-            period(&g.promised_limit),
-            period(&g.legal_limit),
+            g.promised_limit.period(),
+            g.legal_limit.period(),
         )
     });
     let deadlines = (act.action == Action::Accept).then(|| {

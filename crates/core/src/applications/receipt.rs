@@ -5,30 +5,12 @@
 //! form (申请表) an applicant at a window signs. Rendered as official
 //! documents.
 
-use tongban_domain::catalog::{Fetchable, TimeLimit, TimeUnit};
+use tongban_domain::catalog::{Fetchable, HANDLING_FORMS, label};
 
 use super::Opened;
 use super::materials::materials_of;
 use crate::platform::clock::{date_cst, format_cst};
 use crate::platform::pdf::Official;
-
-fn limit(l: &TimeLimit) -> String {
-    match (l.value, l.unit) {
-        (0, _) => "即办".into(),
-        (n, TimeUnit::Workday) => format!("{n}个工作日"),
-        (n, TimeUnit::Day) => format!("{n}个自然日"),
-    }
-}
-
-fn source(code: &str) -> &'static str {
-    match code {
-        "1" => "窗口办理",
-        "2" => "电脑端网上办理",
-        "3" => "移动端网上申请",
-        "4" => "快递申请",
-        _ => "其他",
-    }
-}
 
 /// The receipt of a submitted application; `None` while it is a draft or
 /// when its item's version cannot be read. `track_url` is where the case
@@ -65,9 +47,14 @@ pub fn receipt(o: &Opened, track_url: &str) -> Option<Official> {
     }
     facts.extend([
         ("提交时间".to_owned(), format_cst(at)),
-        ("申报来源".to_owned(), source(&o.app.source_code).to_owned()),
-        ("承诺办结时限".to_owned(), limit(&g.promised_limit)),
-        ("法定办结时限".to_owned(), limit(&g.legal_limit)),
+        (
+            "申报来源".to_owned(),
+            label(HANDLING_FORMS, &o.app.source_code)
+                .map_or("其他", |(zh, _)| zh)
+                .to_owned(),
+        ),
+        ("承诺办结时限".to_owned(), g.promised_limit.words_zh()),
+        ("法定办结时限".to_owned(), g.legal_limit.words_zh()),
     ]);
     Some(Official {
         title: "申请材料接收回执".into(),

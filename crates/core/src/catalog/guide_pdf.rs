@@ -5,20 +5,10 @@
 //! Layout is deliberately plain: A4, one column, headings and wrapped
 //! paragraphs, the "what to bring" checklist first after the facts.
 
-use tongban_domain::catalog::{
-    self as rules, CaseKind, CodeList, CodeLists, Fetchable, Guide, TimeLimit, TimeUnit,
-};
+use tongban_domain::catalog::{self as rules, CaseKind, CodeList, CodeLists, Fetchable, Guide};
 
 pub use crate::platform::pdf::PdfError;
 use crate::platform::pdf::Writer;
-
-fn limit(l: &TimeLimit) -> String {
-    match (l.value, l.unit) {
-        (0, _) => "即办（当场办结）".into(),
-        (n, TimeUnit::Workday) => format!("{n} 个工作日"),
-        (n, TimeUnit::Day) => format!("{n} 个自然日"),
-    }
-}
 
 /// Facts printed at the top of the guide besides the guide itself.
 #[derive(Debug, Clone)]
@@ -62,8 +52,8 @@ pub fn render(g: &Guide, facts: &GuideFacts) -> Result<Vec<u8>, PdfError> {
     ));
     w.para(&format!(
         "承诺办结时限：{}；法定办结时限：{}；办件类型：{}",
-        limit(&g.promised_limit),
-        limit(&g.legal_limit),
+        g.promised_limit.words_zh(),
+        g.legal_limit.words_zh(),
         if g.case_kind == CaseKind::Immediate {
             "即办件"
         } else {

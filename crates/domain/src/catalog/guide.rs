@@ -40,6 +40,30 @@ pub struct TimeLimit {
     pub explain: String,
 }
 
+impl TimeLimit {
+    /// The limit in Chinese words, as guides and notices print it
+    /// (即办（当场办结）, 20 个工作日, 30 个自然日).
+    pub fn words_zh(&self) -> String {
+        match (self.value, self.unit) {
+            (0, _) => "即办（当场办结）".into(),
+            (n, TimeUnit::Workday) => format!("{n} 个工作日"),
+            (n, TimeUnit::Day) => format!("{n} 个自然日"),
+        }
+    }
+
+    /// The period the legal calendar counts for it.
+    pub fn period(&self) -> crate::kernel::calendar::Period {
+        use crate::kernel::calendar::{Period, Unit};
+        Period {
+            count: self.value,
+            unit: match self.unit {
+                TimeUnit::Workday => Unit::WorkingDays,
+                TimeUnit::Day => Unit::CalendarDays,
+            },
+        }
+    }
+}
+
 /// Where a material can be fetched from instead of being asked for (一次告知、不再提交).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
