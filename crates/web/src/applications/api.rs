@@ -183,7 +183,8 @@ impl ApplicationDto {
     }
 }
 
-fn mobile(headers: &HeaderMap) -> bool {
+/// Whether the request comes from a phone (申报来源 3 rather than 2).
+pub fn mobile(headers: &HeaderMap) -> bool {
     headers
         .get(axum::http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())

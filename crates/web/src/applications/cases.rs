@@ -17,7 +17,7 @@ use tongban_domain::applications::Action;
 use utoipa::ToSchema;
 
 use super::api::GivenFileDto;
-use super::fields::anchor;
+use super::fields::anchored;
 use crate::http::api::Problem;
 use crate::http::ctx::Ctx;
 use crate::http::error::{FieldError, localize};
@@ -495,16 +495,9 @@ pub async fn action_post(
         Ok(_) => {
             return Ok(Redirect::to(&format!("/work/cases/{n}?done={action}")).into_response());
         }
-        Err(ApplicationError::Invalid(p)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            localize(&ctx.tr(), p)
-                .into_iter()
-                .map(|mut e| {
-                    e.field = anchor(&e.field);
-                    e
-                })
-                .collect(),
-        ),
+        Err(ApplicationError::Invalid(p)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, anchored(&ctx.tr(), p))
+        }
         Err(ApplicationError::Conflict) => (
             StatusCode::CONFLICT,
             vec![FieldError::worded(

@@ -101,6 +101,18 @@ pub fn anchor(pointer: &str) -> String {
         .replace('/', "-")
 }
 
+/// Problems with their anchors on a question page (`/fields/a/0/b` →
+/// `a-0-b`), in the page's language.
+pub fn anchored(t: &Tr, problems: Vec<tongban_domain::FieldProblem>) -> Vec<FieldError> {
+    crate::http::error::localize(t, problems)
+        .into_iter()
+        .map(|mut e| {
+            e.field = anchor(&e.field);
+            e
+        })
+        .collect()
+}
+
 fn text_of(v: Option<&Value>) -> String {
     match v {
         Some(Value::String(s)) => s.clone(),

@@ -21,7 +21,9 @@ use tongban_domain::catalog::form::{FormDef, input};
 use tongban_domain::catalog::{Fetchable, Guide};
 use tongban_domain::kernel::Role;
 
-use super::fields::{DivisionOption, FieldView, anchor, division_options, section_fields};
+use super::fields::{
+    DivisionOption, FieldView, anchor, anchored, division_options, section_fields,
+};
 use crate::http::ctx::Ctx;
 use crate::http::error::{FieldError, localize};
 use crate::http::i18n::Tr;
@@ -45,22 +47,16 @@ pub fn staff_channel(p: &tongban_core::identity::Principal) -> Channel {
     }
 }
 
-fn mobile(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ua| ua.contains("Mobile") || ua.contains("Android") || ua.contains("iPhone"))
-}
-
-/// Problems with their anchors on this page (`/fields/a/0/b` → `a-0-b`).
-fn anchored(t: &Tr, problems: Vec<FieldProblem>) -> Vec<FieldError> {
-    localize(t, problems)
-        .into_iter()
-        .map(|mut e| {
-            e.field = anchor(&e.field);
-            e
-        })
-        .collect()
+/// A page shown again after a refused save or submission: 409 when the
+/// application changed meanwhile, 422 when it has problems.
+fn refused<T: Template>(view: &T, conflict: bool) -> Result<Response, AppError> {
+    let mut res = render(view)?;
+    *res.status_mut() = if conflict {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(res)
 }
 
 // ---------------------------------------------------------------- start
@@ -217,7 +213,7 @@ pub async fn start_post(
             },
             for_person: Some(f.person).filter(|x| !x.trim().is_empty()),
             consent: !f.consent.is_empty(),
-            mobile: mobile(&headers),
+            mobile: super::api::mobile(&headers),
             key: None,
             draft_days: state.config().applications.draft_days,
         },
@@ -650,13 +646,7 @@ pub async fn page_post(
             };
             let mut v = page_view(&state, &ctx, &o, p.n, &answers, errors, None).await?;
             v.conflict = conflict;
-            let mut res = render(&v)?;
-            *res.status_mut() = if conflict {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            Ok(res)
+            refused(&v, conflict)
         }
         Err(ApplicationError::WrongState) => Ok(Redirect::to(&base).into_response()),
         Err(e) => Err(e.into()),
@@ -1227,13 +1217,7 @@ pub async fn submit_post(
             };
             let mut v = check_view(&state, &ctx, &o, problems).await?;
             v.conflict = conflict;
-            let mut res = render(&v)?;
-            *res.status_mut() = if conflict {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            Ok(res)
+            refused(&v, conflict)
         }
         Err(ApplicationError::WrongState) => {
             Ok(Redirect::to(&format!("/applications/{id}")).into_response())
