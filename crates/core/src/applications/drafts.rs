@@ -497,9 +497,21 @@ pub(super) async fn load(
     Ok(from_row(&r)?)
 }
 
-/// The guide of the version a draft was started under.
+/// The guide of the version a draft was started under, in one read (while
+/// the item is published).
 pub(super) async fn guide_of(db: &Db, a: &Application) -> Result<Guide, ApplicationError> {
-    Ok(version_of(db, a).await?.guide)
+    let row = sqlx::query(
+        "SELECT v.document FROM published_items p JOIN item_versions v ON v.item_id = p.item_id \
+         WHERE p.task_code = $1 AND v.version_no = $2 AND v.status IN ('published', 'superseded')",
+    )
+    .bind(&a.task_code)
+    .bind(a.version_no)
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or(ApplicationError::ItemWithdrawn)?;
+    let doc: String = row.try_get("document")?;
+    serde_json::from_str(&doc)
+        .map_err(|e| DbError::Corrupt(format!("stored guide unreadable: {e}")).into())
 }
 
 /// The published version a draft was started under, which also says the

@@ -137,38 +137,19 @@ where
             .with("label", m.name.clone()),
         ]));
     }
-    let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM application_files WHERE application_id = $1 AND material_code = $2")
-        .bind(row_id)
-        .bind(code)
-        .fetch_one(db.pool())
-        .await?
-        .try_get("n")?;
-    if count >= FILES_PER_MATERIAL {
-        return Err(ApplicationError::Invalid(vec![
-            FieldProblem::new(field, "material.too_many_files", "这项材料的文件已达上限")
-                .with("max", FILES_PER_MATERIAL.to_string()),
-        ]));
-    }
     let max = u64::from(m.max_mb) * 1024 * 1024;
-    let stored = files::store_stream(
-        db,
-        root,
-        name,
-        pieces,
-        max,
-        &m.file_types,
-        Some(actor.account.id),
-    )
-    .await
-    .map_err(|e| match e {
-        FileError::Refused(mut p) => {
-            p.field = field.clone();
-            p.args.push(("label", m.name.clone()));
-            ApplicationError::Invalid(vec![p])
-        }
-        FileError::Db(e) => ApplicationError::Db(e),
-        other => ApplicationError::Db(DbError::Internal(other.to_string())),
-    })?;
+    let label = m.name.clone();
+    let received = files::receive(root, name, pieces, max, &m.file_types)
+        .await
+        .map_err(|e| match e {
+            FileError::Refused(mut p) => {
+                p.field = field.clone();
+                p.args.push(("label", label.clone()));
+                ApplicationError::Invalid(vec![p])
+            }
+            FileError::Db(e) => ApplicationError::Db(e),
+            other => ApplicationError::Db(DbError::Internal(other.to_string())),
+        })?;
     let window = a.channel == Channel::Window.code();
     let trust = TrustGrade::of_upload(if window {
         Channel::Window
@@ -182,20 +163,25 @@ where
         Giving {
             code,
             material_name: &m.name,
-            file_id: stored.id,
+            file: Source::New(received.row.clone()),
             actor_id: actor.account.id,
             trust,
             origin,
         },
     )
     .await?;
+    let row = received.row.clone();
+    received
+        .place()
+        .await
+        .map_err(|e| ApplicationError::Db(DbError::Internal(e.to_string())))?;
     Ok(GivenFile {
         id: given_id,
         material: code.to_owned(),
-        name: stored.name,
-        kind: kind_code(&stored.content_type),
-        size: stored.size,
-        sha256: stored.sha256,
+        name: row.name,
+        kind: kind_code(row.content_type),
+        size: row.size,
+        sha256: row.sha256,
         created_at: now_ms(),
         trust: trust.code().to_owned(),
         origin: origin.to_owned(),
@@ -206,30 +192,63 @@ where
 struct Giving<'a> {
     code: &'a str,
     material_name: &'a str,
-    file_id: i64,
+    file: Source,
     actor_id: i64,
     trust: TrustGrade,
     origin: &'a str,
 }
 
+/// The file of a giving: one stored already, or one received now whose row
+/// is recorded with the giving.
+enum Source {
+    Stored(i64),
+    New(files::FileRow),
+}
+
+fn too_many(code: &str) -> ApplicationError {
+    ApplicationError::Invalid(vec![
+        FieldProblem::new(
+            format!("/materials/{code}"),
+            "material.too_many_files",
+            "这项材料的文件已达上限",
+        )
+        .with("max", FILES_PER_MATERIAL.to_string()),
+    ])
+}
+
 /// Records a file as given for a material of an editable application, in
-/// one transaction with its reference and event.
+/// one transaction with its reference, its event and (for a file received
+/// now) its row in the file store: refused when the application is no
+/// longer editable or the material has [`FILES_PER_MATERIAL`] files.
+/// Returns the giving's id.
 async fn record(db: &Db, row_id: i64, g: Giving<'_>) -> Result<i64, ApplicationError> {
     let (code_s, name_s, origin_s) = (
         g.code.to_owned(),
         g.material_name.to_owned(),
         g.origin.to_owned(),
     );
-    let (file_id, actor_id, trust) = (g.file_id, g.actor_id, g.trust);
+    let (file, actor_id, trust) = (g.file, g.actor_id, g.trust);
+    let engine = db.engine();
     db.write(crate::tx!(c => {
             let now = now_ms();
-            let draft = sqlx::query("SELECT 1 FROM applications WHERE id = $1 AND state IN ('draft', 'correction')")
+            let draft = sqlx::query(
+                "SELECT (SELECT COUNT(*) FROM application_files WHERE application_id = $1 AND material_code = $2) AS n \
+                 FROM applications WHERE id = $1 AND state IN ('draft', 'correction')",
+            )
                 .bind(row_id)
+                .bind(&code_s)
                 .fetch_optional(&mut *c)
                 .await?;
-            if draft.is_none() {
+            let Some(draft) = draft else {
                 return Err(ApplicationError::WrongState);
+            };
+            if draft.try_get::<i64, _>("n")? >= FILES_PER_MATERIAL {
+                return Err(too_many(&code_s));
             }
+            let file_id = match &file {
+                Source::Stored(id) => *id,
+                Source::New(row) => row.insert(&mut *c, engine, Some(actor_id)).await?.id,
+            };
             let id: i64 = sqlx::query(
                 "INSERT INTO application_files (application_id, material_code, file_id, created_at, trust, origin, material_name) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -425,22 +444,6 @@ pub async fn reuse(
             "该文件超过这项材料的大小上限",
         ));
     }
-    let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM application_files WHERE application_id = $1 AND material_code = $2")
-        .bind(row_id)
-        .bind(code)
-        .fetch_one(db.pool())
-        .await?
-        .try_get("n")?;
-    if count >= FILES_PER_MATERIAL {
-        return Err(ApplicationError::Invalid(vec![
-            FieldProblem::new(
-                field.clone(),
-                "material.too_many_files",
-                "这项材料的文件已达上限",
-            )
-            .with("max", FILES_PER_MATERIAL.to_string()),
-        ]));
-    }
     let trust = TrustGrade::from_code(&r.try_get::<String, _>("trust")?).unwrap_or(TrustGrade::C);
     let case: String = r.try_get("case_number")?;
     let origin = format!("reuse:{case}");
@@ -451,7 +454,7 @@ pub async fn reuse(
         Giving {
             code,
             material_name: &m.name,
-            file_id,
+            file: Source::Stored(file_id),
             actor_id: actor.account.id,
             trust,
             origin: &origin,

@@ -157,44 +157,20 @@ fn clean_name(name: &str) -> String {
 async fn record(
     db: &Db,
     name: String,
-    content_type: &str,
+    content_type: &'static str,
     sha: String,
     size: i64,
     actor: Option<i64>,
 ) -> Result<StoredFile, DbError> {
-    let key = new_key();
-    let engine = db.engine();
-    let (n, ct, sh, k) = (
-        name.clone(),
-        content_type.to_owned(),
-        sha.clone(),
-        key.clone(),
-    );
-    let id = db
-        .write(crate::tx!(c => {
-            lock_hash(c, engine, &sh).await?;
-            let r = sqlx::query("INSERT INTO files (sha256, name, content_type, size, created_by, created_at, public_key) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
-                .bind(&sh)
-                .bind(&n)
-                .bind(&ct)
-                .bind(size)
-                .bind(actor)
-                .bind(now_ms())
-                .bind(&k)
-                .fetch_one(c)
-                .await?;
-            Ok::<_, DbError>(r.try_get::<i64, _>(0)?)
-        }))
-        .await?;
-    Ok(StoredFile {
-        id,
-        key,
-        created_by: actor,
+    let row = FileRow {
         name,
-        content_type: content_type.to_owned(),
-        size,
+        content_type,
         sha256: sha,
-    })
+        size,
+    };
+    let engine = db.engine();
+    db.write(crate::tx!(c => { row.insert(c, engine, actor).await }))
+        .await
 }
 
 /// A new file key: 128 random bits, hex.
@@ -375,17 +351,238 @@ pub fn sniff(head: &[u8], tail: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// Stores a file that arrives in pieces, holding no more than a piece in
-/// memory: written to a temporary file while it is hashed and counted,
-/// refused as soon as it passes `max_bytes`, its type decided by its
-/// content and refused unless among `types` (codes of [`SNIFFED`]); then
-/// recorded and moved into the store as [`store`] does. Nothing of a
-/// refused or broken upload stays on disk.
+/// A file received whole into the store's temporary folder: counted,
+/// hashed, typed by its content and synced, not yet recorded. Record its
+/// row with [`FileRow::insert`] inside the transaction that uses it, then
+/// [`Received::place`] the content once that has committed (the row
+/// first, then the content, as [`store`] does). Dropped unplaced, the
+/// temporary file goes.
+pub struct Received {
+    /// The row to record.
+    pub row: FileRow,
+    tmp: Cleanup,
+    target: PathBuf,
+}
+
+/// A file's row as [`record`] writes it, to be written inside a caller's
+/// transaction.
+#[derive(Debug, Clone)]
+pub struct FileRow {
+    /// Name as uploaded (cleaned).
+    pub name: String,
+    /// Content type, by content.
+    pub content_type: &'static str,
+    /// SHA-256 of the content.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: i64,
+}
+
+impl FileRow {
+    /// Inserts the row under its hash's lock, inside the caller's
+    /// transaction.
+    pub async fn insert(
+        &self,
+        c: &mut sqlx::AnyConnection,
+        engine: crate::platform::db::Engine,
+        actor: Option<i64>,
+    ) -> Result<StoredFile, DbError> {
+        let key = new_key();
+        lock_hash(c, engine, &self.sha256).await?;
+        let r = sqlx::query("INSERT INTO files (sha256, name, content_type, size, created_by, created_at, public_key) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
+            .bind(&self.sha256)
+            .bind(&self.name)
+            .bind(self.content_type)
+            .bind(self.size)
+            .bind(actor)
+            .bind(now_ms())
+            .bind(&key)
+            .fetch_one(c)
+            .await?;
+        Ok(StoredFile {
+            id: r.try_get::<i64, _>(0)?,
+            key,
+            created_by: actor,
+            name: self.name.clone(),
+            content_type: self.content_type.to_owned(),
+            size: self.size,
+            sha256: self.sha256.clone(),
+        })
+    }
+}
+
+/// Removes a temporary file on every way out but success.
+struct Cleanup(Option<PathBuf>);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+impl Received {
+    /// Moves the content into the store, once its row is committed.
+    pub async fn place(mut self) -> Result<(), FileError> {
+        let Some(tmp) = self.tmp.0.take() else {
+            return Ok(());
+        };
+        let target = self.target.clone();
+        let moved = tokio::task::spawn_blocking(move || std::fs::rename(&tmp, &target).map_err(|e| (tmp, e)))
+            .await
+            .map_err(|e| FileError::Io(std::io::Error::other(e.to_string())))?;
+        if let Err((tmp, e)) = moved {
+            self.tmp.0 = Some(tmp);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+}
+
+/// What the writer thread of [`receive`] is told.
+enum Piece {
+    Bytes(Vec<u8>),
+    /// Everything arrived: type it, and sync it if it is of a type taken.
+    End,
+}
+
+/// Receives a file that arrives in pieces, holding no more than a few
+/// pieces in memory: one blocking thread writes them to a temporary file
+/// while hashing them, fed through a bounded channel; the upload is
+/// refused as soon as it passes `max_bytes`; at the end its type is
+/// decided by its content and refused unless among `types` (codes of
+/// [`SNIFFED`]), and only then is it synced. Nothing of a refused or
+/// broken upload stays on disk.
+pub async fn receive<S, B, E>(
+    root: &Path,
+    name: &str,
+    mut pieces: S,
+    max_bytes: u64,
+    types: &[String],
+) -> Result<Received, FileError>
+where
+    S: futures::Stream<Item = Result<B, E>> + Unpin,
+    B: AsRef<[u8]>,
+    E: std::fmt::Display,
+{
+    use futures::StreamExt;
+    const EDGE: usize = 64 * 1024;
+    let name = clean_name(name);
+    let tmp_dir = root.join("tmp");
+    let tmp = tmp_dir.join(format!("upload-{}", new_key()));
+    let cleanup = Cleanup(Some(tmp.clone()));
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Piece>(4);
+    let taken = types.to_vec();
+    let store_root = root.to_path_buf();
+    // The writer: the whole file on one thread, so the pieces cost a
+    // channel hand-off each and not a thread hop per system call.
+    let writer = tokio::task::spawn_blocking(
+        move || -> std::io::Result<Option<(String, &'static str, PathBuf)>> {
+            std::fs::create_dir_all(&tmp_dir)?;
+            let mut file = std::fs::File::create(&tmp)?;
+            let mut hasher = Sha256::new();
+            let mut head: Vec<u8> = Vec::with_capacity(EDGE);
+            let mut tail: Vec<u8> = Vec::with_capacity(2 * EDGE);
+            while let Some(piece) = rx.blocking_recv() {
+                match piece {
+                    Piece::Bytes(b) => {
+                        hasher.update(&b);
+                        if head.len() < EDGE {
+                            head.extend_from_slice(&b[..b.len().min(EDGE - head.len())]);
+                        }
+                        tail.extend_from_slice(&b);
+                        if tail.len() > 2 * EDGE {
+                            tail.drain(..tail.len() - EDGE);
+                        }
+                        file.write_all(&b)?;
+                    }
+                    Piece::End => {
+                        let Some(kind) = sniff(&head, &tail).filter(|k| taken.iter().any(|t| t == k))
+                        else {
+                            return Ok(None);
+                        };
+                        file.sync_all()?;
+                        let sha = hex::encode(hasher.finalize());
+                        let target = path_of(&store_root, &sha);
+                        if let Some(dir) = target.parent() {
+                            std::fs::create_dir_all(dir)?;
+                        }
+                        return Ok(Some((sha, kind, target)));
+                    }
+                }
+            }
+            // The sender went away: the upload was refused or broke.
+            Ok(None)
+        },
+    );
+    let mut size: u64 = 0;
+    let fed: Result<(), FileError> = async {
+        while let Some(piece) = pieces.next().await {
+            let piece = piece.map_err(|e| FileError::Io(std::io::Error::other(e.to_string())))?;
+            let b = piece.as_ref();
+            size += b.len() as u64;
+            if size > max_bytes {
+                return Err(FileError::Refused(
+                    tongban_domain::FieldProblem::new(
+                        "file",
+                        "upload.too_large",
+                        "文件超过该材料的大小上限",
+                    )
+                    .with("max", (max_bytes / (1024 * 1024)).to_string()),
+                ));
+            }
+            if !b.is_empty() && tx.send(Piece::Bytes(b.to_vec())).await.is_err() {
+                break;
+            }
+        }
+        if size == 0 {
+            return Err(refused("upload.empty", "文件为空"));
+        }
+        let _ = tx.send(Piece::End).await;
+        Ok(())
+    }
+    .await;
+    drop(tx);
+    // The writer has finished with the temporary file before any way out,
+    // so the clean-up never races it.
+    let written = writer
+        .await
+        .map_err(|e| FileError::Io(std::io::Error::other(e.to_string())))?;
+    fed?;
+    let Some((sha256, kind, target)) = written? else {
+        return Err(FileError::Refused(
+            tongban_domain::FieldProblem::new(
+                "file",
+                "upload.file_type",
+                "文件类型不在该材料接受的范围内",
+            )
+            .with("types", types.join("、").to_ascii_uppercase()),
+        ));
+    };
+    let content_type = SNIFFED
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or("application/octet-stream", |(_, t)| *t);
+    Ok(Received {
+        row: FileRow {
+            name,
+            content_type,
+            sha256,
+            size: size as i64,
+        },
+        tmp: cleanup,
+        target,
+    })
+}
+
+/// Stores a file that arrives in pieces: [`receive`]d, its row recorded on
+/// its own, then placed.
 pub async fn store_stream<S, B, E>(
     db: &Db,
     root: &Path,
     name: &str,
-    mut pieces: S,
+    pieces: S,
     max_bytes: u64,
     types: &[String],
     actor: Option<i64>,
@@ -395,82 +592,13 @@ where
     B: AsRef<[u8]>,
     E: std::fmt::Display,
 {
-    use futures::StreamExt;
-    use tokio::io::AsyncWriteExt;
-    const EDGE: usize = 64 * 1024;
-    let name = clean_name(name);
-    let tmp_dir = root.join("tmp");
-    tokio::fs::create_dir_all(&tmp_dir).await?;
-    let tmp = tmp_dir.join(format!("upload-{}", new_key()));
-    // Removes the temporary file on every way out but success.
-    struct Cleanup(Option<PathBuf>);
-    impl Drop for Cleanup {
-        fn drop(&mut self) {
-            if let Some(p) = self.0.take() {
-                let _ = std::fs::remove_file(p);
-            }
-        }
-    }
-    let mut cleanup = Cleanup(Some(tmp.clone()));
-    let mut file = tokio::fs::File::create(&tmp).await?;
-    let mut hasher = Sha256::new();
-    let mut size: u64 = 0;
-    let mut head: Vec<u8> = Vec::with_capacity(EDGE);
-    let mut tail: Vec<u8> = Vec::with_capacity(2 * EDGE);
-    while let Some(piece) = pieces.next().await {
-        let piece = piece.map_err(|e| FileError::Io(std::io::Error::other(e.to_string())))?;
-        let b = piece.as_ref();
-        size += b.len() as u64;
-        if size > max_bytes {
-            return Err(FileError::Refused(
-                tongban_domain::FieldProblem::new(
-                    "file",
-                    "upload.too_large",
-                    "文件超过该材料的大小上限",
-                )
-                .with("max", (max_bytes / (1024 * 1024)).to_string()),
-            ));
-        }
-        hasher.update(b);
-        if head.len() < EDGE {
-            head.extend_from_slice(&b[..b.len().min(EDGE - head.len())]);
-        }
-        tail.extend_from_slice(b);
-        if tail.len() > 2 * EDGE {
-            tail.drain(..tail.len() - EDGE);
-        }
-        file.write_all(b).await?;
-    }
-    if size == 0 {
-        return Err(refused("upload.empty", "文件为空"));
-    }
-    let kind = sniff(&head, &tail)
-        .filter(|k| types.iter().any(|t| t == k))
-        .ok_or_else(|| {
-            FileError::Refused(
-                tongban_domain::FieldProblem::new(
-                    "file",
-                    "upload.file_type",
-                    "文件类型不在该材料接受的范围内",
-                )
-                .with("types", types.join("、").to_ascii_uppercase()),
-            )
-        })?;
-    file.sync_all().await?;
-    drop(file);
-    let content_type = SNIFFED
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .map_or("application/octet-stream", |(_, t)| *t);
-    let sha = hex::encode(hasher.finalize());
-    let target = path_of(root, &sha);
-    // As in `store`: the row first, then the content, always.
-    let stored = record(db, name, content_type, sha, size as i64, actor).await?;
-    if let Some(dir) = target.parent() {
-        tokio::fs::create_dir_all(dir).await?;
-    }
-    tokio::fs::rename(&tmp, &target).await?;
-    cleanup.0 = None;
+    let received = receive(root, name, pieces, max_bytes, types).await?;
+    let row = received.row.clone();
+    let engine = db.engine();
+    let stored = db
+        .write(crate::tx!(c => { row.insert(c, engine, actor).await }))
+        .await?;
+    received.place().await?;
     Ok(stored)
 }
 

@@ -544,6 +544,37 @@ async fn materials_are_given_as_files_checked_by_content_and_limit() {
         .try_get(0)
         .unwrap();
     assert_eq!(refs, 1);
+    // Twenty files per material at most: the count is taken in the
+    // transaction that records the file, and the one past it leaves
+    // neither a row nor a file behind.
+    for n in 1..20 {
+        let body = format!("%PDF-1.7\n% page {n}\n%%EOF\n").into_bytes();
+        let (status, p) = send(upload(&citizen, &asked, "p.pdf", body)).await;
+        assert_eq!(status, StatusCode::CREATED, "{n}: {p}");
+    }
+    let files_before: i64 = sqlx::query("SELECT COUNT(*) FROM files")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    let (status, p) = send(upload(&citizen, &asked, "p.pdf", b"%PDF-1.7\n% 21\n".to_vec())).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(
+        codes(&p),
+        [(format!("/materials/{asked}"), "material.too_many_files".to_owned())]
+    );
+    let files_after: i64 = sqlx::query("SELECT COUNT(*) FROM files")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    assert_eq!(files_after, files_before);
+    let leftovers = std::fs::read_dir(app.data_dir().join("tmp"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(leftovers, 0, "a refused file leaves nothing behind");
 }
 
 #[tokio::test]
