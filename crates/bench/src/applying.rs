@@ -44,14 +44,17 @@ pub struct Applying {
 
 /// An item a draft can be submitted for without answers: its published
 /// version, and the materials a submission must give.
-struct Target {
-    item_id: i64,
-    task_code: String,
-    version_no: i64,
-    materials: Vec<String>,
+pub(crate) struct Target {
+    pub item_id: i64,
+    pub task_code: String,
+    pub version_no: i64,
+    pub materials: Vec<String>,
+    /// The implementing organisation's division.
+    pub division: String,
 }
 
-async fn targets(db: &Db) -> anyhow::Result<Vec<Target>> {
+/// The published items a draft can be submitted for without answers.
+pub(crate) async fn targets(db: &Db) -> anyhow::Result<Vec<Target>> {
     let codes: Vec<String> =
         sqlx::query_scalar("SELECT task_code FROM published_items ORDER BY task_code")
             .fetch_all(db.pool())
@@ -89,6 +92,7 @@ async fn targets(db: &Db) -> anyhow::Result<Vec<Target>> {
                 task_code: p.task_code,
                 version_no: p.version_no,
                 materials,
+                division: p.org.division_code.clone(),
             });
         }
     }
@@ -158,19 +162,6 @@ async fn drafts(
         .await?;
     }
     Ok(rows)
-}
-
-fn unique_pdf(n: usize) -> Vec<u8> {
-    let mut body = format!("%PDF-1.7\n% tongban bench {n}\n").into_bytes();
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15 ^ (n as u64);
-    while body.len() < FILE_BYTES - 8 {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        body.extend_from_slice(&x.to_le_bytes());
-    }
-    body.extend_from_slice(b"\n%%EOF\n");
-    body
 }
 
 /// Runs `op` from [`CALLERS`] tasks for `secs` over the numbered work
@@ -252,7 +243,7 @@ pub async fn sqlite(dir: &Path, secs: Duration) -> anyhow::Result<Applying> {
                 use std::io::Write;
                 for k in 0..FILES {
                     let mut f = std::fs::File::create(dir2.join(format!("{i}-{k}")))?;
-                    f.write_all(&unique_pdf(i * FILES + k))?;
+                    f.write_all(&crate::ops::scan(i * FILES + k))?;
                     f.sync_all()?;
                 }
                 Ok(())
@@ -298,7 +289,7 @@ pub async fn sqlite(dir: &Path, secs: Duration) -> anyhow::Result<Applying> {
             let t = &targets[*t];
             for k in 0..FILES {
                 let code = &t.materials[k % t.materials.len()];
-                let body = unique_pdf(1_000_000 + i * FILES + k);
+                let body = crate::ops::scan(1_000_000 + i * FILES + k);
                 applications::give(
                     &db,
                     &store,
@@ -327,7 +318,7 @@ pub async fn sqlite(dir: &Path, secs: Duration) -> anyhow::Result<Applying> {
             &db,
             &store,
             "shared.pdf",
-            futures::stream::iter([Ok::<_, std::io::Error>(unique_pdf(7))]),
+            futures::stream::iter([Ok::<_, std::io::Error>(crate::ops::scan(7))]),
             10 * 1024 * 1024,
             &["pdf".to_owned()],
             Some(who.account.id),

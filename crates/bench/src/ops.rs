@@ -59,6 +59,19 @@ pub struct Shared {
     /// Token endpoint path and client of the `client_credentials` step
     /// (tongban's, or a peer's).
     pub token_path: String,
+    /// Items the demo citizen applies for whole in the mix, with the
+    /// materials each asks: (实施编码, material codes). In the scope of
+    /// the demo window clerk.
+    pub apply_items: Vec<(String, Vec<String>)>,
+    /// Items with a text question a draft edits: (实施编码, field key).
+    pub draft_items: Vec<(String, String)>,
+    /// Application drafts of the demo citizen, one per editing client
+    /// (`client.id % len`): (id, the text field it edits).
+    pub application_drafts: Vec<(String, String)>,
+    /// Session cookie of the demo citizen (who applies).
+    pub applicant_session: String,
+    /// Session cookie of the demo window clerk (who accepts).
+    pub clerk_session: String,
 }
 
 /// The username of seeded account `i`.
@@ -104,6 +117,16 @@ pub fn mix() -> Vec<Op> {
             name: "client_credentials",
             weight: 50,
             run: |c, s| client_credentials(c, s).boxed(),
+        },
+        Op {
+            name: "draft_save",
+            weight: 40,
+            run: |c, s| draft_save(c, s).boxed(),
+        },
+        Op {
+            name: "apply",
+            weight: 5,
+            run: |c, s| apply(c, s).boxed(),
         },
         Op {
             name: "admin_edit",
@@ -290,4 +313,123 @@ async fn admin_edit(c: &mut Client, s: &Shared) -> OpResult {
         .header(COOKIE, cookie(&s.admin_session))
         .form(&fields);
     c.expect("edit_save", req, 303).await.map(drop)
+}
+
+/// A citizen's application draft: opened (`GET`, for its revision) and one
+/// answer changed (`PATCH`), as every question page saves.
+async fn draft_save(c: &mut Client, s: &Shared) -> OpResult {
+    if s.application_drafts.is_empty() {
+        return Err("draft_save: no application drafts".into());
+    }
+    let (id, key) = &s.application_drafts[c.id % s.application_drafts.len()];
+    let path = format!("/api/v1/applications/{id}");
+    let url = c.url(&path);
+    let req = c.http.get(url).header(COOKIE, cookie(&s.applicant_session));
+    let draft: serde_json::Value = c
+        .expect("draft_open", req, 200)
+        .await?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    let revision = draft["revision"]
+        .as_i64()
+        .ok_or("draft_open: no revision")?;
+    let value = format!("第{}次填写", c.pick(1_000_000));
+    let url = c.url(&path);
+    let req = c
+        .http
+        .patch(url)
+        .header(COOKIE, cookie(&s.applicant_session))
+        .json(&serde_json::json!({"revision": revision, "fields": {key.as_str(): value}}));
+    c.expect("draft_save", req, 200).await.map(drop)
+}
+
+/// A whole application and its acceptance: the citizen starts one, gives
+/// a 200 KB PDF for each material, submits; the window clerk opens the
+/// case (a recorded read) and accepts it.
+async fn apply(c: &mut Client, s: &Shared) -> OpResult {
+    if s.apply_items.is_empty() {
+        return Err("apply: no items to apply for".into());
+    }
+    let (code, materials) = &s.apply_items[c.pick(s.apply_items.len())];
+    let session = cookie(&s.applicant_session);
+    let url = c.url("/api/v1/applications");
+    let req = c
+        .http
+        .post(url)
+        .header(COOKIE, &session)
+        .json(&serde_json::json!({"item": code}));
+    let created: serde_json::Value = c
+        .expect("apply_start", req, 201)
+        .await?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    let id = created["id"]
+        .as_str()
+        .ok_or("apply_start: no id")?
+        .to_owned();
+    let revision = created["revision"]
+        .as_i64()
+        .ok_or("apply_start: no revision")?;
+    for m in materials {
+        let url = c.url(&format!(
+            "/api/v1/applications/{id}/materials/{m}/files?name=scan.pdf"
+        ));
+        let body = scan(c.pick(usize::MAX));
+        let req = c.http.post(url).header(COOKIE, &session).body(body);
+        c.expect("apply_upload", req, 201).await?;
+    }
+    let url = c.url(&format!("/api/v1/applications/{id}/submit"));
+    let req = c
+        .http
+        .post(url)
+        .header(COOKIE, &session)
+        .json(&serde_json::json!({
+            "revision": revision,
+            "declaration": tongban_core::applications::declaration::VERSION,
+        }));
+    let done: serde_json::Value = c
+        .expect("apply_submit", req, 200)
+        .await?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    let number = done["case_number"]
+        .as_str()
+        .ok_or("apply_submit: no case number")?
+        .to_owned();
+    let clerk = cookie(&s.clerk_session);
+    let path = format!("/api/v1/cases/{number}");
+    let url = c.url(&path);
+    let req = c.http.get(url).header(COOKIE, &clerk);
+    let case: serde_json::Value = c
+        .expect("case_open", req, 200)
+        .await?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    let revision = case["revision"].as_i64().ok_or("case_open: no revision")?;
+    let url = c.url(&format!("{path}/actions"));
+    let req = c
+        .http
+        .post(url)
+        .header(COOKIE, &clerk)
+        .json(&serde_json::json!({"action": "accept", "revision": revision}));
+    c.expect("case_accept", req, 200).await.map(drop)
+}
+
+/// A 200 KB scan as a PDF, different for every `n`.
+pub fn scan(n: usize) -> Vec<u8> {
+    const BYTES: usize = crate::applying::FILE_BYTES;
+    let mut body = format!("%PDF-1.7\n% scan {n}\n").into_bytes();
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15 ^ (n as u64);
+    while body.len() < BYTES - 8 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        body.extend_from_slice(&x.to_le_bytes());
+    }
+    body.extend_from_slice(b"\n%%EOF\n");
+    body
 }

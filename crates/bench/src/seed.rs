@@ -180,8 +180,8 @@ impl Seeder {
                         .execute(&mut *c)
                         .await?;
                     }
-                    // The admin signs in with a fresh TOTP step each run.
-                    sqlx::query("UPDATE accounts SET totp_last_step = NULL WHERE username = 'admin'")
+                    // The admin and the clerk sign in with a fresh TOTP step each run.
+                    sqlx::query("UPDATE accounts SET totp_last_step = NULL WHERE username IN ('admin', 'clerk')")
                         .execute(&mut *c)
                         .await?;
                     Ok::<_, DbError>(())
@@ -220,6 +220,54 @@ impl Seeder {
         }
         drafts.truncate(n);
         Ok(drafts)
+    }
+
+    /// What the demo citizen applies for in the mix: items a submission
+    /// needs no answers for, in the scope of the demo window clerk (a
+    /// 政务服务中心 of their division), with their materials; and items
+    /// whose form has a plain text question, with its key, for drafts.
+    #[allow(clippy::type_complexity)]
+    pub async fn applying(
+        &self,
+    ) -> anyhow::Result<(Vec<(String, Vec<String>)>, Vec<(String, String)>)> {
+        use tongban_domain::catalog::form::Kind;
+        let clerk = accounts::by_username(&self.db, "clerk")
+            .await?
+            .context("no demo clerk")?;
+        let clerk = accounts::principal(&self.db, clerk.id)
+            .await?
+            .context("no clerk principal")?;
+        let mut divisions = Vec::new();
+        for g in &clerk.grants {
+            if let Some(o) = tongban_core::kernel::orgs::get(&self.db, g.org_id).await? {
+                divisions.push(o.division_code);
+            }
+        }
+        let apply: Vec<(String, Vec<String>)> = crate::applying::targets(&self.db)
+            .await?
+            .into_iter()
+            .filter(|t| divisions.contains(&t.division))
+            .map(|t| (t.task_code, t.materials))
+            .collect();
+        let mut drafts = Vec::new();
+        for code in self.task_codes().await? {
+            let Some(p) = catalog::published(&self.db, &code).await? else {
+                continue;
+            };
+            let g = &p.guide;
+            if g.online_depth < 2 || g.min_level > 3 || !g.situations.is_empty() {
+                continue;
+            }
+            let key = g.form.sections.iter().flat_map(|s| s.fields.iter()).find(|f| {
+                f.show_if.is_none()
+                    && f.prefill.is_none()
+                    && matches!(&f.kind, Kind::Text { pattern, max_len, .. } if pattern.is_empty() && *max_len >= 20)
+            });
+            if let Some(f) = key {
+                drafts.push((code, f.key.clone()));
+            }
+        }
+        Ok((apply, drafts))
     }
 
     /// Implementation codes of published items.

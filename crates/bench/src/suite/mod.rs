@@ -136,7 +136,10 @@ pub fn admin_totp() -> anyhow::Result<String> {
 /// one draft per client. Sessions are added by [`sign_in_fixtures`].
 pub async fn db_fixtures(seeder: &Seeder, clients: usize) -> anyhow::Result<Shared> {
     seeder.register_clients().await?;
+    let (apply_items, draft_items) = seeder.applying().await?;
     Ok(Shared {
+        apply_items,
+        draft_items,
         task_codes: seeder.task_codes().await?,
         themes: seeder.themes().await?,
         accounts: seeder.account_count().await?,
@@ -158,6 +161,41 @@ pub async fn sign_in_fixtures(shared: &mut Shared, base: &str) -> anyhow::Result
             .push(sign_in(base, &bench_username(i), None).await?);
     }
     shared.admin_session = sign_in(base, "admin", Some(admin_totp()?)).await?;
+    shared.clerk_session = sign_in(base, "clerk", Some(admin_totp()?)).await?;
+    shared.applicant_session = sign_in(base, "citizen", None).await?;
+    application_drafts(shared, base).await
+}
+
+/// One application draft of the demo citizen per editing client (as many
+/// as the seeded draft versions), spread over the items with a text
+/// question, made through the API.
+async fn application_drafts(shared: &mut Shared, base: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !shared.draft_items.is_empty(),
+        "no demo item has a form with a text question"
+    );
+    shared.application_drafts.clear();
+    let http = reqwest::Client::new();
+    for i in 0..shared.drafts.len().max(1) {
+        let (code, key) = &shared.draft_items[i % shared.draft_items.len()];
+        let res = http
+            .post(format!("{base}/api/v1/applications"))
+            .header(
+                reqwest::header::COOKIE,
+                format!("{SESSION_COOKIE}={}", shared.applicant_session),
+            )
+            .json(&serde_json::json!({"item": code}))
+            .send()
+            .await?;
+        anyhow::ensure!(
+            res.status() == 201,
+            "a draft of {code}: HTTP {}",
+            res.status()
+        );
+        let body: serde_json::Value = res.json().await?;
+        let id = body["id"].as_str().context("no draft id")?.to_owned();
+        shared.application_drafts.push((id, key.clone()));
+    }
     Ok(())
 }
 

@@ -96,11 +96,29 @@ fn verdict(out: &mut String, run: &MixRun) {
     );
 }
 
+/// Whether saving a draft's page meets issue 13's target at this load:
+/// p99 ≤ 20 ms.
+fn draft_verdict(out: &mut String, run: &MixRun) {
+    let Some(l) = run.result.steps.get("draft_save") else {
+        return;
+    };
+    let p99 = l.quantile_ms(0.99);
+    let _ = writeln!(
+        out,
+        "Draft save (`PATCH /api/v1/applications/{{id}}`, {} saves) p99 ≤ 20 ms at this load: **{}** (p99 {} ms).\n",
+        l.count(),
+        if p99 <= 20.0 { "met" } else { "not met" },
+        ms(p99),
+    );
+}
+
 /// Which request steps an operation makes.
 fn step_of_op(op: &str, step: &str) -> bool {
     match op {
         "oidc" => step == "authorize" || step == "token_code",
         "admin_edit" => step == "edit_open" || step == "edit_save",
+        "draft_save" => step == "draft_open" || step == "draft_save",
+        "apply" => step.starts_with("apply_") || step.starts_with("case_"),
         other => other == step,
     }
 }
@@ -138,6 +156,7 @@ pub fn render(o: &Options, r: &Report) -> String {
         );
         mix_table(&mut out, run);
         verdict(&mut out, run);
+        draft_verdict(&mut out, run);
     }
     if !r.isolated.is_empty() {
         let _ = writeln!(out, "### Each operation alone, against the HTTP limit\n");

@@ -185,27 +185,27 @@ pub(super) async fn standing(db: &Db, row_id: i64) -> Result<Standing, DbError> 
     })
 }
 
-/// Whether the actor accepts applications for an item of the organisation
-/// with this path and division: a window clerk of that organisation (or
-/// above it), or of a 政务服务中心 of the same division.
-async fn may_accept(
-    db: &Db,
-    actor: &Principal,
-    org_path: &str,
-    org_division: &str,
-) -> Result<bool, DbError> {
+/// Where the actor accepts applications, as ancestry paths of
+/// organisations: for each window-clerk grant, the organisation of the
+/// grant (and what lies below it) and, at a 政务服务中心, every department
+/// with a window there (进驻部门, `orgs::windows`) and what lies below it.
+async fn accepting_at(db: &Db, actor: &Principal) -> Result<Vec<String>, DbError> {
+    let mut paths = Vec::new();
     for g in actor.grants.iter().filter(|g| g.role == Role::WindowClerk) {
-        if org_path.starts_with(&g.org_path) {
-            return Ok(true);
-        }
-        if let Some(o) = orgs::get(db, g.org_id).await?
-            && o.kind == "service_center"
-            && o.division_code == org_division
-        {
-            return Ok(true);
-        }
+        paths.push(g.org_path.clone());
+        paths.extend(
+            orgs::windows(db, g.org_id)
+                .await?
+                .into_iter()
+                .map(|o| o.path),
+        );
     }
-    Ok(false)
+    Ok(paths)
+}
+
+/// Whether an item of the organisation with this path is in scope.
+fn covers(at: &[String], org_path: &str) -> bool {
+    at.iter().any(|p| org_path.starts_with(p.as_str()))
 }
 
 /// A case as the acceptance staff see it.
@@ -227,7 +227,7 @@ async fn scoped(
     case_number: &str,
 ) -> Result<(i64, super::Application), ApplicationError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS}, o.path AS org_path, o.division_code AS org_division \
+        "SELECT {COLUMNS}, o.path AS org_path \
          FROM applications a JOIN accounts p ON p.id = a.applicant_id JOIN accounts q ON q.id = a.acting_id \
          JOIN service_items i ON i.id = a.item_id JOIN organizations o ON o.id = i.org_id \
          WHERE a.case_number = $1"
@@ -236,8 +236,8 @@ async fn scoped(
     .fetch_optional(db.pool())
     .await?;
     let r = row.ok_or(ApplicationError::NotFound)?;
-    let (path, division): (String, String) = (r.try_get("org_path")?, r.try_get("org_division")?);
-    if !may_accept(db, actor, &path, &division).await? {
+    let path: String = r.try_get("org_path")?;
+    if !covers(&accepting_at(db, actor).await?, &path) {
         return Err(ApplicationError::NotFound);
     }
     Ok(from_row(&r)?)
@@ -338,23 +338,29 @@ pub struct QueueLine {
 /// The cases waiting for the actor's acceptance decision (submitted or
 /// back for correction), oldest first, at most 200.
 pub async fn queue(db: &Db, actor: &Principal) -> Result<Vec<QueueLine>, ApplicationError> {
-    let rows = sqlx::query(
-        "SELECT a.case_number, a.state, a.submitted_at, p.display_name AS applicant, v.name AS item_name, \
-         o.path AS org_path, o.division_code AS org_division \
+    let at = accepting_at(db, actor).await?;
+    if at.is_empty() {
+        return Ok(vec![]);
+    }
+    // The scope in the query, so cases elsewhere never crowd the list.
+    let scope = (1..=at.len())
+        .map(|i| format!("o.path LIKE ${i}"))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let sql = format!(
+        "SELECT a.case_number, a.state, a.submitted_at, p.display_name AS applicant, v.name AS item_name \
          FROM applications a JOIN accounts p ON p.id = a.applicant_id \
          JOIN service_items i ON i.id = a.item_id JOIN organizations o ON o.id = i.org_id \
          JOIN published_items v ON v.task_code = a.task_code \
-         WHERE a.state IN ('submitted', 'correction') ORDER BY a.submitted_at, a.id LIMIT 1000",
-    )
-    .fetch_all(db.pool())
-    .await?;
+         WHERE a.state IN ('submitted', 'correction') AND ({scope}) ORDER BY a.submitted_at, a.id LIMIT 200"
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for p in &at {
+        q = q.bind(format!("{p}%"));
+    }
+    let rows = q.fetch_all(db.pool()).await?;
     let mut out = Vec::new();
     for r in &rows {
-        let (path, division): (String, String) =
-            (r.try_get("org_path")?, r.try_get("org_division")?);
-        if !may_accept(db, actor, &path, &division).await? {
-            continue;
-        }
         let state: String = r.try_get("state")?;
         out.push(QueueLine {
             case_number: r.try_get("case_number")?,
@@ -363,9 +369,6 @@ pub async fn queue(db: &Db, actor: &Principal) -> Result<Vec<QueueLine>, Applica
             state: State::from_code(&state).ok_or_else(|| DbError::Corrupt(state.clone()))?,
             submitted_at: r.try_get::<Option<i64>, _>("submitted_at")?.unwrap_or(0),
         });
-        if out.len() == 200 {
-            break;
-        }
     }
     Ok(out)
 }

@@ -500,8 +500,16 @@ pub(super) async fn load(
 /// The guide of the version a draft was started under, in one read (while
 /// the item is published).
 pub(super) async fn guide_of(db: &Db, a: &Application) -> Result<Guide, ApplicationError> {
+    Ok(version_of(db, a).await?.0)
+}
+
+/// The guide of the version a draft was started under and the number of
+/// the version published now, in one read; `ItemWithdrawn` when the item
+/// is no longer published.
+pub(super) async fn version_of(db: &Db, a: &Application) -> Result<(Guide, i64), ApplicationError> {
     let row = sqlx::query(
-        "SELECT v.document FROM published_items p JOIN item_versions v ON v.item_id = p.item_id \
+        "SELECT v.document, p.version_no AS current_version FROM published_items p \
+         JOIN item_versions v ON v.item_id = p.item_id \
          WHERE p.task_code = $1 AND v.version_no = $2 AND v.status IN ('published', 'superseded')",
     )
     .bind(&a.task_code)
@@ -510,19 +518,9 @@ pub(super) async fn guide_of(db: &Db, a: &Application) -> Result<Guide, Applicat
     .await?
     .ok_or(ApplicationError::ItemWithdrawn)?;
     let doc: String = row.try_get("document")?;
-    serde_json::from_str(&doc)
-        .map_err(|e| DbError::Corrupt(format!("stored guide unreadable: {e}")).into())
-}
-
-/// The published version a draft was started under, which also says the
-/// version published now.
-pub(super) async fn version_of(
-    db: &Db,
-    a: &Application,
-) -> Result<catalog::Published, ApplicationError> {
-    catalog::published_version(db, &a.task_code, Some(a.version_no))
-        .await?
-        .ok_or(ApplicationError::ItemWithdrawn)
+    let guide = serde_json::from_str(&doc)
+        .map_err(|e| DbError::Corrupt(format!("stored guide unreadable: {e}")))?;
+    Ok((guide, row.try_get("current_version")?))
 }
 
 /// One of the actor's applications.

@@ -122,9 +122,8 @@ pub async fn submit(
     if a.revision != revision {
         return Err(ApplicationError::Conflict);
     }
-    let p = version_of(db, &a).await?;
-    let newer = Some(p.current_version).filter(|v| *v > a.version_no);
-    let g = p.guide;
+    let (g, current) = version_of(db, &a).await?;
+    let newer = Some(current).filter(|v| *v > a.version_no);
     let files = given(db, row_id).await?;
     let mut problems = readiness(&g, &a.situation, &a.fields, &files, newer);
     if declared != declaration::VERSION {

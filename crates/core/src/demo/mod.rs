@@ -379,6 +379,16 @@ async fn seed_in(c: &mut AnyConnection, hash: &str) -> Result<bool, DemoError> {
             zhaolin_point = point;
         }
     }
+    // Every department of a division has a window at its 政务服务中心.
+    sqlx::query(
+        "INSERT INTO center_windows (center_id, org_id, created_at) \
+         SELECT c.id, o.id, $1 FROM organizations c \
+         JOIN organizations o ON o.division_code = c.division_code AND o.kind = 'department' \
+         WHERE c.kind = 'service_center'",
+    )
+    .bind(now_ms())
+    .execute(&mut *c)
+    .await?;
 
     let now = now_ms();
     let enterprise_code = CreditCode::compose("91", "230102", "MA1B2C3D")

@@ -330,3 +330,99 @@ pub async fn create(db: &Db, admin_at: &[&str], n: NewOrg) -> Result<Org, OrgErr
     let id = db.write(crate::tx!(c => { insert(c, &n).await })).await?;
     get(db, id).await?.ok_or(OrgError::NotFound("organisation"))
 }
+
+/// The departments with a window at a 政务服务中心 (进驻部门), in display
+/// order; none for an organisation that is not a centre.
+pub async fn windows(db: &Db, center_id: i64) -> Result<Vec<Org>, DbError> {
+    let cols = COLS
+        .split(", ")
+        .map(|c| format!("o.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {cols} FROM organizations o JOIN center_windows w ON w.org_id = o.id \
+         WHERE w.center_id = $1 ORDER BY o.sort_order, o.id"
+    )))
+    .bind(center_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Sets the departments with a window at a 政务服务中心, for an actor
+/// administering the platform at `admin_at` (ancestry paths) above the
+/// centre: every one must be a department or a government; the list
+/// replaces the earlier one in one transaction, with an outbox event.
+pub async fn set_windows(
+    db: &Db,
+    admin_at: &[&str],
+    center_id: i64,
+    org_ids: &[i64],
+) -> Result<Vec<Org>, OrgError> {
+    let center = get(db, center_id)
+        .await?
+        .ok_or(OrgError::NotFound("organisation"))?;
+    if !admin_at.iter().any(|p| center.path.starts_with(p)) {
+        return Err(OrgError::Forbidden);
+    }
+    let mut problems = Vec::new();
+    if center.kind != "service_center" {
+        problems.push(FieldProblem::new(
+            "/",
+            "org.not_a_center",
+            "只有政务服务中心设有部门窗口",
+        ));
+    }
+    let mut ids: Vec<i64> = org_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    for (i, id) in ids.iter().enumerate() {
+        match get(db, *id).await? {
+            Some(o) if o.kind == "department" || o.kind == "government" => {}
+            Some(_) => problems.push(
+                FieldProblem::new(
+                    format!("/departments/{i}"),
+                    "org.not_a_department",
+                    "进驻的只能是部门或政府",
+                )
+                .with("value", id.to_string()),
+            ),
+            None => problems.push(
+                FieldProblem::new(
+                    format!("/departments/{i}"),
+                    "org.unknown",
+                    "没有这个组织机构",
+                )
+                .with("value", id.to_string()),
+            ),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(OrgError::Invalid(problems));
+    }
+    db.write(crate::tx!(c => {
+        let now = now_ms();
+        sqlx::query("DELETE FROM center_windows WHERE center_id = $1")
+            .bind(center_id)
+            .execute(&mut *c)
+            .await?;
+        for id in &ids {
+            sqlx::query("INSERT INTO center_windows (center_id, org_id, created_at) VALUES ($1, $2, $3)")
+                .bind(center_id)
+                .bind(*id)
+                .bind(now)
+                .execute(&mut *c)
+                .await?;
+        }
+        outbox::append(
+            c,
+            "org.windows_changed",
+            &serde_json::json!({"center_id": center_id, "org_ids": ids}),
+            now,
+        )
+        .await?;
+        Ok::<_, DbError>(())
+    }))
+    .await?;
+    Ok(windows(db, center_id).await?)
+}

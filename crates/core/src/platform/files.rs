@@ -429,9 +429,11 @@ impl Received {
             return Ok(());
         };
         let target = self.target.clone();
-        let moved = tokio::task::spawn_blocking(move || std::fs::rename(&tmp, &target).map_err(|e| (tmp, e)))
-            .await
-            .map_err(|e| FileError::Io(std::io::Error::other(e.to_string())))?;
+        let moved = tokio::task::spawn_blocking(move || {
+            std::fs::rename(&tmp, &target).map_err(|e| (tmp, e))
+        })
+        .await
+        .map_err(|e| FileError::Io(std::io::Error::other(e.to_string())))?;
         if let Err((tmp, e)) = moved {
             self.tmp.0 = Some(tmp);
             return Err(e.into());
@@ -498,7 +500,8 @@ where
                         file.write_all(&b)?;
                     }
                     Piece::End => {
-                        let Some(kind) = sniff(&head, &tail).filter(|k| taken.iter().any(|t| t == k))
+                        let Some(kind) =
+                            sniff(&head, &tail).filter(|k| taken.iter().any(|t| t == k))
                         else {
                             return Ok(None);
                         };

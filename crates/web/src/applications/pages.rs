@@ -98,6 +98,14 @@ pub struct StartView {
     pub consent_label: String,
 }
 
+/// The translator for pages of application `o`: speaking to the person
+/// acting for the applicant (a clerk at a window, a community agent, an
+/// enterprise's agent) when that is who reads, to the applicant otherwise.
+fn voice(ctx: &Ctx, o: &Opened) -> Tr {
+    let reader = ctx.session.as_deref().map(|s| s.principal.account.id);
+    ctx.tr().proxy(reader != Some(o.app.applicant_id))
+}
+
 /// The words of a staff-only part of the start page, by the person's role
 /// (`<prefix>_window` or `<prefix>_agent`); empty for everyone else.
 fn staff_words(t: &Tr, p: &tongban_core::identity::Principal, prefix: &str) -> String {
@@ -117,7 +125,10 @@ async fn start_view(
     errors: Vec<FieldError>,
 ) -> Result<StartView, AppError> {
     let s = ctx.require_session()?;
-    let t = ctx.tr();
+    // A clerk or a community agent starts applications for others.
+    let t = ctx.tr().proxy(
+        s.principal.has_role(Role::WindowClerk) || s.principal.has_role(Role::CommunityAgent),
+    );
     let st = applications::starting(state.db(), &s.principal, code).await?;
     let g = &st.item.guide;
     let level_needed = if st.level < i64::from(g.min_level) {
@@ -380,8 +391,8 @@ pub async fn overview_get(
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
     let s = ctx.require_session()?;
-    let t = ctx.tr();
     let o = applications::open(state.db(), &s.principal, &id).await?;
+    let t = voice(&ctx, &o);
     let a = &o.app;
     let base = format!("/applications/{id}");
     let mut tasks = Vec::new();
@@ -547,7 +558,7 @@ async fn page_view(
     errors: Vec<FieldError>,
     add: Option<&str>,
 ) -> Result<PageView, AppError> {
-    let t = ctx.tr();
+    let t = voice(ctx, o);
     let (_, form) = form_and_guide(o).ok_or(AppError::NotFound)?;
     let sec = form.sections.get(n).ok_or(AppError::NotFound)?;
     let shown = shown_sections(&form, answers);
@@ -713,7 +724,7 @@ fn materials_view(
     reusable: &[applications::Reusable],
     errors: Vec<FieldError>,
 ) -> Result<MaterialsView, AppError> {
-    let t = ctx.tr();
+    let t = voice(ctx, o);
     let (g, _) = form_and_guide(o).ok_or(AppError::NotFound)?;
     let materials = applications::materials_of(g, &o.app.situation)
         .map(|m| {
@@ -1066,7 +1077,7 @@ async fn check_view(
     o: &Opened,
     problems: Option<Vec<FieldProblem>>,
 ) -> Result<CheckView, AppError> {
-    let t = ctx.tr();
+    let t = voice(ctx, o);
     let (g, form) = form_and_guide(o).ok_or(AppError::NotFound)?;
     let a = &o.app;
     let base = format!("/applications/{}", a.id);

@@ -33,21 +33,38 @@ fn catalogs() -> &'static (Catalog, Catalog) {
 pub struct Tr {
     /// The language in use.
     pub lang: Lang,
+    /// Speaking to someone who acts for the applicant (a window clerk, a
+    /// community agent, an enterprise's agent), not to the applicant: a
+    /// message with a `<key>.proxy` variant says "the applicant" (申请人)
+    /// where the plain one says "you" (您).
+    pub proxy: bool,
 }
 
 impl Tr {
     /// A translator for `lang`.
     pub fn new(lang: Lang) -> Self {
-        Self { lang }
+        Self { lang, proxy: false }
     }
 
-    /// The message for `key`.
+    /// The same translator, speaking to someone acting for the applicant
+    /// when `on`.
+    pub fn proxy(self, on: bool) -> Self {
+        Self { proxy: on, ..self }
+    }
+
+    /// The message for `key` (its `.proxy` variant first, when speaking to
+    /// someone acting for the applicant).
     pub fn get(&self, key: &str) -> String {
         let (zh, en) = catalogs();
         let cat = match self.lang {
             Lang::ZhCn => zh,
             Lang::En => en,
         };
+        if self.proxy
+            && let Some(m) = cat.get(&format!("{key}.proxy"))
+        {
+            return m.clone();
+        }
         cat.get(key).cloned().unwrap_or_else(|| key.to_owned())
     }
 
@@ -102,6 +119,25 @@ mod tests {
             "en lacks {missing_en:?}; zh lacks {missing_zh:?}"
         );
         assert!(zh.values().chain(en.values()).all(|v| !v.trim().is_empty()));
+    }
+
+    #[test]
+    fn someone_acting_for_the_applicant_is_told_about_the_applicant() {
+        let own = Tr::new(Lang::ZhCn);
+        let proxy = own.proxy(true);
+        assert_eq!(own.get("apply.you_need"), "您需要准备");
+        assert_eq!(proxy.get("apply.you_need"), "申请人需要准备");
+        assert_eq!(
+            Tr::new(Lang::En).proxy(true).get("apply.you_need"),
+            "What the applicant needs"
+        );
+        // A message without a variant reads the same to both.
+        assert_eq!(proxy.get("nav.home"), own.get("nav.home"));
+        // Every variant has its plain message.
+        let (zh, _) = catalogs();
+        for k in zh.keys().filter_map(|k| k.strip_suffix(".proxy")) {
+            assert!(zh.contains_key(k), "{k}.proxy has no plain message");
+        }
     }
 
     #[test]

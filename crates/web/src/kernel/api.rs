@@ -190,6 +190,63 @@ pub async fn get_organization(
     ))
 }
 
+/// The departments with a window at a 政务服务中心 (进驻部门), whose items
+/// the centre's window clerks accept.
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/windows", tag = "kernel", params(("id" = i64, Path, description = "organisation id (a service centre)")),
+    responses((status = 200, body = Vec<OrgDto>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_windows(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<OrgDto>>, AppError> {
+    orgs::get(state.db(), id).await?.ok_or(AppError::NotFound)?;
+    let list = orgs::windows(state.db(), id).await?;
+    Ok(Json(list.into_iter().map(OrgDto::from).collect()))
+}
+
+/// The departments to have a window at a service centre.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct WindowsDto {
+    /// Organisation ids (departments or governments); the list replaces
+    /// the earlier one.
+    #[schema(max_items = 500)]
+    pub departments: Vec<i64>,
+}
+
+/// Sets the departments with a window at a 政务服务中心 (system admin above
+/// the centre); the centre's window clerks accept their items from then on.
+#[utoipa::path(put, path = "/api/v1/organizations/{id}/windows", tag = "kernel", request_body = WindowsDto,
+    params(("id" = i64, Path, description = "organisation id (a service centre)")),
+    responses((status = 200, body = Vec<OrgDto>), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn put_windows(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Json(body): Json<WindowsDto>,
+) -> Result<Json<Vec<OrgDto>>, AppError> {
+    let s = ctx.require_session()?;
+    if body.departments.len() > 500 {
+        return Err(AppError::field("departments", "too_many"));
+    }
+    match orgs::set_windows(
+        state.db(),
+        &s.principal.paths_of(Role::SystemAdmin),
+        id,
+        &body.departments,
+    )
+    .await
+    {
+        Ok(list) => Ok(Json(list.into_iter().map(OrgDto::from).collect())),
+        Err(OrgError::Invalid(problems)) => Err(AppError::Validation(problems)),
+        Err(OrgError::Forbidden) => Err(AppError::Forbidden),
+        Err(OrgError::NotFound(_)) => Err(AppError::NotFound),
+        Err(OrgError::DuplicateCreditCode) => Err(AppError::Conflict("credit_code_taken")),
+        Err(OrgError::Db(e)) => Err(e.into()),
+    }
+}
+
 /// A new organisation.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewOrgDto {

@@ -26,6 +26,10 @@ pub fn routes() -> Router<AppState> {
             get(api::list_organizations).post(api::create_organization),
         )
         .route("/api/v1/organizations/{id}", get(api::get_organization))
+        .route(
+            "/api/v1/organizations/{id}/windows",
+            get(api::get_windows).put(api::put_windows),
+        )
         .route("/api/v1/checks/id-card", post(api::check_id_card))
         .route("/api/v1/checks/credit-code", post(api::check_credit_code))
         .route("/api/v1/calendar/deadline", get(calendar::deadline_get))

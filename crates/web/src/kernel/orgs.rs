@@ -80,6 +80,8 @@ pub struct OrgView {
     pub children: Vec<OrgLink>,
     /// phone
     pub phone: String,
+    /// at a service centre: the departments with a window there (进驻部门)
+    pub windows: Vec<OrgLink>,
 }
 
 /// `GET /organizations/{id}`.
@@ -98,6 +100,7 @@ pub async fn org_get(
         None => None,
     };
     let children = orgs::children(db, org.id).await?.iter().map(link).collect();
+    let windows = orgs::windows(db, org.id).await?.iter().map(link).collect();
     let division_name = match DivisionCode::parse(&org.division_code) {
         Ok(c) => divisions::get(db, &c)
             .await?
@@ -126,5 +129,6 @@ pub async fn org_get(
         parent,
         children,
         phone: org.phone.clone().unwrap_or_default(),
+        windows,
     })
 }

@@ -538,3 +538,95 @@ async fn a_calendar_edit_shows_the_running_deadlines_it_moves_and_moves_them() {
         "one working day later"
     );
 }
+
+#[tokio::test]
+async fn a_service_centre_accepts_for_the_departments_with_a_window_there() {
+    let app = TestApp::spawn().await;
+    let citizen = app.citizen().await;
+    let clerk = app.clerk().await;
+    let admin = app.admin().await;
+    let (_, number) = submitted(&app, &citizen).await;
+    let case_url = app.url(&format!("/api/v1/cases/{number}"));
+    let dept: i64 = sqlx::query(
+        "SELECT i.org_id FROM applications a JOIN service_items i ON i.id = a.item_id WHERE a.case_number = $1",
+    )
+    .bind(&number)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap()
+    .try_get(0)
+    .unwrap();
+    let (_, all) = send(app.client().get(app.url("/api/v1/organizations?limit=500"))).await;
+    let centre = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name_zh"] == "哈尔滨市政务服务中心")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let windows_url = app.url(&format!("/api/v1/organizations/{centre}/windows"));
+    let ids = |v: &Value| -> Vec<i64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_i64().unwrap())
+            .collect()
+    };
+    // The item's department has a window at the city centre: its clerk
+    // sees the case and has it in the queue; the public page says so.
+    let (status, windows) = send(app.client().get(&windows_url)).await;
+    assert_eq!(status, StatusCode::OK);
+    let before = ids(&windows);
+    assert!(before.contains(&dept), "{windows}");
+    assert_eq!(send(clerk.get(&case_url)).await.0, StatusCode::OK);
+    let (_, queue) = app.get_text(&clerk, "/work/cases").await;
+    assert!(queue.contains(&number));
+    let (_, page) = app
+        .get_text(&app.client(), &format!("/organizations/{centre}"))
+        .await;
+    assert!(
+        page.contains("id=\"windows\"") && page.contains("进驻部门"),
+        "{page}"
+    );
+
+    // Only a system administrator above the centre changes the list, to
+    // departments only, and only at a centre; everything wrong at once.
+    let without: Vec<i64> = before.iter().copied().filter(|i| *i != dept).collect();
+    let put = |c: &reqwest::Client, url: &str, list: &[i64]| {
+        c.put(url).json(&json!({"departments": list}))
+    };
+    assert_eq!(
+        send(put(&citizen, &windows_url, &without)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, p) = send(put(&admin, &windows_url, &[dept, centre, 999_999])).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let got = codes(&p);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(
+        got.iter().any(|(_, c)| c == "org.not_a_department"),
+        "{got:?}"
+    );
+    assert!(got.iter().any(|(_, c)| c == "org.unknown"), "{got:?}");
+    let (status, p) = send(put(
+        &admin,
+        &app.url(&format!("/api/v1/organizations/{dept}/windows")),
+        &[dept],
+    ))
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(codes(&p)[0].1, "org.not_a_center");
+
+    // Without a window there, the centre's clerk no longer sees the case.
+    let (status, windows) = send(put(&admin, &windows_url, &without)).await;
+    assert_eq!(status, StatusCode::OK, "{windows}");
+    assert!(!ids(&windows).contains(&dept));
+    assert_eq!(send(clerk.get(&case_url)).await.0, StatusCode::NOT_FOUND);
+    let (_, queue) = app.get_text(&clerk, "/work/cases").await;
+    assert!(!queue.contains(&number));
+    // With it again, the clerk does.
+    let (status, _) = send(put(&admin, &windows_url, &before)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(send(clerk.get(&case_url)).await.0, StatusCode::OK);
+}

@@ -558,11 +558,20 @@ async fn materials_are_given_as_files_checked_by_content_and_limit() {
         .unwrap()
         .try_get(0)
         .unwrap();
-    let (status, p) = send(upload(&citizen, &asked, "p.pdf", b"%PDF-1.7\n% 21\n".to_vec())).await;
+    let (status, p) = send(upload(
+        &citizen,
+        &asked,
+        "p.pdf",
+        b"%PDF-1.7\n% 21\n".to_vec(),
+    ))
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     assert_eq!(
         codes(&p),
-        [(format!("/materials/{asked}"), "material.too_many_files".to_owned())]
+        [(
+            format!("/materials/{asked}"),
+            "material.too_many_files".to_owned()
+        )]
     );
     let files_after: i64 = sqlx::query("SELECT COUNT(*) FROM files")
         .fetch_one(app.db.pool())

@@ -367,6 +367,11 @@ async fn a_clerk_applies_at_the_window_for_a_walk_in_accepts_on_the_spot_and_the
     // walk-in, not the clerk.
     let (_, start) = app.get_text(&clerk, &format!("/apply/{item}")).await;
     assert!(start.contains("id=\"f-for_person\""), "{start}");
+    // The clerk is spoken to about the applicant, not as the applicant.
+    assert!(
+        start.contains("申请人需要准备") && !start.contains("您需要准备"),
+        "{start}"
+    );
     let (status, to, _) = post_form(
         &app,
         &clerk,
@@ -380,6 +385,10 @@ async fn a_clerk_applies_at_the_window_for_a_walk_in_accepts_on_the_spot_and_the
     let (_, page) = app.get_text(&clerk, &first).await;
     assert!(
         page.contains("value=\"王德福\"") && page.contains(&format!("value=\"{walk_in}\"")),
+        "{page}"
+    );
+    assert!(
+        page.contains("已根据申请人的账号自动填写") && !page.contains("已根据您的账号"),
         "{page}"
     );
     let rev = revision(&page, "page-form");
