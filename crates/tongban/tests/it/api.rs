@@ -309,6 +309,41 @@ async fn openapi_document_lists_every_api_route_and_the_docs_page_renders_it() {
         assert!(paths.contains_key(p), "OpenAPI lacks {p}");
     }
     assert!(doc["components"]["schemas"]["Problem"].is_object());
+    // Every link a response offers (how a client, or schemathesis, goes
+    // from a new application to its pages and from a submission to its
+    // case) names an operation of the document and only its parameters.
+    let mut operations = std::collections::BTreeMap::new();
+    for item in paths.values() {
+        for op in item.as_object().unwrap().values() {
+            if let Some(id) = op["operationId"].as_str() {
+                let params: Vec<String> = op["parameters"]
+                    .as_array()
+                    .map(|ps| ps.iter().map(|p| p["name"].as_str().unwrap().to_owned()).collect())
+                    .unwrap_or_default();
+                operations.insert(id.to_owned(), params);
+            }
+        }
+    }
+    let mut links = 0;
+    for item in paths.values() {
+        for op in item.as_object().unwrap().values() {
+            let Some(responses) = op["responses"].as_object() else { continue };
+            for r in responses.values() {
+                let Some(ls) = r["links"].as_object() else { continue };
+                for (name, l) in ls {
+                    let target = l["operationId"].as_str().unwrap();
+                    let params = operations
+                        .get(target)
+                        .unwrap_or_else(|| panic!("link {name} names no operation {target}"));
+                    for p in l["parameters"].as_object().unwrap().keys() {
+                        assert!(params.contains(p), "link {name}: {target} has no parameter {p}");
+                    }
+                    links += 1;
+                }
+            }
+        }
+    }
+    assert!(links >= 7, "{links} links");
     let (status, html) = app.get_text(&app.client(), "/api/docs").await;
     assert_eq!(status, 200);
     assert!(html.contains("/api/v1/checks/id-card") && html.contains("POST"));

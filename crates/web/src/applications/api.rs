@@ -196,7 +196,12 @@ pub fn mobile(headers: &HeaderMap) -> bool {
 /// refused (422).
 #[utoipa::path(post, path = "/api/v1/applications", tag = "applications", request_body = NewApplication,
     params(("Idempotency-Key" = Option<String>, Header, max_length = 200, description = "makes a retried request start one draft")),
-    responses((status = 201, body = DraftRef), (status = 401, body = Problem, content_type = "application/problem+json"),
+    responses((status = 201, body = DraftRef, links(
+        ("GetApplication" = (operation_id = "get_application", parameters(("id" = "$response.body#/id")))),
+        ("PatchApplication" = (operation_id = "patch_application", parameters(("id" = "$response.body#/id")))),
+        ("GetUpgrade" = (operation_id = "get_upgrade", parameters(("id" = "$response.body#/id")))),
+        ("SubmitApplication" = (operation_id = "submit_application", parameters(("id" = "$response.body#/id")))))),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "no such published item")))]
 pub async fn create_application(
     State(state): State<AppState>,
@@ -397,7 +402,10 @@ pub struct UploadQuery {
            ("name" = Option<String>, Query, max_length = 120, description = "the file's name")),
     request_body(description = "the file itself, or (as JSON) a file given in an earlier case of the same applicant, by reference",
         content((Vec<u8> = "application/octet-stream"), (ReuseFile = "application/json"))),
-    responses((status = 201, body = GivenFileDto), (status = 401, body = Problem, content_type = "application/problem+json"),
+    responses((status = 201, body = GivenFileDto, links(
+        ("DeleteMaterialFile" = (operation_id = "delete_material_file",
+            parameters(("id" = "$request.path.id"), ("file_id" = "$response.body#/id")))))),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "no longer a draft")))]
 pub async fn post_material_file(
@@ -509,7 +517,10 @@ impl DeclarationDto {
 /// the application gets its 办件编号 and the person is told.
 #[utoipa::path(post, path = "/api/v1/applications/{id}/submit", tag = "applications", request_body = SubmitBody,
     params(("id" = String, Path, description = "application id")),
-    responses((status = 200, body = Submitted), (status = 401, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = Submitted, links(
+        ("GetCase" = (operation_id = "get_case", parameters(("case_number" = "$response.body#/case_number")))),
+        ("PostAction" = (operation_id = "post_action", parameters(("case_number" = "$response.body#/case_number")))))),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "changed since that revision, or already submitted")))]
 pub async fn submit_application(
