@@ -53,12 +53,20 @@ pub(crate) struct Target {
     pub division: String,
 }
 
-/// The published items a draft can be submitted for without answers.
+/// Published items looked at for a role in the applying runs, at most:
+/// the demo's own are among the first, and a large catalog is not read
+/// whole at every scale point.
+pub(crate) const CANDIDATES: i64 = 3000;
+
+/// The published items a draft can be submitted for without answers
+/// (among the first [`CANDIDATES`] that may be applied for online).
 pub(crate) async fn targets(db: &Db) -> anyhow::Result<Vec<Target>> {
-    let codes: Vec<String> =
-        sqlx::query_scalar("SELECT task_code FROM published_items ORDER BY task_code")
-            .fetch_all(db.pool())
-            .await?;
+    let codes: Vec<String> = sqlx::query_scalar(
+        "SELECT task_code FROM published_items WHERE online_depth >= 2 ORDER BY item_id LIMIT $1",
+    )
+    .bind(CANDIDATES)
+    .fetch_all(db.pool())
+    .await?;
     let mut out = Vec::new();
     for code in codes {
         let Some(p) = tongban_core::catalog::published(db, &code).await? else {

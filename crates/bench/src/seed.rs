@@ -20,6 +20,17 @@ const ITEM_CHUNK: usize = 5_000;
 const ACCOUNT_ROWS: usize = 400;
 const ACCOUNT_STATEMENTS: usize = 25;
 
+/// What the benchmark applies for (see [`Seeder::applying`]).
+#[derive(Debug, Clone, Default)]
+pub struct Applying {
+    /// (实施编码, material codes) of items submitted without answers.
+    pub apply: Vec<(String, Vec<String>)>,
+    /// (实施编码, text field key) of items whose drafts are edited.
+    pub drafts: Vec<(String, String)>,
+    /// (实施编码, material code) of a material taking 50 MB files.
+    pub big: Option<(String, String)>,
+}
+
 /// A connection to the platform's database with what seeding needs.
 pub struct Seeder {
     db: Db,
@@ -222,14 +233,12 @@ impl Seeder {
         Ok(drafts)
     }
 
-    /// What the demo citizen applies for in the mix: items a submission
-    /// needs no answers for, in the scope of the demo window clerk (a
-    /// 政务服务中心 of their division), with their materials; and items
-    /// whose form has a plain text question, with its key, for drafts.
-    #[allow(clippy::type_complexity)]
-    pub async fn applying(
-        &self,
-    ) -> anyhow::Result<(Vec<(String, Vec<String>)>, Vec<(String, String)>)> {
+    /// What the demo citizen applies for in the benchmark: items a
+    /// submission needs no answers for, in the scope of the demo window
+    /// clerk, with their materials; items whose form has a plain text
+    /// question, with its key, for drafts; and a material taking 50 MB
+    /// files, for the upload's memory.
+    pub async fn applying(&self) -> anyhow::Result<Applying> {
         use tongban_domain::catalog::form::Kind;
         let clerk = accounts::by_username(&self.db, "clerk")
             .await?
@@ -249,14 +258,30 @@ impl Seeder {
             .filter(|t| divisions.contains(&t.division))
             .map(|t| (t.task_code, t.materials))
             .collect();
+        let codes: Vec<String> = sqlx::query_scalar(
+            "SELECT task_code FROM published_items WHERE online_depth >= 2 ORDER BY item_id LIMIT $1",
+        )
+        .bind(crate::applying::CANDIDATES)
+        .fetch_all(self.db.pool())
+        .await?;
         let mut drafts = Vec::new();
-        for code in self.task_codes().await? {
+        let mut big = None;
+        for code in codes {
             let Some(p) = catalog::published(&self.db, &code).await? else {
                 continue;
             };
             let g = &p.guide;
             if g.online_depth < 2 || g.min_level > 3 || !g.situations.is_empty() {
                 continue;
+            }
+            if big.is_none()
+                && let Some(m) = g.materials.iter().find(|m| {
+                    m.max_mb >= 50
+                        && m.fetchable == tongban_domain::catalog::Fetchable::No
+                        && m.file_types.iter().any(|t| t == "pdf")
+                })
+            {
+                big = Some((code.clone(), m.code.clone()));
             }
             let key = g.form.sections.iter().flat_map(|s| s.fields.iter()).find(|f| {
                 f.show_if.is_none()
@@ -267,7 +292,7 @@ impl Seeder {
                 drafts.push((code, f.key.clone()));
             }
         }
-        Ok((apply, drafts))
+        Ok(Applying { apply, drafts, big })
     }
 
     /// Implementation codes of published items.

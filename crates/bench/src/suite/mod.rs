@@ -97,6 +97,9 @@ pub struct Report {
     pub paced: Option<(f64, MixRun)>,
     /// Submissions through the use cases against their limits (SQLite).
     pub applying: Option<crate::applying::Applying>,
+    /// A 50 MB material file streamed to an idle node: the server's
+    /// resident memory before and at its peak during the upload (MiB).
+    pub upload_rss: Option<(f64, f64)>,
 }
 
 /// Signs `username` in through the API; returns the session cookie value.
@@ -136,10 +139,11 @@ pub fn admin_totp() -> anyhow::Result<String> {
 /// one draft per client. Sessions are added by [`sign_in_fixtures`].
 pub async fn db_fixtures(seeder: &Seeder, clients: usize) -> anyhow::Result<Shared> {
     seeder.register_clients().await?;
-    let (apply_items, draft_items) = seeder.applying().await?;
+    let applying = seeder.applying().await?;
     Ok(Shared {
-        apply_items,
-        draft_items,
+        apply_items: applying.apply,
+        draft_items: applying.drafts,
+        big_material: applying.big,
         task_codes: seeder.task_codes().await?,
         themes: seeder.themes().await?,
         accounts: seeder.account_count().await?,
@@ -367,6 +371,11 @@ pub async fn run(o: &Options) -> anyhow::Result<Report> {
             .await?;
             eprintln!("{}", per_step(&paced));
             report.paced = Some((half, paced));
+            report.upload_rss = Some(upload_rss(&node, &ds.shared).await?);
+            eprintln!(
+                "  50 MB upload: RSS {:?} MiB (before, peak)",
+                report.upload_rss
+            );
             let shared = ds.shared.clone();
             isolated_rounds(o, &node, &shared, &mut report).await?;
             if o.peer {
@@ -388,6 +397,88 @@ pub async fn run(o: &Options) -> anyhow::Result<Report> {
         postgres(o, pg, data.path(), port, &mut report).await?;
     }
     Ok(report)
+}
+
+/// Streams a 50 MB PDF into a new draft's material on an idle node, in
+/// 64 KiB pieces, sampling the server's resident memory every 5 ms:
+/// (before, peak) in MiB.
+async fn upload_rss(node: &Node, shared: &Shared) -> anyhow::Result<(f64, f64)> {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    const SIZE: usize = 50 * 1024 * 1024;
+    const PIECE: usize = 64 * 1024;
+    let (code, material) = shared
+        .big_material
+        .clone()
+        .context("no demo material takes 50 MB files")?;
+    let http = reqwest::Client::new();
+    let cookie = format!("{SESSION_COOKIE}={}", shared.applicant_session);
+    let res = http
+        .post(format!("{}/api/v1/applications", node.base))
+        .header(reqwest::header::COOKIE, &cookie)
+        .json(&serde_json::json!({"item": code}))
+        .send()
+        .await?;
+    anyhow::ensure!(
+        res.status() == 201,
+        "a draft of {code}: HTTP {}",
+        res.status()
+    );
+    let id = res.json::<serde_json::Value>().await?["id"]
+        .as_str()
+        .context("no draft id")?
+        .to_owned();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let pid = node.pid();
+    let before = crate::server::rss_kib(pid);
+    let peak = Arc::new(AtomicU64::new(before));
+    let done = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let (peak, done) = (peak.clone(), done.clone());
+        tokio::spawn(async move {
+            while !done.load(Ordering::Relaxed) {
+                peak.fetch_max(crate::server::rss_kib(pid), Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+    };
+    // A PDF header, then pseudo-random pieces (nothing compresses or
+    // repeats), then the trailer.
+    let pieces = futures::stream::iter((0..SIZE / PIECE).map(|i| {
+        let mut b = if i == 0 {
+            b"%PDF-1.7\n".to_vec()
+        } else {
+            Vec::new()
+        };
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D ^ (i as u64);
+        while b.len() < PIECE {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            b.extend_from_slice(&x.to_le_bytes());
+        }
+        b.truncate(PIECE);
+        Ok::<_, std::io::Error>(b)
+    }));
+    let res = http
+        .post(format!(
+            "{}/api/v1/applications/{id}/materials/{material}/files?name=drawing.pdf",
+            node.base
+        ))
+        .header(reqwest::header::COOKIE, &cookie)
+        .header(reqwest::header::CONTENT_TYPE, "application/pdf")
+        .body(reqwest::Body::wrap_stream(pieces))
+        .send()
+        .await?;
+    let status = res.status();
+    done.store(true, Ordering::Relaxed);
+    sampler.await?;
+    anyhow::ensure!(
+        status == 201,
+        "the 50 MB upload: HTTP {status}: {}",
+        res.text().await.unwrap_or_default()
+    );
+    let mib = |k: u64| k as f64 / 1024.0;
+    Ok((mib(before), mib(peak.load(Ordering::Relaxed))))
 }
 
 async fn isolated_rounds(

@@ -294,6 +294,14 @@ pub fn render(o: &Options, r: &Report) -> String {
             a.disk_per_submission / 1024.0
         );
     }
+    if let Some((before, peak)) = r.upload_rss {
+        let rise = peak - before;
+        let _ = writeln!(
+            out,
+            "A 50 MB PDF streamed in 64 KiB pieces to a material that takes 50 MB files (`POST /api/v1/applications/{{id}}/materials/{{code}}/files`, idle server, resident memory sampled every 5 ms): RSS {before:.0} MiB before, {peak:.0} MiB at its peak, a rise of {rise:.1} MiB. Target (under 20 MB): **{}**.\n",
+            if rise < 20.0 { "met" } else { "not met" },
+        );
+    }
     if !r.peer.is_empty() {
         let ours: Vec<f64> = r.peer.iter().map(|p| p.0).collect();
         let theirs: Vec<f64> = r.peer.iter().map(|p| p.1).collect();

@@ -318,7 +318,11 @@ async fn openapi_document_lists_every_api_route_and_the_docs_page_renders_it() {
             if let Some(id) = op["operationId"].as_str() {
                 let params: Vec<String> = op["parameters"]
                     .as_array()
-                    .map(|ps| ps.iter().map(|p| p["name"].as_str().unwrap().to_owned()).collect())
+                    .map(|ps| {
+                        ps.iter()
+                            .map(|p| p["name"].as_str().unwrap().to_owned())
+                            .collect()
+                    })
                     .unwrap_or_default();
                 operations.insert(id.to_owned(), params);
             }
@@ -327,16 +331,23 @@ async fn openapi_document_lists_every_api_route_and_the_docs_page_renders_it() {
     let mut links = 0;
     for item in paths.values() {
         for op in item.as_object().unwrap().values() {
-            let Some(responses) = op["responses"].as_object() else { continue };
+            let Some(responses) = op["responses"].as_object() else {
+                continue;
+            };
             for r in responses.values() {
-                let Some(ls) = r["links"].as_object() else { continue };
+                let Some(ls) = r["links"].as_object() else {
+                    continue;
+                };
                 for (name, l) in ls {
                     let target = l["operationId"].as_str().unwrap();
                     let params = operations
                         .get(target)
                         .unwrap_or_else(|| panic!("link {name} names no operation {target}"));
                     for p in l["parameters"].as_object().unwrap().keys() {
-                        assert!(params.contains(p), "link {name}: {target} has no parameter {p}");
+                        assert!(
+                            params.contains(p),
+                            "link {name}: {target} has no parameter {p}"
+                        );
                     }
                     links += 1;
                 }
