@@ -269,6 +269,7 @@ pub fn to_row(
             .join("；"),
         aliases: g.aliases.join("；"),
         form: tongban_domain::catalog::form::text::format(&g.form),
+        situation_forms: situation_forms_text(g),
         situations: g
             .situations
             .iter()
@@ -321,7 +322,7 @@ fn parse_unit(row: usize, field: &str, v: &str, errors: &mut Vec<RowError>) -> T
 /// The guide a row describes, with the problems of its fields.
 pub fn guide_from_row(row_no: usize, r: &ExchangeRow) -> (Guide, Vec<RowError>) {
     let mut errors = Vec::new();
-    let g = Guide {
+    let mut g = Guide {
         name: r.task_name.trim().into(),
         name_en: r.task_name_en.trim().into(),
         item_type: r.task_type.trim().into(),
@@ -432,7 +433,87 @@ pub fn guide_from_row(row_no: usize, r: &ExchangeRow) -> (Guide, Vec<RowError>) 
         },
         ..Guide::default()
     };
+    read_situation_forms(row_no, &r.situation_forms, &mut g.situations, &mut errors);
     (g, errors)
+}
+
+/// The line that opens a situation's own questions in `situation_forms`.
+const SITUATION_MARK: &str = "@ ";
+
+/// The questions each situation adds, in one text: a line `@ 名称` opens a
+/// situation's form, written as the item's form is; situations without
+/// questions are left out.
+fn situation_forms_text(g: &Guide) -> String {
+    let mut out = String::new();
+    for st in g.situations.iter().filter(|st| !st.form.sections.is_empty()) {
+        out.push_str(SITUATION_MARK);
+        out.push_str(&st.name);
+        out.push('\n');
+        out.push_str(&tongban_domain::catalog::form::text::format(&st.form));
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Reads [`situation_forms_text`] back into the situations named in the
+/// row; text before the first `@` line, a situation named twice or not at
+/// all in `situations`, and any line of a form that cannot be read are
+/// problems of the row (lines counted in the whole cell).
+fn read_situation_forms(
+    row_no: usize,
+    text: &str,
+    situations: &mut [Situation],
+    errors: &mut Vec<RowError>,
+) {
+    let problem = |message: String| RowError {
+        row: row_no,
+        field: "situation_forms".into(),
+        message,
+    };
+    // (situation name, first line number of its form, its text)
+    let mut blocks: Vec<(String, usize, String)> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if let Some(name) = line.strip_prefix(SITUATION_MARK) {
+            blocks.push((name.trim().to_owned(), i + 2, String::new()));
+        } else if let Some(b) = blocks.last_mut() {
+            b.2.push_str(line);
+            b.2.push('\n');
+        } else if !line.trim().is_empty() {
+            errors.push(problem(format!(
+                "业务办理项表单第{}行：应先以“@ 业务办理项名称”开头",
+                i + 1
+            )));
+            return;
+        }
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for (name, first, body) in &blocks {
+        if seen.contains(&name.as_str()) {
+            errors.push(problem(format!("业务办理项“{name}”的表单写了两次")));
+            continue;
+        }
+        seen.push(name);
+        let Some(st) = situations.iter_mut().find(|st| &st.name == name) else {
+            errors.push(problem(format!(
+                "业务办理项表单中的“{name}”不在本事项的业务办理项中"
+            )));
+            continue;
+        };
+        match tongban_domain::catalog::form::text::parse(body) {
+            Ok(f) => st.form = f,
+            Err(lines) => {
+                for l in lines {
+                    errors.push(problem(format!(
+                        "业务办理项表单第{}行：{}",
+                        first + l.line - 1,
+                        l.message
+                    )));
+                }
+            }
+        }
+    }
 }
 
 /// The exchange name of a guide field, for error messages.

@@ -81,9 +81,11 @@ pub struct ExchangeRow {
     /// 业务办理项: `名称=材料、材料；…`, materials in compact form.
     pub situations: String,
     /// 申请表单 (local extension): the item's application form in the form
-    /// text of `tongban_domain::catalog::form::text`; JSON only, like the
-    /// situations.
+    /// text of `tongban_domain::catalog::form::text`.
     pub form: String,
+    /// 业务办理项表单 (local extension): the questions each situation adds,
+    /// a line `@ 名称` before each situation's form text.
+    pub situation_forms: String,
 }
 
 /// CSV column order.
@@ -124,4 +126,7 @@ pub const CSV_HEADER: &[&str] = &[
     "charges",
     "faq",
     "aliases",
+    "situations",
+    "form",
+    "situation_forms",
 ];

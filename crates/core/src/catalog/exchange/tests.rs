@@ -74,7 +74,10 @@ fn situations_and_the_application_form_round_trip() {
     let g = Guide {
         situations: vec![Situation {
             code: String::new(),
-            form: Default::default(),
+            form: tongban_domain::catalog::form::text::parse(
+                "# 受托人 | Agent\nagent: 受托人姓名 | Agent's name | text 50 | required\n",
+            )
+            .unwrap(),
             name: "委托他人办理".into(),
             materials: vec![
                 parse_material("授权委托书*").unwrap(),
@@ -122,6 +125,37 @@ fn situations_and_the_application_form_round_trip() {
     assert_eq!(errors.len(), 1);
     assert_eq!((errors[0].row, errors[0].field.as_str()), (7, "form"));
     assert!(errors[0].message.contains("第1行"));
+    // A situation's own questions travel too, after a line naming it.
+    assert!(
+        row.situation_forms.starts_with("@ 委托他人办理\n# 受托人 | Agent\n"),
+        "{}",
+        row.situation_forms
+    );
+    assert_eq!(guide_from_row(1, &row).0.situations[0].form, g.situations[0].form);
+    // Every problem at once, each where it is: text before any situation,
+    // an unknown situation, a line that cannot be read (counted in the cell).
+    for (text, want) in [
+        ("agent: x | y | text 5\n", "第1行：应先以"),
+        ("@ 其他情形\nagent: x | y | text 5\n", "不在本事项的业务办理项中"),
+        ("@ 委托他人办理\n# 受托人 | Agent\nagent: x | y | colour\n", "第3行"),
+        ("@ 委托他人办理\n@ 委托他人办理\n", "写了两次"),
+    ] {
+        let mut broken = row.clone();
+        broken.situation_forms = text.into();
+        let (_, errors) = guide_from_row(3, &broken);
+        assert!(
+            errors.iter().any(|e| e.field == "situation_forms" && e.message.contains(want)),
+            "{text:?}: {errors:?}"
+        );
+    }
+}
+
+#[test]
+fn the_csv_header_is_the_documented_column_list() {
+    let bytes = to_csv(&[ExchangeRow::default()]).unwrap();
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    assert_eq!(header, CSV_HEADER);
 }
 
 #[test]
