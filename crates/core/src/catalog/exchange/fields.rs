@@ -445,7 +445,11 @@ const SITUATION_MARK: &str = "@ ";
 /// questions are left out.
 fn situation_forms_text(g: &Guide) -> String {
     let mut out = String::new();
-    for st in g.situations.iter().filter(|st| !st.form.sections.is_empty()) {
+    for st in g
+        .situations
+        .iter()
+        .filter(|st| !st.form.sections.is_empty())
+    {
         out.push_str(SITUATION_MARK);
         out.push_str(&st.name);
         out.push('\n');

@@ -127,24 +127,36 @@ fn situations_and_the_application_form_round_trip() {
     assert!(errors[0].message.contains("第1行"));
     // A situation's own questions travel too, after a line naming it.
     assert!(
-        row.situation_forms.starts_with("@ 委托他人办理\n# 受托人 | Agent\n"),
+        row.situation_forms
+            .starts_with("@ 委托他人办理\n# 受托人 | Agent\n"),
         "{}",
         row.situation_forms
     );
-    assert_eq!(guide_from_row(1, &row).0.situations[0].form, g.situations[0].form);
+    assert_eq!(
+        guide_from_row(1, &row).0.situations[0].form,
+        g.situations[0].form
+    );
     // Every problem at once, each where it is: text before any situation,
     // an unknown situation, a line that cannot be read (counted in the cell).
     for (text, want) in [
         ("agent: x | y | text 5\n", "第1行：应先以"),
-        ("@ 其他情形\nagent: x | y | text 5\n", "不在本事项的业务办理项中"),
-        ("@ 委托他人办理\n# 受托人 | Agent\nagent: x | y | colour\n", "第3行"),
+        (
+            "@ 其他情形\nagent: x | y | text 5\n",
+            "不在本事项的业务办理项中",
+        ),
+        (
+            "@ 委托他人办理\n# 受托人 | Agent\nagent: x | y | colour\n",
+            "第3行",
+        ),
         ("@ 委托他人办理\n@ 委托他人办理\n", "写了两次"),
     ] {
         let mut broken = row.clone();
         broken.situation_forms = text.into();
         let (_, errors) = guide_from_row(3, &broken);
         assert!(
-            errors.iter().any(|e| e.field == "situation_forms" && e.message.contains(want)),
+            errors
+                .iter()
+                .any(|e| e.field == "situation_forms" && e.message.contains(want)),
             "{text:?}: {errors:?}"
         );
     }

@@ -26,13 +26,33 @@
 
 use super::{Choice, Condition, Field, FormDef, Kind, Prefill, Rule, Section};
 
-/// A line that cannot be read, and why (Chinese; the line counts from 1).
+/// A line that cannot be read, and why (the line counts from 1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineProblem {
     /// Line number.
     pub line: usize,
-    /// What is wrong.
+    /// Stable code of what is wrong (`kind`, `range`, `flag`, …), for a
+    /// locale's sentence `formtext.<code>` naming `{value}`.
+    pub code: &'static str,
+    /// The words of the line at fault (may be empty).
+    pub value: String,
+    /// What is wrong, in Chinese.
     pub message: String,
+}
+
+/// Why a part of a line cannot be read.
+struct Bad {
+    code: &'static str,
+    value: String,
+    message: String,
+}
+
+fn bad(code: &'static str, value: &str, message: String) -> Bad {
+    Bad {
+        code,
+        value: value.trim().to_owned(),
+        message,
+    }
 }
 
 const SEP: &str = " | ";
@@ -86,7 +106,7 @@ fn range_of(s: &str) -> Option<(Option<i64>, Option<i64>)> {
     Some((num(a)?, num(b)?))
 }
 
-fn kind_of(spec: &str) -> Result<Kind, String> {
+fn kind_of(spec: &str) -> Result<Kind, Bad> {
     let spec = spec.trim();
     let (head, rest) = spec.split_once(' ').unwrap_or((spec, ""));
     let rest = rest.trim();
@@ -103,7 +123,11 @@ fn kind_of(spec: &str) -> Result<Kind, String> {
             for w in before.split_whitespace() {
                 match w {
                     "multiline" => multiline = true,
-                    n => max_len = n.parse().map_err(|_| format!("文本长度“{n}”应为整数"))?,
+                    n => {
+                        max_len = n
+                            .parse()
+                            .map_err(|_| bad("text_len", n, format!("文本长度“{n}”应为整数")))?
+                    }
                 }
             }
             if let Some(p) = pat {
@@ -119,10 +143,13 @@ fn kind_of(spec: &str) -> Result<Kind, String> {
             let (mut min, mut max, mut decimals) = (None, None, 0u8);
             for w in words {
                 if let Some(d) = w.strip_prefix("decimals=") {
-                    decimals = d.parse().map_err(|_| format!("小数位数“{d}”应为整数"))?;
+                    decimals = d
+                        .parse()
+                        .map_err(|_| bad("decimals", d, format!("小数位数“{d}”应为整数")))?;
                 } else {
-                    (min, max) =
-                        range_of(w).ok_or_else(|| format!("数值范围“{w}”应写作 最小..最大"))?;
+                    (min, max) = range_of(w).ok_or_else(|| {
+                        bad("range", w, format!("数值范围“{w}”应写作 最小..最大"))
+                    })?;
                 }
             }
             Ok(Kind::Number { min, max, decimals })
@@ -130,13 +157,13 @@ fn kind_of(spec: &str) -> Result<Kind, String> {
         "money" => {
             let mut max = None;
             for w in words {
-                let m = w
-                    .strip_prefix("max=")
-                    .ok_or_else(|| format!("金额只接受 max=上限，不认识“{w}”"))?;
-                max = Some(
-                    m.parse()
-                        .map_err(|_| format!("金额上限“{m}”应为整数（元）"))?,
-                );
+                let m = w.strip_prefix("max=").ok_or_else(|| {
+                    bad("money_word", w, format!("金额只接受 max=上限，不认识“{w}”"))
+                })?;
+                max =
+                    Some(m.parse().map_err(|_| {
+                        bad("money_max", m, format!("金额上限“{m}”应为整数（元）"))
+                    })?);
             }
             Ok(Kind::Money { max })
         }
@@ -147,9 +174,13 @@ fn kind_of(spec: &str) -> Result<Kind, String> {
         "choice" | "choice+" => {
             let mut options = Vec::new();
             for o in rest.split(',').map(str::trim).filter(|o| !o.is_empty()) {
-                let (code, labels) = o
-                    .split_once('=')
-                    .ok_or_else(|| format!("选项“{o}”应写作 代码=中文名称/English"))?;
+                let (code, labels) = o.split_once('=').ok_or_else(|| {
+                    bad(
+                        "choice",
+                        o,
+                        format!("选项“{o}”应写作 代码=中文名称/English"),
+                    )
+                })?;
                 let (label, label_en) = labels.split_once('/').unwrap_or((labels, ""));
                 options.push(Choice {
                     code: code.trim().to_owned(),
@@ -170,26 +201,38 @@ fn kind_of(spec: &str) -> Result<Kind, String> {
             let (min, max) = words
                 .first()
                 .and_then(|w| range_of(w))
-                .ok_or("重复组应写作 group 最少..最多")?;
+                .ok_or_else(|| bad("group", "", "重复组应写作 group 最少..最多".into()))?;
             Ok(Kind::Group {
                 fields: Vec::new(),
                 min: min.unwrap_or(0).clamp(0, u32::MAX as i64) as u32,
                 max: max.unwrap_or(20).clamp(0, u32::MAX as i64) as u32,
             })
         }
-        other => Err(format!(
-            "不认识的字段类型“{other}”（可用：text、number、money、date、choice、choice+、id_card、credit_code、phone、address、group）"
+        other => Err(bad(
+            "kind",
+            other,
+            format!(
+                "不认识的字段类型“{other}”（可用：text、number、money、date、choice、choice+、id_card、credit_code、phone、address、group）"
+            ),
         )),
     }
 }
 
-fn field_of(line: &str) -> Result<Field, String> {
-    let (key, rest) = line
-        .split_once(':')
-        .ok_or("字段应写作 键: 名称 | English | 类型 | 选项…")?;
+fn field_of(line: &str) -> Result<Field, Bad> {
+    let (key, rest) = line.split_once(':').ok_or_else(|| {
+        bad(
+            "field",
+            "",
+            "字段应写作 键: 名称 | English | 类型 | 选项…".into(),
+        )
+    })?;
     let parts: Vec<&str> = rest.split(SEP).map(str::trim).collect();
     if parts.len() < 3 {
-        return Err("字段至少要有 名称 | English | 类型 三部分（以“ | ”分隔）".into());
+        return Err(bad(
+            "parts",
+            "",
+            "字段至少要有 名称 | English | 类型 三部分（以“ | ”分隔）".into(),
+        ));
     }
     let mut f = Field {
         key: key.trim().to_owned(),
@@ -202,22 +245,25 @@ fn field_of(line: &str) -> Result<Field, String> {
         if *flag == "required" {
             f.required = true;
         } else if let Some(c) = flag.strip_prefix("if ") {
-            f.show_if =
-                Some(condition_of(c).ok_or_else(|| format!("条件“{c}”应写作 if 字段=选项,选项"))?);
+            f.show_if = Some(condition_of(c).ok_or_else(|| {
+                bad("condition", c, format!("条件“{c}”应写作 if 字段=选项,选项"))
+            })?);
         } else if let Some(p) = flag.strip_prefix("prefill=") {
-            f.prefill = Some(prefill_of(p).ok_or_else(|| format!("不认识的预填来源“{p}”"))?);
+            f.prefill = Some(
+                prefill_of(p).ok_or_else(|| bad("prefill", p, format!("不认识的预填来源“{p}”")))?,
+            );
         } else if let Some(h) = flag.strip_prefix("hint_en=") {
             f.hint_en = h.to_owned();
         } else if let Some(h) = flag.strip_prefix("hint=") {
             f.hint = h.to_owned();
         } else if !flag.is_empty() {
-            return Err(format!("不认识的选项“{flag}”"));
+            return Err(bad("flag", *flag, format!("不认识的选项“{flag}”")));
         }
     }
     Ok(f)
 }
 
-fn rule_of(s: &str) -> Result<Rule, String> {
+fn rule_of(s: &str) -> Result<Rule, Bad> {
     let words: Vec<String> = s.split_whitespace().map(str::to_owned).collect();
     match (words.first().map(String::as_str), words.len()) {
         (Some("date_order"), 3) => Ok(Rule::DateOrder {
@@ -231,8 +277,10 @@ fn rule_of(s: &str) -> Result<Rule, String> {
         (Some("one_of"), n) if n >= 2 => Ok(Rule::OneOf {
             fields: words[1..].to_vec(),
         }),
-        _ => Err(format!(
-            "规则“{s}”应写作 date_order A B、not_greater A B 或 one_of A B …"
+        _ => Err(bad(
+            "rule",
+            s.trim(),
+            format!("规则“{s}”应写作 date_order A B、not_greater A B 或 one_of A B …"),
         )),
     }
 }
@@ -248,7 +296,14 @@ pub fn parse(text: &str) -> Result<FormDef, Vec<LineProblem>> {
         }
         let indented = raw.starts_with(' ') || raw.starts_with('\t');
         let body = raw.trim();
-        let fail = |m: String, p: &mut Vec<LineProblem>| p.push(LineProblem { line, message: m });
+        let fail = |b: Bad, p: &mut Vec<LineProblem>| {
+            p.push(LineProblem {
+                line,
+                code: b.code,
+                value: b.value,
+                message: b.message,
+            })
+        };
         if let Some(h) = body.strip_prefix('#') {
             let parts: Vec<&str> = h.split(SEP).map(str::trim).collect();
             let mut s = Section {
@@ -259,7 +314,14 @@ pub fn parse(text: &str) -> Result<FormDef, Vec<LineProblem>> {
             if let Some(c) = parts.get(2) {
                 match c.strip_prefix("if ").and_then(condition_of) {
                     Some(c) => s.show_if = Some(c),
-                    None => fail(format!("分节条件“{c}”应写作 if 字段=选项"), &mut problems),
+                    None => fail(
+                        bad(
+                            "section_condition",
+                            *c,
+                            format!("分节条件“{c}”应写作 if 字段=选项"),
+                        ),
+                        &mut problems,
+                    ),
                 }
             }
             form.sections.push(s);
@@ -291,7 +353,11 @@ pub fn parse(text: &str) -> Result<FormDef, Vec<LineProblem>> {
                 match fields.last_mut().map(|g| &mut g.kind) {
                     Some(Kind::Group { fields: inner, .. }) => inner.push(f),
                     _ => fail(
-                        "缩进的字段应跟在一个重复组（group）之后".into(),
+                        bad(
+                            "indent",
+                            "",
+                            "缩进的字段应跟在一个重复组（group）之后".into(),
+                        ),
                         &mut problems,
                     ),
                 }

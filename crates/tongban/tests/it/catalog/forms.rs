@@ -119,6 +119,16 @@ async fn a_form_that_cannot_be_read_is_shown_with_its_lines_and_not_saved() {
     assert_eq!(r.status(), 200);
     let page = r.text().await.unwrap();
     assert!(page.contains("申请表单第2行"), "{page}");
+    assert!(page.contains("不认识的字段类型“colour”"), "{page}");
+    // An editor reading English is told in English, the line's words kept.
+    editor.get(app.url("/lang/en")).send().await.unwrap();
+    let r = editor.post(app.url(&url)).form(&f).send().await.unwrap();
+    let english = r.text().await.unwrap();
+    editor.get(app.url("/lang/zh-CN")).send().await.unwrap();
+    assert!(
+        english.contains("Application form, line 2: unknown field type “colour”"),
+        "{english}"
+    );
     // What was typed is kept for correcting.
     assert!(page.contains("name: 名称 | Name | colour"), "{page}");
     set(&mut f, "action", "save");

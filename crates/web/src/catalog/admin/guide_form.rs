@@ -135,11 +135,15 @@ fn read_form(
         Ok(f) => f,
         Err(lines) => {
             for l in lines {
+                // The line's problem in the page's language.
+                let said = t
+                    .lookup(&format!("formtext.{}", l.code))
+                    .map_or_else(|| l.message.clone(), |m| m.replace("{value}", &l.value));
                 errors.push(FieldError::of(
                     t,
-                    tongban_domain::FieldProblem::new(field, "form_def.line", l.message.clone())
+                    tongban_domain::FieldProblem::new(field, "form_def.line", l.message)
                         .with("line", l.line.to_string())
-                        .with("message", l.message),
+                        .with("message", said),
                 ));
             }
             Default::default()
