@@ -28,6 +28,7 @@ const ISOLATED: &[&str] = &[
     "oidc",
     "client_credentials",
     "admin_edit",
+    "draft_save",
     "sign_in",
 ];
 
@@ -97,6 +98,9 @@ pub struct Report {
     pub paced: Option<(f64, MixRun)>,
     /// Submissions through the use cases against their limits (SQLite).
     pub applying: Option<crate::applying::Applying>,
+    /// Saving a draft's page alone, paced at half its isolated rate:
+    /// (operations/s offered, run).
+    pub draft_paced: Option<(f64, RunResult)>,
     /// A 50 MB material file streamed to an idle node: the server's
     /// resident memory before and at its peak during the upload (MiB).
     pub upload_rss: Option<(f64, f64)>,
@@ -378,6 +382,7 @@ pub async fn run(o: &Options) -> anyhow::Result<Report> {
             );
             let shared = ds.shared.clone();
             isolated_rounds(o, &node, &shared, &mut report).await?;
+            report.draft_paced = Some(draft_paced(o, &node, &shared, &report).await?);
             if o.peer {
                 peer_rounds(o, &node, &shared, port + 50, &mut report).await?;
             }
@@ -479,6 +484,43 @@ async fn upload_rss(node: &Node, shared: &Shared) -> anyhow::Result<(f64, f64)> 
     );
     let mib = |k: u64| k as f64 / 1024.0;
     Ok((mib(before), mib(peak.load(Ordering::Relaxed))))
+}
+
+/// Draft saves alone at half the rate they reached alone (median of the
+/// isolated rounds), from the same connections, paced (open loop).
+async fn draft_paced(
+    o: &Options,
+    node: &Node,
+    shared: &Shared,
+    report: &Report,
+) -> anyhow::Result<(f64, RunResult)> {
+    let rounds = &report
+        .isolated
+        .iter()
+        .find(|(n, _)| n == "draft_save")
+        .context("no isolated draft_save run")?
+        .1;
+    let mut rates: Vec<f64> = rounds
+        .iter()
+        .map(|(_, r)| r.ops.values().sum::<u64>() as f64 / r.seconds)
+        .collect();
+    rates.sort_by(f64::total_cmp);
+    let half = (rates[rates.len() / 2] / 2.0).max(1.0);
+    let spec = RunSpec {
+        clients: o.connections,
+        duration: Duration::from_secs(o.seconds),
+        warmup: Duration::from_secs(1),
+        bases: vec![node.base.clone()],
+        pace: Some(half),
+    };
+    let op = ops::only("draft_save").context("draft_save op")?;
+    let run = load::run(&[op], Arc::new(shared.clone()), &spec).await?;
+    eprintln!(
+        "  draft_save alone paced at {half:.0}/s: p99 {:.1} ms, {} errors",
+        run.steps.get("draft_save").map_or(0.0, |l| l.quantile_ms(0.99)),
+        run.error_count()
+    );
+    Ok((half, run))
 }
 
 async fn isolated_rounds(
