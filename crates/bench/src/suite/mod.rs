@@ -517,7 +517,9 @@ async fn draft_paced(
     let run = load::run(&[op], Arc::new(shared.clone()), &spec).await?;
     eprintln!(
         "  draft_save alone paced at {half:.0}/s: p99 {:.1} ms, {} errors",
-        run.steps.get("draft_save").map_or(0.0, |l| l.quantile_ms(0.99)),
+        run.steps
+            .get("draft_save")
+            .map_or(0.0, |l| l.quantile_ms(0.99)),
         run.error_count()
     );
     Ok((half, run))

@@ -167,7 +167,10 @@ pub fn render(o: &Options, r: &Report) -> String {
             out,
             "Each operation opens the draft (`GET`, for its revision) and saves one answer (`PATCH`); one draft per connection, latency from the scheduled start.\n"
         );
-        let _ = writeln!(out, "| request | req/s | p50 ms | p95 ms | p99 ms |\n|---|---:|---:|---:|---:|");
+        let _ = writeln!(
+            out,
+            "| request | req/s | p50 ms | p95 ms | p99 ms |\n|---|---:|---:|---:|---:|"
+        );
         for (step, l) in &run.steps {
             let _ = writeln!(
                 out,

@@ -29,8 +29,11 @@ pub struct Start {
     /// The 公民身份号码 of a person present at a window, or helped by a
     /// community agent: the application is theirs, made by the staff.
     pub for_person: Option<String>,
+    /// With `for_person` online: the person's name, as on their ID card
+    /// (a person applied for under a power of attorney).
+    pub person_name: Option<String>,
     /// The person's consent was recorded (their signature at the window,
-    /// the signed 代办 consent form).
+    /// the signed 代办 consent form, the 授权委托书 held).
     pub consent: bool,
     /// The channel.
     pub channel: Channel,
@@ -133,6 +136,15 @@ fn body_hash(s: &Start) -> String {
         text.push('\n');
         text.push_str(&id.to_ascii_uppercase());
     }
+    if let Some(name) = s
+        .person_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+    {
+        text.push('\n');
+        text.push_str(name);
+    }
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
@@ -175,7 +187,10 @@ async fn applicant(
         .map(str::trim)
         .filter(|x| !x.is_empty())
     {
-        return for_person(db, key, actor, s, id).await;
+        return match s.channel {
+            Channel::Window | Channel::Agent => for_person(db, key, actor, s, id).await,
+            _ => attorney_for(db, key, actor, s, id).await,
+        };
     }
     let on_behalf_of = s.on_behalf_of.as_deref();
     let Some(code) = on_behalf_of.map(str::trim).filter(|c| !c.is_empty()) else {
@@ -243,6 +258,96 @@ async fn for_person(
     Ok((r.try_get("id")?, authority))
 }
 
+/// Attempts to name a person to apply for under a power of attorney, per
+/// acting person and hour: enough for a family's or a firm's errands, too
+/// few to probe who has an account.
+const ATTORNEY_LOOKUPS_PER_HOUR: i64 = 10;
+
+/// The person applied for under a power of attorney (授权委托书), online:
+/// a real-name account whose name and ID number are those given (both,
+/// so that nobody learns whose number has an account), not the acting
+/// person, the 授权委托书 held (it is then asked for as a material); the
+/// lookups are throttled. Nothing of the person's account is shown or
+/// filled in beyond what was typed.
+async fn attorney_for(
+    db: &Db,
+    key: &DataKey,
+    actor: &Principal,
+    s: &Start,
+    id: &str,
+) -> Result<(i64, Authority), ApplicationError> {
+    if actor.account.kind != "person" {
+        return Err(ApplicationError::NotAuthorised);
+    }
+    let mut problems = Vec::new();
+    let id = match IdCardNo::parse(id) {
+        Ok(id) => Some(id),
+        Err(e) => {
+            problems.push(e.problem("for_person"));
+            None
+        }
+    };
+    let name = s.person_name.as_deref().map(str::trim).unwrap_or("");
+    if name.is_empty() {
+        problems.push(FieldProblem::new(
+            "person_name",
+            "required",
+            "请填写被委托办理的申请人姓名",
+        ));
+    }
+    if !s.consent {
+        problems.push(FieldProblem::new(
+            "consent",
+            "application.attorney_consent",
+            "请确认持有申请人签字的授权委托书，并将其作为材料上传",
+        ));
+    }
+    let Some(id) = id.filter(|_| problems.is_empty()) else {
+        return Err(ApplicationError::Invalid(problems));
+    };
+    let limit = crate::platform::throttle::Limit {
+        max: ATTORNEY_LOOKUPS_PER_HOUR,
+        window_ms: 3600 * 1000,
+    };
+    let who = format!("attorney:{}", actor.account.id);
+    if crate::platform::throttle::count(db, &who, limit)
+        .await?
+        .is_err()
+    {
+        return Err(ApplicationError::Invalid(vec![FieldProblem::new(
+            "for_person",
+            "application.attorney_throttled",
+            "查询次数过多，请一小时后再试，或到窗口办理",
+        )]));
+    }
+    let found = sqlx::query(
+        "SELECT id, display_name FROM accounts WHERE id_number_hash = $1 AND kind = 'person' AND status = 'active'",
+    )
+    .bind(key.lookup_hash(id.as_str()))
+    .fetch_optional(db.pool())
+    .await?;
+    let principal = match found {
+        Some(r) if r.try_get::<String, _>("display_name")?.trim() == name => {
+            r.try_get::<i64, _>("id")?
+        }
+        _ => {
+            return Err(ApplicationError::Invalid(vec![FieldProblem::new(
+                "for_person",
+                "application.principal_unknown",
+                "没有与该姓名和公民身份号码相符的实名账号；申请人须先注册并实名，或到窗口办理",
+            )]));
+        }
+    };
+    if principal == actor.account.id {
+        return Err(ApplicationError::Invalid(vec![FieldProblem::new(
+            "for_person",
+            "application.attorney_self",
+            "为本人申请无需委托，请直接办理",
+        )]));
+    }
+    Ok((principal, Authority::Attorney))
+}
+
 /// The answers the account already gives (一次告知、不再填写): what the
 /// form marks prefilled, from the acting person (name, ID number, phone)
 /// and the applicant enterprise (name, credit code, legal representative).
@@ -287,6 +392,23 @@ async fn prefill(
         }
     }
     Ok(out)
+}
+
+/// The name and ID number of a person applied for under a power of
+/// attorney, in the fields the form fills with them.
+fn given(form: &FormDef, name: &str, id: &str) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (_, f) in form.top_fields() {
+        let value = match f.prefill {
+            Some(Prefill::Name) => name.trim().to_owned(),
+            Some(Prefill::IdNumber) => id.trim().to_ascii_uppercase(),
+            _ => continue,
+        };
+        if !value.is_empty() {
+            out.insert(f.key.clone(), Value::String(value));
+        }
+    }
+    out
 }
 
 /// Starts a draft for the signed-in person: the item must be published and
@@ -346,7 +468,16 @@ pub async fn start(
         }
     }
     let form = form_of(g, &situation);
-    let fields = prefill(db, key, &form, person, applicant_id).await?;
+    let fields = if authority == Authority::Attorney {
+        // Only what the person acting typed: the name and ID number.
+        given(
+            &form,
+            s.person_name.as_deref().unwrap_or(""),
+            s.for_person.as_deref().unwrap_or(""),
+        )
+    } else {
+        prefill(db, key, &form, person, applicant_id).await?
+    };
     let public_id = hex::encode(rand::random::<[u8; 12]>());
     let doc = Value::Object(fields).to_string();
     let (item_id, version_no, task_code) = (p.item_id, p.version_no, p.task_code.clone());
@@ -520,7 +651,10 @@ pub(super) async fn version_of(db: &Db, a: &Application) -> Result<(Guide, i64),
     let doc: String = row.try_get("document")?;
     let guide = serde_json::from_str(&doc)
         .map_err(|e| DbError::Corrupt(format!("stored guide unreadable: {e}")))?;
-    Ok((guide, row.try_get("current_version")?))
+    Ok((
+        super::materials::for_authority(guide, &a.authority),
+        row.try_get("current_version")?,
+    ))
 }
 
 /// One of the actor's applications.
@@ -733,7 +867,12 @@ pub(super) async fn opened(
     mut app: Application,
 ) -> Result<Opened, ApplicationError> {
     app.files = super::materials::given(db, row_id).await?;
-    let item = catalog::published_version(db, &app.task_code, Some(app.version_no)).await?;
+    let item = catalog::published_version(db, &app.task_code, Some(app.version_no))
+        .await?
+        .map(|mut p| {
+            p.guide = super::materials::for_authority(p.guide, &app.authority);
+            p
+        });
     if let Some(p) = &item {
         app.item_name = p.guide.name.clone();
         if p.current_version > app.version_no && app.state == State::Draft {

@@ -47,6 +47,18 @@ pub struct GivenFile {
     pub origin: String,
 }
 
+/// The guide an application works with: its item's, with the signed
+/// 授权委托书 asked besides when it is made under a power of attorney.
+pub(crate) fn for_authority(mut g: Guide, authority: &str) -> Guide {
+    use tongban_domain::applications::{Authority, POWER_OF_ATTORNEY, power_of_attorney};
+    if authority == Authority::Attorney.code()
+        && !g.materials.iter().any(|m| m.code == POWER_OF_ATTORNEY)
+    {
+        g.materials.push(power_of_attorney());
+    }
+    g
+}
+
 /// The materials a draft's guide asks (the item's, then its situation's).
 pub fn materials_of<'g>(g: &'g Guide, situation: &str) -> impl Iterator<Item = &'g Material> {
     g.materials.iter().chain(

@@ -71,6 +71,7 @@ async fn draft(
             situation: None,
             on_behalf_of,
             for_person: None,
+            person_name: None,
             consent: false,
             channel: Channel::Portal,
             mobile: true,

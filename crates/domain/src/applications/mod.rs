@@ -264,6 +264,29 @@ pub enum Authority {
     Window,
     /// A community agent (代办员) with the person's recorded consent.
     Consent,
+    /// A person applying for another person on the strength of a signed
+    /// 授权委托书 (power of attorney), which the case then asks for as a
+    /// material ([`POWER_OF_ATTORNEY`]).
+    Attorney,
+}
+
+/// The code of the material an application made under a power of attorney
+/// asks besides the item's own: the signed 授权委托书.
+pub const POWER_OF_ATTORNEY: &str = "POA";
+
+/// The 授权委托书 material of an application made under a power of
+/// attorney: required, a scan or an electronic document.
+pub fn power_of_attorney() -> crate::catalog::Material {
+    crate::catalog::Material {
+        code: POWER_OF_ATTORNEY.into(),
+        name: "授权委托书".into(),
+        required: true,
+        originals: 1,
+        copies: 0,
+        source: "applicant".into(),
+        note: "申请人签字的授权委托书，写明委托事项、权限和期限".into(),
+        ..crate::catalog::Material::default()
+    }
 }
 
 impl Authority {
@@ -274,6 +297,7 @@ impl Authority {
             Self::Mandate(id) => format!("mandate:{id}"),
             Self::Window => "window".into(),
             Self::Consent => "consent".into(),
+            Self::Attorney => "attorney".into(),
         }
     }
 }
@@ -473,6 +497,10 @@ mod tests {
         assert_eq!(Channel::Portal.source_code(true), "3");
         assert_eq!(Channel::Agent.source_code(false), "9");
         assert_eq!(Authority::Mandate(7).code(), "mandate:7");
+        assert_eq!(Authority::Attorney.code(), "attorney");
+        let poa = power_of_attorney();
+        assert!(poa.required && poa.code == POWER_OF_ATTORNEY);
+        assert!(poa.file_types.iter().any(|t| t == "pdf") && poa.max_mb > 0);
     }
 
     #[test]

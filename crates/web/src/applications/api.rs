@@ -29,13 +29,20 @@ pub struct NewApplication {
     #[serde(default)]
     #[schema(max_length = 18)]
     pub on_behalf_of: Option<String>,
-    /// 公民身份号码 of the person a window clerk (present at the window) or
-    /// a community agent (代办) applies for.
+    /// 公民身份号码 of the person applied for: by a window clerk (the
+    /// person present at the window), a community agent (代办), or anyone
+    /// else holding the person's signed 授权委托书 (then `person_name` too,
+    /// and the case asks for the 授权委托书 as material `POA`).
     #[serde(default)]
     #[schema(max_length = 18)]
     pub for_person: Option<String>,
+    /// With `for_person` under a power of attorney: the person's name as on
+    /// their ID card.
+    #[serde(default)]
+    #[schema(max_length = 50)]
+    pub person_name: Option<String>,
     /// With `for_person`: the person's identity was checked and their
-    /// signed consent recorded.
+    /// signed consent recorded (or the 授权委托书 is held).
     #[serde(default)]
     pub consent: bool,
 }
@@ -230,11 +237,12 @@ pub async fn create_application(
             situation: body.situation.filter(|x| !x.trim().is_empty()),
             on_behalf_of: body.on_behalf_of.filter(|x| !x.trim().is_empty()),
             channel: if body.for_person.is_some() {
-                super::pages::staff_channel(&s.principal)
+                super::pages::channel_for_person(&s.principal, Channel::Api)
             } else {
                 Channel::Api
             },
             for_person: body.for_person.filter(|x| !x.trim().is_empty()),
+            person_name: body.person_name.filter(|x| !x.trim().is_empty()),
             consent: body.consent,
             mobile: mobile(&headers),
             key,

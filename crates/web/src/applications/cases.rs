@@ -71,6 +71,10 @@ pub struct CaseDto {
     pub applicant: String,
     /// Acting person.
     pub acting: String,
+    /// On what authority the acting person applied: `own`,
+    /// `mandate:<id>` (an enterprise's agent), `window`, `consent` (代办)
+    /// or `attorney` (a 授权委托书, given as material `POA`).
+    pub authority: String,
     /// 申报来源 (A.5).
     pub source_code: String,
     /// Received (milliseconds since the Unix epoch).
@@ -112,6 +116,7 @@ fn dto(t: &Tr, c: Case) -> CaseDto {
         revision: o.app.revision,
         applicant: o.app.applicant_name,
         acting: o.app.acting_name,
+        authority: o.app.authority,
         source_code: o.app.source_code,
         submitted_at: o.submitted_at,
         days_since_receipt: c.days_since_receipt,

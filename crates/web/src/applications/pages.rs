@@ -37,13 +37,16 @@ fn pairs_get<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
         .map_or("", |(_, v)| v.as_str())
 }
 
-/// The channel of a member of staff applying for a person: a window
-/// clerk's window, otherwise a community agent's 代办.
-pub fn staff_channel(p: &tongban_core::identity::Principal) -> Channel {
+/// The channel of an application for another person: a window clerk's
+/// window, a community agent's 代办, otherwise `own` (the person acting
+/// holds a 授权委托书 and applies online).
+pub fn channel_for_person(p: &tongban_core::identity::Principal, own: Channel) -> Channel {
     if p.has_role(Role::WindowClerk) {
         Channel::Window
-    } else {
+    } else if p.has_role(Role::CommunityAgent) {
         Channel::Agent
+    } else {
+        own
     }
 }
 
@@ -96,6 +99,12 @@ pub struct StartView {
     pub for_person_label: String,
     /// the consent they confirm
     pub consent_label: String,
+    /// a person (not staff) may apply for another under a 授权委托书
+    pub attorney: bool,
+    /// the name and ID number typed for that, kept after a refusal
+    pub typed: (String, String),
+    /// whether that part is shown open (it was used and refused)
+    pub attorney_open: bool,
 }
 
 /// The translator for pages of application `o`: speaking to the person
@@ -123,6 +132,7 @@ async fn start_view(
     ctx: &Ctx,
     code: &str,
     errors: Vec<FieldError>,
+    typed: Option<&StartForm>,
 ) -> Result<StartView, AppError> {
     let s = ctx.require_session()?;
     // A clerk or a community agent starts applications for others.
@@ -166,6 +176,13 @@ async fn start_view(
         errors,
         for_person_label: staff_words(&t, &s.principal, "apply.for_person"),
         consent_label: staff_words(&t, &s.principal, "apply.consent"),
+        attorney: s.principal.account.kind == "person"
+            && !s.principal.has_role(Role::WindowClerk)
+            && !s.principal.has_role(Role::CommunityAgent),
+        attorney_open: typed.is_some_and(|f| !f.person.trim().is_empty()),
+        typed: typed.map_or_else(Default::default, |f| {
+            (f.person_name.trim().to_owned(), f.person.trim().to_owned())
+        }),
         t,
     })
 }
@@ -179,7 +196,7 @@ pub async fn start_get(
     if code.len() > 36 {
         return Err(AppError::NotFound);
     }
-    let v = start_view(&state, &ctx, &code, vec![]).await?;
+    let v = start_view(&state, &ctx, &code, vec![], None).await?;
     if v.depth < 2 {
         return Err(AppError::NotFound);
     }
@@ -187,7 +204,7 @@ pub async fn start_get(
 }
 
 /// What the start page posts.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct StartForm {
     #[serde(default)]
     situation: String,
@@ -196,6 +213,9 @@ pub struct StartForm {
     /// the ID number of a person at the window or helped by an agent
     #[serde(default)]
     person: String,
+    /// the name of a person applied for under a power of attorney
+    #[serde(default)]
+    person_name: String,
     #[serde(default)]
     consent: String,
 }
@@ -209,6 +229,7 @@ pub async fn start_post(
     Form(f): Form<StartForm>,
 ) -> Result<Response, AppError> {
     let s = ctx.require_session()?;
+    let typed = f.clone();
     let started = applications::start(
         state.db(),
         state.data_key(),
@@ -220,9 +241,10 @@ pub async fn start_post(
             channel: if f.person.trim().is_empty() {
                 Channel::Portal
             } else {
-                staff_channel(&s.principal)
+                channel_for_person(&s.principal, Channel::Portal)
             },
             for_person: Some(f.person).filter(|x| !x.trim().is_empty()),
+            person_name: Some(f.person_name).filter(|x| !x.trim().is_empty()),
             consent: !f.consent.is_empty(),
             mobile: super::api::mobile(&headers),
             key: None,
@@ -234,7 +256,10 @@ pub async fn start_post(
         Ok(d) => Ok(Redirect::to(&format!("/applications/{}/after/start", d.id)).into_response()),
         Err(ApplicationError::Invalid(p)) => {
             let errors = localize(&ctx.tr(), p);
-            render_form(&start_view(&state, &ctx, &code, errors).await?, false)
+            render_form(
+                &start_view(&state, &ctx, &code, errors, Some(&typed)).await?,
+                false,
+            )
         }
         Err(e) => Err(e.into()),
     }

@@ -579,3 +579,229 @@ async fn a_clerk_applies_at_the_window_for_a_walk_in_accepts_on_the_spot_and_the
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn a_person_applies_for_another_under_a_power_of_attorney_which_the_case_then_asks_for() {
+    use serde_json::json;
+    let app = TestApp::spawn().await;
+    let clerk = app.clerk().await;
+    let citizen = app.citizen().await;
+    let item = city_item(&app, "居民身份证补领").await;
+    let principal = "11010519491231002X";
+    let (status, _, _) = post_form(
+        &app,
+        &clerk,
+        "/counter",
+        &[
+            ("action", "register"),
+            ("name", "王德福"),
+            ("id_number", principal),
+            ("phone", "13700000009"),
+        ],
+    )
+    .await;
+    assert!(status.is_success() || status == StatusCode::SEE_OTHER);
+    let send = async |body: serde_json::Value| {
+        let r = citizen
+            .post(app.url("/api/v1/applications"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        (status, r.json::<serde_json::Value>().await.unwrap())
+    };
+    let codes = |p: &serde_json::Value| -> Vec<String> {
+        p["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // On the portal: the part for acting under a power of attorney; a
+    // refusal opens it again with what was typed.
+    let (_, start) = app.get_text(&citizen, &format!("/apply/{item}")).await;
+    assert!(
+        start.contains("<details class=\"field\" id=\"f-for_person\">"),
+        "{start}"
+    );
+    let (status, _, page) = post_form(
+        &app,
+        &citizen,
+        &format!("/apply/{item}"),
+        &[("person", principal), ("person_name", "王德福")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("id=\"f-for_person\" open")
+            && page.contains("href=\"#f-consent\"")
+            && page.contains("value=\"王德福\""),
+        "{page}"
+    );
+    // Everything missing at once; then a name that is not the account's is
+    // told like a number without one (nothing learnt about the account).
+    let (status, p) = send(json!({"item": item, "for_person": principal})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(codes(&p), ["required", "application.attorney_consent"]);
+    let (status, p) = send(
+        json!({"item": item, "for_person": principal, "person_name": "王德",
+        "consent": true}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(codes(&p), ["application.principal_unknown"]);
+    let (status, created) = send(
+        json!({"item": item, "for_person": principal, "person_name": "王德福",
+        "consent": true}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    let url = app.url(&format!("/api/v1/applications/{id}"));
+    let a: serde_json::Value = citizen
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(a["authority"], "attorney");
+    // Filled in: only what the representative typed, nothing of either
+    // account (the citizen's phone is not the applicant's).
+    let filled = a["fields"].to_string();
+    assert!(
+        filled.contains("王德福") && filled.contains(principal),
+        "{filled}"
+    );
+    assert!(!filled.contains("13800000001"), "{filled}");
+    let applicant: (i64, String) = sqlx::query_as(
+        "SELECT a.applicant_id, p.display_name FROM applications a JOIN accounts p ON p.id = a.applicant_id WHERE a.public_id = $1",
+    )
+    .bind(&id)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(applicant.1, "王德福", "the case is the principal's");
+
+    // The 授权委托书 is asked for besides the item's materials.
+    let (_, answered) = {
+        let r = citizen
+            .patch(&url)
+            .json(
+                &json!({"revision": 1, "fields": {"reason": "lost", "lost_date": "2026-11-01",
+                "collect": "window", "phone": "13700000009"}}),
+            )
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json::<serde_json::Value>().await.unwrap())
+    };
+    let revision = answered["revision"].as_i64().unwrap();
+    let submit = async || {
+        let r = citizen
+            .post(format!("{url}/submit"))
+            .json(&json!({"revision": revision,
+                "declaration": tongban_core::applications::declaration::VERSION}))
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json::<serde_json::Value>().await.unwrap())
+    };
+    let (status, p) = submit().await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        p["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["field"] == "/materials/POA" && e["code"] == "material.required"),
+        "{p}"
+    );
+    let (_, page) = app
+        .get_text(&citizen, &format!("/applications/{id}/materials"))
+        .await;
+    assert!(page.contains("授权委托书"), "{page}");
+    let (_, form) = {
+        let r = app
+            .client()
+            .get(app.url(&format!("/api/v1/items/{item}/form")))
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json::<serde_json::Value>().await.unwrap())
+    };
+    for m in form["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["required"] == true && m["fetchable"] == "no")
+    {
+        let code = m["code"].as_str().unwrap();
+        let r = citizen
+            .post(format!("{url}/materials/{code}/files?name=scan.pdf"))
+            .body(b"%PDF-1.7\n%%EOF\n".to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let r = citizen
+        .post(format!("{url}/materials/POA/files?name=poa.pdf"))
+        .body(b"%PDF-1.7\n% power of attorney\n%%EOF\n".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let (status, done) = submit().await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    let number = done["case_number"].as_str().unwrap();
+
+    // The principal is told; the clerk sees on what authority, and the file.
+    let told: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notices WHERE account_id = $1 AND topic = 'applications.submitted'",
+    )
+    .bind(applicant.0)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(told, 1);
+    let case: serde_json::Value = clerk
+        .get(app.url(&format!("/api/v1/cases/{number}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(case["authority"], "attorney");
+    assert!(
+        case["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["material"] == "POA")
+    );
+    let (_, page) = app.get_text(&clerk, &format!("/work/cases/{number}")).await;
+    assert!(page.contains("id=\"authority-attorney\""), "{page}");
+
+    // A staff member's channel is not this one; and the lookups are
+    // throttled (ten an hour per person acting; two were made).
+    for _ in 0..8 {
+        let (status, _) = send(
+            json!({"item": item, "for_person": principal, "person_name": "李四",
+            "consent": true}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let (status, p) = send(
+        json!({"item": item, "for_person": principal, "person_name": "王德福",
+        "consent": true}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(codes(&p), ["application.attorney_throttled"]);
+}
