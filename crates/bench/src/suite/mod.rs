@@ -174,6 +174,31 @@ pub async fn sign_in_fixtures(shared: &mut Shared, base: &str) -> anyhow::Result
     application_drafts(shared, base).await
 }
 
+/// Starts a draft of item `code` through the API with a session; its id.
+async fn start_draft(
+    http: &reqwest::Client,
+    base: &str,
+    session: &str,
+    code: &str,
+) -> anyhow::Result<String> {
+    let res = http
+        .post(format!("{base}/api/v1/applications"))
+        .header(
+            reqwest::header::COOKIE,
+            format!("{SESSION_COOKIE}={session}"),
+        )
+        .json(&serde_json::json!({"item": code}))
+        .send()
+        .await?;
+    anyhow::ensure!(
+        res.status() == 201,
+        "a draft of {code}: HTTP {}",
+        res.status()
+    );
+    let body: serde_json::Value = res.json().await?;
+    Ok(body["id"].as_str().context("no draft id")?.to_owned())
+}
+
 /// One application draft of the demo citizen per editing client (as many
 /// as the seeded draft versions), spread over the items with a text
 /// question, made through the API.
@@ -186,22 +211,7 @@ async fn application_drafts(shared: &mut Shared, base: &str) -> anyhow::Result<(
     let http = reqwest::Client::new();
     for i in 0..shared.drafts.len().max(1) {
         let (code, key) = &shared.draft_items[i % shared.draft_items.len()];
-        let res = http
-            .post(format!("{base}/api/v1/applications"))
-            .header(
-                reqwest::header::COOKIE,
-                format!("{SESSION_COOKIE}={}", shared.applicant_session),
-            )
-            .json(&serde_json::json!({"item": code}))
-            .send()
-            .await?;
-        anyhow::ensure!(
-            res.status() == 201,
-            "a draft of {code}: HTTP {}",
-            res.status()
-        );
-        let body: serde_json::Value = res.json().await?;
-        let id = body["id"].as_str().context("no draft id")?.to_owned();
+        let id = start_draft(&http, base, &shared.applicant_session, code).await?;
         shared.application_drafts.push((id, key.clone()));
     }
     Ok(())
@@ -417,21 +427,7 @@ async fn upload_rss(node: &Node, shared: &Shared) -> anyhow::Result<(f64, f64)> 
         .context("no demo material takes 50 MB files")?;
     let http = reqwest::Client::new();
     let cookie = format!("{SESSION_COOKIE}={}", shared.applicant_session);
-    let res = http
-        .post(format!("{}/api/v1/applications", node.base))
-        .header(reqwest::header::COOKIE, &cookie)
-        .json(&serde_json::json!({"item": code}))
-        .send()
-        .await?;
-    anyhow::ensure!(
-        res.status() == 201,
-        "a draft of {code}: HTTP {}",
-        res.status()
-    );
-    let id = res.json::<serde_json::Value>().await?["id"]
-        .as_str()
-        .context("no draft id")?
-        .to_owned();
+    let id = start_draft(&http, &node.base, &shared.applicant_session, &code).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let pid = node.pid();
     let before = crate::server::rss_kib(pid);

@@ -115,6 +115,11 @@ pub fn form_of(g: &Guide, situation: &str) -> FormDef {
     f
 }
 
+/// A value typed, trimmed, when not blank.
+fn typed(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|x| !x.is_empty())
+}
+
 fn body_hash(s: &Start) -> String {
     let mut text = format!(
         "{}\n{}\n{}",
@@ -127,21 +132,11 @@ fn body_hash(s: &Start) -> String {
             .to_ascii_uppercase()
     );
     // Only when given, so that keys kept from before still match.
-    if let Some(id) = s
-        .for_person
-        .as_deref()
-        .map(str::trim)
-        .filter(|x| !x.is_empty())
-    {
+    if let Some(id) = typed(&s.for_person) {
         text.push('\n');
         text.push_str(&id.to_ascii_uppercase());
     }
-    if let Some(name) = s
-        .person_name
-        .as_deref()
-        .map(str::trim)
-        .filter(|x| !x.is_empty())
-    {
+    if let Some(name) = typed(&s.person_name) {
         text.push('\n');
         text.push_str(name);
     }
@@ -181,19 +176,13 @@ async fn applicant(
     s: &Start,
     catalog_code: &str,
 ) -> Result<(i64, Authority), ApplicationError> {
-    if let Some(id) = s
-        .for_person
-        .as_deref()
-        .map(str::trim)
-        .filter(|x| !x.is_empty())
-    {
+    if let Some(id) = typed(&s.for_person) {
         return match s.channel {
             Channel::Window | Channel::Agent => for_person(db, key, actor, s, id).await,
             _ => attorney_for(db, key, actor, s, id).await,
         };
     }
-    let on_behalf_of = s.on_behalf_of.as_deref();
-    let Some(code) = on_behalf_of.map(str::trim).filter(|c| !c.is_empty()) else {
+    let Some(code) = typed(&s.on_behalf_of) else {
         return Ok((actor.account.id, Authority::Own));
     };
     let code = CreditCode::parse(code)
@@ -287,7 +276,7 @@ async fn attorney_for(
             None
         }
     };
-    let name = s.person_name.as_deref().map(str::trim).unwrap_or("");
+    let name = typed(&s.person_name).unwrap_or("");
     if name.is_empty() {
         problems.push(FieldProblem::new(
             "person_name",

@@ -40,6 +40,27 @@ async fn follow(app: &TestApp, c: &reqwest::Client, mut to: String) -> String {
     to
 }
 
+/// A window clerk registers a person with real name and ID number at the
+/// counter (窗口实名).
+async fn register_at_counter(app: &TestApp, clerk: &reqwest::Client, name: &str, id: &str) {
+    let (status, _, page) = post_form(
+        app,
+        clerk,
+        "/counter",
+        &[
+            ("action", "register"),
+            ("name", name),
+            ("id_number", id),
+            ("phone", "13700000009"),
+        ],
+    )
+    .await;
+    assert!(
+        status.is_success() || status == StatusCode::SEE_OTHER,
+        "{status}: {page}"
+    );
+}
+
 fn revision(page: &str, form: &str) -> String {
     form_fields(page, form)
         .into_iter()
@@ -346,22 +367,7 @@ async fn a_clerk_applies_at_the_window_for_a_walk_in_accepts_on_the_spot_and_the
         page.contains("href=\"#f-consent\"") && page.contains("href=\"#f-for_person\""),
         "{page}"
     );
-    let (status, _, _) = post_form(
-        &app,
-        &clerk,
-        "/counter",
-        &[
-            ("action", "register"),
-            ("name", "王德福"),
-            ("id_number", walk_in),
-            ("phone", "13700000009"),
-        ],
-    )
-    .await;
-    assert!(
-        status.is_success() || status == StatusCode::SEE_OTHER,
-        "{status}"
-    );
+    register_at_counter(&app, &clerk, "王德福", walk_in).await;
 
     // At the window: identity checked, signed; the form answers as the
     // walk-in, not the clerk.
@@ -588,19 +594,7 @@ async fn a_person_applies_for_another_under_a_power_of_attorney_which_the_case_t
     let citizen = app.citizen().await;
     let item = city_item(&app, "居民身份证补领").await;
     let principal = "11010519491231002X";
-    let (status, _, _) = post_form(
-        &app,
-        &clerk,
-        "/counter",
-        &[
-            ("action", "register"),
-            ("name", "王德福"),
-            ("id_number", principal),
-            ("phone", "13700000009"),
-        ],
-    )
-    .await;
-    assert!(status.is_success() || status == StatusCode::SEE_OTHER);
+    register_at_counter(&app, &clerk, "王德福", principal).await;
     let send = async |body: serde_json::Value| {
         let r = citizen
             .post(app.url("/api/v1/applications"))
