@@ -654,11 +654,16 @@ pub async fn get(
 ) -> Result<Application, ApplicationError> {
     let (row_id, mut a) = load(db, actor, public_id).await?;
     a.files = super::materials::given(db, row_id).await?;
-    if let Some(p) = catalog::published_version(db, &a.task_code, Some(a.version_no)).await? {
-        a.item_name = p.guide.name;
-        if p.current_version > a.version_no && a.state == State::Draft {
-            a.newer_version = Some(p.current_version);
+    match version_of(db, &a).await {
+        Ok((g, current)) => {
+            a.item_name = g.name;
+            if current > a.version_no && a.state == State::Draft {
+                a.newer_version = Some(current);
+            }
         }
+        // Withdrawn since: no published version to name it from.
+        Err(ApplicationError::ItemWithdrawn) => {}
+        Err(e) => return Err(e),
     }
     Ok(a)
 }
