@@ -257,7 +257,7 @@ fn field_of(line: &str) -> Result<Field, Bad> {
         } else if let Some(h) = flag.strip_prefix("hint=") {
             f.hint = h.to_owned();
         } else if !flag.is_empty() {
-            return Err(bad("flag", *flag, format!("不认识的选项“{flag}”")));
+            return Err(bad("flag", flag, format!("不认识的选项“{flag}”")));
         }
     }
     Ok(f)
@@ -317,7 +317,7 @@ pub fn parse(text: &str) -> Result<FormDef, Vec<LineProblem>> {
                     None => fail(
                         bad(
                             "section_condition",
-                            *c,
+                            c,
                             format!("分节条件“{c}”应写作 if 字段=选项"),
                         ),
                         &mut problems,
