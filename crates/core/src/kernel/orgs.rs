@@ -165,6 +165,9 @@ pub enum OrgError {
     /// The division or parent does not exist.
     #[error("not found: {0}")]
     NotFound(&'static str),
+    /// Changed by someone else since it was read.
+    #[error("已被他人修改")]
+    Stale,
     /// Storage failure.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -352,12 +355,15 @@ pub async fn windows(db: &Db, center_id: i64) -> Result<Vec<Org>, DbError> {
 /// Sets the departments with a window at a 政务服务中心, for an actor
 /// administering the platform at `admin_at` (ancestry paths) above the
 /// centre: every one must be a department or a government; the list
-/// replaces the earlier one in one transaction, with an outbox event.
+/// replaces the earlier one in one transaction, with an outbox event. With
+/// `seen` (the list as the editor read it), a list changed since is
+/// refused (`Stale`) and nothing changes.
 pub async fn set_windows(
     db: &Db,
     admin_at: &[&str],
     center_id: i64,
     org_ids: &[i64],
+    seen: Option<&[i64]>,
 ) -> Result<Vec<Org>, OrgError> {
     let center = get(db, center_id)
         .await?
@@ -400,8 +406,25 @@ pub async fn set_windows(
     if !problems.is_empty() {
         return Err(OrgError::Invalid(problems));
     }
+    let seen: Option<Vec<i64>> = seen.map(|v| {
+        let mut v = v.to_vec();
+        v.sort_unstable();
+        v.dedup();
+        v
+    });
     db.write(crate::tx!(c => {
         let now = now_ms();
+        if let Some(seen) = &seen {
+            let now_listed: Vec<i64> = sqlx::query_scalar(
+                "SELECT org_id FROM center_windows WHERE center_id = $1 ORDER BY org_id",
+            )
+            .bind(center_id)
+            .fetch_all(&mut *c)
+            .await?;
+            if &now_listed != seen {
+                return Err(OrgError::Stale);
+            }
+        }
         sqlx::query("DELETE FROM center_windows WHERE center_id = $1")
             .bind(center_id)
             .execute(&mut *c)
@@ -421,7 +444,7 @@ pub async fn set_windows(
             now,
         )
         .await?;
-        Ok::<_, DbError>(())
+        Ok::<_, OrgError>(())
     }))
     .await?;
     Ok(windows(db, center_id).await?)

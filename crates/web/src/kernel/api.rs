@@ -235,6 +235,7 @@ pub async fn put_windows(
         &s.principal.paths_of(Role::SystemAdmin),
         id,
         &body.departments,
+        None,
     )
     .await
     {
@@ -243,6 +244,7 @@ pub async fn put_windows(
         Err(OrgError::Forbidden) => Err(AppError::Forbidden),
         Err(OrgError::NotFound(_)) => Err(AppError::NotFound),
         Err(OrgError::DuplicateCreditCode) => Err(AppError::Conflict("credit_code_taken")),
+        Err(OrgError::Stale) => Err(AppError::Conflict("changed")),
         Err(OrgError::Db(e)) => Err(e.into()),
     }
 }
@@ -306,6 +308,7 @@ pub async fn create_organization(
         Err(OrgError::Invalid(problems)) => Err(AppError::Validation(problems)),
         Err(OrgError::DuplicateCreditCode) => Err(AppError::Conflict("credit_code_taken")),
         Err(OrgError::Forbidden) => Err(AppError::Forbidden),
+        Err(OrgError::Stale) => Err(AppError::Conflict("changed")),
         Err(OrgError::NotFound(what)) => Err(AppError::field(
             if what == "division" {
                 "division_code"

@@ -19,6 +19,10 @@ pub fn routes() -> Router<AppState> {
         .route("/divisions/{code}", get(divisions::division_get))
         .route("/organizations", get(orgs::orgs_get))
         .route("/organizations/{id}", get(orgs::org_get))
+        .route(
+            "/admin/organizations/{id}/windows",
+            get(orgs::windows_get).post(orgs::windows_post),
+        )
         .route("/api/v1/divisions", get(api::list_divisions))
         .route("/api/v1/divisions/{code}", get(api::get_division))
         .route(

@@ -630,3 +630,101 @@ async fn a_service_centre_accepts_for_the_departments_with_a_window_there() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(send(clerk.get(&case_url)).await.0, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn an_administrator_changes_a_centres_windows_on_a_page_and_a_stale_page_keeps_the_ticks() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let citizen = app.citizen().await;
+    let (_, all) = send(app.client().get(app.url("/api/v1/organizations?limit=500"))).await;
+    let find = |name: &str| {
+        all.as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name_zh"] == name)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let centre = find("哈尔滨市政务服务中心");
+    let dept = find("哈尔滨市教育局");
+    let url = format!("/admin/organizations/{centre}/windows");
+    let listed = async || -> Vec<i64> {
+        let (_, list) = send(
+            app.client()
+                .get(app.url(&format!("/api/v1/organizations/{centre}/windows"))),
+        )
+        .await;
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_i64().unwrap())
+            .collect()
+    };
+    assert!(listed().await.contains(&dept));
+    // Offered on the centre's page to an administrator only.
+    let (_, page) = app
+        .get_text(&admin, &format!("/organizations/{centre}"))
+        .await;
+    assert!(page.contains("id=\"edit-windows\""), "{page}");
+    let (_, page) = app
+        .get_text(&citizen, &format!("/organizations/{centre}"))
+        .await;
+    assert!(!page.contains("id=\"edit-windows\""));
+    assert_eq!(app.get_text(&citizen, &url).await.0, 403);
+    assert_eq!(
+        app.get_text(&admin, &format!("/admin/organizations/{dept}/windows"))
+            .await
+            .0,
+        404
+    );
+    let read = |page: &str| -> (String, Vec<String>) {
+        let seen = page
+            .split("name=\"seen\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned();
+        let ticked = page
+            .split("<input type=\"checkbox\" name=\"department\" value=\"")
+            .skip(1)
+            .filter(|rest| rest.split('>').next().unwrap().contains("checked"))
+            .map(|rest| rest.split('"').next().unwrap().to_owned())
+            .collect();
+        (seen, ticked)
+    };
+    let (_, page) = app.get_text(&admin, &url).await;
+    let (seen, ticked) = read(&page);
+    assert!(ticked.contains(&dept.to_string()), "{page}");
+    let post = async |seen: &str, ticked: &[String]| {
+        let mut pairs = vec![("seen".to_owned(), seen.to_owned())];
+        pairs.extend(ticked.iter().map(|d| ("department".to_owned(), d.clone())));
+        let r = admin.post(app.url(&url)).form(&pairs).send().await.unwrap();
+        let status = r.status();
+        (status, r.text().await.unwrap())
+    };
+    // Without the education bureau.
+    let without: Vec<String> = ticked
+        .iter()
+        .filter(|d| **d != dept.to_string())
+        .cloned()
+        .collect();
+    let (status, _) = post(&seen, &without).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(!listed().await.contains(&dept));
+    // A second page read before that save does not overwrite it: 409, the
+    // ticks it sent kept, and saving again from there is deliberate.
+    let (status, page) = post(&seen, &ticked).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(page.contains("id=\"conflict\""), "{page}");
+    let (fresh_seen, kept) = read(&page);
+    assert!(kept.contains(&dept.to_string()));
+    assert!(!listed().await.contains(&dept), "nothing changed");
+    let (status, _) = post(&fresh_seen, &kept).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = app.get_text(&admin, &format!("{url}?done=1")).await;
+    assert!(page.contains("id=\"saved\""));
+    assert!(read(&page).1.contains(&dept.to_string()));
+}
