@@ -240,12 +240,20 @@ pub async fn put_windows(
     .await
     {
         Ok(list) => Ok(Json(list.into_iter().map(OrgDto::from).collect())),
-        Err(OrgError::Invalid(problems)) => Err(AppError::Validation(problems)),
-        Err(OrgError::Forbidden) => Err(AppError::Forbidden),
-        Err(OrgError::NotFound(_)) => Err(AppError::NotFound),
-        Err(OrgError::DuplicateCreditCode) => Err(AppError::Conflict("credit_code_taken")),
-        Err(OrgError::Stale) => Err(AppError::Conflict("changed")),
-        Err(OrgError::Db(e)) => Err(e.into()),
+        Err(e) => Err(org_error(e)),
+    }
+}
+
+/// What an organisation's refusal answers, where no field is to blame for
+/// a missing organisation.
+pub(crate) fn org_error(e: OrgError) -> AppError {
+    match e {
+        OrgError::Invalid(problems) => AppError::Validation(problems),
+        OrgError::Forbidden => AppError::Forbidden,
+        OrgError::NotFound(_) => AppError::NotFound,
+        OrgError::DuplicateCreditCode => AppError::Conflict("credit_code_taken"),
+        OrgError::Stale => AppError::Conflict("changed"),
+        OrgError::Db(e) => e.into(),
     }
 }
 

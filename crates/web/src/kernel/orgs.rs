@@ -325,9 +325,6 @@ pub async fn windows_post(
             *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(res)
         }
-        Err(OrgError::Forbidden) => Err(AppError::Forbidden),
-        Err(OrgError::NotFound(_)) => Err(AppError::NotFound),
-        Err(OrgError::DuplicateCreditCode) => Err(AppError::Conflict("credit_code_taken")),
-        Err(OrgError::Db(e)) => Err(e.into()),
+        Err(e) => Err(super::api::org_error(e)),
     }
 }

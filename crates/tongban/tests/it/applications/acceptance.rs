@@ -58,6 +58,18 @@ async fn submitted(app: &TestApp, citizen: &reqwest::Client) -> (String, String)
     (id, done["case_number"].as_str().unwrap().to_owned())
 }
 
+/// An organisation's id, by its Chinese name, from the API.
+async fn org_id(app: &TestApp, name: &str) -> i64 {
+    let (_, all) = send(app.client().get(app.url("/api/v1/organizations?limit=500"))).await;
+    all.as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name_zh"] == name)
+        .unwrap_or_else(|| panic!("no organisation {name}"))["id"]
+        .as_i64()
+        .unwrap()
+}
+
 async fn act(c: &reqwest::Client, app: &TestApp, number: &str, body: Value) -> (StatusCode, Value) {
     send(
         c.post(app.url(&format!("/api/v1/cases/{number}/actions")))
@@ -556,15 +568,7 @@ async fn a_service_centre_accepts_for_the_departments_with_a_window_there() {
     .unwrap()
     .try_get(0)
     .unwrap();
-    let (_, all) = send(app.client().get(app.url("/api/v1/organizations?limit=500"))).await;
-    let centre = all
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["name_zh"] == "哈尔滨市政务服务中心")
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let centre = org_id(&app, "哈尔滨市政务服务中心").await;
     let windows_url = app.url(&format!("/api/v1/organizations/{centre}/windows"));
     let ids = |v: &Value| -> Vec<i64> {
         v.as_array()
@@ -636,18 +640,8 @@ async fn an_administrator_changes_a_centres_windows_on_a_page_and_a_stale_page_k
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let citizen = app.citizen().await;
-    let (_, all) = send(app.client().get(app.url("/api/v1/organizations?limit=500"))).await;
-    let find = |name: &str| {
-        all.as_array()
-            .unwrap()
-            .iter()
-            .find(|o| o["name_zh"] == name)
-            .unwrap()["id"]
-            .as_i64()
-            .unwrap()
-    };
-    let centre = find("哈尔滨市政务服务中心");
-    let dept = find("哈尔滨市教育局");
+    let centre = org_id(&app, "哈尔滨市政务服务中心").await;
+    let dept = org_id(&app, "哈尔滨市教育局").await;
     let url = format!("/admin/organizations/{centre}/windows");
     let listed = async || -> Vec<i64> {
         let (_, list) = send(

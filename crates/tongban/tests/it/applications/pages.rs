@@ -4,7 +4,7 @@
 
 use reqwest::StatusCode;
 
-use super::{city_item, enterprise_code};
+use super::{city_item, codes, enterprise_code, send};
 use crate::helpers::{TestApp, form_fields};
 
 fn location(r: &reqwest::Response) -> String {
@@ -595,23 +595,11 @@ async fn a_person_applies_for_another_under_a_power_of_attorney_which_the_case_t
     let item = city_item(&app, "居民身份证补领").await;
     let principal = "11010519491231002X";
     register_at_counter(&app, &clerk, "王德福", principal).await;
-    let send = async |body: serde_json::Value| {
-        let r = citizen
-            .post(app.url("/api/v1/applications"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status();
-        (status, r.json::<serde_json::Value>().await.unwrap())
+    let begin = async |body: serde_json::Value| {
+        send(citizen.post(app.url("/api/v1/applications")).json(&body)).await
     };
-    let codes = |p: &serde_json::Value| -> Vec<String> {
-        p["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["code"].as_str().unwrap().to_owned())
-            .collect()
+    let named = |p: &serde_json::Value| -> Vec<String> {
+        codes(p).into_iter().map(|(_, code)| code).collect()
     };
     // On the portal: the part for acting under a power of attorney; a
     // refusal opens it again with what was typed.
@@ -636,17 +624,17 @@ async fn a_person_applies_for_another_under_a_power_of_attorney_which_the_case_t
     );
     // Everything missing at once; then a name that is not the account's is
     // told like a number without one (nothing learnt about the account).
-    let (status, p) = send(json!({"item": item, "for_person": principal})).await;
+    let (status, p) = begin(json!({"item": item, "for_person": principal})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(codes(&p), ["required", "application.attorney_consent"]);
-    let (status, p) = send(
+    assert_eq!(named(&p), ["required", "application.attorney_consent"]);
+    let (status, p) = begin(
         json!({"item": item, "for_person": principal, "person_name": "王德",
         "consent": true}),
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(codes(&p), ["application.principal_unknown"]);
-    let (status, created) = send(
+    assert_eq!(named(&p), ["application.principal_unknown"]);
+    let (status, created) = begin(
         json!({"item": item, "for_person": principal, "person_name": "王德福",
         "consent": true}),
     )
@@ -654,14 +642,7 @@ async fn a_person_applies_for_another_under_a_power_of_attorney_which_the_case_t
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let id = created["id"].as_str().unwrap().to_owned();
     let url = app.url(&format!("/api/v1/applications/{id}"));
-    let a: serde_json::Value = citizen
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, a) = send(citizen.get(&url)).await;
     assert_eq!(a["authority"], "attorney");
     // Filled in: only what the representative typed, nothing of either
     // account (the citizen's phone is not the applicant's).
@@ -681,52 +662,36 @@ async fn a_person_applies_for_another_under_a_power_of_attorney_which_the_case_t
     assert_eq!(applicant.1, "王德福", "the case is the principal's");
 
     // The 授权委托书 is asked for besides the item's materials.
-    let (_, answered) = {
-        let r = citizen
-            .patch(&url)
-            .json(
-                &json!({"revision": 1, "fields": {"reason": "lost", "lost_date": "2026-11-01",
-                "collect": "window", "phone": "13700000009"}}),
-            )
-            .send()
-            .await
-            .unwrap();
-        (r.status(), r.json::<serde_json::Value>().await.unwrap())
-    };
+    let (_, answered) = send(citizen.patch(&url).json(
+        &json!({"revision": 1, "fields": {"reason": "lost", "lost_date": "2026-11-01",
+        "collect": "window", "phone": "13700000009"}}),
+    ))
+    .await;
     let revision = answered["revision"].as_i64().unwrap();
     let submit = async || {
-        let r = citizen
-            .post(format!("{url}/submit"))
-            .json(&json!({"revision": revision,
-                "declaration": tongban_core::applications::declaration::VERSION}))
-            .send()
-            .await
-            .unwrap();
-        (r.status(), r.json::<serde_json::Value>().await.unwrap())
+        send(
+            citizen
+                .post(format!("{url}/submit"))
+                .json(&json!({"revision": revision,
+            "declaration": tongban_core::applications::declaration::VERSION})),
+        )
+        .await
     };
     let (status, p) = submit().await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        p["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["field"] == "/materials/POA" && e["code"] == "material.required"),
+        codes(&p).contains(&("/materials/POA".into(), "material.required".into())),
         "{p}"
     );
     let (_, page) = app
         .get_text(&citizen, &format!("/applications/{id}/materials"))
         .await;
     assert!(page.contains("授权委托书"), "{page}");
-    let (_, form) = {
-        let r = app
-            .client()
-            .get(app.url(&format!("/api/v1/items/{item}/form")))
-            .send()
-            .await
-            .unwrap();
-        (r.status(), r.json::<serde_json::Value>().await.unwrap())
-    };
+    let (_, form) = send(
+        app.client()
+            .get(app.url(&format!("/api/v1/items/{item}/form"))),
+    )
+    .await;
     for m in form["materials"]
         .as_array()
         .unwrap()
@@ -784,18 +749,18 @@ async fn a_person_applies_for_another_under_a_power_of_attorney_which_the_case_t
     // A staff member's channel is not this one; and the lookups are
     // throttled (ten an hour per person acting; two were made).
     for _ in 0..8 {
-        let (status, _) = send(
+        let (status, _) = begin(
             json!({"item": item, "for_person": principal, "person_name": "李四",
             "consent": true}),
         )
         .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     }
-    let (status, p) = send(
+    let (status, p) = begin(
         json!({"item": item, "for_person": principal, "person_name": "王德福",
         "consent": true}),
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(codes(&p), ["application.attorney_throttled"]);
+    assert_eq!(named(&p), ["application.attorney_throttled"]);
 }
