@@ -23,7 +23,7 @@ use tongban_domain::applications::{
 };
 use tongban_domain::catalog::TimeLimit;
 use tongban_domain::kernel::Role;
-use tongban_domain::kernel::calendar::{Calendar, StartRule};
+use tongban_domain::kernel::calendar::{Calendar, FIRST_YEAR, LAST_YEAR, StartRule};
 
 use super::drafts::{COLUMNS, from_row};
 use super::{ApplicationError, Opened, readiness};
@@ -189,7 +189,7 @@ pub(super) async fn standing(db: &Db, row_id: i64) -> Result<Standing, DbError> 
 /// organisations: for each window-clerk grant, the organisation of the
 /// grant (and what lies below it) and, at a 政务服务中心, every department
 /// with a window there (进驻部门, `orgs::windows`) and what lies below it.
-async fn accepting_at(db: &Db, actor: &Principal) -> Result<Vec<String>, DbError> {
+pub(super) async fn accepting_at(db: &Db, actor: &Principal) -> Result<Vec<String>, DbError> {
     let mut paths = Vec::new();
     for g in actor.grants.iter().filter(|g| g.role == Role::WindowClerk) {
         paths.push(g.org_path.clone());
@@ -204,7 +204,7 @@ async fn accepting_at(db: &Db, actor: &Principal) -> Result<Vec<String>, DbError
 }
 
 /// Whether an item of the organisation with this path is in scope.
-fn covers(at: &[String], org_path: &str) -> bool {
+pub(super) fn covers(at: &[String], org_path: &str) -> bool {
     at.iter().any(|p| org_path.starts_with(p.as_str()))
 }
 
@@ -263,7 +263,11 @@ async fn own_case(
     .bind(actor.account.id)
     .fetch_optional(db.pool())
     .await?;
-    Ok(from_row(&row.ok_or(ApplicationError::NotFound)?)?)
+    let (row_id, a) = from_row(&row.ok_or(ApplicationError::NotFound)?)?;
+    if a.applicant_id != actor.account.id {
+        super::authority::hold_read(db, row_id, actor.account.id, now_ms()).await?;
+    }
+    Ok((row_id, a))
 }
 
 /// A case by its 办件编号: for the acceptance staff in whose scope it is
@@ -456,6 +460,15 @@ pub async fn act(
     act: Act,
 ) -> Result<Acted, ApplicationError> {
     let (row_id, a) = scoped(db, actor, case_number).await?;
+    // Nobody decides their own case: not as its applicant, nor as the
+    // person who applied for someone else (a clerk taking in a walk-in's
+    // application at the window may accept it on the spot: 一窗受理).
+    if a.applicant_id == actor.account.id
+        || (a.acting_id == actor.account.id
+            && a.authority != tongban_domain::applications::Authority::Window.code())
+    {
+        return Err(ApplicationError::OwnCase);
+    }
     let opened = super::drafts::opened(db, row_id, a).await?;
     let a = &opened.app;
     let allowed = allowed_actions(a.state, opened.standing.corrected);
@@ -495,12 +508,35 @@ pub async fn act(
     };
     // Accepted late, the application counts as accepted from receipt.
     let from = if late { date_cst(received) } else { today };
+    // 受理 states its deadlines: a calendar that cannot count them refuses
+    // the step rather than issue a notice with blank dates. A date in a
+    // year whose arrangement is not yet published is 暂定 wherever shown.
     let due = |l: &TimeLimit| {
-        cal.deadline(from, l.period(), starts, &[])
-            .ok()
-            .and_then(|d| d.date)
+        cal.deadline(from, l.period(), starts, &[]).map_err(|_| {
+            ApplicationError::CalendarUnavailable {
+                year: if (FIRST_YEAR..=LAST_YEAR).contains(&from.year()) {
+                    LAST_YEAR + 1
+                } else {
+                    from.year()
+                },
+            }
+        })
     };
-    let (promised, legal) = (due(&g.promised_limit), due(&g.legal_limit));
+    let (promised, legal, provisional) = if act.action == Action::Accept {
+        let (p, l) = (due(&g.promised_limit)?, due(&g.legal_limit)?);
+        (p.date, l.date, p.provisional || l.provisional)
+    } else {
+        (None, None, false)
+    };
+    let tentative = |d: Option<Date>| {
+        d.map(|d| {
+            if provisional {
+                format!("{}（暂定）", cn_date(d))
+            } else {
+                cn_date(d)
+            }
+        })
+    };
     let mut findings = Vec::new();
     let (kind, mark, template) = match act.action {
         Action::RequestCorrection => {
@@ -576,11 +612,11 @@ pub async fn act(
             official.facts.push(("受理日期".into(), cn_date(from)));
             official.facts.push((
                 "承诺办结日期".into(),
-                promised.map(cn_date).unwrap_or_default(),
+                tentative(promised).unwrap_or_else(|| "—".into()),
             ));
             official.facts.push((
                 "法定办结日期".into(),
-                legal.map(cn_date).unwrap_or_default(),
+                tentative(legal).unwrap_or_else(|| "—".into()),
             ));
             official.after = vec![
                 "办理期限按工作日计算，依法需要听证、检验、检测、鉴定、专家评审等的时间不计算在内，届时另行书面告知。".into(),
@@ -761,6 +797,9 @@ pub async fn act(
             )
             .await?;
             let count = findings.len().to_string();
+            let tentative_mark = if provisional { "（暂定）" } else { "" };
+            let promised_words = promised.as_deref().map_or_else(|| "—".to_owned(), |d| format!("{d}{tentative_mark}"));
+            let legal_words = legal.as_deref().map_or_else(|| "—".to_owned(), |d| format!("{d}{tentative_mark}"));
             let date = cn_date(date_cst(now));
             let values: Vec<(&str, &str)> = vec![
                 ("item", &item_name),
@@ -768,8 +807,8 @@ pub async fn act(
                 ("document", &doc_number),
                 ("count", &count),
                 ("date", &date),
-                ("promised", promised.as_deref().unwrap_or("—")),
-                ("legal", legal.as_deref().unwrap_or("—")),
+                ("promised", &promised_words),
+                ("legal", &legal_words),
                 ("reason", &reason),
             ];
             let mut told = vec![acting_id];

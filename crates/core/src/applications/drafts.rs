@@ -102,6 +102,10 @@ pub struct Application {
     pub newer_version: Option<i64>,
     /// The files given for its materials.
     pub files: Vec<super::GivenFile>,
+    /// Bumped by every file given or taken back (what submission guards).
+    pub files_revision: i64,
+    /// When the applicant ended the acting person's authority, if they did.
+    pub authority_ended_at: Option<Millis>,
 }
 
 /// The form a draft answers: the item's, with its situation's questions
@@ -174,11 +178,14 @@ async fn applicant(
     key: &DataKey,
     actor: &Principal,
     s: &Start,
-    catalog_code: &str,
+    item: &catalog::Published,
 ) -> Result<(i64, Authority), ApplicationError> {
+    let catalog_code = item.catalog_code.as_str();
     if let Some(id) = typed(&s.for_person) {
         return match s.channel {
-            Channel::Window | Channel::Agent => for_person(db, key, actor, s, id).await,
+            Channel::Window | Channel::Agent => {
+                for_person(db, key, actor, s, id, &item.org.path).await
+            }
             _ => attorney_for(db, key, actor, s, id).await,
         };
     }
@@ -213,12 +220,24 @@ async fn for_person(
     actor: &Principal,
     s: &Start,
     id: &str,
+    org_path: &str,
 ) -> Result<(i64, Authority), ApplicationError> {
     let authority = match s.channel {
         Channel::Window if actor.has_role(Role::WindowClerk) => Authority::Window,
         Channel::Agent if actor.has_role(Role::CommunityAgent) => Authority::Consent,
         _ => return Err(ApplicationError::NotAuthorised),
     };
+    // A clerk takes in applications only for the items of the departments
+    // with a window at their centre (or of their own organisation).
+    if authority == Authority::Window
+        && !super::acceptance::covers(&super::acceptance::accepting_at(db, actor).await?, org_path)
+    {
+        return Err(ApplicationError::Invalid(vec![FieldProblem::new(
+            "item",
+            "application.not_at_this_window",
+            "该事项不在本窗口的受理范围内，请引导申请人到办理该事项的窗口",
+        )]));
+    }
     let id = IdCardNo::parse(id)
         .map_err(|e| ApplicationError::Invalid(vec![e.problem("for_person")]))?;
     let mut problems = Vec::new();
@@ -440,7 +459,7 @@ pub async fn start(
                 .with("value", situation),
         ]));
     }
-    let (applicant_id, authority) = applicant(db, key, actor, &s, &p.catalog_code).await?;
+    let (applicant_id, authority) = applicant(db, key, actor, &s, &p).await?;
     // A person applied for at a window or by an agent answers as themselves;
     // at a window their identity was just checked in person.
     let person = match authority {
@@ -561,7 +580,7 @@ async fn event(
 }
 
 pub(super) const COLUMNS: &str = "a.id AS row_id, a.applicant_id, a.acting_id, a.public_id, a.task_code, a.version_no, a.situation_code, a.state, a.fields, \
-     a.revision, a.case_number, a.authority, a.channel, a.source_code, a.created_at, a.updated_at, a.expires_at, \
+     a.revision, a.case_number, a.authority, a.channel, a.source_code, a.created_at, a.updated_at, a.expires_at, a.files_revision, a.authority_ended_at, \
      p.display_name AS applicant_name, q.display_name AS acting_name";
 
 pub(super) fn from_row(r: &sqlx::any::AnyRow) -> Result<(i64, Application), DbError> {
@@ -592,13 +611,16 @@ pub(super) fn from_row(r: &sqlx::any::AnyRow) -> Result<(i64, Application), DbEr
             expires_at: r.try_get("expires_at")?,
             newer_version: None,
             files: Vec::new(),
+            files_revision: r.try_get("files_revision")?,
+            authority_ended_at: r.try_get("authority_ended_at")?,
         },
     ))
 }
 
 /// One of the actor's applications (as applicant, as the person acting, or
 /// as the enterprise applied for); `NotFound` for anyone else's, so that
-/// nobody learns another's application exists.
+/// nobody learns another's application exists; `AuthorityEnded` for the
+/// person acting once the applicant's authority has ended.
 pub(super) async fn load(
     db: &Db,
     actor: &Principal,
@@ -614,7 +636,21 @@ pub(super) async fn load(
     .fetch_optional(db.pool())
     .await?;
     let r = row.ok_or(ApplicationError::NotFound)?;
-    Ok(from_row(&r)?)
+    let (row_id, a) = from_row(&r)?;
+    if a.applicant_id != actor.account.id {
+        super::authority::hold_read(db, row_id, actor.account.id, now_ms()).await?;
+    }
+    Ok((row_id, a))
+}
+
+/// The name of an application's item: of its version while published, of
+/// the published items' list otherwise (its task code as a last resort).
+pub(super) async fn item_name_of(db: &Db, a: &Application) -> Result<String, ApplicationError> {
+    match version_of(db, a).await {
+        Ok((g, _)) => Ok(g.name),
+        Err(ApplicationError::ItemWithdrawn) => Ok(a.task_code.clone()),
+        Err(e) => Err(e),
+    }
 }
 
 /// The guide of the version a draft was started under, in one read (while
@@ -741,10 +777,14 @@ async fn save_with(
     if !problems.is_empty() {
         return Err(ApplicationError::Invalid(problems));
     }
-    let doc = Value::Object(fields).to_string();
+    // An answer its condition hides is not checked, so it is not kept
+    // either: what is stored is always what the form shows.
+    let doc = Value::Object(form.shown_answers(&fields)).to_string();
+    let actor_id = actor.account.id;
     let changed = db
         .write(crate::tx!(c => {
             let now = now_ms();
+            super::authority::hold(c, row_id, actor_id, now).await?;
             let n = sqlx::query(
                 "UPDATE applications SET fields = $1, revision = revision + 1, updated_at = $2, expires_at = $3 \
                  WHERE id = $4 AND revision = $5 AND state IN ('draft', 'correction')",
@@ -757,7 +797,7 @@ async fn save_with(
             .execute(c)
             .await?
             .rows_affected();
-            Ok::<_, DbError>(n == 1)
+            Ok::<_, ApplicationError>(n == 1)
         }))
         .await?;
     if changed {

@@ -1,8 +1,9 @@
-//! Drafts do not stay forever: a draft not saved for the configured days is
-//! deleted with what it holds (its answers and files: the store's
-//! clean-up removes the files nothing else refers to), and the person filling it in is told three
-//! days before (once per approach: a draft saved again and left again is
-//! told again). Run hourly by the `applications.expire` job.
+//! Drafts do not stay forever: a draft not saved for the configured days
+//! expires: its answers are cleared and its files released (the store's
+//! clean-up removes the files nothing else refers to), while the
+//! application and its history stay, as `expired`. The person filling it
+//! in is told three days before (once per approach: a draft saved again and
+//! left again is told again). Run hourly by the `applications.expire` job.
 
 use std::sync::LazyLock;
 
@@ -24,8 +25,8 @@ pub const REMIND_BEFORE_MS: i64 = 3 * 86_400_000;
 /// Drafts handled per run (the next run takes the rest).
 const BATCH: i64 = 500;
 
-/// Reminds the people whose drafts will be deleted within three days, and
-/// deletes the drafts whose time is up. Returns (reminded, deleted).
+/// Reminds the people whose drafts will expire within three days, and
+/// expires the drafts whose time is up. Returns (reminded, expired).
 pub async fn expire(db: &Db, now: Millis) -> Result<(usize, usize), DbError> {
     let (reminded, deleted) = db
         .write(crate::tx!(c => {
@@ -72,18 +73,41 @@ pub async fn expire(db: &Db, now: Millis) -> Result<(usize, usize), DbError> {
             .iter()
             .map(|r| r.try_get::<i64, _>("id"))
             .collect::<Result<_, _>>()?;
+            let mut expired = 0;
             for id in &gone {
+                // The state guard first: a draft submitted at this moment
+                // is not touched, whichever transaction commits first.
+                let n = sqlx::query(
+                    "UPDATE applications SET state = 'expired', fields = '{}', revision = revision + 1, \
+                     files_revision = files_revision + 1, updated_at = $2 WHERE id = $1 AND state = 'draft'",
+                )
+                .bind(id)
+                .bind(now)
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+                if n == 0 {
+                    continue;
+                }
+                // Its files are released (the store's clean-up removes what
+                // nothing else refers to); its history stays.
                 for sql in [
                     "DELETE FROM file_refs WHERE owner_kind = 'application' AND owner_id = $1",
                     "DELETE FROM application_files WHERE application_id = $1",
-                    "DELETE FROM application_requests WHERE application_id = $1",
-                    "DELETE FROM application_events WHERE application_id = $1",
-                    "DELETE FROM applications WHERE id = $1 AND state = 'draft'",
                 ] {
                     sqlx::query(sql).bind(id).execute(&mut *c).await?;
                 }
+                sqlx::query(
+                    "INSERT INTO application_events (application_id, kind, actor_id, detail, created_at) \
+                     VALUES ($1, 'expired', NULL, '', $2)",
+                )
+                .bind(id)
+                .bind(now)
+                .execute(&mut *c)
+                .await?;
+                expired += 1;
             }
-            Ok::<_, DbError>((due.len(), gone.len()))
+            Ok::<_, DbError>((due.len(), expired))
         }))
         .await?;
     if reminded > 0 {

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use sqlx::Row;
 use tongban_domain::FieldProblem;
-use tongban_domain::applications::{Channel, TrustGrade};
+use tongban_domain::applications::{Authority, TrustGrade};
 use tongban_domain::catalog::{Fetchable, Guide, Material};
 
 use super::ApplicationError;
@@ -162,12 +162,10 @@ where
             FileError::Db(e) => ApplicationError::Db(e),
             other => ApplicationError::Db(DbError::Internal(other.to_string())),
         })?;
-    let window = a.channel == Channel::Window.code();
-    let trust = TrustGrade::of_upload(if window {
-        Channel::Window
-    } else {
-        Channel::Portal
-    });
+    // B only for a clerk scanning at the window for the person present,
+    // not for the applicant uploading into that draft from home.
+    let window = a.authority == Authority::Window.code() && a.acting_id == actor.account.id;
+    let trust = TrustGrade::of_upload(window);
     let origin = if window { "window" } else { "upload" };
     let given_id = record(
         db,
@@ -243,18 +241,20 @@ async fn record(db: &Db, row_id: i64, g: Giving<'_>) -> Result<i64, ApplicationE
     let engine = db.engine();
     db.write(crate::tx!(c => {
             let now = now_ms();
-            let draft = sqlx::query(
-                "SELECT (SELECT COUNT(*) FROM application_files WHERE application_id = $1 AND material_code = $2) AS n \
-                 FROM applications WHERE id = $1 AND state IN ('draft', 'correction')",
+            super::authority::hold(c, row_id, actor_id, now).await?;
+            // First the application's row, under its state guard: a
+            // submission at this moment either sees this file or makes it
+            // wait and then refuses it (see `submit`).
+            bump_files(c, row_id).await?;
+            let n: i64 = sqlx::query(
+                "SELECT COUNT(*) AS n FROM application_files WHERE application_id = $1 AND material_code = $2",
             )
                 .bind(row_id)
                 .bind(&code_s)
-                .fetch_optional(&mut *c)
-                .await?;
-            let Some(draft) = draft else {
-                return Err(ApplicationError::WrongState);
-            };
-            if draft.try_get::<i64, _>("n")? >= FILES_PER_MATERIAL {
+                .fetch_one(&mut *c)
+                .await?
+                .try_get("n")?;
+            if n >= FILES_PER_MATERIAL {
                 return Err(too_many(&code_s));
             }
             let file_id = match &file {
@@ -298,7 +298,27 @@ async fn record(db: &Db, row_id: i64, g: Giving<'_>) -> Result<i64, ApplicationE
         .await
 }
 
-/// Removes a file given for a draft's material (by the id of the giving).
+/// Counts a change of an editable application's files, in the caller's
+/// transaction; `WrongState` once it is no longer editable (submitted
+/// meanwhile, say).
+async fn bump_files(c: &mut sqlx::AnyConnection, row_id: i64) -> Result<(), ApplicationError> {
+    let n = sqlx::query(
+        "UPDATE applications SET files_revision = files_revision + 1 \
+         WHERE id = $1 AND state IN ('draft', 'correction')",
+    )
+    .bind(row_id)
+    .execute(c)
+    .await?
+    .rows_affected();
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(ApplicationError::WrongState)
+    }
+}
+
+/// Removes a file given for a draft's material (by the id of the giving);
+/// `WrongState` once the application is no longer editable.
 pub async fn take_back(
     db: &Db,
     actor: &Principal,
@@ -311,6 +331,8 @@ pub async fn take_back(
     }
     let actor_id = actor.account.id;
     db.write(crate::tx!(c => {
+        super::authority::hold(c, row_id, actor_id, now_ms()).await?;
+        bump_files(c, row_id).await?;
         let row = sqlx::query("SELECT file_id, material_code FROM application_files WHERE id = $1 AND application_id = $2")
             .bind(given_id)
             .bind(row_id)

@@ -7,6 +7,7 @@
 //! Submission, materials, pre-review and acceptance build on this.
 
 pub mod acceptance;
+mod authority;
 pub mod declaration;
 mod drafts;
 pub mod expiry;
@@ -16,6 +17,7 @@ mod submit;
 pub mod track;
 mod upgrade;
 
+pub use authority::end_authority;
 pub use drafts::*;
 pub use materials::*;
 pub use submit::*;
@@ -29,11 +31,11 @@ use crate::platform::jobs::{Registry, ensure_schedule};
 pub async fn jobs(db: &Db, r: &mut Registry) -> Result<(), DbError> {
     r.register("applications.expire", |ctx, _| {
         Box::pin(async move {
-            let (reminded, deleted) = expiry::expire(&ctx.db, now_ms()).await?;
-            if reminded + deleted > 0 {
+            let (reminded, expired) = expiry::expire(&ctx.db, now_ms()).await?;
+            if reminded + expired > 0 {
                 tracing::info!(
                     drafts.reminded = reminded,
-                    drafts.deleted = deleted,
+                    drafts.expired = expired,
                     "applications.expire"
                 );
             }
@@ -88,6 +90,26 @@ pub enum ApplicationError {
     /// (the item was withdrawn): the draft is kept.
     #[error("事项已停止办理")]
     ItemWithdrawn,
+    /// The person acting is no longer authorised by the applicant (the
+    /// mandate revoked or expired, the consent withdrawn, the window role
+    /// gone), since then when known; the applicant keeps the application.
+    #[error("代办授权已终止")]
+    AuthorityEnded {
+        /// When it ended, when that is known.
+        since: Option<crate::platform::clock::Millis>,
+    },
+    /// The caller applied in this case (for themselves or for someone
+    /// else) and so may not decide it.
+    #[error("不能办理本人申请或本人代办的办件")]
+    OwnCase,
+    /// The legal calendar cannot count the deadlines a notice must state
+    /// (its years end before them): nothing is written; an administrator
+    /// loads the year named.
+    #[error("法定工作日历缺少 {year} 年")]
+    CalendarUnavailable {
+        /// The year to load.
+        year: i32,
+    },
     /// Storage.
     #[error(transparent)]
     Db(#[from] DbError),

@@ -155,8 +155,11 @@ pub async fn submit(
     let acting = actor.account.id;
     let applicant = a.applicant_id;
     let level = oidc::real_name_level(db, acting).await?;
-    // What this submission says, kept so a correction's changes show.
-    let said_fields = serde_json::Value::Object(a.fields.clone()).to_string();
+    // What this submission says, kept so a correction's changes show: the
+    // answers the form shows (a hidden one is neither checked nor kept).
+    let said_fields =
+        serde_json::Value::Object(form_of(&g, &a.situation).shown_answers(&a.fields)).to_string();
+    let files_revision = a.files_revision;
     let said_files = serde_json::to_string(
         &files
             .iter()
@@ -178,6 +181,7 @@ pub async fn submit(
     let number = db
         .write(crate::tx!(c => {
             let now = now_ms();
+            super::authority::hold(c, row_id, acting, now).await?;
             let number = match &again {
                 Some(n) => n.clone(),
                 None => {
@@ -198,8 +202,8 @@ pub async fn submit(
             let n = sqlx::query(
                 "UPDATE applications SET state = 'submitted', case_number = $1, revision = revision + 1, updated_at = $2, \
                  submitted_at = $2, declaration_version = $5, declaration_hash = $6, declared_level = $7, \
-                 query_code = COALESCE(query_code, $8) \
-                 WHERE id = $3 AND revision = $4 AND state IN ('draft', 'correction')",
+                 query_code = COALESCE(query_code, $8), fields = $9 \
+                 WHERE id = $3 AND revision = $4 AND files_revision = $10 AND state IN ('draft', 'correction')",
             )
             .bind(&number)
             .bind(now)
@@ -209,9 +213,14 @@ pub async fn submit(
             .bind(declaration::hash())
             .bind(level)
             .bind(&code)
+            .bind(&said_fields)
+            .bind(files_revision)
             .execute(&mut *c)
             .await?
             .rows_affected();
+            // Saved meanwhile, or a file given or taken back since the
+            // files above were read: nothing is submitted; the person
+            // looks again.
             if n != 1 {
                 return Err(ApplicationError::Conflict);
             }

@@ -13,7 +13,7 @@ use super::{ApplicationError, form_of};
 use crate::catalog;
 use crate::identity::Principal;
 use crate::platform::clock::{now_ms, today_cst};
-use crate::platform::db::{Db, DbError};
+use crate::platform::db::Db;
 
 /// What moving a draft to the item's current form changes for it.
 #[derive(Debug, Clone, PartialEq)]
@@ -151,6 +151,7 @@ pub async fn upgrade(
     let moved = db
         .write(crate::tx!(c => {
             let now = now_ms();
+            super::authority::hold(c, row_id, actor_id, now).await?;
             let n = sqlx::query(
                 "UPDATE applications SET version_no = $1, fields = $2, revision = revision + 1, updated_at = $3 \
                  WHERE id = $4 AND revision = $5 AND state = 'draft'",
@@ -164,7 +165,7 @@ pub async fn upgrade(
             .await?
             .rows_affected();
             if n != 1 {
-                return Ok::<_, DbError>(false);
+                return Ok::<_, ApplicationError>(false);
             }
             sqlx::query(
                 "INSERT INTO application_events (application_id, kind, actor_id, detail, created_at) \

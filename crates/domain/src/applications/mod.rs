@@ -24,16 +24,21 @@ pub enum State {
     NotAccepted,
     /// 已撤回: withdrawn by the applicant.
     Withdrawn,
+    /// 已过期: a draft left unsaved past its keeping time; its answers are
+    /// cleared and its files released, its history kept.
+    Expired,
 }
 
 impl State {
-    const ALL: [Self; 6] = [
+    /// Every state.
+    pub const ALL: [Self; 7] = [
         Self::Draft,
         Self::Submitted,
         Self::CorrectionNotified,
         Self::Accepted,
         Self::NotAccepted,
         Self::Withdrawn,
+        Self::Expired,
     ];
 
     /// Stored code.
@@ -45,6 +50,7 @@ impl State {
             Self::Accepted => "accepted",
             Self::NotAccepted => "not_accepted",
             Self::Withdrawn => "withdrawn",
+            Self::Expired => "expired",
         }
     }
 
@@ -205,13 +211,11 @@ impl TrustGrade {
             .find(|g| g.code() == s)
     }
 
-    /// The grade of a file given on `channel`: scanned by a window clerk
-    /// from the original it is B, uploaded by anyone else C.
-    pub fn of_upload(channel: Channel) -> Self {
-        match channel {
-            Channel::Window => Self::B,
-            _ => Self::C,
-        }
+    /// The grade of a file by who handled it: scanned by a window clerk
+    /// from the original, at the window, it is B; uploaded by anyone else
+    /// (the applicant into a draft begun at a window included) C.
+    pub fn of_upload(scanned_at_window: bool) -> Self {
+        if scanned_at_window { Self::B } else { Self::C }
     }
 }
 
@@ -290,6 +294,28 @@ pub fn power_of_attorney() -> crate::catalog::Material {
 }
 
 impl Authority {
+    /// Parses the stored form.
+    pub fn from_code(s: &str) -> Option<Self> {
+        match s {
+            "own" => Some(Self::Own),
+            "window" => Some(Self::Window),
+            "consent" => Some(Self::Consent),
+            "attorney" => Some(Self::Attorney),
+            _ => s
+                .strip_prefix("mandate:")
+                .and_then(|id| id.parse().ok())
+                .map(Self::Mandate),
+        }
+    }
+
+    /// Whether the applicant can end the acting person's power on one
+    /// application (a community agent's consent, a 授权委托书); a mandate
+    /// is ended by the enterprise on its agents page, a window clerk's by
+    /// the clerk's role.
+    pub fn ended_by_applicant(&self) -> bool {
+        matches!(self, Self::Consent | Self::Attorney)
+    }
+
     /// Stored form: `own` or `mandate:<id>`.
     pub fn code(&self) -> String {
         match self {
@@ -498,6 +524,17 @@ mod tests {
         assert_eq!(Channel::Agent.source_code(false), "9");
         assert_eq!(Authority::Mandate(7).code(), "mandate:7");
         assert_eq!(Authority::Attorney.code(), "attorney");
+        for a in [
+            Authority::Own,
+            Authority::Mandate(42),
+            Authority::Window,
+            Authority::Consent,
+            Authority::Attorney,
+        ] {
+            assert_eq!(Authority::from_code(&a.code()), Some(a));
+        }
+        assert_eq!(Authority::from_code("mandate:x"), None);
+        assert_eq!(Authority::from_code("boss"), None);
         let poa = power_of_attorney();
         assert!(poa.required && poa.code == POWER_OF_ATTORNEY);
         assert!(poa.file_types.iter().any(|t| t == "pdf") && poa.max_mb > 0);
@@ -505,8 +542,8 @@ mod tests {
 
     #[test]
     fn a_window_scan_is_checked_against_the_original_an_upload_is_not() {
-        assert_eq!(TrustGrade::of_upload(Channel::Window), TrustGrade::B);
-        assert_eq!(TrustGrade::of_upload(Channel::Portal), TrustGrade::C);
+        assert_eq!(TrustGrade::of_upload(true), TrustGrade::B);
+        assert_eq!(TrustGrade::of_upload(false), TrustGrade::C);
         for g in [TrustGrade::A, TrustGrade::B, TrustGrade::C, TrustGrade::D] {
             assert_eq!(TrustGrade::from_code(g.code()), Some(g));
         }

@@ -432,3 +432,7 @@ pub fn pdf_text(pdf: &[u8]) -> Option<String> {
         .expect("pdftotext");
     Some(String::from_utf8_lossy(&out.stdout).into_owned())
 }
+
+/// The smallest PDF that is a PDF: three objects and a cross-reference
+/// table whose offsets are right (uploads are checked for structure).
+pub const MINIMAL_PDF: &[u8] = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>\nendobj\nxref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000058 00000 n \n0000000115 00000 n \ntrailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n186\n%%EOF\n";

@@ -81,7 +81,8 @@ pub struct ApplicationDto {
     pub version: i64,
     /// 业务办理项 code (empty: none).
     pub situation: String,
-    /// `draft`, `submitted` or `withdrawn`.
+    /// `draft`, `submitted`, `correction`, `accepted`, `not_accepted`,
+    /// `withdrawn` or `expired`.
     pub state: String,
     /// Revision, to send with the next change.
     pub revision: i64,
@@ -263,6 +264,7 @@ pub async fn create_application(
 #[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications",
     params(("id" = String, Path, description = "application id")),
     responses((status = 200, body = ApplicationDto), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "the applicant's authority for the caller to act has ended"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_application(
     State(state): State<AppState>,
@@ -281,6 +283,7 @@ pub async fn get_application(
 #[utoipa::path(patch, path = "/api/v1/applications/{id}", tag = "applications", request_body = DraftPatch,
     params(("id" = String, Path, description = "application id")),
     responses((status = 200, body = DraftRef), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "the applicant's authority for the caller to act has ended"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "changed since that revision, or no longer a draft")))]
 pub async fn patch_application(
@@ -300,6 +303,25 @@ pub async fn patch_application(
     )
     .await?;
     Ok(Json(DraftRef { id, revision }))
+}
+
+/// The applicant ends the power of the person acting for them on this
+/// application (a community agent's consent, a 授权委托书): from then on
+/// that person can neither read nor change it, and is told. Ending it
+/// again changes nothing.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/authority/end", tag = "applications",
+    params(("id" = String, Path, description = "application id")),
+    responses((status = 204, description = "ended"), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "no such application of the caller's as applicant"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "nobody acts for the applicant under a consent or a power of attorney")))]
+pub async fn end_authority(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let s = ctx.require_session()?;
+    applications::end_authority(state.db(), &s.principal, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The caller's applications, newest first.
@@ -352,6 +374,7 @@ fn upgrade_dto(ctx: &Ctx, revision: i64, u: applications::Upgrade) -> UpgradeDto
 #[utoipa::path(get, path = "/api/v1/applications/{id}/upgrade", tag = "applications",
     params(("id" = String, Path, description = "application id")),
     responses((status = 200, body = UpgradeDto), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "the applicant's authority for the caller to act has ended"),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "no such draft, or its form is current")))]
 pub async fn get_upgrade(
     State(state): State<AppState>,
@@ -380,6 +403,7 @@ pub struct RevisionRef {
 #[utoipa::path(post, path = "/api/v1/applications/{id}/upgrade", tag = "applications", request_body = RevisionRef,
     params(("id" = String, Path, description = "application id")),
     responses((status = 200, body = UpgradeDto), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "the applicant's authority for the caller to act has ended"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "changed since that revision")))]
 pub async fn post_upgrade(
@@ -414,6 +438,7 @@ pub struct UploadQuery {
         ("DeleteMaterialFile" = (operation_id = "delete_material_file",
             parameters(("id" = "$request.path.id"), ("file_id" = "$response.body#/id")))))),
         (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "the applicant's authority for the caller to act has ended"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "no longer a draft")))]
 pub async fn post_material_file(
@@ -460,6 +485,7 @@ pub async fn post_material_file(
 #[utoipa::path(delete, path = "/api/v1/applications/{id}/files/{file_id}", tag = "applications",
     params(("id" = String, Path, description = "application id"), ("file_id" = i64, Path, description = "the id of the giving")),
     responses((status = 204, description = "removed"), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "the applicant's authority for the caller to act has ended"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "no longer a draft")))]
 pub async fn delete_material_file(
@@ -529,6 +555,7 @@ impl DeclarationDto {
         ("GetCase" = (operation_id = "get_case", parameters(("case_number" = "$response.body#/case_number")))),
         ("PostAction" = (operation_id = "post_action", parameters(("case_number" = "$response.body#/case_number")))))),
         (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "the applicant's authority for the caller to act has ended"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "changed since that revision, or already submitted")))]
 pub async fn submit_application(

@@ -157,6 +157,7 @@ fn dto(t: &Tr, c: Case) -> CaseDto {
 #[utoipa::path(get, path = "/api/v1/cases/{case_number}", tag = "applications",
     params(("case_number" = String, Path, description = "办件编号")),
     responses((status = 200, body = CaseDto), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "the applicant's authority for the caller to act has ended"),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "no such case in the caller's scope")))]
 pub async fn get_case(
     State(state): State<AppState>,
@@ -269,10 +270,13 @@ fn act_of(b: ActionBody) -> Result<Act, AppError> {
 
 /// Takes an acceptance decision: a stale revision → 409, an action not
 /// allowed now → 422 naming the allowed ones, a case outside the caller's
-/// scope → 404.
+/// scope → 404, a case the caller applied in → 403 (`case.own`), a
+/// calendar that cannot count the deadlines → 503
+/// (`calendar.unavailable`, naming the year to load), nothing written.
 #[utoipa::path(post, path = "/api/v1/cases/{case_number}/actions", tag = "applications", request_body = ActionBody,
     params(("case_number" = String, Path, description = "办件编号")),
     responses((status = 200, body = ActedDto), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "the caller applied in this case, for themselves or another"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "changed since that revision"),
         (status = 422, body = Problem, content_type = "application/problem+json", description = "not allowed now, or missing what it needs")))]

@@ -46,6 +46,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/applications/{id}/check", get(pages::check_get))
         .route("/applications/{id}/submit", post(pages::submit_post))
+        .route(
+            "/applications/{id}/authority/end",
+            post(pages::authority_end_post),
+        )
+        .route(
+            "/api/v1/applications/{id}/authority/end",
+            post(api::end_authority),
+        )
         .route("/applications/{id}/upgrade", post(pages::upgrade_post))
         .route(
             "/applications/{id}/receipt.pdf",
@@ -124,6 +132,34 @@ impl From<ApplicationError> for AppError {
             ApplicationError::NotAllowed(allowed) => AppError::Validation(vec![
                 FieldProblem::new("action", "case.not_allowed", "当前不能进行此操作")
                     .with("allowed", allowed.join(", ")),
+            ]),
+            ApplicationError::AuthorityEnded { since } => {
+                let (zh, en) = since.map_or_else(Default::default, |at| {
+                    let at = tongban_core::platform::clock::format_cst(at);
+                    (format!("（自{at}起）"), format!(" (since {at})"))
+                });
+                AppError::Denied(vec![
+                    FieldProblem::new(
+                        "authority",
+                        "application.authority_ended",
+                        "申请人给您的办理授权已终止",
+                    )
+                    .with("since", zh)
+                    .with("since_en", en),
+                ])
+            }
+            ApplicationError::OwnCase => AppError::Denied(vec![FieldProblem::new(
+                "case",
+                "case.own",
+                "不能办理本人申请或本人代办的办件",
+            )]),
+            ApplicationError::CalendarUnavailable { year } => AppError::UnavailableBecause(vec![
+                FieldProblem::new(
+                    "calendar",
+                    "calendar.unavailable",
+                    "法定工作日历缺少所需年份",
+                )
+                .with("year", year.to_string()),
             ]),
             ApplicationError::Db(e) => e.into(),
         }

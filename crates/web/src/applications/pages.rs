@@ -391,6 +391,11 @@ pub struct OverviewView {
     pub acting: String,
     /// what was just done (`submitted`, `upgraded`)
     pub done: String,
+    /// the applicant sees this and may end the acting person's authority
+    /// (a community agent's consent, a 授权委托书)
+    pub authority_endable: bool,
+    /// when the applicant ended it, if they did
+    pub authority_ended: String,
     /// the corrections asked (problem, basis), while being corrected
     pub findings: Vec<(String, String)>,
     /// the official documents (id, title and number)
@@ -487,9 +492,15 @@ pub async fn overview_get(
             a.acting_name.clone()
         },
         done: match q.done.as_str() {
-            d @ ("submitted" | "upgraded") => d.to_owned(),
+            d @ ("submitted" | "upgraded" | "authority_ended") => d.to_owned(),
             _ => String::new(),
         },
+        authority_endable: a.applicant_id == s.principal.account.id
+            && a.acting_id != a.applicant_id
+            && a.authority_ended_at.is_none()
+            && tongban_domain::applications::Authority::from_code(&a.authority)
+                .is_some_and(|x| x.ended_by_applicant()),
+        authority_ended: a.authority_ended_at.map(format_cst).unwrap_or_default(),
         findings: if a.state == AppState_::CorrectionNotified {
             o.standing
                 .findings
@@ -959,6 +970,18 @@ pub async fn material_reuse_post(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// `POST /applications/{id}/authority/end`: the applicant ends the power
+/// of the person acting for them on this application.
+pub async fn authority_end_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let s = ctx.require_session()?;
+    applications::end_authority(state.db(), &s.principal, &id).await?;
+    Ok(Redirect::to(&format!("/applications/{id}?done=authority_ended")).into_response())
 }
 
 /// `POST /applications/{id}/files/{file_id}/delete`: takes a file back.

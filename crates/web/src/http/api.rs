@@ -45,6 +45,7 @@ use crate::kernel::api as kernel;
         applications::post_material_file,
         applications::delete_material_file,
         applications::submit_application,
+        applications::end_authority,
         cases::get_case,
         cases::post_action,
         identity::delete_session,

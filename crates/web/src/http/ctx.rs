@@ -405,13 +405,18 @@ fn message_for(t: &Tr, info: &ErrorInfo) -> String {
         "not_found" => t.get("error.not_found"),
         "unauthorized" => t.get("login.required"),
         "bad_credentials" => t.get("login.bad_credentials"),
-        "forbidden" => t.get("error.forbidden"),
+        "forbidden" if info.fields.is_empty() => t.get("error.forbidden"),
+        "unavailable" if info.fields.is_empty() => t.get("error.unavailable"),
+        "forbidden" | "unavailable" => localize(t, info.fields.clone())
+            .into_iter()
+            .map(|f| f.message)
+            .collect::<Vec<_>>()
+            .join(" "),
         "csrf" => t.get("error.csrf"),
         "conflict" => info
             .reason
             .and_then(|r| t.lookup(&format!("conflict.{r}")))
             .unwrap_or_else(|| t.get("error.conflict")),
-        "unavailable" => t.get("error.unavailable"),
         "payload_too_large" => t.get("error.payload_too_large"),
         "bad_request" | "validation" | "too_many_requests" => {
             let mut detail = info.detail.clone();

@@ -98,6 +98,10 @@ pub enum AppError {
     /// Signed in but not allowed.
     #[error("forbidden")]
     Forbidden,
+    /// Signed in but no longer allowed, for the reasons given (an
+    /// authority that has ended, with since when): 403 with the problems.
+    #[error("denied")]
+    Denied(Vec<FieldProblem>),
     /// A request that cannot be read at all (a broken form, bad JSON): the
     /// parser's own words, technical, for the developer who sent it.
     #[error("bad request: {0}")]
@@ -119,6 +123,10 @@ pub enum AppError {
     /// A dependency (the database) is unavailable.
     #[error("unavailable")]
     Unavailable,
+    /// What the step needs is not there yet (a calendar year to load),
+    /// said in the problems: 503, nothing written.
+    #[error("unavailable: {0:?}")]
+    UnavailableBecause(Vec<FieldProblem>),
     /// A bug or an unexpected failure: logged, never shown in detail.
     #[error("internal: {0:#}")]
     Internal(anyhow::Error),
@@ -130,13 +138,13 @@ impl AppError {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Unauthorized | Self::BadCredentials => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::Denied(_) => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::UnavailableBecause(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -194,6 +202,10 @@ impl IntoResponse for AppError {
             Self::Unauthorized => ErrorInfo::code("unauthorized"),
             Self::BadCredentials => ErrorInfo::code("bad_credentials"),
             Self::Forbidden => ErrorInfo::code("forbidden"),
+            Self::Denied(fields) => ErrorInfo {
+                fields,
+                ..ErrorInfo::code("forbidden")
+            },
             Self::BadRequest(detail) => ErrorInfo {
                 detail,
                 ..ErrorInfo::code("bad_request")
@@ -212,6 +224,10 @@ impl IntoResponse for AppError {
             },
             Self::PayloadTooLarge => ErrorInfo::code("payload_too_large"),
             Self::Unavailable => ErrorInfo::code("unavailable"),
+            Self::UnavailableBecause(fields) => ErrorInfo {
+                fields,
+                ..ErrorInfo::code("unavailable")
+            },
             Self::Internal(e) => ErrorInfo {
                 internal: Some(format!("{e:#}")),
                 ..ErrorInfo::code("internal")

@@ -59,20 +59,28 @@ impl FormDef {
         self.section_shown(s, answers) && f.show_if.as_ref().is_none_or(|c| holds(c, answers))
     }
 
-    /// The answers of shown fields only: what is submitted when a choice
-    /// hid a part of the form the person had filled.
+    /// The answers of shown fields only: what is kept when a choice hid a
+    /// part of the form the person had filled. A hidden answer hides in
+    /// turn what its own value showed, until nothing more changes.
     pub fn shown_answers(&self, answers: &Map<String, Value>) -> Map<String, Value> {
-        let mut out = Map::new();
-        for s in &self.sections {
-            for f in &s.fields {
-                if self.field_shown(s, f, answers)
-                    && let Some(v) = answers.get(&f.key)
-                {
-                    out.insert(f.key.clone(), v.clone());
+        let mut current = answers.clone();
+        loop {
+            let mut out = Map::new();
+            for s in &self.sections {
+                for f in &s.fields {
+                    if self.field_shown(s, f, &current)
+                        && let Some(v) = current.get(&f.key)
+                    {
+                        out.insert(f.key.clone(), v.clone());
+                    }
                 }
             }
+            // Each round only removes answers, so this ends.
+            if out.len() == current.len() {
+                return out;
+            }
+            current = out;
         }
-        out
     }
 
     /// Checks answers on the day `today`. With `complete`, required shown

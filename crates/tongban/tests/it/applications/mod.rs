@@ -11,6 +11,7 @@ use tongban_core::identity::Actor;
 use crate::helpers::TestApp;
 
 mod acceptance;
+mod hardening;
 mod pages;
 
 async fn city_item(app: &TestApp, name: &str) -> String {
@@ -265,7 +266,7 @@ async fn who_may_apply_for_what() {
 }
 
 #[tokio::test]
-async fn a_forgotten_draft_is_reminded_once_then_deleted() {
+async fn a_forgotten_draft_is_reminded_once_then_expires() {
     use tongban_core::applications::expiry;
     use tongban_core::platform::clock::now_ms;
     let app = TestApp::spawn().await;
@@ -307,7 +308,7 @@ async fn a_forgotten_draft_is_reminded_once_then_deleted() {
     assert_eq!(expiry::expire(&app.db, now).await.unwrap(), (0, 0), "once");
     let (_, inbox) = app.get_text(&citizen, "/inbox").await;
     assert!(
-        inbox.contains("申请草稿即将删除") && inbox.contains("居民身份证补领"),
+        inbox.contains("申请草稿即将过期") && inbox.contains("居民身份证补领"),
         "{inbox}"
     );
     // Saved again and left again: told again.
@@ -320,18 +321,16 @@ async fn a_forgotten_draft_is_reminded_once_then_deleted() {
     assert_eq!(status, StatusCode::OK);
     set_expiry(now + 86_400_000).await;
     assert_eq!(expiry::expire(&app.db, now + 1000).await.unwrap(), (1, 0));
-    // Its time up, it is gone, with what it held.
+    // Its time up, it expires: what it held is cleared, its history kept.
     set_expiry(now - 1).await;
     assert_eq!(expiry::expire(&app.db, now).await.unwrap(), (0, 1));
-    let (status, _) = send(citizen.get(&url)).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    let left: i64 = sqlx::query("SELECT COUNT(*) FROM application_events")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
-        .try_get(0)
-        .unwrap();
-    assert_eq!(left, 0);
+    assert_eq!(expiry::expire(&app.db, now).await.unwrap(), (0, 0), "once");
+    let (status, a) = send(citizen.get(&url)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (a["state"].as_str(), a["fields"].clone()),
+        (Some("expired"), json!({}))
+    );
 }
 
 #[tokio::test]

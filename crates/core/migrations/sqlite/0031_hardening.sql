@@ -1,0 +1,40 @@
+-- When the applicant ended the power of the person acting for them on this
+-- application (a community agent's 代办 consent withdrawn, a 授权委托书
+-- revoked): from then on that person neither reads nor changes it.
+ALTER TABLE applications ADD COLUMN authority_ended_at BIGINT;
+
+-- Bumped by every file given to or taken back from the application, so a
+-- submission that read the files can tell, in its guarded update, that they
+-- changed meanwhile (answers saved in another tab do not disturb it).
+ALTER TABLE applications ADD COLUMN files_revision BIGINT NOT NULL DEFAULT 0;
+
+-- History is append-only: no row of these tables is ever updated or
+-- deleted, whatever the code does (a case is a ledger).
+CREATE TRIGGER application_events_no_update BEFORE UPDATE ON application_events
+BEGIN SELECT RAISE(ABORT, 'application_events is append-only'); END;
+CREATE TRIGGER application_events_no_delete BEFORE DELETE ON application_events
+BEGIN SELECT RAISE(ABORT, 'application_events is append-only'); END;
+CREATE TRIGGER application_submissions_no_update BEFORE UPDATE ON application_submissions
+BEGIN SELECT RAISE(ABORT, 'application_submissions is append-only'); END;
+CREATE TRIGGER application_submissions_no_delete BEFORE DELETE ON application_submissions
+BEGIN SELECT RAISE(ABORT, 'application_submissions is append-only'); END;
+CREATE TRIGGER application_documents_no_update BEFORE UPDATE ON application_documents
+BEGIN SELECT RAISE(ABORT, 'application_documents is append-only'); END;
+CREATE TRIGGER application_documents_no_delete BEFORE DELETE ON application_documents
+BEGIN SELECT RAISE(ABORT, 'application_documents is append-only'); END;
+CREATE TRIGGER application_findings_no_update BEFORE UPDATE ON application_findings
+BEGIN SELECT RAISE(ABORT, 'application_findings is append-only'); END;
+CREATE TRIGGER application_findings_no_delete BEFORE DELETE ON application_findings
+BEGIN SELECT RAISE(ABORT, 'application_findings is append-only'); END;
+CREATE TRIGGER application_reads_no_update BEFORE UPDATE ON application_reads
+BEGIN SELECT RAISE(ABORT, 'application_reads is append-only'); END;
+CREATE TRIGGER application_reads_no_delete BEFORE DELETE ON application_reads
+BEGIN SELECT RAISE(ABORT, 'application_reads is append-only'); END;
+CREATE TRIGGER item_events_no_update BEFORE UPDATE ON item_events
+BEGIN SELECT RAISE(ABORT, 'item_events is append-only'); END;
+CREATE TRIGGER item_events_no_delete BEFORE DELETE ON item_events
+BEGIN SELECT RAISE(ABORT, 'item_events is append-only'); END;
+CREATE TRIGGER code_list_events_no_update BEFORE UPDATE ON code_list_events
+BEGIN SELECT RAISE(ABORT, 'code_list_events is append-only'); END;
+CREATE TRIGGER code_list_events_no_delete BEFORE DELETE ON code_list_events
+BEGIN SELECT RAISE(ABORT, 'code_list_events is append-only'); END;
