@@ -75,6 +75,11 @@ pub struct Grant {
     /// That organisation's ancestry path.
     #[serde(skip)]
     pub org_path: String,
+    /// Whether that organisation is a people's government at city level or
+    /// above, so that the grant reaches the whole city (what the city-wide
+    /// legal calendar asks of its editors).
+    #[serde(skip)]
+    pub city_wide: bool,
 }
 
 /// Who is acting: the account and its grants.
@@ -114,7 +119,12 @@ impl Principal {
     pub fn calendar_editor(&self) -> crate::kernel::calendar::Editor {
         crate::kernel::calendar::Editor {
             account_id: self.account.id,
-            system_admin: self.has_role(Role::SystemAdmin),
+            // The calendar is the whole city's: only an administrator
+            // whose scope is the whole city edits it.
+            system_admin: self
+                .grants
+                .iter()
+                .any(|g| g.role == Role::SystemAdmin && g.city_wide),
         }
     }
 
@@ -244,7 +254,7 @@ pub async fn by_username(db: &Db, username: &str) -> Result<Option<Account>, DbE
 /// The grants of an account.
 pub async fn grants(db: &Db, account_id: i64) -> Result<Vec<Grant>, DbError> {
     let rows = sqlx::query(
-        "SELECT g.role, g.org_id, o.name_zh, o.name_en, o.path FROM role_grants g \
+        "SELECT g.role, g.org_id, o.name_zh, o.name_en, o.path, o.kind, o.admin_level FROM role_grants g \
          JOIN organizations o ON o.id = g.org_id WHERE g.account_id = $1 ORDER BY g.id",
     )
     .bind(account_id)
@@ -262,6 +272,9 @@ pub async fn grants(db: &Db, account_id: i64) -> Result<Vec<Grant>, DbError> {
                 org_name_zh: r.try_get("name_zh")?,
                 org_name_en: r.try_get("name_en")?,
                 org_path: r.try_get("path")?,
+                city_wide: r.try_get::<String, _>("kind")? == "government"
+                    && r.try_get::<i64, _>("admin_level")?
+                        <= tongban_domain::kernel::AdminLevel::Municipal as i64,
             });
         }
     }

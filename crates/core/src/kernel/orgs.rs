@@ -352,6 +352,33 @@ pub async fn windows(db: &Db, center_id: i64) -> Result<Vec<Org>, DbError> {
     rows.iter().map(from_row).collect()
 }
 
+/// Whether department `o` may have a window at a centre of division
+/// `centre`, set by an administrator at `admin_at`: a department the
+/// administrator is over, of the centre's own division or below it.
+fn seatable(o: &Org, admin_at: &[&str], centre: Option<&DivisionCode>) -> bool {
+    o.kind == "department"
+        && admin_at.iter().any(|p| o.path.starts_with(p))
+        && DivisionCode::parse(&o.division_code)
+            .ok()
+            .zip(centre)
+            .is_some_and(|(d, c)| d.is_within(c))
+}
+
+/// The departments an administrator at `admin_at` may give a window at
+/// `centre`, in tree order (what the editing page offers).
+pub async fn window_candidates(
+    db: &Db,
+    admin_at: &[&str],
+    centre: &Org,
+) -> Result<Vec<Org>, DbError> {
+    let division = DivisionCode::parse(&centre.division_code).ok();
+    Ok(list(db, None, 10_000, 0)
+        .await?
+        .into_iter()
+        .filter(|o| seatable(o, admin_at, division.as_ref()))
+        .collect())
+}
+
 /// Sets the departments with a window at a 政务服务中心, for an actor
 /// administering the platform at `admin_at` (ancestry paths) above the
 /// centre: every one must be a department or a government; the list
@@ -382,17 +409,32 @@ pub async fn set_windows(
     let mut ids: Vec<i64> = org_ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
+    let centre_division = DivisionCode::parse(&center.division_code).ok();
     for (i, id) in ids.iter().enumerate() {
         match get(db, *id).await? {
-            Some(o) if o.kind == "department" || o.kind == "government" => {}
-            Some(_) => problems.push(
+            // A government is no window.
+            Some(o) if o.kind != "department" => problems.push(
                 FieldProblem::new(
                     format!("/departments/{i}"),
                     "org.not_a_department",
-                    "进驻的只能是部门或政府",
+                    "进驻的只能是部门",
                 )
                 .with("value", id.to_string()),
             ),
+            // Only departments the administrator is over, of the centre's
+            // own division (or below it): a district's administrator
+            // cannot seat a city bureau at the district's centre.
+            Some(o) if !seatable(&o, admin_at, centre_division.as_ref()) => {
+                problems.push(
+                    FieldProblem::new(
+                        format!("/departments/{i}"),
+                        "org.out_of_scope",
+                        "只能设置您管理范围内、本中心所在行政区划的部门",
+                    )
+                    .with("value", id.to_string()),
+                );
+            }
+            Some(_) => {}
             None => problems.push(
                 FieldProblem::new(
                     format!("/departments/{i}"),

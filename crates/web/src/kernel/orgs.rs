@@ -219,17 +219,18 @@ async fn windows_view(
         .collect();
     let mut seen = now.clone();
     seen.sort_unstable();
-    let rows = orgs::list(state.db(), None, 10_000, 0)
-        .await?
-        .into_iter()
-        .filter(|o| o.kind == "department" || o.kind == "government")
-        .map(|o| WindowRow {
-            id: o.id,
-            name: t.pick(&o.name_zh, &o.name_en).to_owned(),
-            depth: o.path.matches('/').count().saturating_sub(2),
-            checked: ticked.map_or(now.contains(&o.id), |t| t.contains(&o.id)),
-        })
-        .collect();
+    let s = ctx.require_session()?;
+    let rows =
+        orgs::window_candidates(state.db(), &s.principal.paths_of(Role::SystemAdmin), centre)
+            .await?
+            .into_iter()
+            .map(|o| WindowRow {
+                id: o.id,
+                name: t.pick(&o.name_zh, &o.name_en).to_owned(),
+                depth: o.path.matches('/').count().saturating_sub(2),
+                checked: ticked.map_or(now.contains(&o.id), |t| t.contains(&o.id)),
+            })
+            .collect();
     Ok(WindowsView {
         nav: Nav::from_ctx(ctx),
         id: centre.id,

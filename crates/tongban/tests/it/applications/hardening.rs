@@ -575,3 +575,62 @@ async fn an_expired_draft_keeps_its_history_and_history_is_append_only() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_district_administrator_seats_only_its_own_departments_and_leaves_the_calendar_alone() {
+    let app = TestApp::spawn().await;
+    let district: i64 = sqlx::query(
+        "SELECT id FROM organizations WHERE kind = 'government' AND division_code = '230102'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap()
+    .try_get(0)
+    .unwrap();
+    // The reviewer is made a system administrator of 道里区 only.
+    app.db
+        .write(tongban_core::tx!(c => {
+            sqlx::query(
+                "INSERT INTO role_grants (account_id, role, org_id, granted_at) \
+                 SELECT id, 'system_admin', $1, 0 FROM accounts WHERE username = 'reviewer'",
+            )
+            .bind(district)
+            .execute(c)
+            .await?;
+            Ok::<_, tongban_core::DbError>(())
+        }))
+        .await
+        .unwrap();
+    let admin = app.signed_in("reviewer").await;
+    let (centre, city_police, province, own): (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT id FROM organizations WHERE kind = 'service_center' AND division_code = '230102' ORDER BY id LIMIT 1), \
+         (SELECT id FROM organizations WHERE name_zh = '哈尔滨市公安局'), \
+         (SELECT id FROM organizations WHERE kind = 'government' AND admin_level = 2 ORDER BY id LIMIT 1), \
+         (SELECT id FROM organizations WHERE kind = 'department' AND division_code = '230102' ORDER BY id LIMIT 1)",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    let url = app.url(&format!("/api/v1/organizations/{centre}/windows"));
+    let (status, p) = send(
+        admin
+            .put(&url)
+            .json(&json!({"departments": [city_police, province, own]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    // Every problem at once: the province's government is no window, the
+    // city bureau is not the district's to seat.
+    let mut got: Vec<String> = codes(&p).into_iter().map(|(_, c)| c).collect();
+    got.sort();
+    assert_eq!(got, ["org.not_a_department", "org.out_of_scope"]);
+    let (status, list) = send(admin.put(&url).json(&json!({"departments": [own]}))).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    // The city-wide calendar is the city's administrator's, not theirs.
+    let (status, _) = app.get_text(&admin, "/admin/calendar/2027").await;
+    assert_eq!(status, 403);
+    let (status, _) = app
+        .get_text(&app.admin().await, "/admin/calendar/2027")
+        .await;
+    assert_eq!(status, 200);
+}
