@@ -306,6 +306,9 @@ pub async fn sqlite(dir: &Path, secs: Duration) -> anyhow::Result<Applying> {
                     code,
                     "扫描件.pdf",
                     futures::stream::iter([Ok::<_, std::io::Error>(body)]),
+                    tongban_core::platform::config::Config::default()
+                        .applications
+                        .bytes_per_account,
                 )
                 .await
                 .map_err(|e| anyhow::anyhow!("give: {e:?}"))?;

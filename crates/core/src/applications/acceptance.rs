@@ -40,6 +40,9 @@ use crate::platform::pdf::Official;
 static TEMPLATES: LazyLock<Templates> =
     LazyLock::new(|| Templates::parse(include_str!("notices.toml")).unwrap_or_default());
 
+/// Findings one correction notice lists at most.
+pub const MAX_FINDINGS: usize = 100;
+
 /// Art. 32, the basis of every notice of this stage.
 pub const ART_32: &str = "《中华人民共和国行政许可法》第三十二条";
 
@@ -549,12 +552,25 @@ pub async fn act(
                     automatic: true,
                 });
             }
+            if act.findings.len() > MAX_FINDINGS {
+                return Err(ApplicationError::Invalid(vec![
+                    FieldProblem::new(
+                        "findings",
+                        "acceptance.too_many_findings",
+                        "一份补正告知书最多列明100项",
+                    )
+                    .with("max", MAX_FINDINGS.to_string()),
+                ]));
+            }
             for f in &act.findings {
                 let text = f.problem.trim();
                 if text.is_empty() {
                     continue;
                 }
-                if text.chars().count() > 500 || f.basis.chars().count() > 200 {
+                if text.chars().count() > 500
+                    || f.basis.chars().count() > 200
+                    || f.target.chars().count() > 200
+                {
                     return Err(problem(
                         "findings",
                         "acceptance.finding_too_long",

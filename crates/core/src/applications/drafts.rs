@@ -43,6 +43,8 @@ pub struct Start {
     pub key: Option<String>,
     /// Days a draft is kept after its last change.
     pub draft_days: i64,
+    /// Drafts the acting person may have at once.
+    pub drafts_per_account: i64,
 }
 
 /// A draft started (or found again by its Idempotency-Key).
@@ -494,9 +496,37 @@ pub async fn start(
     let expires_in = s.draft_days * 86_400_000;
     let idem = s.key.clone();
     let id = public_id.clone();
+    let max_drafts = s.drafts_per_account;
+    let engine = db.engine();
     let written = db
         .write(crate::tx!(c => {
             let now = now_ms();
+            // Counted in the transaction that adds one, so that parallel
+            // starts cannot pass the bound together (SQLite has one writer;
+            // on PostgreSQL the person's account row is locked first).
+            if engine == crate::platform::db::Engine::Postgres {
+                sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
+                    .bind(acting)
+                    .fetch_optional(&mut *c)
+                    .await?;
+            }
+            let drafts: i64 = sqlx::query(
+                "SELECT COUNT(*) AS n FROM applications WHERE acting_id = $1 AND state = 'draft'",
+            )
+            .bind(acting)
+            .fetch_one(&mut *c)
+            .await?
+            .try_get("n")?;
+            if drafts >= max_drafts {
+                return Err(ApplicationError::Invalid(vec![
+                    FieldProblem::new(
+                        "item",
+                        "application.too_many_drafts",
+                        "未提交的申请草稿已达上限，请先提交或删除一些草稿",
+                    )
+                    .with("max", max_drafts.to_string()),
+                ]));
+            }
             let row = sqlx::query(
                 "INSERT INTO applications (public_id, item_id, task_code, version_no, situation_code, applicant_id, \
                  acting_id, authority, channel, source_code, state, fields, revision, created_at, updated_at, expires_at) \
@@ -532,7 +562,7 @@ pub async fn start(
                 .await?;
             }
             event(c, app_id, "started", Some(acting), &format!("{channel} {}", authority.code()), now).await?;
-            Ok::<_, DbError>(())
+            Ok::<_, ApplicationError>(())
         }))
         .await;
     match written {
@@ -542,7 +572,7 @@ pub async fn start(
             again: false,
         }),
         // A parallel request with the same key won: its draft is the one.
-        Err(e) if e.is_unique_violation() && s.key.is_some() => {
+        Err(ApplicationError::Db(e)) if e.is_unique_violation() && s.key.is_some() => {
             let k = s.key.as_deref().unwrap_or_default();
             match by_key(db, actor.account.id, k).await? {
                 Some((h, id, revision)) if h == body_hash(&s) => Ok(Started {
@@ -554,7 +584,7 @@ pub async fn start(
                 None => Err(ApplicationError::Db(e)),
             }
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     }
 }
 

@@ -121,6 +121,7 @@ pub async fn give<S, B, E>(
     code: &str,
     name: &str,
     pieces: S,
+    bytes_per_account: i64,
 ) -> Result<GivenFile, ApplicationError>
 where
     S: futures::Stream<Item = Result<B, E>> + Unpin,
@@ -173,7 +174,7 @@ where
         Giving {
             code,
             material_name: &m.name,
-            file: Source::New(received.row.clone()),
+            file: Source::New(received.row.clone(), bytes_per_account),
             actor_id: actor.account.id,
             trust,
             origin,
@@ -212,7 +213,8 @@ struct Giving<'a> {
 /// is recorded with the giving.
 enum Source {
     Stored(i64),
-    New(files::FileRow),
+    /// With the bytes the acting person's editable applications may hold.
+    New(files::FileRow, i64),
 }
 
 fn too_many(code: &str) -> ApplicationError {
@@ -259,7 +261,31 @@ async fn record(db: &Db, row_id: i64, g: Giving<'_>) -> Result<i64, ApplicationE
             }
             let file_id = match &file {
                 Source::Stored(id) => *id,
-                Source::New(row) => row.insert(&mut *c, engine, Some(actor_id)).await?.id,
+                Source::New(row, limit) => {
+                    // Bytes the person keeps in unfinished applications are
+                    // bounded; what a case holds once submitted is the
+                    // authority's record and is not counted.
+                    let used: i64 = sqlx::query(
+                        "SELECT CAST(COALESCE(SUM(f.size), 0) AS BIGINT) AS used FROM application_files g \
+                         JOIN files f ON f.id = g.file_id JOIN applications a ON a.id = g.application_id \
+                         WHERE a.acting_id = $1 AND a.state IN ('draft', 'correction')",
+                    )
+                    .bind(actor_id)
+                    .fetch_one(&mut *c)
+                    .await?
+                    .try_get("used")?;
+                    if used + row.size > *limit {
+                        return Err(ApplicationError::Invalid(vec![
+                            FieldProblem::new(
+                                format!("/materials/{code_s}"),
+                                "upload.account_full",
+                                "您未提交的申请中的文件已达存储上限，请先提交申请或删除不需要的文件",
+                            )
+                            .with("max", (*limit / (1024 * 1024)).to_string()),
+                        ]));
+                    }
+                    row.insert(&mut *c, engine, Some(actor_id)).await?.id
+                }
             };
             let id: i64 = sqlx::query(
                 "INSERT INTO application_files (application_id, material_code, file_id, created_at, trust, origin, material_name) \

@@ -77,6 +77,7 @@ async fn draft(
             mobile: true,
             key: None,
             draft_days: 30,
+            drafts_per_account: i64::MAX,
         },
     )
     .await
@@ -111,6 +112,7 @@ async fn submit(
             &code,
             "扫描件.pdf",
             futures::stream::iter([Ok::<_, std::io::Error>(pdf)]),
+            i64::MAX,
         )
         .await
         .map_err(failed)?;

@@ -248,6 +248,7 @@ pub async fn create_application(
             mobile: mobile(&headers),
             key,
             draft_days: state.config().applications.draft_days,
+            drafts_per_account: state.config().applications.drafts_per_account,
         },
     )
     .await?;
@@ -475,6 +476,7 @@ pub async fn post_material_file(
             &code,
             &name,
             body.into_data_stream(),
+            state.config().applications.bytes_per_account,
         )
         .await?
     };

@@ -249,6 +249,7 @@ pub async fn start_post(
             mobile: super::api::mobile(&headers),
             key: None,
             draft_days: state.config().applications.draft_days,
+            drafts_per_account: state.config().applications.drafts_per_account,
         },
     )
     .await;
@@ -915,6 +916,7 @@ pub async fn material_post(
                 &code,
                 &name,
                 Box::pin(field),
+                state.config().applications.bytes_per_account,
             )
             .await,
         );

@@ -21,6 +21,14 @@ pub(super) const ENV_KEYS: &[(&str, &str)] = &[
     ("TONGBAN_CALENDAR_PERIOD_STARTS", "calendar.period_starts"),
     ("TONGBAN_APPLICATIONS_DRAFT_DAYS", "applications.draft_days"),
     (
+        "TONGBAN_APPLICATIONS_DRAFTS_PER_ACCOUNT",
+        "applications.drafts_per_account",
+    ),
+    (
+        "TONGBAN_APPLICATIONS_BYTES_PER_ACCOUNT",
+        "applications.bytes_per_account",
+    ),
+    (
         "TONGBAN_APPLICATIONS_CASE_NUMBER",
         "applications.case_number",
     ),

@@ -250,6 +250,15 @@ impl Config {
         if !(1..=365).contains(&self.applications.draft_days) {
             return Err(bad("applications.draft_days", "must be between 1 and 365"));
         }
+        if self.applications.drafts_per_account < 1 {
+            return Err(bad("applications.drafts_per_account", "must be at least 1"));
+        }
+        if self.applications.bytes_per_account < 1024 * 1024 {
+            return Err(bad(
+                "applications.bytes_per_account",
+                "must be at least 1 MiB",
+            ));
+        }
         if self.jobs.concurrency < 1 {
             return Err(bad("jobs.concurrency", "must be at least 1"));
         }

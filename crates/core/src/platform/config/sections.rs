@@ -103,6 +103,11 @@ pub struct ApplicationsConfig {
     /// The 办件编号 pattern: `{task_code}`, `{date}` (yyyyMMdd) and
     /// `{seq:N}` (the item's daily sequence in N digits) [U].
     pub case_number: String,
+    /// Unsubmitted drafts one person may have at once.
+    pub drafts_per_account: i64,
+    /// Bytes of files one person may keep in unsubmitted applications
+    /// (drafts and cases back for correction).
+    pub bytes_per_account: i64,
 }
 
 impl Default for ApplicationsConfig {
@@ -110,6 +115,8 @@ impl Default for ApplicationsConfig {
         Self {
             draft_days: 30,
             case_number: "{task_code}{date}{seq:4}".into(),
+            drafts_per_account: 100,
+            bytes_per_account: 2 * 1024 * 1024 * 1024,
         }
     }
 }

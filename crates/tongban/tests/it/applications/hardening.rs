@@ -634,3 +634,102 @@ async fn a_district_administrator_seats_only_its_own_departments_and_leaves_the_
         .await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn documented_bounds_are_enforced_drafts_bytes_findings_and_windows() {
+    let app = TestApp::spawn_configured(true, |c| {
+        c.applications.drafts_per_account = 3;
+        c.applications.bytes_per_account = 1024 * 1024;
+    })
+    .await;
+    let citizen = app.citizen().await;
+    let item = city_item(&app, "居民身份证补领").await;
+    // Drafts: ten started at once, three made.
+    let starts = (0..10).map(|_| {
+        send(
+            citizen
+                .post(app.url("/api/v1/applications"))
+                .json(&json!({"item": item})),
+        )
+    });
+    let answers = futures::future::join_all(starts).await;
+    let made = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
+    assert_eq!(made, 3);
+    let refused = answers
+        .iter()
+        .find(|(s, _)| *s == StatusCode::UNPROCESSABLE_ENTITY)
+        .unwrap();
+    assert_eq!(first_code(&refused.1), "application.too_many_drafts");
+    assert!(
+        refused.1["detail"].as_str().unwrap().contains("3 份"),
+        "{}",
+        refused.1
+    );
+    // Bytes: 600 KB fits in the 1 MiB, a second 600 KB does not.
+    let id = answers
+        .iter()
+        .find(|(s, _)| *s == StatusCode::CREATED)
+        .unwrap()
+        .1["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let code = needed(&app, &item).await.remove(0);
+    let give = |seed: u64| {
+        send(
+            citizen
+                .post(app.url(&format!(
+                    "/api/v1/applications/{id}/materials/{code}/files?name=scan.pdf"
+                )))
+                .body(crate::helpers::pdf_of_size(600_000, seed)),
+        )
+    };
+    assert_eq!(give(1).await.0, StatusCode::CREATED);
+    let (status, p) = give(2).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(first_code(&p), "upload.account_full");
+
+    // Findings: at most 100 to a notice, a place of at most 200 characters.
+    let other = TestApp::spawn().await;
+    let (_, number) = super::acceptance::submitted(&other, &other.citizen().await).await;
+    let other_clerk = other.clerk().await;
+    let case_url = other.url(&format!("/api/v1/cases/{number}"));
+    let (_, case) = send(other_clerk.get(&case_url)).await;
+    let many: Vec<Value> = (0..101)
+        .map(|i| json!({"problem": format!("第{i}项")}))
+        .collect();
+    let long = json!([{"target": "x".repeat(201), "problem": "请补正"}]);
+    for (findings, want) in [
+        (json!(many), "acceptance.too_many_findings"),
+        (long, "acceptance.finding_too_long"),
+    ] {
+        let (status, p) = send(
+            other_clerk
+                .post(format!("{case_url}/actions"))
+                .json(&json!({
+            "action": "request_correction", "revision": case["revision"],
+            "params": {"findings": findings}})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+        assert_eq!(first_code(&p), want);
+    }
+    // More than 500 windows: told so in words of their own.
+    let admin = app.admin().await;
+    let centre = app.org_id("哈尔滨市政务服务中心").await;
+    let ids: Vec<i64> = (1..=501).collect();
+    let (status, p) = send(
+        admin
+            .put(app.url(&format!("/api/v1/organizations/{centre}/windows")))
+            .json(&json!({"departments": ids})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert!(
+        p["detail"].as_str().unwrap().contains("500 个进驻部门"),
+        "{p}"
+    );
+}
