@@ -45,6 +45,9 @@ pub struct Start {
     pub draft_days: i64,
     /// Drafts the acting person may have at once.
     pub drafts_per_account: i64,
+    /// A community agent's confirmed consent (its row id) the draft starts
+    /// under, for the person who gave it (see `consents`).
+    pub confirmed: Option<i64>,
 }
 
 /// A draft started (or found again by its Idempotency-Key).
@@ -183,11 +186,24 @@ async fn applicant(
     item: &catalog::Published,
 ) -> Result<(i64, Authority), ApplicationError> {
     let catalog_code = item.catalog_code.as_str();
+    if let Some(consent) = s.confirmed {
+        let (person, task_code, _) = super::consents::usable(db, actor, consent).await?;
+        return if task_code == item.task_code {
+            Ok((person, Authority::Consent))
+        } else {
+            Err(ApplicationError::NotAuthorised)
+        };
+    }
     if let Some(id) = typed(&s.for_person) {
         return match s.channel {
-            Channel::Window | Channel::Agent => {
-                for_person(db, key, actor, s, id, &item.org.path).await
-            }
+            Channel::Window => for_person(db, key, actor, s, id, &item.org.path).await,
+            // A community agent asks the person's consent first, and
+            // learns nothing of them until it is confirmed.
+            Channel::Agent => Err(ApplicationError::Invalid(vec![FieldProblem::new(
+                "for_person",
+                "application.consent_needed",
+                "请先请申请人确认代办（POST /api/v1/consents），再凭确认开始申请",
+            )])),
             _ => attorney_for(db, key, actor, s, id).await,
         };
     }
@@ -213,9 +229,9 @@ async fn applicant(
     }
 }
 
-/// The person a window clerk or a community agent applies for: found by
+/// The person a window clerk applies for, present at the window: found by
 /// their ID number among the accounts (a person without one is registered
-/// at the counter first), with their consent recorded.
+/// at the counter first), with their signature recorded.
 async fn for_person(
     db: &Db,
     key: &DataKey,
@@ -226,7 +242,6 @@ async fn for_person(
 ) -> Result<(i64, Authority), ApplicationError> {
     let authority = match s.channel {
         Channel::Window if actor.has_role(Role::WindowClerk) => Authority::Window,
-        Channel::Agent if actor.has_role(Role::CommunityAgent) => Authority::Consent,
         _ => return Err(ApplicationError::NotAuthorised),
     };
     // A clerk takes in applications only for the items of the departments
@@ -497,6 +512,8 @@ pub async fn start(
     let idem = s.key.clone();
     let id = public_id.clone();
     let max_drafts = s.drafts_per_account;
+    let consent = s.confirmed;
+    let (item_name, acting_name) = (g.name.clone(), actor.account.display_name.clone());
     let engine = db.engine();
     let written = db
         .write(crate::tx!(c => {
@@ -562,6 +579,34 @@ pub async fn start(
                 .await?;
             }
             event(c, app_id, "started", Some(acting), &format!("{channel} {}", authority.code()), now).await?;
+            if let Some(consent) = consent {
+                // One application per consent.
+                let n = sqlx::query("UPDATE consents SET application_id = $1 WHERE id = $2 AND application_id IS NULL")
+                    .bind(app_id)
+                    .bind(consent)
+                    .execute(&mut *c)
+                    .await?
+                    .rows_affected();
+                if n != 1 {
+                    return Err(ApplicationError::Conflict);
+                }
+                sqlx::query("UPDATE applications SET consent_id = $1 WHERE id = $2")
+                    .bind(consent)
+                    .bind(app_id)
+                    .execute(&mut *c)
+                    .await?;
+            }
+            // The person is told of every draft someone starts for them.
+            if applicant_id != acting {
+                let n = crate::identity::contacts::Notice {
+                    topic: "applications.started_for_you".into(),
+                    dedupe_key: format!("applications.started_for_you:{id}"),
+                    templates: &super::expiry::TEMPLATES,
+                    template: "started_for_you",
+                    values: &[("item", &item_name), ("acting", &acting_name)],
+                };
+                crate::identity::contacts::tell(c, applicant_id, &n).await?;
+            }
             Ok::<_, ApplicationError>(())
         }))
         .await;

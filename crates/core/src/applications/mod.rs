@@ -8,6 +8,7 @@
 
 pub mod acceptance;
 mod authority;
+pub mod consents;
 pub mod declaration;
 mod drafts;
 pub mod expiry;

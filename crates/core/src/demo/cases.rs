@@ -78,6 +78,7 @@ async fn draft(
             key: None,
             draft_days: 30,
             drafts_per_account: i64::MAX,
+            confirmed: None,
         },
     )
     .await

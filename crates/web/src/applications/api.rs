@@ -249,6 +249,7 @@ pub async fn create_application(
             key,
             draft_days: state.config().applications.draft_days,
             drafts_per_account: state.config().applications.drafts_per_account,
+            confirmed: None,
         },
     )
     .await?;

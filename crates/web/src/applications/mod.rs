@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod cases;
+pub mod consents;
 pub mod fields;
 pub mod pages;
 pub mod track;
@@ -25,6 +26,21 @@ pub fn routes() -> Router<AppState> {
             get(pages::start_get).post(pages::start_post),
         )
         .route("/applications", get(pages::mine_get))
+        .route("/applications/consents", get(consents::given_get))
+        .route("/applications/consents/{id}", post(consents::given_post))
+        .route(
+            "/apply/consents/{id}",
+            get(consents::asked_get).post(consents::asked_post),
+        )
+        .route(
+            "/api/v1/consents",
+            get(consents::list_consents).post(consents::ask_consent),
+        )
+        .route("/api/v1/consents/{id}/begin", post(consents::begin_consent))
+        .route(
+            "/api/v1/consents/{id}/answer",
+            post(consents::answer_consent),
+        )
         .route("/applications/{id}", get(pages::overview_get))
         .route("/applications/{id}/after/{step}", get(pages::after_get))
         .route(

@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use tongban_core::applications::consents::Begun;
 use tongban_core::applications::{self, ApplicationError, Opened, Start, declaration};
 use tongban_core::platform::clock::format_cst;
 use tongban_domain::FieldProblem;
@@ -97,6 +98,8 @@ pub struct StartView {
     /// for a window clerk or a community agent: the heading of applying for
     /// a person (empty for anyone else)
     pub for_person_label: String,
+    /// a community agent names the person too (their consent is asked)
+    pub ask_name: bool,
     /// the consent they confirm
     pub consent_label: String,
     /// a person (not staff) may apply for another under a 授权委托书
@@ -175,6 +178,8 @@ async fn start_view(
         fetched: fetched.iter().map(|m| m.name.clone()).collect(),
         errors,
         for_person_label: staff_words(&t, &s.principal, "apply.for_person"),
+        ask_name: s.principal.has_role(Role::CommunityAgent)
+            && !s.principal.has_role(Role::WindowClerk),
         consent_label: staff_words(&t, &s.principal, "apply.consent"),
         attorney: s.principal.account.kind == "person"
             && !s.principal.has_role(Role::WindowClerk)
@@ -230,7 +235,7 @@ pub async fn start_post(
 ) -> Result<Response, AppError> {
     let s = ctx.require_session()?;
     let typed = f.clone();
-    let started = applications::start(
+    let started = applications::consents::start_or_ask(
         state.db(),
         state.data_key(),
         &s.principal,
@@ -250,11 +255,15 @@ pub async fn start_post(
             key: None,
             draft_days: state.config().applications.draft_days,
             drafts_per_account: state.config().applications.drafts_per_account,
+            confirmed: None,
         },
     )
     .await;
     match started {
-        Ok(d) => Ok(Redirect::to(&format!("/applications/{}/after/start", d.id)).into_response()),
+        Ok(Begun::Started(d)) => {
+            Ok(Redirect::to(&format!("/applications/{}/after/start", d.id)).into_response())
+        }
+        Ok(Begun::Asked(id)) => Ok(Redirect::to(&format!("/apply/consents/{id}")).into_response()),
         Err(ApplicationError::Invalid(p)) => {
             let errors = localize(&ctx.tr(), p);
             render_form(

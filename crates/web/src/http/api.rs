@@ -8,6 +8,7 @@ use utoipa::OpenApi;
 
 use crate::applications::api as applications;
 use crate::applications::cases;
+use crate::applications::consents;
 use crate::catalog::api as catalog;
 use crate::identity::api as identity;
 use crate::kernel::api as kernel;
@@ -46,6 +47,10 @@ use crate::kernel::api as kernel;
         applications::delete_material_file,
         applications::submit_application,
         applications::end_authority,
+        consents::ask_consent,
+        consents::begin_consent,
+        consents::list_consents,
+        consents::answer_consent,
         cases::get_case,
         cases::post_action,
         identity::delete_session,
