@@ -22,6 +22,8 @@ use sqlx::Row;
 use crate::platform::clock::now_ms;
 use crate::platform::db::{Db, DbError};
 
+pub mod structure;
+
 /// Largest file accepted.
 pub const MAX_FILE: usize = 10 * 1024 * 1024;
 
