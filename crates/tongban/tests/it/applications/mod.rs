@@ -12,6 +12,7 @@ use crate::helpers::TestApp;
 
 mod acceptance;
 mod pages;
+mod visible;
 
 async fn city_item(app: &TestApp, name: &str) -> String {
     sqlx::query(
