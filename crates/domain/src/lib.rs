@@ -10,6 +10,7 @@ pub mod identity;
 pub mod kernel;
 pub mod lang;
 pub mod problem;
+pub mod text;
 
 pub use lang::Lang;
 pub use problem::FieldProblem;

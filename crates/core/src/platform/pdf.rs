@@ -16,6 +16,7 @@ use krilla::num::NormalizedF32;
 use krilla::page::PageSettings;
 use krilla::paint::Fill;
 use krilla::text::{Font, TextDirection};
+use tongban_domain::text::visible_lines;
 
 const FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/wqy-microhei.ttc");
 const PAGE_W: f32 = 595.0;
@@ -48,6 +49,11 @@ fn font() -> Result<Font, PdfError> {
 /// Latin glyphs are narrower than this, never wider).
 fn advance(c: char) -> f32 {
     if c.is_ascii() { 0.55 } else { 1.0 }
+}
+
+/// The width of `s` at `size`, as [`Writer::text`] would draw it.
+fn width(s: &str, size: f32) -> f32 {
+    visible_lines(s).chars().map(advance).sum::<f32>() * size
 }
 
 /// Splits text into lines no wider than `width` at `size`.
@@ -100,9 +106,13 @@ impl Writer {
         }
     }
 
-    /// Wrapped text at `size` points, indented, in an RGB colour.
+    /// Wrapped text at `size` points, indented, in an RGB colour. Every
+    /// string drawn passes here, and loses its invisible controls first
+    /// (`tongban_domain::text`): much of it is what people typed, some
+    /// stored before inputs were cleaned, and a right-to-left override
+    /// would turn the rest of its line around on paper too.
     pub fn text(&mut self, s: &str, size: f32, indent: f32, color: (u8, u8, u8)) {
-        for line in wrap(s, size, PAGE_W - 2.0 * MARGIN - indent) {
+        for line in wrap(&visible_lines(s), size, PAGE_W - 2.0 * MARGIN - indent) {
             self.ensure(size * 1.5);
             self.y += size * 1.4;
             let y = self.y;
@@ -213,15 +223,13 @@ pub fn official(d: &Official) -> Result<Vec<u8>, PdfError> {
     let mut w = Writer::new();
     w.y += 10.0;
     let title_size = 20.0;
-    let title_w: f32 = d.title.chars().map(advance).sum::<f32>() * title_size;
-    let x = ((PAGE_W - 2.0 * MARGIN - title_w) / 2.0).max(0.0);
+    let x = ((PAGE_W - 2.0 * MARGIN - width(&d.title, title_size)) / 2.0).max(0.0);
     w.text(&d.title, title_size, x, (140, 29, 24));
     if !d.number.is_empty() {
-        let nw: f32 = d.number.chars().map(advance).sum::<f32>() * 10.5;
         w.text(
             &d.number,
             10.5,
-            ((PAGE_W - 2.0 * MARGIN - nw) / 2.0).max(0.0),
+            ((PAGE_W - 2.0 * MARGIN - width(&d.number, 10.5)) / 2.0).max(0.0),
             GREY,
         );
     }
@@ -258,11 +266,10 @@ pub fn official(d: &Official) -> Result<Vec<u8>, PdfError> {
         if line.is_empty() {
             continue;
         }
-        let lw: f32 = line.chars().map(advance).sum::<f32>() * 12.0;
         w.text(
             line,
             12.0,
-            (PAGE_W - 2.0 * MARGIN - lw - 20.0).max(0.0),
+            (PAGE_W - 2.0 * MARGIN - width(line, 12.0) - 20.0).max(0.0),
             INK,
         );
     }
@@ -300,6 +307,14 @@ mod tests {
         let text = String::from_utf8_lossy(&pdf);
         // Sixty list items do not fit one page.
         assert!(text.contains("/Count 2"), "two pages");
+    }
+
+    #[test]
+    fn nothing_invisible_is_drawn() {
+        let mut w = Writer::new();
+        w.para("张\u{202E}三\u{200B}\r\n第二行");
+        let drawn: Vec<&str> = w.pages[0].iter().map(|l| l.3.as_str()).collect();
+        assert_eq!(drawn, ["张三", "第二行"]);
     }
 
     #[test]

@@ -402,7 +402,9 @@ pub fn case_number(
 }
 
 /// Applies a JSON merge patch (RFC 7396) to an object: a `null` removes a
-/// member, an object merges into an object, anything else replaces.
+/// member, an object merges into an object, anything else replaces. The
+/// strings it brings are what a person typed, so invisible controls are
+/// dropped from them on the way in ([`crate::text::visible_json`]).
 pub fn merge_patch(target: &mut Map<String, Value>, patch: &Map<String, Value>) {
     for (k, v) in patch {
         match v {
@@ -421,7 +423,7 @@ pub fn merge_patch(target: &mut Map<String, Value>, patch: &Map<String, Value>) 
                 }
             }
             other => {
-                target.insert(k.clone(), other.clone());
+                target.insert(k.clone(), crate::text::visible_json(other));
             }
         }
     }
@@ -479,6 +481,16 @@ mod tests {
             merge_patch(&mut t, &obj(patch.clone()));
             assert_eq!(Value::Object(t), result, "{patch}");
         }
+    }
+
+    #[test]
+    fn a_patch_brings_no_invisible_controls() {
+        let mut t = obj(json!({"a": "b"}));
+        merge_patch(
+            &mut t,
+            &obj(json!({"a": "\u{202E}c\u{200B}", "g": [{"x": "y\u{2066}"}]})),
+        );
+        assert_eq!(Value::Object(t), json!({"a": "c", "g": [{"x": "y"}]}));
     }
 
     #[test]

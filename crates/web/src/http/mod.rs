@@ -9,6 +9,7 @@ pub mod console;
 pub mod ctx;
 pub mod docs;
 pub mod error;
+pub mod escape;
 pub mod i18n;
 pub mod metrics;
 pub mod ops;

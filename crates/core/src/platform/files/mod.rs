@@ -22,6 +22,8 @@ use sqlx::Row;
 use crate::platform::clock::now_ms;
 use crate::platform::db::{Db, DbError};
 
+pub mod structure;
+
 /// Largest file accepted.
 pub const MAX_FILE: usize = 10 * 1024 * 1024;
 
@@ -138,12 +140,14 @@ pub async fn store(
     Ok(stored)
 }
 
-/// A file name as stored: no control characters or path separators, 120
-/// characters at most.
+/// A file name as stored: no invisible controls (a right-to-left override
+/// would show `x\u{202E}fdp.exe` as `xexe.pdf`; see
+/// `tongban_domain::text`) or path separators, 120 characters at most.
 fn clean_name(name: &str) -> String {
-    name.trim()
+    tongban_domain::text::visible(name)
+        .trim()
         .chars()
-        .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+        .filter(|c| *c != '/' && *c != '\\')
         .take(120)
         .collect()
 }
@@ -607,7 +611,17 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::sniff;
+    use super::{clean_name, sniff};
+
+    #[test]
+    fn names_lose_invisible_controls_and_separators() {
+        assert_eq!(
+            clean_name(" 申请书\u{202E}fdp.exe\u{200B}.pdf "),
+            "申请书fdp.exe.pdf"
+        );
+        assert_eq!(clean_name("\u{200B} ../a\\b\n.pdf"), "..ab.pdf");
+        assert_eq!(clean_name(&"长".repeat(200)).chars().count(), 120);
+    }
 
     #[test]
     fn types_are_read_from_the_content() {

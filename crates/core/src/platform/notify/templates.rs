@@ -5,9 +5,10 @@
 //! and name the same values, so a template cannot lose a placeholder in
 //! translation.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 
-use tongban_domain::Lang;
+use tongban_domain::{Lang, text};
 
 /// A message's words in one language.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,21 +90,25 @@ impl Templates {
     }
 
     /// The template `key` in `lang` with its values filled in; `None` for
-    /// a key the file does not have.
+    /// a key the file does not have. The values lose their invisible
+    /// controls (`tongban_domain::text`): many are what people typed (a
+    /// name, an item, a reason), some stored before inputs were cleaned,
+    /// and a message must not be turned around by them. A subject is one
+    /// line; a body keeps the line breaks of a value.
     pub fn render(&self, key: &str, lang: Lang, values: &[(&str, &str)]) -> Option<Words> {
         let t = self.by_key.get(key)?;
         let w = match lang {
             Lang::ZhCn => &t.zh,
             Lang::En => &t.en,
         };
-        let fill = |s: &str| {
+        let fill = |s: &str, clean: fn(&str) -> Cow<'_, str>| {
             values.iter().fold(s.to_owned(), |acc, (k, v)| {
-                acc.replace(&format!("{{{k}}}"), v)
+                acc.replace(&format!("{{{k}}}"), &clean(v))
             })
         };
         Some(Words {
-            subject: fill(&w.subject),
-            body: fill(&w.body),
+            subject: fill(&w.subject, text::visible),
+            body: fill(&w.body, text::visible_lines),
         })
     }
 
@@ -154,6 +159,19 @@ en.body = "Your code is {code}, for {purpose}."
             t.names("code").unwrap().into_iter().collect::<Vec<_>>(),
             ["code", "purpose"]
         );
+    }
+
+    #[test]
+    fn values_lose_invisible_controls() {
+        let t = Templates::parse(FILE).unwrap();
+        let w = t
+            .render(
+                "code",
+                Lang::ZhCn,
+                &[("code", "12\u{202E}34"), ("purpose", "注\u{200B}册\n")],
+            )
+            .unwrap();
+        assert_eq!(w.body, "您的验证码是 1234，用于注册\n。");
     }
 
     #[test]

@@ -13,11 +13,27 @@ use super::{Field, FormDef, Kind, Section};
 /// numbers as numbers when they read as one (otherwise the text, which the
 /// form's check then refuses with its reason), `null` for nothing.
 fn value_of(f: &Field, name: &str, pairs: &[(String, String)]) -> Value {
+    // Invisible controls are dropped as the text comes in (see
+    // `crate::text`); a text of several lines keeps its line breaks.
+    let lines = matches!(
+        f.kind,
+        Kind::Text {
+            multiline: true,
+            ..
+        }
+    );
+    let clean = |v: &str| {
+        if lines {
+            crate::text::visible_lines(v).trim().to_owned()
+        } else {
+            crate::text::visible(v).trim().to_owned()
+        }
+    };
     let one = |n: &str| {
         pairs
             .iter()
             .find(|(k, _)| k == n)
-            .map(|(_, v)| v.trim().to_owned())
+            .map(|(_, v)| clean(v))
             .unwrap_or_default()
     };
     let text = |s: String| {
@@ -43,7 +59,7 @@ fn value_of(f: &Field, name: &str, pairs: &[(String, String)]) -> Value {
             let chosen: Vec<Value> = pairs
                 .iter()
                 .filter(|(k, v)| k == name && !v.is_empty())
-                .map(|(_, v)| Value::String(v.clone()))
+                .map(|(_, v)| Value::String(clean(v)))
                 .collect();
             if chosen.is_empty() {
                 Value::Null
@@ -169,6 +185,37 @@ mod tests {
         // check to refuse with its reason and the page to show again.
         let p = patch_of(&f, &f.sections[0], &Map::new(), &pairs(&[("f.area", "十")]));
         assert_eq!(p["area"], "十");
+    }
+
+    #[test]
+    fn invisible_controls_are_dropped_as_answers_come_in() {
+        let f = parse(
+            "# 基本信息\n\
+             name: 姓名 | Name | text 50\n\
+             note: 说明 | Note | text 500 multiline\n\
+             kinds: 类别 | Kinds | choice+ a=甲/A, b=乙/B\n",
+        )
+        .expect("form");
+        let p = patch_of(
+            &f,
+            &f.sections[0],
+            &Map::new(),
+            &pairs(&[
+                ("f.name", "\u{200B}张\u{202E}三\n"),
+                ("f.note", "第一行\u{2066}\r\n第二行\t完"),
+                ("f.kinds", "a\u{200B}"),
+            ]),
+        );
+        assert_eq!(p["name"], "张三");
+        assert_eq!(p["note"], "第一行\n第二行\t完");
+        assert_eq!(p["kinds"], serde_json::json!(["a"]));
+        let p = patch_of(
+            &f,
+            &f.sections[0],
+            &Map::new(),
+            &pairs(&[("f.name", "\u{200B}")]),
+        );
+        assert_eq!(p["name"], Value::Null, "nothing visible is nothing");
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::helpers::TestApp;
 mod acceptance;
 mod hardening;
 mod pages;
+mod visible;
 
 async fn city_item(app: &TestApp, name: &str) -> String {
     sqlx::query(
