@@ -423,15 +423,52 @@ async fn apply(c: &mut Client, s: &Shared) -> OpResult {
 
 /// A 200 KB scan as a PDF, different for every `n`.
 pub fn scan(n: usize) -> Vec<u8> {
-    const BYTES: usize = crate::applying::FILE_BYTES;
-    let mut body = format!("%PDF-1.7\n% scan {n}\n").into_bytes();
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15 ^ (n as u64);
-    while body.len() < BYTES - 8 {
+    let (head, tail) = pdf_frame(crate::applying::FILE_BYTES - 400);
+    let mut body = head;
+    body.extend(noise(crate::applying::FILE_BYTES - 400, n as u64));
+    body.extend(tail);
+    body
+}
+
+/// `len` bytes that neither compress nor repeat, different for every `seed`.
+pub fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len + 8);
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15 ^ seed;
+    while out.len() < len {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        body.extend_from_slice(&x.to_le_bytes());
+        out.extend_from_slice(&x.to_le_bytes());
     }
-    body.extend_from_slice(b"\n%%EOF\n");
-    body
+    out.truncate(len);
+    out
+}
+
+/// A well-formed one-page PDF around a content stream of `len` bytes: what
+/// comes before the stream's bytes and what comes after them, with a
+/// cross-reference table whose offsets are right (uploads are checked for
+/// structure), so a large file can be streamed between the two.
+pub fn pdf_frame(len: usize) -> (Vec<u8>, Vec<u8>) {
+    let mut head = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for o in [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+    ] {
+        offsets.push(head.len());
+        head.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", offsets.len()).as_bytes());
+    }
+    offsets.push(head.len());
+    head.extend_from_slice(format!("4 0 obj\n<< /Length {len} >>\nstream\n").as_bytes());
+    let mut tail = b"\nendstream\nendobj\n".to_vec();
+    let xref = head.len() + len + tail.len();
+    tail.extend_from_slice(b"xref\n0 5\n0000000000 65535 f \n");
+    for o in offsets {
+        tail.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    tail.extend_from_slice(
+        format!("trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
+    );
+    (head, tail)
 }

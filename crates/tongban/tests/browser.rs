@@ -360,7 +360,7 @@ async fn every_page_of_the_application_journey_passes_axe_in_both_languages_on_a
                     "/api/v1/applications/{done}/materials/{}/files?name=scan.pdf",
                     m["code"].as_str().unwrap()
                 )))
-                .body(b"%PDF-1.7\n%%EOF\n".to_vec())
+                .body(helpers::MINIMAL_PDF.to_vec())
                 .send()
                 .await
                 .unwrap();

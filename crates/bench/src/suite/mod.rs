@@ -443,7 +443,7 @@ async fn upload_rss(node: &Node, shared: &Shared) -> anyhow::Result<(f64, f64)> 
     let warm = http
         .post(&url)
         .header(reqwest::header::COOKIE, &cookie)
-        .body(b"%PDF-1.7\n%%EOF\n".to_vec())
+        .body(crate::ops::scan(0))
         .send()
         .await?;
     anyhow::ensure!(
@@ -465,24 +465,17 @@ async fn upload_rss(node: &Node, shared: &Shared) -> anyhow::Result<(f64, f64)> 
             }
         })
     };
-    // A PDF header, then pseudo-random pieces (nothing compresses or
-    // repeats), then the trailer.
-    let pieces = futures::stream::iter((0..SIZE / PIECE).map(|i| {
-        let mut b = if i == 0 {
-            b"%PDF-1.7\n".to_vec()
-        } else {
-            Vec::new()
-        };
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D ^ (i as u64);
-        while b.len() < PIECE {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            b.extend_from_slice(&x.to_le_bytes());
-        }
-        b.truncate(PIECE);
-        Ok::<_, std::io::Error>(b)
-    }));
+    // A well-formed PDF: its head, pseudo-random pieces (nothing
+    // compresses or repeats) as its content stream, then its tail.
+    let data = SIZE - 64 * 1024;
+    let (head, tail) = crate::ops::pdf_frame(data);
+    let pieces = futures::stream::iter(
+        std::iter::once(head)
+            .chain((0..data / PIECE).map(|i| crate::ops::noise(PIECE, i as u64)))
+            .chain((data % PIECE > 0).then(|| crate::ops::noise(data % PIECE, u64::MAX)))
+            .chain(std::iter::once(tail))
+            .map(Ok::<_, std::io::Error>),
+    );
     let res = http
         .post(&url)
         .header(reqwest::header::COOKIE, &cookie)

@@ -43,7 +43,7 @@ pub(super) async fn submitted(app: &TestApp, citizen: &reqwest::Client) -> (Stri
         let (status, _) = send(
             citizen
                 .post(format!("{url}/materials/{code}/files?name=scan.pdf"))
-                .body(b"%PDF-1.7\n%%EOF\n".to_vec()),
+                .body(crate::helpers::MINIMAL_PDF.to_vec()),
         )
         .await;
         assert_eq!(status, StatusCode::CREATED);

@@ -469,7 +469,7 @@ async fn materials_are_given_as_files_checked_by_content_and_limit() {
         )))
         .body(body)
     };
-    let pdf = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec();
+    let pdf = crate::helpers::MINIMAL_PDF.to_vec();
     let (status, f) = send(upload(&citizen, &asked, "申请书.pdf", pdf.clone())).await;
     assert_eq!(status, StatusCode::CREATED, "{f}");
     assert_eq!(
@@ -482,7 +482,7 @@ async fn materials_are_given_as_files_checked_by_content_and_limit() {
     let on_disk = std::fs::read(app.data_dir().join("files").join(&sha[..2]).join(sha)).unwrap();
     assert_eq!(on_disk, pdf);
     // The type is read from the content, whatever the name says.
-    let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR".to_vec();
+    let png = crate::helpers::MINIMAL_PNG.to_vec();
     let (status, f2) = send(upload(&citizen, &asked, "scan.pdf", png)).await;
     assert_eq!(
         (status, f2["type"].as_str()),
@@ -503,8 +503,7 @@ async fn materials_are_given_as_files_checked_by_content_and_limit() {
         assert_eq!(codes(&p), [(format!("/materials/{code}"), want.to_owned())]);
     }
     // Past the material's limit (10 MB by default), refused as it streams.
-    let mut big = b"%PDF-1.7\n".to_vec();
-    big.resize(10 * 1024 * 1024 + 1, b'x');
+    let big = crate::helpers::pdf_of_size(10 * 1024 * 1024 + 1, 7);
     let (status, p) = send(upload(&citizen, &asked, "big.pdf", big)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
@@ -548,7 +547,7 @@ async fn materials_are_given_as_files_checked_by_content_and_limit() {
     // transaction that records the file, and the one past it leaves
     // neither a row nor a file behind.
     for n in 1..20 {
-        let body = format!("%PDF-1.7\n% page {n}\n%%EOF\n").into_bytes();
+        let body = crate::helpers::pdf_of_size(64, n);
         let (status, p) = send(upload(&citizen, &asked, "p.pdf", body)).await;
         assert_eq!(status, StatusCode::CREATED, "{n}: {p}");
     }
@@ -562,7 +561,7 @@ async fn materials_are_given_as_files_checked_by_content_and_limit() {
         &citizen,
         &asked,
         "p.pdf",
-        b"%PDF-1.7\n% 21\n".to_vec(),
+        crate::helpers::pdf_of_size(64, 21),
     ))
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
@@ -666,7 +665,7 @@ async fn a_complete_application_is_submitted_with_its_case_number_and_the_person
             let (status, _) = send(
                 citizen
                     .post(format!("{url}/materials/{code}/files?name=scan.pdf"))
-                    .body(b"%PDF-1.7\n%%EOF\n".to_vec()),
+                    .body(crate::helpers::MINIMAL_PDF.to_vec()),
             )
             .await;
             assert_eq!(status, StatusCode::CREATED);

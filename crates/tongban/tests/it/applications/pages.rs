@@ -235,7 +235,7 @@ async fn an_agent_applies_for_the_food_licence_on_the_portal_from_guide_to_recei
             .contains(&format!("href=\"#m-{}\"", codes[0]))
     );
     for code in &codes {
-        let r = upload(code, "申请书.pdf", b"%PDF-1.7\n%%EOF\n")
+        let r = upload(code, "申请书.pdf", crate::helpers::MINIMAL_PDF)
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -436,8 +436,8 @@ async fn a_clerk_applies_at_the_window_for_a_walk_in_accepts_on_the_spot_and_the
         .map(|a| a.rsplit('/').next().unwrap().to_owned())
         .collect::<Vec<_>>()
     {
-        let part =
-            reqwest::multipart::Part::bytes(b"%PDF-1.7\n%%EOF\n".to_vec()).file_name("photo.pdf");
+        let part = reqwest::multipart::Part::bytes(crate::helpers::MINIMAL_PDF.to_vec())
+            .file_name("photo.pdf");
         let r = clerk
             .post(app.url(&format!("{base}/materials/{code}")))
             .multipart(reqwest::multipart::Form::new().part("file", part))
@@ -701,7 +701,7 @@ async fn a_person_applies_for_another_under_a_power_of_attorney_which_the_case_t
         let code = m["code"].as_str().unwrap();
         let r = citizen
             .post(format!("{url}/materials/{code}/files?name=scan.pdf"))
-            .body(b"%PDF-1.7\n%%EOF\n".to_vec())
+            .body(crate::helpers::MINIMAL_PDF.to_vec())
             .send()
             .await
             .unwrap();
@@ -709,7 +709,7 @@ async fn a_person_applies_for_another_under_a_power_of_attorney_which_the_case_t
     }
     let r = citizen
         .post(format!("{url}/materials/POA/files?name=poa.pdf"))
-        .body(b"%PDF-1.7\n% power of attorney\n%%EOF\n".to_vec())
+        .body(crate::helpers::pdf_of_size(64, 99))
         .send()
         .await
         .unwrap();

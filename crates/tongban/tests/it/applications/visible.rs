@@ -18,31 +18,6 @@ fn shows_none(what: &str, text: &str) {
     );
 }
 
-/// A minimal PDF with a correct cross-reference table, as a scanner would
-/// send (the upload's structure check accepts it).
-fn small_pdf() -> Vec<u8> {
-    let objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
-    ];
-    let mut out = b"%PDF-1.4\n".to_vec();
-    let mut at = Vec::new();
-    for (i, o) in objects.iter().enumerate() {
-        at.push(out.len());
-        out.extend(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
-    }
-    let xref = out.len();
-    out.extend(b"xref\n0 4\n0000000000 65535 f \n");
-    for a in at {
-        out.extend(format!("{a:010} 00000 n \n").as_bytes());
-    }
-    out.extend(
-        format!("trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
-    );
-    out
-}
-
 #[tokio::test]
 async fn invisible_controls_in_names_and_answers_never_reach_pages_or_pdfs() {
     let app = TestApp::spawn().await;
@@ -97,8 +72,8 @@ async fn invisible_controls_in_names_and_answers_never_reach_pages_or_pdfs() {
         .next()
         .unwrap()
         .to_owned();
-    let part =
-        reqwest::multipart::Part::bytes(small_pdf()).file_name("扫描件\u{202E}fdp.exe\u{200B}.pdf");
+    let part = reqwest::multipart::Part::bytes(crate::helpers::MINIMAL_PDF.to_vec())
+        .file_name("扫描件\u{202E}fdp.exe\u{200B}.pdf");
     let r = citizen
         .post(app.url(&format!("{base}/materials/{code}")))
         .multipart(reqwest::multipart::Form::new().part("file", part))
