@@ -96,6 +96,31 @@ pub struct Standing {
     pub late_notice: bool,
     /// What the last correction changed (once submitted again).
     pub changes: Option<Changes>,
+    /// The deadlines reach into a year whose arrangement of holidays is
+    /// not yet published: 暂定 wherever they show.
+    pub provisional: bool,
+}
+
+/// Whether dates (`YYYY-MM-DD`) reach into a year whose arrangement is not
+/// loaded in the legal calendar (the days were counted with the statutory
+/// holidays only, so they are 暂定).
+pub(super) async fn tentative(db: &Db, days: &[Option<&str>]) -> Result<bool, DbError> {
+    let years: Vec<i64> = days
+        .iter()
+        .flatten()
+        .filter_map(|d| d.get(..4)?.parse().ok())
+        .collect();
+    let (Some(first), Some(last)) = (years.iter().min(), years.iter().max()) else {
+        return Ok(false);
+    };
+    let loaded: i64 =
+        sqlx::query("SELECT COUNT(*) AS n FROM calendar_years WHERE year BETWEEN $1 AND $2")
+            .bind(first)
+            .bind(last)
+            .fetch_one(db.pool())
+            .await?
+            .try_get("n")?;
+    Ok(loaded < last - first + 1)
 }
 
 /// What the last submission changed from the one before, if there were two.
@@ -175,12 +200,23 @@ pub(super) async fn standing(db: &Db, row_id: i64) -> Result<Standing, DbError> 
             legal_date = due;
         }
     }
+    let clock_from: Option<String> = r.try_get("clock_from")?;
+    let provisional = tentative(
+        db,
+        &[
+            clock_from.as_deref(),
+            promised_date.as_deref(),
+            legal_date.as_deref(),
+        ],
+    )
+    .await?;
     Ok(Standing {
+        provisional,
         corrected: u32::try_from(r.try_get::<i64, _>("corrected")?).unwrap_or(0),
         findings,
         documents,
         accepted_at: r.try_get("accepted_at")?,
-        clock_from: r.try_get("clock_from")?,
+        clock_from,
         promised_date,
         legal_date,
         late_notice: r.try_get::<i64, _>("late_notice")? != 0,

@@ -34,6 +34,8 @@ pub struct Tracked {
     pub accepted_at: Option<Millis>,
     /// 承诺办结日期.
     pub promised_date: Option<String>,
+    /// It falls in a year whose arrangement is not yet published (暂定).
+    pub provisional: bool,
     /// The official documents: title and number.
     pub documents: Vec<(String, String)>,
 }
@@ -114,6 +116,7 @@ async fn find(db: &Db, case_number: &str, code: &str) -> Result<Tracked, TrackEr
     }
     let get = |e: sqlx::Error| TrackError::Application(e.into());
     let id: i64 = r.try_get("id").map_err(get)?;
+    let promised: Option<String> = r.try_get("promised_date").map_err(get)?;
     let state: String = r.try_get("state").map_err(get)?;
     let documents = sqlx::query(
         "SELECT number, body FROM application_documents WHERE application_id = $1 ORDER BY id",
@@ -141,7 +144,10 @@ async fn find(db: &Db, case_number: &str, code: &str) -> Result<Tracked, TrackEr
         state: State::from_code(&state).unwrap_or(State::Submitted),
         submitted_at: r.try_get("submitted_at").map_err(get)?,
         accepted_at: r.try_get("accepted_at").map_err(get)?,
-        promised_date: r.try_get("promised_date").map_err(get)?,
+        provisional: super::acceptance::tentative(db, &[promised.as_deref()])
+            .await
+            .map_err(|e| TrackError::Application(e.into()))?,
+        promised_date: promised,
         documents,
     })
 }

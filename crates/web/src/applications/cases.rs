@@ -101,6 +101,9 @@ pub struct CaseDto {
     pub promised_date: Option<String>,
     /// 法定办结日期.
     pub legal_date: Option<String>,
+    /// The deadlines reach into a year whose arrangement of holidays is not
+    /// yet published: provisional (暂定).
+    pub deadlines_provisional: bool,
     /// What the caller may do now.
     pub allowed_actions: Vec<String>,
 }
@@ -148,6 +151,7 @@ fn dto(t: &Tr, c: Case) -> CaseDto {
         clock_from: st.clock_from,
         promised_date: st.promised_date,
         legal_date: st.legal_date,
+        deadlines_provisional: st.provisional,
         allowed_actions: c.allowed.iter().map(|a| a.code().to_owned()).collect(),
     }
 }

@@ -530,7 +530,15 @@ pub async fn overview_get(
             .standing
             .promised_date
             .clone()
-            .zip(o.standing.legal_date.clone()),
+            .zip(o.standing.legal_date.clone())
+            .map(|(p, l)| {
+                let mark = if o.standing.provisional {
+                    t.get("calendar.tentative")
+                } else {
+                    String::new()
+                };
+                (format!("{p}{mark}"), format!("{l}{mark}"))
+            }),
         changes: changes_view(&t, &o),
         t,
     })

@@ -406,8 +406,8 @@ fn message_for(t: &Tr, info: &ErrorInfo) -> String {
         "unauthorized" => t.get("login.required"),
         "bad_credentials" => t.get("login.bad_credentials"),
         "forbidden" if info.fields.is_empty() => t.get("error.forbidden"),
-        "unavailable" if info.fields.is_empty() => t.get("error.unavailable"),
-        "forbidden" | "unavailable" => localize(t, info.fields.clone())
+        "unavailable" => t.get("error.unavailable"),
+        "forbidden" | "not_ready" => localize(t, info.fields.clone())
             .into_iter()
             .map(|f| f.message)
             .collect::<Vec<_>>()

@@ -224,9 +224,10 @@ impl IntoResponse for AppError {
             },
             Self::PayloadTooLarge => ErrorInfo::code("payload_too_large"),
             Self::Unavailable => ErrorInfo::code("unavailable"),
+            // Not "unavailable": that code marks the database down.
             Self::UnavailableBecause(fields) => ErrorInfo {
                 fields,
-                ..ErrorInfo::code("unavailable")
+                ..ErrorInfo::code("not_ready")
             },
             Self::Internal(e) => ErrorInfo {
                 internal: Some(format!("{e:#}")),

@@ -877,3 +877,78 @@ async fn documented_bounds_are_enforced_drafts_bytes_findings_and_windows() {
         "{p}"
     );
 }
+
+#[tokio::test]
+async fn acceptance_states_only_deadlines_the_calendar_can_count_and_marks_provisional_ones() {
+    let app = TestApp::spawn().await;
+    let citizen = app.citizen().await;
+    let clerk = app.clerk().await;
+    let (id, number) = super::acceptance::submitted(&app, &citizen).await;
+    let case_url = app.url(&format!("/api/v1/cases/{number}"));
+    let accept = async || {
+        let (_, case) = send(clerk.get(&case_url)).await;
+        send(
+            clerk
+                .post(format!("{case_url}/actions"))
+                .json(&json!({"action": "accept", "revision": case["revision"]})),
+        )
+        .await
+    };
+    // The item's legal limit made longer than the calendar's years reach.
+    let item = city_item(&app, "居民身份证补领").await;
+    let set_limit = |value: u64| {
+        let (db, item) = (app.db.clone(), item.clone());
+        async move {
+            let (vid, doc): (i64, String) = sqlx::query_as(
+                "SELECT v.id, v.document FROM item_versions v JOIN service_items i ON i.id = v.item_id \
+                 WHERE i.task_code = $1 AND v.status = 'published'",
+            )
+            .bind(&item)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+            let mut g: Value = serde_json::from_str(&doc).unwrap();
+            g["legal_limit"]["value"] = json!(value);
+            let doc = g.to_string();
+            db.write(tongban_core::tx!(c => {
+                sqlx::query("UPDATE item_versions SET document = $1 WHERE id = $2")
+                    .bind(&doc)
+                    .bind(vid)
+                    .execute(c)
+                    .await?;
+                Ok::<_, tongban_core::DbError>(())
+            }))
+            .await
+            .unwrap();
+        }
+    };
+    let original: u64 = {
+        let (_, form) = send(app.client().get(app.url(&format!("/api/v1/items/{item}")))).await;
+        form["legal_limit"]["value"].as_u64().unwrap_or(20)
+    };
+    set_limit(2_500).await;
+    app.catalog_changed().await;
+    let (status, p) = accept().await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{p}");
+    assert_eq!(first_code(&p), "calendar.unavailable");
+    assert!(p["detail"].as_str().unwrap().contains("2031"), "{p}");
+    let (_, case) = send(clerk.get(&case_url)).await;
+    assert_eq!(case["state"], "submitted", "nothing was written: {case}");
+    assert_eq!(case["documents"].as_array().unwrap().len(), 0);
+
+    // With a limit the calendar can count: accepted, the deadlines 暂定
+    // exactly when they reach a year whose arrangement is not loaded (only
+    // 2025 and 2026 ship).
+    set_limit(original).await;
+    app.catalog_changed().await;
+    let (status, done) = accept().await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    let (_, case) = send(clerk.get(&case_url)).await;
+    let legal = case["legal_date"].as_str().unwrap().to_owned();
+    let reaches_unloaded = !legal.starts_with("2025") && !legal.starts_with("2026");
+    assert_eq!(case["deadlines_provisional"], reaches_unloaded, "{case}");
+    let (_, page) = app.get_text(&citizen, &format!("/applications/{id}")).await;
+    assert_eq!(page.contains("暂定"), reaches_unloaded, "{page}");
+    let (_, page) = app.get_text(&clerk, &format!("/work/cases/{number}")).await;
+    assert_eq!(page.contains("暂定"), reaches_unloaded);
+}
