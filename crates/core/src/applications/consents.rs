@@ -82,7 +82,11 @@ pub async fn ask(
     a: Ask,
 ) -> Result<String, ApplicationError> {
     if !actor.has_role(Role::CommunityAgent) {
-        return Err(ApplicationError::NotAuthorised);
+        return Err(ApplicationError::Invalid(vec![FieldProblem::new(
+            "for_person",
+            "application.not_an_agent",
+            "只有社区代办员可以请求代办",
+        )]));
     }
     let item = crate::catalog::published(db, &a.task_code)
         .await?
