@@ -472,7 +472,7 @@ async fn upload_rss(node: &Node, shared: &Shared) -> anyhow::Result<(f64, f64)> 
     let pieces = futures::stream::iter(
         std::iter::once(head)
             .chain((0..data / PIECE).map(|i| crate::ops::noise(PIECE, i as u64)))
-            .chain((data % PIECE > 0).then(|| crate::ops::noise(data % PIECE, u64::MAX)))
+            .chain((!data.is_multiple_of(PIECE)).then(|| crate::ops::noise(data % PIECE, u64::MAX)))
             .chain(std::iter::once(tail))
             .map(Ok::<_, std::io::Error>),
     );

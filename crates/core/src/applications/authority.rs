@@ -107,7 +107,7 @@ pub(super) async fn hold_read(
     now: Millis,
 ) -> Result<(), ApplicationError> {
     let mut c = db.pool().acquire().await.map_err(DbError::from)?;
-    hold(&mut *c, row_id, actor_id, now).await
+    hold(&mut c, row_id, actor_id, now).await
 }
 
 /// The applicant ends the power of the person acting for them on one

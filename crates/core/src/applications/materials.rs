@@ -113,6 +113,10 @@ pub(super) async fn given(db: &Db, application_id: i64) -> Result<Vec<GivenFile>
 /// it already has [`FILES_PER_MATERIAL`] files, or when the file is empty,
 /// larger than the material's limit, or not of a type it takes (decided by
 /// content, whatever its name says).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the material, the file's name and its stream come as the request gives them; the quota is a setting"
+)]
 pub async fn give<S, B, E>(
     db: &Db,
     root: &Path,
