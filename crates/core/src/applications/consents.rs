@@ -12,7 +12,7 @@
 use rand::Rng;
 use sqlx::Row;
 use tongban_domain::FieldProblem;
-use tongban_domain::kernel::{IdCardNo, Role};
+use tongban_domain::kernel::Role;
 
 use super::ApplicationError;
 use crate::identity::Principal;
@@ -91,60 +91,31 @@ pub async fn ask(
     let item = crate::catalog::published(db, &a.task_code)
         .await?
         .ok_or(ApplicationError::NotFound)?;
-    let mut problems = Vec::new();
-    let id = match IdCardNo::parse(a.id_number.trim()) {
-        Ok(id) => Some(id),
-        Err(e) => {
-            problems.push(e.problem("for_person"));
-            None
-        }
-    };
-    let name = a.name.trim().to_owned();
-    if name.is_empty() {
-        problems.push(FieldProblem::new(
-            "person_name",
-            "required",
-            "请填写申请人姓名",
-        ));
-    }
-    if !a.consent {
-        problems.push(FieldProblem::new(
-            "consent",
-            "application.consent",
-            "请确认已核验申请人身份并取得其签字同意",
-        ));
-    }
-    let Some(id) = id.filter(|_| problems.is_empty()) else {
-        return Err(ApplicationError::Invalid(problems));
-    };
-    let limit = crate::platform::throttle::Limit {
-        max: ASKS_PER_HOUR,
-        window_ms: 3600 * 1000,
-    };
-    if crate::platform::throttle::count(db, &format!("consent:{}", actor.account.id), limit)
-        .await?
-        .is_err()
-    {
-        return Err(ApplicationError::Invalid(vec![FieldProblem::new(
-            "for_person",
-            "application.lookup_throttled",
-            "查询次数过多，请一小时后再试",
-        )]));
-    }
-    let found = sqlx::query(
-        "SELECT id, display_name, phone FROM accounts WHERE id_number_hash = $1 AND kind = 'person' AND status = 'active'",
+    let person = super::naming::named(
+        db,
+        key,
+        super::naming::Naming {
+            bucket: format!("consent:{}", actor.account.id),
+            per_hour: ASKS_PER_HOUR,
+            id_number: &a.id_number,
+            name: &a.name,
+            consent: a.consent,
+            name_missing: FieldProblem::new("person_name", "required", "请填写申请人姓名"),
+            no_consent: FieldProblem::new(
+                "consent",
+                "application.consent",
+                "请确认已核验申请人身份并取得其签字同意",
+            ),
+            throttled: FieldProblem::new(
+                "for_person",
+                "application.lookup_throttled",
+                "查询次数过多，请一小时后再试",
+            ),
+        },
     )
-    .bind(key.lookup_hash(id.as_str()))
-    .fetch_optional(db.pool())
-    .await?;
+    .await?
     // Only a person whose name matches too; anyone else is told nothing.
-    let person = match found {
-        Some(r) if r.try_get::<String, _>("display_name")?.trim() == name => Some((
-            r.try_get::<i64, _>("id")?,
-            r.try_get::<Option<String>, _>("phone")?,
-        )),
-        _ => None,
-    };
+    .map(|p| (p.id, p.phone));
     let public_id = hex::encode(rand::random::<[u8; 12]>());
     let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
     let (acting, agent_name) = (actor.account.id, actor.account.display_name.clone());

@@ -304,64 +304,39 @@ async fn attorney_for(
     if actor.account.kind != "person" {
         return Err(ApplicationError::NotAuthorised);
     }
-    let mut problems = Vec::new();
-    let id = match IdCardNo::parse(id) {
-        Ok(id) => Some(id),
-        Err(e) => {
-            problems.push(e.problem("for_person"));
-            None
-        }
-    };
-    let name = typed(&s.person_name).unwrap_or("");
-    if name.is_empty() {
-        problems.push(FieldProblem::new(
-            "person_name",
-            "required",
-            "请填写被委托办理的申请人姓名",
-        ));
-    }
-    if !s.consent {
-        problems.push(FieldProblem::new(
-            "consent",
-            "application.attorney_consent",
-            "请确认持有申请人签字的授权委托书，并将其作为材料上传",
-        ));
-    }
-    let Some(id) = id.filter(|_| problems.is_empty()) else {
-        return Err(ApplicationError::Invalid(problems));
-    };
-    let limit = crate::platform::throttle::Limit {
-        max: ATTORNEY_LOOKUPS_PER_HOUR,
-        window_ms: 3600 * 1000,
-    };
-    let who = format!("attorney:{}", actor.account.id);
-    if crate::platform::throttle::count(db, &who, limit)
-        .await?
-        .is_err()
-    {
+    let named = super::naming::named(
+        db,
+        key,
+        super::naming::Naming {
+            bucket: format!("attorney:{}", actor.account.id),
+            per_hour: ATTORNEY_LOOKUPS_PER_HOUR,
+            id_number: id,
+            name: typed(&s.person_name).unwrap_or(""),
+            consent: s.consent,
+            name_missing: FieldProblem::new(
+                "person_name",
+                "required",
+                "请填写被委托办理的申请人姓名",
+            ),
+            no_consent: FieldProblem::new(
+                "consent",
+                "application.attorney_consent",
+                "请确认持有申请人签字的授权委托书，并将其作为材料上传",
+            ),
+            throttled: FieldProblem::new(
+                "for_person",
+                "application.attorney_throttled",
+                "查询次数过多，请一小时后再试，或到窗口办理",
+            ),
+        },
+    )
+    .await?;
+    let Some(principal) = named.map(|p| p.id) else {
         return Err(ApplicationError::Invalid(vec![FieldProblem::new(
             "for_person",
-            "application.attorney_throttled",
-            "查询次数过多，请一小时后再试，或到窗口办理",
+            "application.principal_unknown",
+            "没有与该姓名和公民身份号码相符的实名账号；申请人须先注册并实名，或到窗口办理",
         )]));
-    }
-    let found = sqlx::query(
-        "SELECT id, display_name FROM accounts WHERE id_number_hash = $1 AND kind = 'person' AND status = 'active'",
-    )
-    .bind(key.lookup_hash(id.as_str()))
-    .fetch_optional(db.pool())
-    .await?;
-    let principal = match found {
-        Some(r) if r.try_get::<String, _>("display_name")?.trim() == name => {
-            r.try_get::<i64, _>("id")?
-        }
-        _ => {
-            return Err(ApplicationError::Invalid(vec![FieldProblem::new(
-                "for_person",
-                "application.principal_unknown",
-                "没有与该姓名和公民身份号码相符的实名账号；申请人须先注册并实名，或到窗口办理",
-            )]));
-        }
     };
     if principal == actor.account.id {
         return Err(ApplicationError::Invalid(vec![FieldProblem::new(

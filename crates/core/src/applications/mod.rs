@@ -13,6 +13,7 @@ pub mod declaration;
 mod drafts;
 pub mod expiry;
 mod materials;
+mod naming;
 pub mod receipt;
 mod submit;
 pub mod track;
