@@ -373,6 +373,43 @@ async fn every_page_of_the_application_journey_passes_axe_in_both_languages_on_a
     )
     .await;
 
+    // A community agent's requests: one the citizen agreed to (its draft
+    // shows who acts for them), one waiting for their answer.
+    let agent = app.signed_in("agent").await;
+    let ask = async || -> String {
+        let r = agent
+            .post(app.url("/api/v1/consents"))
+            .json(&json!({"item": id_card, "for_person": "230102199003071237",
+                "person_name": "张晓明", "consent": true}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 202);
+        r.json::<serde_json::Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let agreed = ask().await;
+    let r = api
+        .post(app.url(&format!("/api/v1/consents/{agreed}/answer")))
+        .json(&json!({"answer": "confirm"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let helped: serde_json::Value = agent
+        .post(app.url(&format!("/api/v1/consents/{agreed}/begin")))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let helped = helped["id"].as_str().unwrap().to_owned();
+    ask().await;
+
     let (c, _driver, _profile) = chromium().await;
     let shots = screenshots_dir();
     c.goto(&app.url("/login")).await.unwrap();
@@ -392,6 +429,8 @@ async fn every_page_of_the_application_journey_passes_axe_in_both_languages_on_a
         format!("/applications/{draft}/check"),
         format!("/applications/{done}?done=submitted"),
         "/applications".to_owned(),
+        "/applications/consents".to_owned(),
+        format!("/applications/{helped}"),
         "/track".to_owned(),
     ];
     let mut found = Vec::new();
