@@ -51,15 +51,20 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
+/// Whether the request comes from one of the operator's addresses
+/// (`metrics.allow`, after `trusted_proxies`): they alone read `/metrics`
+/// and the demo's outbox.
+pub fn from_operator(state: &AppState, ctx: &crate::http::ctx::Ctx) -> bool {
+    ctx.ip
+        .as_deref()
+        .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
+        .is_some_and(|ip| state.config().metrics.allow.contains(&ip))
+}
+
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics_get(State(state): State<AppState>, ctx: crate::http::ctx::Ctx) -> Response {
     // Operators' scrapers only: the queue and pool figures are not public.
-    let allowed = ctx
-        .ip
-        .as_deref()
-        .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
-        .is_some_and(|ip| state.config().metrics.allow.contains(&ip));
-    if !allowed {
+    if !from_operator(&state, &ctx) {
         return crate::AppError::Forbidden.into_response();
     }
     let mut extra = String::new();

@@ -50,7 +50,7 @@ pub struct Config {
     pub identity: IdentityConfig,
     /// How one-time codes and notices reach people.
     pub mail: MailConfig,
-    /// Who may read `/metrics`.
+    /// Who may read `/metrics` and the demo's outbox.
     pub metrics: MetricsConfig,
 }
 

@@ -7,12 +7,13 @@ use serde::{Deserialize, Serialize};
 
 use super::Config;
 
-/// Who may read `/metrics`.
+/// Who may read `/metrics` and the demo's outbox.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct MetricsConfig {
-    /// Client addresses (after `trusted_proxies`) served `/metrics`; every
-    /// other address is refused. Default: the loopback addresses.
+    /// Client addresses (after `trusted_proxies`) served `/metrics` and, in
+    /// demo mode, the outbox at `/dev/messages`; every other address is
+    /// refused. Default: the loopback addresses.
     pub allow: Vec<std::net::IpAddr>,
 }
 
