@@ -11,6 +11,7 @@ use tongban_core::identity::Actor;
 use crate::helpers::TestApp;
 
 mod acceptance;
+mod edges;
 mod pages;
 
 async fn city_item(app: &TestApp, name: &str) -> String {
