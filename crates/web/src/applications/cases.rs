@@ -13,7 +13,7 @@ use tongban_core::applications::acceptance::{self, Act, Case, FindingInput};
 use tongban_core::applications::{self, ApplicationError};
 use tongban_core::platform::clock::format_cst;
 use tongban_core::platform::pdf::Official;
-use tongban_domain::applications::Action;
+use tongban_domain::applications::{Action, CaseNo};
 use utoipa::ToSchema;
 
 use super::api::GivenFileDto;
@@ -163,9 +163,10 @@ pub async fn get_case(
     ctx: Ctx,
     Path(n): Path<String>,
 ) -> Result<Json<CaseDto>, AppError> {
+    let n = case_no(&n)?;
     let s = ctx.require_session()?;
     let cal = state.calendar().await?;
-    let c = acceptance::case(state.db(), &s.principal, &cal, &n).await?;
+    let c = acceptance::case(state.db(), &s.principal, &cal, n.as_str()).await?;
     Ok(Json(dto(&ctx.tr(), c)))
 }
 
@@ -282,6 +283,7 @@ pub async fn post_action(
     Path(n): Path<String>,
     Json(body): Json<ActionBody>,
 ) -> Result<Json<ActedDto>, AppError> {
+    let n = case_no(&n)?;
     let s = ctx.require_session()?;
     let cal = state.calendar().await?;
     let act = act_of(body)?;
@@ -290,7 +292,7 @@ pub async fn post_action(
         &s.principal,
         &cal,
         state.config().calendar.period_starts,
-        &n,
+        n.as_str(),
         act,
     )
     .await?;
@@ -366,14 +368,14 @@ pub struct CaseView {
 async fn case_view(
     state: &AppState,
     ctx: &Ctx,
-    n: &str,
+    n: &CaseNo,
     errors: Vec<FieldError>,
     done: String,
 ) -> Result<CaseView, AppError> {
     let s = ctx.require_session()?;
     let t = ctx.tr();
     let cal = state.calendar().await?;
-    let c = acceptance::case(state.db(), &s.principal, &cal, n).await?;
+    let c = acceptance::case(state.db(), &s.principal, &cal, n.as_str()).await?;
     let form = c
         .opened
         .item
@@ -420,6 +422,14 @@ pub struct DoneQuery {
     done: String,
 }
 
+/// A case number from a path. A malformed one is no case (404), decided
+/// before anything is looked up or decided with it: the lookup would
+/// forgive surrounding spaces, and the redirect after a decision could not
+/// carry a line break.
+fn case_no(n: &str) -> Result<CaseNo, AppError> {
+    CaseNo::parse(n).map_err(|_| AppError::NotFound)
+}
+
 /// `GET /work/cases/{n}`.
 pub async fn case_get(
     State(state): State<AppState>,
@@ -427,6 +437,7 @@ pub async fn case_get(
     Path(n): Path<String>,
     axum::extract::Query(q): axum::extract::Query<DoneQuery>,
 ) -> Result<Response, AppError> {
+    let n = case_no(&n)?;
     let done = match q.done.as_str() {
         d @ ("request_correction" | "accept" | "reject") => ctx.tr().get(&format!("case.done_{d}")),
         _ => String::new(),
@@ -443,6 +454,7 @@ pub async fn action_post(
     Path(n): Path<String>,
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
+    let n = case_no(&n)?;
     let s = ctx.require_session()?;
     let get = |k: &str| {
         pairs
@@ -492,7 +504,7 @@ pub async fn action_post(
         &s.principal,
         &cal,
         state.config().calendar.period_starts,
-        &n,
+        n.as_str(),
         act_of(body)?,
     )
     .await;
@@ -557,9 +569,10 @@ pub async fn case_document_get(
     ctx: Ctx,
     Path((n, id)): Path<(String, i64)>,
 ) -> Result<Response, AppError> {
+    let n = case_no(&n)?;
     let s = ctx.require_session()?;
     let cal = state.calendar().await?;
-    let c = acceptance::case(state.db(), &s.principal, &cal, &n).await?;
+    let c = acceptance::case(state.db(), &s.principal, &cal, n.as_str()).await?;
     let d = c
         .opened
         .standing

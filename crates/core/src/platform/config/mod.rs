@@ -234,17 +234,21 @@ impl Config {
                 "must be \"none\", \"starttls\" or \"tls\"",
             ));
         }
+        // The numbers it gives must read back as case numbers, or no link
+        // to a case would lead to it.
         if tongban_domain::applications::case_number(
             &self.applications.case_number,
             "11230100MB1234567X3012001000001",
             time::macros::date!(2026 - 01 - 01),
             1,
         )
-        .is_err()
+        .ok()
+        .and_then(|n| tongban_domain::applications::CaseNo::parse(&n).ok())
+        .is_none()
         {
             return Err(bad(
                 "applications.case_number",
-                "must hold {task_code}, {date} and {seq:N} and give at most 50 characters",
+                "must hold {task_code}, {date} and {seq:N} and give at most 50 letters, digits, '-', '_' or '.'",
             ));
         }
         if !(1..=365).contains(&self.applications.draft_days) {

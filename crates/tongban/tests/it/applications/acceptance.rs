@@ -13,7 +13,7 @@ use crate::helpers::TestApp;
 const DECLARED: &str = tongban_core::applications::declaration::VERSION;
 
 /// A citizen's 居民身份证补领 application, submitted: (id, case number).
-async fn submitted(app: &TestApp, citizen: &reqwest::Client) -> (String, String) {
+pub(super) async fn submitted(app: &TestApp, citizen: &reqwest::Client) -> (String, String) {
     let item = city_item(app, "居民身份证补领").await;
     let (_, form) = send(
         app.client()

@@ -6,8 +6,9 @@ use reqwest::StatusCode;
 use serde_json::json;
 use sqlx::Row;
 
+use super::acceptance::submitted;
 use super::{city_item, send};
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, form_fields};
 
 #[tokio::test]
 async fn an_idempotency_key_past_its_day_starts_a_new_draft() {
@@ -49,4 +50,53 @@ async fn an_idempotency_key_past_its_day_starts_a_new_draft() {
         .try_get(0)
         .unwrap();
     assert_eq!(n, 1);
+}
+
+#[tokio::test]
+async fn a_case_number_that_is_not_one_is_refused_before_anything_is_decided() {
+    let app = TestApp::spawn().await;
+    let citizen = app.citizen().await;
+    let clerk = app.clerk().await;
+    let (_, number) = submitted(&app, &citizen).await;
+    let (_, page) = app.get_text(&clerk, &format!("/work/cases/{number}")).await;
+    let accept = form_fields(&page, "accept-form");
+    for bad in [
+        format!("{number}%0A"),
+        format!("{number}%20"),
+        format!("%0A{number}"),
+    ] {
+        let r = clerk
+            .post(app.url(&format!("/work/cases/{bad}/actions")))
+            .form(&accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{bad}");
+        let (status, _) = app.get_text(&clerk, &format!("/work/cases/{bad}")).await;
+        assert_eq!(status, 404, "{bad}");
+        let (status, p) = send(
+            clerk
+                .post(app.url(&format!("/api/v1/cases/{bad}/actions")))
+                .json(&json!({"action": "accept", "revision": 3})),
+        )
+        .await;
+        assert_eq!((status, p["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+        let (status, _) = send(clerk.get(app.url(&format!("/api/v1/cases/{bad}")))).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{bad}");
+    }
+    // Nothing was decided on the way.
+    let (_, case) = send(clerk.get(app.url(&format!("/api/v1/cases/{number}")))).await;
+    assert_eq!(case["state"], "submitted");
+    // The number itself is decided on and sent back to its page.
+    let r = clerk
+        .post(app.url(&format!("/work/cases/{number}/actions")))
+        .form(&accept)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers()["location"].to_str().unwrap(),
+        format!("/work/cases/{number}?done=accept")
+    );
 }
