@@ -2,7 +2,6 @@
 //! change its answers by JSON merge patch against the revision last seen,
 //! and list one's applications.
 
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
@@ -12,6 +11,7 @@ use utoipa::ToSchema;
 
 use crate::http::api::Problem;
 use crate::http::ctx::Ctx;
+use crate::http::json::Json;
 use crate::{AppError, AppState};
 
 /// What starting an application asks.
@@ -433,8 +433,7 @@ pub async fn post_material_file(
         let bytes = axum::body::to_bytes(body, 4096)
             .await
             .map_err(|_| AppError::BadRequest("body too large".into()))?;
-        let r: ReuseFile =
-            serde_json::from_slice(&bytes).map_err(|e| AppError::BadRequest(e.to_string()))?;
+        let r: ReuseFile = crate::http::json::from_slice(&bytes)?;
         applications::reuse(state.db(), &s.principal, &id, &code, r.file_id).await?
     } else {
         let name = if q.name.trim().is_empty() {

@@ -4,7 +4,6 @@
 //! documents as PDFs for the staff and the applicant.
 
 use askama::Template;
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -22,6 +21,7 @@ use crate::http::api::Problem;
 use crate::http::ctx::Ctx;
 use crate::http::error::{FieldError, localize};
 use crate::http::i18n::Tr;
+use crate::http::json::Json;
 use crate::http::page::{Nav, render};
 use crate::{AppError, AppState};
 

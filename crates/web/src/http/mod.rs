@@ -1,6 +1,6 @@
 //! The shared shell of the web layer, knowing no capability's pages: the
 //! state, the request context and its middleware, the one error type and
-//! its rendering, the words in both languages, the layout, static assets,
+//! its rendering, the API's JSON bodies, the words in both languages, the layout, static assets,
 //! operations endpoints, the console's front page and the OpenAPI document.
 
 pub mod api;
@@ -10,6 +10,7 @@ pub mod ctx;
 pub mod docs;
 pub mod error;
 pub mod i18n;
+pub mod json;
 pub mod metrics;
 pub mod ops;
 pub mod page;

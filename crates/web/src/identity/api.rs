@@ -1,6 +1,5 @@
 //! Identity API: who am I, and API sign-in for scripts and apps.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -12,6 +11,7 @@ use utoipa::ToSchema;
 
 use crate::http::api::Problem;
 use crate::http::ctx::Ctx;
+use crate::http::json::Json;
 use crate::identity::auth::{SignedIn, clear_session_cookie, refusal, session_cookie, sign_in};
 use crate::{AppError, AppState};
 

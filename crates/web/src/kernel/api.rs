@@ -1,6 +1,5 @@
 //! Kernel API: divisions, organisations and identifier checks.
 
-use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -406,3 +405,4 @@ pub async fn check_credit_code(Json(r): Json<CheckRequest>) -> Json<CheckResult>
 }
 
 use crate::http::api::Problem;
+use crate::http::json::Json;

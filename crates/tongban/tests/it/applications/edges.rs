@@ -3,11 +3,11 @@
 //! missing a member. Each answers what it is, never a 500.
 
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 use sqlx::Row;
 
 use super::acceptance::submitted;
-use super::{city_item, send};
+use super::{city_item, codes, send};
 use crate::helpers::{TestApp, form_fields};
 
 #[tokio::test]
@@ -80,7 +80,10 @@ async fn a_case_number_that_is_not_one_is_refused_before_anything_is_decided() {
                 .json(&json!({"action": "accept", "revision": 3})),
         )
         .await;
-        assert_eq!((status, p["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+        assert_eq!(
+            (status, p["code"].as_str()),
+            (StatusCode::NOT_FOUND, Some("not_found"))
+        );
         let (status, _) = send(clerk.get(app.url(&format!("/api/v1/cases/{bad}")))).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{bad}");
     }
@@ -98,5 +101,67 @@ async fn a_case_number_that_is_not_one_is_refused_before_anything_is_decided() {
     assert_eq!(
         r.headers()["location"].to_str().unwrap(),
         format!("/work/cases/{number}?done=accept")
+    );
+}
+
+#[tokio::test]
+async fn a_json_body_missing_a_member_names_it_in_both_languages() {
+    let app = TestApp::spawn().await;
+    let citizen = app.citizen().await;
+    let item = city_item(&app, "食品经营许可").await;
+    let (_, created) = send(
+        citizen
+            .post(app.url("/api/v1/applications"))
+            .json(&json!({"item": item})),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let submit = |body: Value, lang: &str| {
+        citizen
+            .post(app.url(&format!("/api/v1/applications/{id}/submit")))
+            .header("accept-language", lang)
+            .json(&body)
+    };
+    let (status, p) = send(submit(json!({}), "en")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["code"], "validation");
+    assert_eq!(
+        codes(&p),
+        [("/revision".to_owned(), "json.required".to_owned())]
+    );
+    let words = p["errors"][0]["message"].as_str().unwrap();
+    assert!(words.contains("revision") && words.is_ascii(), "{words}");
+    let (_, p) = send(submit(json!({}), "zh-CN")).await;
+    let words = p["errors"][0]["message"].as_str().unwrap();
+    assert!(words.contains("revision") && !words.is_ascii(), "{words}");
+    // A member of the wrong type, and one the body does not take.
+    let (status, p) = send(submit(json!({"revision": "two"}), "en")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(
+        codes(&p),
+        [("/revision".to_owned(), "json.type".to_owned())]
+    );
+    let (status, p) = send(submit(json!({"revision": 1, "colour": "red"}), "en")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(
+        codes(&p),
+        [("/colour".to_owned(), "json.unknown".to_owned())]
+    );
+    // Deeper in a body, the pointer leads to the member.
+    let clerk = app.clerk().await;
+    let (status, p) = send(
+        clerk
+            .post(app.url("/api/v1/cases/X/actions"))
+            .header("accept-language", "en")
+            .json(&json!({"action": "reject", "revision": 1, "params": {"findings": [{"target": "a"}]}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(
+        codes(&p),
+        [(
+            "/params/findings/0/problem".to_owned(),
+            "json.required".to_owned()
+        )]
     );
 }
