@@ -62,6 +62,7 @@ pub struct DraftRef {
 pub struct DraftPatch {
     /// The revision last read.
     #[serde(deserialize_with = "crate::http::api::whole_number")]
+    #[schema(minimum = 1)]
     pub revision: i64,
     /// A JSON merge patch (RFC 7396) of the answers: `null` removes one.
     #[schema(value_type = Object)]
@@ -144,6 +145,7 @@ pub struct GivenFileDto {
 #[serde(deny_unknown_fields)]
 pub struct ReuseFile {
     /// The id of the earlier giving (`files[].id` of that application).
+    #[schema(minimum = 1)]
     pub file_id: i64,
 }
 
@@ -372,6 +374,7 @@ pub async fn get_upgrade(
 pub struct RevisionRef {
     /// The revision last read.
     #[serde(deserialize_with = "crate::http::api::whole_number")]
+    #[schema(minimum = 1)]
     pub revision: i64,
 }
 
@@ -478,6 +481,7 @@ pub async fn delete_material_file(
 pub struct SubmitBody {
     /// The revision last read.
     #[serde(deserialize_with = "crate::http::api::whole_number")]
+    #[schema(minimum = 1)]
     pub revision: i64,
     /// The version of the declaration accepted (`declaration.version` of
     /// the application); a missing or old one is a problem at

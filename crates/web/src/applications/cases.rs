@@ -215,7 +215,7 @@ pub struct ActionParams {
 #[serde(deny_unknown_fields)]
 pub struct ActionBody {
     /// `request_correction`, `accept` or `reject`.
-    #[schema(max_length = 30)]
+    #[schema(max_length = 30, pattern = "^(request_correction|accept|reject)$")]
     pub action: String,
     /// Its parameters.
     #[serde(default)]
@@ -226,6 +226,7 @@ pub struct ActionBody {
     pub opinion: String,
     /// The revision read.
     #[serde(deserialize_with = "crate::http::api::whole_number")]
+    #[schema(minimum = 1)]
     pub revision: i64,
 }
 

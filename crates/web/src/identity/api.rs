@@ -78,9 +78,11 @@ pub async fn get_me(ctx: Ctx) -> Result<Json<MeDto>, AppError> {
 /// Sign-in credentials.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SessionRequest {
-    /// Username.
+    /// Username (blank is refused).
+    #[schema(min_length = 1, pattern = "\\S")]
     pub username: String,
     /// Password.
+    #[schema(min_length = 1)]
     pub password: String,
     /// The current TOTP code (staff, and anyone who enrolled one).
     #[serde(default)]
