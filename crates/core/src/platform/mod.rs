@@ -3,8 +3,8 @@
 //! (`outbox`), the file store (`files`), how messages reach people
 //! (`notify`: the transport; what a message says belongs to the capability
 //! that sends it), keys and sealing (`crypto`), configuration (`config`),
-//! time (`clock`), per-key attempt limits (`throttle`), backup, and the
-//! node's background `worker`.
+//! time (`clock`), per-key attempt limits (`throttle`), backup, the
+//! node's background `worker`, and where blocking work runs (`lanes`).
 
 pub mod backup;
 pub mod clock;
@@ -13,6 +13,7 @@ pub mod crypto;
 pub mod db;
 pub mod files;
 pub mod jobs;
+pub mod lanes;
 pub mod notify;
 pub mod outbox;
 pub mod pdf;

@@ -555,10 +555,11 @@ fn pdf_response(doc: Official, name: String) -> Result<Response, AppError> {
         .into_response())
 }
 
-/// An official document as an inline PDF named `name`, rendered off the
-/// async threads.
+/// An official document as an inline PDF named `name`, rendered on the
+/// compute lane (off the async threads, and never waiting behind uploads).
 pub(super) async fn render_pdf(doc: Official, name: String) -> Result<Response, AppError> {
-    tokio::task::spawn_blocking(move || pdf_response(doc, name))
+    tongban_core::platform::lanes::compute()
+        .run(move || pdf_response(doc, name))
         .await
         .map_err(|e| AppError::Internal(e.into()))?
 }

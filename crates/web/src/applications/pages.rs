@@ -1275,7 +1275,8 @@ pub async fn receipt_pdf_get(
     let o = applications::open(state.db(), &s.principal, &id).await?;
     let track = format!("{}/track", state.config().public_url.trim_end_matches('/'));
     let doc = applications::receipt::receipt(&o, &track).ok_or(AppError::NotFound)?;
-    let pdf = tokio::task::spawn_blocking(move || tongban_core::platform::pdf::official(&doc))
+    let pdf = tongban_core::platform::lanes::compute()
+        .run(move || tongban_core::platform::pdf::official(&doc))
         .await
         .map_err(|e| AppError::Internal(e.into()))?
         .map_err(|e| AppError::Internal(e.into()))?;
