@@ -4,7 +4,8 @@
 //! (`notify`: the transport; what a message says belongs to the capability
 //! that sends it), keys and sealing (`crypto`), configuration (`config`),
 //! time (`clock`), per-key attempt limits (`throttle`), backup, the
-//! node's background `worker`, and where blocking work runs (`lanes`).
+//! node's background `worker`, where blocking work runs (`lanes`) and how
+//! many uploads are in flight (`uploads`).
 
 pub mod backup;
 pub mod clock;
@@ -18,4 +19,5 @@ pub mod notify;
 pub mod outbox;
 pub mod pdf;
 pub mod throttle;
+pub mod uploads;
 pub mod worker;

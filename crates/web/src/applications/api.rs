@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use crate::http::api::Problem;
 use crate::http::ctx::Ctx;
 use crate::http::json::Json;
+use crate::http::uploads::Upload;
 use crate::{AppError, AppState};
 
 /// What starting an application asks.
@@ -425,8 +426,9 @@ pub async fn post_material_file(
     Path((id, code)): Path<(String, String)>,
     axum::extract::Query(q): axum::extract::Query<UploadQuery>,
     headers: HeaderMap,
-    body: axum::body::Body,
+    upload: Upload<axum::body::Body>,
 ) -> Result<(StatusCode, Json<GivenFileDto>), AppError> {
+    let Upload { body, admitted } = upload;
     let s = ctx.require_session()?;
     let json = headers
         .get(axum::http::header::CONTENT_TYPE)
@@ -435,7 +437,7 @@ pub async fn post_material_file(
     let given = if json {
         let bytes = axum::body::to_bytes(body, 4096)
             .await
-            .map_err(|_| AppError::BadRequest("body too large".into()))?;
+            .map_err(|_| admitted.failed(AppError::BadRequest("body too large".into())))?;
         let r: ReuseFile = crate::http::json::from_slice(&bytes)?;
         applications::reuse(state.db(), &s.principal, &id, &code, r.file_id).await?
     } else {
@@ -453,7 +455,8 @@ pub async fn post_material_file(
             &name,
             body.into_data_stream(),
         )
-        .await?
+        .await
+        .map_err(|e| admitted.failed(e))?
     };
     Ok((StatusCode::CREATED, Json(given.into())))
 }

@@ -28,6 +28,7 @@ use crate::http::ctx::Ctx;
 use crate::http::error::{FieldError, localize};
 use crate::http::i18n::Tr;
 use crate::http::page::{Nav, render, render_form};
+use crate::http::uploads::Upload;
 use crate::{AppError, AppState};
 
 fn pairs_get<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
@@ -881,15 +882,19 @@ pub async fn material_post(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((id, code)): Path<(String, String)>,
-    mut form: Multipart,
+    upload: Upload<Multipart>,
 ) -> Result<Response, AppError> {
+    let Upload {
+        body: mut form,
+        admitted,
+    } = upload;
     let s = ctx.require_session()?;
     let t = ctx.tr();
     let mut result = None;
     while let Some(field) = form
         .next_field()
         .await
-        .map_err(|e| AppError::BadRequest(e.body_text()))?
+        .map_err(|e| admitted.failed(AppError::BadRequest(e.body_text())))?
     {
         if field.name() != Some("file") {
             continue;
@@ -908,6 +913,11 @@ pub async fn material_post(
             .await,
         );
         break;
+    }
+    if let Some(Err(_)) = &result
+        && let Some(stopped) = admitted.stopped()
+    {
+        return Err(stopped);
     }
     let problems = match result {
         Some(Ok(_)) => {

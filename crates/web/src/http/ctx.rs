@@ -413,6 +413,9 @@ fn message_for(t: &Tr, info: &ErrorInfo) -> String {
             .unwrap_or_else(|| t.get("error.conflict")),
         "unavailable" => t.get("error.unavailable"),
         "payload_too_large" => t.get("error.payload_too_large"),
+        "upload.busy" => t.get("error.upload_busy"),
+        "upload.idle" => t.fmt("error.upload_idle", &[("seconds", &info.detail)]),
+        "upload.aborted" => t.get("error.upload_aborted"),
         "bad_request" | "validation" | "too_many_requests" => {
             let mut detail = info.detail.clone();
             for f in localize(t, info.fields.clone()) {

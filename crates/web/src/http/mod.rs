@@ -1,7 +1,8 @@
 //! The shared shell of the web layer, knowing no capability's pages: the
 //! state, the request context and its middleware, the one error type and
-//! its rendering, the API's JSON bodies, the words in both languages, the layout, static assets,
-//! operations endpoints, the console's front page and the OpenAPI document.
+//! its rendering, the API's JSON bodies, uploads let in, the words in both
+//! languages, the layout, static assets, operations endpoints, the
+//! console's front page and the OpenAPI document.
 
 pub mod api;
 pub mod assets;
@@ -15,3 +16,4 @@ pub mod metrics;
 pub mod ops;
 pub mod page;
 pub mod state;
+pub mod uploads;

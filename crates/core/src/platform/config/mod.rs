@@ -52,6 +52,8 @@ pub struct Config {
     pub mail: MailConfig,
     /// Who may read `/metrics` and the demo's outbox.
     pub metrics: MetricsConfig,
+    /// How many uploads may be in flight, and how long one may sit idle.
+    pub uploads: UploadsConfig,
 }
 
 /// A configuration problem, phrased so the operator knows what to change.
@@ -253,6 +255,15 @@ impl Config {
         }
         if !(1..=365).contains(&self.applications.draft_days) {
             return Err(bad("applications.draft_days", "must be between 1 and 365"));
+        }
+        if self.uploads.per_account < 1
+            || self.uploads.in_flight < self.uploads.per_account
+            || self.uploads.idle_seconds < 1
+        {
+            return Err(bad(
+                "uploads",
+                "per_account and idle_seconds must be at least 1, in_flight at least per_account",
+            ));
         }
         if self.jobs.concurrency < 1 {
             return Err(bad("jobs.concurrency", "must be at least 1"));

@@ -13,6 +13,7 @@ use crate::helpers::TestApp;
 mod acceptance;
 mod edges;
 mod pages;
+mod uploads;
 
 async fn city_item(app: &TestApp, name: &str) -> String {
     sqlx::query(
