@@ -417,6 +417,7 @@ fn given(form: &FormDef, name: &str, id: &str) -> Map<String, Value> {
 /// them a live authorisation covering the item. The answers the account
 /// gives are filled in. The same Idempotency-Key with the same request
 /// gives the same draft for 24 hours; with another request it is refused.
+/// After the 24 hours the key starts a new draft.
 pub async fn start(
     db: &Db,
     key: &DataKey,
@@ -541,6 +542,19 @@ pub async fn start(
             .await?;
             let app_id: i64 = row.try_get("id")?;
             if let Some(k) = &idem {
+                // A key past its 24 hours is a new request: its old row
+                // gives way here, or the insert below would collide with
+                // it for ever. A live row stays and collides (a parallel
+                // request with the same key, handled below).
+                sqlx::query(
+                    "DELETE FROM application_requests \
+                     WHERE account_id = $1 AND idem_key = $2 AND created_at <= $3",
+                )
+                .bind(acting)
+                .bind(k)
+                .bind(now - 24 * 3600 * 1000)
+                .execute(&mut *c)
+                .await?;
                 sqlx::query(
                     "INSERT INTO application_requests (account_id, idem_key, body_hash, application_id, created_at) \
                      VALUES ($1, $2, $3, $4, $5)",

@@ -1,6 +1,7 @@
 //! Password hashing with Argon2id, always off the async threads and never
-//! on more than half the cores: one hash costs tens of milliseconds of CPU,
-//! which would stall every other request on the same worker thread.
+//! on more than half the cores (the hashing lane): one hash costs tens of
+//! milliseconds of CPU, which would stall every other request on the same
+//! worker thread.
 
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -18,32 +19,19 @@ fn hasher() -> Argon2<'static> {
 #[error("password hashing failed: {0}")]
 pub struct HashError(String);
 
-/// Hashes computed at once: half the cores, at least one. Each holds
-/// 32 MiB and a core for about 50 ms. Unbounded, a burst of sign-ins would
-/// take every core from page requests (and 32 MiB per sign-in in flight);
-/// bounded, sign-ins wait for each other and pages stay fast.
-fn permits() -> &'static tokio::sync::Semaphore {
-    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    PERMITS.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        tokio::sync::Semaphore::new((cores / 2).max(1))
-    })
-}
-
-/// Runs `f` on the blocking pool once a hashing permit is free.
+/// Runs `f` on the hashing lane: half the cores, threads of its own, so a
+/// burst of sign-ins waits for each other and neither takes every core from
+/// page requests nor waits behind uploads or PDFs.
 async fn bounded<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, HashError> {
-    let _permit = permits()
-        .acquire()
-        .await
-        .map_err(|e| HashError(e.to_string()))?;
-    tokio::task::spawn_blocking(f)
+    crate::platform::lanes::hashing()
+        .run(f)
         .await
         .map_err(|e| HashError(e.to_string()))
 }
 
-/// Hashes a password to a PHC string, on the blocking pool.
+/// Hashes a password to a PHC string, on the hashing lane.
 pub async fn hash(password: String) -> Result<String, HashError> {
     bounded(move || hash_blocking(&password)).await?
 }
@@ -55,7 +43,7 @@ pub fn hash_blocking(password: &str) -> Result<String, HashError> {
         .map_err(|e| HashError(e.to_string()))
 }
 
-/// Checks a password against a stored PHC string, on the blocking pool.
+/// Checks a password against a stored PHC string, on the hashing lane.
 /// A malformed stored hash counts as a mismatch.
 pub async fn verify(password: String, phc: String) -> bool {
     bounded(move || {

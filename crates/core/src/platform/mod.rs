@@ -3,8 +3,9 @@
 //! (`outbox`), the file store (`files`), how messages reach people
 //! (`notify`: the transport; what a message says belongs to the capability
 //! that sends it), keys and sealing (`crypto`), configuration (`config`),
-//! time (`clock`), per-key attempt limits (`throttle`), backup, and the
-//! node's background `worker`.
+//! time (`clock`), per-key attempt limits (`throttle`), backup, the
+//! node's background `worker`, where blocking work runs (`lanes`) and how
+//! many uploads are in flight (`uploads`).
 
 pub mod backup;
 pub mod clock;
@@ -13,8 +14,10 @@ pub mod crypto;
 pub mod db;
 pub mod files;
 pub mod jobs;
+pub mod lanes;
 pub mod notify;
 pub mod outbox;
 pub mod pdf;
 pub mod throttle;
+pub mod uploads;
 pub mod worker;

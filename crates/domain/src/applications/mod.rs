@@ -7,6 +7,10 @@
 
 use serde_json::{Map, Value};
 
+mod case_no;
+
+pub use case_no::{CASE_NO_MAX, CaseNo, CaseNoError};
+
 /// Where an application is (spec §2.4, up to the point processing starts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {

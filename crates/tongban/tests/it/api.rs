@@ -359,3 +359,66 @@ async fn openapi_document_lists_every_api_route_and_the_docs_page_renders_it() {
     assert_eq!(status, 200);
     assert!(html.contains("/api/v1/checks/id-card") && html.contains("POST"));
 }
+
+#[tokio::test]
+async fn the_openapi_document_says_what_the_code_refuses() {
+    // A schema-driven fuzzer takes what the document allows as valid: each
+    // value the code refuses is outside the schema too.
+    let app = TestApp::spawn().await;
+    let c = app.client();
+    let doc: Value = c
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let schemas = &doc["components"]["schemas"];
+    let session = &schemas["SessionRequest"]["properties"];
+    assert_eq!(session["username"]["minLength"], 1, "{session}");
+    assert_eq!(session["username"]["pattern"], "\\S", "{session}");
+    assert_eq!(session["password"]["minLength"], 1, "{session}");
+    let windows = &schemas["WindowsDto"]["properties"]["departments"];
+    assert_eq!(windows["items"]["minimum"], 1, "{windows}");
+    for (schema, member) in [
+        ("NewOrgDto", "parent_id"),
+        ("ReuseFile", "file_id"),
+        ("RevisionRef", "revision"),
+        ("SubmitBody", "revision"),
+        ("DraftPatch", "revision"),
+        ("ActionBody", "revision"),
+    ] {
+        assert_eq!(
+            schemas[schema]["properties"][member]["minimum"], 1,
+            "{schema}.{member}"
+        );
+    }
+    assert_eq!(
+        schemas["ActionBody"]["properties"]["action"]["pattern"],
+        "^(request_correction|accept|reject)$"
+    );
+    // And the code does refuse them.
+    for body in [
+        json!({"username": "", "password": "x"}),
+        json!({"username": " ", "password": "x"}),
+        json!({"username": "citizen", "password": ""}),
+    ] {
+        let r = c
+            .post(app.url("/api/v1/session"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "{body}");
+    }
+    let admin = app.admin().await;
+    let centre = app.org_id("哈尔滨市政务服务中心").await;
+    let r = admin
+        .put(app.url(&format!("/api/v1/organizations/{centre}/windows")))
+        .json(&json!({"departments": [-1]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+}

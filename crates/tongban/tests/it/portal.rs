@@ -223,7 +223,14 @@ async fn health_readiness_and_metrics() {
     let app = TestApp::spawn().await;
     let c = app.client();
     assert_eq!(app.get_text(&c, "/healthz").await, (200, "ok\n".into()));
-    assert_eq!(app.get_text(&c, "/readyz").await, (200, "ready\n".into()));
+    let (status, ready) = app.get_text(&c, "/readyz").await;
+    assert_eq!(status, 200);
+    // The first line for probes, then the node's load for people.
+    assert!(ready.starts_with("ready\n"), "{ready}");
+    assert!(ready.contains("uploads: 0 of 256 in flight"), "{ready}");
+    // (The lanes serve every test of this process at once.)
+    assert!(ready.contains("lane hashing: "), "{ready}");
+    assert!(!ready.contains("saturated: uploads"), "{ready}");
     app.get_text(&c, "/divisions/230103").await;
     let (status, text) = app.get_text(&c, "/metrics").await;
     assert_eq!(status, 200);

@@ -412,6 +412,35 @@ async fn metrics_are_served_only_to_the_allowed_addresses() {
 }
 
 #[tokio::test]
+async fn the_demo_outbox_is_served_only_to_the_metrics_addresses() {
+    // Reset codes pass through the outbox: a demo reachable from a network
+    // shows it to the operator's addresses alone.
+    let app = TestApp::spawn().await;
+    let (status, _) = app.get_text(&app.client(), "/dev/messages").await;
+    assert_eq!(status, 200, "loopback is allowed by default");
+    let app = TestApp::spawn_configured(true, |c| {
+        c.metrics.allow = vec!["10.9.8.7".parse().unwrap()];
+    })
+    .await;
+    let (status, page) = app.get_text(&app.client(), "/dev/messages").await;
+    assert_eq!(status, 404);
+    assert!(!page.contains("dev-messages"), "{page}");
+    // Behind a trusted proxy the forwarded client counts, not the proxy.
+    let app = TestApp::spawn_configured(true, |c| {
+        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    let r = app
+        .client()
+        .get(app.url("/dev/messages"))
+        .header("x-forwarded-for", "203.0.113.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
 async fn parallel_guesses_at_a_reset_code_get_five_tries_in_all() {
     let app = TestApp::spawn().await;
     let r = app

@@ -2,7 +2,6 @@
 //! change its answers by JSON merge patch against the revision last seen,
 //! and list one's applications.
 
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
@@ -12,6 +11,8 @@ use utoipa::ToSchema;
 
 use crate::http::api::Problem;
 use crate::http::ctx::Ctx;
+use crate::http::json::Json;
+use crate::http::uploads::Upload;
 use crate::{AppError, AppState};
 
 /// What starting an application asks.
@@ -62,6 +63,7 @@ pub struct DraftRef {
 pub struct DraftPatch {
     /// The revision last read.
     #[serde(deserialize_with = "crate::http::api::whole_number")]
+    #[schema(minimum = 1)]
     pub revision: i64,
     /// A JSON merge patch (RFC 7396) of the answers: `null` removes one.
     #[schema(value_type = Object)]
@@ -145,6 +147,7 @@ pub struct GivenFileDto {
 #[serde(deny_unknown_fields)]
 pub struct ReuseFile {
     /// The id of the earlier giving (`files[].id` of that application).
+    #[schema(minimum = 1)]
     pub file_id: i64,
 }
 
@@ -397,6 +400,7 @@ pub async fn get_upgrade(
 pub struct RevisionRef {
     /// The revision last read.
     #[serde(deserialize_with = "crate::http::api::whole_number")]
+    #[schema(minimum = 1)]
     pub revision: i64,
 }
 
@@ -449,8 +453,9 @@ pub async fn post_material_file(
     Path((id, code)): Path<(String, String)>,
     axum::extract::Query(q): axum::extract::Query<UploadQuery>,
     headers: HeaderMap,
-    body: axum::body::Body,
+    upload: Upload<axum::body::Body>,
 ) -> Result<(StatusCode, Json<GivenFileDto>), AppError> {
+    let Upload { body, admitted } = upload;
     let s = ctx.require_session()?;
     let json = headers
         .get(axum::http::header::CONTENT_TYPE)
@@ -459,9 +464,8 @@ pub async fn post_material_file(
     let given = if json {
         let bytes = axum::body::to_bytes(body, 4096)
             .await
-            .map_err(|_| AppError::BadRequest("body too large".into()))?;
-        let r: ReuseFile =
-            serde_json::from_slice(&bytes).map_err(|e| AppError::BadRequest(e.to_string()))?;
+            .map_err(|_| admitted.failed(AppError::BadRequest("body too large".into())))?;
+        let r: ReuseFile = crate::http::json::from_slice(&bytes)?;
         applications::reuse(state.db(), &s.principal, &id, &code, r.file_id).await?
     } else {
         let name = if q.name.trim().is_empty() {
@@ -479,7 +483,8 @@ pub async fn post_material_file(
             body.into_data_stream(),
             state.config().applications.bytes_per_account,
         )
-        .await?
+        .await
+        .map_err(|e| admitted.failed(e))?
     };
     Ok((StatusCode::CREATED, Json(given.into())))
 }
@@ -508,6 +513,7 @@ pub async fn delete_material_file(
 pub struct SubmitBody {
     /// The revision last read.
     #[serde(deserialize_with = "crate::http::api::whole_number")]
+    #[schema(minimum = 1)]
     pub revision: i64,
     /// The version of the declaration accepted (`declaration.version` of
     /// the application); a missing or old one is a problem at

@@ -4,7 +4,6 @@
 //! documents as PDFs for the staff and the applicant.
 
 use askama::Template;
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -13,7 +12,7 @@ use tongban_core::applications::acceptance::{self, Act, Case, FindingInput};
 use tongban_core::applications::{self, ApplicationError};
 use tongban_core::platform::clock::format_cst;
 use tongban_core::platform::pdf::Official;
-use tongban_domain::applications::Action;
+use tongban_domain::applications::{Action, CaseNo};
 use utoipa::ToSchema;
 
 use super::api::GivenFileDto;
@@ -22,6 +21,7 @@ use crate::http::api::Problem;
 use crate::http::ctx::Ctx;
 use crate::http::error::{FieldError, localize};
 use crate::http::i18n::Tr;
+use crate::http::json::Json;
 use crate::http::page::{Nav, render};
 use crate::{AppError, AppState};
 
@@ -168,9 +168,10 @@ pub async fn get_case(
     ctx: Ctx,
     Path(n): Path<String>,
 ) -> Result<Json<CaseDto>, AppError> {
+    let n = case_no(&n)?;
     let s = ctx.require_session()?;
     let cal = state.calendar().await?;
-    let c = acceptance::case(state.db(), &s.principal, &cal, &n).await?;
+    let c = acceptance::case(state.db(), &s.principal, &cal, n.as_str()).await?;
     Ok(Json(dto(&ctx.tr(), c)))
 }
 
@@ -219,7 +220,7 @@ pub struct ActionParams {
 #[serde(deny_unknown_fields)]
 pub struct ActionBody {
     /// `request_correction`, `accept` or `reject`.
-    #[schema(max_length = 30)]
+    #[schema(max_length = 30, pattern = "^(request_correction|accept|reject)$")]
     pub action: String,
     /// Its parameters.
     #[serde(default)]
@@ -230,6 +231,7 @@ pub struct ActionBody {
     pub opinion: String,
     /// The revision read.
     #[serde(deserialize_with = "crate::http::api::whole_number")]
+    #[schema(minimum = 1)]
     pub revision: i64,
 }
 
@@ -290,6 +292,7 @@ pub async fn post_action(
     Path(n): Path<String>,
     Json(body): Json<ActionBody>,
 ) -> Result<Json<ActedDto>, AppError> {
+    let n = case_no(&n)?;
     let s = ctx.require_session()?;
     let cal = state.calendar().await?;
     let act = act_of(body)?;
@@ -298,7 +301,7 @@ pub async fn post_action(
         &s.principal,
         &cal,
         state.config().calendar.period_starts,
-        &n,
+        n.as_str(),
         act,
     )
     .await?;
@@ -374,14 +377,14 @@ pub struct CaseView {
 async fn case_view(
     state: &AppState,
     ctx: &Ctx,
-    n: &str,
+    n: &CaseNo,
     errors: Vec<FieldError>,
     done: String,
 ) -> Result<CaseView, AppError> {
     let s = ctx.require_session()?;
     let t = ctx.tr();
     let cal = state.calendar().await?;
-    let c = acceptance::case(state.db(), &s.principal, &cal, n).await?;
+    let c = acceptance::case(state.db(), &s.principal, &cal, n.as_str()).await?;
     let form = c
         .opened
         .item
@@ -428,6 +431,14 @@ pub struct DoneQuery {
     done: String,
 }
 
+/// A case number from a path. A malformed one is no case (404), decided
+/// before anything is looked up or decided with it: the lookup would
+/// forgive surrounding spaces, and the redirect after a decision could not
+/// carry a line break.
+fn case_no(n: &str) -> Result<CaseNo, AppError> {
+    CaseNo::parse(n).map_err(|_| AppError::NotFound)
+}
+
 /// `GET /work/cases/{n}`.
 pub async fn case_get(
     State(state): State<AppState>,
@@ -435,6 +446,7 @@ pub async fn case_get(
     Path(n): Path<String>,
     axum::extract::Query(q): axum::extract::Query<DoneQuery>,
 ) -> Result<Response, AppError> {
+    let n = case_no(&n)?;
     let done = match q.done.as_str() {
         d @ ("request_correction" | "accept" | "reject") => ctx.tr().get(&format!("case.done_{d}")),
         _ => String::new(),
@@ -451,6 +463,7 @@ pub async fn action_post(
     Path(n): Path<String>,
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
+    let n = case_no(&n)?;
     let s = ctx.require_session()?;
     let get = |k: &str| {
         pairs
@@ -500,7 +513,7 @@ pub async fn action_post(
         &s.principal,
         &cal,
         state.config().calendar.period_starts,
-        &n,
+        n.as_str(),
         act_of(body)?,
     )
     .await;
@@ -550,10 +563,11 @@ fn pdf_response(doc: Official, name: String) -> Result<Response, AppError> {
         .into_response())
 }
 
-/// An official document as an inline PDF named `name`, rendered off the
-/// async threads.
+/// An official document as an inline PDF named `name`, rendered on the
+/// compute lane (off the async threads, and never waiting behind uploads).
 pub(super) async fn render_pdf(doc: Official, name: String) -> Result<Response, AppError> {
-    tokio::task::spawn_blocking(move || pdf_response(doc, name))
+    tongban_core::platform::lanes::compute()
+        .run(move || pdf_response(doc, name))
         .await
         .map_err(|e| AppError::Internal(e.into()))?
 }
@@ -565,9 +579,10 @@ pub async fn case_document_get(
     ctx: Ctx,
     Path((n, id)): Path<(String, i64)>,
 ) -> Result<Response, AppError> {
+    let n = case_no(&n)?;
     let s = ctx.require_session()?;
     let cal = state.calendar().await?;
-    let c = acceptance::case(state.db(), &s.principal, &cal, &n).await?;
+    let c = acceptance::case(state.db(), &s.principal, &cal, n.as_str()).await?;
     let d = c
         .opened
         .standing

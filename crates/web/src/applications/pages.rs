@@ -29,6 +29,7 @@ use crate::http::ctx::Ctx;
 use crate::http::error::{FieldError, localize};
 use crate::http::i18n::Tr;
 use crate::http::page::{Nav, render, render_form};
+use crate::http::uploads::Upload;
 use crate::{AppError, AppState};
 
 fn pairs_get<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
@@ -910,15 +911,19 @@ pub async fn material_post(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((id, code)): Path<(String, String)>,
-    mut form: Multipart,
+    upload: Upload<Multipart>,
 ) -> Result<Response, AppError> {
+    let Upload {
+        body: mut form,
+        admitted,
+    } = upload;
     let s = ctx.require_session()?;
     let t = ctx.tr();
     let mut result = None;
     while let Some(field) = form
         .next_field()
         .await
-        .map_err(|e| AppError::BadRequest(e.body_text()))?
+        .map_err(|e| admitted.failed(AppError::BadRequest(e.body_text())))?
     {
         if field.name() != Some("file") {
             continue;
@@ -938,6 +943,11 @@ pub async fn material_post(
             .await,
         );
         break;
+    }
+    if let Some(Err(_)) = &result
+        && let Some(stopped) = admitted.stopped()
+    {
+        return Err(stopped);
     }
     let problems = match result {
         Some(Ok(_)) => {
@@ -1317,7 +1327,8 @@ pub async fn receipt_pdf_get(
     let o = applications::open(state.db(), &s.principal, &id).await?;
     let track = format!("{}/track", state.config().public_url.trim_end_matches('/'));
     let doc = applications::receipt::receipt(&o, &track).ok_or(AppError::NotFound)?;
-    let pdf = tokio::task::spawn_blocking(move || tongban_core::platform::pdf::official(&doc))
+    let pdf = tongban_core::platform::lanes::compute()
+        .run(move || tongban_core::platform::pdf::official(&doc))
         .await
         .map_err(|e| AppError::Internal(e.into()))?
         .map_err(|e| AppError::Internal(e.into()))?;

@@ -1,6 +1,5 @@
 //! Catalog API: published service items.
 
-use axum::Json;
 use axum::extract::{Path, Query, State};
 use serde::Serialize;
 use tongban_core::catalog;
@@ -8,6 +7,7 @@ use utoipa::ToSchema;
 
 use crate::catalog::portal::{ItemsQuery, browse_filter};
 use crate::http::api::Problem;
+use crate::http::json::Json;
 use crate::{AppError, AppState};
 
 /// A published item in a list.

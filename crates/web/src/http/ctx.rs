@@ -418,6 +418,9 @@ fn message_for(t: &Tr, info: &ErrorInfo) -> String {
             .and_then(|r| t.lookup(&format!("conflict.{r}")))
             .unwrap_or_else(|| t.get("error.conflict")),
         "payload_too_large" => t.get("error.payload_too_large"),
+        "upload.busy" => t.get("error.upload_busy"),
+        "upload.idle" => t.fmt("error.upload_idle", &[("seconds", &info.detail)]),
+        "upload.aborted" => t.get("error.upload_aborted"),
         "bad_request" | "validation" | "too_many_requests" => {
             let mut detail = info.detail.clone();
             for f in localize(t, info.fields.clone()) {

@@ -120,6 +120,22 @@ pub enum AppError {
     /// The request body is larger than the route takes.
     #[error("payload too large")]
     PayloadTooLarge,
+    /// The node, or this account, has as many uploads in flight as it
+    /// takes: try again after `retry_after` seconds.
+    #[error("too many uploads in flight")]
+    UploadsBusy {
+        /// Seconds to wait (the `Retry-After` header).
+        retry_after: u64,
+    },
+    /// The upload sent nothing for `idle_seconds` and was dropped.
+    #[error("upload idle")]
+    UploadIdle {
+        /// The idle time it passed.
+        idle_seconds: u64,
+    },
+    /// The client broke the upload off: its doing, not a failure here.
+    #[error("upload aborted by the client")]
+    UploadAborted,
     /// A dependency (the database) is unavailable.
     #[error("unavailable")]
     Unavailable,
@@ -144,6 +160,9 @@ impl AppError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UploadsBusy { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::UploadIdle { .. } => StatusCode::REQUEST_TIMEOUT,
+            Self::UploadAborted => StatusCode::BAD_REQUEST,
             Self::Unavailable | Self::UnavailableBecause(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -197,6 +216,10 @@ pub struct ErrorInfo {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
+        let retry_after = match &self {
+            Self::UploadsBusy { retry_after } => Some(*retry_after),
+            _ => None,
+        };
         let info = match self {
             Self::NotFound => ErrorInfo::code("not_found"),
             Self::Unauthorized => ErrorInfo::code("unauthorized"),
@@ -223,6 +246,12 @@ impl IntoResponse for AppError {
                 ..ErrorInfo::code("too_many_requests")
             },
             Self::PayloadTooLarge => ErrorInfo::code("payload_too_large"),
+            Self::UploadsBusy { .. } => ErrorInfo::code("upload.busy"),
+            Self::UploadIdle { idle_seconds } => ErrorInfo {
+                detail: idle_seconds.to_string(),
+                ..ErrorInfo::code("upload.idle")
+            },
+            Self::UploadAborted => ErrorInfo::code("upload.aborted"),
             Self::Unavailable => ErrorInfo::code("unavailable"),
             // Not "unavailable": that code marks the database down.
             Self::UnavailableBecause(fields) => ErrorInfo {
@@ -235,6 +264,10 @@ impl IntoResponse for AppError {
             },
         };
         let mut res = status.into_response();
+        if let Some(secs) = retry_after {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
         res.extensions_mut().insert(info);
         res
     }

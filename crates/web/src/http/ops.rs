@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use tongban_core::platform::lanes;
 
 use crate::AppState;
 
@@ -16,7 +17,9 @@ pub async fn healthz() -> impl IntoResponse {
 
 /// `GET /readyz`: the database answers; 503 otherwise, within a second
 /// (a load balancer's probe gives up after about that long), and at once
-/// while the outage is known.
+/// while the outage is known. A node busy with uploads or blocking work is
+/// still ready — it answers everything else — and says what is saturated
+/// in the body, for the operator reading it.
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let ready = if state.db().is_down() {
         false
@@ -36,30 +39,61 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             }
         }
     };
-    if ready {
-        (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            "ready\n",
-        )
+    let (status, first) = if ready {
+        (StatusCode::OK, "ready")
     } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            "database unavailable\n",
-        )
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("{first}\n{}", load(&state)),
+    )
+}
+
+/// How busy the node is: uploads in flight and each lane of blocking work,
+/// then what is saturated, if anything.
+fn load(state: &AppState) -> String {
+    let uploads = state.uploads();
+    let mut out = format!(
+        "uploads: {} of {} in flight, {} refused since start\n",
+        uploads.in_flight(),
+        uploads.limits().in_flight,
+        uploads.refused()
+    );
+    let mut saturated = Vec::new();
+    if uploads.saturated() {
+        saturated.push("uploads".to_owned());
     }
+    for lane in lanes::loads() {
+        out.push_str(&format!(
+            "lane {}: {} of {} busy, {} waiting\n",
+            lane.name, lane.busy, lane.capacity, lane.queued
+        ));
+        if lane.saturated() {
+            saturated.push(format!("lane {}", lane.name));
+        }
+    }
+    if !saturated.is_empty() {
+        out.push_str(&format!("saturated: {}\n", saturated.join(", ")));
+    }
+    out
+}
+
+/// Whether the request comes from one of the operator's addresses
+/// (`metrics.allow`, after `trusted_proxies`): they alone read `/metrics`
+/// and the demo's outbox.
+pub fn from_operator(state: &AppState, ctx: &crate::http::ctx::Ctx) -> bool {
+    ctx.ip
+        .as_deref()
+        .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
+        .is_some_and(|ip| state.config().metrics.allow.contains(&ip))
 }
 
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics_get(State(state): State<AppState>, ctx: crate::http::ctx::Ctx) -> Response {
     // Operators' scrapers only: the queue and pool figures are not public.
-    let allowed = ctx
-        .ip
-        .as_deref()
-        .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
-        .is_some_and(|ip| state.config().metrics.allow.contains(&ip));
-    if !allowed {
+    if !from_operator(&state, &ctx) {
         return crate::AppError::Forbidden.into_response();
     }
     let mut extra = String::new();
@@ -78,6 +112,56 @@ pub async fn metrics_get(State(state): State<AppState>, ctx: crate::http::ctx::C
             }
         }
         Err(e) => tracing::warn!(error = %e, "job counts unavailable for metrics"),
+    }
+    let uploads = state.uploads();
+    for (name, kind, help, value) in [
+        (
+            "tongban_uploads_in_flight",
+            "gauge",
+            "Uploads being received now.",
+            uploads.in_flight() as u64,
+        ),
+        (
+            "tongban_uploads_limit",
+            "gauge",
+            "Uploads this node takes at once (uploads.in_flight).",
+            uploads.limits().in_flight as u64,
+        ),
+        (
+            "tongban_uploads_refused_total",
+            "counter",
+            "Uploads refused with 429 since start.",
+            uploads.refused(),
+        ),
+    ] {
+        extra.push_str(&format!(
+            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"
+        ));
+    }
+    // Counted by the lanes themselves: tokio's own counts of its blocking
+    // threads are not stable API.
+    let loads = lanes::loads();
+    for (name, help, value) in [
+        (
+            "tongban_blocking_busy",
+            "Blocking work running now, by lane.",
+            (|l: &lanes::Load| l.busy) as fn(&lanes::Load) -> usize,
+        ),
+        (
+            "tongban_blocking_queued",
+            "Blocking work waiting for its lane, by lane.",
+            |l| l.queued,
+        ),
+        (
+            "tongban_blocking_capacity",
+            "Blocking work a lane runs at once, by lane.",
+            |l| l.capacity,
+        ),
+    ] {
+        extra.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n"));
+        for l in &loads {
+            extra.push_str(&format!("{name}{{lane=\"{}\"}} {}\n", l.name, value(l)));
+        }
     }
     let pool = state.db().pool();
     extra.push_str("# HELP tongban_db_pool_connections Open database connections.\n# TYPE tongban_db_pool_connections gauge\n");

@@ -85,6 +85,7 @@ struct StateInner {
     search: tongban_core::catalog::search::SearchIndex,
     config: Config,
     metrics: metrics::Metrics,
+    uploads: tongban_core::platform::uploads::Gate,
     started: Instant,
     demo: bool,
 }
@@ -102,6 +103,12 @@ impl AppState {
         // An outage is known within half a second, and every request then
         // answers 503 at once instead of waiting for a connection.
         db.watch(Duration::from_millis(500));
+        let uploads =
+            tongban_core::platform::uploads::Gate::new(tongban_core::platform::uploads::Limits {
+                per_key: config.uploads.per_account,
+                in_flight: config.uploads.in_flight,
+                idle: Duration::from_secs(config.uploads.idle_seconds),
+            });
         Ok(Self {
             inner: Arc::new(StateInner {
                 db,
@@ -119,6 +126,7 @@ impl AppState {
                 search,
                 config,
                 metrics: metrics::Metrics::default(),
+                uploads,
                 started: Instant::now(),
                 demo,
             }),
@@ -340,6 +348,11 @@ impl AppState {
     /// Request metrics.
     pub fn metrics(&self) -> &metrics::Metrics {
         &self.inner.metrics
+    }
+
+    /// The uploads in flight on this node.
+    pub fn uploads(&self) -> &tongban_core::platform::uploads::Gate {
+        &self.inner.uploads
     }
 
     /// Seconds since start.

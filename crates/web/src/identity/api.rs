@@ -1,6 +1,5 @@
 //! Identity API: who am I, and API sign-in for scripts and apps.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -12,6 +11,7 @@ use utoipa::ToSchema;
 
 use crate::http::api::Problem;
 use crate::http::ctx::Ctx;
+use crate::http::json::Json;
 use crate::identity::auth::{SignedIn, clear_session_cookie, refusal, session_cookie, sign_in};
 use crate::{AppError, AppState};
 
@@ -78,9 +78,11 @@ pub async fn get_me(ctx: Ctx) -> Result<Json<MeDto>, AppError> {
 /// Sign-in credentials.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SessionRequest {
-    /// Username.
+    /// Username (blank is refused).
+    #[schema(min_length = 1, pattern = "\\S")]
     pub username: String,
     /// Password.
+    #[schema(min_length = 1)]
     pub password: String,
     /// The current TOTP code (staff, and anyone who enrolled one).
     #[serde(default)]

@@ -203,12 +203,15 @@ pub struct DevMessageLine {
     pub body: String,
 }
 
-/// `GET /dev/messages`: the development outbox, in demo mode only.
+/// `GET /dev/messages`: the development outbox, in demo mode only, and
+/// only to the operator's addresses (`metrics.allow`): it holds
+/// password-reset codes, so a demo reachable from a network shows it to
+/// nobody else.
 pub async fn dev_messages_get(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Response, AppError> {
-    if !state.demo() {
+    if !state.demo() || !crate::http::ops::from_operator(&state, &ctx) {
         return Err(AppError::NotFound);
     }
     let messages = notify::dev_messages(state.db(), 50)

@@ -1,6 +1,5 @@
 //! Kernel API: divisions, organisations and identifier checks.
 
-use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -208,8 +207,27 @@ pub async fn get_windows(
 pub struct WindowsDto {
     /// Organisation ids (departments or governments); the list replaces
     /// the earlier one.
-    #[schema(max_items = 500)]
+    #[schema(schema_with = organisation_ids)]
     pub departments: Vec<i64>,
+}
+
+/// The schema of [`WindowsDto::departments`]: up to 500 ids, each at least
+/// 1 (ids are positive; the attributes of a list cannot say so of its
+/// items).
+fn organisation_ids() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+                .minimum(Some(1)),
+        )
+        .max_items(Some(500))
+        .description(Some(
+            "Organisation ids (departments or governments); the list replaces\nthe earlier one.",
+        ))
+        .build()
 }
 
 /// Sets the departments with a window at a 政务服务中心 (system admin above
@@ -282,6 +300,7 @@ pub struct NewOrgDto {
     #[schema(pattern = "^(0[1-9]|[1-9][0-9])[0-9]{4}([0-9]{3}([0-9]{3})?)?$")]
     pub division_code: String,
     /// Parent organisation (required: new bodies sit inside the admin's scope).
+    #[schema(minimum = 1)]
     pub parent_id: i64,
     /// Public phone.
     pub phone: Option<String>,
@@ -406,3 +425,4 @@ pub async fn check_credit_code(Json(r): Json<CheckRequest>) -> Json<CheckResult>
 }
 
 use crate::http::api::Problem;
+use crate::http::json::Json;

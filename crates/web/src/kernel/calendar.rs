@@ -2,7 +2,6 @@
 //! and the page where system administrators load a year's arrangement.
 
 use askama::Template;
-use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
@@ -16,6 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::http::api::Problem;
 use crate::http::error::{FieldError, localize};
 use crate::http::i18n::Tr;
+use crate::http::json::Json;
 use crate::http::page::{Nav, render, render_form};
 use crate::{AppError, AppState, ctx::Ctx};
 

@@ -257,10 +257,10 @@ impl KeyRing {
                 .map_err(|_| KeyError::Unreadable(kid.clone()))?;
             let retired_at: Option<i64> = r.try_get("retired_at")?;
             // CPU work (RSA key checks): keep it off the async threads.
-            let key =
-                tokio::task::spawn_blocking(move || Key::from_der(&kid, alg, &der, retired_at))
-                    .await
-                    .map_err(|e| KeyError::Generate(e.to_string()))??;
+            let key = crate::platform::lanes::compute()
+                .run(move || Key::from_der(&kid, alg, &der, retired_at))
+                .await
+                .map_err(|e| KeyError::Generate(e.to_string()))??;
             keys.push(Arc::new(key));
         }
         Ok(Self {
@@ -310,7 +310,8 @@ impl KeyRing {
 }
 
 async fn insert_new(db: &Db, alg: Alg, retire_others_for: Option<i64>) -> Result<(), KeyError> {
-    let (key, der) = tokio::task::spawn_blocking(move || Key::generate(alg))
+    let (key, der) = crate::platform::lanes::compute()
+        .run(move || Key::generate(alg))
         .await
         .map_err(|e| KeyError::Generate(e.to_string()))??;
     let kid = key.kid.clone();

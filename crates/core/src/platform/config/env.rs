@@ -47,6 +47,9 @@ pub(super) const ENV_KEYS: &[(&str, &str)] = &[
     ("TONGBAN_MAIL_SMTP_USERNAME", "mail.smtp_username"),
     ("TONGBAN_MAIL_SMTP_PASSWORD", "mail.smtp_password"),
     ("TONGBAN_MAIL_FROM", "mail.from"),
+    ("TONGBAN_UPLOADS_PER_ACCOUNT", "uploads.per_account"),
+    ("TONGBAN_UPLOADS_IN_FLIGHT", "uploads.in_flight"),
+    ("TONGBAN_UPLOADS_IDLE_SECONDS", "uploads.idle_seconds"),
 ];
 
 pub(super) fn is_known_env(name: &str) -> bool {

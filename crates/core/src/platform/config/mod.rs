@@ -50,8 +50,10 @@ pub struct Config {
     pub identity: IdentityConfig,
     /// How one-time codes and notices reach people.
     pub mail: MailConfig,
-    /// Who may read `/metrics`.
+    /// Who may read `/metrics` and the demo's outbox.
     pub metrics: MetricsConfig,
+    /// How many uploads may be in flight, and how long one may sit idle.
+    pub uploads: UploadsConfig,
 }
 
 /// A configuration problem, phrased so the operator knows what to change.
@@ -234,17 +236,21 @@ impl Config {
                 "must be \"none\", \"starttls\" or \"tls\"",
             ));
         }
+        // The numbers it gives must read back as case numbers, or no link
+        // to a case would lead to it.
         if tongban_domain::applications::case_number(
             &self.applications.case_number,
             "11230100MB1234567X3012001000001",
             time::macros::date!(2026 - 01 - 01),
             1,
         )
-        .is_err()
+        .ok()
+        .and_then(|n| tongban_domain::applications::CaseNo::parse(&n).ok())
+        .is_none()
         {
             return Err(bad(
                 "applications.case_number",
-                "must hold {task_code}, {date} and {seq:N} and give at most 50 characters",
+                "must hold {task_code}, {date} and {seq:N} and give at most 50 letters, digits, '-', '_' or '.'",
             ));
         }
         if !(1..=365).contains(&self.applications.draft_days) {
@@ -257,6 +263,15 @@ impl Config {
             return Err(bad(
                 "applications.bytes_per_account",
                 "must be at least 1 MiB",
+            ));
+        }
+        if self.uploads.per_account < 1
+            || self.uploads.in_flight < self.uploads.per_account
+            || self.uploads.idle_seconds < 1
+        {
+            return Err(bad(
+                "uploads",
+                "per_account and idle_seconds must be at least 1, in_flight at least per_account",
             ));
         }
         if self.jobs.concurrency < 1 {

@@ -7,12 +7,13 @@ use serde::{Deserialize, Serialize};
 
 use super::Config;
 
-/// Who may read `/metrics`.
+/// Who may read `/metrics` and the demo's outbox.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct MetricsConfig {
-    /// Client addresses (after `trusted_proxies`) served `/metrics`; every
-    /// other address is refused. Default: the loopback addresses.
+    /// Client addresses (after `trusted_proxies`) served `/metrics` and, in
+    /// demo mode, the outbox at `/dev/messages`; every other address is
+    /// refused. Default: the loopback addresses.
     pub allow: Vec<std::net::IpAddr>,
 }
 
@@ -23,6 +24,32 @@ impl Default for MetricsConfig {
                 std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
                 std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
             ],
+        }
+    }
+}
+
+/// How many uploads may be in flight, and how long one may sit idle. An
+/// upload waiting on a slow line holds a little memory and a file, no
+/// thread; these bound how many such waits there are.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct UploadsConfig {
+    /// Uploads one account (or, signed out, one address) may have in
+    /// flight at once; one more is answered 429.
+    pub per_account: usize,
+    /// Uploads this node takes at once, from everyone; one more is
+    /// answered 429.
+    pub in_flight: usize,
+    /// Seconds an upload may send nothing before it is dropped (408).
+    pub idle_seconds: u64,
+}
+
+impl Default for UploadsConfig {
+    fn default() -> Self {
+        Self {
+            per_account: 4,
+            in_flight: 256,
+            idle_seconds: 20,
         }
     }
 }
@@ -183,6 +210,7 @@ impl Default for Config {
             identity: IdentityConfig::default(),
             mail: MailConfig::default(),
             metrics: MetricsConfig::default(),
+            uploads: UploadsConfig::default(),
         }
     }
 }

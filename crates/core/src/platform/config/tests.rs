@@ -71,3 +71,26 @@ fn passwords_are_redacted() {
     );
     assert_eq!(redact_url("sqlite://x.sqlite"), "sqlite://x.sqlite");
 }
+
+#[test]
+fn upload_bounds_are_settings_checked_at_start() {
+    let c = Config::load(None, &env(&[])).unwrap();
+    assert_eq!(
+        (
+            c.uploads.per_account,
+            c.uploads.in_flight,
+            c.uploads.idle_seconds
+        ),
+        (4, 256, 20)
+    );
+    let c = Config::load(None, &env(&[("TONGBAN_UPLOADS_IDLE_SECONDS", "5")])).unwrap();
+    assert_eq!(c.uploads.idle_seconds, 5);
+    for bad in [
+        ("TONGBAN_UPLOADS_PER_ACCOUNT", "0"),
+        ("TONGBAN_UPLOADS_IN_FLIGHT", "2"),
+        ("TONGBAN_UPLOADS_IDLE_SECONDS", "0"),
+    ] {
+        let e = Config::load(None, &env(&[bad])).unwrap_err().to_string();
+        assert!(e.contains("uploads"), "{e}");
+    }
+}

@@ -125,7 +125,7 @@ pub async fn store(
     // The row first, then the content, always (see `record`).
     let target = path_of(root, &sha);
     let stored = record(db, name, content_type, sha, size, actor).await?;
-    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+    on_disk(move || {
         if let Some(dir) = target.parent() {
             std::fs::create_dir_all(dir)?;
         }
@@ -135,8 +135,7 @@ pub async fn store(
         f.sync_all()?;
         std::fs::rename(&tmp, &target)
     })
-    .await
-    .map_err(|e| FileError::Io(std::io::Error::other(e.to_string())))??;
+    .await?;
     Ok(stored)
 }
 
@@ -433,11 +432,8 @@ impl Received {
             return Ok(());
         };
         let target = self.target.clone();
-        let moved = tokio::task::spawn_blocking(move || {
-            std::fs::rename(&tmp, &target).map_err(|e| (tmp, e))
-        })
-        .await
-        .map_err(|e| FileError::Io(std::io::Error::other(e.to_string())))?;
+        let moved =
+            on_disk(move || Ok(std::fs::rename(&tmp, &target).map_err(|e| (tmp, e)))).await?;
         if let Err((tmp, e)) = moved {
             self.tmp.0 = Some(tmp);
             return Err(e.into());
@@ -446,20 +442,83 @@ impl Received {
     }
 }
 
-/// What the writer thread of [`receive`] is told.
-enum Piece {
-    Bytes(Vec<u8>),
-    /// Everything arrived: type it, and sync it if it is of a type taken.
-    End,
+/// How much of an upload is gathered before it is written: a write is then
+/// a hop to a blocking thread per quarter megabyte, and an upload holds no
+/// more than about this much in memory.
+const CHUNK: usize = 256 * 1024;
+
+/// How much of the start and the end of a file [`sniff`] is shown.
+const EDGE: usize = 64 * 1024;
+
+/// A temporary file being written and what is known of its content so
+/// far. It moves onto a blocking thread for each chunk that has arrived and
+/// back, so that an upload waiting on the network holds no thread. It owns
+/// the clean-up: an upload given up while a write runs (its future
+/// dropped) still loses its temporary file when the write returns.
+struct Writing {
+    file: std::fs::File,
+    hasher: Sha256,
+    head: Vec<u8>,
+    tail: Vec<u8>,
+    cleanup: Cleanup,
 }
 
-/// Receives a file that arrives in pieces, holding no more than a few
-/// pieces in memory: one blocking thread writes them to a temporary file
-/// while hashing them, fed through a bounded channel; the upload is
-/// refused as soon as it passes `max_bytes`; at the end its type is
-/// decided by its content and refused unless among `types` (codes of
-/// [`SNIFFED`]), and only then is it synced. Nothing of a refused or
-/// broken upload stays on disk.
+impl Writing {
+    fn create(dir: &Path, tmp: PathBuf) -> std::io::Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        // Readable too, so that checks of its structure can read it back.
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        Ok(Self {
+            file,
+            hasher: Sha256::new(),
+            head: Vec::with_capacity(EDGE),
+            tail: Vec::with_capacity(2 * EDGE),
+            cleanup: Cleanup(Some(tmp)),
+        })
+    }
+
+    fn write(&mut self, b: &[u8]) -> std::io::Result<()> {
+        self.hasher.update(b);
+        if self.head.len() < EDGE {
+            self.head
+                .extend_from_slice(&b[..b.len().min(EDGE - self.head.len())]);
+        }
+        // The last EDGE bytes at least, trimmed only now and then.
+        if b.len() >= EDGE {
+            self.tail.clear();
+            self.tail.extend_from_slice(&b[b.len() - EDGE..]);
+        } else {
+            self.tail.extend_from_slice(b);
+            if self.tail.len() > 2 * EDGE {
+                self.tail.drain(..self.tail.len() - EDGE);
+            }
+        }
+        self.file.write_all(b)
+    }
+}
+
+/// Runs a step of an upload on the files lane.
+async fn on_disk<T: Send + 'static>(
+    f: impl FnOnce() -> std::io::Result<T> + Send + 'static,
+) -> Result<T, FileError> {
+    crate::platform::lanes::files()
+        .run(f)
+        .await
+        .map_err(|e| FileError::Io(std::io::Error::other(e.to_string())))?
+        .map_err(FileError::Io)
+}
+
+/// Receives a file that arrives in pieces. The pieces are gathered as they
+/// come, with no thread held while the network is idle; each quarter
+/// megabyte gathered is written and hashed on the files lane (so no more
+/// than about that is held in memory). The upload is refused as soon as it
+/// passes `max_bytes`; at the end its type is decided by its content and
+/// refused unless among `types` (codes of [`SNIFFED`]), and only then is it
+/// synced. Nothing of a refused or broken upload stays on disk.
 pub async fn receive<S, B, E>(
     root: &Path,
     name: &str,
@@ -473,91 +532,71 @@ where
     E: std::fmt::Display,
 {
     use futures::StreamExt;
-    const EDGE: usize = 64 * 1024;
     let name = clean_name(name);
     let tmp_dir = root.join("tmp");
     let tmp = tmp_dir.join(format!("upload-{}", new_key()));
-    let cleanup = Cleanup(Some(tmp.clone()));
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Piece>(4);
+    let mut writing = on_disk(move || Writing::create(&tmp_dir, tmp)).await?;
+    let mut gathered: Vec<u8> = Vec::with_capacity(CHUNK);
+    let mut size: u64 = 0;
+    // Every way out of this loop drops `writing`, which removes the file.
+    while let Some(piece) = pieces.next().await {
+        let piece = piece.map_err(|e| FileError::Io(std::io::Error::other(e.to_string())))?;
+        let b = piece.as_ref();
+        size += b.len() as u64;
+        if size > max_bytes {
+            return Err(FileError::Refused(
+                tongban_domain::FieldProblem::new(
+                    "file",
+                    "upload.too_large",
+                    "文件超过该材料的大小上限",
+                )
+                .with("max", (max_bytes / (1024 * 1024)).to_string()),
+            ));
+        }
+        gathered.extend_from_slice(b);
+        if gathered.len() >= CHUNK {
+            let chunk = std::mem::take(&mut gathered);
+            let (w, mut chunk) = on_disk(move || {
+                writing.write(&chunk)?;
+                Ok((writing, chunk))
+            })
+            .await?;
+            writing = w;
+            // The chunk's memory serves the next one.
+            chunk.clear();
+            gathered = chunk;
+        }
+    }
+    if size == 0 {
+        return Err(refused("upload.empty", "文件为空"));
+    }
     let taken = types.to_vec();
     let store_root = root.to_path_buf();
-    // The writer: the whole file on one thread, so the pieces cost a
-    // channel hand-off each and not a thread hop per system call.
-    let writer = tokio::task::spawn_blocking(
-        move || -> std::io::Result<Option<(String, &'static str, PathBuf)>> {
-            std::fs::create_dir_all(&tmp_dir)?;
-            let mut file = std::fs::File::create(&tmp)?;
-            let mut hasher = Sha256::new();
-            let mut head: Vec<u8> = Vec::with_capacity(EDGE);
-            let mut tail: Vec<u8> = Vec::with_capacity(2 * EDGE);
-            while let Some(piece) = rx.blocking_recv() {
-                match piece {
-                    Piece::Bytes(b) => {
-                        hasher.update(&b);
-                        if head.len() < EDGE {
-                            head.extend_from_slice(&b[..b.len().min(EDGE - head.len())]);
-                        }
-                        tail.extend_from_slice(&b);
-                        if tail.len() > 2 * EDGE {
-                            tail.drain(..tail.len() - EDGE);
-                        }
-                        file.write_all(&b)?;
-                    }
-                    Piece::End => {
-                        let Some(kind) =
-                            sniff(&head, &tail).filter(|k| taken.iter().any(|t| t == k))
-                        else {
-                            return Ok(None);
-                        };
-                        file.sync_all()?;
-                        let sha = hex::encode(hasher.finalize());
-                        let target = path_of(&store_root, &sha);
-                        if let Some(dir) = target.parent() {
-                            std::fs::create_dir_all(dir)?;
-                        }
-                        return Ok(Some((sha, kind, target)));
-                    }
-                }
-            }
-            // The sender went away: the upload was refused or broke.
-            Ok(None)
-        },
-    );
-    let mut size: u64 = 0;
-    let fed: Result<(), FileError> = async {
-        while let Some(piece) = pieces.next().await {
-            let piece = piece.map_err(|e| FileError::Io(std::io::Error::other(e.to_string())))?;
-            let b = piece.as_ref();
-            size += b.len() as u64;
-            if size > max_bytes {
-                return Err(FileError::Refused(
-                    tongban_domain::FieldProblem::new(
-                        "file",
-                        "upload.too_large",
-                        "文件超过该材料的大小上限",
-                    )
-                    .with("max", (max_bytes / (1024 * 1024)).to_string()),
-                ));
-            }
-            if !b.is_empty() && tx.send(Piece::Bytes(b.to_vec())).await.is_err() {
-                break;
-            }
+    let written = on_disk(move || {
+        writing.write(&gathered)?;
+        let Writing {
+            file,
+            hasher,
+            head,
+            tail,
+            cleanup,
+        } = writing;
+        let Some(kind) = sniff(&head, &tail).filter(|k| taken.iter().any(|t| t == k)) else {
+            return Ok(None);
+        };
+        // Here, with the kind known and before the sync, is where the
+        // file's structure is checked for its kind.
+        file.sync_all()?;
+        drop(file);
+        let sha = hex::encode(hasher.finalize());
+        let target = path_of(&store_root, &sha);
+        if let Some(dir) = target.parent() {
+            std::fs::create_dir_all(dir)?;
         }
-        if size == 0 {
-            return Err(refused("upload.empty", "文件为空"));
-        }
-        let _ = tx.send(Piece::End).await;
-        Ok(())
-    }
-    .await;
-    drop(tx);
-    // The writer has finished with the temporary file before any way out,
-    // so the clean-up never races it.
-    let written = writer
-        .await
-        .map_err(|e| FileError::Io(std::io::Error::other(e.to_string())))?;
-    fed?;
-    let Some((sha256, kind, target)) = written? else {
+        Ok(Some((sha, kind, target, cleanup)))
+    })
+    .await?;
+    let Some((sha256, kind, target, cleanup)) = written else {
         return Err(FileError::Refused(
             tongban_domain::FieldProblem::new(
                 "file",

@@ -11,8 +11,10 @@ use tongban_core::identity::Actor;
 use crate::helpers::TestApp;
 
 mod acceptance;
+mod edges;
 mod hardening;
 mod pages;
+mod uploads;
 mod visible;
 
 async fn city_item(app: &TestApp, name: &str) -> String {

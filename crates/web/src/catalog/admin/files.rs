@@ -9,14 +9,18 @@ pub async fn version_file_post(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
-    mut multipart: axum::extract::Multipart,
+    upload: crate::http::uploads::Upload<axum::extract::Multipart>,
 ) -> Result<Response, AppError> {
+    let crate::http::uploads::Upload {
+        body: mut multipart,
+        admitted,
+    } = upload;
     let p = principal(&ctx)?.clone();
     let (mut revision, mut material, mut kind, mut file) = (None, None, String::new(), None);
     while let Some(field) = multipart
         .next_field()
         .await
-        .map_err(|e| AppError::BadRequest(e.body_text()))?
+        .map_err(|e| admitted.failed(AppError::BadRequest(e.body_text())))?
     {
         let name = field.name().unwrap_or("").to_owned();
         match name.as_str() {
@@ -25,14 +29,14 @@ pub async fn version_file_post(
                 let bytes = field
                     .bytes()
                     .await
-                    .map_err(|e| AppError::BadRequest(e.body_text()))?;
+                    .map_err(|e| admitted.failed(AppError::BadRequest(e.body_text())))?;
                 file = Some((fname, bytes.to_vec()));
             }
             other => {
                 let text = field
                     .text()
                     .await
-                    .map_err(|e| AppError::BadRequest(e.body_text()))?;
+                    .map_err(|e| admitted.failed(AppError::BadRequest(e.body_text())))?;
                 match other {
                     "revision" => revision = text.parse::<i64>().ok(),
                     "material" => material = text.parse::<usize>().ok(),

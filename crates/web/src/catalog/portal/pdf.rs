@@ -35,12 +35,13 @@ pub async fn guide_pdf_get(
         },
     };
     let guide = p.guide;
-    let pdf = tokio::task::spawn_blocking(move || {
-        tongban_core::catalog::guide_pdf::render(&guide, &facts)
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))?
-    .map_err(|e| AppError::Internal(e.into()))?;
+    // On the compute lane: however crowded the blocking pool, a PDF finds
+    // a thread.
+    let pdf = tongban_core::platform::lanes::compute()
+        .run(move || tongban_core::catalog::guide_pdf::render(&guide, &facts))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(e.into()))?;
     let disposition = format!("inline; filename=\"guide-{}.pdf\"", p.task_code);
     Ok((
         [
