@@ -575,7 +575,7 @@ where
     let written = on_disk(move || {
         writing.write(&gathered)?;
         let Writing {
-            file,
+            mut file,
             hasher,
             head,
             tail,
@@ -584,8 +584,11 @@ where
         let Some(kind) = sniff(&head, &tail).filter(|k| taken.iter().any(|t| t == k)) else {
             return Ok(None);
         };
-        // Here, with the kind known and before the sync, is where the
-        // file's structure is checked for its kind.
+        // Its structure is read back for its kind before it is synced: a
+        // damaged or disguised file is refused (and `cleanup` removes it).
+        if let Err(m) = structure::check(kind, &mut file) {
+            return Ok(Some(Err(m)));
+        }
         file.sync_all()?;
         drop(file);
         let sha = hex::encode(hasher.finalize());
@@ -593,9 +596,18 @@ where
         if let Some(dir) = target.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        Ok(Some((sha, kind, target, cleanup)))
+        Ok(Some(Ok((sha, kind, target, cleanup))))
     })
-    .await?;
+    .await?
+    .map(|checked| {
+        checked.map_err(|m| {
+            if let structure::Malformed::Broken { part, .. } = &m {
+                tracing::info!(upload.part = %part, "upload refused: malformed");
+            }
+            FileError::from(m)
+        })
+    })
+    .transpose()?;
     let Some((sha256, kind, target, cleanup)) = written else {
         return Err(FileError::Refused(
             tongban_domain::FieldProblem::new(

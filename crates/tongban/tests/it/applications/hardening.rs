@@ -952,3 +952,75 @@ async fn acceptance_states_only_deadlines_the_calendar_can_count_and_marks_provi
     let (_, page) = app.get_text(&clerk, &format!("/work/cases/{number}")).await;
     assert_eq!(page.contains("暂定"), reaches_unloaded);
 }
+
+#[tokio::test]
+async fn uploads_are_checked_for_their_structure_and_real_world_files_pass() {
+    let app = TestApp::spawn().await;
+    let citizen = app.citizen().await;
+    let item = city_item(&app, "居民身份证补领").await;
+    let id = start(&app, &citizen, json!({"item": item})).await;
+    let code = needed(&app, &item).await.remove(0);
+    let give = |name: &'static str, body: Vec<u8>| {
+        send(
+            citizen
+                .post(app.url(&format!(
+                    "/api/v1/applications/{id}/materials/{code}/files?name={name}"
+                )))
+                .body(body),
+        )
+    };
+    // Eight PNG signature bytes and 64 zeros; a PDF whose cross-reference
+    // offset points past its end; a JPEG that stops after its header.
+    let mut fake_png = b"\x89PNG\r\n\x1a\n".to_vec();
+    fake_png.extend([0u8; 64]);
+    let mut bad_pdf = crate::helpers::MINIMAL_PDF.to_vec();
+    let at = bad_pdf.len() - "186\n%%EOF\n".len();
+    bad_pdf.splice(at..at + 3, b"999".iter().copied());
+    let short_jpeg = include_bytes!("../../../../core/src/platform/files/corpus/progressive.jpg")
+        [..200]
+        .to_vec();
+    for (name, body) in [
+        ("a.png", fake_png),
+        ("b.pdf", bad_pdf),
+        ("c.jpg", short_jpeg),
+    ] {
+        let (status, p) = give(name, body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {p}");
+        assert_eq!(first_code(&p), "upload.malformed", "{name}");
+    }
+    let leftovers = std::fs::read_dir(app.data_dir().join("tmp"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(leftovers, 0, "refused uploads leave nothing behind");
+    // Files as scanners, cameras and office suites make them pass.
+    for (name, body, kind) in [
+        (
+            "scan.pdf",
+            include_bytes!(
+                "../../../../core/src/platform/files/corpus/xref-stream-incremental.pdf"
+            )
+            .to_vec(),
+            "pdf",
+        ),
+        (
+            "photo.jpg",
+            include_bytes!("../../../../core/src/platform/files/corpus/progressive.jpg").to_vec(),
+            "jpeg",
+        ),
+        (
+            "id.png",
+            include_bytes!("../../../../core/src/platform/files/corpus/rgba-multi-idat.png")
+                .to_vec(),
+            "png",
+        ),
+        (
+            "licence.ofd",
+            include_bytes!("../../../../core/src/platform/files/corpus/sample.ofd").to_vec(),
+            "ofd",
+        ),
+    ] {
+        let (status, f) = give(name, body).await;
+        assert_eq!(status, StatusCode::CREATED, "{name}: {f}");
+        assert_eq!(f["type"], kind);
+    }
+}
