@@ -104,7 +104,9 @@ async fn submit(
         .filter_map(|p| p.field.strip_prefix("/materials/").map(str::to_owned))
         .collect();
     for code in codes {
-        let pdf: &'static [u8] = b"%PDF-1.7\n% tongban demo\n%%EOF\n";
+        // A one-page PDF with a right cross-reference table: uploads are
+        // checked for structure, the demo's too.
+        let pdf: &'static [u8] = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>\nendobj\nxref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000058 00000 n \n0000000115 00000 n \ntrailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n186\n%%EOF\n";
         applications::give(
             db,
             s.data_dir,

@@ -4,10 +4,10 @@
 //! `/api/v1/consents`.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Form, Json};
 use serde::{Deserialize, Serialize};
 use tongban_core::applications::ApplicationError;
 use tongban_core::applications::consents::{self, Answer, Ask, Begin, Consent};
@@ -19,6 +19,7 @@ use crate::http::api::Problem;
 use crate::http::ctx::Ctx;
 use crate::http::error::{FieldError, localize};
 use crate::http::i18n::Tr;
+use crate::http::json::Json;
 use crate::http::page::{Nav, render, render_form};
 use crate::{AppError, AppState};
 
@@ -372,10 +373,27 @@ pub async fn list_consents(
 /// The person's answer.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ConsentAnswer {
-    /// `confirm` (instead of telling the agent the code) or `withdraw`
-    /// (decline, or end a consent given).
-    #[schema(pattern = "^(confirm|withdraw)$")]
-    pub answer: String,
+    /// What the person does.
+    pub answer: AnswerDto,
+}
+
+/// What the person does with a request made to them.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerDto {
+    /// Agrees, instead of telling the agent the code.
+    Confirm,
+    /// Declines, or ends a consent given.
+    Withdraw,
+}
+
+impl From<AnswerDto> for Answer {
+    fn from(a: AnswerDto) -> Self {
+        match a {
+            AnswerDto::Confirm => Answer::Confirm,
+            AnswerDto::Withdraw => Answer::Withdraw,
+        }
+    }
 }
 
 /// The person confirms, declines or withdraws a consent; withdrawing ends
@@ -392,6 +410,6 @@ pub async fn answer_consent(
     Json(body): Json<ConsentAnswer>,
 ) -> Result<StatusCode, AppError> {
     let s = ctx.require_session()?;
-    consents::answer(state.db(), &s.principal, &id, answer_of(&body.answer)?).await?;
+    consents::answer(state.db(), &s.principal, &id, body.answer.into()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -222,7 +222,7 @@ fn stalled_uploads_past_the_bounds_are_refused_while_sign_in_and_pdfs_answer() {
             app.citizen()
                 .await
                 .post(app.url(&path))
-                .body(b"%PDF-1.7\n%%EOF\n".to_vec()),
+                .body(crate::helpers::MINIMAL_PDF.to_vec()),
         )
         .await;
         assert_eq!(status, StatusCode::CREATED, "{f}");
