@@ -570,7 +570,12 @@ pub async fn start(
             event(c, app_id, "started", Some(acting), &format!("{channel} {}", authority.code()), now).await?;
             if let Some(consent) = consent {
                 // One application per consent.
-                let n = sqlx::query("UPDATE consents SET application_id = $1 WHERE id = $2 AND application_id IS NULL")
+                // Checked again here: a consent withdrawn since it was read
+                // starts nothing.
+                let n = sqlx::query(
+                    "UPDATE consents SET application_id = $1 WHERE id = $2 AND application_id IS NULL \
+                     AND withdrawn_at IS NULL AND confirmed_at IS NOT NULL",
+                )
                     .bind(app_id)
                     .bind(consent)
                     .execute(&mut *c)
@@ -883,8 +888,18 @@ pub async fn mine(db: &Db, actor: &Principal) -> Result<Vec<Application>, Applic
     .fetch_all(db.pool())
     .await?;
     let mut out = Vec::with_capacity(rows.len());
+    let now = now_ms();
     for r in &rows {
-        let (_, mut a) = from_row(r)?;
+        let (row_id, mut a) = from_row(r)?;
+        // Someone else's application shows only while the authority to act
+        // on it holds.
+        if a.applicant_id != actor.account.id
+            && super::authority::hold_read(db, row_id, actor.account.id, now)
+                .await
+                .is_err()
+        {
+            continue;
+        }
         if let Some(p) = catalog::published(db, &a.task_code).await? {
             a.item_name = p.guide.name;
         }

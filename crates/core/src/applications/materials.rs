@@ -268,7 +268,16 @@ async fn record(db: &Db, row_id: i64, g: Giving<'_>) -> Result<i64, ApplicationE
                 Source::New(row, limit) => {
                     // Bytes the person keeps in unfinished applications are
                     // bounded; what a case holds once submitted is the
-                    // authority's record and is not counted.
+                    // authority's record and is not counted. On PostgreSQL
+                    // the person's account row is locked first, so uploads
+                    // into different drafts at once take turns (SQLite has
+                    // one writer).
+                    if engine == crate::platform::db::Engine::Postgres {
+                        sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
+                            .bind(actor_id)
+                            .fetch_optional(&mut *c)
+                            .await?;
+                    }
                     let used: i64 = sqlx::query(
                         "SELECT CAST(COALESCE(SUM(f.size), 0) AS BIGINT) AS used FROM application_files g \
                          JOIN files f ON f.id = g.file_id JOIN applications a ON a.id = g.application_id \
@@ -426,7 +435,7 @@ pub async fn reusable(
 ) -> Result<Vec<Reusable>, ApplicationError> {
     let (row_id, a) = load(db, actor, public_id).await?;
     let rows = sqlx::query(
-        "SELECT g.id, g.material_name, g.trust, f.name, f.content_type, f.size, p.case_number \
+        "SELECT g.id, g.material_name, g.trust, f.name, f.content_type, f.size, p.case_number, p.id AS case_id \
          FROM application_files g JOIN files f ON f.id = g.file_id JOIN applications p ON p.id = g.application_id \
          WHERE p.applicant_id = $1 AND p.id <> $2 AND p.case_number IS NOT NULL AND g.material_name <> '' \
          AND (p.applicant_id = $3 OR p.acting_id = $3) ORDER BY g.id DESC LIMIT 100",
@@ -436,7 +445,28 @@ pub async fn reusable(
     .bind(actor.account.id)
     .fetch_all(db.pool())
     .await?;
-    rows.iter()
+    // An earlier case the actor acted in counts only while their authority
+    // over it holds (a consent withdrawn since ends it there too).
+    let mut held: Vec<(i64, bool)> = Vec::new();
+    let mut kept = Vec::with_capacity(rows.len());
+    for r in rows {
+        let case: i64 = r.try_get("case_id")?;
+        let ok = match held.iter().find(|(c, _)| *c == case) {
+            Some((_, ok)) => *ok,
+            None => {
+                let ok = a.applicant_id == actor.account.id
+                    || super::authority::hold_read(db, case, actor.account.id, now_ms())
+                        .await
+                        .is_ok();
+                held.push((case, ok));
+                ok
+            }
+        };
+        if ok {
+            kept.push(r);
+        }
+    }
+    kept.iter()
         .map(|r| {
             Ok(Reusable {
                 given_id: r.try_get("id")?,
@@ -483,7 +513,7 @@ pub async fn reuse(
         ));
     }
     let source = sqlx::query(
-        "SELECT g.file_id, g.trust, p.case_number, f.name, f.content_type, f.size, f.sha256 \
+        "SELECT g.file_id, g.trust, p.case_number, p.id AS case_id, f.name, f.content_type, f.size, f.sha256 \
          FROM application_files g JOIN applications p ON p.id = g.application_id JOIN files f ON f.id = g.file_id \
          WHERE g.id = $1 AND p.applicant_id = $2 AND (p.applicant_id = $3 OR p.acting_id = $3) \
          AND p.case_number IS NOT NULL AND p.id <> $4",
@@ -497,6 +527,13 @@ pub async fn reuse(
     let Some(r) = source else {
         return Err(refuse("material.reuse_unknown", "没有可以复用的这个文件"));
     };
+    if a.applicant_id != actor.account.id
+        && super::authority::hold_read(db, r.try_get("case_id")?, actor.account.id, now_ms())
+            .await
+            .is_err()
+    {
+        return Err(refuse("material.reuse_unknown", "没有可以复用的这个文件"));
+    }
     let kind = kind_code(&r.try_get::<String, _>("content_type")?);
     let size: i64 = r.try_get("size")?;
     if !m.file_types.contains(&kind) {

@@ -67,10 +67,11 @@ async fn a_revoked_mandate_ends_the_agents_power_over_its_drafts_and_cases_at_on
     let draft = start(&app, &citizen, json!({"item": item, "on_behalf_of": cc})).await;
     let other = start(&app, &citizen, json!({"item": item, "on_behalf_of": cc})).await;
     // The other one as if submitted: a case the agent follows.
+    let submitted = other.clone();
     app.db
         .write(tongban_core::tx!(c => {
             sqlx::query("UPDATE applications SET state = 'submitted', case_number = 'HARDENING-1' WHERE public_id = $1")
-                .bind(&other)
+                .bind(&submitted)
                 .execute(c)
                 .await?;
             Ok::<_, tongban_core::DbError>(())
@@ -125,6 +126,15 @@ async fn a_revoked_mandate_ends_the_agents_power_over_its_drafts_and_cases_at_on
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(send(citizen.get(&case)).await.0, StatusCode::FORBIDDEN);
+    // Nor does the list show them, answers and all.
+    let (_, list) = send(citizen.get(app.url("/api/v1/applications"))).await;
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["id"] != draft.as_str() && a["id"] != other.as_str()),
+        "{list}"
+    );
     let (status, page) = app
         .get_text(&citizen, &format!("/applications/{draft}"))
         .await;
