@@ -15,6 +15,8 @@ pub mod expiry;
 mod materials;
 mod naming;
 pub mod receipt;
+mod standing;
+mod start;
 mod submit;
 pub mod track;
 mod upgrade;
@@ -22,6 +24,7 @@ mod upgrade;
 pub use authority::end_authority;
 pub use drafts::*;
 pub use materials::*;
+pub use start::*;
 pub use submit::*;
 pub use upgrade::*;
 

@@ -1,0 +1,190 @@
+//! Where a case stands at acceptance: its findings, its documents as
+//! issued, its deadlines (following calendar edits through the clocks, 暂定
+//! when they reach an unpublished year) and what a correction changed.
+
+use serde_json::{Map, Value};
+use sqlx::Row;
+use tongban_domain::applications::{Changes, SubmittedFile, changes};
+
+use crate::kernel::clocks;
+use crate::platform::clock::Millis;
+use crate::platform::db::{Db, DbError};
+use crate::platform::pdf::Official;
+
+/// One deficiency of a 补正告知书.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Where: a field's JSON pointer (`/fields/area`), a material
+    /// (`/materials/M001`), or empty for the application as a whole.
+    pub target: String,
+    /// What is wrong and what to do.
+    pub problem: String,
+    /// On what basis.
+    pub basis: String,
+    /// Found by the item's definition rather than by a person.
+    pub automatic: bool,
+}
+
+/// An official document of a case, as issued.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Id.
+    pub id: i64,
+    /// `correction`, `acceptance` or `rejection`.
+    pub kind: String,
+    /// 文号.
+    pub number: String,
+    /// When.
+    pub issued_at: Millis,
+    /// The document.
+    pub body: Official,
+}
+
+/// Where a case stands at acceptance.
+#[derive(Debug, Clone, Default)]
+pub struct Standing {
+    /// Corrections asked so far (at most one round).
+    pub corrected: u32,
+    /// Every finding of the correction notice.
+    pub findings: Vec<Finding>,
+    /// The official documents, oldest first.
+    pub documents: Vec<Document>,
+    /// When it was accepted.
+    pub accepted_at: Option<Millis>,
+    /// The day the clock runs from.
+    pub clock_from: Option<String>,
+    /// 承诺办结日期.
+    pub promised_date: Option<String>,
+    /// 法定办结日期.
+    pub legal_date: Option<String>,
+    /// A notice came later than five working days after receipt.
+    pub late_notice: bool,
+    /// What the last correction changed (once submitted again).
+    pub changes: Option<Changes>,
+    /// The deadlines reach into a year whose arrangement of holidays is
+    /// not yet published: 暂定 wherever they show.
+    pub provisional: bool,
+}
+
+/// Whether dates (`YYYY-MM-DD`) reach into a year whose arrangement is not
+/// loaded in the legal calendar (the days were counted with the statutory
+/// holidays only, so they are 暂定).
+pub(super) async fn tentative(db: &Db, days: &[Option<&str>]) -> Result<bool, DbError> {
+    let years: Vec<i64> = days
+        .iter()
+        .flatten()
+        .filter_map(|d| d.get(..4)?.parse().ok())
+        .collect();
+    let (Some(first), Some(last)) = (years.iter().min(), years.iter().max()) else {
+        return Ok(false);
+    };
+    let loaded: i64 =
+        sqlx::query("SELECT COUNT(*) AS n FROM calendar_years WHERE year BETWEEN $1 AND $2")
+            .bind(first)
+            .bind(last)
+            .fetch_one(db.pool())
+            .await?
+            .try_get("n")?;
+    Ok(loaded < last - first + 1)
+}
+
+/// What the last submission changed from the one before, if there were two.
+async fn last_changes(db: &Db, row_id: i64) -> Result<Option<Changes>, DbError> {
+    let rows = sqlx::query(
+        "SELECT fields, files FROM application_submissions WHERE application_id = $1 ORDER BY round DESC LIMIT 2",
+    )
+    .bind(row_id)
+    .fetch_all(db.pool())
+    .await?;
+    let [after, before] = rows.as_slice() else {
+        return Ok(None);
+    };
+    let read =
+        |r: &sqlx::any::AnyRow| -> Result<(Map<String, Value>, Vec<SubmittedFile>), DbError> {
+            let fields: String = r.try_get("fields")?;
+            let files: String = r.try_get("files")?;
+            Ok((
+                serde_json::from_str(&fields).map_err(|e| DbError::Corrupt(e.to_string()))?,
+                serde_json::from_str(&files).map_err(|e| DbError::Corrupt(e.to_string()))?,
+            ))
+        };
+    let (a, af) = read(after)?;
+    let (b, bf) = read(before)?;
+    Ok(Some(changes(&b, &a, &bf, &af)))
+}
+
+pub(super) async fn standing(db: &Db, row_id: i64) -> Result<Standing, DbError> {
+    let r = sqlx::query(
+        "SELECT corrected, accepted_at, clock_from, promised_date, legal_date, late_notice FROM applications WHERE id = $1",
+    )
+    .bind(row_id)
+    .fetch_one(db.pool())
+    .await?;
+    let findings = sqlx::query(
+        "SELECT target, problem, basis, automatic FROM application_findings WHERE application_id = $1 ORDER BY id",
+    )
+    .bind(row_id)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|f| {
+        Ok(Finding {
+            target: f.try_get("target")?,
+            problem: f.try_get("problem")?,
+            basis: f.try_get("basis")?,
+            automatic: f.try_get::<i64, _>("automatic")? != 0,
+        })
+    })
+    .collect::<Result<Vec<_>, DbError>>()?;
+    let documents = sqlx::query(
+        "SELECT id, kind, number, body, issued_at FROM application_documents WHERE application_id = $1 ORDER BY id",
+    )
+    .bind(row_id)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|d| {
+        let body: String = d.try_get("body")?;
+        Ok(Document {
+            id: d.try_get("id")?,
+            kind: d.try_get("kind")?,
+            number: d.try_get("number")?,
+            issued_at: d.try_get("issued_at")?,
+            body: serde_json::from_str(&body).map_err(|e| DbError::Corrupt(e.to_string()))?,
+        })
+    })
+    .collect::<Result<Vec<_>, DbError>>()?;
+    // The clocks' dates, which follow calendar changes, over the ones
+    // notified at acceptance.
+    let mut promised_date: Option<String> = r.try_get("promised_date")?;
+    let mut legal_date: Option<String> = r.try_get("legal_date")?;
+    for (owner, due) in clocks::due_of(db, &format!("application:{row_id}:")).await? {
+        if owner.ends_with(":promised") {
+            promised_date = due;
+        } else if owner.ends_with(":legal") {
+            legal_date = due;
+        }
+    }
+    let clock_from: Option<String> = r.try_get("clock_from")?;
+    let provisional = tentative(
+        db,
+        &[
+            clock_from.as_deref(),
+            promised_date.as_deref(),
+            legal_date.as_deref(),
+        ],
+    )
+    .await?;
+    Ok(Standing {
+        provisional,
+        corrected: u32::try_from(r.try_get::<i64, _>("corrected")?).unwrap_or(0),
+        findings,
+        documents,
+        accepted_at: r.try_get("accepted_at")?,
+        clock_from,
+        promised_date,
+        legal_date,
+        late_notice: r.try_get::<i64, _>("late_notice")? != 0,
+        changes: last_changes(db, row_id).await?,
+    })
+}
