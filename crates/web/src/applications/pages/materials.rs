@@ -1,0 +1,310 @@
+//! The materials page: a file per material uploaded, reused from an
+//! earlier case, or taken back.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Multipart, Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tongban_core::applications::{self, ApplicationError, Opened};
+use tongban_domain::FieldProblem;
+use tongban_domain::catalog::Fetchable;
+
+use super::{form_and_guide, name_of, voice};
+use crate::http::ctx::Ctx;
+use crate::http::error::{FieldError, localize};
+use crate::http::i18n::Tr;
+use crate::http::page::{Nav, render, render_form};
+use crate::http::uploads::Upload;
+use crate::{AppError, AppState};
+
+/// A material as its page shows it.
+#[derive(Debug)]
+pub struct MaterialView {
+    /// code
+    pub code: String,
+    /// name
+    pub name: String,
+    /// required
+    pub required: bool,
+    /// fetched from (worded), when the person gives nothing
+    pub fetched: String,
+    /// accepted types and size, worded
+    pub accepts: String,
+    /// `accept` attribute of the file input
+    pub accept: String,
+    /// a note
+    pub note: String,
+    /// the files given (id, name, type, size worded, trust and origin worded)
+    pub files: Vec<(i64, String, String, String, String)>,
+    /// files given in earlier cases that this material takes (giving id,
+    /// name and where from)
+    pub reusable: Vec<(i64, String)>,
+    /// what is wrong
+    pub error: String,
+}
+
+/// `/applications/{id}/materials` view.
+#[derive(Template)]
+#[template(path = "applications/materials.html")]
+pub struct MaterialsView {
+    /// translator
+    pub t: Tr,
+    /// navigation
+    pub nav: Nav,
+    /// application id
+    pub id: String,
+    /// item name
+    pub name: String,
+    /// the materials
+    pub materials: Vec<MaterialView>,
+    /// problems
+    pub errors: Vec<FieldError>,
+}
+
+fn size_text(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / 1024.0 / 1024.0)
+    } else {
+        format!("{} KB", (bytes + 1023) / 1024)
+    }
+}
+
+fn materials_view(
+    ctx: &Ctx,
+    o: &Opened,
+    reusable: &[applications::Reusable],
+    errors: Vec<FieldError>,
+) -> Result<MaterialsView, AppError> {
+    let t = voice(ctx, o);
+    let (g, _) = form_and_guide(o).ok_or(AppError::NotFound)?;
+    let materials = applications::materials_of(g, &o.app.situation)
+        .map(|m| {
+            let fetched = match &m.fetchable {
+                Fetchable::No => String::new(),
+                Fetchable::Certificate(what) => {
+                    t.fmt("apply.fetched_certificate", &[("what", what)])
+                }
+                Fetchable::SharedData(what) => t.fmt("apply.fetched_shared", &[("what", what)]),
+            };
+            let types: Vec<String> = m
+                .file_types
+                .iter()
+                .map(|x| x.to_ascii_uppercase())
+                .collect();
+            MaterialView {
+                accepts: t.fmt(
+                    "apply.accepts",
+                    &[("types", &types.join("、")), ("mb", &m.max_mb.to_string())],
+                ),
+                accept: m
+                    .file_types
+                    .iter()
+                    .map(|x| match x.as_str() {
+                        "pdf" => ".pdf,application/pdf",
+                        "ofd" => ".ofd",
+                        "jpeg" => ".jpg,.jpeg,image/jpeg",
+                        "png" => ".png,image/png",
+                        _ => "",
+                    })
+                    .filter(|x| !x.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                files: o
+                    .app
+                    .files
+                    .iter()
+                    .filter(|f| f.material == m.code)
+                    .map(|f| {
+                        (
+                            f.id,
+                            f.name.clone(),
+                            f.kind.to_ascii_uppercase(),
+                            size_text(f.size),
+                            trust_text(&t, &f.trust, &f.origin),
+                        )
+                    })
+                    .collect(),
+                reusable: reusable
+                    .iter()
+                    .filter(|r| r.material_name == m.name && m.file_types.contains(&r.kind))
+                    .map(|r| {
+                        (
+                            r.given_id,
+                            t.fmt(
+                                "apply.reuse_line",
+                                &[
+                                    ("name", &r.name),
+                                    ("case", &r.case_number),
+                                    ("size", &size_text(r.size)),
+                                ],
+                            ),
+                        )
+                    })
+                    .collect(),
+                error: errors
+                    .iter()
+                    .filter(|e| e.field == format!("m-{}", m.code))
+                    .map(|e| e.message.clone())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                code: m.code.clone(),
+                name: m.name.clone(),
+                required: m.required,
+                fetched,
+                note: m.note.clone(),
+            }
+        })
+        .collect();
+    Ok(MaterialsView {
+        nav: Nav::from_ctx(ctx),
+        id: o.app.id.clone(),
+        name: name_of(&t, o),
+        materials,
+        errors,
+        t,
+    })
+}
+
+/// A file's trust grade and origin, worded.
+pub fn trust_text(t: &Tr, trust: &str, origin: &str) -> String {
+    let from = match origin.split_once(':') {
+        Some(("reuse", case)) => t.fmt("apply.origin_reuse", &[("case", case)]),
+        _ => t.get(&format!("apply.origin_{origin}")),
+    };
+    format!("{} · {from}", t.get(&format!("apply.trust_{trust}")))
+}
+
+/// Problems about materials, anchored at `m-<code>`.
+fn material_errors(t: &Tr, problems: Vec<FieldProblem>) -> Vec<FieldError> {
+    localize(t, problems)
+        .into_iter()
+        .map(|mut e| {
+            if let Some(code) = e.field.strip_prefix("/materials/") {
+                e.field = format!("m-{code}");
+            }
+            e
+        })
+        .collect()
+}
+
+/// `GET /applications/{id}/materials`.
+pub async fn materials_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let s = ctx.require_session()?;
+    let (o, reusable) = applications::open_materials(state.db(), &s.principal, &id).await?;
+    if !o.app.state.editable() {
+        return Ok(Redirect::to(&format!("/applications/{id}")).into_response());
+    }
+    render(&materials_view(&ctx, &o, &reusable, vec![])?)
+}
+
+/// `POST /applications/{id}/materials/{code}`: a file for a material, as
+/// `multipart/form-data` (the field `file`), streamed to the store.
+pub async fn material_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, code)): Path<(String, String)>,
+    upload: Upload<Multipart>,
+) -> Result<Response, AppError> {
+    let Upload {
+        body: mut form,
+        admitted,
+    } = upload;
+    let s = ctx.require_session()?;
+    let t = ctx.tr();
+    let mut result = None;
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| admitted.failed(AppError::BadRequest(e.body_text())))?
+    {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field.file_name().unwrap_or(&code).to_owned();
+        result = Some(
+            applications::give(
+                state.db(),
+                &state.config().data_dir,
+                &s.principal,
+                &id,
+                &code,
+                &name,
+                Box::pin(field),
+                state.config().applications.bytes_per_account,
+            )
+            .await,
+        );
+        break;
+    }
+    if let Some(Err(_)) = &result
+        && let Some(stopped) = admitted.stopped()
+    {
+        return Err(stopped);
+    }
+    let problems = match result {
+        Some(Ok(_)) => {
+            return Ok(
+                Redirect::to(&format!("/applications/{id}/materials#m-{code}")).into_response(),
+            );
+        }
+        Some(Err(ApplicationError::Invalid(p))) => p,
+        Some(Err(e)) => return Err(e.into()),
+        None => vec![FieldProblem::new(
+            format!("/materials/{code}"),
+            "file.empty",
+            "请选择要上传的文件",
+        )],
+    };
+    let (o, reusable) = applications::open_materials(state.db(), &s.principal, &id).await?;
+    render_form(
+        &materials_view(&ctx, &o, &reusable, material_errors(&t, problems))?,
+        false,
+    )
+}
+
+/// What the reuse button posts.
+#[derive(Debug, Deserialize)]
+pub struct ReuseForm {
+    #[serde(default)]
+    from: i64,
+}
+
+/// `POST /applications/{id}/materials/{code}/reuse`: gives a file from an
+/// earlier case again, by reference.
+pub async fn material_reuse_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, code)): Path<(String, String)>,
+    Form(f): Form<ReuseForm>,
+) -> Result<Response, AppError> {
+    let s = ctx.require_session()?;
+    match applications::reuse(state.db(), &s.principal, &id, &code, f.from).await {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/applications/{id}/materials#m-{code}")).into_response())
+        }
+        Err(ApplicationError::Invalid(p)) => {
+            let (o, reusable) = applications::open_materials(state.db(), &s.principal, &id).await?;
+            render_form(
+                &materials_view(&ctx, &o, &reusable, material_errors(&ctx.tr(), p))?,
+                false,
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /applications/{id}/files/{file_id}/delete`: takes a file back.
+pub async fn file_delete_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, file_id)): Path<(String, i64)>,
+) -> Result<Response, AppError> {
+    let s = ctx.require_session()?;
+    applications::take_back(state.db(), &s.principal, &id, file_id).await?;
+    Ok(Redirect::to(&format!("/applications/{id}/materials")).into_response())
+}

@@ -1,0 +1,261 @@
+//! An application's own page: a draft's task list, or a submitted case's
+//! confirmation, where it stands and its documents; the upgrade to a newer
+//! form and the applicant ending the acting person's authority.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tongban_core::applications;
+use tongban_core::platform::clock::format_cst;
+use tongban_domain::applications::State as AppState_;
+
+use super::{
+    ChangesView, changes_view, form_and_guide, materials_to_give, name_of, shown_sections, voice,
+};
+use crate::applications::fields::anchor;
+use crate::http::ctx::Ctx;
+use crate::http::i18n::Tr;
+use crate::http::page::{Nav, render};
+use crate::{AppError, AppState};
+
+/// A line of the task list.
+#[derive(Debug)]
+pub struct TaskLine {
+    /// title
+    pub title: String,
+    /// link
+    pub href: String,
+    /// done
+    pub done: bool,
+}
+
+/// A line of the receipt's "what happens next" and facts.
+#[derive(Debug)]
+pub struct Fact {
+    /// label
+    pub label: String,
+    /// value
+    pub value: String,
+}
+
+/// `/applications/{id}` view: a draft's task list, or a submitted case's
+/// confirmation.
+#[derive(Template)]
+#[template(path = "applications/overview.html")]
+pub struct OverviewView {
+    /// translator
+    pub t: Tr,
+    /// navigation
+    pub nav: Nav,
+    /// id
+    pub id: String,
+    /// item name
+    pub name: String,
+    /// 实施编码
+    pub task_code: String,
+    /// the state, worded
+    pub state_label: String,
+    /// the state's code
+    pub state_code: &'static str,
+    /// still a draft
+    pub draft: bool,
+    /// the item was withdrawn since the draft began
+    pub withdrawn: bool,
+    /// a newer version of the form: its number
+    pub newer: Option<i64>,
+    /// revision (for the upgrade button)
+    pub revision: i64,
+    /// the task list
+    pub tasks: Vec<TaskLine>,
+    /// the facts of a submitted case (number, query code …)
+    pub facts: Vec<Fact>,
+    /// 办件编号
+    pub case_number: String,
+    /// query code
+    pub query_code: String,
+    /// the draft is deleted after this
+    pub expires: String,
+    /// the last save
+    pub saved: String,
+    /// the applicant and the person acting
+    pub applicant: String,
+    /// the person acting, when not the applicant
+    pub acting: String,
+    /// what was just done (`submitted`, `upgraded`)
+    pub done: String,
+    /// the applicant sees this and may end the acting person's authority
+    /// (a community agent's consent, a 授权委托书)
+    pub authority_endable: bool,
+    /// when the applicant ended it, if they did
+    pub authority_ended: String,
+    /// the corrections asked (problem, basis), while being corrected
+    pub findings: Vec<(String, String)>,
+    /// the official documents (id, title and number)
+    pub documents: Vec<(i64, String)>,
+    /// the promised and statutory completion dates, once accepted
+    pub deadlines: Option<(String, String)>,
+    /// what the correction changed, once submitted again
+    pub changes: Option<ChangesView>,
+}
+
+/// Query of the overview.
+#[derive(Debug, Deserialize)]
+pub struct DoneQuery {
+    #[serde(default)]
+    done: String,
+}
+
+/// `GET /applications/{id}`.
+pub async fn overview_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    let s = ctx.require_session()?;
+    let o = applications::open(state.db(), &s.principal, &id).await?;
+    let t = voice(&ctx, &o);
+    let a = &o.app;
+    let base = format!("/applications/{id}");
+    let mut tasks = Vec::new();
+    if let Some((g, form)) = form_and_guide(&o) {
+        let problems: Vec<String> = o.problems.iter().map(|p| anchor(&p.field)).collect();
+        for i in shown_sections(&form, &a.fields) {
+            let sec = &form.sections[i];
+            let done = !problems.iter().any(|p| {
+                sec.fields
+                    .iter()
+                    .any(|f| p == &f.key || p.starts_with(&format!("{}-", f.key)))
+            });
+            tasks.push(TaskLine {
+                title: t.pick(&sec.title, &sec.title_en).to_owned(),
+                href: format!("{base}/pages/{i}"),
+                done,
+            });
+        }
+        if materials_to_give(g, &a.situation) {
+            tasks.push(TaskLine {
+                title: t.get("apply.materials"),
+                href: format!("{base}/materials"),
+                done: !o
+                    .problems
+                    .iter()
+                    .any(|p| p.field.starts_with("/materials/")),
+            });
+        }
+        tasks.push(TaskLine {
+            title: t.get("apply.check"),
+            href: format!("{base}/check"),
+            done: false,
+        });
+    }
+    let mut facts = Vec::new();
+    if let (Some(n), Some(at)) = (&a.case_number, o.submitted_at) {
+        facts.push(Fact {
+            label: t.get("apply.case_number"),
+            value: n.clone(),
+        });
+        facts.push(Fact {
+            label: t.get("apply.submitted_at"),
+            value: format_cst(at),
+        });
+    }
+    render(&OverviewView {
+        nav: Nav::from_ctx(&ctx),
+        id: a.id.clone(),
+        name: name_of(&t, &o),
+        task_code: a.task_code.clone(),
+        state_label: t.get(&format!("apply.state_{}", a.state.code())),
+        state_code: a.state.code(),
+        draft: a.state.editable(),
+        withdrawn: o.item.is_none(),
+        newer: a.newer_version,
+        revision: a.revision,
+        tasks,
+        facts,
+        case_number: a.case_number.clone().unwrap_or_default(),
+        query_code: o.query_code.clone().unwrap_or_default(),
+        expires: format_cst(a.expires_at),
+        saved: format_cst(a.updated_at),
+        applicant: a.applicant_name.clone(),
+        acting: if a.acting_name == a.applicant_name {
+            String::new()
+        } else {
+            a.acting_name.clone()
+        },
+        done: match q.done.as_str() {
+            d @ ("submitted" | "upgraded" | "authority_ended") => d.to_owned(),
+            _ => String::new(),
+        },
+        authority_endable: a.applicant_id == s.principal.account.id
+            && a.acting_id != a.applicant_id
+            && a.authority_ended_at.is_none()
+            && tongban_domain::applications::Authority::from_code(&a.authority)
+                .is_some_and(|x| x.ended_by_applicant()),
+        authority_ended: a.authority_ended_at.map(format_cst).unwrap_or_default(),
+        findings: if a.state == AppState_::CorrectionNotified {
+            o.standing
+                .findings
+                .iter()
+                .map(|f| (f.problem.clone(), f.basis.clone()))
+                .collect()
+        } else {
+            vec![]
+        },
+        documents: o
+            .standing
+            .documents
+            .iter()
+            .map(|d| (d.id, format!("{} {}", d.body.title, d.number)))
+            .collect(),
+        deadlines: o
+            .standing
+            .promised_date
+            .clone()
+            .zip(o.standing.legal_date.clone())
+            .map(|(p, l)| {
+                let mark = if o.standing.provisional {
+                    t.get("calendar.tentative")
+                } else {
+                    String::new()
+                };
+                (format!("{p}{mark}"), format!("{l}{mark}"))
+            }),
+        changes: changes_view(&t, &o),
+        t,
+    })
+}
+
+/// What the upgrade button posts.
+#[derive(Debug, Deserialize)]
+pub struct RevisionForm {
+    #[serde(default)]
+    revision: i64,
+}
+
+/// `POST /applications/{id}/upgrade`: moves the draft to the item's current
+/// form in one step.
+pub async fn upgrade_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<RevisionForm>,
+) -> Result<Response, AppError> {
+    let s = ctx.require_session()?;
+    applications::upgrade(state.db(), &s.principal, &id, f.revision).await?;
+    Ok(Redirect::to(&format!("/applications/{id}?done=upgraded")).into_response())
+}
+
+/// `POST /applications/{id}/authority/end`: the applicant ends the power
+/// of the person acting for them on this application.
+pub async fn authority_end_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let s = ctx.require_session()?;
+    applications::end_authority(state.db(), &s.principal, &id).await?;
+    Ok(Redirect::to(&format!("/applications/{id}?done=authority_ended")).into_response())
+}
