@@ -17,7 +17,7 @@ use std::sync::LazyLock;
 use sqlx::{AnyConnection, Row};
 use time::Date;
 use tongban_domain::FieldProblem;
-use tongban_domain::applications::{Action, State, allowed_actions, notice_late};
+use tongban_domain::applications::{Action, ReadPurpose, State, allowed_actions, notice_late};
 use tongban_domain::catalog::TimeLimit;
 use tongban_domain::kernel::Role;
 use tongban_domain::kernel::calendar::{Calendar, FIRST_YEAR, LAST_YEAR, StartRule};
@@ -81,7 +81,7 @@ pub struct Case {
     pub days_since_receipt: i64,
 }
 
-async fn scoped(
+pub(super) async fn scoped(
     db: &Db,
     actor: &Principal,
     case_number: &str,
@@ -109,7 +109,7 @@ fn days_since(cal: &Calendar, received: Millis) -> i64 {
         .unwrap_or(0)
 }
 
-async fn own_case(
+pub(super) async fn own_case(
     db: &Db,
     actor: &Principal,
     case_number: &str,
@@ -156,10 +156,11 @@ pub async fn case(
     let actor_id = actor.account.id;
     db.write(crate::tx!(c => {
         sqlx::query(
-            "INSERT INTO application_reads (application_id, actor_id, purpose, created_at) VALUES ($1, $2, 'acceptance', $3)",
+            "INSERT INTO application_reads (application_id, actor_id, purpose, created_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(row_id)
         .bind(actor_id)
+        .bind(ReadPurpose::Acceptance.code())
         .bind(now_ms())
         .execute(c)
         .await?;

@@ -12,6 +12,7 @@ pub mod consents;
 pub mod declaration;
 mod drafts;
 pub mod expiry;
+pub mod files;
 mod materials;
 mod naming;
 pub mod receipt;

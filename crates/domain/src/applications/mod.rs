@@ -223,6 +223,29 @@ impl TrustGrade {
     }
 }
 
+/// Why a member of staff read a case (`application_reads.purpose`): every
+/// read is kept for supervision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadPurpose {
+    /// The case page at the acceptance desk.
+    Acceptance,
+    /// One of the case's files, opened.
+    File,
+}
+
+impl ReadPurpose {
+    /// Every purpose.
+    pub const ALL: [Self; 2] = [Self::Acceptance, Self::File];
+
+    /// Stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Acceptance => "acceptance",
+            Self::File => "file",
+        }
+    }
+}
+
 /// How an application reached the platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {

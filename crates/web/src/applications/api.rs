@@ -140,6 +140,9 @@ pub struct GivenFileDto {
     pub trust: String,
     /// `upload`, `window` (scanned by the clerk) or `reuse:<case number>`.
     pub origin: String,
+    /// Where the file is opened (`GET`): PDF, PNG and JPEG in the browser,
+    /// anything else downloaded.
+    pub href: String,
 }
 
 /// A file given in an earlier case, to give again by reference.
@@ -151,9 +154,12 @@ pub struct ReuseFile {
     pub file_id: i64,
 }
 
-impl From<applications::GivenFile> for GivenFileDto {
-    fn from(f: applications::GivenFile) -> Self {
+impl GivenFileDto {
+    /// A file given, opened under `base` (the application's or the case's
+    /// path in the API).
+    pub fn of(f: applications::GivenFile, base: &str) -> Self {
         Self {
+            href: format!("{base}/files/{}", f.id),
             id: f.id,
             material: f.material,
             name: f.name,
@@ -169,6 +175,7 @@ impl From<applications::GivenFile> for GivenFileDto {
 impl ApplicationDto {
     /// An application as the API gives it, words in `lang`.
     pub fn of(a: Application, lang: tongban_domain::Lang) -> Self {
+        let base = format!("/api/v1/applications/{}", a.id);
         Self {
             id: a.id,
             item: a.task_code,
@@ -188,7 +195,11 @@ impl ApplicationDto {
             updated_at: a.updated_at,
             expires_at: a.expires_at,
             newer_version: a.newer_version,
-            files: a.files.into_iter().map(Into::into).collect(),
+            files: a
+                .files
+                .into_iter()
+                .map(|f| GivenFileDto::of(f, &base))
+                .collect(),
             declaration: DeclarationDto::current(lang),
         }
     }
@@ -486,7 +497,8 @@ pub async fn post_material_file(
         .await
         .map_err(|e| admitted.failed(e))?
     };
-    Ok((StatusCode::CREATED, Json(given.into())))
+    let base = format!("/api/v1/applications/{id}");
+    Ok((StatusCode::CREATED, Json(GivenFileDto::of(given, &base))))
 }
 
 /// Removes a file given for a material of a draft.

@@ -111,8 +111,9 @@ pub struct CaseDto {
 fn dto(t: &Tr, c: Case) -> CaseDto {
     let o = c.opened;
     let st = o.standing;
+    let number = o.app.case_number.unwrap_or_default();
+    let base = format!("/api/v1/cases/{number}");
     CaseDto {
-        case_number: o.app.case_number.unwrap_or_default(),
         item: o.app.task_code,
         item_name: o.app.item_name,
         state: o.app.state.code().into(),
@@ -125,7 +126,13 @@ fn dto(t: &Tr, c: Case) -> CaseDto {
         days_since_receipt: c.days_since_receipt,
         late_notice: st.late_notice,
         fields: o.app.fields,
-        files: o.app.files.into_iter().map(Into::into).collect(),
+        files: o
+            .app
+            .files
+            .into_iter()
+            .map(|f| GivenFileDto::of(f, &base))
+            .collect(),
+        case_number: number,
         automatic: localize(t, c.automatic),
         findings: st
             .findings
@@ -372,6 +379,10 @@ pub struct CaseView {
     pub can: (bool, bool, bool),
     /// what the correction changed
     pub changes: Option<super::pages::ChangesView>,
+    /// the files given, each linked (opening one is recorded)
+    pub files: Vec<super::pages::FileLine>,
+    /// staff see each file's SHA-256 behind "details"
+    pub staff: bool,
 }
 
 async fn case_view(
@@ -405,6 +416,18 @@ async fn case_view(
         })
         .unwrap_or_default();
     let changes = super::pages::changes_view(&t, &c.opened);
+    let files = super::pages::file_lines(
+        &t,
+        c.opened.app.files.iter(),
+        &|code| {
+            c.opened
+                .item
+                .as_ref()
+                .and_then(|p| applications::material_of(&p.guide, &c.opened.app.situation, code))
+                .map_or_else(|| code.to_owned(), |m| m.name.clone())
+        },
+        &format!("/api/v1/cases/{}", n.as_str()),
+    );
     let can = (
         c.allowed.contains(&Action::RequestCorrection),
         c.allowed.contains(&Action::Accept),
@@ -420,6 +443,8 @@ async fn case_view(
         done,
         can,
         changes,
+        files,
+        staff: true,
         t,
     })
 }
@@ -435,7 +460,7 @@ pub struct DoneQuery {
 /// before anything is looked up or decided with it: the lookup would
 /// forgive surrounding spaces, and the redirect after a decision could not
 /// carry a line break.
-fn case_no(n: &str) -> Result<CaseNo, AppError> {
+pub(super) fn case_no(n: &str) -> Result<CaseNo, AppError> {
     CaseNo::parse(n).map_err(|_| AppError::NotFound)
 }
 

@@ -6,12 +6,13 @@ pub mod api;
 pub mod cases;
 pub mod consents;
 pub mod fields;
+pub mod files;
 pub mod pages;
 pub mod track;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, post};
+use axum::routing::{get, post};
 use tongban_core::applications::ApplicationError;
 use tongban_domain::FieldProblem;
 
@@ -91,6 +92,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/cases/{n}", get(cases::get_case))
         .route("/api/v1/cases/{n}/actions", post(cases::post_action))
         .route(
+            "/api/v1/cases/{n}/files/{file_id}",
+            get(files::case_file_get),
+        )
+        .route(
             "/api/v1/applications",
             get(api::list_applications).post(api::create_application),
         )
@@ -115,7 +120,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/api/v1/applications/{id}/files/{file_id}",
-            delete(api::delete_material_file),
+            get(files::application_file_get).delete(api::delete_material_file),
         )
 }
 

@@ -53,6 +53,8 @@ use crate::kernel::api as kernel;
         consents::answer_consent,
         cases::get_case,
         cases::post_action,
+        crate::applications::files::application_file_get,
+        crate::applications::files::case_file_get,
         identity::delete_session,
     ),
     components(schemas(

@@ -329,6 +329,18 @@ pub async fn read(root: &Path, f: &StoredFile) -> Result<Vec<u8>, FileError> {
     }
 }
 
+/// A stored content opened for reading, by its SHA-256.
+pub async fn open(root: &Path, sha256: &str) -> Result<tokio::fs::File, FileError> {
+    if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(FileError::NotFound);
+    }
+    match tokio::fs::File::open(path_of(root, sha256)).await {
+        Ok(f) => Ok(f),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(FileError::NotFound),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A file type known by its content, not by its name: (code, content type).
 pub const SNIFFED: &[(&str, &str)] = &[
     ("pdf", "application/pdf"),

@@ -13,6 +13,7 @@ use crate::helpers::TestApp;
 mod acceptance;
 mod edges;
 mod hardening;
+mod journey;
 mod pages;
 mod uploads;
 mod visible;

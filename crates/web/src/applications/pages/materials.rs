@@ -35,8 +35,8 @@ pub struct MaterialView {
     pub accept: String,
     /// a note
     pub note: String,
-    /// the files given (id, name, type, size worded, trust and origin worded)
-    pub files: Vec<(i64, String, String, String, String)>,
+    /// the files given, each linked
+    pub files: Vec<FileLine>,
     /// files given in earlier cases that this material takes (giving id,
     /// name and where from)
     pub reusable: Vec<(i64, String)>,
@@ -62,7 +62,8 @@ pub struct MaterialsView {
     pub errors: Vec<FieldError>,
 }
 
-fn size_text(bytes: i64) -> String {
+/// A size as people read it: KB below a megabyte, MB with one decimal above.
+pub fn size_text(bytes: i64) -> String {
     if bytes >= 1024 * 1024 {
         format!("{:.1} MB", bytes as f64 / 1024.0 / 1024.0)
     } else {
@@ -110,21 +111,12 @@ fn materials_view(
                     .filter(|x| !x.is_empty())
                     .collect::<Vec<_>>()
                     .join(","),
-                files: o
-                    .app
-                    .files
-                    .iter()
-                    .filter(|f| f.material == m.code)
-                    .map(|f| {
-                        (
-                            f.id,
-                            f.name.clone(),
-                            f.kind.to_ascii_uppercase(),
-                            size_text(f.size),
-                            trust_text(&t, &f.trust, &f.origin),
-                        )
-                    })
-                    .collect(),
+                files: file_lines(
+                    &t,
+                    o.app.files.iter().filter(|f| f.material == m.code),
+                    &|_| m.name.clone(),
+                    &format!("/api/v1/applications/{}", o.app.id),
+                ),
                 reusable: reusable
                     .iter()
                     .filter(|r| r.material_name == m.name && m.file_types.contains(&r.kind))
@@ -164,6 +156,53 @@ fn materials_view(
         errors,
         t,
     })
+}
+
+/// A file given, as the pages list it: its name links to the file, an
+/// image shows as a thumbnail; sizes in KB or MB; the SHA-256 for staff.
+#[derive(Debug)]
+pub struct FileLine {
+    /// id of the giving
+    pub id: i64,
+    /// the material's name
+    pub material: String,
+    /// name as uploaded
+    pub name: String,
+    /// where it opens
+    pub href: String,
+    /// a PNG or JPEG, shown as a thumbnail
+    pub image: bool,
+    /// type, size, trust and origin, worded
+    pub about: String,
+    /// SHA-256 (shown to staff behind "details")
+    pub sha256: String,
+}
+
+/// The files given, as lines opened under `base` (the application's or
+/// the case's path in the API), each with its material named by
+/// `material`.
+pub fn file_lines<'f>(
+    t: &Tr,
+    files: impl Iterator<Item = &'f applications::GivenFile>,
+    material: &dyn Fn(&str) -> String,
+    base: &str,
+) -> Vec<FileLine> {
+    files
+        .map(|f| FileLine {
+            id: f.id,
+            material: material(&f.material),
+            name: f.name.clone(),
+            href: format!("{base}/files/{}", f.id),
+            image: matches!(f.kind.as_str(), "png" | "jpeg"),
+            about: format!(
+                "{} · {} · {}",
+                f.kind.to_ascii_uppercase(),
+                size_text(f.size),
+                trust_text(t, &f.trust, &f.origin)
+            ),
+            sha256: f.sha256.clone(),
+        })
+        .collect()
 }
 
 /// A file's trust grade and origin, worded.

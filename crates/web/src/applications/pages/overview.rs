@@ -12,7 +12,8 @@ use tongban_core::platform::clock::format_cst;
 use tongban_domain::applications::State as AppState_;
 
 use super::{
-    ChangesView, changes_view, form_and_guide, materials_to_give, name_of, shown_sections, voice,
+    ChangesView, FileLine, changes_view, file_lines, form_and_guide, materials_to_give, name_of,
+    shown_sections, voice,
 };
 use crate::applications::fields::anchor;
 use crate::http::ctx::Ctx;
@@ -98,6 +99,10 @@ pub struct OverviewView {
     pub deadlines: Option<(String, String)>,
     /// what the correction changed, once submitted again
     pub changes: Option<ChangesView>,
+    /// the files given, once submitted (each opens)
+    pub files: Vec<FileLine>,
+    /// never on the applicant's side: hashes are for staff
+    pub staff: bool,
 }
 
 /// Query of the overview.
@@ -224,6 +229,19 @@ pub async fn overview_get(
                 (format!("{p}{mark}"), format!("{l}{mark}"))
             }),
         changes: changes_view(&t, &o),
+        files: match (&o.app.case_number, form_and_guide(&o)) {
+            (Some(_), Some((g, _))) => file_lines(
+                &t,
+                o.app.files.iter(),
+                &|code| {
+                    applications::material_of(g, &o.app.situation, code)
+                        .map_or_else(|| code.to_owned(), |m| m.name.clone())
+                },
+                &format!("/api/v1/applications/{}", a.id),
+            ),
+            _ => vec![],
+        },
+        staff: false,
         t,
     })
 }

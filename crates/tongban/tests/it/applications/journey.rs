@@ -1,0 +1,177 @@
+//! The journey as people live it (issue 21): what a clerk accepts can be
+//! opened, a notice says where to correct, only those an item serves apply,
+//! the applicant's identity is not an answer to edit.
+
+use reqwest::StatusCode;
+use serde_json::json;
+use sqlx::Row;
+
+use super::acceptance::submitted;
+use super::{city_item, send};
+use crate::helpers::{MINIMAL_PDF, TestApp};
+
+async fn file_reads(app: &TestApp, number: &str) -> Vec<(String, Option<i64>)> {
+    sqlx::query(
+        "SELECT r.purpose, r.given_id FROM application_reads r JOIN applications a ON a.id = r.application_id \
+         WHERE a.case_number = $1 ORDER BY r.id",
+    )
+    .bind(number)
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect()
+}
+
+#[tokio::test]
+async fn materials_open_for_the_applicant_and_the_staff_in_scope_and_each_staff_open_is_recorded()
+{
+    let app = TestApp::spawn().await;
+    let citizen = app.citizen().await;
+    let clerk = app.clerk().await;
+    let (id, number) = submitted(&app, &citizen).await;
+
+    // The applicant's application lists each file with where it opens.
+    let (_, own) = send(citizen.get(app.url(&format!("/api/v1/applications/{id}")))).await;
+    let file = own["files"][0].clone();
+    let file_id = file["id"].as_i64().unwrap();
+    assert_eq!(
+        file["href"],
+        json!(format!("/api/v1/applications/{id}/files/{file_id}"))
+    );
+    let r = citizen
+        .get(app.url(file["href"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let h = r.headers().clone();
+    assert_eq!(h["content-type"], "application/pdf");
+    assert_eq!(h["content-security-policy"], "sandbox");
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert!(
+        h["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline; filename=\"scan.pdf\""),
+        "{h:?}"
+    );
+    assert!(h["cache-control"].to_str().unwrap().contains("no-store"));
+    assert_eq!(r.bytes().await.unwrap().as_ref(), MINIMAL_PDF);
+
+    // The clerk reads the case: its files open under the case's path, and
+    // each open is recorded beside the reading of the case.
+    let (_, case) = send(clerk.get(app.url(&format!("/api/v1/cases/{number}")))).await;
+    let href = case["files"][0]["href"].as_str().unwrap().to_owned();
+    assert_eq!(href, format!("/api/v1/cases/{number}/files/{file_id}"));
+    let before = file_reads(&app, &number).await;
+    let r = clerk.get(app.url(&href)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), MINIMAL_PDF);
+    let after = file_reads(&app, &number).await;
+    assert_eq!(after.len(), before.len() + 1);
+    assert_eq!(after.last().unwrap(), &("file".to_owned(), Some(file_id)));
+
+    // The applicant opens it there too, which is not a staff read; the
+    // clerk cannot use the applicant's path, nor anyone else either path.
+    let r = citizen.get(app.url(&href)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(file_reads(&app, &number).await.len(), after.len());
+    let own_href = app.url(&format!("/api/v1/applications/{id}/files/{file_id}"));
+    assert_eq!(clerk.get(&own_href).send().await.unwrap().status(), 404);
+    let outsider = app.signed_in("agent").await;
+    assert_eq!(outsider.get(&own_href).send().await.unwrap().status(), 404);
+    assert_eq!(
+        outsider.get(app.url(&href)).send().await.unwrap().status(),
+        404
+    );
+    assert_eq!(
+        app.client().get(app.url(&href)).send().await.unwrap().status(),
+        401
+    );
+    // A file of another case under this case's number is not found.
+    let (other_id, _) = submitted(&app, &citizen).await;
+    let (_, other) =
+        send(citizen.get(app.url(&format!("/api/v1/applications/{other_id}")))).await;
+    let other_file = other["files"][0]["id"].as_i64().unwrap();
+    let wrong = format!("/api/v1/cases/{number}/files/{other_file}");
+    assert_eq!(clerk.get(app.url(&wrong)).send().await.unwrap().status(), 404);
+
+    // The pages link every file: the clerk's case page (with its hash
+    // behind details) and the applicant's case page.
+    let (_, page) = app.get_text(&clerk, &format!("/work/cases/{number}")).await;
+    assert!(page.contains(&format!("href=\"{href}\"")), "{page}");
+    assert!(page.contains("SHA-256"));
+    let (_, page) = app.get_text(&citizen, &format!("/applications/{id}")).await;
+    assert!(
+        page.contains(&format!(
+            "href=\"/api/v1/applications/{id}/files/{file_id}\""
+        )),
+        "{page}"
+    );
+    assert!(!page.contains("SHA-256"));
+}
+
+#[tokio::test]
+async fn a_file_name_cannot_break_out_of_its_header_and_images_open_inline_as_thumbnails() {
+    let app = TestApp::spawn().await;
+    let citizen = app.citizen().await;
+    let item = city_item(&app, "居民身份证补领").await;
+    let (_, created) = send(
+        citizen
+            .post(app.url("/api/v1/applications"))
+            .json(&json!({"item": item})),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let (_, form) = send(
+        app.client()
+            .get(app.url(&format!("/api/v1/items/{item}/form"))),
+    )
+    .await;
+    let material = form["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["fetchable"] == "no" && m["file_types"].to_string().contains("png"))
+        .map(|m| m["code"].as_str().unwrap().to_owned())
+        .expect("a material taking PNG");
+    let nasty = "照片\"; filename=evil.html\r\n.png";
+    let url = app.url(&format!(
+        "/api/v1/applications/{id}/materials/{material}/files?name={}",
+        urlencoding(nasty)
+    ));
+    let (status, given) = send(citizen.post(url).body(crate::helpers::MINIMAL_PNG.to_vec())).await;
+    assert_eq!(status, StatusCode::CREATED, "{given}");
+    let href = given["href"].as_str().unwrap().to_owned();
+    let r = citizen.get(app.url(&href)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    let d = r.headers()["content-disposition"].to_str().unwrap().to_owned();
+    assert!(d.starts_with("inline; filename=\""), "{d}");
+    // One quoted name, one encoded name, nothing else: no quote, no
+    // separator, no line break from the name survives.
+    let parts: Vec<&str> = d.split(';').map(str::trim).collect();
+    assert_eq!(parts.len(), 3, "{d}");
+    assert_eq!(d.matches('"').count(), 2, "{d}");
+    assert!(parts[2].starts_with("filename*=UTF-8''%E7%85%A7%E7%89%87"), "{d}");
+    assert!(!d.contains('\r') && !d.contains('\n'), "{d}");
+    let (_, page) = app
+        .get_text(&citizen, &format!("/applications/{id}/materials"))
+        .await;
+    assert!(page.contains(&format!("<img src=\"{href}\"")), "{page}");
+}
+
+fn urlencoding(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'.' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
