@@ -9,6 +9,7 @@
 pub mod acceptance;
 mod authority;
 pub mod consents;
+mod decide;
 pub mod declaration;
 mod drafts;
 pub mod expiry;

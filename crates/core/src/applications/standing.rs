@@ -25,6 +25,77 @@ pub struct Finding {
     pub automatic: bool,
 }
 
+/// Where a finding points, named from the case's own form and materials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// The application as a whole.
+    Whole,
+    /// A question of the form (a group's entry points at the group).
+    Field {
+        /// Its key.
+        key: String,
+        /// Its label.
+        label: String,
+        /// Its English label (may be empty).
+        label_en: String,
+    },
+    /// A material.
+    Material {
+        /// Its code.
+        code: String,
+        /// Its name.
+        name: String,
+    },
+}
+
+impl Place {
+    /// The place as a notice states it: 申请表“…” / 材料“…” / 整个申请.
+    pub fn words_zh(&self) -> String {
+        match self {
+            Self::Whole => "整个申请".to_owned(),
+            Self::Field { label, .. } => format!("申请表“{label}”"),
+            Self::Material { name, .. } => format!("材料“{name}”"),
+        }
+    }
+}
+
+/// The place a target names in a case under guide `g` and situation
+/// `situation`, when it names one of its questions or materials: a
+/// question (`/fields/<key>`, or deeper into a group), a material
+/// (`/materials/<code>`), or the whole application (empty). `None` for
+/// anything else.
+pub fn place(g: &tongban_domain::catalog::Guide, situation: &str, target: &str) -> Option<Place> {
+    let target = target.trim();
+    if target.is_empty() {
+        return Some(Place::Whole);
+    }
+    if let Some(rest) = target.strip_prefix("/fields/") {
+        let key = rest.split('/').next().unwrap_or("");
+        let form = super::form_of(g, situation);
+        let f = form.field(key)?;
+        return Some(Place::Field {
+            key: key.to_owned(),
+            label: f.label.clone(),
+            label_en: f.label_en.clone(),
+        });
+    }
+    if let Some(code) = target.strip_prefix("/materials/") {
+        let m = super::material_of(g, situation, code)?;
+        return Some(Place::Material {
+            code: m.code.clone(),
+            name: m.name.clone(),
+        });
+    }
+    None
+}
+
+/// The place of a finding as recorded: what [`place`] names, the whole
+/// application for a target that no longer names anything (an automatic
+/// check's `/declaration`, a question since removed).
+pub fn place_of(g: &tongban_domain::catalog::Guide, situation: &str, target: &str) -> Place {
+    place(g, situation, target).unwrap_or(Place::Whole)
+}
+
 /// An official document of a case, as issued.
 #[derive(Debug, Clone)]
 pub struct Document {

@@ -1,22 +1,21 @@
 //! Cases at acceptance (受理台): the acceptance staff's queue and case page
-//! with its three decisions, the JSON API of the same (`GET
+//! (leading to the three decisions, each on its own page in `decide`), the JSON API of the same (`GET
 //! /api/v1/cases/{case_number}`, `POST …/actions`), and the official
 //! documents as PDFs for the staff and the applicant.
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tongban_core::applications::acceptance::{self, Act, Case, FindingInput};
-use tongban_core::applications::{self, ApplicationError};
+use tongban_core::applications::{self};
 use tongban_core::platform::clock::format_cst;
 use tongban_core::platform::pdf::Official;
 use tongban_domain::applications::{Action, CaseNo};
 use utoipa::ToSchema;
 
 use super::api::GivenFileDto;
-use super::fields::anchored;
 use crate::http::api::Problem;
 use crate::http::ctx::Ctx;
 use crate::http::error::{FieldError, localize};
@@ -383,6 +382,8 @@ pub struct CaseView {
     pub files: Vec<super::pages::FileLine>,
     /// staff see each file's SHA-256 behind "details"
     pub staff: bool,
+    /// the findings of the correction notice: (place, problem, basis)
+    pub findings: Vec<(String, String, String)>,
 }
 
 async fn case_view(
@@ -428,6 +429,26 @@ async fn case_view(
         },
         &format!("/api/v1/cases/{}", n.as_str()),
     );
+    let findings = c
+        .opened
+        .standing
+        .findings
+        .iter()
+        .map(|f| {
+            let place = c
+                .opened
+                .item
+                .as_ref()
+                .map_or(acceptance::Place::Whole, |p| {
+                    acceptance::place_of(&p.guide, &c.opened.app.situation, &f.target)
+                });
+            (
+                super::decide::place_words(&t, &place),
+                f.problem.clone(),
+                f.basis.clone(),
+            )
+        })
+        .collect();
     let can = (
         c.allowed.contains(&Action::RequestCorrection),
         c.allowed.contains(&Action::Accept),
@@ -445,6 +466,7 @@ async fn case_view(
         changes,
         files,
         staff: true,
+        findings,
         t,
     })
 }
@@ -477,99 +499,6 @@ pub async fn case_get(
         _ => String::new(),
     };
     render(&case_view(&state, &ctx, &n, vec![], done).await?)
-}
-
-/// `POST /work/cases/{n}/actions`: the case page's decision forms.
-/// Findings come as `finding` lines (`target | problem | basis`, or just
-/// the problem).
-pub async fn action_post(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(n): Path<String>,
-    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
-) -> Result<Response, AppError> {
-    let n = case_no(&n)?;
-    let s = ctx.require_session()?;
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let findings = get("findings")
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let parts: Vec<&str> = l.split('|').map(str::trim).collect();
-            match parts.as_slice() {
-                [target, problem, basis, ..] => FindingBody {
-                    target: (*target).into(),
-                    problem: (*problem).into(),
-                    basis: (*basis).into(),
-                },
-                [target, problem] => FindingBody {
-                    target: (*target).into(),
-                    problem: (*problem).into(),
-                    basis: String::new(),
-                },
-                _ => FindingBody {
-                    problem: l.trim().into(),
-                    ..FindingBody::default()
-                },
-            }
-        })
-        .collect();
-    let body = ActionBody {
-        action: get("action"),
-        params: ActionParams {
-            findings,
-            reason: get("reason"),
-            basis: get("basis"),
-            competent: get("competent"),
-        },
-        opinion: get("opinion"),
-        revision: get("revision").parse().unwrap_or(0),
-    };
-    let action = body.action.clone();
-    let cal = state.calendar().await?;
-    let done = acceptance::act(
-        state.db(),
-        &s.principal,
-        &cal,
-        state.config().calendar.period_starts,
-        n.as_str(),
-        act_of(body)?,
-    )
-    .await;
-    let (status, errors) = match done {
-        Ok(_) => {
-            return Ok(Redirect::to(&format!("/work/cases/{n}?done={action}")).into_response());
-        }
-        Err(ApplicationError::Invalid(p)) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, anchored(&ctx.tr(), p))
-        }
-        Err(ApplicationError::Conflict) => (
-            StatusCode::CONFLICT,
-            vec![FieldError::worded(
-                "revision",
-                "changed",
-                ctx.tr().get("case.changed"),
-            )],
-        ),
-        Err(ApplicationError::NotAllowed(_)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            vec![FieldError::worded(
-                "action",
-                "not_allowed",
-                ctx.tr().get("case.not_allowed"),
-            )],
-        ),
-        Err(e) => return Err(e.into()),
-    };
-    let mut res = render(&case_view(&state, &ctx, &n, errors, String::new()).await?)?;
-    *res.status_mut() = status;
-    Ok(res)
 }
 
 fn pdf_response(doc: Official, name: String) -> Result<Response, AppError> {

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod cases;
 pub mod consents;
+pub mod decide;
 pub mod fields;
 pub mod files;
 pub mod pages;
@@ -84,7 +85,10 @@ pub fn routes() -> Router<AppState> {
         .route("/track", get(track::track_get).post(track::track_post))
         .route("/work/cases", get(cases::queue_get))
         .route("/work/cases/{n}", get(cases::case_get))
-        .route("/work/cases/{n}/actions", post(cases::action_post))
+        .route(
+            "/work/cases/{n}/decide/{action}",
+            get(decide::decide_get).post(decide::decide_post),
+        )
         .route(
             "/work/cases/{n}/documents/{doc}",
             get(cases::case_document_get),

@@ -58,15 +58,18 @@ async fn a_case_number_that_is_not_one_is_refused_before_anything_is_decided() {
     let citizen = app.citizen().await;
     let clerk = app.clerk().await;
     let (_, number) = submitted(&app, &citizen).await;
-    let (_, page) = app.get_text(&clerk, &format!("/work/cases/{number}")).await;
-    let accept = form_fields(&page, "accept-form");
+    let (_, page) = app
+        .get_text(&clerk, &format!("/work/cases/{number}/decide/accept"))
+        .await;
+    let mut accept = form_fields(&page, "decide-form");
+    accept.push(("step".into(), "issue".into()));
     for bad in [
         format!("{number}%0A"),
         format!("{number}%20"),
         format!("%0A{number}"),
     ] {
         let r = clerk
-            .post(app.url(&format!("/work/cases/{bad}/actions")))
+            .post(app.url(&format!("/work/cases/{bad}/decide/accept")))
             .form(&accept)
             .send()
             .await
@@ -92,7 +95,7 @@ async fn a_case_number_that_is_not_one_is_refused_before_anything_is_decided() {
     assert_eq!(case["state"], "submitted");
     // The number itself is decided on and sent back to its page.
     let r = clerk
-        .post(app.url(&format!("/work/cases/{number}/actions")))
+        .post(app.url(&format!("/work/cases/{number}/decide/accept")))
         .form(&accept)
         .send()
         .await

@@ -844,7 +844,8 @@ async fn documented_bounds_are_enforced_drafts_bytes_findings_and_windows() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     assert_eq!(first_code(&p), "upload.account_full");
 
-    // Findings: at most 100 to a notice, a place of at most 200 characters.
+    // Findings: at most 100 to a notice, 500 characters each, each placed
+    // on the case (a place of 201 characters is none of its places).
     let other = TestApp::spawn().await;
     let (_, number) = super::acceptance::submitted(&other, &other.citizen().await).await;
     let other_clerk = other.clerk().await;
@@ -853,10 +854,12 @@ async fn documented_bounds_are_enforced_drafts_bytes_findings_and_windows() {
     let many: Vec<Value> = (0..101)
         .map(|i| json!({"problem": format!("第{i}项")}))
         .collect();
-    let long = json!([{"target": "x".repeat(201), "problem": "请补正"}]);
+    let long = json!([{"problem": "请".repeat(501)}]);
+    let nowhere = json!([{"target": "x".repeat(201), "problem": "请补正"}]);
     for (findings, want) in [
         (json!(many), "acceptance.too_many_findings"),
         (long, "acceptance.finding_too_long"),
+        (nowhere, "finding.target"),
     ] {
         let (status, p) = send(
             other_clerk

@@ -25,8 +25,7 @@ async fn file_reads(app: &TestApp, number: &str) -> Vec<(String, Option<i64>)> {
 }
 
 #[tokio::test]
-async fn materials_open_for_the_applicant_and_the_staff_in_scope_and_each_staff_open_is_recorded()
-{
+async fn materials_open_for_the_applicant_and_the_staff_in_scope_and_each_staff_open_is_recorded() {
     let app = TestApp::spawn().await;
     let citizen = app.citizen().await;
     let clerk = app.clerk().await;
@@ -87,16 +86,23 @@ async fn materials_open_for_the_applicant_and_the_staff_in_scope_and_each_staff_
         404
     );
     assert_eq!(
-        app.client().get(app.url(&href)).send().await.unwrap().status(),
+        app.client()
+            .get(app.url(&href))
+            .send()
+            .await
+            .unwrap()
+            .status(),
         401
     );
     // A file of another case under this case's number is not found.
     let (other_id, _) = submitted(&app, &citizen).await;
-    let (_, other) =
-        send(citizen.get(app.url(&format!("/api/v1/applications/{other_id}")))).await;
+    let (_, other) = send(citizen.get(app.url(&format!("/api/v1/applications/{other_id}")))).await;
     let other_file = other["files"][0]["id"].as_i64().unwrap();
     let wrong = format!("/api/v1/cases/{number}/files/{other_file}");
-    assert_eq!(clerk.get(app.url(&wrong)).send().await.unwrap().status(), 404);
+    assert_eq!(
+        clerk.get(app.url(&wrong)).send().await.unwrap().status(),
+        404
+    );
 
     // The pages link every file: the clerk's case page (with its hash
     // behind details) and the applicant's case page.
@@ -148,14 +154,20 @@ async fn a_file_name_cannot_break_out_of_its_header_and_images_open_inline_as_th
     let r = citizen.get(app.url(&href)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-type"], "image/png");
-    let d = r.headers()["content-disposition"].to_str().unwrap().to_owned();
+    let d = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(d.starts_with("inline; filename=\""), "{d}");
     // One quoted name, one encoded name, nothing else: no quote, no
     // separator, no line break from the name survives.
     let parts: Vec<&str> = d.split(';').map(str::trim).collect();
     assert_eq!(parts.len(), 3, "{d}");
     assert_eq!(d.matches('"').count(), 2, "{d}");
-    assert!(parts[2].starts_with("filename*=UTF-8''%E7%85%A7%E7%89%87"), "{d}");
+    assert!(
+        parts[2].starts_with("filename*=UTF-8''%E7%85%A7%E7%89%87"),
+        "{d}"
+    );
     assert!(!d.contains('\r') && !d.contains('\n'), "{d}");
     let (_, page) = app
         .get_text(&citizen, &format!("/applications/{id}/materials"))
@@ -175,3 +187,90 @@ fn urlencoding(s: &str) -> String {
         .collect()
 }
 
+#[tokio::test]
+async fn the_correction_notice_says_where_each_correction_is_and_the_applicant_is_led_there() {
+    let app = TestApp::spawn().await;
+    let citizen = app.citizen().await;
+    let clerk = app.clerk().await;
+    let (id, number) = submitted(&app, &citizen).await;
+    let (_, case) = send(clerk.get(app.url(&format!("/api/v1/cases/{number}")))).await;
+    let material = case["files"][0]["material"].as_str().unwrap().to_owned();
+
+    // The API refuses a place that is none of the case's questions or
+    // materials, naming the finding; nothing is issued.
+    for bad in ["a", "/fields/no_such_question", "/materials/M999", "fields/lost_date"] {
+        let (status, p) = send(
+            clerk
+                .post(app.url(&format!("/api/v1/cases/{number}/actions")))
+                .json(&json!({"action": "request_correction", "revision": case["revision"],
+                    "params": {"findings": [{"problem": "请补正", "target": ""},
+                                            {"problem": "请核实", "target": bad}]}})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {p}");
+        assert_eq!(p["errors"][0]["code"], "finding.target", "{p}");
+        assert_eq!(p["errors"][0]["field"], "/params/findings/1/target", "{p}");
+    }
+    let (_, still) = send(clerk.get(app.url(&format!("/api/v1/cases/{number}")))).await;
+    assert_eq!(still["state"], "submitted");
+
+    // On the page the clerk picks each place from the case's own questions
+    // and materials, previews the notice, and issues it.
+    let (_, page) = app
+        .get_text(&clerk, &format!("/work/cases/{number}/decide/correction"))
+        .await;
+    assert!(
+        page.contains("value=\"/fields/lost_date\"")
+            && page.contains(&format!("value=\"/materials/{material}\"")),
+        "{page}"
+    );
+    let r = super::decide_on_page(
+        &app,
+        &clerk,
+        &number,
+        "correction",
+        &[
+            ("target.0", "/fields/lost_date"),
+            ("problem.0", "遗失日期与报案记录不一致，请核实后填写"),
+            ("target.1", &format!("/materials/{material}")),
+            ("problem.1", "扫描件模糊，请重新上传清晰的扫描件"),
+            ("problem.2", "请在申请表上签名"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // Every finding shows its place: to the clerk, in the notice, in the
+    // message, and to the applicant with a link to where it is fixed.
+    let (_, page) = app.get_text(&clerk, &format!("/work/cases/{number}")).await;
+    assert!(page.contains("申请表“遗失或被盗日期”"), "{page}");
+    let (_, overview) = app.get_text(&citizen, &format!("/applications/{id}")).await;
+    assert!(
+        overview.contains("#f-lost_date\">申请表“遗失或被盗日期”</a>")
+            && overview.contains(&format!("/materials#m-{material}\">"))
+            && overview.contains("整个申请"),
+        "{overview}"
+    );
+    assert!(overview.contains("需补正"), "{overview}");
+    let (_, inbox) = app.get_text(&citizen, "/inbox").await;
+    assert!(inbox.contains("需补正的位置：申请表“遗失或被盗日期”、材料“"), "{inbox}");
+    let (_, mine) = send(citizen.get(app.url(&format!("/api/v1/cases/{number}")))).await;
+    let doc = mine["documents"][0]["id"].as_i64().unwrap();
+    let pdf = citizen
+        .get(app.url(&format!("/applications/{id}/documents/{doc}")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    if let Some(text) = crate::helpers::pdf_text(&pdf) {
+        let text: String = text.split_whitespace().collect();
+        assert!(text.contains("补正告知书"), "{text}");
+        assert!(
+            text.contains("申请表“遗失或被盗日期”：遗失日期与报案记录不一致"),
+            "{text}"
+        );
+        assert!(text.contains("整个申请：请在申请表上签名"), "{text}");
+    }
+}

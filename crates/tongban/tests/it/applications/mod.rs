@@ -45,6 +45,36 @@ async fn send(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
+/// Takes an acceptance decision on its page as a clerk would: the
+/// decision's page, `typed` over its form, the preview, then issue.
+/// Returns the answer to the issuing (or to the preview when it refuses).
+async fn decide_on_page(
+    app: &TestApp,
+    clerk: &reqwest::Client,
+    number: &str,
+    action: &str,
+    typed: &[(&str, &str)],
+) -> reqwest::Response {
+    let path = format!("/work/cases/{number}/decide/{action}");
+    let (status, page) = app.get_text(clerk, &path).await;
+    assert_eq!(status, 200, "{page}");
+    let mut f = crate::helpers::form_fields(&page, "decide-form");
+    for (k, v) in typed {
+        f.retain(|(n, _)| n != k);
+        f.push(((*k).to_owned(), (*v).to_owned()));
+    }
+    f.push(("step".into(), "preview".into()));
+    let r = clerk.post(app.url(&path)).form(&f).send().await.unwrap();
+    if r.status() != StatusCode::OK {
+        return r;
+    }
+    let preview = r.text().await.unwrap();
+    assert!(preview.contains("id=\"notice-preview\""), "{preview}");
+    let mut f = crate::helpers::form_fields(&preview, "issue-form");
+    f.push(("step".into(), "issue".into()));
+    clerk.post(app.url(&path)).form(&f).send().await.unwrap()
+}
+
 fn codes(problem: &Value) -> Vec<(String, String)> {
     problem["errors"]
         .as_array()

@@ -242,7 +242,7 @@ async fn an_agent_applies_for_the_food_licence_on_the_portal_from_guide_to_recei
     }
     let (_, mats) = app.get_text(&citizen, &materials).await;
     assert_eq!(
-        mats.matches("class=\"file-row\">申请书.pdf").count(),
+        mats.matches("class=\"file-name\">申请书.pdf</a>").count(),
         codes.len()
     );
 
@@ -547,15 +547,8 @@ async fn a_clerk_applies_at_the_window_for_a_walk_in_accepts_on_the_spot_and_the
     );
     assert!(page.contains("已提交，待受理"));
 
-    // Accepted on the spot through the case page's form.
-    let (_, case) = app.get_text(&clerk, &format!("/work/cases/{number}")).await;
-    let f = form_fields(&case, "accept-form");
-    let r = clerk
-        .post(app.url(&format!("/work/cases/{number}/actions")))
-        .form(&f)
-        .send()
-        .await
-        .unwrap();
+    // Accepted on the spot through the decision's page, after its preview.
+    let r = super::decide_on_page(&app, &clerk, &number, "accept", &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, case) = app.get_text(&clerk, &location(&r)).await;
     assert!(

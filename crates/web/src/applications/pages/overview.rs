@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tongban_core::applications;
+use tongban_core::applications::acceptance::{Place, place_of};
 use tongban_core::platform::clock::format_cst;
 use tongban_domain::applications::State as AppState_;
 
@@ -15,6 +16,7 @@ use super::{
     ChangesView, FileLine, changes_view, file_lines, form_and_guide, materials_to_give, name_of,
     shown_sections, voice,
 };
+use crate::applications::decide::place_words;
 use crate::applications::fields::anchor;
 use crate::http::ctx::Ctx;
 use crate::http::i18n::Tr;
@@ -30,6 +32,21 @@ pub struct TaskLine {
     pub href: String,
     /// done
     pub done: bool,
+    /// a finding of the correction notice points here: 需补正
+    pub fix: bool,
+}
+
+/// A finding of the correction notice, as the applicant reads it.
+#[derive(Debug)]
+pub struct FindingLine {
+    /// where, in words
+    pub place: String,
+    /// where it is corrected (empty for the whole application)
+    pub href: String,
+    /// what is wrong and what to do
+    pub problem: String,
+    /// on what basis
+    pub basis: String,
 }
 
 /// A line of the receipt's "what happens next" and facts.
@@ -91,8 +108,8 @@ pub struct OverviewView {
     pub authority_endable: bool,
     /// when the applicant ended it, if they did
     pub authority_ended: String,
-    /// the corrections asked (problem, basis), while being corrected
-    pub findings: Vec<(String, String)>,
+    /// the corrections asked, while being corrected
+    pub findings: Vec<FindingLine>,
     /// the official documents (id, title and number)
     pub documents: Vec<(i64, String)>,
     /// the promised and statutory completion dates, once accepted
@@ -124,10 +141,29 @@ pub async fn overview_get(
     let t = voice(&ctx, &o);
     let a = &o.app;
     let base = format!("/applications/{id}");
+    let correcting = a.state == AppState_::CorrectionNotified;
+    // The places the correction notice points at, while it is corrected.
+    let places: Vec<Place> = match (&o.item, correcting) {
+        (Some(p), true) => o
+            .standing
+            .findings
+            .iter()
+            .map(|f| place_of(&p.guide, &a.situation, &f.target))
+            .collect(),
+        _ => vec![],
+    };
     let mut tasks = Vec::new();
+    let mut findings = Vec::new();
     if let Some((g, form)) = form_and_guide(&o) {
         let problems: Vec<String> = o.problems.iter().map(|p| anchor(&p.field)).collect();
-        for i in shown_sections(&form, &a.fields) {
+        let shown = shown_sections(&form, &a.fields);
+        let section_of = |key: &str| {
+            shown
+                .iter()
+                .copied()
+                .find(|i| form.sections[*i].fields.iter().any(|f| f.key == key))
+        };
+        for i in shown.iter().copied() {
             let sec = &form.sections[i];
             let done = !problems.iter().any(|p| {
                 sec.fields
@@ -138,6 +174,9 @@ pub async fn overview_get(
                 title: t.pick(&sec.title, &sec.title_en).to_owned(),
                 href: format!("{base}/pages/{i}"),
                 done,
+                fix: places
+                    .iter()
+                    .any(|p| matches!(p, Place::Field { key, .. } if section_of(key) == Some(i))),
             });
         }
         if materials_to_give(g, &a.situation) {
@@ -148,13 +187,30 @@ pub async fn overview_get(
                     .problems
                     .iter()
                     .any(|p| p.field.starts_with("/materials/")),
+                fix: places.iter().any(|p| matches!(p, Place::Material { .. })),
             });
         }
         tasks.push(TaskLine {
             title: t.get("apply.check"),
             href: format!("{base}/check"),
             done: false,
+            fix: false,
         });
+        for (f, place) in o.standing.findings.iter().zip(&places) {
+            let href = match place {
+                Place::Field { key, .. } => section_of(key)
+                    .map(|i| format!("{base}/pages/{i}#f-{key}"))
+                    .unwrap_or_default(),
+                Place::Material { code, .. } => format!("{base}/materials#m-{code}"),
+                Place::Whole => String::new(),
+            };
+            findings.push(FindingLine {
+                place: place_words(&t, place),
+                href,
+                problem: f.problem.clone(),
+                basis: f.basis.clone(),
+            });
+        }
     }
     let mut facts = Vec::new();
     if let (Some(n), Some(at)) = (&a.case_number, o.submitted_at) {
@@ -200,15 +256,7 @@ pub async fn overview_get(
             && tongban_domain::applications::Authority::from_code(&a.authority)
                 .is_some_and(|x| x.ended_by_applicant()),
         authority_ended: a.authority_ended_at.map(format_cst).unwrap_or_default(),
-        findings: if a.state == AppState_::CorrectionNotified {
-            o.standing
-                .findings
-                .iter()
-                .map(|f| (f.problem.clone(), f.basis.clone()))
-                .collect()
-        } else {
-            vec![]
-        },
+        findings,
         documents: o
             .standing
             .documents
