@@ -88,8 +88,10 @@ pub(crate) async fn targets(db: &Db) -> anyhow::Result<Vec<Target>> {
                     && m.max_mb >= 1
             })
             .count();
+        // The demo citizen applies as a person: items serving persons.
         if g.online_depth >= 2
             && g.min_level <= 3
+            && g.service_objects.iter().any(|o| o == "1")
             && g.form.sections.is_empty()
             && g.situations.is_empty()
             && (1..=FILES).contains(&materials.len())

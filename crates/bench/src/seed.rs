@@ -271,7 +271,12 @@ impl Seeder {
                 continue;
             };
             let g = &p.guide;
-            if g.online_depth < 2 || g.min_level > 3 || !g.situations.is_empty() {
+            // The demo citizen applies as a person: items serving persons.
+            if g.online_depth < 2
+                || g.min_level > 3
+                || !g.situations.is_empty()
+                || !g.service_objects.iter().any(|o| o == "1")
+            {
                 continue;
             }
             if big.is_none()

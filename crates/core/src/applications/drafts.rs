@@ -24,6 +24,9 @@ pub struct Application {
     pub applicant_id: i64,
     /// The acting person's account.
     pub acting_id: i64,
+    /// The applicant's unified social credit code (an organisation's; none
+    /// for a person): the 服务对象 they count as.
+    pub applicant_credit: Option<String>,
     /// 实施编码.
     pub task_code: String,
     /// Item name (of the version it was started under).
@@ -80,7 +83,7 @@ pub fn form_of(g: &Guide, situation: &str) -> FormDef {
 
 pub(super) const COLUMNS: &str = "a.id AS row_id, a.applicant_id, a.acting_id, a.public_id, a.task_code, a.version_no, a.situation_code, a.state, a.fields, \
      a.revision, a.case_number, a.authority, a.channel, a.source_code, a.created_at, a.updated_at, a.expires_at, a.files_revision, a.authority_ended_at, \
-     p.display_name AS applicant_name, q.display_name AS acting_name";
+     p.display_name AS applicant_name, p.credit_code AS applicant_credit, q.display_name AS acting_name";
 
 pub(super) fn from_row(r: &sqlx::any::AnyRow) -> Result<(i64, Application), DbError> {
     let fields: String = r.try_get("fields")?;
@@ -101,6 +104,7 @@ pub(super) fn from_row(r: &sqlx::any::AnyRow) -> Result<(i64, Application), DbEr
             revision: r.try_get("revision")?,
             case_number: r.try_get("case_number")?,
             applicant_name: r.try_get("applicant_name")?,
+            applicant_credit: r.try_get("applicant_credit")?,
             acting_name: r.try_get("acting_name")?,
             authority: r.try_get("authority")?,
             channel: r.try_get("channel")?,
@@ -341,6 +345,9 @@ pub async fn mine(db: &Db, actor: &Principal) -> Result<Vec<Application>, Applic
 /// What the start page of an item offers the signed-in person.
 #[derive(Debug, Clone)]
 pub struct Starting {
+    /// Why the actor may not apply as themselves (or for a person, at a
+    /// window or as an agent): the item does not serve them.
+    pub not_served: Option<FieldProblem>,
     /// The published item.
     pub item: catalog::Published,
     /// The enterprises the person may apply for on this item (credit
@@ -362,17 +369,21 @@ pub async fn starting(
         .await?
         .ok_or(ApplicationError::NotFound)?;
     let now = now_ms();
+    // Only the enterprises the item serves are offered.
     let enterprises = agents::held_by(db, actor.account.id)
         .await?
         .into_iter()
         .filter(|m| m.live(now) && m.covers(&item.catalog_code))
+        .filter(|m| super::not_served(&item.guide, Some(&m.credit_code)).is_none())
         .map(|m| (m.credit_code, m.enterprise_name))
         .collect();
     let level = oidc::real_name_level(db, actor.account.id).await?;
+    let not_served = super::not_served(&item.guide, actor.account.credit_code.as_deref());
     Ok(Starting {
         item,
         enterprises,
         level,
+        not_served,
     })
 }
 
@@ -427,13 +438,17 @@ pub(super) async fn opened(
         .fetch_one(db.pool())
         .await?;
     let problems = match &item {
-        Some(p) if app.state.editable() => super::readiness(
-            &p.guide,
-            &app.situation,
-            &app.fields,
-            &app.files,
-            app.newer_version,
-        ),
+        Some(p) if app.state.editable() => {
+            let mut problems = super::readiness(
+                &p.guide,
+                &app.situation,
+                &app.fields,
+                &app.files,
+                app.newer_version,
+            );
+            problems.extend(super::not_served(&p.guide, app.applicant_credit.as_deref()));
+            problems
+        }
         _ => Vec::new(),
     };
     Ok(Opened {

@@ -391,6 +391,15 @@ pub async fn start(
         ]));
     }
     let (applicant_id, authority) = applicant(db, key, actor, &s, &p).await?;
+    // Only those the item serves (its 服务对象) apply for it.
+    let credit: Option<String> = sqlx::query("SELECT credit_code FROM accounts WHERE id = $1")
+        .bind(applicant_id)
+        .fetch_one(db.pool())
+        .await?
+        .try_get("credit_code")?;
+    if let Some(problem) = super::not_served(g, credit.as_deref()) {
+        return Err(ApplicationError::Invalid(vec![problem]));
+    }
     // A person applied for at a window or by an agent answers as themselves;
     // at a window their identity was just checked in person.
     let person = match authority {

@@ -77,6 +77,50 @@ pub fn readiness(
     problems
 }
 
+/// The problem when the item does not serve the applicant (its guide's
+/// 服务对象 do not include what they count as): a draft started before
+/// the rule, or before the guide changed, is stopped at submission with
+/// the words the start gives.
+pub fn not_served(g: &Guide, credit_code: Option<&str>) -> Option<FieldProblem> {
+    let object = tongban_domain::applications::service_object(credit_code);
+    if tongban_domain::applications::served(&g.service_objects, object) {
+        return None;
+    }
+    let names = |pick: fn(&(&'static str, &'static str, &'static str)) -> &'static str| {
+        g.service_objects
+            .iter()
+            .filter(|o| o.as_str() != "5")
+            .filter_map(|o| {
+                tongban_domain::catalog::SERVICE_OBJECTS
+                    .iter()
+                    .find(|x| x.0 == o.as_str())
+                    .map(pick)
+            })
+            .collect::<Vec<_>>()
+    };
+    let who = tongban_domain::catalog::SERVICE_OBJECTS
+        .iter()
+        .find(|x| x.0 == object);
+    let zh = names(|x| x.1).join("、");
+    let en = names(|x| x.2).join(", ").to_lowercase();
+    let online = !zh.is_empty();
+    Some(
+        FieldProblem::new(
+            "item",
+            "application.not_served",
+            if online {
+                format!("该事项面向{zh}，不能以{}身份申请", who.map_or("", |x| x.1))
+            } else {
+                "该事项不受理网上申请".to_owned()
+            },
+        )
+        .with("objects", zh)
+        .with("objects_en", en)
+        .with("who", who.map_or("", |x| x.1).to_owned())
+        .with("who_en", who.map_or("", |x| x.2).to_lowercase()),
+    )
+}
+
 /// A submitted application: its 办件编号 and the query code printed on the
 /// receipt.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,6 +170,7 @@ pub async fn submit(
     let newer = Some(current).filter(|v| *v > a.version_no);
     let files = given(db, row_id).await?;
     let mut problems = readiness(&g, &a.situation, &a.fields, &files, newer);
+    problems.extend(not_served(&g, a.applicant_credit.as_deref()));
     if declared != declaration::VERSION {
         problems.push(
             FieldProblem::new(

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use sqlx::Row;
 
 use super::acceptance::submitted;
-use super::{city_item, codes, send};
+use super::{city_item, codes, enterprise_code, send};
 use crate::helpers::{TestApp, form_fields};
 
 #[tokio::test]
@@ -15,11 +15,12 @@ async fn an_idempotency_key_past_its_day_starts_a_new_draft() {
     let app = TestApp::spawn().await;
     let citizen = app.citizen().await;
     let item = city_item(&app, "食品经营许可").await;
+    let cc = enterprise_code(&app).await;
     let start = || {
         citizen
             .post(app.url("/api/v1/applications"))
             .header("Idempotency-Key", "k-old")
-            .json(&json!({"item": item}))
+            .json(&json!({"item": item, "on_behalf_of": cc}))
     };
     let (status, first) = send(start()).await;
     assert_eq!(status, StatusCode::CREATED, "{first}");
@@ -112,10 +113,11 @@ async fn a_json_body_missing_a_member_names_it_in_both_languages() {
     let app = TestApp::spawn().await;
     let citizen = app.citizen().await;
     let item = city_item(&app, "食品经营许可").await;
+    let cc = enterprise_code(&app).await;
     let (_, created) = send(
         citizen
             .post(app.url("/api/v1/applications"))
-            .json(&json!({"item": item})),
+            .json(&json!({"item": item, "on_behalf_of": cc})),
     )
     .await;
     let id = created["id"].as_str().unwrap().to_owned();

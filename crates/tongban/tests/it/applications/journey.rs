@@ -198,13 +198,20 @@ async fn the_correction_notice_says_where_each_correction_is_and_the_applicant_i
 
     // The API refuses a place that is none of the case's questions or
     // materials, naming the finding; nothing is issued.
-    for bad in ["a", "/fields/no_such_question", "/materials/M999", "fields/lost_date"] {
+    for bad in [
+        "a",
+        "/fields/no_such_question",
+        "/materials/M999",
+        "fields/lost_date",
+    ] {
         let (status, p) = send(
             clerk
                 .post(app.url(&format!("/api/v1/cases/{number}/actions")))
-                .json(&json!({"action": "request_correction", "revision": case["revision"],
+                .json(
+                    &json!({"action": "request_correction", "revision": case["revision"],
                     "params": {"findings": [{"problem": "请补正", "target": ""},
-                                            {"problem": "请核实", "target": bad}]}})),
+                                            {"problem": "请核实", "target": bad}]}}),
+                ),
         )
         .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {p}");
@@ -253,7 +260,10 @@ async fn the_correction_notice_says_where_each_correction_is_and_the_applicant_i
     );
     assert!(overview.contains("需补正"), "{overview}");
     let (_, inbox) = app.get_text(&citizen, "/inbox").await;
-    assert!(inbox.contains("需补正的位置：申请表“遗失或被盗日期”、材料“"), "{inbox}");
+    assert!(
+        inbox.contains("需补正的位置：申请表“遗失或被盗日期”、材料“"),
+        "{inbox}"
+    );
     let (_, mine) = send(citizen.get(app.url(&format!("/api/v1/cases/{number}")))).await;
     let doc = mine["documents"][0]["id"].as_i64().unwrap();
     let pdf = citizen
@@ -273,4 +283,101 @@ async fn the_correction_notice_says_where_each_correction_is_and_the_applicant_i
         );
         assert!(text.contains("整个申请：请在申请表上签名"), "{text}");
     }
+}
+
+#[tokio::test]
+async fn only_those_an_item_serves_apply_for_it_and_a_draft_the_rule_refuses_stops_at_submission() {
+    let app = TestApp::spawn().await;
+    let citizen = app.citizen().await;
+    let enterprise = app.signed_in("enterprise").await;
+    let food = city_item(&app, "食品生产许可").await;
+    let id_card = city_item(&app, "居民身份证补领").await;
+
+    // A person cannot apply as himself for what serves enterprises only,
+    // nor an enterprise for what serves persons; the API says why.
+    let (status, p) = send(
+        citizen
+            .post(app.url("/api/v1/applications"))
+            .json(&json!({"item": food})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["errors"][0]["code"], "application.not_served", "{p}");
+    assert_eq!(
+        p["errors"][0]["message"],
+        "该事项面向企业法人，不能以自然人身份申请"
+    );
+    let (status, p) = send(
+        enterprise
+            .post(app.url("/api/v1/applications"))
+            .header("Accept-Language", "en")
+            .json(&json!({"item": id_card})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(
+        p["errors"][0]["message"],
+        "This service is for natural persons; it cannot be applied for as enterprises."
+    );
+    // The enterprise applies for what serves it.
+    let (status, made) = send(
+        enterprise
+            .post(app.url("/api/v1/applications"))
+            .json(&json!({"item": food})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+
+    // The start page offers the person no way to apply as himself, and
+    // says what to do instead.
+    let (_, page) = app.get_text(&citizen, &format!("/apply/{food}")).await;
+    assert!(page.contains("id=\"not-served\""), "{page}");
+    assert!(!page.contains("value=\"self\""), "{page}");
+    let (_, page) = app.get_text(&citizen, &format!("/apply/{id_card}")).await;
+    assert!(!page.contains("id=\"not-served\""), "{page}");
+
+    // A person's draft of an item that since serves enterprises only is
+    // stopped at submission, with the same words; the check page lists it.
+    let (_, draft) = send(
+        citizen
+            .post(app.url("/api/v1/applications"))
+            .json(&json!({"item": id_card})),
+    )
+    .await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let code = id_card.clone();
+    app.db
+        .write(tongban_core::tx!(c => {
+            sqlx::query(
+                "UPDATE item_versions SET document = REPLACE(document, '\"service_objects\":[\"1\"]', '\"service_objects\":[\"2\"]') \
+                 WHERE item_id = (SELECT item_id FROM published_items WHERE task_code = $1)",
+            )
+            .bind(&code)
+            .execute(c)
+            .await?;
+            Ok::<_, tongban_core::DbError>(())
+        }))
+        .await
+        .unwrap();
+    app.catalog_changed().await;
+    let (status, p) = send(
+        citizen
+            .post(app.url(&format!("/api/v1/applications/{id}/submit")))
+            .json(&json!({"revision": 1, "declaration": tongban_core::applications::declaration::VERSION})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert!(
+        p["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["code"] == "application.not_served"
+                && e["message"] == "该事项面向企业法人，不能以自然人身份申请"),
+        "{p}"
+    );
+    let (_, check) = app
+        .get_text(&citizen, &format!("/applications/{id}/check"))
+        .await;
+    assert!(check.contains("该事项面向企业法人"), "{check}");
 }

@@ -236,9 +236,14 @@ async fn who_may_apply_for_what() {
     ))
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
-    // For oneself it is fine.
-    let (status, _) = send(post(json!({"item": item}))).await;
-    assert_eq!(status, StatusCode::CREATED);
+    // Nor for oneself: company registration serves enterprises (its
+    // 服务对象 is 企业法人), not a person.
+    let (status, p) = send(post(json!({"item": item}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        codes(&p),
+        [("item".to_owned(), "application.not_served".to_owned())]
+    );
     // Unknown items and fields beyond the request are refused.
     let (status, _) = send(post(json!({"item": "NOPE"}))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -372,10 +377,11 @@ async fn a_draft_moves_to_a_newer_form_in_one_step_seeing_what_changes() {
     let app = TestApp::spawn().await;
     let citizen = app.citizen().await;
     let item = city_item(&app, "食品经营许可").await;
+    let cc = enterprise_code(&app).await;
     let (_, created) = send(
         citizen
             .post(app.url("/api/v1/applications"))
-            .json(&json!({"item": item})),
+            .json(&json!({"item": item, "on_behalf_of": cc})),
     )
     .await;
     let id = created["id"].as_str().unwrap().to_owned();
@@ -475,10 +481,11 @@ async fn materials_are_given_as_files_checked_by_content_and_limit() {
     let app = TestApp::spawn().await;
     let citizen = app.citizen().await;
     let item = city_item(&app, "食品经营许可").await;
+    let cc = enterprise_code(&app).await;
     let (_, created) = send(
         citizen
             .post(app.url("/api/v1/applications"))
-            .json(&json!({"item": item})),
+            .json(&json!({"item": item, "on_behalf_of": cc})),
     )
     .await;
     let id = created["id"].as_str().unwrap().to_owned();
@@ -554,7 +561,7 @@ async fn materials_are_given_as_files_checked_by_content_and_limit() {
     let url = app.url(&format!("/api/v1/applications/{id}"));
     let (_, a) = send(citizen.get(&url)).await;
     assert_eq!(a["files"].as_array().unwrap().len(), 2);
-    let other = app.signed_in("enterprise").await;
+    let other = app.signed_in("agent").await;
     let (status, _) = send(upload(&other, &asked, "x.pdf", pdf.clone())).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let given = f["id"].as_i64().unwrap();

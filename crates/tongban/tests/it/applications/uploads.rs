@@ -50,10 +50,11 @@ async fn session_cookie(app: &TestApp, username: &str) -> String {
 async fn upload_path(app: &TestApp) -> String {
     let citizen = app.citizen().await;
     let item = city_item(app, "食品经营许可").await;
+    let cc = super::enterprise_code(app).await;
     let (_, created) = send(
         citizen
             .post(app.url("/api/v1/applications"))
-            .json(&json!({"item": item})),
+            .json(&json!({"item": item, "on_behalf_of": cc})),
     )
     .await;
     let id = created["id"].as_str().unwrap().to_owned();

@@ -64,6 +64,9 @@ pub struct StartView {
     pub typed: (String, String),
     /// whether that part is shown open (it was used and refused)
     pub attorney_open: bool,
+    /// why the person may not apply as themselves (or for a person): the
+    /// item does not serve them; empty when it does
+    pub not_served: String,
 }
 
 /// The words of a staff-only part of the start page, by the person's role
@@ -125,11 +128,21 @@ async fn start_view(
         to_give: to_give.iter().map(|m| m.name.clone()).collect(),
         fetched: fetched.iter().map(|m| m.name.clone()).collect(),
         errors,
-        for_person_label: staff_words(&t, &s.principal, "apply.for_person"),
+        for_person_label: if st.not_served.is_none() {
+            staff_words(&t, &s.principal, "apply.for_person")
+        } else {
+            String::new()
+        },
         ask_name: s.principal.has_role(Role::CommunityAgent)
             && !s.principal.has_role(Role::WindowClerk),
         consent_label: staff_words(&t, &s.principal, "apply.consent"),
-        attorney: s.principal.account.kind == "person"
+        not_served: st
+            .not_served
+            .clone()
+            .map(|p| crate::http::error::FieldError::of(&t, p).message)
+            .unwrap_or_default(),
+        attorney: st.not_served.is_none()
+            && s.principal.account.kind == "person"
             && !s.principal.has_role(Role::WindowClerk)
             && !s.principal.has_role(Role::CommunityAgent),
         attorney_open: typed.is_some_and(|f| !f.person.trim().is_empty()),
