@@ -68,6 +68,9 @@ pub struct Application {
     pub files_revision: i64,
     /// When the applicant ended the acting person's authority, if they did.
     pub authority_ended_at: Option<Millis>,
+    /// The answers that say who the applicant is, filled when the draft
+    /// started: no save changes them.
+    pub locked: Vec<String>,
 }
 
 /// The form a draft answers: the item's, with its situation's questions
@@ -82,7 +85,7 @@ pub fn form_of(g: &Guide, situation: &str) -> FormDef {
 }
 
 pub(super) const COLUMNS: &str = "a.id AS row_id, a.applicant_id, a.acting_id, a.public_id, a.task_code, a.version_no, a.situation_code, a.state, a.fields, \
-     a.revision, a.case_number, a.authority, a.channel, a.source_code, a.created_at, a.updated_at, a.expires_at, a.files_revision, a.authority_ended_at, \
+     a.revision, a.case_number, a.authority, a.channel, a.source_code, a.created_at, a.updated_at, a.expires_at, a.files_revision, a.authority_ended_at, a.locked_fields, \
      p.display_name AS applicant_name, p.credit_code AS applicant_credit, q.display_name AS acting_name";
 
 pub(super) fn from_row(r: &sqlx::any::AnyRow) -> Result<(i64, Application), DbError> {
@@ -116,6 +119,8 @@ pub(super) fn from_row(r: &sqlx::any::AnyRow) -> Result<(i64, Application), DbEr
             files: Vec::new(),
             files_revision: r.try_get("files_revision")?,
             authority_ended_at: r.try_get("authority_ended_at")?,
+            locked: serde_json::from_str(&r.try_get::<String, _>("locked_fields")?)
+                .map_err(|e| DbError::Corrupt(format!("locked_fields: {e}")))?,
         },
     ))
 }
@@ -256,6 +261,31 @@ pub async fn save_page(
     .await
 }
 
+/// The answers saying who the applicant is that a save would change: each
+/// refused at its field.
+fn locked_changed(
+    form: &FormDef,
+    a: &Application,
+    fields: &Map<String, Value>,
+) -> Vec<FieldProblem> {
+    a.locked
+        .iter()
+        .filter(|k| a.fields.get(k.as_str()) != fields.get(k.as_str()))
+        .map(|k| {
+            let (label, label_en) = form.field(k).map_or((k.as_str(), ""), |f| {
+                (f.label.as_str(), f.label_en.as_str())
+            });
+            FieldProblem::new(
+                format!("/fields/{k}"),
+                "application.identity_locked",
+                format!("“{label}”来自申请人的实名信息，不能修改"),
+            )
+            .with("label", label.to_owned())
+            .with("label_en", label_en.to_owned())
+        })
+        .collect()
+}
+
 async fn save_with(
     db: &Db,
     actor: &Principal,
@@ -276,7 +306,8 @@ async fn save_with(
     let mut fields = a.fields.clone();
     let patch = patch(&form, &fields)?;
     merge_patch(&mut fields, &patch);
-    let problems = form.check(&fields, today_cst(), false);
+    let mut problems = form.check(&fields, today_cst(), false);
+    problems.extend(locked_changed(&form, &a, &fields));
     if !problems.is_empty() {
         return Err(ApplicationError::Invalid(problems));
     }

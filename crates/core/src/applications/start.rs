@@ -426,6 +426,13 @@ pub async fn start(
     } else {
         prefill(db, key, &form, person, applicant_id).await?
     };
+    // Who the applicant is, once filled, is not an answer to edit.
+    let locked: Vec<&str> = form
+        .top_fields()
+        .filter(|(_, f)| f.prefill.is_some_and(|p| p.identity()) && fields.contains_key(&f.key))
+        .map(|(_, f)| f.key.as_str())
+        .collect();
+    let locked = serde_json::to_string(&locked).map_err(|e| DbError::Internal(e.to_string()))?;
     let public_id = hex::encode(rand::random::<[u8; 12]>());
     let doc = Value::Object(fields).to_string();
     let (item_id, version_no, task_code) = (p.item_id, p.version_no, p.task_code.clone());
@@ -469,8 +476,8 @@ pub async fn start(
             }
             let row = sqlx::query(
                 "INSERT INTO applications (public_id, item_id, task_code, version_no, situation_code, applicant_id, \
-                 acting_id, authority, channel, source_code, state, fields, revision, created_at, updated_at, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'draft', $11, 1, $12, $12, $13) RETURNING id",
+                 acting_id, authority, channel, source_code, state, fields, revision, created_at, updated_at, expires_at, locked_fields) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'draft', $11, 1, $12, $12, $13, $14) RETURNING id",
             )
             .bind(&id)
             .bind(item_id)
@@ -485,6 +492,7 @@ pub async fn start(
             .bind(&doc)
             .bind(now)
             .bind(now + expires_in)
+            .bind(&locked)
             .fetch_one(&mut *c)
             .await?;
             let app_id: i64 = row.try_get("id")?;

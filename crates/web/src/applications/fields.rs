@@ -59,6 +59,8 @@ pub struct FieldView {
     pub max_len: u32,
     /// filled in from the account
     pub prefilled: bool,
+    /// says who the applicant is: shown, not edited
+    pub locked: bool,
     /// when it applies, worded (a condition on this same page)
     pub shown_when: String,
     /// what is wrong with it (empty: nothing)
@@ -165,6 +167,7 @@ fn view(
         autocomplete,
         max_len: 0,
         prefilled: f.prefill.is_some(),
+        locked: false,
         shown_when: String::new(),
         entries: vec![],
         can_add: false,
@@ -244,6 +247,7 @@ pub fn section_fields(
     answers: &Map<String, Value>,
     errors: &[FieldError],
     add: Option<&str>,
+    locked: &[String],
 ) -> Vec<FieldView> {
     let here = |key: &str| s.fields.iter().any(|f| f.key == key);
     page_fields(form, s, answers)
@@ -257,6 +261,7 @@ pub fn section_fields(
                 errors,
                 add == Some(f.key.as_str()),
             );
+            v.locked = locked.contains(&f.key) && !v.value.is_empty();
             if let Some(c) = f.show_if.as_ref().filter(|c| here(&c.field)) {
                 v.shown_when = condition_words(t, form, c, "apply.applies_when");
             }
@@ -295,7 +300,15 @@ mod tests {
             serde_json::json!([{"who": "李四"}, {"who": "王五"}]),
         );
         let errors = vec![FieldError::worded("members-1-id", "x", "不对".into())];
-        let v = section_fields(&t, &f, &f.sections[1], &answers, &errors, Some("members"));
+        let v = section_fields(
+            &t,
+            &f,
+            &f.sections[1],
+            &answers,
+            &errors,
+            Some("members"),
+            &[],
+        );
         assert_eq!(v[0].entries.len(), 3);
         assert!(!v[0].can_add, "three is the most");
         assert_eq!(v[0].entries[1][0].value, "王五");

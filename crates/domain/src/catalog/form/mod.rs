@@ -245,6 +245,18 @@ pub enum Prefill {
     LegalRepresentative,
 }
 
+impl Prefill {
+    /// Who the applicant is (name, ID number, enterprise name, credit
+    /// code): once filled from the account, not an answer to edit. The
+    /// phone and the legal representative stay editable.
+    pub fn identity(self) -> bool {
+        matches!(
+            self,
+            Self::Name | Self::IdNumber | Self::EnterpriseName | Self::CreditCode
+        )
+    }
+}
+
 /// Whether a field key is well formed.
 pub fn key_ok(key: &str) -> bool {
     let b = key.as_bytes();

@@ -381,3 +381,95 @@ async fn only_those_an_item_serves_apply_for_it_and_a_draft_the_rule_refuses_sto
         .await;
     assert!(check.contains("该事项面向企业法人"), "{check}");
 }
+
+#[tokio::test]
+async fn who_the_applicant_is_is_shown_not_edited_and_the_api_refuses_a_change() {
+    let app = TestApp::spawn().await;
+    let citizen = app.citizen().await;
+    let id_card = city_item(&app, "居民身份证补领").await;
+    let (_, draft) = send(
+        citizen
+            .post(app.url("/api/v1/applications"))
+            .json(&json!({"item": id_card})),
+    )
+    .await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let url = app.url(&format!("/api/v1/applications/{id}"));
+    let (_, a) = send(citizen.get(&url)).await;
+    assert_eq!(a["fields"]["name"], "张晓明", "{a}");
+
+    // Another person's name and number are refused at their fields; the
+    // phone stays the applicant's to change.
+    let (status, p) = send(citizen.patch(&url).json(&json!({"revision": 1,
+        "fields": {"name": "李四", "id_number": "11010519491231002X", "phone": "13900001111"}})))
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    let fields: Vec<(&str, &str)> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["field"].as_str().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("/fields/name", "application.identity_locked"),
+            ("/fields/id_number", "application.identity_locked")
+        ]
+    );
+    let (status, p) = send(citizen.patch(&url).json(&json!({"revision": 1,
+        "fields": {"name": null}})))
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    let (status, saved) = send(
+        citizen
+            .patch(&url)
+            .json(&json!({"revision": 1, "fields": {"phone": "13900001111"}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    let (_, a) = send(citizen.get(&url)).await;
+    assert_eq!(
+        (&a["fields"]["name"], &a["fields"]["phone"]),
+        (&json!("张晓明"), &json!("13900001111"))
+    );
+
+    // The question page shows them read-only, and leads a person who
+    // means to apply for someone else to that path.
+    let (_, page) = app
+        .get_text(&citizen, &format!("/applications/{id}/pages/0"))
+        .await;
+    assert!(
+        page.contains("id=\"f-name\" name=\"f.name\" type=\"text\" value=\"张晓明\" readonly"),
+        "{page}"
+    );
+    assert!(
+        !page.contains(
+            "id=\"f-phone\" name=\"f.phone\" type=\"tel\" value=\"13900001111\" readonly"
+        )
+    );
+    assert!(
+        page.contains(&format!("href=\"/apply/{id_card}#f-for_person\"")),
+        "{page}"
+    );
+    // A page posted with another name is refused there, keeping the input.
+    let mut form = crate::helpers::form_fields(&page, "page-form");
+    for (k, v) in &mut form {
+        if k == "f.name" {
+            *v = "李四".into();
+        }
+    }
+    let r = citizen
+        .post(app.url(&format!("/applications/{id}/pages/0")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("来自申请人的实名信息，不能修改")
+    );
+}

@@ -653,6 +653,15 @@ async fn a_person_applies_for_another_under_a_power_of_attorney_which_the_case_t
     .await
     .unwrap();
     assert_eq!(applicant.1, "王德福", "the case is the principal's");
+    // The name and number matched are locked: not another person's.
+    let (status, p) = send(
+        citizen
+            .patch(&url)
+            .json(&json!({"revision": 1, "fields": {"name": "张晓明"}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["errors"][0]["code"], "application.identity_locked");
 
     // The 授权委托书 is asked for besides the item's materials.
     let (_, answered) = send(citizen.patch(&url).json(

@@ -38,11 +38,11 @@ async fn invisible_controls_in_names_and_answers_never_reach_pages_or_pdfs() {
     let (_, page) = app.get_text(&citizen, &format!("{base}/pages/0")).await;
     let mut pairs: Vec<(String, String)> = form_fields(&page, "page-form")
         .into_iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "f.name" | "f.reason" | "action"))
+        .filter(|(k, _)| !matches!(k.as_str(), "f.police_report" | "f.reason" | "action"))
         .collect();
     for (k, v) in [
-        ("f.name", "张\u{202E}三\u{200B}丰"),
-        ("f.reason", "damaged"),
+        ("f.police_report", "张\u{202E}三\u{200B}丰"),
+        ("f.reason", "stolen"),
         ("action", "continue"),
     ] {
         pairs.push((k.to_owned(), v.to_owned()));
@@ -128,7 +128,7 @@ async fn invisible_controls_in_names_and_answers_never_reach_pages_or_pdfs() {
     let (status, _) = send(
         citizen
             .patch(app.url(&format!("/api/v1/applications/{id}")))
-            .json(&json!({"revision": a["revision"], "fields": {"name": "李\u{200B}四\u{202E}"}})),
+            .json(&json!({"revision": a["revision"], "fields": {"police_report": "李\u{200B}四\u{202E}"}})),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
@@ -144,7 +144,7 @@ async fn invisible_controls_in_names_and_answers_never_reach_pages_or_pdfs() {
             .unwrap(),
     )
     .unwrap();
-    fields["name"] = json!("王\u{202E}五\u{200B}");
+    fields["police_report"] = json!("王\u{202E}五\u{200B}");
     let (doc, public) = (fields.to_string(), id.clone());
     app.db
         .write(move |c| {

@@ -48,6 +48,9 @@ pub struct PageView {
     pub errors: Vec<FieldError>,
     /// saved elsewhere meanwhile: the input is kept and the person told
     pub conflict: bool,
+    /// where a person applying as themselves goes to apply for someone
+    /// else (empty for anyone else)
+    pub not_you: String,
 }
 
 /// Path of a question page.
@@ -71,7 +74,7 @@ async fn page_view(
     let sec = form.sections.get(n).ok_or(AppError::NotFound)?;
     let shown = shown_sections(&form, answers);
     let at = shown.iter().position(|i| *i == n).unwrap_or(0);
-    let fields = section_fields(&t, &form, sec, answers, &errors, add);
+    let fields = section_fields(&t, &form, sec, answers, &errors, add, &o.app.locked);
     let has_address = fields
         .iter()
         .any(|f| f.kind == "address" || f.entries.iter().flatten().any(|g| g.kind == "address"));
@@ -98,6 +101,14 @@ async fn page_view(
         revision: o.app.revision,
         errors,
         conflict: false,
+        not_you: if o.app.authority == "own"
+            && o.app.applicant_credit.is_none()
+            && ctx.session.as_deref().map(|s| s.principal.account.id) == Some(o.app.applicant_id)
+        {
+            format!("/apply/{}#f-for_person", o.app.task_code)
+        } else {
+            String::new()
+        },
         t,
     })
 }
