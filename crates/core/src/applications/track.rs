@@ -72,7 +72,7 @@ pub fn mask_name(name: &str) -> String {
 pub async fn track(
     db: &Db,
     origin: &str,
-    case_number: &str,
+    case_number: &tongban_domain::applications::CaseNo,
     code: &str,
 ) -> Result<Tracked, TrackError> {
     let claim = match throttle::claim(db, &format!("track:{origin}"), GUESSES)
@@ -87,7 +87,7 @@ pub async fn track(
             });
         }
     };
-    let found = find(db, case_number, code).await;
+    let found = find(db, case_number.as_str(), code).await;
     let failed = matches!(found, Err(TrackError::NotFound));
     if let Err(e) = throttle::settle(db, claim, failed).await {
         tracing::warn!(error = %e, "throttle settle failed");
@@ -101,7 +101,7 @@ async fn find(db: &Db, case_number: &str, code: &str) -> Result<Tracked, TrackEr
          p.display_name, v.name AS item_name FROM applications a JOIN accounts p ON p.id = a.applicant_id \
          LEFT JOIN published_items v ON v.task_code = a.task_code WHERE a.case_number = $1",
     )
-    .bind(case_number.trim().to_ascii_uppercase())
+    .bind(case_number)
     .fetch_optional(db.pool())
     .await
     .map_err(ApplicationError::from)?;

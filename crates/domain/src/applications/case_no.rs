@@ -47,6 +47,18 @@ impl CaseNo {
         Ok(Self(input.to_owned()))
     }
 
+    /// Parses a case number as a person typed or pasted it: spaces (as it
+    /// is shown, grouped) and surrounding whitespace dropped, letters in
+    /// either case taken as capitals.
+    pub fn parse_typed(input: &str) -> Result<Self, CaseNoError> {
+        let joined: String = input
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        Self::parse(&joined)
+    }
+
     /// The number.
     pub fn as_str(&self) -> &str {
         &self.0

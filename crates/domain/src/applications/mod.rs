@@ -450,6 +450,92 @@ pub fn case_number(
     Ok(out)
 }
 
+/// A case number made by `pattern`, in the pattern's own parts for people
+/// to read and quote: the 实施编码 (its leading 18-character credit code
+/// apart), the date, the sequence and any literal text, joined by spaces.
+/// A number the pattern did not make is grouped by fours. Whitespace
+/// between the parts is what [`CaseNo::parse_typed`] forgives.
+pub fn grouped_case_number(pattern: &str, number: &str) -> String {
+    parts_of(pattern, number).map_or_else(
+        || {
+            number
+                .as_bytes()
+                .chunks(4)
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        },
+        |p| p.join(" "),
+    )
+}
+
+/// The parts of `number` as `pattern` made it; `None` when it does not fit.
+fn parts_of(pattern: &str, number: &str) -> Option<Vec<String>> {
+    // The pattern's pieces: literal text, or a placeholder of known width
+    // (the task code takes what the others leave).
+    enum Piece<'a> {
+        Text(&'a str),
+        Width(usize),
+        Task,
+    }
+    let mut pieces = Vec::new();
+    let mut rest = pattern;
+    while let Some(i) = rest.find('{') {
+        if i > 0 {
+            pieces.push(Piece::Text(&rest[..i]));
+        }
+        let after = &rest[i + 1..];
+        let j = after.find('}')?;
+        pieces.push(match &after[..j] {
+            "task_code" => Piece::Task,
+            "date" => Piece::Width(8),
+            p => Piece::Width(p.strip_prefix("seq:")?.parse().ok()?),
+        });
+        rest = &after[j + 1..];
+    }
+    if !rest.is_empty() {
+        pieces.push(Piece::Text(rest));
+    }
+    let fixed: usize = pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Text(t) => t.len(),
+            Piece::Width(w) => *w,
+            Piece::Task => 0,
+        })
+        .sum();
+    let tasks = pieces.iter().filter(|p| matches!(p, Piece::Task)).count();
+    let task_len = match tasks {
+        0 if number.len() == fixed => 0,
+        1 if number.len() > fixed => number.len() - fixed,
+        _ => return None,
+    };
+    // A pattern with text of its own (`HRB-…`) already separates its
+    // parts, and a space there would not be typed back: shown as it is.
+    if pieces.iter().any(|p| matches!(p, Piece::Text(_))) {
+        return Some(vec![number.to_owned()]);
+    }
+    let mut out = Vec::new();
+    let mut at = 0;
+    for p in &pieces {
+        let len = match p {
+            Piece::Text(t) => t.len(),
+            Piece::Width(w) => *w,
+            Piece::Task => task_len,
+        };
+        let part = number.get(at..at + len)?;
+        at += len;
+        match p {
+            Piece::Task if part.len() > 18 => {
+                out.push(part[..18].to_owned());
+                out.push(part[18..].to_owned());
+            }
+            _ => out.push(part.to_owned()),
+        }
+    }
+    Some(out)
+}
+
 /// Applies a JSON merge patch (RFC 7396) to an object: a `null` removes a
 /// member, an object merges into an object, anything else replaces. The
 /// strings it brings are what a person typed, so invisible controls are
@@ -504,6 +590,28 @@ mod tests {
         assert!(!served(&enterprises, "1") && !served(&enterprises, "3"));
         // Government bodies never apply online, even where the guide names them.
         assert!(!served(&["5".to_owned()], "5"));
+    }
+
+    #[test]
+    fn a_case_number_is_grouped_by_its_patterns_parts() {
+        let n = "11230100MB1234567X3012001000001202601010001";
+        assert_eq!(
+            grouped_case_number("{task_code}{date}{seq:4}", n),
+            "11230100MB1234567X 3012001000001 20260101 0001"
+        );
+        assert_eq!(
+            grouped_case_number("HRB-{date}-{seq:6}_{task_code}", "HRB-20260101-000005_T1"),
+            "HRB-20260101-000005_T1"
+        );
+        // A number the pattern did not make: by fours.
+        assert_eq!(
+            grouped_case_number("{task_code}{date}{seq:4}", "ABC"),
+            "ABC"
+        );
+        assert_eq!(
+            grouped_case_number("{date}{seq:4}", "Y2026010100011"),
+            "Y202 6010 1000 11"
+        );
     }
 
     #[test]

@@ -384,6 +384,8 @@ pub struct CaseView {
     pub staff: bool,
     /// the findings of the correction notice: (place, problem, basis)
     pub findings: Vec<(String, String, String)>,
+    /// the case number in its parts
+    pub number_shown: String,
 }
 
 async fn case_view(
@@ -467,6 +469,10 @@ async fn case_view(
         files,
         staff: true,
         findings,
+        number_shown: tongban_domain::applications::grouped_case_number(
+            &state.config().applications.case_number,
+            n.as_str(),
+        ),
         t,
     })
 }

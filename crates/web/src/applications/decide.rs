@@ -49,6 +49,8 @@ pub struct DecideView {
     pub nav: Nav,
     /// 办件编号
     pub number: String,
+    /// 办件编号 in its parts
+    pub number_shown: String,
     /// the action's path segment
     pub action: &'static str,
     /// the page's heading
@@ -227,6 +229,10 @@ async fn view(
     Ok(DecideView {
         nav: Nav::from_ctx(ctx),
         number: number.to_owned(),
+        number_shown: tongban_domain::applications::grouped_case_number(
+            &state.config().applications.case_number,
+            number,
+        ),
         action: segment(action),
         heading: t.get(&format!("case.{}", action.code())),
         issue_label: t.get(&format!("case.issue_{}", segment(action))),

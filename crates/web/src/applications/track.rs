@@ -9,6 +9,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use tongban_core::applications::track::{self, TrackError, Tracked};
 use tongban_core::platform::clock::format_cst;
+use tongban_domain::applications::{CaseNo, grouped_case_number};
 
 use crate::http::ctx::Ctx;
 use crate::http::error::FieldError;
@@ -45,10 +46,13 @@ pub struct TrackView {
     pub received: String,
     /// accepted, worded
     pub accepted: String,
+    /// the case found's number, in its parts
+    pub number_shown: String,
 }
 
 fn view(
     ctx: &Ctx,
+    pattern: &str,
     case_number: String,
     errors: Vec<FieldError>,
     found: Option<Tracked>,
@@ -70,6 +74,10 @@ fn view(
             .and_then(|f| f.accepted_at)
             .map(format_cst)
             .unwrap_or_default(),
+        number_shown: found
+            .as_ref()
+            .map(|f| grouped_case_number(pattern, &f.case_number))
+            .unwrap_or_default(),
         case_number,
         errors,
         found,
@@ -78,8 +86,14 @@ fn view(
 }
 
 /// `GET /track`.
-pub async fn track_get(ctx: Ctx) -> Result<Response, AppError> {
-    render(&view(&ctx, String::new(), vec![], None))
+pub async fn track_get(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    render(&view(
+        &ctx,
+        &state.config().applications.case_number,
+        String::new(),
+        vec![],
+        None,
+    ))
 }
 
 /// `POST /track`.
@@ -90,30 +104,40 @@ pub async fn track_post(
 ) -> Result<Response, AppError> {
     let t = ctx.tr();
     let origin = ctx.ip.clone().unwrap_or_default();
-    let (status, errors, found) =
-        match track::track(state.db(), &origin, &f.case_number, &f.code).await {
-            Ok(found) => (StatusCode::OK, vec![], Some(found)),
-            Err(TrackError::NotFound) => (
-                StatusCode::NOT_FOUND,
-                vec![FieldError::worded(
-                    "case_number",
-                    "not_found",
-                    t.get("track.not_found"),
-                )],
-                None,
-            ),
-            Err(TrackError::TooMany { until }) => (
-                StatusCode::TOO_MANY_REQUESTS,
-                vec![FieldError::worded(
-                    "case_number",
-                    "too_many",
-                    t.fmt("track.too_many", &[("until", &format_cst(until))]),
-                )],
-                None,
-            ),
-            Err(TrackError::Application(e)) => return Err(e.into()),
-        };
-    let mut res = render(&view(&ctx, f.case_number.trim().to_owned(), errors, found))?;
+    // Taken as people copy or type it: grouped with spaces, in any case.
+    let tracked = match CaseNo::parse_typed(&f.case_number) {
+        Ok(n) => track::track(state.db(), &origin, &n, &f.code).await,
+        Err(_) => Err(TrackError::NotFound),
+    };
+    let (status, errors, found) = match tracked {
+        Ok(found) => (StatusCode::OK, vec![], Some(found)),
+        Err(TrackError::NotFound) => (
+            StatusCode::NOT_FOUND,
+            vec![FieldError::worded(
+                "case_number",
+                "not_found",
+                t.get("track.not_found"),
+            )],
+            None,
+        ),
+        Err(TrackError::TooMany { until }) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            vec![FieldError::worded(
+                "case_number",
+                "too_many",
+                t.fmt("track.too_many", &[("until", &format_cst(until))]),
+            )],
+            None,
+        ),
+        Err(TrackError::Application(e)) => return Err(e.into()),
+    };
+    let mut res = render(&view(
+        &ctx,
+        &state.config().applications.case_number,
+        f.case_number.trim().to_owned(),
+        errors,
+        found,
+    ))?;
     *res.status_mut() = status;
     Ok(res)
 }

@@ -473,3 +473,70 @@ async fn who_the_applicant_is_is_shown_not_edited_and_the_api_refuses_a_change()
             .contains("来自申请人的实名信息，不能修改")
     );
 }
+
+#[tokio::test]
+async fn a_case_number_reads_in_its_parts_and_is_found_however_it_is_typed() {
+    let app = TestApp::spawn().await;
+    let citizen = app.citizen().await;
+    let (id, number) = submitted(&app, &citizen).await;
+    let code: String =
+        sqlx::query_scalar("SELECT query_code FROM applications WHERE public_id = $1")
+            .bind(&id)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    // The default pattern: 实施编码 (credit code, then the rest), date, sequence.
+    let n = number.len();
+    let grouped = format!(
+        "{} {} {} {}",
+        &number[..18],
+        &number[18..n - 12],
+        &number[n - 12..n - 4],
+        &number[n - 4..]
+    );
+    let (_, page) = app
+        .get_text(&citizen, &format!("/applications/{id}?done=submitted"))
+        .await;
+    assert!(page.contains(&grouped), "{page}");
+    assert!(
+        page.contains("12345"),
+        "the query code is what to quote: {page}"
+    );
+
+    // /track takes it as shown (with spaces), in small letters, with
+    // spaces around; a number that is no number is simply not found.
+    let anon = app.client();
+    for typed in [
+        grouped.clone(),
+        format!("  {}  ", grouped.to_lowercase()),
+        number.clone(),
+    ] {
+        let r = anon
+            .post(app.url("/track"))
+            .form(&[("case_number", typed.as_str()), ("code", code.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{typed}");
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("id=\"tracked\"") && page.contains(&grouped),
+            "{page}"
+        );
+    }
+    let r = anon
+        .post(app.url("/track"))
+        .form(&[("case_number", "12/34"), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    // 我的办件: a card per application, with its state, its date and what
+    // happens next.
+    let (_, mine) = app.get_text(&citizen, "/applications").await;
+    assert!(mine.contains("<ul class=\"cards\" id=\"mine\">"), "{mine}");
+    assert!(mine.contains("class=\"card state-submitted\""), "{mine}");
+    assert!(mine.contains("等待受理：五个工作日内"), "{mine}");
+    assert!(!mine.contains("<table"), "{mine}");
+}

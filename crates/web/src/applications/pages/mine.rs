@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::response::Response;
 use tongban_core::applications;
 use tongban_core::platform::clock::format_cst;
+use tongban_domain::applications::{State as AppState_, grouped_case_number};
 
 use crate::http::ctx::Ctx;
 use crate::http::i18n::Tr;
@@ -24,8 +25,10 @@ pub struct MineLine {
     pub case_number: String,
     /// applicant
     pub applicant: String,
-    /// last change
-    pub updated: String,
+    /// the date that matters now, worded (kept until, submitted, changed)
+    pub when: String,
+    /// what happens next, worded
+    pub next: String,
 }
 
 /// `/applications` view.
@@ -43,20 +46,37 @@ pub struct MineView {
 /// `GET /applications`: 我的办件, every application however it came.
 pub async fn mine_get(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     let s = ctx.require_session()?;
+    let t = ctx.tr();
+    let pattern = &state.config().applications.case_number;
     let lines = applications::mine(state.db(), &s.principal)
         .await?
         .into_iter()
-        .map(|a| MineLine {
-            state: a.state.code(),
-            case_number: a.case_number.unwrap_or_default(),
-            updated: format_cst(a.updated_at),
-            id: a.id,
-            name: a.item_name,
-            applicant: a.applicant_name,
+        .map(|a| {
+            let code = a.state.code();
+            let when = match a.state {
+                AppState_::Draft => t.fmt(
+                    "apply.mine_kept_until",
+                    &[("date", &format_cst(a.expires_at))],
+                ),
+                _ => t.fmt("apply.mine_changed", &[("date", &format_cst(a.updated_at))]),
+            };
+            MineLine {
+                state: code,
+                case_number: a
+                    .case_number
+                    .as_deref()
+                    .map(|n| grouped_case_number(pattern, n))
+                    .unwrap_or_default(),
+                when,
+                next: t.get(&format!("apply.mine_next_{code}")),
+                id: a.id,
+                name: a.item_name,
+                applicant: a.applicant_name,
+            }
         })
         .collect();
     render(&MineView {
-        t: ctx.tr(),
+        t,
         nav: Nav::from_ctx(&ctx),
         lines,
     })

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use tongban_core::applications;
 use tongban_core::applications::acceptance::{Place, place_of};
 use tongban_core::platform::clock::format_cst;
-use tongban_domain::applications::State as AppState_;
+use tongban_domain::applications::{State as AppState_, grouped_case_number};
 
 use super::{
     ChangesView, FileLine, changes_view, file_lines, form_and_guide, materials_to_give, name_of,
@@ -91,6 +91,8 @@ pub struct OverviewView {
     pub facts: Vec<Fact>,
     /// 办件编号
     pub case_number: String,
+    /// 办件编号 in its parts, as people read and quote it
+    pub number_shown: String,
     /// query code
     pub query_code: String,
     /// the draft is deleted after this
@@ -216,7 +218,7 @@ pub async fn overview_get(
     if let (Some(n), Some(at)) = (&a.case_number, o.submitted_at) {
         facts.push(Fact {
             label: t.get("apply.case_number"),
-            value: n.clone(),
+            value: grouped_case_number(&state.config().applications.case_number, n),
         });
         facts.push(Fact {
             label: t.get("apply.submitted_at"),
@@ -237,6 +239,11 @@ pub async fn overview_get(
         tasks,
         facts,
         case_number: a.case_number.clone().unwrap_or_default(),
+        number_shown: a
+            .case_number
+            .as_deref()
+            .map(|n| grouped_case_number(&state.config().applications.case_number, n))
+            .unwrap_or_default(),
         query_code: o.query_code.clone().unwrap_or_default(),
         expires: format_cst(a.expires_at),
         saved: format_cst(a.updated_at),
