@@ -28,7 +28,7 @@ use crate::kernel::orgs;
 use crate::platform::clock::{Millis, date_cst, now_ms, today_cst};
 use crate::platform::db::{Db, DbError};
 
-pub use super::decide::{ART_32, Act, Acted, FindingInput, MAX_FINDINGS, act, preview};
+pub use super::decide::{Act, Acted, FindingInput, MAX_FINDINGS, act, preview};
 
 /// Where the actor accepts applications, as ancestry paths of
 /// organisations: for each window-clerk grant, the organisation of the

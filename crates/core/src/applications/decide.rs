@@ -32,9 +32,6 @@ static TEMPLATES: LazyLock<Templates> =
 /// Findings one correction notice lists at most.
 pub const MAX_FINDINGS: usize = 100;
 
-/// Art. 32, the basis of every notice of this stage.
-pub const ART_32: &str = "《中华人民共和国行政许可法》第三十二条";
-
 /// A finding as the staff typed it.
 #[derive(Debug, Clone, Default)]
 pub struct FindingInput {
@@ -42,7 +39,8 @@ pub struct FindingInput {
     pub target: String,
     /// What is wrong.
     pub problem: String,
-    /// On what basis (empty: Art. 32 and the item's guide).
+    /// On what basis (empty: the law the item type's notices cite, and
+    /// the item's guide).
     pub basis: String,
 }
 
@@ -179,7 +177,7 @@ async fn prepare(
         addressee: applicant.clone(),
         issuer: p.org.name_zh.clone(),
         date: cn_date(today),
-        basis: ART_32.into(),
+        basis: opened.notice_basis.clone(),
         facts: vec![
             ("办件编号".into(), number.clone()),
             ("事项名称".into(), g.name.clone()),
@@ -221,6 +219,19 @@ async fn prepare(
                 cn_date(d)
             }
         })
+    };
+    // A person is addressed 您, an organisation by its name; the law cited
+    // is the item type's (行政许可法 Art. 32 for a 行政许可), else the item's own.
+    let you = if a.applicant_credit.is_some() {
+        a.applicant_name.clone()
+    } else {
+        "您".to_owned()
+    };
+    let basis = opened.notice_basis.clone();
+    let default_basis = if basis.contains("办事指南") {
+        basis.clone()
+    } else {
+        format!("{basis}；《{}》办事指南", g.name)
     };
     let mut findings = Vec::new();
     let (kind, mark, template) = match act.action {
@@ -279,7 +290,7 @@ async fn prepare(
                     target: f.target.trim().to_owned(),
                     problem: text.to_owned(),
                     basis: if f.basis.trim().is_empty() {
-                        format!("{ART_32}；《{}》办事指南", g.name)
+                        default_basis.clone()
                     } else {
                         f.basis.trim().to_owned()
                     },
@@ -295,11 +306,12 @@ async fn prepare(
             }
             official.title = "补正告知书".into();
             official.body = vec![format!(
-                "你（单位）于{}提出的“{}”申请，申请材料不齐全或者不符合法定形式。根据{}，现一次告知需要补正的全部内容如下。\
+                "{}于{}提出的“{}”申请，申请材料不齐全或者不符合法定形式。根据{}，现一次告知需要补正的全部内容如下。\
                  请在同一申请中补正后重新提交；补正材料齐全、符合法定形式的，本机关将依法受理。",
+                you,
                 format_cst(received),
                 g.name,
-                ART_32
+                basis
             )];
             official.list = Some((
                 "需要补正的内容：".into(),
@@ -320,10 +332,11 @@ async fn prepare(
         Action::Accept => {
             official.title = "受理通知书".into();
             official.body = vec![format!(
-                "你（单位）于{}提出的“{}”申请，申请材料齐全、符合法定形式，根据{}，决定予以受理。{}",
+                "{}于{}提出的“{}”申请，申请材料齐全、符合法定形式，根据{}，决定予以受理。{}",
+                you,
                 format_cst(received),
                 g.name,
-                ART_32,
+                basis,
                 if late {
                     "因本机关未在收到申请材料之日起五个工作日内告知补正，自收到申请材料之日起即为受理。"
                 } else {
@@ -375,7 +388,8 @@ async fn prepare(
             }
             official.title = "不予受理通知书".into();
             official.body = vec![format!(
-                "你（单位）于{}提出的“{}”申请，经审查，决定不予受理。理由：{}",
+                "{}于{}提出的“{}”申请，经审查，决定不予受理。理由：{}",
+                you,
                 format_cst(received),
                 g.name,
                 act.reason.trim()

@@ -71,6 +71,8 @@ pub struct Application {
     /// The answers that say who the applicant is, filled when the draft
     /// started: no save changes them.
     pub locked: Vec<String>,
+    /// The declaration a submission accepts (while its item is published).
+    pub declaration: Option<super::declaration::Declaration>,
 }
 
 /// The form a draft answers: the item's, with its situation's questions
@@ -121,6 +123,7 @@ pub(super) fn from_row(r: &sqlx::any::AnyRow) -> Result<(i64, Application), DbEr
             authority_ended_at: r.try_get("authority_ended_at")?,
             locked: serde_json::from_str(&r.try_get::<String, _>("locked_fields")?)
                 .map_err(|e| DbError::Corrupt(format!("locked_fields: {e}")))?,
+            declaration: None,
         },
     ))
 }
@@ -200,6 +203,8 @@ pub async fn get(
     a.files = super::materials::given(db, row_id).await?;
     match version_of(db, &a).await {
         Ok((g, current)) => {
+            let lists = catalog::code_lists(db).await?;
+            a.declaration = Some(super::declaration::for_guide(&g, &lists));
             a.item_name = g.name;
             if current > a.version_no && a.state == State::Draft {
                 a.newer_version = Some(current);
@@ -436,6 +441,8 @@ pub struct Opened {
     pub problems: Vec<FieldProblem>,
     /// Corrections, documents and deadlines of the acceptance stage.
     pub standing: super::acceptance::Standing,
+    /// The law its acceptance notices cite (the receipt's basis).
+    pub notice_basis: String,
 }
 
 /// One of the actor's applications with its item's version, for its pages.
@@ -458,11 +465,15 @@ pub(super) async fn opened(
             p.guide = super::materials::for_authority(p.guide, &app.authority);
             p
         });
+    let mut notice_basis = String::new();
     if let Some(p) = &item {
         app.item_name = p.guide.name.clone();
         if p.current_version > app.version_no && app.state == State::Draft {
             app.newer_version = Some(p.current_version);
         }
+        let lists = catalog::code_lists(db).await?;
+        app.declaration = Some(super::declaration::for_guide(&p.guide, &lists));
+        notice_basis = super::declaration::notice_basis(&p.guide, &lists);
     }
     let r = sqlx::query("SELECT query_code, submitted_at FROM applications WHERE id = $1")
         .bind(row_id)
@@ -489,5 +500,6 @@ pub(super) async fn opened(
         problems,
         app,
         item,
+        notice_basis,
     })
 }

@@ -61,14 +61,19 @@ pub fn receipt(o: &Opened, track_url: &str) -> Option<Official> {
         number: format!("编号：{number}"),
         addressee: o.app.applicant_name.clone(),
         body: vec![format!(
-            "你（单位）于{}提交的“{}”申请及材料已收到。本机关将自收到申请之日起五个工作日内作出是否受理的决定；\
+            "{}于{}提交的“{}”申请及材料已收到。本机关将自收到申请之日起五个工作日内作出是否受理的决定；\
              申请材料不齐全或者不符合法定形式的，将一次告知需要补正的全部内容。受理后，办结时限自受理之日起计算。",
+            if o.app.applicant_credit.is_some() {
+                o.app.applicant_name.as_str()
+            } else {
+                "您"
+            },
             format_cst(at),
             g.name
         )],
         facts,
         list: Some(("收到的材料：".into(), given)),
-        basis: "《中华人民共和国行政许可法》第三十二条".into(),
+        basis: o.notice_basis.clone(),
         after: vec![format!(
             "咨询电话：{}；监督投诉电话：{}。",
             g.consult_phone, g.supervise_phone
@@ -151,11 +156,9 @@ pub fn application_form(o: &Opened, division: &dyn Fn(&str) -> Option<String>) -
         facts,
         list: Some(("申请内容：".into(), answers)),
         after: vec![
-            format!(
-                "申请人承诺（第{}版）：{}",
-                super::declaration::VERSION,
-                super::declaration::text(Lang::ZhCn)
-            ),
+            o.app.declaration.as_ref().map_or_else(String::new, |d| {
+                format!("申请人承诺（第{}版）：{}", d.version, d.text(Lang::ZhCn))
+            }),
             "申请人（签字）：＿＿＿＿＿＿＿＿    日期：＿＿＿＿年＿＿月＿＿日".into(),
             "受理人员（签字）：＿＿＿＿＿＿＿＿".into(),
         ],

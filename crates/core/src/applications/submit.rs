@@ -181,6 +181,7 @@ pub async fn submit(
             .with("version", declaration::VERSION),
         );
     }
+    let declared_hash = declaration::for_guide(&g, &crate::catalog::code_lists(db).await?).sha256;
     let materials = materials_of(&g, &a.situation);
     if !problems.is_empty() {
         return Err(ApplicationError::Invalid(problems));
@@ -255,7 +256,7 @@ pub async fn submit(
             .bind(row_id)
             .bind(revision)
             .bind(declaration::VERSION)
-            .bind(declaration::hash())
+            .bind(&declared_hash)
             .bind(level)
             .bind(&code)
             .bind(&said_fields)

@@ -70,6 +70,25 @@ pub const MATERIAL_SOURCES: &[(&str, &str, &str)] = &[
     ("other", "其他", "Other"),
 ];
 
+/// The law an acceptance notice (回执, 补正告知书, 受理通知书) cites, by
+/// 事项类型: a 行政许可 follows Art. 32 of the Administrative Licensing Law;
+/// a type not listed cites its own guide's 设定依据. Which law governs the
+/// other types' acceptance is [U]: a system administrator adds them.
+pub const NOTICE_BASES: &[(&str, &str, &str)] = &[(
+    "01",
+    "《中华人民共和国行政许可法》第三十二条",
+    "Article 32 of the Administrative Licensing Law of the PRC",
+)];
+
+/// The law the applicant's declaration names for false statements, by
+/// 事项类型 (Arts. 31, 78 and 79 for a 行政许可); a type not listed names
+/// its own guide's 设定依据 ([U], as [`NOTICE_BASES`]).
+pub const DECLARATION_BASES: &[(&str, &str, &str)] = &[(
+    "01",
+    "《中华人民共和国行政许可法》第三十一条、第七十八条、第七十九条",
+    "Articles 31, 78 and 79 of the Administrative Licensing Law of the PRC",
+)];
+
 /// The catalog's configurable code lists: those whose values the spec marks
 /// [U]. The platform ships the defaults above; a system administrator may
 /// reword them and add codes (never remove one a published guide may use).
@@ -81,14 +100,20 @@ pub enum CodeList {
     MaterialSource,
     /// 网上办理深度 (wording only: the levels are fixed).
     OnlineDepth,
+    /// The law acceptance notices cite, by 事项类型.
+    NoticeBasis,
+    /// The law the declaration names, by 事项类型.
+    DeclarationBasis,
 }
 
 impl CodeList {
     /// Every list, in display order.
-    pub const ALL: [CodeList; 3] = [
+    pub const ALL: [CodeList; 5] = [
         CodeList::MaterialForm,
         CodeList::MaterialSource,
         CodeList::OnlineDepth,
+        CodeList::NoticeBasis,
+        CodeList::DeclarationBasis,
     ];
 
     /// Stored name.
@@ -97,6 +122,8 @@ impl CodeList {
             CodeList::MaterialForm => "material_form",
             CodeList::MaterialSource => "material_source",
             CodeList::OnlineDepth => "online_depth",
+            CodeList::NoticeBasis => "notice_basis",
+            CodeList::DeclarationBasis => "declaration_basis",
         }
     }
 
@@ -116,6 +143,8 @@ impl CodeList {
             CodeList::MaterialForm => MATERIAL_FORMS,
             CodeList::MaterialSource => MATERIAL_SOURCES,
             CodeList::OnlineDepth => ONLINE_DEPTHS,
+            CodeList::NoticeBasis => NOTICE_BASES,
+            CodeList::DeclarationBasis => DECLARATION_BASES,
         }
     }
 }
@@ -201,6 +230,15 @@ impl CodeLists {
     /// Whether the list has the code.
     pub fn contains(&self, list: CodeList, code: &str) -> bool {
         self.get(list, code).is_some()
+    }
+
+    /// The law `list` (a basis list) gives for an item of `item_type`, in
+    /// Chinese and English; `None` when the type is not listed (the item's
+    /// own 设定依据 is cited then).
+    pub fn basis(&self, list: CodeList, item_type: &str) -> Option<(&str, &str)> {
+        self.get(list, item_type)
+            .filter(|e| !e.zh.trim().is_empty())
+            .map(|e| (e.zh.as_str(), e.en.as_str()))
     }
 }
 

@@ -5,6 +5,7 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
+use tongban_core::applications::declaration;
 use tongban_core::applications::{self, Application, Start};
 use tongban_domain::applications::Channel;
 use utoipa::ToSchema;
@@ -176,6 +177,7 @@ impl ApplicationDto {
     /// An application as the API gives it, words in `lang`.
     pub fn of(a: Application, lang: tongban_domain::Lang) -> Self {
         let base = format!("/api/v1/applications/{}", a.id);
+        let declaration = a.declaration.clone();
         Self {
             id: a.id,
             item: a.task_code,
@@ -200,7 +202,7 @@ impl ApplicationDto {
                 .into_iter()
                 .map(|f| GivenFileDto::of(f, &base))
                 .collect(),
-            declaration: DeclarationDto::current(lang),
+            declaration: DeclarationDto::of(declaration.as_ref(), lang),
         }
     }
 }
@@ -556,13 +558,19 @@ pub struct DeclarationDto {
 }
 
 impl DeclarationDto {
-    /// The current declaration in a language.
-    pub fn current(lang: tongban_domain::Lang) -> Self {
-        use tongban_core::applications::declaration;
+    /// An application's declaration in a language; for an item withdrawn
+    /// since, the wording without an item's law.
+    pub fn of(d: Option<&declaration::Declaration>, lang: tongban_domain::Lang) -> Self {
+        let d = d.cloned().unwrap_or_else(|| {
+            declaration::for_guide(
+                &tongban_domain::catalog::Guide::default(),
+                &tongban_domain::catalog::CodeLists::defaults(),
+            )
+        });
         Self {
-            version: declaration::VERSION.into(),
-            sha256: declaration::hash(),
-            text: declaration::text(lang).into(),
+            version: d.version.into(),
+            text: d.text(lang).into(),
+            sha256: d.sha256,
         }
     }
 }

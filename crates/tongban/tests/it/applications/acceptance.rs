@@ -271,10 +271,12 @@ async fn one_complete_correction_notice_one_correction_then_acceptance_with_dead
             number.as_str(),
             "法定办结日期",
             legal_words.as_str(),
-            "第三十二条",
+            // 补领 is a 行政确认: its own law, not the licensing law.
+            "《中华人民共和国居民身份证法》第十一条",
         ] {
             assert!(flat.contains(e), "the notice lacks {e}: {text}");
         }
+        assert!(!flat.contains("行政许可法"), "{text}");
     }
     let r = outsider
         .get(app.url(&format!("/work/cases/{number}/documents/{doc_id}")))

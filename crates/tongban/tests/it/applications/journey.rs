@@ -540,3 +540,61 @@ async fn a_case_number_reads_in_its_parts_and_is_found_however_it_is_typed() {
     assert!(mine.contains("等待受理：五个工作日内"), "{mine}");
     assert!(!mine.contains("<table"), "{mine}");
 }
+
+#[tokio::test]
+async fn a_benefit_cites_its_own_law_and_a_person_is_addressed_as_such() {
+    let app = TestApp::spawn().await;
+    let citizen = app.citizen().await;
+    let item = city_item(&app, "失业保险金申领").await;
+    let (_, made) = send(
+        citizen
+            .post(app.url("/api/v1/applications"))
+            .json(&json!({"item": item})),
+    )
+    .await;
+    let id = made["id"].as_str().unwrap().to_owned();
+    let url = app.url(&format!("/api/v1/applications/{id}"));
+    let employer = super::enterprise_code(&app).await;
+    let (status, saved) = send(citizen.patch(&url).json(&json!({"revision": 1, "fields": {
+        "employer": "哈尔滨市某某制造有限公司", "employer_code": employer,
+        "start_date": "2020-01-01", "end_date": "2026-10-31", "leave_reason": "ended",
+        "bank_account": "6217000123456789012"}})))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    // The declaration names the benefit's own law, not the licensing law.
+    let (_, a) = send(citizen.get(&url)).await;
+    let words = a["declaration"]["text"].as_str().unwrap();
+    assert!(words.contains("《失业保险条例》第十四条"), "{words}");
+    assert!(!words.contains("行政许可法"), "{words}");
+    let (status, done) = send(citizen.post(format!("{url}/submit")).json(
+        &json!({"revision": 2, "declaration": tongban_core::applications::declaration::VERSION}),
+    ))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    // What was declared is kept as shown.
+    let kept: String =
+        sqlx::query_scalar("SELECT declaration_hash FROM applications WHERE public_id = $1")
+            .bind(&id)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(kept, a["declaration"]["sha256"].as_str().unwrap());
+    // The receipt speaks to the person and cites the item's law.
+    let pdf = citizen
+        .get(app.url(&format!("/applications/{id}/receipt.pdf")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    if let Some(text) = crate::helpers::pdf_text(&pdf) {
+        let text: String = text.split_whitespace().collect();
+        assert!(text.contains("您于"), "{text}");
+        assert!(
+            !text.contains("你（单位）") && !text.contains("行政许可法"),
+            "{text}"
+        );
+        assert!(text.contains("《失业保险条例》第十四条"), "{text}");
+    }
+}

@@ -299,7 +299,10 @@ async fn an_agent_applies_for_the_food_licence_on_the_portal_from_guide_to_recei
     assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
     let (_, mine) = app.get_text(&citizen, "/applications").await;
     assert!(mine.contains(&format!("href=\"{base}\"")), "{mine}");
-    assert!(mine.contains(&number[number.len() - 12..number.len() - 4]), "{mine}");
+    assert!(
+        mine.contains(&number[number.len() - 12..number.len() - 4]),
+        "{mine}"
+    );
     let r = citizen.get(app.url(&first)).send().await.unwrap();
     assert_eq!(
         (r.status(), location(&r)),

@@ -59,7 +59,7 @@ pub struct CheckView {
     /// the person acting, when not the applicant
     pub acting: String,
     /// the declaration's words
-    pub declaration: &'static str,
+    pub declaration: String,
     /// its version
     pub declaration_version: &'static str,
     /// revision the page was read at
@@ -165,7 +165,11 @@ async fn check_view(
         } else {
             a.acting_name.clone()
         },
-        declaration: declaration::text(ctx.lang),
+        declaration: a
+            .declaration
+            .as_ref()
+            .map(|d| d.text(ctx.lang).to_owned())
+            .unwrap_or_default(),
         declaration_version: declaration::VERSION,
         revision: a.revision,
         fixes,

@@ -122,6 +122,8 @@ pub struct OverviewView {
     pub files: Vec<FileLine>,
     /// never on the applicant's side: hashes are for staff
     pub staff: bool,
+    /// submitted again after the one correction: a decision follows
+    pub resubmitted: bool,
 }
 
 /// Query of the overview.
@@ -297,6 +299,7 @@ pub async fn overview_get(
             _ => vec![],
         },
         staff: false,
+        resubmitted: a.state == AppState_::Submitted && o.standing.corrected > 0,
         t,
     })
 }

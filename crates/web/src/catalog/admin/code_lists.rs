@@ -76,6 +76,8 @@ fn list_title(t: &Tr, list: &str) -> String {
         "material_form" => t.get("acat.m_form"),
         "material_source" => t.get("acat.m_source"),
         "online_depth" => t.get("guide.depth"),
+        "notice_basis" => t.get("acat.notice_basis"),
+        "declaration_basis" => t.get("acat.declaration_basis"),
         "theme" => t.get("themes.title"),
         other => other.to_owned(),
     }
