@@ -231,7 +231,7 @@ pub async fn save(
     patch: &Map<String, Value>,
     draft_days: i64,
 ) -> Result<i64, ApplicationError> {
-    save_with(db, actor, public_id, revision, draft_days, |_, _| {
+    save_with(db, actor, public_id, revision, draft_days, None, |_, _| {
         Ok(patch.clone())
     })
     .await
@@ -239,7 +239,13 @@ pub async fn save(
 
 /// Saves a question page of a draft: `pairs` as the HTML form posted them
 /// for section `section` (see [`input::patch_of`]), against `revision`,
-/// checked like [`save`]. Returns the new revision.
+/// checked like [`save`]; when the person goes on (`complete`), the
+/// section's required questions are asked for at once, not at submission.
+/// Returns the new revision.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the page, its revision and what was posted come as the request gives them"
+)]
 pub async fn save_page(
     db: &Db,
     actor: &Principal,
@@ -247,6 +253,7 @@ pub async fn save_page(
     revision: i64,
     section: usize,
     pairs: &[(String, String)],
+    complete: bool,
     draft_days: i64,
 ) -> Result<i64, ApplicationError> {
     save_with(
@@ -255,6 +262,7 @@ pub async fn save_page(
         public_id,
         revision,
         draft_days,
+        complete.then_some(section),
         |form, fields| {
             let s = form
                 .sections
@@ -297,6 +305,7 @@ async fn save_with(
     public_id: &str,
     revision: i64,
     draft_days: i64,
+    complete: Option<usize>,
     patch: impl FnOnce(&FormDef, &Map<String, Value>) -> Result<Map<String, Value>, ApplicationError>,
 ) -> Result<i64, ApplicationError> {
     let (row_id, a) = load(db, actor, public_id).await?;
@@ -313,6 +322,18 @@ async fn save_with(
     merge_patch(&mut fields, &patch);
     let mut problems = form.check(&fields, today_cst(), false);
     problems.extend(locked_changed(&form, &a, &fields));
+    // Going on from a page: its required questions are asked for now.
+    if let Some(sec) = complete.and_then(|i| form.sections.get(i)) {
+        let here = |pointer: &str| {
+            let key = pointer.trim_start_matches("/fields/").split('/').next();
+            sec.fields.iter().any(|f| Some(f.key.as_str()) == key)
+        };
+        problems.extend(
+            form.check(&fields, today_cst(), true)
+                .into_iter()
+                .filter(|p| p.code == "form.required" && here(&p.field)),
+        );
+    }
     if !problems.is_empty() {
         return Err(ApplicationError::Invalid(problems));
     }

@@ -144,6 +144,7 @@ fn view(
     let (input_type, inputmode, autocomplete) = match &f.kind {
         Kind::Date { .. } => ("date", "", ""),
         Kind::Phone => ("tel", "numeric", "tel"),
+        Kind::Telephone => ("tel", "tel", "tel"),
         Kind::Number { decimals: 0, .. } => ("text", "numeric", ""),
         Kind::Number { .. } | Kind::Money { .. } => ("text", "decimal", ""),
         Kind::IdCard | Kind::CreditCode => ("text", "text", "off"),
@@ -180,7 +181,8 @@ fn view(
             out.multiline = *multiline;
         }
         Kind::IdCard | Kind::CreditCode => out.max_len = 18,
-        Kind::Phone => out.max_len = 11,
+        Kind::Phone => out.max_len = 13,
+        Kind::Telephone => out.max_len = 20,
         Kind::Choice { options, multiple } => {
             out.multiple = *multiple;
             let chosen = |code: &str| match v {

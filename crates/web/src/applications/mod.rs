@@ -49,7 +49,12 @@ pub fn routes() -> Router<AppState> {
             "/applications/{id}/pages/{n}",
             get(pages::page_get).post(pages::page_post),
         )
-        .route("/applications/{id}/materials", get(pages::materials_get))
+        .route(
+            "/applications/{id}/materials",
+            get(pages::materials_get)
+                .post(pages::materials_post)
+                .layer(DefaultBodyLimit::max(2 * upload_limit)),
+        )
         .route(
             "/applications/{id}/materials/{code}",
             post(pages::material_post).layer(DefaultBodyLimit::max(upload_limit)),
@@ -61,6 +66,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/applications/{id}/files/{file_id}/delete",
             post(pages::file_delete_post),
+        )
+        .route(
+            "/applications/{id}/files/{file_id}/remove",
+            get(pages::file_remove_get),
         )
         .route("/applications/{id}/check", get(pages::check_get))
         .route("/applications/{id}/submit", post(pages::submit_post))

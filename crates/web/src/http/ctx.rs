@@ -544,12 +544,15 @@ pub const REQUEST_DEADLINE: std::time::Duration = std::time::Duration::from_secs
 /// minutes, and the body streams to disk as it comes.
 pub const UPLOAD_DEADLINE: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
-/// Whether a path is a file upload (a material's file of an application).
+/// Whether a path is a file upload (a material's file of an application,
+/// through the API or the materials page).
 fn is_upload(path: &str) -> bool {
     let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
     matches!(
         parts.as_slice(),
         ["", "api", "v1", "applications", _, "materials", _, "files"]
+            | ["", "applications", _, "materials"]
+            | ["", "applications", _, "materials", _]
     )
 }
 

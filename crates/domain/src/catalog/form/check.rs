@@ -39,6 +39,16 @@ fn problem(pointer: &str, code: &'static str, f: &Field, message: &str) -> Field
         .with("label_en", f.label_en.clone())
 }
 
+/// A landline with its area code: `0` and 2 or 3 more digits, an optional
+/// `-`, 7 or 8 digits, and an optional extension after a `-`.
+fn landline_ok(s: &str) -> bool {
+    static LANDLINE: std::sync::LazyLock<Option<regex_lite::Regex>> =
+        std::sync::LazyLock::new(|| {
+            regex_lite::Regex::new(r"^0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?$").ok()
+        });
+    LANDLINE.as_ref().is_some_and(|r| r.is_match(s))
+}
+
 fn decimals_of(n: &serde_json::Number) -> usize {
     let s = n.to_string();
     match s.split_once('.') {
@@ -231,7 +241,20 @@ fn check_field(
         }
         Kind::Number { min, max, decimals } => {
             let Some(n) = v.as_number() else {
-                return wrong_type(out);
+                let example = 120.clamp(
+                    min.unwrap_or(i64::MIN),
+                    max.unwrap_or(i64::MAX).max(min.unwrap_or(i64::MIN)),
+                );
+                out.push(
+                    problem(
+                        pointer,
+                        "form.not_a_number",
+                        f,
+                        &format!("请填写数字，例如 {example}"),
+                    )
+                    .with("example", example.to_string()),
+                );
+                return;
             };
             let x = n.as_f64().unwrap_or(f64::NAN);
             if decimals_of(n) > usize::from(*decimals) {
@@ -247,7 +270,16 @@ fn check_field(
         }
         Kind::Money { max } => {
             let Some(n) = v.as_number() else {
-                return wrong_type(out);
+                out.push(
+                    problem(
+                        pointer,
+                        "form.not_a_number",
+                        f,
+                        "请填写金额（元），例如 1500.00",
+                    )
+                    .with("example", "1500.00"),
+                );
+                return;
             };
             let x = n.as_f64().unwrap_or(f64::NAN);
             if decimals_of(n) > 2 {
@@ -316,6 +348,19 @@ fn check_field(
             };
             if !crate::identity::phone_ok(s) {
                 out.push(problem(pointer, "form.phone", f, "应为11位手机号码"));
+            }
+        }
+        Kind::Telephone => {
+            let Some(s) = text else {
+                return wrong_type(out);
+            };
+            if !crate::identity::phone_ok(s) && !landline_ok(s) {
+                out.push(problem(
+                    pointer,
+                    "form.telephone",
+                    f,
+                    "应为11位手机号码或带区号的固定电话，例如 0451-86661234",
+                ));
             }
         }
         Kind::Address => {

@@ -55,6 +55,23 @@ fn value_of(f: &Field, name: &str, pairs: &[(String, String)]) -> Value {
             }
         }
         Kind::IdCard | Kind::CreditCode => text(one(name).to_ascii_uppercase()),
+        // A number is typed as people group it: `138 0000 0001`.
+        Kind::Phone => text(one(name).replace([' ', '-'], "")),
+        Kind::Telephone => text(one(name).replace(' ', "")),
+        // A card or account number typed in groups is the number, when the
+        // field's pattern takes it without the spaces.
+        Kind::Text { pattern, .. } if !pattern.is_empty() => {
+            let s = one(name);
+            let joined: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+            let fits = |x: &str| {
+                regex_lite::Regex::new(&format!("^(?:{pattern})$")).is_ok_and(|r| r.is_match(x))
+            };
+            if joined != s && !fits(&s) && fits(&joined) {
+                text(joined)
+            } else {
+                text(s)
+            }
+        }
         Kind::Choice { multiple: true, .. } => {
             let chosen: Vec<Value> = pairs
                 .iter()

@@ -128,6 +128,9 @@ pub enum Kind {
     CreditCode,
     /// A mainland mobile number.
     Phone,
+    /// A telephone number: a mobile, or a landline with its area code
+    /// (`0451-86661234`, an extension after a further `-`).
+    Telephone,
     /// An address: the division (GB/T 2260) and the rest.
     Address,
     /// A repeating group of fields (家庭成员, 从业人员 …).
@@ -173,6 +176,7 @@ impl Kind {
             Kind::IdCard => "id_card",
             Kind::CreditCode => "credit_code",
             Kind::Phone => "phone",
+            Kind::Telephone => "tel",
             Kind::Address => "address",
             Kind::Group { .. } => "group",
         }
@@ -548,7 +552,7 @@ impl FormDef {
                     self.field_problems(&gat, g, true, out);
                 }
             }
-            Kind::IdCard | Kind::CreditCode | Kind::Phone | Kind::Address => {}
+            Kind::IdCard | Kind::CreditCode | Kind::Phone | Kind::Telephone | Kind::Address => {}
         }
     }
 }

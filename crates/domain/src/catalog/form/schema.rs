@@ -87,6 +87,8 @@ fn field_schema(f: &Field) -> Value {
         Kind::CreditCode => obj(json!({"type": "string", "format": FORMAT_CREDIT_CODE,
             "pattern": "^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"})),
         Kind::Phone => obj(json!({"type": "string", "pattern": "^1[0-9]{10}$"})),
+        Kind::Telephone => obj(json!({"type": "string",
+            "pattern": "^(1[0-9]{10}|0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?)$"})),
         Kind::Address => obj(json!({
             "type": "object",
             "additionalProperties": false,

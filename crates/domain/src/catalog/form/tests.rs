@@ -533,3 +533,54 @@ e: 戊 | E | text 10 | prefill=salary
         .collect();
     assert_eq!(lines, [2, 3, 4, 5, 6, 7]);
 }
+
+#[test]
+fn answers_typed_as_people_type_them_are_taken_and_a_wrong_one_says_what_to_type() {
+    let form = text::parse(
+        "# 申请人 | Applicant\n\
+         mobile: 手机号码 | Mobile | phone\n\
+         tel: 联系电话 | Phone | tel\n\
+         card: 社会保障卡金融账号 | Card account | text 30 pattern=[0-9]{12,30}\n\
+         area: 面积 | Area | number 1..1000",
+    )
+    .expect("form");
+    let s = &form.sections[0];
+    let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    };
+    let typed = input::patch_of(
+        &form,
+        s,
+        &Map::new(),
+        &pairs(&[
+            ("f.mobile", "138 0000 0001"),
+            ("f.tel", "0451-86661234"),
+            ("f.card", "6217 0001 2345 6789 012"),
+            ("f.area", "120"),
+        ]),
+    );
+    assert_eq!(typed["mobile"], "13800000001");
+    assert_eq!(typed["card"], "6217000123456789012");
+    assert!(form.check(&typed, date!(2026 - 12 - 07), true).is_empty());
+    for (tel, ok) in [
+        ("13800000001", true),
+        ("045186661234", true),
+        ("0451-8666123", true),
+        ("010-12345678-123", true),
+        ("86661234", false),
+        ("0451-86", false),
+    ] {
+        let a = answers(json!({"tel": tel}));
+        assert_eq!(
+            form.check(&a, date!(2026 - 12 - 07), false).is_empty(),
+            ok,
+            "{tel}"
+        );
+    }
+    let a = answers(json!({"area": "一百二十"}));
+    let p = form.check(&a, date!(2026 - 12 - 07), false);
+    assert_eq!(p[0].code, "form.not_a_number");
+    assert_eq!(p[0].message, "“面积”请填写数字，例如 120");
+}

@@ -19,7 +19,8 @@
 //! Kinds: `text N [multiline] [pattern=…]`, `number [MIN..MAX]
 //! [decimals=D]`, `money [max=N]`, `date [past|future]`, `choice` or
 //! `choice+` (several) `code=中文/English, …`, `id_card`, `credit_code`,
-//! `phone`, `address`, `group MIN..MAX`. Flags: `required`,
+//! `phone` (a mobile), `tel` (a mobile or a landline), `address`,
+//! `group MIN..MAX`. Flags: `required`,
 //! `if field=a,b`, `prefill=name|id_number|phone|enterprise_name|
 //! credit_code|legal_representative`, `hint=…`, `hint_en=…`. Rules:
 //! `rule: date_order A B`, `rule: not_greater A B`, `rule: one_of A B …`.
@@ -196,6 +197,7 @@ fn kind_of(spec: &str) -> Result<Kind, Bad> {
         "id_card" => Ok(Kind::IdCard),
         "credit_code" => Ok(Kind::CreditCode),
         "phone" => Ok(Kind::Phone),
+        "tel" => Ok(Kind::Telephone),
         "address" => Ok(Kind::Address),
         "group" => {
             let (min, max) = words
@@ -435,6 +437,7 @@ fn kind_text(k: &Kind) -> String {
         Kind::IdCard => "id_card".into(),
         Kind::CreditCode => "credit_code".into(),
         Kind::Phone => "phone".into(),
+        Kind::Telephone => "tel".into(),
         Kind::Address => "address".into(),
         Kind::Group { min, max, .. } => format!("group {min}..{max}"),
     }

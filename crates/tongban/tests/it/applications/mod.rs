@@ -12,6 +12,7 @@ use crate::helpers::TestApp;
 
 mod acceptance;
 mod edges;
+mod forms;
 mod hardening;
 mod journey;
 mod pages;
@@ -73,6 +74,15 @@ async fn decide_on_page(
     let mut f = crate::helpers::form_fields(&preview, "issue-form");
     f.push(("step".into(), "issue".into()));
     clerk.post(app.url(&path)).form(&f).send().await.unwrap()
+}
+
+/// The codes of the materials a materials page takes files for.
+fn material_codes(page: &str) -> Vec<String> {
+    page.split("name=\"file.")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .map(str::to_owned)
+        .collect()
 }
 
 fn codes(problem: &Value) -> Vec<(String, String)> {

@@ -202,17 +202,11 @@ async fn an_agent_applies_for_the_food_licence_on_the_portal_from_guide_to_recei
     );
     assert!(check.contains("哈尔滨市 道里区 兆麟街道 中央大街1号"));
     let (_, mats) = app.get_text(&citizen, &materials).await;
-    let codes: Vec<String> = mats
-        .split("<form method=\"post\" action=\"")
-        .skip(1)
-        .filter_map(|s| s.split('"').next())
-        .filter(|a| a.starts_with(&format!("{base}/materials/")))
-        .map(|a| a.rsplit('/').next().unwrap().to_owned())
-        .collect();
+    let codes = super::material_codes(&mats);
     assert!(codes.len() >= 2, "{mats}");
     for code in &codes {
         assert!(
-            check.contains(&format!("{base}/materials#m-{code}")),
+            check.contains(&format!("{base}/materials?back=check#m-{code}")),
             "{check}"
         );
     }
@@ -433,14 +427,7 @@ async fn a_clerk_applies_at_the_window_for_a_walk_in_accepts_on_the_spot_and_the
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, mats) = app.get_text(&clerk, &format!("{base}/materials")).await;
-    for code in mats
-        .split("<form method=\"post\" action=\"")
-        .skip(1)
-        .filter_map(|s| s.split('"').next())
-        .filter(|a| a.starts_with(&format!("{base}/materials/")))
-        .map(|a| a.rsplit('/').next().unwrap().to_owned())
-        .collect::<Vec<_>>()
-    {
+    for code in super::material_codes(&mats) {
         let part = reqwest::multipart::Part::bytes(crate::helpers::MINIMAL_PDF.to_vec())
             .file_name("photo.pdf");
         let r = clerk

@@ -62,16 +62,7 @@ async fn invisible_controls_in_names_and_answers_never_reach_pages_or_pdfs() {
 
     // A file whose name would read 扫描件exe.pdf backwards.
     let (_, mats) = app.get_text(&citizen, &format!("{base}/materials")).await;
-    let code = mats
-        .split("<form method=\"post\" action=\"")
-        .skip(1)
-        .filter_map(|s| s.split('"').next())
-        .find(|a| a.starts_with(&format!("{base}/materials/")))
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned();
+    let code = super::material_codes(&mats).remove(0);
     let part = reqwest::multipart::Part::bytes(crate::helpers::MINIMAL_PDF.to_vec())
         .file_name("扫描件\u{202E}fdp.exe\u{200B}.pdf");
     let r = citizen

@@ -88,7 +88,7 @@ async fn check_view(
             let sec = &form.sections[*i];
             AnswerSection {
                 title: t.pick(&sec.title, &sec.title_en).to_owned(),
-                href: format!("{base}/pages/{i}"),
+                href: format!("{base}/pages/{i}?back=check"),
                 rows: sec
                     .fields
                     .iter()
@@ -131,7 +131,7 @@ async fn check_view(
             let pointer = p.field.clone();
             let e = FieldError::of(&t, p);
             let href = if let Some(code) = pointer.strip_prefix("/materials/") {
-                format!("{base}/materials#m-{code}")
+                format!("{base}/materials?back=check#m-{code}")
             } else if pointer == "/declaration" {
                 "#f-declaration".to_owned()
             } else if pointer == "version" {
@@ -143,7 +143,7 @@ async fn check_view(
                     .iter()
                     .find(|i| form.sections[**i].fields.iter().any(|f| f.key == top))
                 {
-                    Some(i) => format!("{base}/pages/{i}#f-{key}"),
+                    Some(i) => format!("{base}/pages/{i}?back=check#f-{key}"),
                     None => base.clone(),
                 }
             };

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tongban_core::applications::{self, ApplicationError, Opened};
@@ -60,6 +60,10 @@ pub struct MaterialsView {
     pub materials: Vec<MaterialView>,
     /// problems
     pub errors: Vec<FieldError>,
+    /// opened from check your answers: continuing returns there
+    pub back_to_check: bool,
+    /// what was just done, worded
+    pub done: String,
 }
 
 /// A size as people read it: KB below a megabyte, MB with one decimal above.
@@ -154,6 +158,8 @@ fn materials_view(
         name: name_of(&t, o),
         materials,
         errors,
+        back_to_check: false,
+        done: String::new(),
         t,
     })
 }
@@ -227,18 +233,132 @@ fn material_errors(t: &Tr, problems: Vec<FieldProblem>) -> Vec<FieldError> {
         .collect()
 }
 
+/// The problem of an upload button pressed with no file chosen.
+fn nothing_chosen(code: &str) -> FieldProblem {
+    FieldProblem::new(
+        format!("/materials/{code}"),
+        "file.none",
+        "请选择要上传的文件",
+    )
+}
+
+/// Query of the materials page.
+#[derive(Debug, Deserialize)]
+pub struct MaterialsQuery {
+    /// `check` when opened from check your answers
+    #[serde(default)]
+    back: String,
+    /// what was just done (`removed`)
+    #[serde(default)]
+    done: String,
+}
+
 /// `GET /applications/{id}/materials`.
 pub async fn materials_get(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
+    Query(q): Query<MaterialsQuery>,
 ) -> Result<Response, AppError> {
     let s = ctx.require_session()?;
     let (o, reusable) = applications::open_materials(state.db(), &s.principal, &id).await?;
     if !o.app.state.editable() {
         return Ok(Redirect::to(&format!("/applications/{id}")).into_response());
     }
-    render(&materials_view(&ctx, &o, &reusable, vec![])?)
+    let mut v = materials_view(&ctx, &o, &reusable, vec![])?;
+    v.back_to_check = q.back == "check";
+    if q.done == "removed" {
+        v.done = v.t.get("apply.removed");
+    }
+    render(&v)
+}
+
+/// `POST /applications/{id}/materials`: the materials page as one form.
+/// Every file chosen (fields `file.<code>`) is given, whichever button was
+/// pressed: a material's upload button (`upload` = its code) returns to
+/// the page, "continue" (`action`) goes on (to check your answers when
+/// `back` is `check`). Problems are listed on the page; the files given
+/// meanwhile stay.
+pub async fn materials_post(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    upload: Upload<Multipart>,
+) -> Result<Response, AppError> {
+    let Upload {
+        body: mut form,
+        admitted,
+    } = upload;
+    let s = ctx.require_session()?;
+    let (mut upload_code, mut back) = (String::new(), false);
+    let mut gave = Vec::new();
+    let mut problems = Vec::new();
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| admitted.failed(AppError::BadRequest(e.body_text())))?
+    {
+        let name = field.name().unwrap_or("").to_owned();
+        if let Some(code) = name.strip_prefix("file.") {
+            let code = code.to_owned();
+            let file_name = field.file_name().unwrap_or("").to_owned();
+            if file_name.is_empty() {
+                continue;
+            }
+            match applications::give(
+                state.db(),
+                &state.config().data_dir,
+                &s.principal,
+                &id,
+                &code,
+                &file_name,
+                Box::pin(field),
+                state.config().applications.bytes_per_account,
+            )
+            .await
+            {
+                Ok(_) => gave.push(code),
+                Err(ApplicationError::Invalid(p)) => {
+                    if let Some(stopped) = admitted.stopped() {
+                        return Err(stopped);
+                    }
+                    problems.extend(p);
+                }
+                Err(e) => return Err(admitted.failed(AppError::from(e))),
+            }
+        } else {
+            let value = field
+                .text()
+                .await
+                .map_err(|e| admitted.failed(AppError::BadRequest(e.body_text())))?;
+            match name.as_str() {
+                "upload" => upload_code = value,
+                "back" => back = value == "check",
+                _ => {}
+            }
+        }
+    }
+    let pointer = format!("/materials/{upload_code}");
+    if !upload_code.is_empty()
+        && !gave.contains(&upload_code)
+        && !problems.iter().any(|p| p.field == pointer)
+    {
+        problems.push(nothing_chosen(&upload_code));
+    }
+    let base = format!("/applications/{id}");
+    let back_query = if back { "?back=check" } else { "" };
+    if problems.is_empty() {
+        let to = match (upload_code.is_empty(), back) {
+            (false, _) => format!("{base}/materials{back_query}#m-{upload_code}"),
+            (true, true) => format!("{base}/check"),
+            (true, false) => format!("{base}/after/materials"),
+        };
+        return Ok(Redirect::to(&to).into_response());
+    }
+    let (o, reusable) = applications::open_materials(state.db(), &s.principal, &id).await?;
+    let mut v = materials_view(&ctx, &o, &reusable, material_errors(&ctx.tr(), problems))?;
+    v.back_to_check = back;
+    render_form(&v, false)
 }
 
 /// `POST /applications/{id}/materials/{code}`: a file for a material, as
@@ -293,11 +413,7 @@ pub async fn material_post(
         }
         Some(Err(ApplicationError::Invalid(p))) => p,
         Some(Err(e)) => return Err(e.into()),
-        None => vec![FieldProblem::new(
-            format!("/materials/{code}"),
-            "file.empty",
-            "请选择要上传的文件",
-        )],
+        None => vec![nothing_chosen(&code)],
     };
     let (o, reusable) = applications::open_materials(state.db(), &s.principal, &id).await?;
     render_form(
@@ -345,5 +461,62 @@ pub async fn file_delete_post(
 ) -> Result<Response, AppError> {
     let s = ctx.require_session()?;
     applications::take_back(state.db(), &s.principal, &id, file_id).await?;
-    Ok(Redirect::to(&format!("/applications/{id}/materials")).into_response())
+    Ok(Redirect::to(&format!("/applications/{id}/materials?done=removed")).into_response())
+}
+
+/// `/applications/{id}/files/{file_id}/remove` view: removing a file is
+/// asked first.
+#[derive(Template)]
+#[template(path = "applications/file_remove.html")]
+pub struct RemoveView {
+    /// translator
+    pub t: Tr,
+    /// navigation
+    pub nav: Nav,
+    /// application id
+    pub id: String,
+    /// item name
+    pub name: String,
+    /// the giving
+    pub file_id: i64,
+    /// the file's name
+    pub file: String,
+    /// the material's code
+    pub material_code: String,
+    /// the material's name
+    pub material: String,
+}
+
+/// `GET /applications/{id}/files/{file_id}/remove`: asks before a file is
+/// taken back.
+pub async fn file_remove_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, file_id)): Path<(String, i64)>,
+) -> Result<Response, AppError> {
+    let s = ctx.require_session()?;
+    let o = applications::open(state.db(), &s.principal, &id).await?;
+    if !o.app.state.editable() {
+        return Ok(Redirect::to(&format!("/applications/{id}")).into_response());
+    }
+    let t = voice(&ctx, &o);
+    let f = o
+        .app
+        .files
+        .iter()
+        .find(|f| f.id == file_id)
+        .ok_or(AppError::NotFound)?;
+    let material = form_and_guide(&o)
+        .and_then(|(g, _)| applications::material_of(g, &o.app.situation, &f.material))
+        .map_or_else(|| f.material.clone(), |m| m.name.clone());
+    render(&RemoveView {
+        nav: Nav::from_ctx(&ctx),
+        id: o.app.id.clone(),
+        name: name_of(&t, &o),
+        file_id,
+        file: f.name.clone(),
+        material_code: f.material.clone(),
+        material,
+        t,
+    })
 }

@@ -18,8 +18,8 @@ mod start;
 pub use changes::{ChangesView, answer_text, changes_view};
 pub use check::{check_get, submit_post};
 pub use materials::{
-    FileLine, file_delete_post, file_lines, material_post, material_reuse_post, materials_get,
-    size_text, trust_text,
+    FileLine, file_delete_post, file_lines, file_remove_get, material_post, material_reuse_post,
+    materials_get, materials_post, size_text, trust_text,
 };
 pub use mine::mine_get;
 pub use overview::{authority_end_post, overview_get, upgrade_post};

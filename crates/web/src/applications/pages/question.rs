@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -51,6 +51,8 @@ pub struct PageView {
     /// where a person applying as themselves goes to apply for someone
     /// else (empty for anyone else)
     pub not_you: String,
+    /// opened from check your answers: continuing returns there
+    pub back_to_check: bool,
 }
 
 /// Path of a question page.
@@ -101,6 +103,7 @@ async fn page_view(
         revision: o.app.revision,
         errors,
         conflict: false,
+        back_to_check: false,
         not_you: if o.app.authority == "own"
             && o.app.applicant_credit.is_none()
             && ctx.session.as_deref().map(|s| s.principal.account.id) == Some(o.app.applicant_id)
@@ -118,13 +121,24 @@ pub async fn page_get(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(p): Path<PagePath>,
+    Query(q): Query<BackQuery>,
 ) -> Result<Response, AppError> {
     let s = ctx.require_session()?;
     let o = applications::open(state.db(), &s.principal, &p.id).await?;
     if !o.app.state.editable() {
         return Ok(Redirect::to(&format!("/applications/{}", p.id)).into_response());
     }
-    render(&page_view(&state, &ctx, &o, p.n, &o.app.fields, vec![], None).await?)
+    let mut v = page_view(&state, &ctx, &o, p.n, &o.app.fields, vec![], None).await?;
+    v.back_to_check = q.back == "check";
+    render(&v)
+}
+
+/// Where a page was opened from: `check` when "change" on check your
+/// answers opened it (continuing returns there).
+#[derive(Debug, Deserialize)]
+pub struct BackQuery {
+    #[serde(default)]
+    back: String,
 }
 
 /// `POST /applications/{id}/pages/{n}`: saves the page against the revision
@@ -139,6 +153,7 @@ pub async fn page_post(
     let s = ctx.require_session()?;
     let revision: i64 = pairs_get(&pairs, "revision").parse().unwrap_or(0);
     let action = pairs_get(&pairs, "action").to_owned();
+    let back_to_check = pairs_get(&pairs, "back") == "check";
     let saved = applications::save_page(
         state.db(),
         &s.principal,
@@ -146,6 +161,7 @@ pub async fn page_post(
         revision,
         p.n,
         &pairs,
+        action == "continue" || action.is_empty(),
         state.config().applications.draft_days,
     )
     .await;
@@ -156,9 +172,11 @@ pub async fn page_post(
             let o = applications::open(state.db(), &s.principal, &p.id).await?;
             let mut v = page_view(&state, &ctx, &o, p.n, &o.app.fields, vec![], add).await?;
             v.conflict = false;
+            v.back_to_check = back_to_check;
             render(&v)
         }
         Ok(_) if action == "later" => Ok(Redirect::to(&base).into_response()),
+        Ok(_) if back_to_check => Ok(Redirect::to(&format!("{base}/check")).into_response()),
         Ok(_) => Ok(Redirect::to(&format!("{base}/after/{}", p.n)).into_response()),
         Err(e @ (ApplicationError::Invalid(_) | ApplicationError::Conflict)) => {
             // Shown again with what the person typed, over the draft as it
@@ -176,6 +194,7 @@ pub async fn page_post(
             };
             let mut v = page_view(&state, &ctx, &o, p.n, &answers, errors, None).await?;
             v.conflict = conflict;
+            v.back_to_check = back_to_check;
             refused(&v, conflict)
         }
         Err(ApplicationError::WrongState) => Ok(Redirect::to(&base).into_response()),
