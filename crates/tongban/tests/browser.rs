@@ -19,6 +19,9 @@
 #[expect(dead_code, reason = "shared harness; this binary uses part of it")]
 mod helpers;
 
+#[path = "browser/journey.rs"]
+mod journey;
+
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
