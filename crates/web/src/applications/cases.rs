@@ -404,6 +404,11 @@ async fn case_view(
         .item
         .as_ref()
         .map(|p| applications::form_of(&p.guide, &c.opened.app.situation));
+    // Addresses by their divisions' names, not their codes.
+    let divisions = super::fields::division_options(
+        &t,
+        &tongban_core::kernel::divisions::all(state.db()).await?,
+    );
     let answers = form
         .map(|f| {
             f.top_fields()
@@ -411,7 +416,7 @@ async fn case_view(
                     c.opened.app.fields.get(&fd.key).map(|v| {
                         (
                             t.pick(&fd.label, &fd.label_en).to_owned(),
-                            super::pages::answer_text(&t, fd, v, &[]),
+                            super::pages::answer_text(&t, fd, v, &divisions),
                         )
                     })
                 })
@@ -430,6 +435,7 @@ async fn case_view(
                 .map_or_else(|| code.to_owned(), |m| m.name.clone())
         },
         &format!("/api/v1/cases/{}", n.as_str()),
+        true,
     );
     let findings = c
         .opened

@@ -61,9 +61,28 @@ impl Nav {
     }
 }
 
-/// Renders a view to an HTML response.
+/// Renders a view to an HTML response. A page that comes back with an
+/// error summary is titled "错误：…" ("Error: …"), so a screen reader
+/// says so before anything else.
 pub fn render<T: Template>(view: &T) -> Result<Response, AppError> {
-    Ok(Html(view.render()?).into_response())
+    Ok(Html(titled_for_errors(view.render()?)).into_response())
+}
+
+fn titled_for_errors(html: String) -> String {
+    if !html.contains("id=\"error-summary\"") {
+        return html;
+    }
+    let prefix = if html.starts_with("<!doctype html>\n<html lang=\"en\"") {
+        "Error: "
+    } else {
+        "错误："
+    };
+    match html.find("<title>") {
+        Some(i) if !html[i + 7..].starts_with(prefix) => {
+            format!("{}{prefix}{}", &html[..i + 7], &html[i + 7..])
+        }
+        _ => html,
+    }
 }
 
 /// Renders a form page: 200, or 422 when the submission had problems.

@@ -120,6 +120,7 @@ fn materials_view(
                     o.app.files.iter().filter(|f| f.material == m.code),
                     &|_| m.name.clone(),
                     &format!("/api/v1/applications/{}", o.app.id),
+                    false,
                 ),
                 reusable: reusable
                     .iter()
@@ -192,6 +193,7 @@ pub fn file_lines<'f>(
     files: impl Iterator<Item = &'f applications::GivenFile>,
     material: &dyn Fn(&str) -> String,
     base: &str,
+    staff: bool,
 ) -> Vec<FileLine> {
     files
         .map(|f| FileLine {
@@ -204,20 +206,26 @@ pub fn file_lines<'f>(
                 "{} · {} · {}",
                 f.kind.to_ascii_uppercase(),
                 size_text(f.size),
-                trust_text(t, &f.trust, &f.origin)
+                trust_text(t, &f.trust, &f.origin, staff)
             ),
             sha256: f.sha256.clone(),
         })
         .collect()
 }
 
-/// A file's trust grade and origin, worded.
-pub fn trust_text(t: &Tr, trust: &str, origin: &str) -> String {
+/// A file's trust grade and origin, worded: the grade for staff, what it
+/// means for the applicant otherwise.
+pub fn trust_text(t: &Tr, trust: &str, origin: &str, staff: bool) -> String {
     let from = match origin.split_once(':') {
         Some(("reuse", case)) => t.fmt("apply.origin_reuse", &[("case", case)]),
         _ => t.get(&format!("apply.origin_{origin}")),
     };
-    format!("{} · {from}", t.get(&format!("apply.trust_{trust}")))
+    let grade = if staff {
+        t.get(&format!("apply.trust_{trust}"))
+    } else {
+        t.get(&format!("apply.trust_for_applicant_{trust}"))
+    };
+    format!("{grade} · {from}")
 }
 
 /// Problems about materials, anchored at `m-<code>`.

@@ -295,6 +295,7 @@ pub async fn overview_get(
                         .map_or_else(|| code.to_owned(), |m| m.name.clone())
                 },
                 &format!("/api/v1/applications/{}", a.id),
+                false,
             ),
             _ => vec![],
         },
