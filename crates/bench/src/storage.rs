@@ -191,6 +191,11 @@ async fn notices_run(db: &Db, account: i64, secs: Duration) -> anyhow::Result<f6
                             "您的申请（办件编号 BENCH{i:08}）已受理，法定办结时限为20个工作日。"
                         ),
                     },
+                    alt_words: Some(Words {
+                        subject: "[Tongban] Accepted".into(),
+                        body: format!("Your application (case BENCH{i:08}) was accepted."),
+                    }),
+                    link: Some(format!("/applications/BENCH{i:08}")),
                     inbox: true,
                     sensitive: false,
                     to: vec![(Channel::Sms, "13800000001".into())],

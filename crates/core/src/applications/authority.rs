@@ -166,6 +166,7 @@ pub async fn end_authority(
             templates: &super::expiry::TEMPLATES,
             template: "authority_ended",
             values: &[("item", &item), ("date", &date)],
+            link: None,
         };
         crate::identity::contacts::tell(c, acting, &n).await?;
         Ok(())

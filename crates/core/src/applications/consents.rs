@@ -147,6 +147,7 @@ pub async fn ask(
                     templates: &super::expiry::TEMPLATES,
                     template: "consent_code",
                     values: &values,
+                    link: Some("/applications/consents".to_owned()),
                 };
                 tell_at(c, *person, &n, vec![(Channel::Sms, phone.to_owned())], true).await?;
             }
@@ -156,6 +157,7 @@ pub async fn ask(
                 templates: &super::expiry::TEMPLATES,
                 template: "consent_asked",
                 values: &values[..2],
+                link: Some("/applications/consents".to_owned()),
             };
             tell(c, *person, &n).await?;
         }

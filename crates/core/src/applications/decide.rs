@@ -648,6 +648,7 @@ pub async fn act(
                     templates: &TEMPLATES,
                     template,
                     values: &values,
+                    link: Some(format!("/applications/{public}")),
                 };
                 tell(c, who, &n).await?;
             }

@@ -55,6 +55,7 @@ pub async fn expire(db: &Db, now: Millis) -> Result<(usize, usize), DbError> {
                     templates: &TEMPLATES,
                     template: "draft_expiring",
                     values: &[("item", &item), ("date", &date)],
+                    link: Some(format!("/applications/{public_id}")),
                 };
                 tell(c, acting, &n).await?;
                 sqlx::query("UPDATE applications SET reminded_at = $1 WHERE id = $2")

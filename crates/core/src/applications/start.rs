@@ -553,6 +553,7 @@ pub async fn start(
                     templates: &super::expiry::TEMPLATES,
                     template: "started_for_you",
                     values: &[("item", &item_name), ("acting", &acting_name)],
+                    link: Some(format!("/applications/{id}")),
                 };
                 crate::identity::contacts::tell(c, applicant_id, &n).await?;
             }

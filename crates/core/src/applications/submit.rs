@@ -317,6 +317,7 @@ pub async fn submit(
                     templates: &TEMPLATES,
                     template: "submitted",
                     values: &[("item", &item_name), ("number", &number)],
+                    link: Some(format!("/applications/{public}")),
                 };
                 tell(c, who, &n).await?;
             }

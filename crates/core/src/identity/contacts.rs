@@ -246,6 +246,7 @@ pub async fn confirm_change(
             templates: &TEMPLATES,
             template: key,
             values: &[("username", &username), ("address", &otp::mask(&new))],
+            link: None,
         };
         let to = old.map(|o| vec![(channel, o)]).unwrap_or_default();
         tell_at(c, account_id, &n, to, false).await?;
@@ -270,6 +271,7 @@ pub async fn send_test(db: &Db, actor: &Principal) -> Result<(), ContactError> {
             templates: &TEMPLATES,
             template: "test",
             values: &[("time", &time)],
+            link: None,
         };
         tell(c, account_id, &n).await?;
         Ok::<_, DbError>(())
@@ -297,6 +299,7 @@ pub async fn remind_existing(
             templates: &TEMPLATES,
             template: "account_exists",
             values: &[("username", &username)],
+            link: None,
         };
         tell_at(c, account_id, &n, vec![(Channel::Sms, phone)], false).await?;
         Ok::<_, DbError>(())
@@ -320,6 +323,9 @@ pub struct Notice<'a> {
     pub template: &'a str,
     /// The values it names.
     pub values: &'a [(&'a str, &'a str)],
+    /// The page it is about (a local path such as the case's), when there
+    /// is one: the inbox links to it.
+    pub link: Option<String>,
 }
 
 /// Queues a notice to a person in the caller's transaction: into their
@@ -371,12 +377,15 @@ async fn queue(
         .templates
         .render(n.template, lang, n.values)
         .ok_or_else(|| DbError::Internal(format!("no notice template {}", n.template)))?;
+    let alt_words = n.templates.render(n.template, lang.other(), n.values);
     let m = Outgoing {
         account_id: Some(account_id),
         topic: n.topic.clone(),
         dedupe_key: n.dedupe_key.clone(),
         lang,
         words,
+        alt_words,
+        link: n.link.clone(),
         inbox: !sensitive,
         sensitive,
         to,

@@ -213,6 +213,7 @@ async fn deliver(
                 templates: &super::contacts::TEMPLATES,
                 template: &format!("code_{}", purpose.as_str()),
                 values: &[("code", &code)],
+                link: None,
             };
             super::contacts::tell_at(c, account_id, &n, vec![(channel, to)], true).await?;
             Ok::<_, DbError>(())

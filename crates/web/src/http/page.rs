@@ -105,7 +105,7 @@ pub fn safe_back(back: Option<&str>) -> String {
 /// or backslash (browsers drop tabs and newlines and read `\` as `/`, so
 /// `/\t/host` and `/\\host` would leave the site), and resolving it against
 /// a page of this site stays on this site.
-fn is_local_path(b: &str) -> bool {
+pub fn is_local_path(b: &str) -> bool {
     const HERE: &str = "http://tongban.invalid/";
     b.starts_with('/')
         && !b.starts_with("//")

@@ -33,6 +33,8 @@ pub struct NoticeLine {
     pub id: i64,
     /// subject
     pub subject: String,
+    /// the page it is about (empty: none)
+    pub link: String,
     /// text
     pub body: String,
     /// when
@@ -63,6 +65,22 @@ pub struct InboxView {
     pub pages: i64,
 }
 
+/// A subject without the signature an SMS begins with (`【通办】`,
+/// `[Tongban] `).
+fn unsigned(subject: &str) -> &str {
+    if let Some(rest) = subject.strip_prefix('【')
+        && let Some((_, after)) = rest.split_once('】')
+    {
+        return after.trim_start();
+    }
+    if let Some(rest) = subject.strip_prefix('[')
+        && let Some((_, after)) = rest.split_once(']')
+    {
+        return after.trim_start();
+    }
+    subject
+}
+
 /// Query of `/inbox`.
 #[derive(Debug, Deserialize)]
 pub struct InboxQuery {
@@ -81,30 +99,43 @@ pub async fn inbox_get(
     let notices = p
         .notices
         .into_iter()
-        .map(|n| NoticeLine {
-            id: n.id,
-            subject: n.subject,
-            body: n.body,
-            at: format_cst(n.created_at),
-            unread: n.read_at.is_none(),
-            deliveries: n
-                .deliveries
-                .into_iter()
-                .map(|d| DeliveryLine {
-                    to: format!(
-                        "{} {}",
-                        t.get(&format!("inbox.channel_{}", d.channel.as_str())),
-                        mask(&d.address)
-                    ),
-                    status_text: match (d.status.as_str(), d.last_error.is_some()) {
-                        ("queued", true) => {
-                            t.fmt("inbox.retrying", &[("attempts", &d.attempts.to_string())])
-                        }
-                        (s, _) => t.get(&format!("inbox.status_{s}")),
-                    },
-                    status: d.status,
-                })
-                .collect(),
+        .map(|n| {
+            // In the page's language when kept in it, without the SMS
+            // signature (【通办】) that leads the subject on a phone.
+            let (subject, body) = match n.alt {
+                Some(alt) if n.lang != ctx.lang => alt,
+                _ => (n.subject, n.body),
+            };
+            let subject = unsigned(&subject).to_owned();
+            NoticeLine {
+                id: n.id,
+                subject,
+                body,
+                link: n
+                    .link
+                    .filter(|l| crate::http::page::is_local_path(l))
+                    .unwrap_or_default(),
+                at: format_cst(n.created_at),
+                unread: n.read_at.is_none(),
+                deliveries: n
+                    .deliveries
+                    .into_iter()
+                    .map(|d| DeliveryLine {
+                        to: format!(
+                            "{} {}",
+                            t.get(&format!("inbox.channel_{}", d.channel.as_str())),
+                            mask(&d.address)
+                        ),
+                        status_text: match (d.status.as_str(), d.last_error.is_some()) {
+                            ("queued", true) => {
+                                t.fmt("inbox.retrying", &[("attempts", &d.attempts.to_string())])
+                            }
+                            (s, _) => t.get(&format!("inbox.status_{s}")),
+                        },
+                        status: d.status,
+                    })
+                    .collect(),
+            }
         })
         .collect();
     let mut nav = Nav::from_ctx(&ctx);

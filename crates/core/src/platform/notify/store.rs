@@ -37,6 +37,11 @@ pub struct Outgoing {
     pub lang: Lang,
     /// Its words.
     pub words: Words,
+    /// Its words in the other language (shown in the inbox on pages in
+    /// that language).
+    pub alt_words: Option<Words>,
+    /// The page it is about (a local path), when there is one.
+    pub link: Option<String>,
     /// Shown in the person's inbox.
     pub inbox: bool,
     /// A secret (a one-time code): kept out of the inbox and its text
@@ -55,8 +60,9 @@ pub async fn queue(
     now: Millis,
 ) -> Result<Option<i64>, DbError> {
     let row = sqlx::query(
-        "INSERT INTO notices (account_id, topic, dedupe_key, lang, subject, body, inbox, sensitive, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+        "INSERT INTO notices (account_id, topic, dedupe_key, lang, subject, body, inbox, sensitive, created_at, \
+         alt_subject, alt_body, link) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
     )
     .bind(m.account_id)
     .bind(&m.topic)
@@ -67,6 +73,9 @@ pub async fn queue(
     .bind(i32::from(m.inbox))
     .bind(i32::from(m.sensitive))
     .bind(now)
+    .bind(m.alt_words.as_ref().map(|w| w.subject.clone()))
+    .bind(m.alt_words.as_ref().map(|w| w.body.clone()))
+    .bind(m.link.clone())
     .fetch_optional(&mut *conn)
     .await?;
     let Some(row) = row else { return Ok(None) };
@@ -229,6 +238,12 @@ pub struct InboxNotice {
     pub subject: String,
     /// Text.
     pub body: String,
+    /// The language of `subject` and `body`.
+    pub lang: Lang,
+    /// Subject and text in the other language, when kept.
+    pub alt: Option<(String, String)>,
+    /// The page it is about.
+    pub link: Option<String>,
     /// When it was queued.
     pub created_at: Millis,
     /// When the person read it.
@@ -254,7 +269,7 @@ pub async fn inbox(
     let total: i64 = counts.try_get("total")?;
     let read: i64 = counts.try_get("read")?;
     let rows = sqlx::query(
-        "SELECT id, topic, subject, body, created_at, read_at FROM notices \
+        "SELECT id, topic, subject, body, lang, alt_subject, alt_body, link, created_at, read_at FROM notices \
          WHERE account_id = $1 AND inbox = 1 ORDER BY id DESC LIMIT $2 OFFSET $3",
     )
     .bind(account_id)
@@ -291,6 +306,11 @@ pub async fn inbox(
             topic: r.try_get("topic")?,
             subject: r.try_get("subject")?,
             body: r.try_get("body")?,
+            lang: Lang::from_tag(&r.try_get::<String, _>("lang")?).unwrap_or_default(),
+            alt: r
+                .try_get::<Option<String>, _>("alt_subject")?
+                .zip(r.try_get::<Option<String>, _>("alt_body")?),
+            link: r.try_get("link")?,
             created_at: r.try_get("created_at")?,
             read_at: r.try_get("read_at")?,
             deliveries,

@@ -264,6 +264,29 @@ async fn the_correction_notice_says_where_each_correction_is_and_the_applicant_i
         inbox.contains("需补正的位置：申请表“遗失或被盗日期”、材料“"),
         "{inbox}"
     );
+    // The message leads to the case, without the SMS signature, and reads
+    // in the page's language.
+    assert!(
+        inbox.contains(&format!("href=\"/applications/{id}\"")),
+        "{inbox}"
+    );
+    assert!(!inbox.contains("【通办】"), "{inbox}");
+    citizen
+        .get(app.url("/lang/en?back=/"))
+        .send()
+        .await
+        .unwrap();
+    let (_, inbox) = app.get_text(&citizen, "/inbox").await;
+    assert!(
+        inbox.contains("Your application needs corrections"),
+        "{inbox}"
+    );
+    assert!(inbox.contains("at: 申请表“遗失或被盗日期”"), "{inbox}");
+    citizen
+        .get(app.url("/lang/zh-CN?back=/"))
+        .send()
+        .await
+        .unwrap();
     let (_, mine) = send(citizen.get(app.url(&format!("/api/v1/cases/{number}")))).await;
     let doc = mine["documents"][0]["id"].as_i64().unwrap();
     let pdf = citizen

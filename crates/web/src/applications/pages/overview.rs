@@ -71,8 +71,6 @@ pub struct OverviewView {
     pub id: String,
     /// item name
     pub name: String,
-    /// 实施编码
-    pub task_code: String,
     /// the state, worded
     pub state_label: String,
     /// the state's code
@@ -231,7 +229,6 @@ pub async fn overview_get(
         nav: Nav::from_ctx(&ctx),
         id: a.id.clone(),
         name: name_of(&t, &o),
-        task_code: a.task_code.clone(),
         state_label: t.get(&format!("apply.state_{}", a.state.code())),
         state_code: a.state.code(),
         draft: a.state.editable(),
