@@ -391,6 +391,15 @@ pub async fn start(
         ]));
     }
     let (applicant_id, authority) = applicant(db, key, actor, &s, &p).await?;
+    // A work account applies for the people at the window, never for
+    // the member of staff: they apply with their own account.
+    if authority == Authority::Own && actor.account.kind == "staff" {
+        return Err(ApplicationError::Invalid(vec![FieldProblem::new(
+            "for_person",
+            "application.staff_own",
+            "工作账号不能为本人申请：请填写到场申请人的身份证号码；本人办事请用个人账号",
+        )]));
+    }
     // Only those the item serves (its 服务对象) apply for it.
     let credit: Option<String> = sqlx::query("SELECT credit_code FROM accounts WHERE id = $1")
         .bind(applicant_id)

@@ -381,7 +381,16 @@ pub async fn totp_post(
     {
         Ok((account_id, next)) => match start_session(&state, &ctx, account_id).await {
             Ok(session) => {
-                let mut res = Redirect::to(&safe_back(Some(&next))).into_response();
+                // Staff with nowhere else to go land on their desk.
+                let mut next = safe_back(Some(&next));
+                if next == "/"
+                    && tongban_core::identity::accounts::principal(state.db(), account_id)
+                        .await?
+                        .is_some_and(|p| p.has_role(tongban_domain::kernel::Role::WindowClerk))
+                {
+                    next = "/work/cases".to_owned();
+                }
+                let mut res = Redirect::to(&next).into_response();
                 let h = res.headers_mut();
                 for c in [session_cookie(&state, &session), clear_mfa_cookie()] {
                     if let Ok(v) = header::HeaderValue::from_str(&c) {

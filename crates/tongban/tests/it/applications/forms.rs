@@ -176,3 +176,52 @@ async fn required_answers_are_asked_on_their_page_and_change_returns_to_check() 
     );
     assert_eq!(location(&r), format!("/applications/{id}/check"));
 }
+
+#[tokio::test]
+async fn window_work_starts_at_the_desk_and_a_work_account_applies_only_for_others() {
+    let app = TestApp::spawn().await;
+    // Signed in with nowhere else to go, a clerk lands on the desk.
+    let c = app.client();
+    let r = c
+        .post(app.url("/login"))
+        .form(&[
+            ("username", "clerk"),
+            ("password", tongban_core::demo::DEMO_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/login/totp");
+    let code = app.totp_code("clerk").await;
+    let r = c
+        .post(app.url("/login/totp"))
+        .form(&[("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/work/cases");
+    // The desk leads to window intake and to registering a person.
+    let (_, desk) = app.get_text(&c, "/work/cases").await;
+    assert!(
+        desk.contains("id=\"walk-in-items\"") && desk.contains("href=\"/counter\""),
+        "{desk}"
+    );
+    // The work account does not apply for the clerk.
+    let item = city_item(&app, "居民身份证补领").await;
+    let (status, p) = send(
+        c.post(app.url("/api/v1/applications"))
+            .json(&json!({"item": item})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(p["errors"][0]["code"], "application.staff_own");
+    // English pages name the item in English.
+    let citizen = app.citizen().await;
+    citizen
+        .get(app.url("/lang/en?back=/"))
+        .send()
+        .await
+        .unwrap();
+    let (_, start) = app.get_text(&citizen, &format!("/apply/{item}")).await;
+    assert!(start.contains("Replacement of a lost ID card"), "{start}");
+}

@@ -167,7 +167,10 @@ async fn a_channel_that_fails_keeps_the_message_and_does_not_hold_up_the_other()
     let outbox = outbox_with(&app, "测试消息").await;
     assert!(outbox.contains("13800000001"), "{outbox}");
     let (_, page) = app.get_text(&c, "/inbox").await;
-    assert!(page.contains("测试消息") && !page.contains("【通办】测试消息"), "{page}");
+    assert!(
+        page.contains("测试消息") && !page.contains("【通办】测试消息"),
+        "{page}"
+    );
     assert!(page.contains("短信 138****0001：已发送"), "{page}");
     assert!(page.contains("稍后自动重试"), "{page}");
     // The last attempt fails for good; the message stays in the inbox.

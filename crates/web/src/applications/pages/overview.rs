@@ -267,7 +267,12 @@ pub async fn overview_get(
             .standing
             .documents
             .iter()
-            .map(|d| (d.id, format!("{} {}", d.body.title, d.number)))
+            .map(|d| {
+                let title = t
+                    .lookup(&format!("apply.doc_{}", d.kind))
+                    .unwrap_or_else(|| d.body.title.clone());
+                (d.id, format!("{title} {}", d.number))
+            })
             .collect(),
         deadlines: o
             .standing

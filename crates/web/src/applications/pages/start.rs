@@ -112,7 +112,7 @@ async fn start_view(
     Ok(StartView {
         nav: Nav::from_ctx(ctx),
         task_code: st.item.task_code.clone(),
-        name: g.name.clone(),
+        name: t.pick(&g.name, &g.name_en).to_owned(),
         org: t
             .pick(&st.item.org.name_zh, &st.item.org.name_en)
             .to_owned(),
