@@ -225,3 +225,33 @@ async fn window_work_starts_at_the_desk_and_a_work_account_applies_only_for_othe
     let (_, start) = app.get_text(&citizen, &format!("/apply/{item}")).await;
     assert!(start.contains("Replacement of a lost ID card"), "{start}");
 }
+
+#[tokio::test]
+async fn a_material_with_a_blank_form_and_a_sample_links_them_where_the_file_is_given() {
+    let app = TestApp::spawn().await;
+    let citizen = app.citizen().await;
+    let item = city_item(&app, "居民身份证补领").await;
+    let code = item.clone();
+    app.db
+        .write(tongban_core::tx!(c => {
+            sqlx::query(
+                "UPDATE item_versions SET document = REPLACE(REPLACE(document, '\"blank_form\":\"\"', '\"blank_form\":\"blank-key\"'), \
+                 '\"sample\":\"\"', '\"sample\":\"sample-key\"') \
+                 WHERE item_id = (SELECT item_id FROM published_items WHERE task_code = $1)",
+            )
+            .bind(&code)
+            .execute(c)
+            .await?;
+            Ok::<_, tongban_core::DbError>(())
+        }))
+        .await
+        .unwrap();
+    let id = draft(&app, &citizen).await;
+    let (_, page) = app
+        .get_text(&citizen, &format!("/applications/{id}/materials"))
+        .await;
+    assert!(
+        page.contains("href=\"/files/blank-key\"") && page.contains("href=\"/files/sample-key\""),
+        "{page}"
+    );
+}

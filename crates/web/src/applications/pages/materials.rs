@@ -42,6 +42,10 @@ pub struct MaterialView {
     pub reusable: Vec<(i64, String)>,
     /// what is wrong
     pub error: String,
+    /// the item's blank form for it (a file key), when the guide has one
+    pub blank_form: String,
+    /// the item's filled-in sample, when the guide has one
+    pub sample: String,
 }
 
 /// `/applications/{id}/materials` view.
@@ -150,6 +154,8 @@ fn materials_view(
                 required: m.required,
                 fetched,
                 note: m.note.clone(),
+                blank_form: m.blank_form.clone(),
+                sample: m.sample.clone(),
             }
         })
         .collect();
