@@ -34,6 +34,8 @@ pub struct Tracked {
     pub accepted_at: Option<Millis>,
     /// 承诺办结日期.
     pub promised_date: Option<String>,
+    /// 法定办结日期, once accepted.
+    pub legal_date: Option<String>,
     /// It falls in a year whose arrangement is not yet published (暂定).
     pub provisional: bool,
     /// The official documents: title and number.
@@ -97,7 +99,7 @@ pub async fn track(
 
 async fn find(db: &Db, case_number: &str, code: &str) -> Result<Tracked, TrackError> {
     let row = sqlx::query(
-        "SELECT a.id, a.case_number, a.query_code, a.state, a.submitted_at, a.accepted_at, a.promised_date, \
+        "SELECT a.id, a.case_number, a.query_code, a.state, a.submitted_at, a.accepted_at, a.promised_date, a.legal_date, \
          p.display_name, v.name AS item_name FROM applications a JOIN accounts p ON p.id = a.applicant_id \
          LEFT JOIN published_items v ON v.task_code = a.task_code WHERE a.case_number = $1",
     )
@@ -118,6 +120,7 @@ async fn find(db: &Db, case_number: &str, code: &str) -> Result<Tracked, TrackEr
     let id: i64 = r.try_get("id").map_err(get)?;
     let promised: Option<String> = r.try_get("promised_date").map_err(get)?;
     let state: String = r.try_get("state").map_err(get)?;
+    let legal: Option<String> = r.try_get("legal_date").map_err(get)?;
     let documents = sqlx::query(
         "SELECT number, body FROM application_documents WHERE application_id = $1 ORDER BY id",
     )
@@ -144,10 +147,11 @@ async fn find(db: &Db, case_number: &str, code: &str) -> Result<Tracked, TrackEr
         state: State::from_code(&state).unwrap_or(State::Submitted),
         submitted_at: r.try_get("submitted_at").map_err(get)?,
         accepted_at: r.try_get("accepted_at").map_err(get)?,
-        provisional: super::acceptance::tentative(db, &[promised.as_deref()])
+        provisional: super::acceptance::tentative(db, &[promised.as_deref(), legal.as_deref()])
             .await
             .map_err(|e| TrackError::Application(e.into()))?,
         promised_date: promised,
+        legal_date: legal,
         documents,
     })
 }

@@ -555,6 +555,11 @@ async fn a_clerk_applies_at_the_window_for_a_walk_in_accepts_on_the_spot_and_the
     )
     .await;
     assert!(page.contains("受理通知书"), "{page}");
+    // Both dates: the one promised and the statutory one.
+    assert!(
+        page.contains("id=\"tracked-promised\"") && page.contains("id=\"tracked-legal\""),
+        "{page}"
+    );
 
     // Guessing is limited per address.
     let mut last = StatusCode::OK;
