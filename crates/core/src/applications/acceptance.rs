@@ -64,6 +64,9 @@ pub struct Case {
     pub automatic: Vec<FieldProblem>,
     /// Working days since receipt (the five of Art. 32).
     pub days_since_receipt: i64,
+    /// Read by the acceptance staff in whose scope it is (not by its
+    /// applicant or the person acting).
+    pub staff: bool,
 }
 
 pub(super) async fn scoped(
@@ -129,6 +132,7 @@ pub async fn case(
             let (row_id, a) = own_case(db, actor, case_number).await?;
             let opened = super::drafts::opened(db, row_id, a).await?;
             return Ok(Case {
+                staff: false,
                 allowed: vec![],
                 days_since_receipt: opened.submitted_at.map_or(0, |at| days_since(cal, at)),
                 automatic: vec![],
@@ -163,6 +167,7 @@ pub async fn case(
         None => vec![],
     };
     Ok(Case {
+        staff: true,
         allowed: allowed_actions(opened.app.state, opened.standing.corrected),
         days_since_receipt: opened.submitted_at.map_or(0, |at| days_since(cal, at)),
         automatic,

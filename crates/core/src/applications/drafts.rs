@@ -240,8 +240,9 @@ pub async fn save(
 /// Saves a question page of a draft: `pairs` as the HTML form posted them
 /// for section `section` (see [`input::patch_of`]), against `revision`,
 /// checked like [`save`]; when the person goes on (`complete`), the
-/// section's required questions are asked for at once, not at submission.
-/// Returns the new revision.
+/// section's required questions are asked for at once, not at submission:
+/// what was typed is saved, then the missing answers are refused
+/// (`Invalid`, the draft at its next revision). Returns the new revision.
 #[expect(
     clippy::too_many_arguments,
     reason = "the page, its revision and what was posted come as the request gives them"
@@ -322,21 +323,24 @@ async fn save_with(
     merge_patch(&mut fields, &patch);
     let mut problems = form.check(&fields, today_cst(), false);
     problems.extend(locked_changed(&form, &a, &fields));
-    // Going on from a page: its required questions are asked for now.
-    if let Some(sec) = complete.and_then(|i| form.sections.get(i)) {
-        let here = |pointer: &str| {
-            let key = pointer.trim_start_matches("/fields/").split('/').next();
-            sec.fields.iter().any(|f| Some(f.key.as_str()) == key)
-        };
-        problems.extend(
-            form.check(&fields, today_cst(), true)
-                .into_iter()
-                .filter(|p| p.code == "form.required" && here(&p.field)),
-        );
-    }
     if !problems.is_empty() {
         return Err(ApplicationError::Invalid(problems));
     }
+    // Going on from a page: its required questions are asked for now. What
+    // was typed is saved first, so nothing is lost if the person leaves.
+    let missing: Vec<FieldProblem> = match complete.and_then(|i| form.sections.get(i)) {
+        Some(sec) => {
+            let here = |pointer: &str| {
+                let key = pointer.trim_start_matches("/fields/").split('/').next();
+                sec.fields.iter().any(|f| Some(f.key.as_str()) == key)
+            };
+            form.check(&fields, today_cst(), true)
+                .into_iter()
+                .filter(|p| p.code == "form.required" && here(&p.field))
+                .collect()
+        }
+        None => vec![],
+    };
     // An answer its condition hides is not checked, so it is not kept
     // either: what is stored is always what the form shows.
     let doc = Value::Object(form.shown_answers(&fields)).to_string();
@@ -360,10 +364,12 @@ async fn save_with(
             Ok::<_, ApplicationError>(n == 1)
         }))
         .await?;
-    if changed {
-        Ok(revision + 1)
-    } else {
+    if !changed {
         Err(ApplicationError::Conflict)
+    } else if !missing.is_empty() {
+        Err(ApplicationError::Invalid(missing))
+    } else {
+        Ok(revision + 1)
     }
 }
 
@@ -509,7 +515,10 @@ pub(super) async fn opened(
                 &app.files,
                 app.newer_version,
             );
-            problems.extend(super::not_served(&p.guide, app.applicant_credit.as_deref()));
+            // A case corrected and submitted again stays as it was.
+            if app.state == State::Draft {
+                problems.extend(super::not_served(&p.guide, app.applicant_credit.as_deref()));
+            }
             problems
         }
         _ => Vec::new(),

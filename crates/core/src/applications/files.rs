@@ -35,14 +35,16 @@ pub async fn open_file(
 }
 
 /// File `given_id` of case `case_number`: for the acceptance staff in
-/// whose scope it is (the open is recorded, at `now`), or for its applicant
-/// and the person acting; `NotFound` for anyone else.
+/// whose scope it is (the open is recorded at `now`, as `purpose`: opened,
+/// or shown as a thumbnail), or for its applicant and the person acting;
+/// `NotFound` for anyone else.
 pub async fn open_case_file(
     db: &Db,
     root: &std::path::Path,
     actor: &Principal,
     case_number: &str,
     given_id: i64,
+    purpose: ReadPurpose,
     now: Millis,
 ) -> Result<FileToSend, ApplicationError> {
     let row_id = match super::acceptance::scoped(db, actor, case_number).await {
@@ -56,7 +58,7 @@ pub async fn open_case_file(
                 )
                 .bind(row_id)
                 .bind(actor_id)
-                .bind(ReadPurpose::File.code())
+                .bind(purpose.code())
                 .bind(now)
                 .bind(given_id)
                 .execute(c)

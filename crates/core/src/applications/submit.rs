@@ -104,6 +104,13 @@ pub fn not_served(g: &Guide, credit_code: Option<&str>) -> Option<FieldProblem> 
     let zh = names(|x| x.1).join("、");
     let en = names(|x| x.2).join(", ").to_lowercase();
     let online = !zh.is_empty();
+    if !online {
+        return Some(FieldProblem::new(
+            "item",
+            "application.not_served_online",
+            "该事项不受理网上申请",
+        ));
+    }
     Some(
         FieldProblem::new(
             "item",
@@ -170,7 +177,10 @@ pub async fn submit(
     let newer = Some(current).filter(|v| *v > a.version_no);
     let files = given(db, row_id).await?;
     let mut problems = readiness(&g, &a.situation, &a.fields, &files, newer);
-    problems.extend(not_served(&g, a.applicant_credit.as_deref()));
+    // A case corrected and submitted again stays as it was submitted.
+    if again.is_none() {
+        problems.extend(not_served(&g, a.applicant_credit.as_deref()));
+    }
     if declared != declaration::VERSION {
         problems.push(
             FieldProblem::new(

@@ -377,7 +377,12 @@ async fn queue(
         .templates
         .render(n.template, lang, n.values)
         .ok_or_else(|| DbError::Internal(format!("no notice template {}", n.template)))?;
-    let alt_words = n.templates.render(n.template, lang.other(), n.values);
+    // A secret (a code) is kept in one language only, and erased once sent.
+    let alt_words = if sensitive {
+        None
+    } else {
+        n.templates.render(n.template, lang.other(), n.values)
+    };
     let m = Outgoing {
         account_id: Some(account_id),
         topic: n.topic.clone(),

@@ -253,17 +253,20 @@ pub enum ReadPurpose {
     Acceptance,
     /// One of the case's files, opened.
     File,
+    /// One of the case's images, shown as a thumbnail on the case page.
+    Thumbnail,
 }
 
 impl ReadPurpose {
     /// Every purpose.
-    pub const ALL: [Self; 2] = [Self::Acceptance, Self::File];
+    pub const ALL: [Self; 3] = [Self::Acceptance, Self::File, Self::Thumbnail];
 
     /// Stored code.
     pub fn code(self) -> &'static str {
         match self {
             Self::Acceptance => "acceptance",
             Self::File => "file",
+            Self::Thumbnail => "thumbnail",
         }
     }
 }

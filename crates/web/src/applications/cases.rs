@@ -435,7 +435,7 @@ async fn case_view(
                 .map_or_else(|| code.to_owned(), |m| m.name.clone())
         },
         &format!("/api/v1/cases/{}", n.as_str()),
-        true,
+        c.staff,
     );
     let findings = c
         .opened
@@ -462,6 +462,7 @@ async fn case_view(
         c.allowed.contains(&Action::Accept),
         c.allowed.contains(&Action::Reject),
     );
+    let staff = c.staff;
     let d = dto(&t, c);
     Ok(CaseView {
         nav: Nav::from_ctx(ctx),
@@ -473,7 +474,7 @@ async fn case_view(
         can,
         changes,
         files,
-        staff: true,
+        staff,
         findings,
         number_shown: tongban_domain::applications::grouped_case_number(
             &state.config().applications.case_number,

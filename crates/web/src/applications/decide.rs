@@ -114,7 +114,13 @@ fn places(t: &Tr, c: &Case) -> Vec<(String, String)> {
         return out;
     };
     let form = applications::form_of(&p.guide, &c.opened.app.situation);
-    for (_, f) in form.top_fields() {
+    // The answers that say who the applicant is cannot be corrected by
+    // them (they come from the account): a finding about them is about the
+    // whole application.
+    for (_, f) in form
+        .top_fields()
+        .filter(|(_, f)| !c.opened.app.locked.contains(&f.key))
+    {
         out.push((
             format!("/fields/{}", f.key),
             t.fmt(

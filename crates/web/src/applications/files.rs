@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use tongban_core::applications::files::{self, FileToSend};
 use tongban_core::platform::clock::now_ms;
+use tongban_domain::applications::ReadPurpose;
 
 use super::cases::case_no;
 use crate::http::ctx::{Ctx, urlencode};
@@ -115,11 +116,20 @@ pub async fn application_file_get(
     Ok(send(f))
 }
 
+/// How a case's file is shown: `as=thumbnail` on the case page (recorded
+/// as shown, not opened).
+#[derive(Debug, serde::Deserialize)]
+pub struct Shown {
+    #[serde(default, rename = "as")]
+    r#as: String,
+}
+
 /// `GET /api/v1/cases/{case_number}/files/{file_id}`: a file of a case, for
 /// the acceptance staff in whose scope it is (each open is recorded) and
 /// for the applicant and the person acting.
 #[utoipa::path(get, path = "/api/v1/cases/{case_number}/files/{file_id}", tag = "applications",
-    params(("case_number" = String, Path, description = "办件编号"), ("file_id" = i64, Path, description = "`files[].id`")),
+    params(("case_number" = String, Path, description = "办件编号"), ("file_id" = i64, Path, description = "`files[].id`"),
+        ("as" = Option<String>, Query, description = "`thumbnail`: shown as a thumbnail on the case page (recorded as such, not as opened)")),
     responses((status = 200, description = "the file: PDF, PNG and JPEG inline, anything else as an attachment; sandboxed",
             content(("application/pdf"), ("image/png"), ("image/jpeg"), ("application/octet-stream"))),
         (status = 401, body = crate::http::api::Problem, content_type = "application/problem+json"),
@@ -129,15 +139,22 @@ pub async fn case_file_get(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((n, file_id)): Path<(String, i64)>,
+    axum::extract::Query(q): axum::extract::Query<Shown>,
 ) -> Result<Response, AppError> {
     let n = case_no(&n)?;
     let s = ctx.require_session()?;
+    let purpose = if q.r#as == "thumbnail" {
+        ReadPurpose::Thumbnail
+    } else {
+        ReadPurpose::File
+    };
     let f = files::open_case_file(
         state.db(),
         &state.config().data_dir,
         &s.principal,
         n.as_str(),
         file_id,
+        purpose,
         now_ms(),
     )
     .await?;

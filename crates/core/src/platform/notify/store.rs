@@ -203,7 +203,7 @@ async fn finish(
 /// Erases a secret's text once none of its deliveries is still queued.
 async fn erase_if_finished(c: &mut AnyConnection, notice_id: i64) -> Result<(), DbError> {
     sqlx::query(
-        "UPDATE notices SET body = '' WHERE id = $1 AND sensitive = 1 AND NOT EXISTS \
+        "UPDATE notices SET body = '', alt_subject = NULL, alt_body = NULL WHERE id = $1 AND sensitive = 1 AND NOT EXISTS \
          (SELECT 1 FROM notice_deliveries WHERE notice_id = $1 AND status = 'queued')",
     )
     .bind(notice_id)

@@ -126,16 +126,16 @@ async fn required_answers_are_asked_on_their_page_and_change_returns_to_check() 
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let refused = r.text().await.unwrap();
-    assert!(
-        refused.contains("“补领原因”为必填项") || refused.contains("补领原因"),
-        "{refused}"
-    );
+    assert!(refused.contains("请填写“补领原因”。"), "{refused}");
     assert!(
         refused.contains("value=\"0451-86661234\""),
         "a landline is kept: {refused}"
     );
-    // "Save and come back later" keeps what is there without asking.
-    let mut later = f.clone();
+    // What was typed is saved even so: leaving now loses nothing.
+    let (_, a) = send(citizen.get(app.url(&format!("/api/v1/applications/{id}")))).await;
+    assert_eq!(a["fields"]["phone"], "0451-86661234", "a landline is taken");
+    // "Save and come back later" from the refused page does not ask.
+    let mut later = form_fields(&refused, "page-form");
     later.retain(|(k, _)| k != "action");
     later.push(("action".into(), "later".into()));
     let r = citizen

@@ -406,4 +406,12 @@ async fn a_new_email_address_is_recorded_only_with_the_code_sent_to_it_and_the_o
             .map(|r| r.get(0))
             .collect();
     assert_eq!(bodies, ["", ""]);
+    // Nor kept in the other language.
+    let other: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notices WHERE topic = 'identity.code.contact' AND (alt_body IS NOT NULL OR alt_subject IS NOT NULL)",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(other, 0);
 }
