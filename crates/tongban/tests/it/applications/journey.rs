@@ -71,6 +71,19 @@ async fn materials_open_for_the_applicant_and_the_staff_in_scope_and_each_staff_
     let after = file_reads(&app, &number).await;
     assert_eq!(after.len(), before.len() + 1);
     assert_eq!(after.last().unwrap(), &("file".to_owned(), Some(file_id)));
+    // Shown as a thumbnail on the case page, it is recorded as shown.
+    let r = clerk
+        .get(app.url(&format!("{href}?as=thumbnail")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let shown = file_reads(&app, &number).await;
+    assert_eq!(
+        shown.last().unwrap(),
+        &("thumbnail".to_owned(), Some(file_id))
+    );
+    let after = shown;
 
     // The applicant opens it there too, which is not a staff read; the
     // clerk cannot use the applicant's path, nor anyone else either path.
