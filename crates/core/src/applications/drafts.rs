@@ -31,6 +31,8 @@ pub struct Application {
     pub task_code: String,
     /// Item name (of the version it was started under).
     pub item_name: String,
+    /// The item's English name (empty when the catalog has none).
+    pub item_name_en: String,
     /// The version of the item's form it uses.
     pub version_no: i64,
     /// 业务办理项 code (empty: none).
@@ -101,6 +103,7 @@ pub(super) fn from_row(r: &sqlx::any::AnyRow) -> Result<(i64, Application), DbEr
             acting_id: r.try_get("acting_id")?,
             task_code: r.try_get("task_code")?,
             item_name: String::new(),
+            item_name_en: String::new(),
             version_no: r.try_get("version_no")?,
             situation: r.try_get("situation_code")?,
             state: State::from_code(&state)
@@ -399,6 +402,7 @@ pub async fn mine(db: &Db, actor: &Principal) -> Result<Vec<Application>, Applic
         }
         if let Some(p) = catalog::published(db, &a.task_code).await? {
             a.item_name = p.guide.name;
+            a.item_name_en = p.guide.name_en;
         }
         out.push(a);
     }

@@ -224,6 +224,15 @@ async fn window_work_starts_at_the_desk_and_a_work_account_applies_only_for_othe
         .unwrap();
     let (_, start) = app.get_text(&citizen, &format!("/apply/{item}")).await;
     assert!(start.contains("Replacement of a lost ID card"), "{start}");
+    let (status, _) = send(
+        citizen
+            .post(app.url("/api/v1/applications"))
+            .json(&json!({"item": item})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, mine) = app.get_text(&citizen, "/applications").await;
+    assert!(mine.contains(">Replacement of a lost ID card</a>"), "{mine}");
 }
 
 #[tokio::test]

@@ -70,7 +70,7 @@ pub async fn mine_get(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
                 when,
                 next: t.get(&format!("apply.mine_next_{code}")),
                 id: a.id,
-                name: a.item_name,
+                name: t.pick(&a.item_name, &a.item_name_en).to_owned(),
                 applicant: a.applicant_name,
             }
         })
