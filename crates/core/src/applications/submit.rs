@@ -181,7 +181,18 @@ pub async fn submit(
     if again.is_none() {
         problems.extend(not_served(&g, a.applicant_credit.as_deref()));
     }
-    if declared != declaration::VERSION {
+    // The declaration is accepted by its version, or by the hash of the
+    // words the person was shown: words changed since (an administrator
+    // edited the law they name) are shown again before anything is kept.
+    let declared_hash = declaration::for_guide(&g, &crate::catalog::code_lists(db).await?).sha256;
+    let shown_hash = declared.len() == 64 && declared.bytes().all(|b| b.is_ascii_hexdigit());
+    if shown_hash && !declared.eq_ignore_ascii_case(&declared_hash) {
+        problems.push(FieldProblem::new(
+            "/declaration",
+            "application.declaration_changed",
+            "承诺书的内容刚刚更新，请重新阅读后再确认",
+        ));
+    } else if !shown_hash && declared != declaration::VERSION {
         problems.push(
             FieldProblem::new(
                 "/declaration",
@@ -191,7 +202,6 @@ pub async fn submit(
             .with("version", declaration::VERSION),
         );
     }
-    let declared_hash = declaration::for_guide(&g, &crate::catalog::code_lists(db).await?).sha256;
     let materials = materials_of(&g, &a.situation);
     if !problems.is_empty() {
         return Err(ApplicationError::Invalid(problems));

@@ -529,11 +529,12 @@ pub struct SubmitBody {
     #[serde(deserialize_with = "crate::http::api::whole_number")]
     #[schema(minimum = 1)]
     pub revision: i64,
-    /// The version of the declaration accepted (`declaration.version` of
-    /// the application); a missing or old one is a problem at
-    /// `/declaration`.
+    /// The declaration accepted: its version (`declaration.version` of the
+    /// application), or the `declaration.sha256` of the words shown, which
+    /// then must still be the words (422 `application.declaration_changed`
+    /// otherwise); a missing or old one is a problem at `/declaration`.
     #[serde(default)]
-    #[schema(max_length = 20)]
+    #[schema(max_length = 64)]
     pub declaration: String,
 }
 

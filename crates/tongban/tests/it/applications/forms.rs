@@ -232,7 +232,10 @@ async fn window_work_starts_at_the_desk_and_a_work_account_applies_only_for_othe
     .await;
     assert_eq!(status, StatusCode::CREATED);
     let (_, mine) = app.get_text(&citizen, "/applications").await;
-    assert!(mine.contains(">Replacement of a lost ID card</a>"), "{mine}");
+    assert!(
+        mine.contains(">Replacement of a lost ID card</a>"),
+        "{mine}"
+    );
 }
 
 #[tokio::test]

@@ -602,9 +602,24 @@ async fn a_benefit_cites_its_own_law_and_a_person_is_addressed_as_such() {
     let words = a["declaration"]["text"].as_str().unwrap();
     assert!(words.contains("《失业保险条例》第十四条"), "{words}");
     assert!(!words.contains("行政许可法"), "{words}");
-    let (status, done) = send(citizen.post(format!("{url}/submit")).json(
-        &json!({"revision": 2, "declaration": tongban_core::applications::declaration::VERSION}),
-    ))
+    // Words other than those now in force are shown again first.
+    let (status, p) = send(
+        citizen
+            .post(format!("{url}/submit"))
+            .json(&json!({"revision": 2, "declaration": "0".repeat(64)})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(
+        p["errors"][0]["code"], "application.declaration_changed",
+        "{p}"
+    );
+    // Accepted by the hash of the words shown.
+    let (status, done) = send(
+        citizen
+            .post(format!("{url}/submit"))
+            .json(&json!({"revision": 2, "declaration": a["declaration"]["sha256"]})),
+    )
     .await;
     assert_eq!(status, StatusCode::OK, "{done}");
     // What was declared is kept as shown.

@@ -60,8 +60,8 @@ pub struct CheckView {
     pub acting: String,
     /// the declaration's words
     pub declaration: String,
-    /// its version
-    pub declaration_version: &'static str,
+    /// what ticking it posts: the hash of the words shown
+    pub declaration_version: String,
     /// revision the page was read at
     pub revision: i64,
     /// every problem left, each with where it is fixed
@@ -170,7 +170,11 @@ async fn check_view(
             .as_ref()
             .map(|d| d.text(ctx.lang).to_owned())
             .unwrap_or_default(),
-        declaration_version: declaration::VERSION,
+        // The box accepts the very words shown: their hash.
+        declaration_version: a
+            .declaration
+            .as_ref()
+            .map_or_else(|| declaration::VERSION.to_owned(), |d| d.sha256.clone()),
         revision: a.revision,
         fixes,
         conflict: false,
