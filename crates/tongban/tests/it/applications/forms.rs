@@ -243,21 +243,15 @@ async fn a_material_with_a_blank_form_and_a_sample_links_them_where_the_file_is_
     let app = TestApp::spawn().await;
     let citizen = app.citizen().await;
     let item = city_item(&app, "居民身份证补领").await;
-    let code = item.clone();
-    app.db
-        .write(tongban_core::tx!(c => {
-            sqlx::query(
-                "UPDATE item_versions SET document = REPLACE(REPLACE(document, '\"blank_form\":\"\"', '\"blank_form\":\"blank-key\"'), \
-                 '\"sample\":\"\"', '\"sample\":\"sample-key\"') \
-                 WHERE item_id = (SELECT item_id FROM published_items WHERE task_code = $1)",
-            )
-            .bind(&code)
-            .execute(c)
-            .await?;
-            Ok::<_, tongban_core::DbError>(())
-        }))
-        .await
-        .unwrap();
+    super::rewrite_guides(
+        &app,
+        &item,
+        &[
+            (r#""blank_form":"""#, r#""blank_form":"blank-key""#),
+            (r#""sample":"""#, r#""sample":"sample-key""#),
+        ],
+    )
+    .await;
     let id = draft(&app, &citizen).await;
     let (_, page) = app
         .get_text(&citizen, &format!("/applications/{id}/materials"))

@@ -381,21 +381,12 @@ async fn only_those_an_item_serves_apply_for_it_and_a_draft_the_rule_refuses_sto
     )
     .await;
     let id = draft["id"].as_str().unwrap().to_owned();
-    let code = id_card.clone();
-    app.db
-        .write(tongban_core::tx!(c => {
-            sqlx::query(
-                "UPDATE item_versions SET document = REPLACE(document, '\"service_objects\":[\"1\"]', '\"service_objects\":[\"2\"]') \
-                 WHERE item_id = (SELECT item_id FROM published_items WHERE task_code = $1)",
-            )
-            .bind(&code)
-            .execute(c)
-            .await?;
-            Ok::<_, tongban_core::DbError>(())
-        }))
-        .await
-        .unwrap();
-    app.catalog_changed().await;
+    super::rewrite_guides(
+        &app,
+        &id_card,
+        &[(r#""service_objects":["1"]"#, r#""service_objects":["2"]"#)],
+    )
+    .await;
     let (status, p) = send(
         citizen
             .post(app.url(&format!("/api/v1/applications/{id}/submit")))

@@ -76,6 +76,31 @@ async fn decide_on_page(
     clerk.post(app.url(&path)).form(&f).send().await.unwrap()
 }
 
+/// Rewrites the stored guides of item `task_code` in place: each `(from,
+/// to)` replaced in their JSON text (a guide as an editor might have
+/// published it, without going through the editor).
+async fn rewrite_guides(app: &TestApp, task_code: &str, edits: &[(&str, &str)]) {
+    for (from, to) in edits {
+        let (code, from, to) = (task_code.to_owned(), (*from).to_owned(), (*to).to_owned());
+        app.db
+            .write(tongban_core::tx!(c => {
+                sqlx::query(
+                    "UPDATE item_versions SET document = REPLACE(document, $1, $2) \
+                     WHERE item_id = (SELECT item_id FROM published_items WHERE task_code = $3)",
+                )
+                .bind(&from)
+                .bind(&to)
+                .bind(&code)
+                .execute(c)
+                .await?;
+                Ok::<_, tongban_core::DbError>(())
+            }))
+            .await
+            .unwrap();
+    }
+    app.catalog_changed().await;
+}
+
 /// The codes of the materials a materials page takes files for.
 fn material_codes(page: &str) -> Vec<String> {
     page.split("name=\"file.")
