@@ -32,7 +32,7 @@ pub struct GuideFacts {
 /// Renders the guide as a PDF. CPU work: call it off the async threads.
 pub fn render(g: &Guide, facts: &GuideFacts) -> Result<Vec<u8>, PdfError> {
     let mut w = Writer::new();
-    w.text(&g.name, 20.0, 0.0, (31, 31, 31));
+    w.title(&g.name, 20.0, 0.0, (31, 31, 31));
     w.text("办事指南", 12.0, 0.0, (110, 110, 110));
     w.y += 6.0;
     let label = |table: &[(&str, &str, &str)], c: &str| {

@@ -6,15 +6,23 @@
 //! organisation, the date and the legal basis ([`official`]).
 //!
 //! Layout is deliberately plain: A4, one column, wrapped paragraphs.
+//! Every document is tagged (PDF/UA-style structure: a title, headings,
+//! paragraphs and numbered lists in reading order, page numbers as
+//! artifacts) and says it is Chinese, so a screen reader reads it as it
+//! reads a page.
 
 use std::sync::{Arc, OnceLock};
 
 use krilla::Document;
 use krilla::color::rgb;
 use krilla::geom::Point;
+use krilla::metadata::Metadata;
 use krilla::num::NormalizedF32;
 use krilla::page::PageSettings;
 use krilla::paint::Fill;
+use krilla::tagging::{
+    Artifact, ArtifactType, ContentTag, Identifier, ListNumbering, SpanTag, Tag, TagGroup, TagTree,
+};
 use krilla::text::{Font, TextDirection};
 use tongban_domain::text::visible_lines;
 
@@ -76,14 +84,30 @@ fn wrap(text: &str, size: f32, width: f32) -> Vec<String> {
     lines
 }
 
-/// One laid-out line: x, baseline y, size, text, colour.
-type Line = (f32, f32, f32, String, (u8, u8, u8));
+/// One laid-out line: x, baseline y, size, text, colour, and the block
+/// (an index into [`Writer::blocks`]) it is part of.
+type Line = (f32, f32, f32, String, (u8, u8, u8), usize);
+
+/// What a block of text is, for the document's structure (its tags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// The document's title (H1).
+    Title,
+    /// A section heading (H2).
+    Heading,
+    /// A paragraph.
+    Para,
+    /// One entry of a numbered list.
+    Item,
+}
 
 /// A plain A4 document being laid out: lines of wrapped text, pages added
 /// as they fill, numbered "n / total" at the foot.
 pub struct Writer {
     doc: Document,
     pages: Vec<Vec<Line>>,
+    /// Every block of text in reading order: its role and its words.
+    blocks: Vec<(Role, String)>,
     /// The baseline of the last line, from the top of the page.
     pub y: f32,
 }
@@ -94,6 +118,7 @@ impl Writer {
         Self {
             doc: Document::new(),
             pages: vec![Vec::new()],
+            blocks: Vec::new(),
             y: MARGIN,
         }
     }
@@ -112,21 +137,34 @@ impl Writer {
     /// stored before inputs were cleaned, and a right-to-left override
     /// would turn the rest of its line around on paper too.
     pub fn text(&mut self, s: &str, size: f32, indent: f32, color: (u8, u8, u8)) {
-        for line in wrap(&visible_lines(s), size, PAGE_W - 2.0 * MARGIN - indent) {
+        self.block(Role::Para, s, size, indent, color);
+    }
+
+    /// The document's title, as [`Writer::text`] draws it: read first, and
+    /// named in the file's properties.
+    pub fn title(&mut self, s: &str, size: f32, indent: f32, color: (u8, u8, u8)) {
+        self.block(Role::Title, s, size, indent, color);
+    }
+
+    fn block(&mut self, role: Role, s: &str, size: f32, indent: f32, color: (u8, u8, u8)) {
+        let s = visible_lines(s);
+        let block = self.blocks.len();
+        for line in wrap(&s, size, PAGE_W - 2.0 * MARGIN - indent) {
             self.ensure(size * 1.5);
             self.y += size * 1.4;
             let y = self.y;
             if let Some(p) = self.pages.last_mut() {
-                p.push((MARGIN + indent, y, size, line, color));
+                p.push((MARGIN + indent, y, size, line, color, block));
             }
         }
+        self.blocks.push((role, s.into_owned()));
     }
 
     /// A section heading.
     pub fn heading(&mut self, s: &str) {
         self.ensure(40.0);
         self.y += 8.0;
-        self.text(s, 14.0, 0.0, (140, 29, 24));
+        self.block(Role::Heading, s, 14.0, 0.0, (140, 29, 24));
     }
 
     /// A paragraph of body text.
@@ -136,19 +174,58 @@ impl Writer {
 
     /// A numbered list item.
     pub fn item(&mut self, n: usize, s: &str) {
-        self.text(&format!("{n}. {s}"), 10.5, 8.0, (31, 31, 31));
+        self.block(Role::Item, &format!("{n}. {s}"), 10.5, 8.0, (31, 31, 31));
+    }
+
+    /// The structure of the document: each block a group of the lines
+    /// drawn for it, consecutive items one numbered list.
+    fn tag_tree(&self, mut marks: Vec<Vec<Identifier>>) -> TagTree {
+        let mut tree = TagTree::new();
+        let mut list: Option<TagGroup> = None;
+        for (i, (role, words)) in self.blocks.iter().enumerate() {
+            let ids = std::mem::take(&mut marks[i]);
+            if *role != Role::Item
+                && let Some(l) = list.take()
+            {
+                tree.push(l);
+            }
+            let level = |n| std::num::NonZeroU16::new(n).unwrap_or(std::num::NonZeroU16::MIN);
+            let mut group = match role {
+                Role::Title => TagGroup::new(Tag::Hn(level(1), Some(words.clone()))),
+                Role::Heading => TagGroup::new(Tag::Hn(level(2), Some(words.clone()))),
+                Role::Para => TagGroup::new(Tag::P),
+                Role::Item => TagGroup::new(Tag::LBody),
+            };
+            for id in ids {
+                group.push(id);
+            }
+            if *role == Role::Item {
+                let mut li = TagGroup::new(Tag::LI);
+                li.push(group);
+                list.get_or_insert_with(|| TagGroup::new(Tag::L(ListNumbering::Decimal)))
+                    .push(li);
+            } else {
+                tree.push(group);
+            }
+        }
+        if let Some(l) = list {
+            tree.push(l);
+        }
+        tree
     }
 
     /// The PDF bytes.
     pub fn finish(mut self) -> Result<Vec<u8>, PdfError> {
         let font = font()?;
         let total = self.pages.len();
+        let mut marks: Vec<Vec<Identifier>> = vec![Vec::new(); self.blocks.len()];
         for (i, lines) in self.pages.iter().enumerate() {
             let settings = PageSettings::from_wh(PAGE_W, PAGE_H)
                 .ok_or_else(|| PdfError::Write("page size".into()))?;
             let mut page = self.doc.start_page_with(settings);
             let mut surface = page.surface();
-            for (x, y, size, text, (r, g, b)) in lines {
+            for (x, y, size, text, (r, g, b), block) in lines {
+                let mark = surface.start_tagged(ContentTag::Span(SpanTag::empty()));
                 surface.set_fill(Some(Fill {
                     paint: rgb::Color::new(*r, *g, *b).into(),
                     opacity: NormalizedF32::ONE,
@@ -162,7 +239,13 @@ impl Writer {
                     false,
                     TextDirection::Auto,
                 );
+                surface.end_tagged();
+                marks[*block].push(mark);
             }
+            surface.start_tagged(ContentTag::Artifact(Artifact::new(
+                ArtifactType::PageNumber,
+                None,
+            )));
             surface.set_fill(Some(Fill {
                 paint: rgb::Color::new(110, 110, 110).into(),
                 opacity: NormalizedF32::ONE,
@@ -176,9 +259,22 @@ impl Writer {
                 false,
                 TextDirection::Auto,
             );
+            surface.end_tagged();
             surface.finish();
             page.finish();
         }
+        let tree = self.tag_tree(marks);
+        let title = self
+            .blocks
+            .iter()
+            .find(|b| b.0 == Role::Title)
+            .map(|b| b.1.clone());
+        let mut metadata = Metadata::new().language("zh-CN".into());
+        if let Some(t) = title {
+            metadata = metadata.title(t);
+        }
+        self.doc.set_metadata(metadata);
+        self.doc.set_tag_tree(tree);
         self.doc
             .finish()
             .map_err(|e| PdfError::Write(format!("{e:?}")))
@@ -224,7 +320,7 @@ pub fn official(d: &Official) -> Result<Vec<u8>, PdfError> {
     w.y += 10.0;
     let title_size = 20.0;
     let x = ((PAGE_W - 2.0 * MARGIN - width(&d.title, title_size)) / 2.0).max(0.0);
-    w.text(&d.title, title_size, x, (140, 29, 24));
+    w.title(&d.title, title_size, x, (140, 29, 24));
     if !d.number.is_empty() {
         w.text(
             &d.number,
@@ -307,6 +403,32 @@ mod tests {
         let text = String::from_utf8_lossy(&pdf);
         // Sixty list items do not fit one page.
         assert!(text.contains("/Count 2"), "two pages");
+    }
+
+    #[test]
+    fn a_document_is_tagged_in_reading_order_and_says_its_language() {
+        let mut w = Writer::new();
+        w.title("办事指南", 20.0, 0.0, INK);
+        w.heading("受理条件");
+        w.item(1, "年满十八周岁");
+        w.item(2, "持有有效身份证件");
+        w.para("标注“免提交”的材料无需您提供。");
+        let pdf = w.finish().unwrap();
+        let text = String::from_utf8_lossy(&pdf);
+        for needle in [
+            "/StructTreeRoot",
+            "/Marked true",
+            "/Lang(zh-CN)",
+            "/S/H1",
+            "/S/H2",
+            "/S/L/",
+            "/S/LI",
+            "/S/LBody",
+            "/S/P",
+            "/ParentTree",
+        ] {
+            assert!(text.contains(needle), "{needle} missing");
+        }
     }
 
     #[test]
