@@ -21,4 +21,10 @@ document.addEventListener("DOMContentLoaded", function () {
       }
     });
   }
+  // A button that prints the page (the slip of an initial password): the
+  // print stylesheet leaves only what is to be handed over.
+  document.querySelectorAll("[data-print]").forEach(function (b) {
+    b.hidden = false;
+    b.addEventListener("click", function () { window.print(); });
+  });
 });

@@ -120,15 +120,29 @@ fn may_register(clerk: &Principal) -> bool {
     clerk.has_role(Role::WindowClerk) || clerk.has_role(Role::SystemAdmin)
 }
 
-/// A random initial password that meets the policy.
+/// Letters of an initial password read off a paper slip and typed on a
+/// phone: capitals only (no case to mistake), without those read as a
+/// digit or as each other (I L O for 1 0, S Z B G for 5 2 8 6, Q for O).
+const SLIP_LETTERS: &[u8] = b"ACDEFHJKMNPRTUVWXY";
+/// Digits without those read as letters (0 1 for O I, 2 5 8 6 for Z S B G).
+const SLIP_DIGITS: &[u8] = b"3479";
+
+/// A random initial password that meets the policy, in groups of four so
+/// it is read and typed without losing one's place (the dashes are part
+/// of it).
 fn initial_password(username: &str) -> String {
-    const LETTERS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
-    const DIGITS: &[u8] = b"23456789";
     let mut rng = rand::rng();
     loop {
         let mut p = String::new();
         for i in 0..12 {
-            let set = if i % 3 == 2 { DIGITS } else { LETTERS };
+            if i > 0 && i % 4 == 0 {
+                p.push('-');
+            }
+            let set = if i % 3 == 2 {
+                SLIP_DIGITS
+            } else {
+                SLIP_LETTERS
+            };
             p.push(char::from(set[rng.random_range(0..set.len())]));
         }
         if check_password_policy(&p, username).is_ok() {
@@ -526,4 +540,24 @@ pub async fn confirm_online(db: &Db, username: &str, code: &str) -> Result<i64, 
         }))
     .await?;
     Ok(account_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_initial_password_has_no_look_alikes_and_meets_the_policy() {
+        for _ in 0..200 {
+            let p = initial_password("230102199001011234");
+            assert_eq!(p.len(), 14, "{p}");
+            assert!(check_password_policy(&p, "230102199001011234").is_ok());
+            assert!(
+                p.chars()
+                    .all(|c| !"012568BGILOQSZ".contains(c) && !c.is_ascii_lowercase()),
+                "{p}"
+            );
+            assert_eq!(p.matches('-').count(), 2, "{p}");
+        }
+    }
 }

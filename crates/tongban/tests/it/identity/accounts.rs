@@ -179,6 +179,7 @@ async fn a_clerk_registers_a_person_at_the_window_and_verifies_another_in_person
     if page.contains("身份证号无效") {
         panic!("the sample ID should be valid: {page}");
     }
+    assert!(page.contains(r#"id="print-slip""#) && page.contains("没有易混淆的字符"));
     let start = page.find(r#"id="new-password">"#).unwrap() + r#"id="new-password">"#.len();
     let initial = page[start..start + page[start..].find('<').unwrap()].to_owned();
     assert!(
