@@ -43,6 +43,27 @@ impl FieldProblem {
         self
     }
 
+    /// The same problem about a number a form field asks for, named by the
+    /// field's `label` (and `label_en`) instead of what such a number is
+    /// generally called (its `subject`): a form with two ID numbers says
+    /// which one is wrong, and says it once.
+    #[must_use]
+    pub fn subject(mut self, label: &str, label_en: &str) -> Self {
+        let general = self
+            .args
+            .iter()
+            .find(|(n, _)| *n == "subject")
+            .map(|(_, v)| v.clone());
+        if let Some(general) = general {
+            self.message = self.message.replacen(&general, &format!("“{label}”"), 1);
+        }
+        self.args
+            .retain(|(n, _)| *n != "subject" && *n != "subject_en");
+        let en = if label_en.is_empty() { label } else { label_en };
+        self.with("subject", format!("“{label}”"))
+            .with("subject_en", format!("“{en}”"))
+    }
+
     /// The field with its indices dropped (`materials[2].name` →
     /// `materials.name`) and the first index counted from one (3), the key
     /// under which the locale files word this field's problems.
@@ -67,6 +88,22 @@ impl FieldProblem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_form_names_the_number_by_its_label_once() {
+        let p = FieldProblem::new("/fields/x", "id_card.check", "公民身份号码校验码错误")
+            .with("subject", "公民身份号码")
+            .with("subject_en", "the ID number")
+            .subject("法定代表人身份证号码", "");
+        assert_eq!(p.message, "“法定代表人身份证号码”校验码错误");
+        assert_eq!(
+            p.args,
+            vec![
+                ("subject", "“法定代表人身份证号码”".to_owned()),
+                ("subject_en", "“法定代表人身份证号码”".to_owned())
+            ]
+        );
+    }
 
     #[test]
     fn field_key_drops_indices_and_counts_the_first_from_one() {

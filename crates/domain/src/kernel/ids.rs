@@ -64,11 +64,21 @@ pub enum IdCardNoError {
     },
 }
 
+/// What an ID number is called in a problem's words where no form field
+/// names it: (Chinese, English); its Chinese is how each message begins.
+pub const SUBJECT_ID: (&str, &str) = ("公民身份号码", "the ID number");
+/// The same for a unified social credit code.
+pub const SUBJECT_CREDIT: (&str, &str) = ("统一社会信用代码", "the credit code");
+
 impl IdCardNoError {
     /// This error as a problem with `field`, with the values the locale's
-    /// sentence names (`{found}`, `{expected}`, `{value}`).
+    /// sentence names (`{found}`, `{expected}`, `{value}`, and `{subject}`,
+    /// what the number is called: a form names it by its field's label,
+    /// see [`crate::FieldProblem::subject`]).
     pub fn problem(&self, field: &str) -> crate::FieldProblem {
-        let p = crate::FieldProblem::new(field, self.code(), self.to_string());
+        let p = crate::FieldProblem::new(field, self.code(), self.to_string())
+            .with("subject", SUBJECT_ID.0)
+            .with("subject_en", SUBJECT_ID.1);
         match self {
             Self::Length { found } => p.with("found", found.to_string()),
             Self::Characters => p,
@@ -338,9 +348,12 @@ pub enum CreditCodeError {
 
 impl CreditCodeError {
     /// This error as a problem with `field`, with the values the locale's
-    /// sentence names (`{found}`, `{expected}`, `{position}`, `{value}`).
+    /// sentence names (`{found}`, `{expected}`, `{position}`, `{value}`,
+    /// `{subject}`).
     pub fn problem(&self, field: &str) -> crate::FieldProblem {
-        let p = crate::FieldProblem::new(field, self.code(), self.to_string());
+        let p = crate::FieldProblem::new(field, self.code(), self.to_string())
+            .with("subject", SUBJECT_CREDIT.0)
+            .with("subject_en", SUBJECT_CREDIT.1);
         match self {
             Self::Length { found } => p.with("found", found.to_string()),
             Self::Characters { position, found } => p

@@ -178,7 +178,7 @@ async fn organisation_create_requires_a_system_admin_in_scope_and_valid_fields()
     let p: Value = r.json().await.unwrap();
     let message = p["errors"][0]["message"].as_str().unwrap();
     assert!(
-        message.starts_with("The check character is wrong: the 18th character should be "),
+        message.starts_with("Check the credit code: its 18th character should be "),
         "{message}"
     );
     assert!(message.is_ascii(), "{message}");

@@ -336,10 +336,12 @@ fn check_field(
                 Kind::IdCard => IdCardNo::parse(s).err().map(|e| e.problem(pointer)),
                 _ => CreditCode::parse(s).err().map(|e| e.problem(pointer)),
             };
-            if let Some(mut p) = problem {
-                p.args.push(("label", f.label.clone()));
-                p.args.push(("label_en", f.label_en.clone()));
-                out.push(p);
+            if let Some(p) = problem {
+                out.push(
+                    p.subject(&f.label, &f.label_en)
+                        .with("label", f.label.clone())
+                        .with("label_en", f.label_en.clone()),
+                );
             }
         }
         Kind::Phone => {

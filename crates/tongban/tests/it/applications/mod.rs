@@ -210,6 +210,16 @@ async fn an_agent_starts_a_prefilled_draft_for_the_enterprise_and_saves_it_as_it
         p["errors"][0]["message"].as_str().unwrap().contains('“'),
         "{p}"
     );
+    // The ID number's problem names its field, once, not "公民身份号码".
+    let id_problem = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["field"] == "/fields/legal_rep_id")
+        .unwrap()["message"]
+        .as_str()
+        .unwrap();
+    assert_eq!(id_problem, "“法定代表人身份证号码”应为18位，实际为3位。");
     let (status, ok) = send(patch(
         1,
         json!({"area": 120.5, "categories": ["hot", "prepackaged"]}),
