@@ -171,7 +171,7 @@ async fn system_admins_keep_the_code_lists_and_editors_guides_and_search_use_the
     let (_, guide_page) = app.get_text(&app.client(), &format!("/items/{code}")).await;
     for expected in [
         "电子 · 公证机构出具",
-        "出具单位：哈尔滨市公证处",
+        "出具单位：<span lang=\"zh-CN\">哈尔滨市公证处</span>",
         "须在有效期内",
         "Ⅲ级 网上受理（冰城最多跑一次）",
     ] {
