@@ -315,7 +315,12 @@ pub async fn sqlite(dir: &Path, secs: Duration) -> anyhow::Result<Applying> {
                 .await
                 .map_err(|e| anyhow::anyhow!("give: {e:?}"))?;
             }
-            applications::submit(&db, &who, id, 1, declaration::VERSION, PATTERN)
+            let said = applications::Submitting {
+                revision: 1,
+                declared: declaration::VERSION,
+                signed: false,
+            };
+            applications::submit(&db, &store, &who, id, said, PATTERN)
                 .await
                 .map_err(|e| anyhow::anyhow!("submit: {e:?}"))?;
             Ok(())
@@ -352,11 +357,21 @@ pub async fn sqlite(dir: &Path, secs: Duration) -> anyhow::Result<Applying> {
         )
         .await?,
     );
-    let (dbb, whob) = (db.clone(), who.clone());
+    let (dbb, whob, storeb) = (db.clone(), who.clone(), store.clone());
     let bare = run(secs, budget, move |i| {
-        let (db, who, list) = (dbb.clone(), whob.clone(), bare_drafts.clone());
+        let (db, who, list, store) = (
+            dbb.clone(),
+            whob.clone(),
+            bare_drafts.clone(),
+            storeb.clone(),
+        );
         async move {
-            applications::submit(&db, &who, &list[i].0, 1, declaration::VERSION, PATTERN)
+            let said = applications::Submitting {
+                revision: 1,
+                declared: declaration::VERSION,
+                signed: false,
+            };
+            applications::submit(&db, &store, &who, &list[i].0, said, PATTERN)
                 .await
                 .map_err(|e| anyhow::anyhow!("submit: {e:?}"))?;
             Ok(())

@@ -42,8 +42,8 @@ pub struct GivenFile {
     pub created_at: Millis,
     /// Trust grade (`A`…`D`, 国办函〔2016〕108号).
     pub trust: String,
-    /// Where it came from: `upload`, `window` (scanned by the clerk) or
-    /// `reuse:<case number>`.
+    /// Where it came from: `upload`, `window` (scanned by the clerk),
+    /// `reuse:<case number>` or `form` (the application form as submitted).
     pub origin: String,
 }
 
@@ -144,6 +144,16 @@ where
                 .with("value", code.to_owned()),
         ]));
     };
+    if m.fetchable == Fetchable::FromForm {
+        return Err(ApplicationError::Invalid(vec![
+            FieldProblem::new(
+                field,
+                "material.from_form",
+                "这项材料由申请表生成，无需上传",
+            )
+            .with("label", m.name.clone()),
+        ]));
+    }
     if m.fetchable != Fetchable::No {
         return Err(ApplicationError::Invalid(vec![
             FieldProblem::new(

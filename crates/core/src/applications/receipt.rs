@@ -30,6 +30,7 @@ pub fn receipt(o: &Opened, track_url: &str) -> Option<Official> {
             match &m.fetchable {
                 Fetchable::Certificate(t) => format!("{}：免提交，由电子证照库获取（{t}）", m.name),
                 Fetchable::SharedData(t) => format!("{}：免提交，由共享数据获取（{t}）", m.name),
+                Fetchable::FromForm => format!("{}：由申请表生成，无需另行提交", m.name),
                 Fetchable::No if n > 0 => format!("{}：已提交电子文件{n}份", m.name),
                 Fetchable::No => format!("{}：未提交", m.name),
             }
@@ -133,6 +134,7 @@ pub fn application_form(o: &Opened, division: &dyn Fn(&str) -> Option<String>) -
         let what = match &m.fetchable {
             Fetchable::Certificate(t) => format!("免提交，由电子证照库调取（{t}）"),
             Fetchable::SharedData(t) => format!("免提交，由共享数据调取（{t}）"),
+            Fetchable::FromForm => "即本申请表".into(),
             Fetchable::No if given.is_empty() => "未提交".into(),
             Fetchable::No => given.join("、"),
         };
@@ -185,3 +187,113 @@ pub async fn form_document(
     };
     Ok(application_form(&o, &name))
 }
+
+/// The application form as it is submitted, when the item takes it as one
+/// of its materials (`Fetchable::FromForm`): rendered and received into
+/// the file store, to be recorded with the submission (see
+/// [`record_form_file`]); `None` when no material is made by the form.
+pub(super) async fn form_file(
+    db: &crate::platform::db::Db,
+    root: &std::path::Path,
+    row_id: i64,
+    a: &super::Application,
+) -> Result<Option<FormFile>, super::ApplicationError> {
+    use crate::platform::db::DbError;
+    let o = super::drafts::opened(db, row_id, a.clone()).await?;
+    let Some(p) = &o.item else {
+        return Ok(None);
+    };
+    let materials: Vec<(String, String)> = materials_of(&p.guide, &o.app.situation)
+        .filter(|m| m.fetchable == Fetchable::FromForm)
+        .map(|m| (m.code.clone(), m.name.clone()))
+        .collect();
+    if materials.is_empty() {
+        return Ok(None);
+    }
+    let all = crate::kernel::divisions::all(db).await?;
+    let name = |code: &str| {
+        all.iter()
+            .find(|d| d.code == code)
+            .map(|d| d.name_zh.clone())
+    };
+    let Some(doc) = application_form(&o, &name) else {
+        return Ok(None);
+    };
+    let internal = |e: String| super::ApplicationError::Db(DbError::Internal(e));
+    let pdf = crate::platform::lanes::compute()
+        .run(move || crate::platform::pdf::official(&doc))
+        .await
+        .map_err(|e| internal(e.to_string()))?
+        .map_err(|e| internal(e.to_string()))?;
+    let received = crate::platform::files::receive(
+        root,
+        "申请表.pdf",
+        futures::stream::iter([Ok::<_, std::io::Error>(pdf)]),
+        u64::MAX,
+        &["pdf".to_owned()],
+    )
+    .await
+    .map_err(|e| internal(e.to_string()))?;
+    Ok(Some(FormFile {
+        received,
+        materials,
+    }))
+}
+
+/// The submitted application form, received, and the materials it stands
+/// for: (code, name).
+pub(super) struct FormFile {
+    /// The file, placed in the store once the submission commits.
+    pub received: crate::platform::files::Received,
+    /// The materials it is.
+    pub materials: Vec<(String, String)>,
+}
+
+/// Records the submitted form as the file of each material it stands for,
+/// in the submission's transaction: trust D (made by the applicant under
+/// the declaration), origin `form`; the form of an earlier submission
+/// gives way to it (its file stays in the store, the earlier round's
+/// record names it).
+pub(super) async fn record_form_file(
+    c: &mut sqlx::AnyConnection,
+    engine: crate::platform::db::Engine,
+    row_id: i64,
+    acting: i64,
+    (row, materials): &(crate::platform::files::FileRow, Vec<(String, String)>),
+    now: crate::platform::clock::Millis,
+) -> Result<(), crate::platform::db::DbError> {
+    use tongban_domain::applications::TrustGrade;
+    sqlx::query("DELETE FROM application_files WHERE application_id = $1 AND origin = $2")
+        .bind(row_id)
+        .bind(FORM_ORIGIN)
+        .execute(&mut *c)
+        .await?;
+    let file_id = row.insert(&mut *c, engine, Some(acting)).await?.id;
+    for (code, name) in materials {
+        sqlx::query(
+            "INSERT INTO application_files (application_id, material_code, file_id, created_at, trust, origin, material_name) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(row_id)
+        .bind(code)
+        .bind(file_id)
+        .bind(now)
+        .bind(TrustGrade::D.code())
+        .bind(FORM_ORIGIN)
+        .bind(name)
+        .execute(&mut *c)
+        .await?;
+    }
+    sqlx::query(
+        "INSERT INTO file_refs (file_id, owner_kind, owner_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(file_id)
+    .bind(super::materials::FILE_OWNER)
+    .bind(row_id)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// `application_files.origin` of the submitted application form.
+pub const FORM_ORIGIN: &str = "form";

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 use sqlx::Row;
-use tongban_domain::applications::{Changes, SubmittedFile, changes};
+use tongban_domain::applications::{Changes, Milestone, SubmittedFile, changes};
 
 use crate::kernel::clocks;
 use crate::platform::clock::Millis;
@@ -135,6 +135,33 @@ pub struct Standing {
     /// The deadlines reach into a year whose arrangement of holidays is
     /// not yet published: 暂定 wherever they show.
     pub provisional: bool,
+    /// Its steps so far, oldest first, with when each was taken.
+    pub timeline: Vec<(Milestone, Millis)>,
+}
+
+/// The steps a case has taken, oldest first (see [`Milestone`]).
+pub(super) async fn timeline(db: &Db, row_id: i64) -> Result<Vec<(Milestone, Millis)>, DbError> {
+    let kinds = Milestone::ALL.map(Milestone::event);
+    let rows = sqlx::query(
+        "SELECT kind, created_at FROM application_events WHERE application_id = $1 \
+         AND kind IN ($2, $3, $4, $5, $6) ORDER BY id",
+    )
+    .bind(row_id)
+    .bind(kinds[0])
+    .bind(kinds[1])
+    .bind(kinds[2])
+    .bind(kinds[3])
+    .bind(kinds[4])
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let kind: String = r.try_get("kind")?;
+            let step = Milestone::of_event(&kind)
+                .ok_or_else(|| DbError::Corrupt(format!("event kind {kind}")))?;
+            Ok((step, r.try_get("created_at")?))
+        })
+        .collect()
 }
 
 /// Whether dates (`YYYY-MM-DD`) reach into a year whose arrangement is not
@@ -257,5 +284,6 @@ pub(super) async fn standing(db: &Db, row_id: i64) -> Result<Standing, DbError> 
         legal_date,
         late_notice: r.try_get::<i64, _>("late_notice")? != 0,
         changes: last_changes(db, row_id).await?,
+        timeline: timeline(db, row_id).await?,
     })
 }

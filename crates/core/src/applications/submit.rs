@@ -24,8 +24,8 @@ use crate::platform::outbox;
 static TEMPLATES: LazyLock<Templates> =
     LazyLock::new(|| Templates::parse(include_str!("notices.toml")).unwrap_or_default());
 
-/// The materials a draft must give, and those fetched for it: (code,
-/// name, fetched from).
+/// The materials of a draft: (code, name, required, where it comes from
+/// instead of a file: `None` when the applicant gives it).
 fn materials_of(g: &Guide, situation: &str) -> Vec<(String, String, bool, Option<String>)> {
     super::materials::materials_of(g, situation)
         .map(|m| {
@@ -33,11 +33,15 @@ fn materials_of(g: &Guide, situation: &str) -> Vec<(String, String, bool, Option
                 Fetchable::No => None,
                 Fetchable::Certificate(t) => Some(format!("证照:{t}")),
                 Fetchable::SharedData(t) => Some(format!("共享:{t}")),
+                Fetchable::FromForm => Some(FROM_FORM.to_owned()),
             };
             (m.code.clone(), m.name.clone(), m.required, from)
         })
         .collect()
 }
+
+/// What a material made by the application form itself comes from.
+const FROM_FORM: &str = "申请表";
 
 /// What stands in the way of submitting a draft, every problem at once:
 /// a newer form published (`newer`), answers missing or wrong, required
@@ -128,6 +132,19 @@ pub fn not_served(g: &Guide, credit_code: Option<&str>) -> Option<FieldProblem> 
     )
 }
 
+/// What the person submitting says: the revision they read, the
+/// declaration they accepted (its version or the hash of the words shown),
+/// and, for a clerk at a window, that the applicant signed the printed form.
+#[derive(Debug, Clone, Copy)]
+pub struct Submitting<'a> {
+    /// The revision last read.
+    pub revision: i64,
+    /// The declaration accepted.
+    pub declared: &'a str,
+    /// The applicant signed the printed 申请表 (a window's intake).
+    pub signed: bool,
+}
+
 /// A submitted application: its 办件编号 and the query code printed on the
 /// receipt.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,18 +167,26 @@ fn query_code() -> String {
 /// declaration of version `declared`: refused with every problem at once
 /// (missing or wrong answers, required materials without a file, a form
 /// the item has since replaced, the declaration not accepted or since
-/// changed); otherwise the application is submitted with a case number
+/// changed, and, for the clerk who took it in at a window, the applicant's
+/// signature on the printed form not confirmed by `signed`); otherwise the application is submitted with a case number
 /// from `pattern` and a query code, the declaration's version, hash, the
 /// person's real-name level and the time kept, in one transaction with its
-/// event, its outbox entry and the notice to the person acting.
+/// event, its outbox entry and the notice to the person acting. Where the
+/// item takes the application form as a material, the form as submitted
+/// is kept as that material's file (`root` is the file store).
 pub async fn submit(
     db: &Db,
+    root: &std::path::Path,
     actor: &Principal,
     public_id: &str,
-    revision: i64,
-    declared: &str,
+    said: Submitting<'_>,
     pattern: &str,
 ) -> Result<Submission, ApplicationError> {
+    let Submitting {
+        revision,
+        declared,
+        signed,
+    } = said;
     let (row_id, a) = load(db, actor, public_id).await?;
     if !a.state.editable() {
         return Err(ApplicationError::WrongState);
@@ -202,6 +227,18 @@ pub async fn submit(
             .with("version", declaration::VERSION),
         );
     }
+    // Taken in at a window: the person present signs the printed form, and
+    // the clerk says so before submitting it for them (an applicant who
+    // submits it from home declares online, as above).
+    let at_window = a.authority == tongban_domain::applications::Authority::Window.code()
+        && a.acting_id == actor.account.id;
+    if at_window && !signed {
+        problems.push(FieldProblem::new(
+            "/signed",
+            "application.not_signed",
+            "请打印申请表，由申请人核对并签字后，确认“申请人已签字”再提交",
+        ));
+    }
     let materials = materials_of(&g, &a.situation);
     if !problems.is_empty() {
         return Err(ApplicationError::Invalid(problems));
@@ -213,9 +250,11 @@ pub async fn submit(
         u8::from(today.month()),
         today.day()
     );
+    // What departments fetch for the case (the form itself is here).
     let fetched: Vec<String> = materials
         .iter()
         .filter_map(|(code, _, _, from)| from.as_ref().map(|f| format!("{code}={f}")))
+        .filter(|f| !f.ends_with(&format!("={FROM_FORM}")))
         .collect();
     let (task_code, item_name, pattern) = (a.task_code.clone(), g.name.clone(), pattern.to_owned());
     let acting = actor.account.id;
@@ -226,13 +265,36 @@ pub async fn submit(
     let said_fields =
         serde_json::Value::Object(form_of(&g, &a.situation).shown_answers(&a.fields)).to_string();
     let files_revision = a.files_revision;
-    let said_files = serde_json::to_string(
-        &files
-            .iter()
-            .map(|f| (f.material.clone(), f.name.clone(), f.sha256.clone()))
-            .collect::<Vec<_>>(),
-    )
-    .map_err(|e| ApplicationError::Db(DbError::Internal(e.to_string())))?;
+    // The form itself, where it is one of the materials: made now, as it
+    // is submitted, and kept with the submission.
+    let form = if materials
+        .iter()
+        .any(|(_, _, _, from)| from.as_deref() == Some(FROM_FORM))
+    {
+        super::receipt::form_file(db, root, row_id, &a).await?
+    } else {
+        None
+    };
+    let mut said: Vec<(String, String, String)> = files
+        .iter()
+        .filter(|f| f.origin != super::receipt::FORM_ORIGIN)
+        .map(|f| (f.material.clone(), f.name.clone(), f.sha256.clone()))
+        .collect();
+    if let Some(f) = &form {
+        for (code, _) in &f.materials {
+            said.push((
+                code.clone(),
+                f.received.row.name.clone(),
+                f.received.row.sha256.clone(),
+            ));
+        }
+    }
+    let engine = db.engine();
+    let form_row = form
+        .as_ref()
+        .map(|f| (f.received.row.clone(), f.materials.clone()));
+    let said_files = serde_json::to_string(&said)
+        .map_err(|e| ApplicationError::Db(DbError::Internal(e.to_string())))?;
     let code = match &again {
         Some(_) => sqlx::query("SELECT query_code FROM applications WHERE id = $1")
             .bind(row_id)
@@ -290,6 +352,9 @@ pub async fn submit(
             if n != 1 {
                 return Err(ApplicationError::Conflict);
             }
+            if let Some(f) = &form_row {
+                super::receipt::record_form_file(c, engine, row_id, acting, f, now).await?;
+            }
             sqlx::query(
                 "INSERT INTO application_events (application_id, kind, actor_id, detail, created_at) \
                  VALUES ($1, $5, $2, $3, $4)",
@@ -297,8 +362,9 @@ pub async fn submit(
             .bind(row_id)
             .bind(acting)
             .bind(format!(
-                "{number} declaration {} level {level} fetch: {}",
+                "{number} declaration {}{} level {level} fetch: {}",
                 declaration::VERSION,
+                if at_window { " signed on paper" } else { "" },
                 fetched.join(" ")
             ))
             .bind(now)
@@ -344,6 +410,12 @@ pub async fn submit(
             Ok::<_, ApplicationError>(number)
         }))
         .await?;
+    if let Some(f) = form {
+        f.received
+            .place()
+            .await
+            .map_err(|e| ApplicationError::Db(DbError::Internal(e.to_string())))?;
+    }
     db.jobs_queued();
     Ok(Submission {
         case_number: number,

@@ -40,6 +40,8 @@ pub struct Tracked {
     pub provisional: bool,
     /// The official documents: title and number.
     pub documents: Vec<(String, String)>,
+    /// Its steps so far, oldest first.
+    pub timeline: Vec<(tongban_domain::applications::Milestone, Millis)>,
 }
 
 /// Why a query was not answered.
@@ -153,6 +155,9 @@ async fn find(db: &Db, case_number: &str, code: &str) -> Result<Tracked, TrackEr
         promised_date: promised,
         legal_date: legal,
         documents,
+        timeline: super::standing::timeline(db, id)
+            .await
+            .map_err(|e| TrackError::Application(e.into()))?,
     })
 }
 

@@ -117,6 +117,7 @@ pub fn render(g: &Guide, facts: &GuideFacts) -> Result<Vec<u8>, PdfError> {
                 fetched += 1;
                 s.push_str(&format!("——免提交，由共享数据获取（{what}）"));
             }
+            Fetchable::FromForm => s.push_str("——网上申请时由申请表生成，无需另行提交"),
             Fetchable::No => {}
         }
         w.item(i + 1, &s);

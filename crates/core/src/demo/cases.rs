@@ -125,12 +125,22 @@ async fn submit(
         .map_err(failed)?
         .app
         .revision;
-    Ok(
-        applications::submit(db, actor, id, revision, declaration::VERSION, s.case_number)
-            .await
-            .map_err(failed)?
-            .case_number,
+    Ok(applications::submit(
+        db,
+        s.data_dir,
+        actor,
+        id,
+        applications::Submitting {
+            revision,
+            declared: declaration::VERSION,
+            // The demo's walk-ins signed their printed forms.
+            signed: true,
+        },
+        s.case_number,
     )
+    .await
+    .map_err(failed)?
+    .case_number)
 }
 
 /// Takes `act` on the case as the clerk, at the case's current revision.

@@ -8,8 +8,10 @@
 use serde_json::{Map, Value};
 
 mod case_no;
+mod timeline;
 
 pub use case_no::{CASE_NO_MAX, CaseNo, CaseNoError};
+pub use timeline::Milestone;
 
 /// Where an application is (spec §2.4, up to the point processing starts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -75,6 +75,10 @@ pub enum Fetchable {
     Certificate(String),
     /// From a shared base library (人口, 法人, …): the data set's name.
     SharedData(String),
+    /// 由申请表生成: the application form itself is this material (a
+    /// 申请书 whose contents the online form asks for); nothing is uploaded,
+    /// and on submission the form as submitted stands in its place.
+    FromForm,
 }
 
 /// 申请材料: one required or optional material.

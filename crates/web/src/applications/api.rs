@@ -536,6 +536,11 @@ pub struct SubmitBody {
     #[serde(default)]
     #[schema(max_length = 64)]
     pub declaration: String,
+    /// Taken in at a window: the applicant has read and signed the printed
+    /// 申请表 (`/applications/{id}/form.pdf`). Required when the clerk who
+    /// took it in submits it (422 `application.not_signed` at `/signed`).
+    #[serde(default)]
+    pub signed: bool,
 }
 
 /// A submitted application's case number.
@@ -597,10 +602,14 @@ pub async fn submit_application(
     let s = ctx.require_session()?;
     let done = applications::submit(
         state.db(),
+        &state.config().data_dir,
         &s.principal,
         &id,
-        body.revision,
-        &body.declaration,
+        applications::Submitting {
+            revision: body.revision,
+            declared: &body.declaration,
+            signed: body.signed,
+        },
         &state.config().applications.case_number,
     )
     .await?;

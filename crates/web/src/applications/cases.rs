@@ -386,6 +386,8 @@ pub struct CaseView {
     pub findings: Vec<(String, String, String)>,
     /// the case number in its parts
     pub number_shown: String,
+    /// its steps so far
+    pub timeline: Vec<super::pages::Step>,
 }
 
 async fn case_view(
@@ -463,6 +465,7 @@ async fn case_view(
         c.allowed.contains(&Action::Reject),
     );
     let staff = c.staff;
+    let timeline = super::pages::steps(&t, &c.opened.standing.timeline);
     let d = dto(&t, c);
     Ok(CaseView {
         nav: Nav::from_ctx(ctx),
@@ -480,6 +483,7 @@ async fn case_view(
             &state.config().applications.case_number,
             n.as_str(),
         ),
+        timeline,
         t,
     })
 }

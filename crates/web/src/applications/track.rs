@@ -42,10 +42,8 @@ pub struct TrackView {
     pub found: Option<Tracked>,
     /// its state, worded
     pub state_label: String,
-    /// received, worded
-    pub received: String,
-    /// accepted, worded
-    pub accepted: String,
+    /// its steps so far, worded
+    pub timeline: Vec<super::pages::Step>,
     /// the case found's number, in its parts
     pub number_shown: String,
 }
@@ -64,15 +62,9 @@ fn view(
             .as_ref()
             .map(|f| t.get(&format!("apply.state_{}", f.state.code())))
             .unwrap_or_default(),
-        received: found
+        timeline: found
             .as_ref()
-            .and_then(|f| f.submitted_at)
-            .map(format_cst)
-            .unwrap_or_default(),
-        accepted: found
-            .as_ref()
-            .and_then(|f| f.accepted_at)
-            .map(format_cst)
+            .map(|f| super::pages::steps(&t, &f.timeline))
             .unwrap_or_default(),
         number_shown: found
             .as_ref()

@@ -317,9 +317,8 @@ pub struct FormMaterialDto {
     pub file_types: Vec<String>,
     /// Size limit of one file, in bytes.
     pub max_bytes: u64,
-    /// Whether it is fetched instead of asked for: `no`, `certificate`
-    /// (the e-certificate library) or `shared_data` (a base library).
-    pub fetchable: String,
+    /// Whether it is fetched instead of asked for.
+    pub fetchable: FetchableKind,
     /// The certificate type or data set it is fetched from.
     pub fetched_from: String,
 }
@@ -376,14 +375,30 @@ pub struct FormQuery {
     version: Option<i64>,
 }
 
+/// Where a material comes from instead of a file the applicant gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FetchableKind {
+    /// The applicant gives it.
+    No,
+    /// From the e-certificate library (`fetched_from` names the type).
+    Certificate,
+    /// From a shared base library (`fetched_from` names the data set).
+    SharedData,
+    /// The application form itself is this material: nothing is uploaded,
+    /// and the form as submitted stands in its place (origin `form`).
+    FromForm,
+}
+
 fn form_materials(ms: &[tongban_domain::catalog::Material]) -> Vec<FormMaterialDto> {
     use tongban_domain::catalog::Fetchable;
     ms.iter()
         .map(|m| {
             let (fetchable, from) = match &m.fetchable {
-                Fetchable::No => ("no", String::new()),
-                Fetchable::Certificate(s) => ("certificate", s.clone()),
-                Fetchable::SharedData(s) => ("shared_data", s.clone()),
+                Fetchable::No => (FetchableKind::No, String::new()),
+                Fetchable::Certificate(s) => (FetchableKind::Certificate, s.clone()),
+                Fetchable::SharedData(s) => (FetchableKind::SharedData, s.clone()),
+                Fetchable::FromForm => (FetchableKind::FromForm, String::new()),
             };
             FormMaterialDto {
                 code: m.code.clone(),
@@ -391,7 +406,7 @@ fn form_materials(ms: &[tongban_domain::catalog::Material]) -> Vec<FormMaterialD
                 required: m.required,
                 file_types: m.file_types.clone(),
                 max_bytes: u64::from(m.max_mb) * 1024 * 1024,
-                fetchable: fetchable.into(),
+                fetchable,
                 fetched_from: from,
             }
         })

@@ -51,9 +51,10 @@ pub fn parse_material(spec: &str) -> Result<Material, String> {
                 "材料“{name}”的免提交来源“{other}”应为“证照”或“共享”"
             ));
         }
+        None if fetch.is_some_and(|f| f.trim() == "申请表") => Fetchable::FromForm,
         None if fetch.is_some() => {
             return Err(format!(
-                "材料“{name}”的免提交来源应写作“#证照:类型”或“#共享:数据集”"
+                "材料“{name}”的免提交来源应写作“#证照:类型”“#共享:数据集”或“#申请表”"
             ));
         }
         None => Fetchable::No,
@@ -171,6 +172,7 @@ pub fn format_material(m: &Material) -> String {
     match &m.fetchable {
         Fetchable::Certificate(t) => s.push_str(&format!("#证照:{t}")),
         Fetchable::SharedData(t) => s.push_str(&format!("#共享:{t}")),
+        Fetchable::FromForm => s.push_str("#申请表"),
         Fetchable::No => {}
     }
     s

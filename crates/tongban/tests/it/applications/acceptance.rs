@@ -253,6 +253,41 @@ async fn one_complete_correction_notice_one_correction_then_acceptance_with_dead
         inbox.contains("申请需要补正") && inbox.contains("申请已受理"),
         "{inbox}"
     );
+    // The applicant's page, the clerk's page and /track show the steps,
+    // in the order they were taken.
+    let code: String =
+        sqlx::query_scalar("SELECT query_code FROM applications WHERE public_id = $1")
+            .bind(&id)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    let tracked = app
+        .client()
+        .post(app.url("/track"))
+        .form(&[("case_number", number.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let (_, mine_page) = app.get_text(&citizen, &format!("/applications/{id}")).await;
+    let (_, clerk_page) = app.get_text(&clerk, &format!("/work/cases/{number}")).await;
+    for page in [&tracked, &mine_page, &clerk_page] {
+        let steps = page.split("id=\"timeline\"").nth(1).unwrap_or_default();
+        let at = |s: &str| {
+            steps
+                .find(s)
+                .unwrap_or_else(|| panic!("{s} missing: {page}"))
+        };
+        assert!(
+            at("申请已提交") < at("需要补正")
+                && at("需要补正") < at("补正后的申请已提交")
+                && at("补正后的申请已提交") < at("已受理"),
+            "{steps}"
+        );
+        assert!(!steps.contains("不予受理"), "{steps}");
+    }
     let doc_id = case["documents"][1]["id"].as_i64().unwrap();
     let r = citizen
         .get(app.url(&format!("/applications/{id}/documents/{doc_id}")))

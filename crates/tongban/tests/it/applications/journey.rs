@@ -640,3 +640,112 @@ async fn a_benefit_cites_its_own_law_and_a_person_is_addressed_as_such() {
         assert!(text.contains("《失业保险条例》第十四条"), "{text}");
     }
 }
+
+#[tokio::test]
+async fn an_application_form_that_is_a_material_is_not_asked_for_and_stands_in_its_place() {
+    let app = TestApp::spawn().await;
+    let citizen = app.citizen().await;
+    let item = city_item(&app, "临时救助").await;
+    let (_, form) = send(
+        app.client()
+            .get(app.url(&format!("/api/v1/items/{item}/form"))),
+    )
+    .await;
+    let materials = form["materials"].as_array().unwrap();
+    let by_form = materials
+        .iter()
+        .find(|m| m["fetchable"] == "from_form")
+        .unwrap_or_else(|| panic!("{form}"));
+    assert_eq!(by_form["name"], "临时救助申请书");
+    let code = by_form["code"].as_str().unwrap().to_owned();
+    let (_, made) = send(
+        citizen
+            .post(app.url("/api/v1/applications"))
+            .json(&json!({"item": item})),
+    )
+    .await;
+    let id = made["id"].as_str().unwrap().to_owned();
+    let url = app.url(&format!("/api/v1/applications/{id}"));
+
+    // Nothing to upload for it: the materials page says why, the API
+    // refuses a file, and submission does not ask for it.
+    let (_, page) = app
+        .get_text(&citizen, &format!("/applications/{id}/materials"))
+        .await;
+    assert!(page.contains("您填写的申请表就是这份材料"), "{page}");
+    let (status, p) = send(
+        citizen
+            .post(format!("{url}/materials/{code}/files?name=a.pdf"))
+            .body(MINIMAL_PDF.to_vec()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["code"], "material.from_form", "{p}");
+    let (status, saved) = send(citizen.patch(&url).json(&json!({"revision": 1, "fields": {
+        "hardship": ["illness"], "hardship_date": "2026-11-20", "expenses": 3200,
+        "description": "家人突发重病住院", "bank_account": "6222020200112233445"}})))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    for m in materials
+        .iter()
+        .filter(|m| m["required"] == true && m["fetchable"] == "no")
+    {
+        let (status, _) = send(
+            citizen
+                .post(format!(
+                    "{url}/materials/{}/files?name=scan.pdf",
+                    m["code"].as_str().unwrap()
+                ))
+                .body(MINIMAL_PDF.to_vec()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let (_, a) = send(citizen.get(&url)).await;
+    let (status, done) = send(
+        citizen
+            .post(format!("{url}/submit"))
+            .json(&json!({"revision": a["revision"], "declaration": tongban_core::applications::declaration::VERSION})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    let number = done["case_number"].as_str().unwrap();
+
+    // The case holds the form as submitted, in that material's place:
+    // made under the declaration (D), from the form, and it opens.
+    let (_, case) = send(citizen.get(app.url(&format!("/api/v1/cases/{number}")))).await;
+    let file = case["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["material"] == code.as_str())
+        .unwrap_or_else(|| panic!("{case}"));
+    assert_eq!(
+        (file["origin"].as_str(), file["trust"].as_str()),
+        (Some("form"), Some("D"))
+    );
+    let pdf = citizen
+        .get(app.url(file["href"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    if let Some(text) = crate::helpers::pdf_text(&pdf) {
+        let flat: String = text.split_whitespace().collect();
+        assert!(
+            flat.contains("临时救助申请表") && flat.contains("家人突发重病住院"),
+            "{text}"
+        );
+    }
+    // Nothing asks a department to fetch it.
+    let fetch: String = sqlx::query_scalar(
+        "SELECT detail FROM application_events WHERE kind = 'submitted' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert!(!fetch.contains("申请表"), "{fetch}");
+}

@@ -440,17 +440,34 @@ async fn a_clerk_applies_at_the_window_for_a_walk_in_accepts_on_the_spot_and_the
     }
     let (_, check) = app.get_text(&clerk, &format!("{base}/check")).await;
     let rev = revision(&check, "submit-form");
+    // The person present signs the printed form: the tick comes after the
+    // link to print it, and without it nothing is submitted.
+    let (print, tick) = (
+        check.find("id=\"form-pdf\"").unwrap(),
+        check.find("id=\"signed\"").unwrap(),
+    );
+    assert!(print < tick, "{check}");
+    let declared = (
+        "declaration",
+        tongban_core::applications::declaration::VERSION,
+    );
+    let (status, _, page) = post_form(
+        &app,
+        &clerk,
+        &format!("{base}/submit"),
+        &[("revision", rev.as_str()), declared],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("href=\"#f-signed\"") && page.contains("由申请人核对并签字"),
+        "{page}"
+    );
     let (status, to, _) = post_form(
         &app,
         &clerk,
         &format!("{base}/submit"),
-        &[
-            ("revision", rev.as_str()),
-            (
-                "declaration",
-                tongban_core::applications::declaration::VERSION,
-            ),
-        ],
+        &[("revision", rev.as_str()), declared, ("signed", "1")],
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);

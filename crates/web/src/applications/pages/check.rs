@@ -60,6 +60,9 @@ pub struct CheckView {
     pub acting: String,
     /// the declaration's words
     pub declaration: String,
+    /// taken in at this clerk's window: the applicant's signature on the
+    /// printed form is confirmed before submitting
+    pub ask_signed: bool,
     /// what ticking it posts: the hash of the words shown
     pub declaration_version: String,
     /// revision the page was read at
@@ -117,6 +120,7 @@ async fn check_view(
             let what = match &m.fetchable {
                 Fetchable::Certificate(w) => t.fmt("apply.fetched_certificate", &[("what", w)]),
                 Fetchable::SharedData(w) => t.fmt("apply.fetched_shared", &[("what", w)]),
+                Fetchable::FromForm => t.get("apply.from_form"),
                 Fetchable::No if given.is_empty() => t.get("apply.not_given"),
                 Fetchable::No => given.join("、"),
             };
@@ -134,6 +138,8 @@ async fn check_view(
                 format!("{base}/materials?back=check#m-{code}")
             } else if pointer == "/declaration" {
                 "#f-declaration".to_owned()
+            } else if pointer == "/signed" {
+                "#f-signed".to_owned()
             } else if pointer == "version" {
                 base.clone()
             } else {
@@ -176,6 +182,11 @@ async fn check_view(
             .as_ref()
             .map_or_else(|| declaration::VERSION.to_owned(), |d| d.sha256.clone()),
         revision: a.revision,
+        ask_signed: a.authority == tongban_domain::applications::Authority::Window.code()
+            && ctx
+                .session
+                .as_ref()
+                .is_some_and(|s| s.principal.account.id == a.acting_id),
         fixes,
         conflict: false,
         t,
@@ -204,6 +215,9 @@ pub struct SubmitForm {
     revision: i64,
     #[serde(default)]
     declaration: String,
+    /// `1` when the window clerk confirms the applicant signed the form.
+    #[serde(default)]
+    signed: String,
 }
 
 /// `POST /applications/{id}/submit`: submits; every problem left is listed
@@ -217,10 +231,14 @@ pub async fn submit_post(
     let s = ctx.require_session()?;
     let done = applications::submit(
         state.db(),
+        &state.config().data_dir,
         &s.principal,
         &id,
-        f.revision,
-        &f.declaration,
+        applications::Submitting {
+            revision: f.revision,
+            declared: &f.declaration,
+            signed: f.signed == "1",
+        },
         &state.config().applications.case_number,
     )
     .await;

@@ -95,6 +95,7 @@ fn materials_view(
                     t.fmt("apply.fetched_certificate", &[("what", what)])
                 }
                 Fetchable::SharedData(what) => t.fmt("apply.fetched_shared", &[("what", what)]),
+                Fetchable::FromForm => t.get("apply.from_form"),
             };
             let types: Vec<String> = m
                 .file_types

@@ -14,6 +14,7 @@ mod overview;
 mod question;
 mod receipt;
 mod start;
+mod timeline;
 
 pub use changes::{ChangesView, answer_text, changes_view};
 pub use check::{check_get, submit_post};
@@ -26,6 +27,7 @@ pub use overview::{authority_end_post, overview_get, upgrade_post};
 pub use question::{page_get, page_post};
 pub use receipt::{form_pdf_get, receipt_pdf_get};
 pub use start::{start_get, start_post};
+pub use timeline::{Step, steps};
 
 use askama::Template;
 use axum::extract::{Path, State};

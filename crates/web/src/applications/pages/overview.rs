@@ -122,6 +122,8 @@ pub struct OverviewView {
     pub staff: bool,
     /// submitted again after the one correction: a decision follows
     pub resubmitted: bool,
+    /// its steps so far, once submitted
+    pub timeline: Vec<super::Step>,
 }
 
 /// Query of the overview.
@@ -303,6 +305,7 @@ pub async fn overview_get(
         },
         staff: false,
         resubmitted: a.state == AppState_::Submitted && o.standing.corrected > 0,
+        timeline: super::steps(&t, &o.standing.timeline),
         t,
     })
 }

@@ -166,6 +166,7 @@ impl GuideForm {
                     Fetchable::No => ("no", String::new()),
                     Fetchable::Certificate(s) => ("cert", s.clone()),
                     Fetchable::SharedData(s) => ("shared", s.clone()),
+                    Fetchable::FromForm => ("form", String::new()),
                 };
                 MRow {
                     code: m.code.clone(),
@@ -370,6 +371,7 @@ pub(super) fn guide_from_pairs(
                 fetchable: match row.fetch.as_str() {
                     "cert" => Fetchable::Certificate(row.fetch_name.clone()),
                     "shared" => Fetchable::SharedData(row.fetch_name.clone()),
+                    "form" => Fetchable::FromForm,
                     _ => Fetchable::No,
                 },
                 form: row.form.clone(),

@@ -195,6 +195,7 @@ async fn render_article(state: &AppState, t: Tr, code: &str) -> Result<(String, 
                     Fetchable::SharedData(what) => {
                         Some(t.fmt("guide.fetch_shared", &[("what", what)]))
                     }
+                    Fetchable::FromForm => Some(t.get("guide.from_form")),
                 },
                 // How to bring it matters only when it must be brought.
                 kind: if m.fetchable == Fetchable::No {
@@ -282,7 +283,16 @@ async fn render_article(state: &AppState, t: Tr, code: &str) -> Result<(String, 
         published_at: format_cst(p.published_at),
         basis: g.legal_basis.clone(),
         conditions: g.conditions.clone(),
-        fetched_count: materials.iter().filter(|m| m.fetched.is_some()).count(),
+        fetched_count: g
+            .materials
+            .iter()
+            .filter(|m| {
+                matches!(
+                    m.fetchable,
+                    Fetchable::Certificate(_) | Fetchable::SharedData(_)
+                )
+            })
+            .count(),
         materials,
         process: g.process.clone(),
         legal_limit: limit_text(&t, &g.legal_limit),
