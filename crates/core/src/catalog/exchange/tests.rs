@@ -9,9 +9,14 @@ fn materials_round_trip_through_the_compact_form() {
         "户口簿*#共享:人口库",
         "照片",
         "申请书*",
+        "临时救助申请书*#申请表",
     ] {
         assert_eq!(format_material(&parse_material(s).unwrap()), s);
     }
+    assert_eq!(
+        parse_material("申请书*#申请表").unwrap().fetchable,
+        tongban_domain::catalog::Fetchable::FromForm
+    );
     let m = parse_material(
         "营业执照*{copies=2|form=electronic|issuer=市场监督管理局|note=加盖公章}#证照:营业执照",
     )
