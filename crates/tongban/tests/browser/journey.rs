@@ -207,7 +207,10 @@ async fn a_citizen_applies_on_a_phone_corrects_once_and_is_accepted_at_the_desk(
         .unwrap();
     wait_for(&c, "#promised-date").await;
     let steps = wait_for(&c, "#timeline").await.text().await.unwrap();
-    assert!(steps.contains("已受理") && steps.contains("需要补正"), "{steps}");
+    assert!(
+        steps.contains("已受理") && steps.contains("需要补正"),
+        "{steps}"
+    );
     found.extend(page_problems(&c, &axe, "the accepted case").await);
     c.execute(
         "document.getElementById('promised-date').scrollIntoView();",
