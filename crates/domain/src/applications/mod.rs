@@ -8,9 +8,11 @@
 use serde_json::{Map, Value};
 
 mod case_no;
+mod objects;
 mod timeline;
 
 pub use case_no::{CASE_NO_MAX, CaseNo, CaseNoError};
+pub use objects::{served, service_object};
 pub use timeline::Milestone;
 
 /// Where an application is (spec §2.4, up to the point processing starts).
@@ -223,28 +225,6 @@ impl TrustGrade {
     pub fn of_upload(scanned_at_window: bool) -> Self {
         if scanned_at_window { Self::B } else { Self::C }
     }
-}
-
-/// 服务对象 (GB/T 39046 A.4) an applicant counts as: `1` a person; an
-/// organisation by the first character of its unified social credit code
-/// (GB 32100 登记管理部门码): `9` (market regulation) an enterprise `2`,
-/// `1` (机构编制) a public institution `3`, `5` (civil affairs) a social
-/// organisation `4`, any other `6`.
-pub fn service_object(credit_code: Option<&str>) -> &'static str {
-    match credit_code.and_then(|c| c.chars().next()) {
-        None => "1",
-        Some('9') => "2",
-        Some('1') => "3",
-        Some('5') => "4",
-        Some(_) => "6",
-    }
-}
-
-/// Whether an item for `objects` (its guide's 服务对象 codes) may be applied
-/// for online by an applicant counting as `object`. 行政机关 (`5`) never
-/// apply online: their matters go between departments.
-pub fn served(objects: &[String], object: &str) -> bool {
-    object != "5" && objects.iter().any(|o| o == object)
 }
 
 /// Why a member of staff read a case (`application_reads.purpose`): every
@@ -576,25 +556,6 @@ mod tests {
 
     fn obj(v: Value) -> Map<String, Value> {
         v.as_object().cloned().unwrap()
-    }
-
-    #[test]
-    fn an_applicant_counts_as_the_service_object_its_credit_code_says() {
-        assert_eq!(service_object(None), "1");
-        for (code, object) in [
-            ("91230100MA1B2C3D4E", "2"),
-            ("12230100MB1234567X", "3"),
-            ("52230100MJ1234567X", "4"),
-            ("31230000MD1234567X", "6"),
-            ("Y1230000MD1234567X", "6"),
-        ] {
-            assert_eq!(service_object(Some(code)), object, "{code}");
-        }
-        let enterprises = vec!["2".to_owned(), "6".to_owned()];
-        assert!(served(&enterprises, "2") && served(&enterprises, "6"));
-        assert!(!served(&enterprises, "1") && !served(&enterprises, "3"));
-        // Government bodies never apply online, even where the guide names them.
-        assert!(!served(&["5".to_owned()], "5"));
     }
 
     #[test]
