@@ -134,7 +134,7 @@ fn initial_password(username: &str) -> String {
     let mut rng = rand::rng();
     loop {
         let mut p = String::new();
-        for i in 0..12 {
+        for i in 0..16 {
             if i > 0 && i % 4 == 0 {
                 p.push('-');
             }
@@ -550,14 +550,14 @@ mod tests {
     fn an_initial_password_has_no_look_alikes_and_meets_the_policy() {
         for _ in 0..200 {
             let p = initial_password("230102199001011234");
-            assert_eq!(p.len(), 14, "{p}");
+            assert_eq!(p.len(), 19, "{p}");
             assert!(check_password_policy(&p, "230102199001011234").is_ok());
             assert!(
                 p.chars()
                     .all(|c| !"012568BGILOQSZ".contains(c) && !c.is_ascii_lowercase()),
                 "{p}"
             );
-            assert_eq!(p.matches('-').count(), 2, "{p}");
+            assert_eq!(p.matches('-').count(), 3, "{p}");
         }
     }
 }

@@ -148,6 +148,10 @@ impl Writer {
 
     fn block(&mut self, role: Role, s: &str, size: f32, indent: f32, color: (u8, u8, u8)) {
         let s = visible_lines(s);
+        // Nothing to draw is nothing to read.
+        if s.trim().is_empty() {
+            return;
+        }
         let block = self.blocks.len();
         for line in wrap(&s, size, PAGE_W - 2.0 * MARGIN - indent) {
             self.ensure(size * 1.5);
@@ -170,6 +174,17 @@ impl Writer {
     /// A paragraph of body text.
     pub fn para(&mut self, s: &str) {
         self.text(s, 10.5, 0.0, (31, 31, 31));
+    }
+
+    /// A heading drawn at `size`, indented, in a colour (an official
+    /// document's list heading keeps the document's look).
+    pub fn heading_as(&mut self, s: &str, size: f32, indent: f32, color: (u8, u8, u8)) {
+        self.block(Role::Heading, s, size, indent, color);
+    }
+
+    /// A numbered list item drawn at `size`, indented.
+    pub fn item_as(&mut self, n: usize, s: &str, size: f32, indent: f32, color: (u8, u8, u8)) {
+        self.block(Role::Item, &format!("{n}. {s}"), size, indent, color);
     }
 
     /// A numbered list item.
@@ -344,9 +359,9 @@ pub fn official(d: &Official) -> Result<Vec<u8>, PdfError> {
     }
     if let Some((heading, items)) = &d.list {
         w.y += 6.0;
-        w.text(heading, 12.0, 24.0, INK);
+        w.heading_as(heading, 12.0, 24.0, INK);
         for (i, s) in items.iter().enumerate() {
-            w.text(&format!("{}. {s}", i + 1), 11.0, 36.0, INK);
+            w.item_as(i + 1, s, 11.0, 36.0, INK);
         }
     }
     if !d.basis.is_empty() {
@@ -403,6 +418,11 @@ mod tests {
         let text = String::from_utf8_lossy(&pdf);
         // Sixty list items do not fit one page.
         assert!(text.contains("/Count 2"), "two pages");
+        // The corrections are a list under a heading, for screen readers.
+        assert!(
+            text.contains("/S/LI") && text.contains("/S/H2"),
+            "tagged list"
+        );
     }
 
     #[test]

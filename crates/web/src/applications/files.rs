@@ -2,8 +2,13 @@
 //! for the applicant and the person acting, `GET /api/v1/cases/{n}/files/
 //! {file_id}` for the staff in scope (each open recorded) and the
 //! applicant. PDF, PNG and JPEG open in the browser, anything else is
-//! downloaded; either way the file is sandboxed (no script, no form, no
-//! same-origin access), never framed, and never cached by anyone else.
+//! downloaded; never framed, never sniffed as another type, never cached by
+//! anyone else. Images and downloads are sandboxed (no script, no form, no
+//! same-origin access); a PDF is not, since Chromium and WebKit show a
+//! sandboxed PDF as a blank page (their viewers are plugins a sandbox
+//! disables) and a clerk must read it: its type was decided by its
+//! structure at upload, it is sent as `application/pdf` with `nosniff`, and
+//! its policy allows nothing to load.
 
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -58,6 +63,18 @@ pub fn disposition(kind: &str, name: &str) -> String {
     )
 }
 
+/// The content security policy a file is sent with (see the module's
+/// comment for why a PDF is not sandboxed).
+fn policy(kind: &str) -> &'static str {
+    if kind == "pdf" {
+        // The viewer embeds the document itself (`object-src 'self'`) and
+        // styles its own page; nothing else loads.
+        "default-src 'none'; object-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+    } else {
+        "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+    }
+}
+
 /// The response carrying a file, streamed from the store.
 fn send(f: FileToSend) -> Response {
     let (content_type, _) = shown(&f.given.kind);
@@ -82,7 +99,10 @@ fn send(f: FileToSend) -> Response {
                 header::CONTENT_DISPOSITION,
                 disposition(&f.given.kind, &f.given.name),
             ),
-            (header::CONTENT_SECURITY_POLICY, "sandbox".to_owned()),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                policy(&f.given.kind).to_owned(),
+            ),
             (header::CACHE_CONTROL, "private, no-store".to_owned()),
         ],
         Body::from_stream(stream),
@@ -94,7 +114,7 @@ fn send(f: FileToSend) -> Response {
 /// application, for its applicant and the person acting.
 #[utoipa::path(get, path = "/api/v1/applications/{id}/files/{file_id}", tag = "applications",
     params(("id" = String, Path, description = "the application"), ("file_id" = i64, Path, description = "`files[].id`")),
-    responses((status = 200, description = "the file: PDF, PNG and JPEG inline, anything else as an attachment; sandboxed",
+    responses((status = 200, description = "the file: PDF, PNG and JPEG inline, anything else as an attachment; images and attachments sandboxed, nothing loads from a PDF",
             content(("application/pdf"), ("image/png"), ("image/jpeg"), ("application/octet-stream"))),
         (status = 401, body = crate::http::api::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::http::api::Problem, content_type = "application/problem+json", description = "the applicant's authority for the caller to act has ended"),
@@ -130,7 +150,7 @@ pub struct Shown {
 #[utoipa::path(get, path = "/api/v1/cases/{case_number}/files/{file_id}", tag = "applications",
     params(("case_number" = String, Path, description = "办件编号"), ("file_id" = i64, Path, description = "`files[].id`"),
         ("as" = Option<String>, Query, description = "`thumbnail`: shown as a thumbnail on the case page (recorded as such, not as opened)")),
-    responses((status = 200, description = "the file: PDF, PNG and JPEG inline, anything else as an attachment; sandboxed",
+    responses((status = 200, description = "the file: PDF, PNG and JPEG inline, anything else as an attachment; images and attachments sandboxed, nothing loads from a PDF",
             content(("application/pdf"), ("image/png"), ("image/jpeg"), ("application/octet-stream"))),
         (status = 401, body = crate::http::api::Problem, content_type = "application/problem+json"),
         (status = 403, body = crate::http::api::Problem, content_type = "application/problem+json", description = "the applicant's authority for the caller to act has ended"),
