@@ -182,6 +182,8 @@ pub struct QueueLine {
     pub case_number: String,
     /// Item name.
     pub item_name: String,
+    /// Its English name (empty where the catalog has none).
+    pub item_name_en: String,
     /// Applicant.
     pub applicant: String,
     /// State.
@@ -203,7 +205,7 @@ pub async fn queue(db: &Db, actor: &Principal) -> Result<Vec<QueueLine>, Applica
         .collect::<Vec<_>>()
         .join(" OR ");
     let sql = format!(
-        "SELECT a.case_number, a.state, a.submitted_at, p.display_name AS applicant, v.name AS item_name \
+        "SELECT a.case_number, a.state, a.submitted_at, p.display_name AS applicant, v.name AS item_name, v.name_en AS item_name_en \
          FROM applications a JOIN accounts p ON p.id = a.applicant_id \
          JOIN service_items i ON i.id = a.item_id JOIN organizations o ON o.id = i.org_id \
          JOIN published_items v ON v.task_code = a.task_code \
@@ -220,6 +222,7 @@ pub async fn queue(db: &Db, actor: &Principal) -> Result<Vec<QueueLine>, Applica
         out.push(QueueLine {
             case_number: r.try_get("case_number")?,
             item_name: r.try_get("item_name")?,
+            item_name_en: r.try_get("item_name_en")?,
             applicant: r.try_get("applicant")?,
             state: State::from_code(&state).ok_or_else(|| DbError::Corrupt(state.clone()))?,
             submitted_at: r.try_get::<Option<i64>, _>("submitted_at")?.unwrap_or(0),

@@ -125,7 +125,8 @@ struct Prepared {
     number: String,
     late: bool,
     provisional: bool,
-    places: String,
+    /// Where the corrections are, in Chinese and in English.
+    places: (String, String),
 }
 
 /// Checks a decision and drafts its notice: refused when the case is
@@ -436,14 +437,26 @@ async fn prepare(
     let reason = act.reason.trim().to_owned();
     let public = a.id.clone();
     let year = today.year();
-    let mut places: Vec<String> = Vec::new();
+    let mut places: Vec<(String, String)> = Vec::new();
     for f in &findings {
-        let w = place_of(g, &a.situation, &f.target).words_zh();
+        let p = place_of(g, &a.situation, &f.target);
+        let w = (p.words_zh(), p.words_en());
         if !places.contains(&w) {
             places.push(w);
         }
     }
-    let places = places.join("、");
+    let places = (
+        places
+            .iter()
+            .map(|p| p.0.as_str())
+            .collect::<Vec<_>>()
+            .join("、"),
+        places
+            .iter()
+            .map(|p| p.1.as_str())
+            .collect::<Vec<_>>()
+            .join("; "),
+    );
     Ok(Prepared {
         row_id,
         official,
@@ -635,7 +648,8 @@ pub async fn act(
                 ("promised", &promised_words),
                 ("legal", &legal_words),
                 ("reason", &reason),
-                ("places", &places),
+                ("places", &places.0),
+                ("places_en", &places.1),
             ];
             let mut told = vec![acting_id];
             if applicant_id != acting_id {

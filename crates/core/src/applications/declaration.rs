@@ -17,8 +17,8 @@ pub const VERSION: &str = "2026-2";
 /// The declaration of one item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Declaration {
-    /// The version a submission accepts.
-    pub version: &'static str,
+    /// The version a submission accepts (or accepted).
+    pub version: String,
     /// The binding Chinese words.
     pub zh: String,
     /// Their English translation.
@@ -28,6 +28,24 @@ pub struct Declaration {
 }
 
 impl Declaration {
+    /// The words as kept with a submitted case (JSON of both languages).
+    pub fn words_json(&self) -> String {
+        serde_json::json!({"zh": self.zh, "en": self.en}).to_string()
+    }
+
+    /// The declaration a case was submitted with: its version, hash and
+    /// the words kept (see [`Declaration::words_json`]); `None` when the
+    /// words were not kept (submitted before they were).
+    pub fn kept(version: &str, sha256: &str, words: &str) -> Option<Self> {
+        let w: serde_json::Value = serde_json::from_str(words).ok()?;
+        Some(Self {
+            version: version.to_owned(),
+            zh: w["zh"].as_str()?.to_owned(),
+            en: w["en"].as_str()?.to_owned(),
+            sha256: sha256.to_owned(),
+        })
+    }
+
     /// The words in a language.
     pub fn text(&self, lang: Lang) -> &str {
         match lang {
@@ -70,7 +88,7 @@ pub fn for_guide(g: &Guide, lists: &CodeLists) -> Declaration {
     );
     let sha256 = hex::encode(Sha256::digest(format!("{VERSION}\n{zh}").as_bytes()));
     Declaration {
-        version: VERSION,
+        version: VERSION.to_owned(),
         zh,
         en,
         sha256,

@@ -90,6 +90,7 @@ pub fn form_of(g: &Guide, situation: &str) -> FormDef {
 
 pub(super) const COLUMNS: &str = "a.id AS row_id, a.applicant_id, a.acting_id, a.public_id, a.task_code, a.version_no, a.situation_code, a.state, a.fields, \
      a.revision, a.case_number, a.authority, a.channel, a.source_code, a.created_at, a.updated_at, a.expires_at, a.files_revision, a.authority_ended_at, a.locked_fields, \
+     a.declaration_version, a.declaration_hash, a.declaration_words, \
      p.display_name AS applicant_name, p.credit_code AS applicant_credit, q.display_name AS acting_name";
 
 pub(super) fn from_row(r: &sqlx::any::AnyRow) -> Result<(i64, Application), DbError> {
@@ -126,7 +127,19 @@ pub(super) fn from_row(r: &sqlx::any::AnyRow) -> Result<(i64, Application), DbEr
             authority_ended_at: r.try_get("authority_ended_at")?,
             locked: serde_json::from_str(&r.try_get::<String, _>("locked_fields")?)
                 .map_err(|e| DbError::Corrupt(format!("locked_fields: {e}")))?,
-            declaration: None,
+            // What a submitted case's person accepted, in the words kept
+            // (a case back for correction is declared again, in today's).
+            declaration: match (
+                State::from_code(&state).is_some_and(|s| !s.editable()),
+                r.try_get::<Option<String>, _>("declaration_version")?,
+                r.try_get::<Option<String>, _>("declaration_hash")?,
+                r.try_get::<Option<String>, _>("declaration_words")?,
+            ) {
+                (true, Some(v), Some(h), Some(w)) => {
+                    super::declaration::Declaration::kept(&v, &h, &w)
+                }
+                _ => None,
+            },
         },
     ))
 }
@@ -207,7 +220,9 @@ pub async fn get(
     match version_of(db, &a).await {
         Ok((g, current)) => {
             let lists = catalog::code_lists(db).await?;
-            a.declaration = Some(super::declaration::for_guide(&g, &lists));
+            if a.declaration.is_none() {
+                a.declaration = Some(super::declaration::for_guide(&g, &lists));
+            }
             a.item_name = g.name;
             if current > a.version_no && a.state == State::Draft {
                 a.newer_version = Some(current);
@@ -503,7 +518,9 @@ pub(super) async fn opened(
             app.newer_version = Some(p.current_version);
         }
         let lists = catalog::code_lists(db).await?;
-        app.declaration = Some(super::declaration::for_guide(&p.guide, &lists));
+        if app.declaration.is_none() {
+            app.declaration = Some(super::declaration::for_guide(&p.guide, &lists));
+        }
         notice_basis = super::declaration::notice_basis(&p.guide, &lists);
     }
     let r = sqlx::query("SELECT query_code, submitted_at FROM applications WHERE id = $1")

@@ -379,10 +379,13 @@ pub async fn take_back(
         return Err(ApplicationError::WrongState);
     }
     let actor_id = actor.account.id;
+    // Once submitted, an earlier round's files stay in the store: the
+    // record of that round names them.
+    let submitted_before = a.case_number.is_some();
     db.write(crate::tx!(c => {
         super::authority::hold(c, row_id, actor_id, now_ms()).await?;
         bump_files(c, row_id).await?;
-        let row = sqlx::query("SELECT file_id, material_code FROM application_files WHERE id = $1 AND application_id = $2")
+        let row = sqlx::query("SELECT file_id, material_code, origin, material_name FROM application_files WHERE id = $1 AND application_id = $2")
             .bind(given_id)
             .bind(row_id)
             .fetch_optional(&mut *c)
@@ -390,17 +393,30 @@ pub async fn take_back(
         let Some(r) = row else { return Err(ApplicationError::NotFound) };
         let file_id: i64 = r.try_get("file_id")?;
         let code: String = r.try_get("material_code")?;
+        // The form as submitted is not a file the person gave: it goes
+        // with the next submission, not by hand.
+        if r.try_get::<String, _>("origin")? == super::receipt::FORM_ORIGIN {
+            return Err(ApplicationError::Invalid(vec![FieldProblem::new(
+                format!("/materials/{code}"),
+                "material.from_form",
+                "这项材料由申请表生成，无需上传",
+            )
+            .with("label", r.try_get::<String, _>("material_name")?)]));
+        }
         sqlx::query("DELETE FROM application_files WHERE id = $1").bind(given_id).execute(&mut *c).await?;
-        // The reference goes when no other giving of this draft names the file.
-        sqlx::query(
-            "DELETE FROM file_refs WHERE file_id = $1 AND owner_kind = $2 AND owner_id = $3 \
-             AND NOT EXISTS (SELECT 1 FROM application_files WHERE application_id = $3 AND file_id = $1)",
-        )
-        .bind(file_id)
-        .bind(FILE_OWNER)
-        .bind(row_id)
-        .execute(&mut *c)
-        .await?;
+        // The reference goes when no other giving of this draft names the
+        // file and no submitted round does.
+        if !submitted_before {
+            sqlx::query(
+                "DELETE FROM file_refs WHERE file_id = $1 AND owner_kind = $2 AND owner_id = $3 \
+                 AND NOT EXISTS (SELECT 1 FROM application_files WHERE application_id = $3 AND file_id = $1)",
+            )
+            .bind(file_id)
+            .bind(FILE_OWNER)
+            .bind(row_id)
+            .execute(&mut *c)
+            .await?;
+        }
         sqlx::query(
             "INSERT INTO application_events (application_id, kind, actor_id, detail, created_at) \
              VALUES ($1, 'material_taken_back', $2, $3, $4)",
@@ -447,7 +463,7 @@ pub async fn reusable(
     let rows = sqlx::query(
         "SELECT g.id, g.material_name, g.trust, f.name, f.content_type, f.size, p.case_number, p.id AS case_id \
          FROM application_files g JOIN files f ON f.id = g.file_id JOIN applications p ON p.id = g.application_id \
-         WHERE p.applicant_id = $1 AND p.id <> $2 AND p.case_number IS NOT NULL AND g.material_name <> '' \
+         WHERE p.applicant_id = $1 AND p.id <> $2 AND p.case_number IS NOT NULL AND g.material_name <> '' AND g.origin <> 'form' \
          AND (p.applicant_id = $3 OR p.acting_id = $3) ORDER BY g.id DESC LIMIT 100",
     )
     .bind(a.applicant_id)

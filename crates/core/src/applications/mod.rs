@@ -22,6 +22,7 @@ mod start;
 mod submit;
 pub mod track;
 mod upgrade;
+pub mod usage;
 
 pub use authority::end_authority;
 pub use drafts::*;

@@ -192,11 +192,13 @@ pub async fn form_document(
 /// of its materials (`Fetchable::FromForm`): rendered and received into
 /// the file store, to be recorded with the submission (see
 /// [`record_form_file`]); `None` when no material is made by the form.
+/// `signed_on_paper`: taken in at a window, the applicant signed it there.
 pub(super) async fn form_file(
     db: &crate::platform::db::Db,
     root: &std::path::Path,
     row_id: i64,
     a: &super::Application,
+    signed_on_paper: bool,
 ) -> Result<Option<FormFile>, super::ApplicationError> {
     use crate::platform::db::DbError;
     let o = super::drafts::opened(db, row_id, a.clone()).await?;
@@ -216,9 +218,21 @@ pub(super) async fn form_file(
             .find(|d| d.code == code)
             .map(|d| d.name_zh.clone())
     };
-    let Some(doc) = application_form(&o, &name) else {
+    let Some(mut doc) = application_form(&o, &name) else {
         return Ok(None);
     };
+    // Kept with the case, not printed for a pen: no number yet to promise
+    // on a first submission, and the declaration accepted as it was.
+    if o.app.case_number.is_none() {
+        doc.number = String::new();
+    }
+    doc.after.truncate(1);
+    doc.after.retain(|p| !p.is_empty());
+    doc.after.push(if signed_on_paper {
+        "申请人已在窗口核对打印的申请表并签字，签字件由受理窗口留存。".to_owned()
+    } else {
+        "申请人已在网上阅读并确认上述承诺。".to_owned()
+    });
     let internal = |e: String| super::ApplicationError::Db(DbError::Internal(e));
     let pdf = crate::platform::lanes::compute()
         .run(move || crate::platform::pdf::official(&doc))

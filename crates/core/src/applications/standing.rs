@@ -57,6 +57,22 @@ impl Place {
             Self::Material { name, .. } => format!("材料“{name}”"),
         }
     }
+
+    /// The place in English words: a question by its English label where
+    /// it has one; a material by its name (the catalog names materials in
+    /// Chinese only).
+    pub fn words_en(&self) -> String {
+        match self {
+            Self::Whole => "the whole application".to_owned(),
+            Self::Field {
+                label, label_en, ..
+            } => format!(
+                "question “{}”",
+                if label_en.is_empty() { label } else { label_en }
+            ),
+            Self::Material { name, .. } => format!("material “{name}”"),
+        }
+    }
 }
 
 /// The place a target names in a case under guide `g` and situation
@@ -141,19 +157,20 @@ pub struct Standing {
 
 /// The steps a case has taken, oldest first (see [`Milestone`]).
 pub(super) async fn timeline(db: &Db, row_id: i64) -> Result<Vec<(Milestone, Millis)>, DbError> {
-    let kinds = Milestone::ALL.map(Milestone::event);
-    let rows = sqlx::query(
+    // One placeholder per step, however many there are.
+    let marks = (2..Milestone::ALL.len() + 2)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
         "SELECT kind, created_at FROM application_events WHERE application_id = $1 \
-         AND kind IN ($2, $3, $4, $5, $6) ORDER BY id",
-    )
-    .bind(row_id)
-    .bind(kinds[0])
-    .bind(kinds[1])
-    .bind(kinds[2])
-    .bind(kinds[3])
-    .bind(kinds[4])
-    .fetch_all(db.pool())
-    .await?;
+         AND kind IN ({marks}) ORDER BY id"
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(row_id);
+    for m in Milestone::ALL {
+        q = q.bind(m.event());
+    }
+    let rows = q.fetch_all(db.pool()).await?;
     rows.iter()
         .map(|r| {
             let kind: String = r.try_get("kind")?;

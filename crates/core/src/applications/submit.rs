@@ -25,23 +25,19 @@ static TEMPLATES: LazyLock<Templates> =
     LazyLock::new(|| Templates::parse(include_str!("notices.toml")).unwrap_or_default());
 
 /// The materials of a draft: (code, name, required, where it comes from
-/// instead of a file: `None` when the applicant gives it).
-fn materials_of(g: &Guide, situation: &str) -> Vec<(String, String, bool, Option<String>)> {
+/// instead of a file the applicant gives).
+fn materials_of(g: &Guide, situation: &str) -> Vec<(String, String, bool, Fetchable)> {
     super::materials::materials_of(g, situation)
         .map(|m| {
-            let from = match &m.fetchable {
-                Fetchable::No => None,
-                Fetchable::Certificate(t) => Some(format!("证照:{t}")),
-                Fetchable::SharedData(t) => Some(format!("共享:{t}")),
-                Fetchable::FromForm => Some(FROM_FORM.to_owned()),
-            };
-            (m.code.clone(), m.name.clone(), m.required, from)
+            (
+                m.code.clone(),
+                m.name.clone(),
+                m.required,
+                m.fetchable.clone(),
+            )
         })
         .collect()
 }
-
-/// What a material made by the application form itself comes from.
-const FROM_FORM: &str = "申请表";
 
 /// What stands in the way of submitting a draft, every problem at once:
 /// a newer form published (`newer`), answers missing or wrong, required
@@ -67,7 +63,7 @@ pub fn readiness(
     }
     problems.extend(form_of(g, situation).check(fields, today_cst(), true));
     for (code, name, required, from) in &materials_of(g, situation) {
-        if *required && from.is_none() && !files.iter().any(|f| &f.material == code) {
+        if *required && *from == Fetchable::No && !files.iter().any(|f| &f.material == code) {
             problems.push(
                 FieldProblem::new(
                     format!("/materials/{code}"),
@@ -89,6 +85,15 @@ pub fn not_served(g: &Guide, credit_code: Option<&str>) -> Option<FieldProblem> 
     let object = tongban_domain::applications::service_object(credit_code);
     if tongban_domain::applications::served(&g.service_objects, object) {
         return None;
+    }
+    // A government body's matters go between departments, never by an
+    // online application, whatever the item serves.
+    if object == "5" {
+        return Some(FieldProblem::new(
+            "item",
+            "application.not_served_government",
+            "行政机关不通过网上申请办理事项，请直接联系该事项的实施机关",
+        ));
     }
     let names = |pick: fn(&(&'static str, &'static str, &'static str)) -> &'static str| {
         g.service_objects
@@ -209,7 +214,9 @@ pub async fn submit(
     // The declaration is accepted by its version, or by the hash of the
     // words the person was shown: words changed since (an administrator
     // edited the law they name) are shown again before anything is kept.
-    let declared_hash = declaration::for_guide(&g, &crate::catalog::code_lists(db).await?).sha256;
+    let words = declaration::for_guide(&g, &crate::catalog::code_lists(db).await?);
+    let declared_hash = words.sha256.clone();
+    let declared_words = words.words_json();
     let shown_hash = declared.len() == 64 && declared.bytes().all(|b| b.is_ascii_hexdigit());
     if shown_hash && !declared.eq_ignore_ascii_case(&declared_hash) {
         problems.push(FieldProblem::new(
@@ -253,8 +260,11 @@ pub async fn submit(
     // What departments fetch for the case (the form itself is here).
     let fetched: Vec<String> = materials
         .iter()
-        .filter_map(|(code, _, _, from)| from.as_ref().map(|f| format!("{code}={f}")))
-        .filter(|f| !f.ends_with(&format!("={FROM_FORM}")))
+        .filter_map(|(code, _, _, from)| match from {
+            Fetchable::Certificate(t) => Some(format!("{code}=证照:{t}")),
+            Fetchable::SharedData(t) => Some(format!("{code}=共享:{t}")),
+            Fetchable::No | Fetchable::FromForm => None,
+        })
         .collect();
     let (task_code, item_name, pattern) = (a.task_code.clone(), g.name.clone(), pattern.to_owned());
     let acting = actor.account.id;
@@ -269,26 +279,19 @@ pub async fn submit(
     // is submitted, and kept with the submission.
     let form = if materials
         .iter()
-        .any(|(_, _, _, from)| from.as_deref() == Some(FROM_FORM))
+        .any(|(_, _, _, from)| *from == Fetchable::FromForm)
     {
-        super::receipt::form_file(db, root, row_id, &a).await?
+        super::receipt::form_file(db, root, row_id, &a, at_window).await?
     } else {
         None
     };
-    let mut said: Vec<(String, String, String)> = files
+    // The files said, the form aside: what a correction changed in it
+    // shows as the answers that changed.
+    let said: Vec<(String, String, String)> = files
         .iter()
         .filter(|f| f.origin != super::receipt::FORM_ORIGIN)
         .map(|f| (f.material.clone(), f.name.clone(), f.sha256.clone()))
         .collect();
-    if let Some(f) = &form {
-        for (code, _) in &f.materials {
-            said.push((
-                code.clone(),
-                f.received.row.name.clone(),
-                f.received.row.sha256.clone(),
-            ));
-        }
-    }
     let engine = db.engine();
     let form_row = form
         .as_ref()
@@ -330,7 +333,7 @@ pub async fn submit(
             let n = sqlx::query(
                 "UPDATE applications SET state = 'submitted', case_number = $1, revision = revision + 1, updated_at = $2, \
                  submitted_at = $2, declaration_version = $5, declaration_hash = $6, declared_level = $7, \
-                 query_code = COALESCE(query_code, $8), fields = $9 \
+                 query_code = COALESCE(query_code, $8), fields = $9, declaration_words = $11 \
                  WHERE id = $3 AND revision = $4 AND files_revision = $10 AND state IN ('draft', 'correction')",
             )
             .bind(&number)
@@ -343,6 +346,7 @@ pub async fn submit(
             .bind(&code)
             .bind(&said_fields)
             .bind(files_revision)
+            .bind(&declared_words)
             .execute(&mut *c)
             .await?
             .rows_affected();
@@ -372,13 +376,15 @@ pub async fn submit(
             .execute(&mut *c)
             .await?;
             sqlx::query(
-                "INSERT INTO application_submissions (application_id, round, fields, files, submitted_at) VALUES \
-                 ($1, (SELECT COALESCE(MAX(round), 0) + 1 FROM application_submissions WHERE application_id = $1), $2, $3, $4)",
+                "INSERT INTO application_submissions (application_id, round, fields, files, submitted_at, declaration_hash, declaration_words) VALUES \
+                 ($1, (SELECT COALESCE(MAX(round), 0) + 1 FROM application_submissions WHERE application_id = $1), $2, $3, $4, $5, $6)",
             )
             .bind(row_id)
             .bind(&said_fields)
             .bind(&said_files)
             .bind(now)
+            .bind(&declared_hash)
+            .bind(&declared_words)
             .execute(&mut *c)
             .await?;
             outbox::append(
@@ -410,13 +416,15 @@ pub async fn submit(
             Ok::<_, ApplicationError>(number)
         }))
         .await?;
-    if let Some(f) = form {
-        f.received
-            .place()
-            .await
-            .map_err(|e| ApplicationError::Db(DbError::Internal(e.to_string())))?;
-    }
     db.jobs_queued();
+    // The case is submitted and the person told: a form that cannot be
+    // placed now is logged for the operators, not reported as a failed
+    // submission the person would try again.
+    if let Some(f) = form
+        && let Err(e) = f.received.place().await
+    {
+        tracing::error!(case = %number, error = %e, "the submitted form's file could not be placed");
+    }
     Ok(Submission {
         case_number: number,
         query_code: query,

@@ -574,8 +574,8 @@ impl DeclarationDto {
             )
         });
         Self {
-            version: d.version.into(),
             text: d.text(lang).into(),
+            version: d.version,
             sha256: d.sha256,
         }
     }

@@ -342,7 +342,7 @@ pub async fn queue_get(State(state): State<AppState>, ctx: Ctx) -> Result<Respon
         .map(|l| {
             (
                 l.case_number,
-                l.item_name,
+                t.pick(&l.item_name, &l.item_name_en).to_owned(),
                 l.applicant,
                 t.get(&format!("apply.state_{}", l.state.code())),
                 format_cst(l.submitted_at),

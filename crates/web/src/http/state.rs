@@ -53,6 +53,9 @@ impl<K: std::hash::Hash + Eq, V: Clone> GenCache<K, V> {
     }
 }
 
+/// How many most used items the home page names.
+const MOST_USED: i64 = 6;
+
 /// A rendered guide article: (title, html).
 type Article = (String, Arc<String>);
 
@@ -71,6 +74,9 @@ struct StateInner {
     guide_cache: std::sync::Mutex<GenCache<(String, String), Article>>,
     browse_cache: std::sync::Mutex<GenCache<tongban_core::catalog::Browse, Arc<ItemList>>>,
     themes_cache: std::sync::Mutex<GenCache<(), Arc<Vec<tongban_core::catalog::Theme>>>>,
+    /// The most used items, by the hour they were counted in.
+    most_used_cache:
+        std::sync::Mutex<GenCache<i64, Arc<Vec<tongban_core::applications::usage::MostUsed>>>>,
     /// Held while a missing list is read, so that a burst of requests
     /// after a publish reads each list once instead of once per request.
     fill: tokio::sync::Mutex<()>,
@@ -116,6 +122,7 @@ impl AppState {
                 guide_cache: GenCache::new(GUIDE_CACHE_MAX),
                 browse_cache: GenCache::new(BROWSE_CACHE_MAX),
                 themes_cache: GenCache::new(1),
+                most_used_cache: GenCache::new(1),
                 fill: tokio::sync::Mutex::new(()),
                 code_lists: std::sync::Mutex::new((-1, Arc::default())),
                 calendars: Default::default(),
@@ -302,6 +309,26 @@ impl AppState {
         self.derived(&self.inner.themes_cache, (), || async {
             Ok(tongban_core::catalog::themes(&self.inner.db).await?)
         })
+        .await
+    }
+
+    /// The items most applied for lately (see
+    /// [`tongban_core::applications::usage`]), counted at most once an hour
+    /// and again when the catalog changes.
+    pub async fn most_used(
+        &self,
+    ) -> Result<Arc<Vec<tongban_core::applications::usage::MostUsed>>, AppError> {
+        let now = tongban_core::platform::clock::now_ms();
+        self.derived(
+            &self.inner.most_used_cache,
+            now / 3_600_000,
+            || async move {
+                Ok(
+                    tongban_core::applications::usage::most_used(&self.inner.db, now, MOST_USED)
+                        .await?,
+                )
+            },
+        )
         .await
     }
 

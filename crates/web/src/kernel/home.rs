@@ -68,6 +68,8 @@ pub struct HomeView {
     pub demo: bool,
     /// life-event themes with published items: (code, name, count, audience)
     pub themes: Vec<(String, String, i64, String)>,
+    /// the items most applied for lately: (code, name)
+    pub most_used: Vec<(String, String)>,
 }
 
 /// `GET /`.
@@ -101,6 +103,18 @@ pub async fn home_get(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
             )
         })
         .collect();
+    // The home page stands without its most used list if it cannot be
+    // counted now.
+    let most_used = match state.most_used().await {
+        Ok(list) => list
+            .iter()
+            .map(|m| (m.task_code.clone(), t.pick(&m.name, &m.name_en).to_owned()))
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = ?e, "most used items not counted");
+            Vec::new()
+        }
+    };
     let city_gov = in_city.iter().find(|o| o.kind == "government").map(link);
     let departments = in_city
         .iter()
@@ -117,6 +131,7 @@ pub async fn home_get(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
         departments,
         city_gov,
         themes,
+        most_used,
         demo: state.demo(),
     })
 }

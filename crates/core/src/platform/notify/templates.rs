@@ -72,10 +72,17 @@ impl Templates {
                 })
             };
             let (zh, en) = (words("zh")?, words("en")?);
+            // The English may name a value's English form, `{x_en}`, where
+            // the Chinese names `{x}`.
             let names = |w: &Words| {
                 let mut s = placeholders(&w.subject);
                 s.extend(placeholders(&w.body));
-                s
+                s.into_iter()
+                    .map(|n| {
+                        n.strip_suffix("_en")
+                            .map_or_else(|| n.clone(), str::to_owned)
+                    })
+                    .collect::<BTreeSet<String>>()
             };
             if names(&zh) != names(&en) {
                 return Err(format!(
@@ -159,6 +166,24 @@ en.body = "Your code is {code}, for {purpose}."
             t.names("code").unwrap().into_iter().collect::<Vec<_>>(),
             ["code", "purpose"]
         );
+    }
+
+    #[test]
+    fn english_may_name_a_values_english_form_and_nothing_else() {
+        let file = "[x]\nzh.subject = \"补正\"\nzh.body = \"位置：{places}\"\n\
+                    en.subject = \"Corrections\"\nen.body = \"At: {places_en}\"\n";
+        let t = Templates::parse(file).unwrap();
+        let values = [("places", "申请表“日期”"), ("places_en", "question “Date”")];
+        assert_eq!(
+            t.render("x", Lang::En, &values).unwrap().body,
+            "At: question “Date”"
+        );
+        assert_eq!(
+            t.render("x", Lang::ZhCn, &values).unwrap().body,
+            "位置：申请表“日期”"
+        );
+        let other = file.replace("{places_en}", "{other}");
+        assert!(Templates::parse(&other).is_err());
     }
 
     #[test]

@@ -114,6 +114,14 @@ async fn one_complete_correction_notice_one_correction_then_acceptance_with_dead
     let (queue_status, queue) = app.get_text(&clerk, "/work/cases").await;
     assert_eq!(queue_status, 200);
     assert!(queue.contains(&number), "{queue}");
+    // In English the desk names items in English.
+    clerk.get(app.url("/lang/en")).send().await.unwrap();
+    let (_, queue) = app.get_text(&clerk, "/work/cases").await;
+    assert!(
+        queue.contains("Replacement of a lost ID card") && !queue.contains("居民身份证补领"),
+        "{queue}"
+    );
+    clerk.get(app.url("/lang/zh-CN")).send().await.unwrap();
     let reads: i64 = sqlx::query("SELECT COUNT(*) FROM application_reads a JOIN applications p ON p.id = a.application_id WHERE p.case_number = $1")
         .bind(&number)
         .fetch_one(app.db.pool())

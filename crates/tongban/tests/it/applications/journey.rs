@@ -47,7 +47,15 @@ async fn materials_open_for_the_applicant_and_the_staff_in_scope_and_each_staff_
     assert_eq!(r.status(), StatusCode::OK);
     let h = r.headers().clone();
     assert_eq!(h["content-type"], "application/pdf");
-    assert_eq!(h["content-security-policy"], "sandbox");
+    // A PDF is not sandboxed (browsers' PDF viewers show a sandboxed one
+    // blank), but nothing loads from it, it is never framed or sniffed.
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(
+        !csp.contains("sandbox") && csp.contains("default-src 'none'"),
+        "{csp}"
+    );
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["x-frame-options"], "DENY");
     assert!(
         h["content-disposition"]
@@ -167,6 +175,8 @@ async fn a_file_name_cannot_break_out_of_its_header_and_images_open_inline_as_th
     let r = citizen.get(app.url(&href)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-type"], "image/png");
+    let csp = r.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.starts_with("sandbox;"), "an image is sandboxed: {csp}");
     let d = r.headers()["content-disposition"]
         .to_str()
         .unwrap()
@@ -294,7 +304,10 @@ async fn the_correction_notice_says_where_each_correction_is_and_the_applicant_i
         inbox.contains("Your application needs corrections"),
         "{inbox}"
     );
-    assert!(inbox.contains("at: 申请表“遗失或被盗日期”"), "{inbox}");
+    assert!(
+        inbox.contains("at: question “Date lost or stolen”; material “"),
+        "{inbox}"
+    );
     citizen
         .get(app.url("/lang/zh-CN?back=/"))
         .send()
@@ -639,6 +652,26 @@ async fn a_benefit_cites_its_own_law_and_a_person_is_addressed_as_such() {
         );
         assert!(text.contains("《失业保险条例》第十四条"), "{text}");
     }
+    // Its words too: the law edited since, the case still shows what the
+    // person accepted.
+    super::rewrite_guides(&app, &item, &[("第十四条", "第十五条")]).await;
+    let (_, after) = send(citizen.get(&url)).await;
+    let shown = after["declaration"]["text"].as_str().unwrap();
+    assert!(shown.contains("《失业保险条例》第十四条"), "{shown}");
+    assert_eq!(after["declaration"]["sha256"], a["declaration"]["sha256"]);
+    let (_, fresh) = send(
+        citizen
+            .post(app.url("/api/v1/applications"))
+            .json(&json!({"item": item})),
+    )
+    .await;
+    let (_, fresh) = send(citizen.get(app.url(&format!(
+        "/api/v1/applications/{}",
+        fresh["id"].as_str().unwrap()
+    ))))
+    .await;
+    let now_in_force = fresh["declaration"]["text"].as_str().unwrap_or_default();
+    assert!(now_in_force.contains("第十五条"), "{fresh}");
 }
 
 #[tokio::test]

@@ -177,6 +177,15 @@ async fn system_admins_keep_the_code_lists_and_editors_guides_and_search_use_the
     ] {
         assert!(guide_page.contains(expected), "{expected}");
     }
+    // In English: English words with an English colon, the department's
+    // Chinese marked as such.
+    let english = app.client();
+    english.get(app.url("/lang/en")).send().await.unwrap();
+    let (_, guide_en) = app.get_text(&english, &format!("/items/{code}")).await;
+    assert!(
+        guide_en.contains("Issued by: <span lang=\"zh-CN\">哈尔滨市公证处</span>"),
+        "{guide_en}"
+    );
     let (_, list) = app
         .get_text(&app.client(), "/items?theme=p_assistance")
         .await;

@@ -67,6 +67,9 @@ pub struct StartView {
     /// why the person may not apply as themselves (or for a person): the
     /// item does not serve them; empty when it does
     pub not_served: String,
+    /// whether an enterprise account or a mandate would help (not for a
+    /// government body, which never applies online)
+    pub not_served_hint: bool,
 }
 
 /// The words of a staff-only part of the start page, by the person's role
@@ -141,6 +144,10 @@ async fn start_view(
             .clone()
             .map(|p| crate::http::error::FieldError::of(&t, p).message)
             .unwrap_or_default(),
+        not_served_hint: st
+            .not_served
+            .as_ref()
+            .is_some_and(|p| p.code != "application.not_served_government"),
         attorney: st.not_served.is_none()
             && s.principal.account.kind == "person"
             && !s.principal.has_role(Role::WindowClerk)
