@@ -487,8 +487,10 @@ pub struct Opened {
     pub problems: Vec<FieldProblem>,
     /// Corrections, documents and deadlines of the acceptance stage.
     pub standing: super::acceptance::Standing,
-    /// The law its acceptance notices cite (the receipt's basis).
+    /// The law its acceptance notices cite, today.
     pub notice_basis: String,
+    /// The law its receipt cites: as it was when the case was received.
+    pub receipt_basis: String,
 }
 
 /// One of the actor's applications with its item's version, for its pages.
@@ -523,10 +525,12 @@ pub(super) async fn opened(
         }
         notice_basis = super::declaration::notice_basis(&p.guide, &lists);
     }
-    let r = sqlx::query("SELECT query_code, submitted_at FROM applications WHERE id = $1")
-        .bind(row_id)
-        .fetch_one(db.pool())
-        .await?;
+    let r = sqlx::query(
+        "SELECT query_code, submitted_at, receipt_basis FROM applications WHERE id = $1",
+    )
+    .bind(row_id)
+    .fetch_one(db.pool())
+    .await?;
     let problems = match &item {
         Some(p) if app.state.editable() => {
             let mut problems = super::readiness(
@@ -551,6 +555,10 @@ pub(super) async fn opened(
         problems,
         app,
         item,
+        // Received before the law was kept with it: today's.
+        receipt_basis: r
+            .try_get::<Option<String>, _>("receipt_basis")?
+            .unwrap_or_else(|| notice_basis.clone()),
         notice_basis,
     })
 }

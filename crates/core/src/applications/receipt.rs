@@ -74,7 +74,7 @@ pub fn receipt(o: &Opened, track_url: &str) -> Option<Official> {
         )],
         facts,
         list: Some(("收到的材料：".into(), given)),
-        basis: o.notice_basis.clone(),
+        basis: o.receipt_basis.clone(),
         after: vec![format!(
             "咨询电话：{}；监督投诉电话：{}。",
             g.consult_phone, g.supervise_phone

@@ -214,7 +214,9 @@ pub async fn submit(
     // The declaration is accepted by its version, or by the hash of the
     // words the person was shown: words changed since (an administrator
     // edited the law they name) are shown again before anything is kept.
-    let words = declaration::for_guide(&g, &crate::catalog::code_lists(db).await?);
+    let lists = crate::catalog::code_lists(db).await?;
+    let words = declaration::for_guide(&g, &lists);
+    let receipt_basis = declaration::notice_basis(&g, &lists);
     let declared_hash = words.sha256.clone();
     let declared_words = words.words_json();
     let shown_hash = declared.len() == 64 && declared.bytes().all(|b| b.is_ascii_hexdigit());
@@ -333,7 +335,7 @@ pub async fn submit(
             let n = sqlx::query(
                 "UPDATE applications SET state = 'submitted', case_number = $1, revision = revision + 1, updated_at = $2, \
                  submitted_at = $2, declaration_version = $5, declaration_hash = $6, declared_level = $7, \
-                 query_code = COALESCE(query_code, $8), fields = $9, declaration_words = $11 \
+                 query_code = COALESCE(query_code, $8), fields = $9, declaration_words = $11, receipt_basis = $12 \
                  WHERE id = $3 AND revision = $4 AND files_revision = $10 AND state IN ('draft', 'correction')",
             )
             .bind(&number)
@@ -347,6 +349,7 @@ pub async fn submit(
             .bind(&said_fields)
             .bind(files_revision)
             .bind(&declared_words)
+            .bind(&receipt_basis)
             .execute(&mut *c)
             .await?
             .rows_affected();

@@ -672,6 +672,22 @@ async fn a_benefit_cites_its_own_law_and_a_person_is_addressed_as_such() {
     .await;
     let now_in_force = fresh["declaration"]["text"].as_str().unwrap_or_default();
     assert!(now_in_force.contains("第十五条"), "{fresh}");
+    // And the receipt cites the law as it was when the case was received.
+    let pdf = citizen
+        .get(app.url(&format!("/applications/{id}/receipt.pdf")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    if let Some(text) = crate::helpers::pdf_text(&pdf) {
+        let text: String = text.split_whitespace().collect();
+        assert!(
+            text.contains("第十四条") && !text.contains("第十五条"),
+            "{text}"
+        );
+    }
 }
 
 #[tokio::test]
