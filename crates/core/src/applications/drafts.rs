@@ -90,7 +90,8 @@ pub fn form_of(g: &Guide, situation: &str) -> FormDef {
 
 pub(super) const COLUMNS: &str = "a.id AS row_id, a.applicant_id, a.acting_id, a.public_id, a.task_code, a.version_no, a.situation_code, a.state, a.fields, \
      a.revision, a.case_number, a.authority, a.channel, a.source_code, a.created_at, a.updated_at, a.expires_at, a.files_revision, a.authority_ended_at, a.locked_fields, \
-     a.declaration_version, a.declaration_hash, a.declaration_words, \
+     a.declaration_version, a.declaration_hash, \
+     (SELECT d.words FROM declaration_texts d WHERE d.sha256 = a.declaration_hash) AS declaration_words, \
      p.display_name AS applicant_name, p.credit_code AS applicant_credit, q.display_name AS acting_name";
 
 pub(super) fn from_row(r: &sqlx::any::AnyRow) -> Result<(i64, Application), DbError> {

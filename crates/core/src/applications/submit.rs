@@ -335,7 +335,7 @@ pub async fn submit(
             let n = sqlx::query(
                 "UPDATE applications SET state = 'submitted', case_number = $1, revision = revision + 1, updated_at = $2, \
                  submitted_at = $2, declaration_version = $5, declaration_hash = $6, declared_level = $7, \
-                 query_code = COALESCE(query_code, $8), fields = $9, declaration_words = $11, receipt_basis = $12 \
+                 query_code = COALESCE(query_code, $8), fields = $9, receipt_basis = $11 \
                  WHERE id = $3 AND revision = $4 AND files_revision = $10 AND state IN ('draft', 'correction')",
             )
             .bind(&number)
@@ -348,7 +348,6 @@ pub async fn submit(
             .bind(&code)
             .bind(&said_fields)
             .bind(files_revision)
-            .bind(&declared_words)
             .bind(&receipt_basis)
             .execute(&mut *c)
             .await?
@@ -359,6 +358,12 @@ pub async fn submit(
             if n != 1 {
                 return Err(ApplicationError::Conflict);
             }
+            // The words declared, kept once per text under their hash.
+            sqlx::query("INSERT INTO declaration_texts (sha256, words) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(&declared_hash)
+                .bind(&declared_words)
+                .execute(&mut *c)
+                .await?;
             if let Some(f) = &form_row {
                 super::receipt::record_form_file(c, engine, row_id, acting, f, now).await?;
             }
@@ -379,15 +384,14 @@ pub async fn submit(
             .execute(&mut *c)
             .await?;
             sqlx::query(
-                "INSERT INTO application_submissions (application_id, round, fields, files, submitted_at, declaration_hash, declaration_words) VALUES \
-                 ($1, (SELECT COALESCE(MAX(round), 0) + 1 FROM application_submissions WHERE application_id = $1), $2, $3, $4, $5, $6)",
+                "INSERT INTO application_submissions (application_id, round, fields, files, submitted_at, declaration_hash) VALUES \
+                 ($1, (SELECT COALESCE(MAX(round), 0) + 1 FROM application_submissions WHERE application_id = $1), $2, $3, $4, $5)",
             )
             .bind(row_id)
             .bind(&said_fields)
             .bind(&said_files)
             .bind(now)
             .bind(&declared_hash)
-            .bind(&declared_words)
             .execute(&mut *c)
             .await?;
             outbox::append(
