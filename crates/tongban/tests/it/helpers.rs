@@ -279,6 +279,17 @@ impl TestApp {
         self.signed_in("admin").await
     }
 
+    /// The PDF `c` reads at `path` (checked to be a PDF, 200) as its words,
+    /// the spaces `pdftotext` puts between glyphs taken out; `None` when
+    /// `pdftotext` is not installed (see [`pdf_text`]).
+    pub async fn pdf_words(&self, c: &reqwest::Client, path: &str) -> Option<String> {
+        let r = c.get(self.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        let pdf = r.bytes().await.unwrap();
+        assert!(pdf.starts_with(b"%PDF-"), "{path}");
+        pdf_text(&pdf).map(|t| t.split_whitespace().collect())
+    }
+
     pub async fn get_text(&self, c: &reqwest::Client, path: &str) -> (u16, String) {
         let r = c.get(self.url(path)).send().await.expect("get");
         let s = r.status().as_u16();

@@ -297,16 +297,10 @@ async fn one_complete_correction_notice_one_correction_then_acceptance_with_dead
         assert!(!steps.contains("不予受理"), "{steps}");
     }
     let doc_id = case["documents"][1]["id"].as_i64().unwrap();
-    let r = citizen
-        .get(app.url(&format!("/applications/{id}/documents/{doc_id}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let pdf = r.bytes().await.unwrap();
-    assert!(pdf.starts_with(b"%PDF-"));
-    if let Some(text) = crate::helpers::pdf_text(&pdf) {
-        let flat: String = text.split_whitespace().collect();
+    let words = app
+        .pdf_words(&citizen, &format!("/applications/{id}/documents/{doc_id}"))
+        .await;
+    if let Some(flat) = words {
         let d: Vec<u32> = legal.split('-').map(|p| p.parse().unwrap()).collect();
         let legal_words = format!("{}年{}月{}日", d[0], d[1], d[2]);
         for e in [
@@ -317,9 +311,9 @@ async fn one_complete_correction_notice_one_correction_then_acceptance_with_dead
             // 补领 is a 行政确认: its own law, not the licensing law.
             "《中华人民共和国居民身份证法》第十一条",
         ] {
-            assert!(flat.contains(e), "the notice lacks {e}: {text}");
+            assert!(flat.contains(e), "the notice lacks {e}: {flat}");
         }
-        assert!(!flat.contains("行政许可法"), "{text}");
+        assert!(!flat.contains("行政许可法"), "{flat}");
     }
     let r = outsider
         .get(app.url(&format!("/work/cases/{number}/documents/{doc_id}")))

@@ -315,16 +315,10 @@ async fn the_correction_notice_says_where_each_correction_is_and_the_applicant_i
         .unwrap();
     let (_, mine) = send(citizen.get(app.url(&format!("/api/v1/cases/{number}")))).await;
     let doc = mine["documents"][0]["id"].as_i64().unwrap();
-    let pdf = citizen
-        .get(app.url(&format!("/applications/{id}/documents/{doc}")))
-        .send()
+    if let Some(text) = app
+        .pdf_words(&citizen, &format!("/applications/{id}/documents/{doc}"))
         .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    if let Some(text) = crate::helpers::pdf_text(&pdf) {
-        let text: String = text.split_whitespace().collect();
+    {
         assert!(text.contains("补正告知书"), "{text}");
         assert!(
             text.contains("申请表“遗失或被盗日期”：遗失日期与报案记录不一致"),
@@ -635,16 +629,10 @@ async fn a_benefit_cites_its_own_law_and_a_person_is_addressed_as_such() {
             .unwrap();
     assert_eq!(kept, a["declaration"]["sha256"].as_str().unwrap());
     // The receipt speaks to the person and cites the item's law.
-    let pdf = citizen
-        .get(app.url(&format!("/applications/{id}/receipt.pdf")))
-        .send()
+    if let Some(text) = app
+        .pdf_words(&citizen, &format!("/applications/{id}/receipt.pdf"))
         .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    if let Some(text) = crate::helpers::pdf_text(&pdf) {
-        let text: String = text.split_whitespace().collect();
+    {
         assert!(text.contains("您于"), "{text}");
         assert!(
             !text.contains("你（单位）") && !text.contains("行政许可法"),
@@ -673,16 +661,10 @@ async fn a_benefit_cites_its_own_law_and_a_person_is_addressed_as_such() {
     let now_in_force = fresh["declaration"]["text"].as_str().unwrap_or_default();
     assert!(now_in_force.contains("第十五条"), "{fresh}");
     // And the receipt cites the law as it was when the case was received.
-    let pdf = citizen
-        .get(app.url(&format!("/applications/{id}/receipt.pdf")))
-        .send()
+    if let Some(text) = app
+        .pdf_words(&citizen, &format!("/applications/{id}/receipt.pdf"))
         .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    if let Some(text) = crate::helpers::pdf_text(&pdf) {
-        let text: String = text.split_whitespace().collect();
+    {
         assert!(
             text.contains("第十四条") && !text.contains("第十五条"),
             "{text}"
@@ -773,19 +755,12 @@ async fn an_application_form_that_is_a_material_is_not_asked_for_and_stands_in_i
         (file["origin"].as_str(), file["trust"].as_str()),
         (Some("form"), Some("D"))
     );
-    let pdf = citizen
-        .get(app.url(file["href"].as_str().unwrap()))
-        .send()
+    if let Some(text) = app
+        .pdf_words(&citizen, file["href"].as_str().unwrap())
         .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    assert!(pdf.starts_with(b"%PDF-"));
-    if let Some(text) = crate::helpers::pdf_text(&pdf) {
-        let flat: String = text.split_whitespace().collect();
+    {
         assert!(
-            flat.contains("临时救助申请表") && flat.contains("家人突发重病住院"),
+            text.contains("临时救助申请表") && text.contains("家人突发重病住院"),
             "{text}"
         );
     }
