@@ -440,7 +440,7 @@ async fn prepare(
     let mut places: Vec<(String, String)> = Vec::new();
     for f in &findings {
         let p = place_of(g, &a.situation, &f.target);
-        let w = (p.words_zh(), p.words_en());
+        let w = (p.words_zh(), p.words(tongban_domain::Lang::En));
         if !places.contains(&w) {
             places.push(w);
         }

@@ -51,26 +51,29 @@ pub enum Place {
 impl Place {
     /// The place as a notice states it: 申请表“…” / 材料“…” / 整个申请.
     pub fn words_zh(&self) -> String {
-        match self {
-            Self::Whole => "整个申请".to_owned(),
-            Self::Field { label, .. } => format!("申请表“{label}”"),
-            Self::Material { name, .. } => format!("材料“{name}”"),
-        }
+        self.words(tongban_domain::Lang::ZhCn)
     }
 
-    /// The place in English words: a question by its English label where
-    /// it has one; a material by its name (the catalog names materials in
-    /// Chinese only).
-    pub fn words_en(&self) -> String {
-        match self {
-            Self::Whole => "the whole application".to_owned(),
-            Self::Field {
-                label, label_en, ..
-            } => format!(
-                "question “{}”",
+    /// The place in a language, as notices, messages and pages all state
+    /// it: a question by its English label where it has one; a material by
+    /// its name (the catalog names materials in Chinese only).
+    pub fn words(&self, lang: tongban_domain::Lang) -> String {
+        use tongban_domain::Lang;
+        match (self, lang) {
+            (Self::Whole, Lang::ZhCn) => "整个申请".to_owned(),
+            (Self::Whole, Lang::En) => "The whole application".to_owned(),
+            (Self::Field { label, .. }, Lang::ZhCn) => format!("申请表“{label}”"),
+            (
+                Self::Field {
+                    label, label_en, ..
+                },
+                Lang::En,
+            ) => format!(
+                "Question “{}”",
                 if label_en.is_empty() { label } else { label_en }
             ),
-            Self::Material { name, .. } => format!("material “{name}”"),
+            (Self::Material { name, .. }, Lang::ZhCn) => format!("材料“{name}”"),
+            (Self::Material { name, .. }, Lang::En) => format!("Material “{name}”"),
         }
     }
 }

@@ -452,11 +452,7 @@ async fn case_view(
                 .map_or(acceptance::Place::Whole, |p| {
                     acceptance::place_of(&p.guide, &c.opened.app.situation, &f.target)
                 });
-            (
-                super::decide::place_words(&t, &place),
-                f.problem.clone(),
-                f.basis.clone(),
-            )
+            (place.words(t.lang), f.problem.clone(), f.basis.clone())
         })
         .collect();
     let can = (

@@ -109,7 +109,7 @@ fn segment(a: Action) -> &'static str {
 
 /// The places of a case a finding may point at, worded in `t`'s language.
 fn places(t: &Tr, c: &Case) -> Vec<(String, String)> {
-    let mut out = vec![(String::new(), t.get("case.place_whole"))];
+    let mut out = vec![(String::new(), Place::Whole.words(t.lang))];
     let Some(p) = &c.opened.item else {
         return out;
     };
@@ -121,32 +121,21 @@ fn places(t: &Tr, c: &Case) -> Vec<(String, String)> {
         .top_fields()
         .filter(|(_, f)| !c.opened.app.locked.contains(&f.key))
     {
-        out.push((
-            format!("/fields/{}", f.key),
-            t.fmt(
-                "case.place_field",
-                &[("label", t.pick(&f.label, &f.label_en))],
-            ),
-        ));
+        let place = Place::Field {
+            key: f.key.clone(),
+            label: f.label.clone(),
+            label_en: f.label_en.clone(),
+        };
+        out.push((format!("/fields/{}", f.key), place.words(t.lang)));
     }
     for m in applications::materials_of(&p.guide, &c.opened.app.situation) {
-        out.push((
-            format!("/materials/{}", m.code),
-            t.fmt("case.place_material", &[("name", &m.name)]),
-        ));
+        let place = Place::Material {
+            code: m.code.clone(),
+            name: m.name.clone(),
+        };
+        out.push((format!("/materials/{}", m.code), place.words(t.lang)));
     }
     out
-}
-
-/// A place worded for people (the clerk's page and the applicant's).
-pub fn place_words(t: &Tr, p: &Place) -> String {
-    match p {
-        Place::Whole => t.get("case.place_whole"),
-        Place::Field {
-            label, label_en, ..
-        } => t.fmt("case.place_field", &[("label", t.pick(label, label_en))]),
-        Place::Material { name, .. } => t.fmt("case.place_material", &[("name", name)]),
-    }
 }
 
 /// What a decision page posts, as pairs (the finding rows are numbered).

@@ -305,7 +305,7 @@ async fn the_correction_notice_says_where_each_correction_is_and_the_applicant_i
         "{inbox}"
     );
     assert!(
-        inbox.contains("at: question “Date lost or stolen”; material “"),
+        inbox.contains("at: Question “Date lost or stolen”; Material “"),
         "{inbox}"
     );
     citizen

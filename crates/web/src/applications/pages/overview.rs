@@ -16,7 +16,6 @@ use super::{
     ChangesView, FileLine, changes_view, file_lines, form_and_guide, materials_to_give, name_of,
     shown_sections, voice,
 };
-use crate::applications::decide::place_words;
 use crate::applications::fields::anchor;
 use crate::http::ctx::Ctx;
 use crate::http::i18n::Tr;
@@ -209,7 +208,7 @@ pub async fn overview_get(
                 Place::Whole => String::new(),
             };
             findings.push(FindingLine {
-                place: place_words(&t, place),
+                place: place.words(t.lang),
                 href,
                 problem: f.problem.clone(),
                 basis: f.basis.clone(),
