@@ -12,7 +12,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use sqlx::Row;
 use tongban_core::Db;
 use tongban_core::applications::{self, declaration};
 use tongban_core::identity::{Principal, accounts};
@@ -61,11 +60,11 @@ pub(crate) const CANDIDATES: i64 = 3000;
 /// The published items a draft can be submitted for without answers
 /// (among the first [`CANDIDATES`] that may be applied for online).
 pub(crate) async fn targets(db: &Db) -> anyhow::Result<Vec<Target>> {
-    let codes: Vec<String> = sqlx::query_scalar(
+    let codes: Vec<String> = tongban_core::platform::db::query_scalar(
         "SELECT task_code FROM published_items WHERE online_depth >= 2 ORDER BY item_id LIMIT $1",
     )
     .bind(CANDIDATES)
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?;
     let mut out = Vec::new();
     for code in codes {
@@ -157,12 +156,12 @@ async fn drafts(
         };
         db.write(move |c| {
             Box::pin(async move {
-                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *c).await?;
+                tongban_core::platform::db::query(sql).execute(&mut *c).await?;
                 if !files.is_empty() {
-                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                    tongban_core::platform::db::query(format!(
                         "INSERT INTO application_files (application_id, material_code, file_id, created_at, trust, origin, material_name) VALUES {}",
                         files.join(", ")
-                    )))
+                    ))
                     .execute(&mut *c)
                     .await?;
                 }
@@ -261,7 +260,7 @@ pub async fn sqlite(dir: &Path, secs: Duration) -> anyhow::Result<Applying> {
             .await??;
             db.write(move |c| {
                 Box::pin(async move {
-                    sqlx::query("INSERT INTO outbox (topic, payload, created_at) VALUES ('bench.limit', $1, 0)")
+                    tongban_core::platform::db::query("INSERT INTO outbox (topic, payload, created_at) VALUES ('bench.limit', $1, 0)")
                         .bind(format!("{{\"i\": {i}}}"))
                         .execute(c)
                         .await?;
@@ -378,10 +377,12 @@ pub async fn sqlite(dir: &Path, secs: Duration) -> anyhow::Result<Applying> {
         }
     })
     .await?;
-    let left: i64 = sqlx::query("SELECT COUNT(*) FROM applications WHERE state = 'submitted'")
-        .fetch_one(db.pool())
-        .await?
-        .try_get(0)?;
+    let left: i64 = tongban_core::platform::db::query(
+        "SELECT COUNT(*) FROM applications WHERE state = 'submitted'",
+    )
+    .fetch_one(&db)
+    .await?
+    .try_get(0)?;
     anyhow::ensure!(left > 0, "nothing was submitted");
     db.close().await;
     Ok(Applying {

@@ -5,7 +5,6 @@
 
 use anyhow::Context;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 use tongban_core::Db;
 use tongban_core::catalog;
 use tongban_core::catalog::exchange::{self, ExchangeRow};
@@ -113,11 +112,12 @@ impl Seeder {
     /// with the demo password (the demo citizen's Argon2id hash is reused:
     /// hashing a million passwords takes 14 CPU-hours).
     pub async fn grow_accounts(&self, total: usize) -> anyhow::Result<()> {
-        let hash: String =
-            sqlx::query("SELECT password_hash FROM accounts WHERE username = 'citizen'")
-                .fetch_one(self.db.pool())
-                .await?
-                .try_get(0)?;
+        let hash: String = tongban_core::platform::db::query(
+            "SELECT password_hash FROM accounts WHERE username = 'citizen'",
+        )
+        .fetch_one(&self.db)
+        .await?
+        .try_get(0)?;
         let mut have = self.account_count().await?;
         let now = tongban_core::platform::clock::now_ms();
         while have < total {
@@ -145,7 +145,7 @@ impl Seeder {
                                  real_name_level, password_changed_at, created_at, updated_at) VALUES {}",
                                 values.join(", ")
                             );
-                            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                            let mut q = tongban_core::platform::db::query(sql);
                             for k in i..i + rows {
                                 q = q
                                     .bind(bench_username(k))
@@ -176,7 +176,7 @@ impl Seeder {
                         (RP_ID, "confidential", RP_REDIRECT, "openid profile"),
                         (SVC_ID, "service", "", "catalog.read"),
                     ] {
-                        sqlx::query(
+                        tongban_core::platform::db::query(
                             "INSERT INTO oidc_clients (client_id, name, kind, secret_hash, redirect_uris, logout_uris, \
                              scopes, id_token_alg, require_consent, created_at, updated_at) \
                              SELECT $1, $1, $2, $3, $4, '', $5, 'ES256', 0, $6, $6 \
@@ -192,7 +192,7 @@ impl Seeder {
                         .await?;
                     }
                     // The admin and the clerk sign in with a fresh TOTP step each run.
-                    sqlx::query("UPDATE accounts SET totp_last_step = NULL WHERE username IN ('admin', 'clerk')")
+                    tongban_core::platform::db::query("UPDATE accounts SET totp_last_step = NULL WHERE username IN ('admin', 'clerk')")
                         .execute(&mut *c)
                         .await?;
                     Ok::<_, DbError>(())
@@ -258,11 +258,11 @@ impl Seeder {
             .filter(|t| divisions.contains(&t.division))
             .map(|t| (t.task_code, t.materials))
             .collect();
-        let codes: Vec<String> = sqlx::query_scalar(
+        let codes: Vec<String> = tongban_core::platform::db::query_scalar(
             "SELECT task_code FROM published_items WHERE online_depth >= 2 ORDER BY item_id LIMIT $1",
         )
         .bind(crate::applying::CANDIDATES)
-        .fetch_all(self.db.pool())
+        .fetch_all(&self.db)
         .await?;
         let mut drafts = Vec::new();
         let mut big = None;
@@ -302,9 +302,11 @@ impl Seeder {
 
     /// Implementation codes of published items.
     pub async fn task_codes(&self) -> anyhow::Result<Vec<String>> {
-        let rows = sqlx::query("SELECT task_code FROM published_items ORDER BY task_code")
-            .fetch_all(self.db.pool())
-            .await?;
+        let rows = tongban_core::platform::db::query(
+            "SELECT task_code FROM published_items ORDER BY task_code",
+        )
+        .fetch_all(&self.db)
+        .await?;
         Ok(rows
             .iter()
             .map(|r| r.try_get(0))
@@ -322,12 +324,17 @@ impl Seeder {
 }
 
 async fn count(db: &Db, sql: &'static str) -> anyhow::Result<usize> {
-    let n: i64 = sqlx::query(sql).fetch_one(db.pool()).await?.try_get(0)?;
+    let n: i64 = tongban_core::platform::db::query(sql)
+        .fetch_one(&db)
+        .await?
+        .try_get(0)?;
     Ok(usize::try_from(n)?)
 }
 
 async fn ids(db: &Db, sql: &'static str) -> anyhow::Result<Vec<i64>> {
-    let rows = sqlx::query(sql).fetch_all(db.pool()).await?;
+    let rows = tongban_core::platform::db::query(sql)
+        .fetch_all(&db)
+        .await?;
     Ok(rows
         .iter()
         .map(|r| r.try_get(0))

@@ -312,22 +312,23 @@ async fn every_page_of_the_application_journey_passes_axe_in_both_languages_on_a
     let item = |name: &'static str| {
         let db = app.db.clone();
         async move {
-            sqlx::query_scalar::<_, String>(
+            tongban_core::platform::db::query_scalar::<String>(
                 "SELECT task_code FROM published_items WHERE name = $1 AND division_code = '230100'",
             )
             .bind(name)
-            .fetch_one(db.pool())
+            .fetch_one(&db)
             .await
             .unwrap()
         }
     };
     let food = item("食品经营许可").await;
     let id_card = item("居民身份证补领").await;
-    let credit: String =
-        sqlx::query_scalar("SELECT credit_code FROM accounts WHERE username = 'enterprise'")
-            .fetch_one(app.db.pool())
-            .await
-            .unwrap();
+    let credit: String = tongban_core::platform::db::query_scalar(
+        "SELECT credit_code FROM accounts WHERE username = 'enterprise'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
     let post = async |path: &str, body: serde_json::Value| -> serde_json::Value {
         let r = api.post(app.url(path)).json(&body).send().await.unwrap();
         assert!(r.status().is_success(), "{path}: {}", r.status());

@@ -231,19 +231,20 @@ pub fn render(o: &Options, r: &Report) -> String {
         );
         let _ = writeln!(
             out,
-            "| database | raw, one per commit | raw, {} per commit | tongban `Db::write`, {} callers | ratio to the better raw mode |",
+            "| database | raw, one per commit | raw, {} per commit (the limit: rusqlite on SQLite) | the same through sqlx | tongban `Db::write`, {} callers | ratio to the better raw mode |",
             storage::GROUP,
             storage::CALLERS
         );
-        let _ = writeln!(out, "|---|---:|---:|---:|---:|");
+        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|");
         for s in &r.storage {
             let _ = writeln!(
                 out,
-                "| {} | {:.0} ({}) | {:.0} | {:.0} | {:.2} |",
+                "| {} | {:.0} ({}) | {:.0} | {:.0} | {:.0} | {:.2} |",
                 s.engine,
                 s.single,
                 s.single_how,
                 s.grouped,
+                s.grouped_sqlx,
                 s.platform,
                 s.platform / s.grouped.max(s.single).max(1.0)
             );

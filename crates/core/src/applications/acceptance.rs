@@ -12,7 +12,6 @@
 //! reaches the applicant as a message and as a PDF kept as issued; every
 //! staff read of a case is recorded.
 
-use sqlx::Row;
 use tongban_domain::FieldProblem;
 use tongban_domain::applications::{Action, ReadPurpose, State, allowed_actions};
 use tongban_domain::kernel::Role;
@@ -74,14 +73,14 @@ pub(super) async fn scoped(
     actor: &Principal,
     case_number: &str,
 ) -> Result<(i64, super::Application), ApplicationError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let row = crate::platform::db::query(format!(
         "SELECT {COLUMNS}, o.path AS org_path \
          FROM applications a JOIN accounts p ON p.id = a.applicant_id JOIN accounts q ON q.id = a.acting_id \
          JOIN service_items i ON i.id = a.item_id JOIN organizations o ON o.id = i.org_id \
          WHERE a.case_number = $1"
-    )))
+    ))
     .bind(case_number.trim())
-    .fetch_optional(db.pool())
+    .fetch_optional(&db)
     .await?;
     let r = row.ok_or(ApplicationError::NotFound)?;
     let path: String = r.try_get("org_path")?;
@@ -102,14 +101,14 @@ pub(super) async fn own_case(
     actor: &Principal,
     case_number: &str,
 ) -> Result<(i64, super::Application), ApplicationError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let row = crate::platform::db::query(format!(
         "SELECT {COLUMNS} FROM applications a JOIN accounts p ON p.id = a.applicant_id \
          JOIN accounts q ON q.id = a.acting_id \
          WHERE a.case_number = $1 AND (a.applicant_id = $2 OR a.acting_id = $2)"
-    )))
+    ))
     .bind(case_number.trim())
     .bind(actor.account.id)
-    .fetch_optional(db.pool())
+    .fetch_optional(&db)
     .await?;
     let (row_id, a) = from_row(&row.ok_or(ApplicationError::NotFound)?)?;
     if a.applicant_id != actor.account.id {
@@ -144,7 +143,7 @@ pub async fn case(
     let opened = super::drafts::opened(db, row_id, a).await?;
     let actor_id = actor.account.id;
     db.write(crate::tx!(c => {
-        sqlx::query(
+        crate::platform::db::query(
             "INSERT INTO application_reads (application_id, actor_id, purpose, created_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(row_id)
@@ -211,11 +210,11 @@ pub async fn queue(db: &Db, actor: &Principal) -> Result<Vec<QueueLine>, Applica
          JOIN published_items v ON v.task_code = a.task_code \
          WHERE a.state IN ('submitted', 'correction') AND ({scope}) ORDER BY a.submitted_at, a.id LIMIT 200"
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut q = crate::platform::db::query(sql);
     for p in &at {
         q = q.bind(format!("{p}%"));
     }
-    let rows = q.fetch_all(db.pool()).await?;
+    let rows = q.fetch_all(&db).await?;
     let mut out = Vec::new();
     for r in &rows {
         let state: String = r.try_get("state")?;

@@ -6,7 +6,7 @@
 //! agent's consent or revokes a 授权委托书: from that moment the acting
 //! person neither reads nor changes it; the applicant keeps it.
 
-use sqlx::{AnyConnection, Row};
+use crate::platform::db::Conn as AnyConnection;
 use tongban_domain::applications::Authority;
 
 use super::ApplicationError;
@@ -23,7 +23,7 @@ pub(super) async fn hold(
     actor_id: i64,
     now: Millis,
 ) -> Result<(), ApplicationError> {
-    let r = sqlx::query(
+    let r = crate::platform::db::query(
         "SELECT a.applicant_id, a.acting_id, a.authority, a.authority_ended_at, a.item_id, \
          e.catalog_code FROM applications a JOIN service_items i ON i.id = a.item_id \
          JOIN catalog_entries e ON e.id = i.entry_id WHERE a.id = $1",
@@ -46,7 +46,7 @@ pub(super) async fn hold(
     match authority {
         Authority::Own => Ok(()),
         Authority::Mandate(id) => {
-            let m = sqlx::query(
+            let m = crate::platform::db::query(
                 "SELECT items, expires_at, revoked_at FROM enterprise_agents \
                  WHERE id = $1 AND agent_id = $2 AND enterprise_id = $3",
             )
@@ -75,7 +75,7 @@ pub(super) async fn hold(
         Authority::Window => {
             // A window-clerk grant whose organisation holds the item's, or
             // a service centre with a window of a department that does.
-            let live = sqlx::query(
+            let live = crate::platform::db::query(
                 "SELECT 1 FROM role_grants g JOIN organizations go ON go.id = g.org_id, \
                  service_items i JOIN organizations io ON io.id = i.org_id \
                  WHERE i.id = $1 AND g.account_id = $2 AND g.role = 'window_clerk' \
@@ -106,8 +106,8 @@ pub(super) async fn hold_read(
     actor_id: i64,
     now: Millis,
 ) -> Result<(), ApplicationError> {
-    let mut c = db.pool().acquire().await.map_err(DbError::from)?;
-    hold(&mut c, row_id, actor_id, now).await
+    db.read(crate::tx!(c => { hold(c, row_id, actor_id, now).await }))
+        .await
 }
 
 /// The applicant ends the power of the person acting for them on one
@@ -139,7 +139,7 @@ pub async fn end_authority(
     let (acting, applicant) = (a.acting_id, a.applicant_id);
     db.write(crate::tx!(c => {
         let now = crate::platform::clock::now_ms();
-        let n = sqlx::query(
+        let n = crate::platform::db::query(
             "UPDATE applications SET authority_ended_at = $1 WHERE id = $2 AND authority_ended_at IS NULL",
         )
         .bind(now)
@@ -150,7 +150,7 @@ pub async fn end_authority(
         if n == 0 {
             return Ok::<_, ApplicationError>(());
         }
-        sqlx::query(
+        crate::platform::db::query(
             "INSERT INTO application_events (application_id, kind, actor_id, detail, created_at) \
              VALUES ($1, 'authority_ended', $2, '', $3)",
         )

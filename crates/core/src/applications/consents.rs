@@ -10,7 +10,6 @@
 //! is kept.
 
 use rand::Rng;
-use sqlx::Row;
 use tongban_domain::FieldProblem;
 use tongban_domain::kernel::Role;
 
@@ -124,7 +123,7 @@ pub async fn ask(
     let pid = public_id.clone();
     db.write(crate::tx!(c => {
         let now = now_ms();
-        sqlx::query(
+        crate::platform::db::query(
             "INSERT INTO consents (public_id, acting_id, person_id, task_code, situation_code, code_hash, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
@@ -172,7 +171,7 @@ const COLS: &str = "c.id, c.public_id, c.task_code, c.acting_id, c.person_id, c.
      c.created_at, c.expires_at, c.confirmed_at, c.withdrawn_at, \
      COALESCE(p.name, c.task_code) AS item_name, g.display_name AS agent_name, a.public_id AS application";
 
-fn from_row(r: &sqlx::any::AnyRow) -> Result<Consent, DbError> {
+fn from_row(r: &crate::platform::db::Row) -> Result<Consent, DbError> {
     Ok(Consent {
         id: r.try_get("public_id")?,
         task_code: r.try_get("task_code")?,
@@ -186,14 +185,14 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Consent, DbError> {
     })
 }
 
-async fn row(db: &Db, public_id: &str) -> Result<Option<sqlx::any::AnyRow>, DbError> {
-    Ok(sqlx::query(sqlx::AssertSqlSafe(format!(
+async fn row(db: &Db, public_id: &str) -> Result<Option<crate::platform::db::Row>, DbError> {
+    Ok(crate::platform::db::query(format!(
         "SELECT {COLS} FROM consents c JOIN accounts g ON g.id = c.acting_id \
          LEFT JOIN published_items p ON p.task_code = c.task_code \
          LEFT JOIN applications a ON a.id = c.application_id WHERE c.public_id = $1"
-    )))
+    ))
     .bind(public_id)
-    .fetch_optional(db.pool())
+    .fetch_optional(&db)
     .await?)
 }
 
@@ -234,7 +233,7 @@ pub(super) async fn confirm(
     let confirmed = db
         .write(crate::tx!(c => {
             let now = now_ms();
-            let n = sqlx::query(
+            let n = crate::platform::db::query(
                 "UPDATE consents SET confirmed_at = $1, code_hash = NULL WHERE id = $2 AND code_hash = $3 \
                  AND attempts < $4 AND expires_at > $1 AND confirmed_at IS NULL AND withdrawn_at IS NULL",
             )
@@ -246,7 +245,7 @@ pub(super) async fn confirm(
             .await?
             .rows_affected();
             if n == 0 {
-                sqlx::query("UPDATE consents SET attempts = attempts + 1 WHERE id = $1")
+                crate::platform::db::query("UPDATE consents SET attempts = attempts + 1 WHERE id = $1")
                     .bind(row_id)
                     .execute(&mut *c)
                     .await?;
@@ -270,14 +269,14 @@ pub(super) async fn confirm(
 
 /// The consent requests made to a person, newest first (at most 100).
 pub async fn given(db: &Db, actor: &Principal) -> Result<Vec<Consent>, ApplicationError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = crate::platform::db::query(format!(
         "SELECT {COLS} FROM consents c JOIN accounts g ON g.id = c.acting_id \
          LEFT JOIN published_items p ON p.task_code = c.task_code \
          LEFT JOIN applications a ON a.id = c.application_id \
          WHERE c.person_id = $1 ORDER BY c.created_at DESC, c.id DESC LIMIT 100"
-    )))
+    ))
     .bind(actor.account.id)
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?;
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
@@ -311,7 +310,7 @@ pub async fn answer(
         let now = now_ms();
         match what {
             Answer::Confirm => {
-                sqlx::query(
+                crate::platform::db::query(
                     "UPDATE consents SET confirmed_at = $1, code_hash = NULL WHERE id = $2 \
                      AND confirmed_at IS NULL AND withdrawn_at IS NULL AND expires_at > $1",
                 )
@@ -321,7 +320,7 @@ pub async fn answer(
                 .await?;
             }
             Answer::Withdraw => {
-                let n = sqlx::query(
+                let n = crate::platform::db::query(
                     "UPDATE consents SET withdrawn_at = $1, code_hash = NULL WHERE id = $2 AND withdrawn_at IS NULL",
                 )
                 .bind(now)
@@ -330,7 +329,7 @@ pub async fn answer(
                 .await?
                 .rows_affected();
                 if n == 1 {
-                    sqlx::query(
+                    crate::platform::db::query(
                         "UPDATE applications SET authority_ended_at = $1 WHERE consent_id = $2 AND authority_ended_at IS NULL",
                     )
                     .bind(now)
@@ -353,13 +352,13 @@ pub(super) async fn usable(
     actor: &Principal,
     consent_id: i64,
 ) -> Result<(i64, String, String), ApplicationError> {
-    let r = sqlx::query(
+    let r = crate::platform::db::query(
         "SELECT person_id, task_code, situation_code FROM consents WHERE id = $1 AND acting_id = $2 \
          AND confirmed_at IS NOT NULL AND withdrawn_at IS NULL AND application_id IS NULL AND person_id IS NOT NULL",
     )
     .bind(consent_id)
     .bind(actor.account.id)
-    .fetch_optional(db.pool())
+    .fetch_optional(&db)
     .await?
     .ok_or(ApplicationError::NotAuthorised)?;
     Ok((
@@ -437,12 +436,14 @@ pub async fn begin(
 }
 
 async fn id_of(db: &Db, public_id: &str) -> Result<i64, ApplicationError> {
-    Ok(sqlx::query("SELECT id FROM consents WHERE public_id = $1")
-        .bind(public_id)
-        .fetch_optional(db.pool())
-        .await?
-        .ok_or(ApplicationError::NotFound)?
-        .try_get("id")?)
+    Ok(
+        crate::platform::db::query("SELECT id FROM consents WHERE public_id = $1")
+            .bind(public_id)
+            .fetch_optional(&db)
+            .await?
+            .ok_or(ApplicationError::NotFound)?
+            .try_get("id")?,
+    )
 }
 
 /// What the start page led to.

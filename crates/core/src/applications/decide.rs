@@ -7,7 +7,7 @@
 
 use std::sync::LazyLock;
 
-use sqlx::{AnyConnection, Row};
+use crate::platform::db::Conn as AnyConnection;
 use time::Date;
 use tongban_domain::FieldProblem;
 use tongban_domain::applications::{Action, State, allowed_actions, notice_late};
@@ -88,7 +88,7 @@ async fn next_number(
     kind: &str,
     year: i32,
 ) -> Result<i64, DbError> {
-    Ok(sqlx::query(
+    Ok(crate::platform::db::query(
         "INSERT INTO document_sequences (org_id, kind, year, last) VALUES ($1, $2, $3, 1) \
          ON CONFLICT (org_id, kind, year) DO UPDATE SET last = document_sequences.last + 1 RETURNING last",
     )
@@ -550,7 +550,7 @@ pub async fn act(
                 Some((from, promised, legal)) => (Some(now), Some(from.clone()), promised.clone(), legal.clone()),
                 None => (None, None, None, None),
             };
-            let n = sqlx::query(
+            let n = crate::platform::db::query(
                 "UPDATE applications SET state = $1, revision = revision + 1, updated_at = $2, \
                  corrected = corrected + $3, accepted_at = COALESCE($4, accepted_at), clock_from = COALESCE($5, clock_from), \
                  promised_date = COALESCE($6, promised_date), legal_date = COALESCE($7, legal_date), \
@@ -591,7 +591,7 @@ pub async fn act(
                 }
             }
             for f in &findings {
-                sqlx::query(
+                crate::platform::db::query(
                     "INSERT INTO application_findings (application_id, target, problem, basis, automatic, actor_id, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
@@ -606,7 +606,7 @@ pub async fn act(
                 .await?;
             }
             let body = serde_json::to_string(&doc).map_err(|e| DbError::Internal(e.to_string()))?;
-            sqlx::query(
+            crate::platform::db::query(
                 "INSERT INTO application_documents (application_id, kind, number, body, issued_at, actor_id) VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(row_id)
@@ -617,7 +617,7 @@ pub async fn act(
             .bind(actor_id)
             .execute(&mut *c)
             .await?;
-            sqlx::query(
+            crate::platform::db::query(
                 "INSERT INTO application_events (application_id, kind, actor_id, detail, created_at) VALUES ($1, $2, $3, $4, $5)",
             )
             .bind(row_id)

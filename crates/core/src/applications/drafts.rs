@@ -3,7 +3,6 @@
 //! `start`).
 
 use serde_json::{Map, Value};
-use sqlx::Row;
 use tongban_domain::FieldProblem;
 use tongban_domain::applications::{State, merge_patch};
 use tongban_domain::catalog::Guide;
@@ -94,7 +93,7 @@ pub(super) const COLUMNS: &str = "a.id AS row_id, a.applicant_id, a.acting_id, a
      (SELECT d.words FROM declaration_texts d WHERE d.sha256 = a.declaration_hash) AS declaration_words, \
      p.display_name AS applicant_name, p.credit_code AS applicant_credit, q.display_name AS acting_name";
 
-pub(super) fn from_row(r: &sqlx::any::AnyRow) -> Result<(i64, Application), DbError> {
+pub(super) fn from_row(r: &crate::platform::db::Row) -> Result<(i64, Application), DbError> {
     let fields: String = r.try_get("fields")?;
     let state: String = r.try_get("state")?;
     Ok((
@@ -154,14 +153,14 @@ pub(super) async fn load(
     actor: &Principal,
     public_id: &str,
 ) -> Result<(i64, Application), ApplicationError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let row = crate::platform::db::query(format!(
         "SELECT {COLUMNS} FROM applications a JOIN accounts p ON p.id = a.applicant_id \
          JOIN accounts q ON q.id = a.acting_id \
          WHERE a.public_id = $1 AND (a.applicant_id = $2 OR a.acting_id = $2)"
-    )))
+    ))
     .bind(public_id)
     .bind(actor.account.id)
-    .fetch_optional(db.pool())
+    .fetch_optional(&db)
     .await?;
     let r = row.ok_or(ApplicationError::NotFound)?;
     let (row_id, a) = from_row(&r)?;
@@ -191,14 +190,14 @@ pub(super) async fn guide_of(db: &Db, a: &Application) -> Result<Guide, Applicat
 /// the version published now, in one read; `ItemWithdrawn` when the item
 /// is no longer published.
 pub(super) async fn version_of(db: &Db, a: &Application) -> Result<(Guide, i64), ApplicationError> {
-    let row = sqlx::query(
+    let row = crate::platform::db::query(
         "SELECT v.document, p.version_no AS current_version FROM published_items p \
          JOIN item_versions v ON v.item_id = p.item_id \
          WHERE p.task_code = $1 AND v.version_no = $2 AND v.status IN ('published', 'superseded')",
     )
     .bind(&a.task_code)
     .bind(a.version_no)
-    .fetch_optional(db.pool())
+    .fetch_optional(&db)
     .await?
     .ok_or(ApplicationError::ItemWithdrawn)?;
     let doc: String = row.try_get("document")?;
@@ -368,7 +367,7 @@ async fn save_with(
         .write(crate::tx!(c => {
             let now = now_ms();
             super::authority::hold(c, row_id, actor_id, now).await?;
-            let n = sqlx::query(
+            let n = crate::platform::db::query(
                 "UPDATE applications SET fields = $1, revision = revision + 1, updated_at = $2, expires_at = $3 \
                  WHERE id = $4 AND revision = $5 AND state IN ('draft', 'correction')",
             )
@@ -395,13 +394,13 @@ async fn save_with(
 /// The actor's applications, newest first (as applicant or as the person
 /// acting), at most 200.
 pub async fn mine(db: &Db, actor: &Principal) -> Result<Vec<Application>, ApplicationError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = crate::platform::db::query(format!(
         "SELECT {COLUMNS} FROM applications a JOIN accounts p ON p.id = a.applicant_id \
          JOIN accounts q ON q.id = a.acting_id \
          WHERE a.applicant_id = $1 OR a.acting_id = $1 ORDER BY a.updated_at DESC, a.id DESC LIMIT 200"
-    )))
+    ))
     .bind(actor.account.id)
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     let now = now_ms();
@@ -526,11 +525,11 @@ pub(super) async fn opened(
         }
         notice_basis = super::declaration::notice_basis(&p.guide, &lists);
     }
-    let r = sqlx::query(
+    let r = crate::platform::db::query(
         "SELECT query_code, submitted_at, receipt_basis FROM applications WHERE id = $1",
     )
     .bind(row_id)
-    .fetch_one(db.pool())
+    .fetch_one(&db)
     .await?;
     let problems = match &item {
         Some(p) if app.state.editable() => {

@@ -7,8 +7,6 @@
 
 use std::sync::LazyLock;
 
-use sqlx::Row;
-
 use crate::identity::contacts::{Notice, tell};
 use crate::platform::clock::{Millis, format_cst};
 use crate::platform::db::{Db, DbError};
@@ -30,7 +28,7 @@ const BATCH: i64 = 500;
 pub async fn expire(db: &Db, now: Millis) -> Result<(usize, usize), DbError> {
     let (reminded, deleted) = db
         .write(crate::tx!(c => {
-            let due = sqlx::query(
+            let due = crate::platform::db::query(
                 "SELECT a.id, a.public_id, a.acting_id, a.expires_at, \
                  COALESCE(p.name, a.task_code) AS item_name FROM applications a \
                  LEFT JOIN published_items p ON p.task_code = a.task_code \
@@ -58,13 +56,13 @@ pub async fn expire(db: &Db, now: Millis) -> Result<(usize, usize), DbError> {
                     link: Some(format!("/applications/{public_id}")),
                 };
                 tell(c, acting, &n).await?;
-                sqlx::query("UPDATE applications SET reminded_at = $1 WHERE id = $2")
+                crate::platform::db::query("UPDATE applications SET reminded_at = $1 WHERE id = $2")
                     .bind(now)
                     .bind(id)
                     .execute(&mut *c)
                     .await?;
             }
-            let gone: Vec<i64> = sqlx::query(
+            let gone: Vec<i64> = crate::platform::db::query(
                 "SELECT id FROM applications WHERE state = 'draft' AND expires_at <= $1 ORDER BY id LIMIT $2",
             )
             .bind(now)
@@ -78,7 +76,7 @@ pub async fn expire(db: &Db, now: Millis) -> Result<(usize, usize), DbError> {
             for id in &gone {
                 // The state guard first: a draft submitted at this moment
                 // is not touched, whichever transaction commits first.
-                let n = sqlx::query(
+                let n = crate::platform::db::query(
                     "UPDATE applications SET state = 'expired', fields = '{}', revision = revision + 1, \
                      files_revision = files_revision + 1, updated_at = $2 WHERE id = $1 AND state = 'draft'",
                 )
@@ -96,9 +94,9 @@ pub async fn expire(db: &Db, now: Millis) -> Result<(usize, usize), DbError> {
                     "DELETE FROM file_refs WHERE owner_kind = 'application' AND owner_id = $1",
                     "DELETE FROM application_files WHERE application_id = $1",
                 ] {
-                    sqlx::query(sql).bind(id).execute(&mut *c).await?;
+                    crate::platform::db::query(sql).bind(id).execute(&mut *c).await?;
                 }
-                sqlx::query(
+                crate::platform::db::query(
                     "INSERT INTO application_events (application_id, kind, actor_id, detail, created_at) \
                      VALUES ($1, 'expired', NULL, '', $2)",
                 )

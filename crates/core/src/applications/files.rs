@@ -52,7 +52,7 @@ pub async fn open_case_file(
             let file = send(db, root, row_id, given_id).await?;
             let actor_id = actor.account.id;
             db.write(crate::tx!(c => {
-                sqlx::query(
+                crate::platform::db::query(
                     "INSERT INTO application_reads (application_id, actor_id, purpose, created_at, given_id) \
                      VALUES ($1, $2, $3, $4, $5)",
                 )

@@ -6,7 +6,6 @@
 
 use std::path::Path;
 
-use sqlx::Row;
 use tongban_domain::FieldProblem;
 use tongban_domain::applications::{Authority, TrustGrade};
 use tongban_domain::catalog::{Fetchable, Guide, Material};
@@ -84,12 +83,12 @@ fn kind_code(content_type: &str) -> String {
 
 /// The files given for a draft's materials.
 pub(super) async fn given(db: &Db, application_id: i64) -> Result<Vec<GivenFile>, DbError> {
-    let rows = sqlx::query(
+    let rows = crate::platform::db::query(
         "SELECT g.id, g.material_code, g.created_at, g.trust, g.origin, f.name, f.content_type, f.size, f.sha256 \
          FROM application_files g JOIN files f ON f.id = g.file_id WHERE g.application_id = $1 ORDER BY g.id",
     )
     .bind(application_id)
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?;
     rows.iter()
         .map(|r| {
@@ -262,7 +261,7 @@ async fn record(db: &Db, row_id: i64, g: Giving<'_>) -> Result<i64, ApplicationE
             // submission at this moment either sees this file or makes it
             // wait and then refuses it (see `submit`).
             bump_files(c, row_id).await?;
-            let n: i64 = sqlx::query(
+            let n: i64 = crate::platform::db::query(
                 "SELECT COUNT(*) AS n FROM application_files WHERE application_id = $1 AND material_code = $2",
             )
                 .bind(row_id)
@@ -283,12 +282,12 @@ async fn record(db: &Db, row_id: i64, g: Giving<'_>) -> Result<i64, ApplicationE
                     // into different drafts at once take turns (SQLite has
                     // one writer).
                     if engine == crate::platform::db::Engine::Postgres {
-                        sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
+                        crate::platform::db::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
                             .bind(actor_id)
                             .fetch_optional(&mut *c)
                             .await?;
                     }
-                    let used: i64 = sqlx::query(
+                    let used: i64 = crate::platform::db::query(
                         "SELECT CAST(COALESCE(SUM(f.size), 0) AS BIGINT) AS used FROM application_files g \
                          JOIN files f ON f.id = g.file_id JOIN applications a ON a.id = g.application_id \
                          WHERE a.acting_id = $1 AND a.state IN ('draft', 'correction')",
@@ -310,7 +309,7 @@ async fn record(db: &Db, row_id: i64, g: Giving<'_>) -> Result<i64, ApplicationE
                     row.insert(&mut *c, engine, Some(actor_id)).await?.id
                 }
             };
-            let id: i64 = sqlx::query(
+            let id: i64 = crate::platform::db::query(
                 "INSERT INTO application_files (application_id, material_code, file_id, created_at, trust, origin, material_name) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             )
@@ -324,7 +323,7 @@ async fn record(db: &Db, row_id: i64, g: Giving<'_>) -> Result<i64, ApplicationE
             .fetch_one(&mut *c)
             .await?
             .try_get("id")?;
-            sqlx::query(
+            crate::platform::db::query(
                 "INSERT INTO file_refs (file_id, owner_kind, owner_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
             )
             .bind(file_id)
@@ -332,7 +331,7 @@ async fn record(db: &Db, row_id: i64, g: Giving<'_>) -> Result<i64, ApplicationE
             .bind(row_id)
             .execute(&mut *c)
             .await?;
-            sqlx::query(
+            crate::platform::db::query(
                 "INSERT INTO application_events (application_id, kind, actor_id, detail, created_at) \
                  VALUES ($1, 'material_given', $2, $3, $4)",
             )
@@ -350,8 +349,11 @@ async fn record(db: &Db, row_id: i64, g: Giving<'_>) -> Result<i64, ApplicationE
 /// Counts a change of an editable application's files, in the caller's
 /// transaction; `WrongState` once it is no longer editable (submitted
 /// meanwhile, say).
-async fn bump_files(c: &mut sqlx::AnyConnection, row_id: i64) -> Result<(), ApplicationError> {
-    let n = sqlx::query(
+async fn bump_files(
+    c: &mut crate::platform::db::Conn,
+    row_id: i64,
+) -> Result<(), ApplicationError> {
+    let n = crate::platform::db::query(
         "UPDATE applications SET files_revision = files_revision + 1 \
          WHERE id = $1 AND state IN ('draft', 'correction')",
     )
@@ -385,7 +387,7 @@ pub async fn take_back(
     db.write(crate::tx!(c => {
         super::authority::hold(c, row_id, actor_id, now_ms()).await?;
         bump_files(c, row_id).await?;
-        let row = sqlx::query("SELECT file_id, material_code, origin, material_name FROM application_files WHERE id = $1 AND application_id = $2")
+        let row = crate::platform::db::query("SELECT file_id, material_code, origin, material_name FROM application_files WHERE id = $1 AND application_id = $2")
             .bind(given_id)
             .bind(row_id)
             .fetch_optional(&mut *c)
@@ -403,11 +405,11 @@ pub async fn take_back(
             )
             .with("label", r.try_get::<String, _>("material_name")?)]));
         }
-        sqlx::query("DELETE FROM application_files WHERE id = $1").bind(given_id).execute(&mut *c).await?;
+        crate::platform::db::query("DELETE FROM application_files WHERE id = $1").bind(given_id).execute(&mut *c).await?;
         // The reference goes when no other giving of this draft names the
         // file and no submitted round does.
         if !submitted_before {
-            sqlx::query(
+            crate::platform::db::query(
                 "DELETE FROM file_refs WHERE file_id = $1 AND owner_kind = $2 AND owner_id = $3 \
                  AND NOT EXISTS (SELECT 1 FROM application_files WHERE application_id = $3 AND file_id = $1)",
             )
@@ -417,7 +419,7 @@ pub async fn take_back(
             .execute(&mut *c)
             .await?;
         }
-        sqlx::query(
+        crate::platform::db::query(
             "INSERT INTO application_events (application_id, kind, actor_id, detail, created_at) \
              VALUES ($1, 'material_taken_back', $2, $3, $4)",
         )
@@ -460,7 +462,7 @@ pub async fn reusable(
     public_id: &str,
 ) -> Result<Vec<Reusable>, ApplicationError> {
     let (row_id, a) = load(db, actor, public_id).await?;
-    let rows = sqlx::query(
+    let rows = crate::platform::db::query(
         "SELECT g.id, g.material_name, g.trust, f.name, f.content_type, f.size, p.case_number, p.id AS case_id \
          FROM application_files g JOIN files f ON f.id = g.file_id JOIN applications p ON p.id = g.application_id \
          WHERE p.applicant_id = $1 AND p.id <> $2 AND p.case_number IS NOT NULL AND g.material_name <> '' AND g.origin <> 'form' \
@@ -469,7 +471,7 @@ pub async fn reusable(
     .bind(a.applicant_id)
     .bind(row_id)
     .bind(actor.account.id)
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?;
     // An earlier case the actor acted in counts only while their authority
     // over it holds (a consent withdrawn since ends it there too).
@@ -538,7 +540,7 @@ pub async fn reuse(
             "这项材料由政府部门调取，无需提交",
         ));
     }
-    let source = sqlx::query(
+    let source = crate::platform::db::query(
         "SELECT g.file_id, g.trust, p.case_number, p.id AS case_id, f.name, f.content_type, f.size, f.sha256 \
          FROM application_files g JOIN applications p ON p.id = g.application_id JOIN files f ON f.id = g.file_id \
          WHERE g.id = $1 AND p.applicant_id = $2 AND (p.applicant_id = $3 OR p.acting_id = $3) \
@@ -548,7 +550,7 @@ pub async fn reuse(
     .bind(a.applicant_id)
     .bind(actor.account.id)
     .bind(row_id)
-    .fetch_optional(db.pool())
+    .fetch_optional(&db)
     .await?;
     let Some(r) = source else {
         return Err(refuse("material.reuse_unknown", "没有可以复用的这个文件"));

@@ -123,12 +123,6 @@ pub enum ApplicationError {
     Db(#[from] DbError),
 }
 
-impl From<sqlx::Error> for ApplicationError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Db(DbError::from(e))
-    }
-}
-
 impl From<CatalogError> for ApplicationError {
     fn from(e: CatalogError) -> Self {
         match e {

@@ -3,7 +3,6 @@
 //! paper held, throttled per acting person, and matched only when the name
 //! is the account's too, so that nobody learns whose number has an account.
 
-use sqlx::Row;
 use tongban_domain::FieldProblem;
 use tongban_domain::kernel::IdCardNo;
 
@@ -73,11 +72,11 @@ pub(super) async fn named(
     if throttle::count(db, &n.bucket, limit).await?.is_err() {
         return Err(ApplicationError::Invalid(vec![n.throttled]));
     }
-    let found = sqlx::query(
+    let found = crate::platform::db::query(
         "SELECT id, display_name, phone FROM accounts WHERE id_number_hash = $1 AND kind = 'person' AND status = 'active'",
     )
     .bind(key.lookup_hash(id.as_str()))
-    .fetch_optional(db.pool())
+    .fetch_optional(&db)
     .await?;
     Ok(match found {
         Some(r) if r.try_get::<String, _>("display_name")?.trim() == name => Some(Named {

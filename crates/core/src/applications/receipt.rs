@@ -269,7 +269,7 @@ pub(super) struct FormFile {
 /// gives way to it (its file stays in the store, the earlier round's
 /// record names it).
 pub(super) async fn record_form_file(
-    c: &mut sqlx::AnyConnection,
+    c: &mut crate::platform::db::Conn,
     engine: crate::platform::db::Engine,
     row_id: i64,
     acting: i64,
@@ -277,14 +277,16 @@ pub(super) async fn record_form_file(
     now: crate::platform::clock::Millis,
 ) -> Result<(), crate::platform::db::DbError> {
     use tongban_domain::applications::TrustGrade;
-    sqlx::query("DELETE FROM application_files WHERE application_id = $1 AND origin = $2")
-        .bind(row_id)
-        .bind(FORM_ORIGIN)
-        .execute(&mut *c)
-        .await?;
+    crate::platform::db::query(
+        "DELETE FROM application_files WHERE application_id = $1 AND origin = $2",
+    )
+    .bind(row_id)
+    .bind(FORM_ORIGIN)
+    .execute(&mut *c)
+    .await?;
     let file_id = row.insert(&mut *c, engine, Some(acting)).await?.id;
     for (code, name) in materials {
-        sqlx::query(
+        crate::platform::db::query(
             "INSERT INTO application_files (application_id, material_code, file_id, created_at, trust, origin, material_name) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
@@ -298,7 +300,7 @@ pub(super) async fn record_form_file(
         .execute(&mut *c)
         .await?;
     }
-    sqlx::query(
+    crate::platform::db::query(
         "INSERT INTO file_refs (file_id, owner_kind, owner_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
     )
     .bind(file_id)

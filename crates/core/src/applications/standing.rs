@@ -3,7 +3,6 @@
 //! when they reach an unpublished year) and what a correction changed.
 
 use serde_json::{Map, Value};
-use sqlx::Row;
 use tongban_domain::applications::{Changes, Milestone, SubmittedFile, changes};
 
 use crate::kernel::clocks;
@@ -169,11 +168,11 @@ pub(super) async fn timeline(db: &Db, row_id: i64) -> Result<Vec<(Milestone, Mil
         "SELECT kind, created_at FROM application_events WHERE application_id = $1 \
          AND kind IN ({marks}) ORDER BY id"
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(row_id);
+    let mut q = crate::platform::db::query(sql).bind(row_id);
     for m in Milestone::ALL {
         q = q.bind(m.event());
     }
-    let rows = q.fetch_all(db.pool()).await?;
+    let rows = q.fetch_all(&db).await?;
     rows.iter()
         .map(|r| {
             let kind: String = r.try_get("kind")?;
@@ -196,29 +195,30 @@ pub(super) async fn tentative(db: &Db, days: &[Option<&str>]) -> Result<bool, Db
     let (Some(first), Some(last)) = (years.iter().min(), years.iter().max()) else {
         return Ok(false);
     };
-    let loaded: i64 =
-        sqlx::query("SELECT COUNT(*) AS n FROM calendar_years WHERE year BETWEEN $1 AND $2")
-            .bind(first)
-            .bind(last)
-            .fetch_one(db.pool())
-            .await?
-            .try_get("n")?;
+    let loaded: i64 = crate::platform::db::query(
+        "SELECT COUNT(*) AS n FROM calendar_years WHERE year BETWEEN $1 AND $2",
+    )
+    .bind(first)
+    .bind(last)
+    .fetch_one(&db)
+    .await?
+    .try_get("n")?;
     Ok(loaded < last - first + 1)
 }
 
 /// What the last submission changed from the one before, if there were two.
 async fn last_changes(db: &Db, row_id: i64) -> Result<Option<Changes>, DbError> {
-    let rows = sqlx::query(
+    let rows = crate::platform::db::query(
         "SELECT fields, files FROM application_submissions WHERE application_id = $1 ORDER BY round DESC LIMIT 2",
     )
     .bind(row_id)
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?;
     let [after, before] = rows.as_slice() else {
         return Ok(None);
     };
     let read =
-        |r: &sqlx::any::AnyRow| -> Result<(Map<String, Value>, Vec<SubmittedFile>), DbError> {
+        |r: &crate::platform::db::Row| -> Result<(Map<String, Value>, Vec<SubmittedFile>), DbError> {
             let fields: String = r.try_get("fields")?;
             let files: String = r.try_get("files")?;
             Ok((
@@ -232,17 +232,17 @@ async fn last_changes(db: &Db, row_id: i64) -> Result<Option<Changes>, DbError> 
 }
 
 pub(super) async fn standing(db: &Db, row_id: i64) -> Result<Standing, DbError> {
-    let r = sqlx::query(
+    let r = crate::platform::db::query(
         "SELECT corrected, accepted_at, clock_from, promised_date, legal_date, late_notice FROM applications WHERE id = $1",
     )
     .bind(row_id)
-    .fetch_one(db.pool())
+    .fetch_one(&db)
     .await?;
-    let findings = sqlx::query(
+    let findings = crate::platform::db::query(
         "SELECT target, problem, basis, automatic FROM application_findings WHERE application_id = $1 ORDER BY id",
     )
     .bind(row_id)
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?
     .iter()
     .map(|f| {
@@ -254,11 +254,11 @@ pub(super) async fn standing(db: &Db, row_id: i64) -> Result<Standing, DbError> 
         })
     })
     .collect::<Result<Vec<_>, DbError>>()?;
-    let documents = sqlx::query(
+    let documents = crate::platform::db::query(
         "SELECT id, kind, number, body, issued_at FROM application_documents WHERE application_id = $1 ORDER BY id",
     )
     .bind(row_id)
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?
     .iter()
     .map(|d| {

@@ -3,9 +3,9 @@
 //! community agent holds; prefilled from the account, with the API's
 //! Idempotency-Key and the bound on drafts per person.
 
+use crate::platform::db::Conn as AnyConnection;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
-use sqlx::{AnyConnection, Row};
 use tongban_domain::FieldProblem;
 use tongban_domain::applications::{Authority, Channel};
 use tongban_domain::catalog::form::{FormDef, Prefill};
@@ -95,7 +95,7 @@ async fn by_key(
     account: i64,
     key: &str,
 ) -> Result<Option<(String, String, i64)>, DbError> {
-    let r = sqlx::query(
+    let r = crate::platform::db::query(
         "SELECT r.body_hash, a.public_id, a.revision FROM application_requests r \
          JOIN applications a ON a.id = r.application_id \
          WHERE r.account_id = $1 AND r.idem_key = $2 AND r.created_at > $3",
@@ -103,7 +103,7 @@ async fn by_key(
     .bind(account)
     .bind(key)
     .bind(now_ms() - 24 * 3600 * 1000)
-    .fetch_optional(db.pool())
+    .fetch_optional(&db)
     .await?;
     r.map(|r| {
         Ok((
@@ -150,9 +150,9 @@ async fn applicant(
     };
     let code = CreditCode::parse(code)
         .map_err(|e| ApplicationError::Invalid(vec![e.problem("on_behalf_of")]))?;
-    let row = sqlx::query("SELECT id FROM accounts WHERE credit_code = $1 AND kind = 'enterprise' AND status = 'active'")
+    let row = crate::platform::db::query("SELECT id FROM accounts WHERE credit_code = $1 AND kind = 'enterprise' AND status = 'active'")
         .bind(code.as_str())
-        .fetch_optional(db.pool())
+        .fetch_optional(&db)
         .await?;
     let Some(r) = row else {
         return Err(ApplicationError::NotAuthorised);
@@ -203,9 +203,9 @@ async fn for_person(
             "请确认已核验申请人身份并取得其签字同意",
         ));
     }
-    let found = sqlx::query("SELECT id FROM accounts WHERE id_number_hash = $1 AND kind = 'person' AND status = 'active'")
+    let found = crate::platform::db::query("SELECT id FROM accounts WHERE id_number_hash = $1 AND kind = 'person' AND status = 'active'")
         .bind(key.lookup_hash(id.as_str()))
-        .fetch_optional(db.pool())
+        .fetch_optional(&db)
         .await?;
     let Some(r) = found else {
         problems.push(FieldProblem::new(
@@ -305,11 +305,11 @@ async fn prefill(
         return Ok(out);
     }
     let row = |id: i64| async move {
-        sqlx::query(
+        crate::platform::db::query(
             "SELECT display_name, kind, phone, credit_code, legal_representative FROM accounts WHERE id = $1",
         )
         .bind(id)
-        .fetch_one(db.pool())
+        .fetch_one(&db)
         .await
     };
     let person = row(acting).await?;
@@ -401,11 +401,12 @@ pub async fn start(
         )]));
     }
     // Only those the item serves (its 服务对象) apply for it.
-    let credit: Option<String> = sqlx::query("SELECT credit_code FROM accounts WHERE id = $1")
-        .bind(applicant_id)
-        .fetch_one(db.pool())
-        .await?
-        .try_get("credit_code")?;
+    let credit: Option<String> =
+        crate::platform::db::query("SELECT credit_code FROM accounts WHERE id = $1")
+            .bind(applicant_id)
+            .fetch_one(&db)
+            .await?
+            .try_get("credit_code")?;
     if let Some(problem) = super::not_served(g, credit.as_deref()) {
         return Err(ApplicationError::Invalid(vec![problem]));
     }
@@ -461,12 +462,12 @@ pub async fn start(
             // starts cannot pass the bound together (SQLite has one writer;
             // on PostgreSQL the person's account row is locked first).
             if engine == crate::platform::db::Engine::Postgres {
-                sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
+                crate::platform::db::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
                     .bind(acting)
                     .fetch_optional(&mut *c)
                     .await?;
             }
-            let drafts: i64 = sqlx::query(
+            let drafts: i64 = crate::platform::db::query(
                 "SELECT COUNT(*) AS n FROM applications WHERE acting_id = $1 AND state = 'draft'",
             )
             .bind(acting)
@@ -483,7 +484,7 @@ pub async fn start(
                     .with("max", max_drafts.to_string()),
                 ]));
             }
-            let row = sqlx::query(
+            let row = crate::platform::db::query(
                 "INSERT INTO applications (public_id, item_id, task_code, version_no, situation_code, applicant_id, \
                  acting_id, authority, channel, source_code, state, fields, revision, created_at, updated_at, expires_at, locked_fields) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'draft', $11, 1, $12, $12, $13, $14) RETURNING id",
@@ -510,7 +511,7 @@ pub async fn start(
                 // gives way here, or the insert below would collide with
                 // it for ever. A live row stays and collides (a parallel
                 // request with the same key, handled below).
-                sqlx::query(
+                crate::platform::db::query(
                     "DELETE FROM application_requests \
                      WHERE account_id = $1 AND idem_key = $2 AND created_at <= $3",
                 )
@@ -519,7 +520,7 @@ pub async fn start(
                 .bind(now - 24 * 3600 * 1000)
                 .execute(&mut *c)
                 .await?;
-                sqlx::query(
+                crate::platform::db::query(
                     "INSERT INTO application_requests (account_id, idem_key, body_hash, application_id, created_at) \
                      VALUES ($1, $2, $3, $4, $5)",
                 )
@@ -536,7 +537,7 @@ pub async fn start(
                 // One application per consent.
                 // Checked again here: a consent withdrawn since it was read
                 // starts nothing.
-                let n = sqlx::query(
+                let n = crate::platform::db::query(
                     "UPDATE consents SET application_id = $1 WHERE id = $2 AND application_id IS NULL \
                      AND withdrawn_at IS NULL AND confirmed_at IS NOT NULL",
                 )
@@ -548,7 +549,7 @@ pub async fn start(
                 if n != 1 {
                     return Err(ApplicationError::Conflict);
                 }
-                sqlx::query("UPDATE applications SET consent_id = $1 WHERE id = $2")
+                crate::platform::db::query("UPDATE applications SET consent_id = $1 WHERE id = $2")
                     .bind(consent)
                     .bind(app_id)
                     .execute(&mut *c)
@@ -600,7 +601,7 @@ async fn event(
     detail: &str,
     now: Millis,
 ) -> Result<(), DbError> {
-    sqlx::query(
+    crate::platform::db::query(
         "INSERT INTO application_events (application_id, kind, actor_id, detail, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(application_id)

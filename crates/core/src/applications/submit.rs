@@ -6,7 +6,6 @@
 
 use std::sync::LazyLock;
 
-use sqlx::Row;
 use tongban_domain::FieldProblem;
 use tongban_domain::applications::{State, case_number};
 use tongban_domain::catalog::{Fetchable, Guide};
@@ -301,9 +300,9 @@ pub async fn submit(
     let said_files = serde_json::to_string(&said)
         .map_err(|e| ApplicationError::Db(DbError::Internal(e.to_string())))?;
     let code = match &again {
-        Some(_) => sqlx::query("SELECT query_code FROM applications WHERE id = $1")
+        Some(_) => crate::platform::db::query("SELECT query_code FROM applications WHERE id = $1")
             .bind(row_id)
-            .fetch_one(db.pool())
+            .fetch_one(&db)
             .await?
             .try_get::<Option<String>, _>("query_code")?
             .unwrap_or_else(query_code),
@@ -319,7 +318,7 @@ pub async fn submit(
                 Some(n) => n.clone(),
                 None => {
                     // The item's sequence for the day: a row per item and day.
-                    let seq: i64 = sqlx::query(
+                    let seq: i64 = crate::platform::db::query(
                         "INSERT INTO case_sequences (task_code, day, last) VALUES ($1, $2, 1) \
                          ON CONFLICT (task_code, day) DO UPDATE SET last = case_sequences.last + 1 RETURNING last",
                     )
@@ -332,7 +331,7 @@ pub async fn submit(
                         .map_err(|e| ApplicationError::Db(DbError::Internal(e.to_string())))?
                 }
             };
-            let n = sqlx::query(
+            let n = crate::platform::db::query(
                 "UPDATE applications SET state = 'submitted', case_number = $1, revision = revision + 1, updated_at = $2, \
                  submitted_at = $2, declaration_version = $5, declaration_hash = $6, declared_level = $7, \
                  query_code = COALESCE(query_code, $8), fields = $9, receipt_basis = $11 \
@@ -359,7 +358,7 @@ pub async fn submit(
                 return Err(ApplicationError::Conflict);
             }
             // The words declared, kept once per text under their hash.
-            sqlx::query("INSERT INTO declaration_texts (sha256, words) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            crate::platform::db::query("INSERT INTO declaration_texts (sha256, words) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                 .bind(&declared_hash)
                 .bind(&declared_words)
                 .execute(&mut *c)
@@ -367,7 +366,7 @@ pub async fn submit(
             if let Some(f) = &form_row {
                 super::receipt::record_form_file(c, engine, row_id, acting, f, now).await?;
             }
-            sqlx::query(
+            crate::platform::db::query(
                 "INSERT INTO application_events (application_id, kind, actor_id, detail, created_at) \
                  VALUES ($1, $5, $2, $3, $4)",
             )
@@ -383,7 +382,7 @@ pub async fn submit(
             .bind(if again.is_some() { "corrected" } else { "submitted" })
             .execute(&mut *c)
             .await?;
-            sqlx::query(
+            crate::platform::db::query(
                 "INSERT INTO application_submissions (application_id, round, fields, files, submitted_at, declaration_hash) VALUES \
                  ($1, (SELECT COALESCE(MAX(round), 0) + 1 FROM application_submissions WHERE application_id = $1), $2, $3, $4, $5)",
             )

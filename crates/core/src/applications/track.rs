@@ -3,12 +3,11 @@
 //! guesses are limited per address, and what is shown names no one in full.
 
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 use tongban_domain::applications::State;
 
 use super::ApplicationError;
 use crate::platform::clock::Millis;
-use crate::platform::db::Db;
+use crate::platform::db::{Db, DbError};
 use crate::platform::throttle::{self, Limit, Refusal};
 
 /// Wrong guesses allowed per address in a quarter of an hour.
@@ -100,13 +99,13 @@ pub async fn track(
 }
 
 async fn find(db: &Db, case_number: &str, code: &str) -> Result<Tracked, TrackError> {
-    let row = sqlx::query(
+    let row = crate::platform::db::query(
         "SELECT a.id, a.case_number, a.query_code, a.state, a.submitted_at, a.accepted_at, a.promised_date, a.legal_date, \
          p.display_name, v.name AS item_name FROM applications a JOIN accounts p ON p.id = a.applicant_id \
          LEFT JOIN published_items v ON v.task_code = a.task_code WHERE a.case_number = $1",
     )
     .bind(case_number)
-    .fetch_optional(db.pool())
+    .fetch_optional(&db)
     .await
     .map_err(ApplicationError::from)?;
     let Some(r) = row else {
@@ -118,16 +117,16 @@ async fn find(db: &Db, case_number: &str, code: &str) -> Result<Tracked, TrackEr
     if stored.is_none_or(|s| Sha256::digest(s.as_bytes()) != Sha256::digest(given.as_bytes())) {
         return Err(TrackError::NotFound);
     }
-    let get = |e: sqlx::Error| TrackError::Application(e.into());
+    let get = |e: DbError| TrackError::Application(e.into());
     let id: i64 = r.try_get("id").map_err(get)?;
     let promised: Option<String> = r.try_get("promised_date").map_err(get)?;
     let state: String = r.try_get("state").map_err(get)?;
     let legal: Option<String> = r.try_get("legal_date").map_err(get)?;
-    let documents = sqlx::query(
+    let documents = crate::platform::db::query(
         "SELECT number, body FROM application_documents WHERE application_id = $1 ORDER BY id",
     )
     .bind(id)
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await
     .map_err(get)?
     .iter()

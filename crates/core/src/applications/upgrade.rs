@@ -152,7 +152,7 @@ pub async fn upgrade(
         .write(crate::tx!(c => {
             let now = now_ms();
             super::authority::hold(c, row_id, actor_id, now).await?;
-            let n = sqlx::query(
+            let n = crate::platform::db::query(
                 "UPDATE applications SET version_no = $1, fields = $2, revision = revision + 1, updated_at = $3 \
                  WHERE id = $4 AND revision = $5 AND state = 'draft'",
             )
@@ -167,7 +167,7 @@ pub async fn upgrade(
             if n != 1 {
                 return Ok::<_, ApplicationError>(false);
             }
-            sqlx::query(
+            crate::platform::db::query(
                 "INSERT INTO application_events (application_id, kind, actor_id, detail, created_at) \
                  VALUES ($1, 'upgraded', $2, $3, $4)",
             )

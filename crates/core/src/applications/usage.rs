@@ -2,8 +2,6 @@
 //! services are the items with the most cases submitted in the last
 //! [`WINDOW_DAYS`] days, whichever channel they came by.
 
-use sqlx::Row;
-
 use crate::platform::clock::Millis;
 use crate::platform::db::{Db, DbError};
 
@@ -27,7 +25,7 @@ pub struct MostUsed {
 /// days before `now`, most first (ties by code), published items only.
 pub async fn most_used(db: &Db, now: Millis, limit: i64) -> Result<Vec<MostUsed>, DbError> {
     let since = now - WINDOW_DAYS * 24 * 3_600_000;
-    let rows = sqlx::query(
+    let rows = crate::platform::db::query(
         "SELECT a.task_code, v.name, v.name_en, COUNT(*) AS cases FROM applications a \
          JOIN published_items v ON v.task_code = a.task_code \
          WHERE a.submitted_at >= $1 GROUP BY a.task_code, v.name, v.name_en \
@@ -35,7 +33,7 @@ pub async fn most_used(db: &Db, now: Millis, limit: i64) -> Result<Vec<MostUsed>
     )
     .bind(since)
     .bind(limit)
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?;
     rows.iter()
         .map(|r| {

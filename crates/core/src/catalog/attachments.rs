@@ -18,13 +18,13 @@ pub async fn attachment(
         Err(files::FileError::Db(e)) => return Err(e.into()),
         Err(_) => return Err(CatalogError::NotFound),
     };
-    let public = sqlx::query(
+    let public = crate::platform::db::query(
         "SELECT 1 FROM file_refs r JOIN published_items p ON p.version_id = r.owner_id \
          WHERE r.file_id = $1 AND r.owner_kind = $2 LIMIT 1",
     )
     .bind(f.id)
     .bind(FILE_OWNER)
-    .fetch_optional(db.pool())
+    .fetch_optional(&db)
     .await?
     .is_some();
     if public {
@@ -36,14 +36,14 @@ pub async fn attachment(
     if f.created_by == Some(p.account.id) {
         return Ok((f, false));
     }
-    let paths = sqlx::query(
+    let paths = crate::platform::db::query(
         "SELECT o.path FROM file_refs r JOIN item_versions v ON v.id = r.owner_id \
          JOIN service_items i ON i.id = v.item_id JOIN organizations o ON o.id = i.org_id \
          WHERE r.file_id = $1 AND r.owner_kind = $2",
     )
     .bind(f.id)
     .bind(FILE_OWNER)
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?;
     for r in paths {
         let path: String = r.try_get(0)?;

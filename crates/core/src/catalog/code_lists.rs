@@ -53,7 +53,7 @@ pub async fn save_theme(
         name_en.trim().to_owned(),
     );
     db.write(crate::tx!(c => {
-            sqlx::query(
+            crate::platform::db::query(
                 "INSERT INTO themes (code, audience, name_zh, name_en, sort_order) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (code) DO UPDATE SET audience = excluded.audience, name_zh = excluded.name_zh, \
                  name_en = excluded.name_en, sort_order = excluded.sort_order",
@@ -81,7 +81,7 @@ async fn log_code_edit(
     name_en: &str,
     actor_id: i64,
 ) -> Result<(), CatalogError> {
-    sqlx::query(
+    crate::platform::db::query(
         "INSERT INTO code_list_events (list, code, name_zh, name_en, actor_id, at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -98,10 +98,10 @@ async fn log_code_edit(
 
 /// The configured code lists (defaults for lists never edited).
 pub async fn code_lists(db: &Db) -> Result<CodeLists, CatalogError> {
-    let rows = sqlx::query(
+    let rows = crate::platform::db::query(
         "SELECT list, code, name_zh, name_en FROM code_lists ORDER BY list, sort_order, code",
     )
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
@@ -176,14 +176,14 @@ pub async fn save_code(db: &Db, actor: &Principal, edit: CodeEdit) -> Result<(),
     // that adding a code never hides the others.
     let existing: Vec<CodeEntry> = current.entries(list).to_vec();
     db.write(crate::tx!(c => {
-            let stored: i64 = sqlx::query("SELECT COUNT(*) FROM code_lists WHERE list = $1")
+            let stored: i64 = crate::platform::db::query("SELECT COUNT(*) FROM code_lists WHERE list = $1")
                 .bind(list.as_str())
                 .fetch_one(&mut *c)
                 .await?
                 .try_get(0)?;
             if stored == 0 {
                 for (i, e) in existing.iter().enumerate() {
-                    sqlx::query(
+                    crate::platform::db::query(
                         "INSERT INTO code_lists (list, code, name_zh, name_en, sort_order) \
                          VALUES ($1, $2, $3, $4, $5)",
                     )
@@ -196,7 +196,7 @@ pub async fn save_code(db: &Db, actor: &Principal, edit: CodeEdit) -> Result<(),
                     .await?;
                 }
             }
-            sqlx::query(
+            crate::platform::db::query(
                 "INSERT INTO code_lists (list, code, name_zh, name_en, sort_order) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (list, code) DO UPDATE SET name_zh = excluded.name_zh, \
                  name_en = excluded.name_en, sort_order = excluded.sort_order",
@@ -233,13 +233,13 @@ pub struct CodeListEdit {
 
 /// The latest edits of the catalog's code lists and themes, newest first.
 pub async fn code_list_history(db: &Db, limit: i64) -> Result<Vec<CodeListEdit>, CatalogError> {
-    let rows = sqlx::query(
+    let rows = crate::platform::db::query(
         "SELECT e.list, e.code, e.name_zh, e.name_en, COALESCE(a.display_name, '') AS actor, e.at \
          FROM code_list_events e LEFT JOIN accounts a ON a.id = e.actor_id \
          ORDER BY e.id DESC LIMIT $1",
     )
     .bind(limit)
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?;
     rows.iter()
         .map(|r| {

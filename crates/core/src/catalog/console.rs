@@ -64,24 +64,23 @@ pub async fn admin_list(
     );
     let status = status.map(|s| s.code()).unwrap_or("");
     let n = paths.len();
-    let mut count =
-        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {from}"))).bind(status);
+    let mut count = crate::platform::db::query(format!("SELECT COUNT(*) {from}")).bind(status);
     for p in paths {
         count = count.bind(format!("{p}%"));
     }
-    let total: i64 = count.fetch_one(db.pool()).await?.try_get(0)?;
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let total: i64 = count.fetch_one(&db).await?.try_get(0)?;
+    let mut q = crate::platform::db::query(format!(
         "SELECT i.id AS item_id, i.task_code, i.status AS item_status, o.name_zh AS org_name, v.id AS version_id, \
          v.version_no, v.status AS version_status, v.document, v.updated_at {from} \
          ORDER BY v.updated_at DESC, i.id LIMIT ${} OFFSET ${}",
         n + 2,
         n + 3
-    )))
+    ))
     .bind(status);
     for p in paths {
         q = q.bind(format!("{p}%"));
     }
-    let rows = q.bind(limit).bind(offset).fetch_all(db.pool()).await?;
+    let rows = q.bind(limit).bind(offset).fetch_all(&db).await?;
     let list = rows
         .iter()
         .map(|r| {
@@ -220,13 +219,13 @@ pub async fn standardisation(
     db: &Db,
     only_divergent: bool,
 ) -> Result<Vec<StandardReport>, CatalogError> {
-    let rows = sqlx::query(
+    let rows = crate::platform::db::query(
         "SELECT p.catalog_code, p.task_code, o.name_zh, p.division_code, o.admin_level, o.path, v.document \
          FROM published_items p JOIN organizations o ON o.id = p.org_id JOIN item_versions v ON v.id = p.version_id \
          WHERE p.catalog_code IN (SELECT catalog_code FROM published_items GROUP BY catalog_code HAVING COUNT(*) > 1) \
          ORDER BY p.catalog_code, o.admin_level, o.path",
     )
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?;
     let mut out: Vec<StandardReport> = Vec::new();
     let mut reference_guide: Option<Guide> = None;
@@ -275,12 +274,12 @@ pub async fn standardisation(
 pub async fn generation(db: &Db) -> Result<i64, CatalogError> {
     // The IN list repeats the partial index's condition word for word
     // (migration 0015), so both databases answer from the index.
-    Ok(sqlx::query(
+    Ok(crate::platform::db::query(
         "SELECT COALESCE((SELECT id FROM item_events WHERE action IN ('published', 'scheduled', 'withdrawn') \
          ORDER BY id DESC LIMIT 1), 0) \
          + (SELECT COALESCE(MAX(id), 0) FROM code_list_events)",
     )
-    .fetch_one(db.pool())
+    .fetch_one(&db)
     .await?
     .try_get(0)?)
 }

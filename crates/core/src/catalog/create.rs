@@ -98,13 +98,14 @@ pub async fn insert_prepared(
     now: Millis,
 ) -> Result<(i64, i64), CatalogError> {
     let g = &p.guide;
-    let entry = sqlx::query("SELECT id FROM catalog_entries WHERE catalog_code = $1")
-        .bind(p.catalog_code.as_str())
-        .fetch_optional(&mut *c)
-        .await?;
+    let entry =
+        crate::platform::db::query("SELECT id FROM catalog_entries WHERE catalog_code = $1")
+            .bind(p.catalog_code.as_str())
+            .fetch_optional(&mut *c)
+            .await?;
     let entry_id: i64 = match entry {
         Some(r) => r.try_get(0)?,
-        None => sqlx::query(
+        None => crate::platform::db::query(
             "INSERT INTO catalog_entries (catalog_code, name, item_type, legal_basis, use_level, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
         )
@@ -118,14 +119,14 @@ pub async fn insert_prepared(
         .await?
         .try_get(0)?,
     };
-    let taken = sqlx::query("SELECT 1 FROM service_items WHERE task_code = $1")
+    let taken = crate::platform::db::query("SELECT 1 FROM service_items WHERE task_code = $1")
         .bind(p.task_code.as_str())
         .fetch_optional(&mut *c)
         .await?;
     if taken.is_some() {
         return Err(CatalogError::DuplicateTaskCode);
     }
-    let item_id: i64 = sqlx::query(
+    let item_id: i64 = crate::platform::db::query(
         "INSERT INTO service_items (task_code, entry_id, org_id, division_code, status, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, 'unpublished', $5, $5) RETURNING id",
     )
@@ -142,7 +143,7 @@ pub async fn insert_prepared(
     })?
     .try_get(0)?;
     let doc = serde_json::to_string(g).map_err(|e| DbError::Internal(e.to_string()))?;
-    let version_id: i64 = sqlx::query(
+    let version_id: i64 = crate::platform::db::query(
         "INSERT INTO item_versions (item_id, version_no, status, document, revision, created_by, created_at, updated_by, updated_at) \
          VALUES ($1, 1, 'draft', $2, 1, $3, $4, $3, $4) RETURNING id",
     )

@@ -5,7 +5,6 @@
 //! be read and corrected without reading code. Loading is idempotent and
 //! resumable: an item whose 实施编码 exists already is skipped.
 
-use sqlx::Row;
 use tongban_domain::catalog::{CaseKind, CatalogCode, Guide, TaskCode, TimeLimit};
 use tongban_domain::kernel::CreditCode;
 
@@ -166,9 +165,9 @@ pub fn parse() -> Result<Vec<DemoItem>, String> {
 }
 
 async fn org_by_short(db: &Db, short: &str) -> Result<Option<(i64, String, i64, String)>, DbError> {
-    let r = sqlx::query("SELECT id, credit_code, admin_level, division_code FROM organizations WHERE short_name_zh = $1")
+    let r = crate::platform::db::query("SELECT id, credit_code, admin_level, division_code FROM organizations WHERE short_name_zh = $1")
         .bind(short)
-        .fetch_optional(db.pool())
+        .fetch_optional(&db)
         .await?;
     r.map(|r| {
         Ok((
@@ -182,9 +181,9 @@ async fn org_by_short(db: &Db, short: &str) -> Result<Option<(i64, String, i64, 
 }
 
 async fn division_name(db: &Db, code: &str) -> Result<String, DbError> {
-    let r = sqlx::query("SELECT name_zh FROM divisions WHERE code = $1")
+    let r = crate::platform::db::query("SELECT name_zh FROM divisions WHERE code = $1")
         .bind(code)
-        .fetch_optional(db.pool())
+        .fetch_optional(&db)
         .await?;
     Ok(r.map(|r| r.try_get::<String, _>(0))
         .transpose()?
@@ -216,10 +215,11 @@ pub async fn seed(db: &Db) -> Result<usize, CatalogError> {
                 char::from_digit(level as u32, 10).unwrap_or('3'),
                 &code,
             )?;
-            let exists = sqlx::query("SELECT 1 FROM service_items WHERE task_code = $1")
-                .bind(task.as_str())
-                .fetch_optional(db.pool())
-                .await?;
+            let exists =
+                crate::platform::db::query("SELECT 1 FROM service_items WHERE task_code = $1")
+                    .bind(task.as_str())
+                    .fetch_optional(&db)
+                    .await?;
             if exists.is_some() {
                 continue;
             }

@@ -3,7 +3,6 @@
 //! removed one's code is never reused), and the one-time upgrade that gives
 //! codes to guides stored before materials had them.
 
-use sqlx::Row;
 use tongban_domain::catalog::{self as rules, CodeBook, Guide};
 
 use crate::platform::db::{Db, DbError};
@@ -11,11 +10,12 @@ use crate::platform::db::{Db, DbError};
 /// The codes every version of `item_id` gave (the draft being edited
 /// included, as last saved).
 pub async fn codes_of_item(db: &Db, item_id: i64) -> Result<CodeBook, DbError> {
-    let rows =
-        sqlx::query("SELECT document FROM item_versions WHERE item_id = $1 ORDER BY version_no")
-            .bind(item_id)
-            .fetch_all(db.pool())
-            .await?;
+    let rows = crate::platform::db::query(
+        "SELECT document FROM item_versions WHERE item_id = $1 ORDER BY version_no",
+    )
+    .bind(item_id)
+    .fetch_all(&db)
+    .await?;
     let mut out = CodeBook::default();
     for r in &rows {
         let doc: String = r.try_get("document")?;
@@ -32,13 +32,13 @@ pub async fn codes_of_item(db: &Db, item_id: i64) -> Result<CodeBook, DbError> {
 /// at start-up, once (recorded in `data_upgrades`).
 pub async fn upgrade_codes(db: &Db) -> Result<usize, DbError> {
     db.write(crate::tx!(c => {
-        let done = sqlx::query("SELECT 1 FROM data_upgrades WHERE name = 'material_codes'")
+        let done = crate::platform::db::query("SELECT 1 FROM data_upgrades WHERE name = 'material_codes'")
             .fetch_optional(&mut *c)
             .await?;
         if done.is_some() {
             return Ok(0);
         }
-        let rows = sqlx::query(
+        let rows = crate::platform::db::query(
             "SELECT id, item_id, document FROM item_versions ORDER BY item_id, version_no",
         )
         .fetch_all(&mut *c)
@@ -68,13 +68,13 @@ pub async fn upgrade_codes(db: &Db) -> Result<usize, DbError> {
             earlier.extend(CodeBook::of(&g));
         }
         for (id, doc) in &changed {
-            sqlx::query("UPDATE item_versions SET document = $1 WHERE id = $2")
+            crate::platform::db::query("UPDATE item_versions SET document = $1 WHERE id = $2")
                 .bind(doc)
                 .bind(id)
                 .execute(&mut *c)
                 .await?;
         }
-        sqlx::query("INSERT INTO data_upgrades (name, done_at) VALUES ('material_codes', $1)")
+        crate::platform::db::query("INSERT INTO data_upgrades (name, done_at) VALUES ('material_codes', $1)")
             .bind(crate::platform::clock::now_ms())
             .execute(&mut *c)
             .await?;

@@ -29,9 +29,9 @@ pub use create::*;
 pub use public::*;
 pub use review::*;
 
+use crate::platform::db::Conn as AnyConnection;
+use crate::platform::db::Row;
 use serde::Serialize;
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
 use tongban_domain::catalog::{
     self, CatalogCode, CodeEntry, CodeError, CodeList, CodeLists, Guide, GuideError, TaskCode,
     VersionAction, VersionStatus,
@@ -83,12 +83,6 @@ pub enum CatalogError {
     Db(#[from] DbError),
 }
 
-impl From<sqlx::Error> for CatalogError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Db(DbError::from(e))
-    }
-}
-
 /// One version as stored.
 #[derive(Debug, Clone, Serialize)]
 pub struct Version {
@@ -120,7 +114,7 @@ pub struct Version {
 
 const VCOLS: &str = "id, item_id, version_no, status, document, revision, updated_by, updated_at, submitted_by, published_at, effective_at, cancel_at";
 
-fn version_from_row(r: &AnyRow) -> Result<Version, CatalogError> {
+fn version_from_row(r: &Row) -> Result<Version, CatalogError> {
     let doc: String = r.try_get("document")?;
     let status: String = r.try_get("status")?;
     Ok(Version {
@@ -159,7 +153,7 @@ pub struct Item {
     pub status: String,
 }
 
-fn item_from_row(r: &AnyRow) -> Result<Item, CatalogError> {
+fn item_from_row(r: &Row) -> Result<Item, CatalogError> {
     Ok(Item {
         id: r.try_get("id")?,
         task_code: r.try_get("task_code")?,
@@ -175,33 +169,31 @@ const ICOLS: &str = "i.id, i.task_code, e.catalog_code, i.org_id, i.division_cod
 
 /// An item by id.
 pub async fn item(db: &Db, id: i64) -> Result<Option<Item>, CatalogError> {
-    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let r = crate::platform::db::query(format!(
         "SELECT {ICOLS} FROM service_items i JOIN catalog_entries e ON e.id = i.entry_id WHERE i.id = $1"
-    )))
+    ))
     .bind(id)
-    .fetch_optional(db.pool())
+    .fetch_optional(&db)
     .await?;
     r.as_ref().map(item_from_row).transpose()
 }
 
 /// One version by id.
 pub async fn version(db: &Db, id: i64) -> Result<Option<Version>, CatalogError> {
-    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {VCOLS} FROM item_versions WHERE id = $1"
-    )))
-    .bind(id)
-    .fetch_optional(db.pool())
-    .await?;
+    let r = crate::platform::db::query(format!("SELECT {VCOLS} FROM item_versions WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&db)
+        .await?;
     r.as_ref().map(version_from_row).transpose()
 }
 
 /// All versions of an item, newest first.
 pub async fn versions(db: &Db, item_id: i64) -> Result<Vec<Version>, CatalogError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = crate::platform::db::query(format!(
         "SELECT {VCOLS} FROM item_versions WHERE item_id = $1 ORDER BY version_no DESC"
-    )))
+    ))
     .bind(item_id)
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?;
     rows.iter().map(version_from_row).collect()
 }
@@ -223,12 +215,12 @@ pub struct Event {
 
 /// The history of an item, oldest first.
 pub async fn history(db: &Db, item_id: i64) -> Result<Vec<Event>, CatalogError> {
-    let rows = sqlx::query(
+    let rows = crate::platform::db::query(
         "SELECT ev.version_id, ev.action, a.display_name, ev.at, ev.note FROM item_events ev \
          LEFT JOIN accounts a ON a.id = ev.actor_id WHERE ev.item_id = $1 ORDER BY ev.id",
     )
     .bind(item_id)
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?;
     rows.iter()
         .map(|r| {
@@ -252,7 +244,7 @@ async fn event(
     note: &str,
     now: Millis,
 ) -> Result<(), CatalogError> {
-    sqlx::query("INSERT INTO item_events (item_id, version_id, action, actor_id, at, note) VALUES ($1, $2, $3, $4, $5, $6)")
+    crate::platform::db::query("INSERT INTO item_events (item_id, version_id, action, actor_id, at, note) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(item_id)
         .bind(version_id)
         .bind(action)

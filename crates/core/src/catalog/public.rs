@@ -28,12 +28,12 @@ pub struct Published {
 
 /// The published guide of an item by its 实施编码.
 pub async fn published(db: &Db, task_code: &str) -> Result<Option<Published>, CatalogError> {
-    let row = sqlx::query(
+    let row = crate::platform::db::query(
         "SELECT p.item_id, p.task_code, p.catalog_code, p.org_id, p.division_code, p.version_no, p.published_at, v.document \
          FROM published_items p JOIN item_versions v ON v.id = p.version_id WHERE p.task_code = $1",
     )
     .bind(task_code.trim().to_ascii_uppercase())
-    .fetch_optional(db.pool())
+    .fetch_optional(&db)
     .await?;
     let Some(r) = row else { return Ok(None) };
     let org_id: i64 = r.try_get("org_id")?;
@@ -68,13 +68,13 @@ pub async fn published_version(
     let Some(n) = version_no.filter(|n| *n != p.version_no) else {
         return Ok(Some(p));
     };
-    let row = sqlx::query(
+    let row = crate::platform::db::query(
         "SELECT document, published_at FROM item_versions \
          WHERE item_id = $1 AND version_no = $2 AND status IN ('published', 'superseded')",
     )
     .bind(p.item_id)
     .bind(n)
-    .fetch_optional(db.pool())
+    .fetch_optional(&db)
     .await?;
     let Some(r) = row else { return Ok(None) };
     let doc: String = r.try_get("document")?;
@@ -92,7 +92,7 @@ const SUMMARY_COLUMNS: &str = "p.task_code, p.name, p.name_en, p.item_type, p.or
      o.name_zh AS org_name_zh, o.name_en AS org_name_en, p.division_code, p.online_depth, p.promised_value";
 
 /// A line in a list of published items.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     /// 实施编码.
     pub task_code: String,
@@ -115,6 +115,19 @@ pub struct Summary {
     /// Promised limit value.
     pub promised_value: i64,
 }
+
+crate::from_row!(Summary {
+    task_code,
+    name,
+    name_en,
+    item_type,
+    org_id,
+    org_name_zh,
+    org_name_en,
+    division_code,
+    online_depth,
+    promised_value,
+});
 
 /// Filters for browsing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -170,30 +183,30 @@ pub async fn browse(db: &Db, f: &Browse) -> Result<(Vec<Summary>, i64), CatalogE
             String::new(),
         ),
     };
-    let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {from}")))
+    let total: i64 = crate::platform::db::query(format!("SELECT COUNT(*) {from}"))
         .bind(&theme)
         .bind(&object)
         .bind(&path)
         .bind(&division)
-        .fetch_one(db.pool())
+        .fetch_one(&db)
         .await?
         .try_get(0)?;
-    let list = sqlx::query_as::<_, Summary>(sqlx::AssertSqlSafe(format!(
+    let list = crate::platform::db::query_as::<Summary>(format!(
         "SELECT {SUMMARY_COLUMNS} {from} ORDER BY o.path, p.name LIMIT $5 OFFSET $6"
-    )))
+    ))
     .bind(&theme)
     .bind(&object)
     .bind(&path)
     .bind(&division)
     .bind(f.limit)
     .bind(f.offset)
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?;
     Ok((list, total))
 }
 
 /// A life-event theme.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Theme {
     /// Code.
     pub code: String,
@@ -207,14 +220,22 @@ pub struct Theme {
     pub items: i64,
 }
 
+crate::from_row!(Theme {
+    code,
+    audience,
+    name_zh,
+    name_en,
+    items
+});
+
 /// All themes with their published item counts.
 pub async fn themes(db: &Db) -> Result<Vec<Theme>, CatalogError> {
-    Ok(sqlx::query_as::<_, Theme>(
+    Ok(crate::platform::db::query_as::<Theme>(
         "SELECT t.code, t.audience, t.name_zh, t.name_en, \
          (SELECT COUNT(*) FROM published_item_themes x WHERE x.theme = t.code) AS items \
          FROM themes t ORDER BY t.audience DESC, t.sort_order",
     )
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?)
 }
 
@@ -225,12 +246,12 @@ pub async fn same_entry(
     catalog_code: &str,
     except_task_code: &str,
 ) -> Result<Vec<Summary>, CatalogError> {
-    Ok(sqlx::query_as::<_, Summary>(sqlx::AssertSqlSafe(format!(
+    Ok(crate::platform::db::query_as::<Summary>(format!(
         "SELECT {SUMMARY_COLUMNS} FROM published_items p JOIN organizations o ON o.id = p.org_id \
          WHERE p.catalog_code = $1 AND p.task_code <> $2 ORDER BY o.path"
-    )))
+    ))
     .bind(catalog_code)
     .bind(except_task_code)
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?)
 }

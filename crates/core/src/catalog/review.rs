@@ -34,10 +34,10 @@ pub(super) async fn move_status(
     actor: Option<i64>,
     now: Millis,
 ) -> Result<(), CatalogError> {
-    let n = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let n = crate::platform::db::query(format!(
         "UPDATE item_versions SET status = $1, revision = revision + 1, updated_at = $2{extra_sql} \
          WHERE id = $3 AND revision = $4 AND status = $5"
-    )))
+    ))
     .bind(step.to.code())
     .bind(now)
     .bind(step.version_id)
@@ -81,7 +81,7 @@ pub async fn save_draft(
     let keys: Vec<String> = guide.file_keys().into_iter().map(str::to_owned).collect();
     db.write(crate::tx!(c => {
             let now = now_ms();
-            let n = sqlx::query(
+            let n = crate::platform::db::query(
                 "UPDATE item_versions SET document = $1, revision = revision + 1, updated_by = $2, updated_at = $3 \
                  WHERE id = $4 AND revision = $5 AND status = 'draft'",
             )
@@ -218,14 +218,14 @@ fn schedule_problem(field: &str, code: &'static str, message: &str) -> CatalogEr
 /// they made. Grants recorded without a granter count as the system's.
 async fn made_by(db: &Db, reviewer: i64, accounts: &[Option<i64>]) -> Result<bool, DbError> {
     for id in accounts.iter().flatten() {
-        let hit = sqlx::query(
+        let hit = crate::platform::db::query(
             "SELECT 1 FROM accounts WHERE id = $1 AND created_by = $2 \
              UNION ALL SELECT 1 FROM role_grants WHERE account_id = $1 AND role = $3 AND granted_by = $2",
         )
         .bind(*id)
         .bind(reviewer)
         .bind(Role::CatalogEditor.code())
-        .fetch_optional(db.pool())
+        .fetch_optional(&db)
         .await?;
         if hit.is_some() {
             return Ok(true);
@@ -300,7 +300,7 @@ pub async fn publish_on(
             now,
         )
         .await?;
-        sqlx::query("UPDATE item_versions SET effective_at = $1, cancel_at = $2 WHERE id = $3")
+        crate::platform::db::query("UPDATE item_versions SET effective_at = $1, cancel_at = $2 WHERE id = $3")
             .bind(later)
             .bind(schedule.cancel_at)
             .bind(version_id)
@@ -320,9 +320,9 @@ pub async fn publish_on(
 /// whose cancellation date has come (job `catalog.schedule`). Returns how
 /// many of each.
 pub async fn run_schedule(db: &Db, now: Millis) -> Result<(usize, usize), CatalogError> {
-    let due = sqlx::query("SELECT id FROM item_versions WHERE status = 'scheduled' AND effective_at <= $1 ORDER BY effective_at")
+    let due = crate::platform::db::query("SELECT id FROM item_versions WHERE status = 'scheduled' AND effective_at <= $1 ORDER BY effective_at")
         .bind(now)
-        .fetch_all(db.pool())
+        .fetch_all(&db)
         .await?;
     let mut activated = 0;
     for r in due {
@@ -357,11 +357,11 @@ pub async fn run_schedule(db: &Db, now: Millis) -> Result<(usize, usize), Catalo
             .await?;
         activated += usize::from(done);
     }
-    let cancel = sqlx::query(
+    let cancel = crate::platform::db::query(
         "SELECT item_id FROM item_versions WHERE status = 'published' AND cancel_at <= $1",
     )
     .bind(now)
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?;
     let mut cancelled = 0;
     for r in cancel {
@@ -383,12 +383,12 @@ pub(super) async fn publish_in(
     now: Millis,
 ) -> Result<(), CatalogError> {
     if let Some(prev) = it.published_version_id.filter(|p| *p != v.id) {
-        sqlx::query("UPDATE item_versions SET status = 'superseded', revision = revision + 1 WHERE id = $1 AND status = 'published'")
+        crate::platform::db::query("UPDATE item_versions SET status = 'superseded', revision = revision + 1 WHERE id = $1 AND status = 'published'")
             .bind(prev)
             .execute(&mut *c)
             .await?;
     }
-    sqlx::query("UPDATE service_items SET published_version_id = $1, status = 'published', updated_at = $2 WHERE id = $3")
+    crate::platform::db::query("UPDATE service_items SET published_version_id = $1, status = 'published', updated_at = $2 WHERE id = $3")
         .bind(v.id)
         .bind(now)
         .bind(it.id)
@@ -397,13 +397,15 @@ pub(super) async fn publish_in(
     let g = &v.guide;
     unpublish_rows(c, it.id).await?;
     for theme in &g.themes {
-        sqlx::query("INSERT INTO published_item_themes (theme, item_id) VALUES ($1, $2)")
-            .bind(theme)
-            .bind(it.id)
-            .execute(&mut *c)
-            .await?;
+        crate::platform::db::query(
+            "INSERT INTO published_item_themes (theme, item_id) VALUES ($1, $2)",
+        )
+        .bind(theme)
+        .bind(it.id)
+        .execute(&mut *c)
+        .await?;
     }
-    sqlx::query(
+    crate::platform::db::query(
         "INSERT INTO published_items (item_id, version_id, task_code, catalog_code, name, name_en, item_type, org_id, \
          division_code, themes, service_objects, online_depth, promised_value, version_no, published_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
@@ -431,11 +433,11 @@ pub(super) async fn publish_in(
 /// Removes an item from the public read model (`published_items` and its
 /// theme rows).
 async fn unpublish_rows(c: &mut AnyConnection, item_id: i64) -> Result<(), CatalogError> {
-    sqlx::query("DELETE FROM published_item_themes WHERE item_id = $1")
+    crate::platform::db::query("DELETE FROM published_item_themes WHERE item_id = $1")
         .bind(item_id)
         .execute(&mut *c)
         .await?;
-    sqlx::query("DELETE FROM published_items WHERE item_id = $1")
+    crate::platform::db::query("DELETE FROM published_items WHERE item_id = $1")
         .bind(item_id)
         .execute(&mut *c)
         .await?;
@@ -497,7 +499,7 @@ pub async fn withdraw(
     db.write(crate::tx!(c => {
             let now = now_ms();
             move_status(c, Step { version_id: vid, revision: v.revision, from: v.status, to }, ", updated_by = COALESCE($6, updated_by)", actor_id, now).await?;
-            sqlx::query("UPDATE service_items SET published_version_id = NULL, status = 'withdrawn', updated_at = $1 WHERE id = $2")
+            crate::platform::db::query("UPDATE service_items SET published_version_id = NULL, status = 'withdrawn', updated_at = $1 WHERE id = $2")
                 .bind(now)
                 .bind(item_id)
                 .execute(&mut *c)
@@ -521,20 +523,20 @@ pub async fn open_draft(db: &Db, actor: Actor<'_>, item_id: i64) -> Result<i64, 
     let actor_id = actor.account_id();
     db.write(crate::tx!(c => {
             let now = now_ms();
-            let open = sqlx::query("SELECT 1 FROM item_versions WHERE item_id = $1 AND status IN ('draft', 'in_review', 'scheduled')")
+            let open = crate::platform::db::query("SELECT 1 FROM item_versions WHERE item_id = $1 AND status IN ('draft', 'in_review', 'scheduled')")
                 .bind(item_id)
                 .fetch_optional(&mut *c)
                 .await?;
             if open.is_some() {
                 return Err(CatalogError::DraftExists);
             }
-            let latest = sqlx::query("SELECT version_no, document FROM item_versions WHERE item_id = $1 ORDER BY version_no DESC LIMIT 1")
+            let latest = crate::platform::db::query("SELECT version_no, document FROM item_versions WHERE item_id = $1 ORDER BY version_no DESC LIMIT 1")
                 .bind(item_id)
                 .fetch_one(&mut *c)
                 .await?;
             let no: i64 = latest.try_get("version_no")?;
             let doc: String = latest.try_get("document")?;
-            let id: i64 = sqlx::query(
+            let id: i64 = crate::platform::db::query(
                 "INSERT INTO item_versions (item_id, version_no, status, document, revision, created_by, created_at, updated_by, updated_at) \
                  VALUES ($1, $2, 'draft', $3, 1, $4, $5, $4, $5) RETURNING id",
             )
@@ -551,7 +553,7 @@ pub async fn open_draft(db: &Db, actor: Actor<'_>, item_id: i64) -> Result<i64, 
             })?
             .try_get(0)?;
             // The copy links what the version it copies links.
-            sqlx::query(
+            crate::platform::db::query(
                 "INSERT INTO file_refs (file_id, owner_kind, owner_id) \
                  SELECT r.file_id, r.owner_kind, $1 FROM file_refs r JOIN item_versions v ON v.id = r.owner_id \
                  WHERE r.owner_kind = $2 AND v.item_id = $3 AND v.version_no = $4",

@@ -43,12 +43,11 @@ async fn principal(db: &Db, username: &str) -> Result<Principal, DemoError> {
 }
 
 async fn item(db: &Db, name: &str) -> Result<String, DemoError> {
-    use sqlx::Row;
-    Ok(sqlx::query(
+    Ok(crate::platform::db::query(
         "SELECT task_code FROM published_items WHERE name = $1 AND division_code = '230100'",
     )
     .bind(name)
-    .fetch_one(db.pool())
+    .fetch_one(&db)
     .await?
     .try_get(0)?)
 }
@@ -189,9 +188,8 @@ pub async fn seed_cases(db: &Db, s: &CaseSetting<'_>) -> Result<usize, DemoError
     let id_card = item(db, "居民身份证补领").await?;
     let food = item(db, "食品经营许可").await?;
     let enterprise: String = {
-        use sqlx::Row;
-        sqlx::query("SELECT credit_code FROM accounts WHERE username = 'enterprise'")
-            .fetch_one(db.pool())
+        crate::platform::db::query("SELECT credit_code FROM accounts WHERE username = 'enterprise'")
+            .fetch_one(&db)
             .await?
             .try_get(0)?
     };

@@ -5,7 +5,7 @@
 //! codes follow the 9/12-digit statistical scheme but are illustrative, as
 //! are all credit codes (valid by checksum, not real registrations).
 
-use sqlx::{AnyConnection, Row};
+use crate::platform::db::Conn as AnyConnection;
 use tongban_domain::identity::{AccountKind, Username};
 use tongban_domain::kernel::{AdminLevel, CreditCode, OrgKind, Role};
 
@@ -67,12 +67,6 @@ pub enum DemoError {
     Code(String),
 }
 
-impl From<sqlx::Error> for DemoError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Db(DbError::from(e))
-    }
-}
-
 /// Loads the demo unless the database already has divisions. Returns
 /// whether it loaded anything. One transaction: all or nothing.
 pub async fn seed(db: &Db) -> Result<bool, DemoError> {
@@ -110,7 +104,7 @@ async fn seed_identity(db: &Db) -> Result<(), DemoError> {
                 ("citizen", "13800000001", "citizen@demo.tongban.invalid", 3),
                 ("enterprise", "13800000002", "enterprise@demo.tongban.invalid", 4),
             ] {
-                sqlx::query("UPDATE accounts SET phone = $1, email = $2, real_name_level = $3 WHERE username = $4")
+                crate::platform::db::query("UPDATE accounts SET phone = $1, email = $2, real_name_level = $3 WHERE username = $4")
                     .bind(phone)
                     .bind(email)
                     .bind(level)
@@ -118,12 +112,12 @@ async fn seed_identity(db: &Db) -> Result<(), DemoError> {
                     .execute(&mut *c)
                     .await?;
             }
-            sqlx::query("UPDATE accounts SET legal_representative = '王建国' WHERE username = 'enterprise'")
+            crate::platform::db::query("UPDATE accounts SET legal_representative = '王建国' WHERE username = 'enterprise'")
                 .execute(&mut *c)
                 .await?;
             // Staff are identified in person when they are appointed, and
             // sign in with a second factor.
-            sqlx::query("UPDATE accounts SET real_name_level = 4 WHERE kind = 'staff'")
+            crate::platform::db::query("UPDATE accounts SET real_name_level = 4 WHERE kind = 'staff'")
                 .execute(&mut *c)
                 .await?;
             Ok::<_, DbError>(())
@@ -147,7 +141,7 @@ async fn seed_identity(db: &Db) -> Result<(), DemoError> {
     // licence and its registration changes, for a year.
     db.write(crate::tx!(c => {
             let id = |name: &'static str| format!("(SELECT id FROM accounts WHERE username = '{name}')");
-            let codes: Vec<String> = sqlx::query(
+            let codes: Vec<String> = crate::platform::db::query(
                 "SELECT catalog_code FROM catalog_entries WHERE name IN ('食品经营许可', '企业变更登记') ORDER BY catalog_code",
             )
             .fetch_all(&mut *c)
@@ -156,12 +150,12 @@ async fn seed_identity(db: &Db) -> Result<(), DemoError> {
             .map(|r| r.try_get::<String, _>(0))
             .collect::<Result<_, _>>()?;
             let now = now_ms();
-            sqlx::query(sqlx::AssertSqlSafe(format!(
+            crate::platform::db::query(format!(
                 "INSERT INTO enterprise_agents (enterprise_id, agent_id, items, granted_at, expires_at) \
                  SELECT {}, {}, $1, $2, $3",
                 id("enterprise"),
                 id("citizen")
-            )))
+            ))
             .bind(if codes.is_empty() { "*".to_owned() } else { codes.join(" ") })
             .bind(now)
             .bind(now + 365 * 24 * 3600 * 1000)
@@ -185,7 +179,7 @@ pub async fn seed_sealed(db: &Db, key: &crate::platform::crypto::DataKey) -> Res
     let hash = key.lookup_hash(id.as_str());
     let totp = crate::identity::mfa::seal_secret(key, DEMO_TOTP_SECRET);
     db.write(crate::tx!(c => {
-        sqlx::query(
+        crate::platform::db::query(
             "UPDATE accounts SET id_number_sealed = $1, id_number_hash = $2 \
              WHERE username = 'citizen' AND id_number_hash IS NULL",
         )
@@ -193,7 +187,7 @@ pub async fn seed_sealed(db: &Db, key: &crate::platform::crypto::DataKey) -> Res
         .bind(&hash)
         .execute(&mut *c)
         .await?;
-        sqlx::query(
+        crate::platform::db::query(
             "UPDATE accounts SET totp_secret = $1 WHERE kind = 'staff' AND totp_secret IS NULL",
         )
         .bind(&totp)
@@ -244,7 +238,7 @@ async fn add_org(
 }
 
 async fn seed_in(c: &mut AnyConnection, hash: &str) -> Result<bool, DemoError> {
-    let n: i64 = sqlx::query("SELECT COUNT(*) FROM divisions")
+    let n: i64 = crate::platform::db::query("SELECT COUNT(*) FROM divisions")
         .fetch_one(&mut *c)
         .await?
         .try_get(0)?;
@@ -256,7 +250,7 @@ async fn seed_in(c: &mut AnyConnection, hash: &str) -> Result<bool, DemoError> {
             .map_err(|e| DemoError::Code(e.to_string()))?
             .parent()
             .map(|p| p.as_str().to_owned());
-        sqlx::query("INSERT INTO divisions (code, parent_code, kind, name_zh, name_en, sort_order) VALUES ($1, $2, $3, $4, $5, $6)")
+        crate::platform::db::query("INSERT INTO divisions (code, parent_code, kind, name_zh, name_en, sort_order) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(*code)
             .bind(parent)
             .bind(*kind)
@@ -380,7 +374,7 @@ async fn seed_in(c: &mut AnyConnection, hash: &str) -> Result<bool, DemoError> {
         }
     }
     // Every department of a division has a window at its 政务服务中心.
-    sqlx::query(
+    crate::platform::db::query(
         "INSERT INTO center_windows (center_id, org_id, created_at) \
          SELECT c.id, o.id, $1 FROM organizations c \
          JOIN organizations o ON o.division_code = c.division_code AND o.kind = 'department' \

@@ -1,8 +1,8 @@
 //! Accounts, role grants and password sign-in.
 
+use crate::platform::db::Conn as AnyConnection;
+use crate::platform::db::Row;
 use serde::Serialize;
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
 use tongban_domain::identity::{AccountKind, PasswordPolicyError, Username, check_password_policy};
 use tongban_domain::kernel::Role;
 
@@ -47,7 +47,7 @@ pub(crate) const COLS_A: &str = "a.id, a.username, a.kind, a.display_name, a.org
 const COLS: &str =
     "id, username, kind, display_name, org_id, credit_code, status, version, real_name_level";
 
-pub(crate) fn from_row(r: &AnyRow) -> Result<Account, DbError> {
+pub(crate) fn from_row(r: &Row) -> Result<Account, DbError> {
     Ok(Account {
         id: r.try_get("id")?,
         username: r.try_get("username")?,
@@ -223,42 +223,33 @@ pub enum AuthError {
     Db(#[from] DbError),
 }
 
-impl From<sqlx::Error> for AuthError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Db(DbError::from(e))
-    }
-}
-
 /// One account by id.
 pub async fn get(db: &Db, id: i64) -> Result<Option<Account>, DbError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLS} FROM accounts WHERE id = $1"
-    )))
-    .bind(id)
-    .fetch_optional(db.pool())
-    .await?;
+    let row = crate::platform::db::query(format!("SELECT {COLS} FROM accounts WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&db)
+        .await?;
     row.as_ref().map(from_row).transpose()
 }
 
 /// One account by username.
 pub async fn by_username(db: &Db, username: &str) -> Result<Option<Account>, DbError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLS} FROM accounts WHERE username = $1"
-    )))
-    .bind(username)
-    .fetch_optional(db.pool())
-    .await?;
+    let row =
+        crate::platform::db::query(format!("SELECT {COLS} FROM accounts WHERE username = $1"))
+            .bind(username)
+            .fetch_optional(&db)
+            .await?;
     row.as_ref().map(from_row).transpose()
 }
 
 /// The grants of an account.
 pub async fn grants(db: &Db, account_id: i64) -> Result<Vec<Grant>, DbError> {
-    let rows = sqlx::query(
+    let rows = crate::platform::db::query(
         "SELECT g.role, g.org_id, o.name_zh, o.name_en, o.path, o.kind, o.admin_level FROM role_grants g \
          JOIN organizations o ON o.id = g.org_id WHERE g.account_id = $1 ORDER BY g.id",
     )
     .bind(account_id)
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
@@ -326,14 +317,14 @@ pub async fn insert(
     n: &NewAccount,
     now: Millis,
 ) -> Result<i64, AuthError> {
-    let taken = sqlx::query("SELECT 1 FROM accounts WHERE username = $1")
+    let taken = crate::platform::db::query("SELECT 1 FROM accounts WHERE username = $1")
         .bind(n.username.as_str())
         .fetch_optional(&mut *conn)
         .await?;
     if taken.is_some() {
         return Err(AuthError::UsernameTaken);
     }
-    let row = sqlx::query(
+    let row = crate::platform::db::query(
         "INSERT INTO accounts (username, kind, display_name, password_hash, org_id, credit_code, status, \
          password_changed_at, created_at, updated_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $7, $7, $8) RETURNING id",
     )
@@ -372,18 +363,19 @@ pub async fn insert_grant(
     now: Millis,
 ) -> Result<(), DbError> {
     // Roles belong to staff: sessions of other accounts never read grants.
-    let kind: Option<String> = sqlx::query("SELECT kind FROM accounts WHERE id = $1")
-        .bind(account_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .map(|r| r.try_get(0))
-        .transpose()?;
+    let kind: Option<String> =
+        crate::platform::db::query("SELECT kind FROM accounts WHERE id = $1")
+            .bind(account_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?;
     if kind.as_deref() != Some(AccountKind::Staff.code()) {
         return Err(DbError::Internal(
             "roles are granted to staff accounts only".into(),
         ));
     }
-    sqlx::query(
+    crate::platform::db::query(
         "INSERT INTO role_grants (account_id, role, org_id, granted_by, granted_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (account_id, role, org_id) DO NOTHING",
     )
@@ -417,10 +409,12 @@ pub async fn authenticate(
     let name = Username::parse(username)
         .map(|u| u.as_str().to_owned())
         .unwrap_or_default();
-    let row = sqlx::query("SELECT id, password_hash, status FROM accounts WHERE username = $1")
-        .bind(&name)
-        .fetch_optional(db.pool())
-        .await?;
+    let row = crate::platform::db::query(
+        "SELECT id, password_hash, status FROM accounts WHERE username = $1",
+    )
+    .bind(&name)
+    .fetch_optional(&db)
+    .await?;
     let Some(row) = row else {
         // Same work as a real check, so timing does not reveal which names exist.
         password::verify(password_input.to_owned(), password::dummy_hash().to_owned()).await;
@@ -464,7 +458,7 @@ pub(crate) async fn claim_step(db: &Db, id: i64) -> Result<Result<(), Refusal>, 
         let now = now_ms();
         let outcome = db
             .write(crate::tx!(c => {
-                    let claimed = sqlx::query(
+                    let claimed = crate::platform::db::query(
                         "UPDATE accounts SET \
                          failed_logins = CASE WHEN locked_until IS NULL THEN failed_logins ELSE 0 END, \
                          pending_logins = CASE WHEN locked_until IS NULL THEN pending_logins + 1 ELSE 1 END, \
@@ -497,7 +491,7 @@ pub(crate) async fn claim_step(db: &Db, id: i64) -> Result<Result<(), Refusal>, 
 
 async fn lock_end(c: &mut AnyConnection, id: i64) -> Result<Option<Millis>, DbError> {
     Ok(
-        sqlx::query("SELECT locked_until FROM accounts WHERE id = $1")
+        crate::platform::db::query("SELECT locked_until FROM accounts WHERE id = $1")
             .bind(id)
             .fetch_optional(c)
             .await?
@@ -513,7 +507,7 @@ pub(crate) async fn step_failed(db: &Db, id: i64) -> Result<Option<Millis>, DbEr
     let now = now_ms();
     let until = db
         .write(crate::tx!(c => {
-            sqlx::query(
+            crate::platform::db::query(
                 "UPDATE accounts SET failed_logins = failed_logins + 1, \
                  pending_logins = CASE WHEN pending_logins > 0 THEN pending_logins - 1 ELSE 0 END, \
                  locked_until = CASE WHEN locked_until IS NULL AND failed_logins + 1 >= $3 THEN $2 \
@@ -537,14 +531,14 @@ pub(crate) async fn step_failed(db: &Db, id: i64) -> Result<Option<Millis>, DbEr
 /// closed the lock meanwhile.
 async fn step_passed(db: &Db, id: i64) -> Result<Result<(), Millis>, DbError> {
     db.write(crate::tx!(c => {
-            sqlx::query(
+            crate::platform::db::query(
                 "UPDATE accounts SET pending_logins = CASE WHEN pending_logins > 0 THEN pending_logins - 1 ELSE 0 END \
                  WHERE id = $1",
             )
             .bind(id)
             .execute(&mut *c)
             .await?;
-            let n = sqlx::query(
+            let n = crate::platform::db::query(
                 "UPDATE accounts SET failed_logins = CASE \
                  WHEN kind <> 'staff' AND totp_secret IS NULL THEN 0 ELSE failed_logins END \
                  WHERE id = $1 AND locked_until IS NULL",
@@ -571,9 +565,9 @@ pub async fn change_password(
     keep_session_hash: &str,
 ) -> Result<(), AuthError> {
     check_password_policy(new, &account.username).map_err(AuthError::Policy)?;
-    let row = sqlx::query("SELECT password_hash FROM accounts WHERE id = $1")
+    let row = crate::platform::db::query("SELECT password_hash FROM accounts WHERE id = $1")
         .bind(account.id)
-        .fetch_one(db.pool())
+        .fetch_one(&db)
         .await?;
     let hash: String = row.try_get(0)?;
     if !password::verify(current.to_owned(), hash).await {
@@ -583,7 +577,7 @@ pub async fn change_password(
     let (id, version, keep) = (account.id, account.version, keep_session_hash.to_owned());
     db.write(crate::tx!(c => {
             let now = now_ms();
-            let n = sqlx::query(
+            let n = crate::platform::db::query(
                 "UPDATE accounts SET password_hash = $1, password_changed_at = $2, updated_at = $2, version = version + 1 \
                  WHERE id = $3 AND version = $4",
             )
@@ -597,7 +591,7 @@ pub async fn change_password(
             if n != 1 {
                 return Err(AuthError::Conflict);
             }
-            sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE account_id = $2 AND token_hash <> $3 AND revoked_at IS NULL")
+            crate::platform::db::query("UPDATE sessions SET revoked_at = $1 WHERE account_id = $2 AND token_hash <> $3 AND revoked_at IS NULL")
                 .bind(now)
                 .bind(id)
                 .bind(&keep)
@@ -605,7 +599,7 @@ pub async fn change_password(
                 .await?;
             // Systems signed in with the old password lose their long-lived
             // access too (`offline_access` refresh tokens), as after a reset.
-            sqlx::query(
+            crate::platform::db::query(
                 "UPDATE oidc_refresh_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL",
             )
             .bind(now)
@@ -620,13 +614,13 @@ pub async fn change_password(
 
 /// Staff accounts whose home organisation lies within `path` (a subtree).
 pub async fn staff_within(db: &Db, path: &str) -> Result<Vec<(Account, String)>, DbError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = crate::platform::db::query(format!(
         "SELECT a.{}, o.name_zh AS org_name FROM accounts a JOIN organizations o ON o.id = a.org_id \
          WHERE a.kind = 'staff' AND o.path LIKE $1 ORDER BY o.path, a.username",
         COLS.replace(", ", ", a.")
-    )))
+    ))
     .bind(format!("{path}%"))
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?;
     rows.iter()
         .map(|r| Ok((from_row(r)?, r.try_get("org_name")?)))

@@ -3,7 +3,6 @@
 //! An agent switches its session to act for the enterprise and is held to
 //! that scope wherever the platform checks it.
 
-use sqlx::Row;
 use tongban_domain::identity::AccountKind;
 
 use super::accounts::{self, Principal};
@@ -68,17 +67,11 @@ pub enum AgentError {
     Db(#[from] DbError),
 }
 
-impl From<sqlx::Error> for AgentError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Db(DbError::from(e))
-    }
-}
-
 const COLS: &str = "m.id, m.enterprise_id, e.display_name AS enterprise_name, \
      COALESCE(e.credit_code, '') AS credit_code, m.agent_id, a.display_name AS agent_name, \
      a.username AS agent_username, m.items, m.expires_at, m.revoked_at";
 
-fn from_row(r: &sqlx::any::AnyRow) -> Result<Mandate, DbError> {
+fn from_row(r: &crate::platform::db::Row) -> Result<Mandate, DbError> {
     Ok(Mandate {
         id: r.try_get("id")?,
         enterprise_id: r.try_get("enterprise_id")?,
@@ -103,9 +96,9 @@ async fn query(db: &Db, filter: &str, id: i64) -> Result<Vec<Mandate>, DbError> 
         "SELECT {COLS} FROM enterprise_agents m JOIN accounts e ON e.id = m.enterprise_id \
          JOIN accounts a ON a.id = m.agent_id WHERE {filter} = $1 ORDER BY m.revoked_at IS NOT NULL, m.expires_at DESC"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows = crate::platform::db::query(sql)
         .bind(id)
-        .fetch_all(db.pool())
+        .fetch_all(&db)
         .await?;
     rows.iter().map(from_row).collect()
 }
@@ -189,11 +182,12 @@ pub async fn grant(db: &Db, enterprise: &Principal, f: &MandateForm) -> Result<i
         .map(str::to_owned)
         .collect();
     for code in &items {
-        let known = sqlx::query("SELECT 1 FROM catalog_entries WHERE catalog_code = $1")
-            .bind(code)
-            .fetch_optional(db.pool())
-            .await?
-            .is_some();
+        let known =
+            crate::platform::db::query("SELECT 1 FROM catalog_entries WHERE catalog_code = $1")
+                .bind(code)
+                .fetch_optional(&db)
+                .await?
+                .is_some();
         if !known {
             problem(
                 "items",
@@ -231,7 +225,7 @@ pub async fn grant(db: &Db, enterprise: &Principal, f: &MandateForm) -> Result<i
     Ok(db
         .write(crate::tx!(c => {
                 // One live authorisation per agent: a new one replaces it.
-                sqlx::query(
+                crate::platform::db::query(
                     "UPDATE enterprise_agents SET revoked_at = $1 WHERE enterprise_id = $2 AND agent_id = $3 \
                      AND revoked_at IS NULL",
                 )
@@ -240,7 +234,7 @@ pub async fn grant(db: &Db, enterprise: &Principal, f: &MandateForm) -> Result<i
                 .bind(agent_id)
                 .execute(&mut *c)
                 .await?;
-                let id: i64 = sqlx::query(
+                let id: i64 = crate::platform::db::query(
                     "INSERT INTO enterprise_agents (enterprise_id, agent_id, items, granted_at, expires_at) \
                      VALUES ($1, $2, $3, $4, $5) RETURNING id",
                 )
@@ -269,7 +263,7 @@ pub async fn revoke(db: &Db, enterprise: &Principal, mandate_id: i64) -> Result<
     let enterprise_id = enterprise.account.id;
     db.write(crate::tx!(c => {
             let now = now_ms();
-            let row = sqlx::query(
+            let row = crate::platform::db::query(
                 "UPDATE enterprise_agents SET revoked_at = $1 WHERE id = $2 AND enterprise_id = $3 \
                  AND revoked_at IS NULL RETURNING agent_id",
             )
@@ -280,12 +274,12 @@ pub async fn revoke(db: &Db, enterprise: &Principal, mandate_id: i64) -> Result<
             .await?;
             let Some(r) = row else { return Err(AgentError::NotFound) };
             let agent_id: i64 = r.try_get(0)?;
-            sqlx::query("UPDATE sessions SET acting_for = NULL WHERE account_id = $1 AND acting_for = $2")
+            crate::platform::db::query("UPDATE sessions SET acting_for = NULL WHERE account_id = $1 AND acting_for = $2")
                 .bind(agent_id)
                 .bind(enterprise_id)
                 .execute(&mut *c)
                 .await?;
-            sqlx::query(
+            crate::platform::db::query(
                 "UPDATE oidc_refresh_tokens SET revoked_at = $1 WHERE account_id = $2 AND acting_for = $3 \
                  AND revoked_at IS NULL",
             )
@@ -321,7 +315,7 @@ pub async fn act_for(
     }
     let hash = token_hash.to_owned();
     db.write(crate::tx!(c => {
-        sqlx::query(
+        crate::platform::db::query(
             "UPDATE sessions SET acting_for = $1 WHERE token_hash = $2 AND account_id = $3",
         )
         .bind(enterprise_id)
@@ -337,10 +331,12 @@ pub async fn act_for(
 
 /// The enterprise a session acts for, when its authorisation is still live.
 pub async fn acting(db: &Db, token_hash: &str) -> Result<Option<Mandate>, DbError> {
-    let row = sqlx::query("SELECT account_id, acting_for FROM sessions WHERE token_hash = $1")
-        .bind(token_hash)
-        .fetch_optional(db.pool())
-        .await?;
+    let row = crate::platform::db::query(
+        "SELECT account_id, acting_for FROM sessions WHERE token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(&db)
+    .await?;
     let Some(r) = row else { return Ok(None) };
     let (agent, enterprise): (i64, Option<i64>) =
         (r.try_get("account_id")?, r.try_get("acting_for")?);

@@ -6,7 +6,7 @@
 
 use std::sync::LazyLock;
 
-use sqlx::{AnyConnection, Row};
+use crate::platform::db::Conn as AnyConnection;
 use tongban_domain::identity::{email_normalized, phone_ok};
 use tongban_domain::{FieldProblem, Lang};
 
@@ -54,12 +54,6 @@ impl From<OtpError> for ContactError {
     }
 }
 
-impl From<sqlx::Error> for ContactError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Db(DbError::from(e))
-    }
-}
-
 /// A person's contacts and preferences.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Preferences {
@@ -89,10 +83,12 @@ fn channels_of(stored: &str) -> Vec<Channel> {
 }
 
 async fn read(c: &mut AnyConnection, account_id: i64) -> Result<Option<Preferences>, DbError> {
-    let row = sqlx::query("SELECT lang, notify_channels, phone, email FROM accounts WHERE id = $1")
-        .bind(account_id)
-        .fetch_optional(c)
-        .await?;
+    let row = crate::platform::db::query(
+        "SELECT lang, notify_channels, phone, email FROM accounts WHERE id = $1",
+    )
+    .bind(account_id)
+    .fetch_optional(c)
+    .await?;
     let Some(r) = row else { return Ok(None) };
     Ok(Some(Preferences {
         lang: Lang::from_tag(&r.try_get::<String, _>("lang")?).unwrap_or_default(),
@@ -104,8 +100,8 @@ async fn read(c: &mut AnyConnection, account_id: i64) -> Result<Option<Preferenc
 
 /// The signed-in person's contacts and preferences.
 pub async fn preferences(db: &Db, actor: &Principal) -> Result<Preferences, DbError> {
-    let mut c = db.pool().acquire().await?;
-    read(&mut c, actor.account.id)
+    let id = actor.account.id;
+    db.read(crate::tx!(c => { read(c, id).await }))
         .await?
         .ok_or_else(|| DbError::Internal("signed-in account without a row".into()))
 }
@@ -151,7 +147,7 @@ pub async fn save_preferences(
         .join(",");
     let id = actor.account.id;
     db.write(crate::tx!(c => {
-        sqlx::query("UPDATE accounts SET lang = $1, notify_channels = $2, updated_at = $3 WHERE id = $4")
+        crate::platform::db::query("UPDATE accounts SET lang = $1, notify_channels = $2, updated_at = $3 WHERE id = $4")
             .bind(lang.tag())
             .bind(&stored)
             .bind(now_ms())
@@ -231,9 +227,9 @@ pub async fn confirm_change(
         let before = read(c, account_id).await?;
         let old = before.as_ref().and_then(|p| p.address(channel)).map(str::to_owned);
         let column = match channel { Channel::Email => "email", Channel::Sms => "phone" };
-        sqlx::query(sqlx::AssertSqlSafe(format!(
+        crate::platform::db::query(format!(
             "UPDATE accounts SET {column} = $1, updated_at = $2 WHERE id = $3"
-        )))
+        ))
         .bind(&new)
         .bind(now_ms())
         .bind(account_id)

@@ -4,7 +4,6 @@
 //! wrong codes count towards the same lock as wrong passwords.
 
 use rand::RngCore;
-use sqlx::Row;
 use tongban_domain::identity::totp;
 
 use super::accounts;
@@ -54,18 +53,12 @@ pub enum MfaError {
     Db(#[from] DbError),
 }
 
-impl From<sqlx::Error> for MfaError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Db(DbError::from(e))
-    }
-}
-
 /// Whether an account must give a second factor: staff always, others once
 /// they have enrolled.
 pub async fn required(db: &Db, account_id: i64) -> Result<bool, DbError> {
-    let row = sqlx::query("SELECT kind, totp_secret FROM accounts WHERE id = $1")
+    let row = crate::platform::db::query("SELECT kind, totp_secret FROM accounts WHERE id = $1")
         .bind(account_id)
-        .fetch_optional(db.pool())
+        .fetch_optional(&db)
         .await?;
     Ok(row.is_some_and(|r| {
         r.try_get::<String, _>("kind").is_ok_and(|k| k == "staff")
@@ -97,9 +90,9 @@ pub fn new_secret() -> String {
 
 /// Opens a challenge after a correct password; returns its token.
 pub async fn start(db: &Db, account_id: i64, next: &str) -> Result<String, DbError> {
-    let enrolled = sqlx::query("SELECT totp_secret FROM accounts WHERE id = $1")
+    let enrolled = crate::platform::db::query("SELECT totp_secret FROM accounts WHERE id = $1")
         .bind(account_id)
-        .fetch_optional(db.pool())
+        .fetch_optional(&db)
         .await?
         .and_then(|r| r.try_get::<Option<String>, _>(0).ok().flatten())
         .is_some();
@@ -110,11 +103,11 @@ pub async fn start(db: &Db, account_id: i64, next: &str) -> Result<String, DbErr
     let (hash, next) = (super::sessions::hash_token(&token), next.to_owned());
     db.write(crate::tx!(c => {
             let now = now_ms();
-            sqlx::query("DELETE FROM login_challenges WHERE expires_at < $1")
+            crate::platform::db::query("DELETE FROM login_challenges WHERE expires_at < $1")
                 .bind(now)
                 .execute(&mut *c)
                 .await?;
-            sqlx::query(
+            crate::platform::db::query(
                 "INSERT INTO login_challenges (token_hash, account_id, pending_secret, next, expires_at) \
                  VALUES ($1, $2, $3, $4, $5)",
             )
@@ -136,13 +129,13 @@ pub async fn challenge(db: &Db, token: &str) -> Result<Option<Challenge>, DbErro
     if token.len() != 64 {
         return Ok(None);
     }
-    let row = sqlx::query(
+    let row = crate::platform::db::query(
         "SELECT c.account_id, a.username, c.pending_secret, c.next FROM login_challenges c \
          JOIN accounts a ON a.id = c.account_id WHERE c.token_hash = $1 AND c.expires_at > $2",
     )
     .bind(super::sessions::hash_token(token))
     .bind(now_ms())
-    .fetch_optional(db.pool())
+    .fetch_optional(&db)
     .await?;
     row.map(|r| {
         Ok(Challenge {
@@ -171,11 +164,13 @@ pub async fn verify_code(
         Err(Refusal::Blocked { until }) => return Err(MfaError::Locked { until }),
         Err(Refusal::Busy) => return Err(MfaError::Busy),
     }
-    let row = sqlx::query("SELECT totp_secret, totp_last_step FROM accounts WHERE id = $1")
-        .bind(account_id)
-        .fetch_optional(db.pool())
-        .await?
-        .ok_or(MfaError::Expired)?;
+    let row = crate::platform::db::query(
+        "SELECT totp_secret, totp_last_step FROM accounts WHERE id = $1",
+    )
+    .bind(account_id)
+    .fetch_optional(&db)
+    .await?
+    .ok_or(MfaError::Expired)?;
     // Stored secrets are sealed with the data key, like ID numbers.
     let stored: Option<String> = row
         .try_get::<Option<String>, _>(0)?
@@ -203,7 +198,7 @@ pub async fn verify_code(
     // lock closed by a parallel failure meanwhile refuses the right code too.
     let won = db
         .write(crate::tx!(c => {
-            let n = sqlx::query(
+            let n = crate::platform::db::query(
                 "UPDATE accounts SET totp_last_step = $1, totp_secret = COALESCE($2, totp_secret), \
                  failed_logins = 0, \
                  pending_logins = CASE WHEN pending_logins > 0 THEN pending_logins - 1 ELSE 0 END \
@@ -240,7 +235,7 @@ pub async fn finish(
     match verify_code(db, key, ch.account_id, code, ch.pending_secret.as_deref()).await {
         Ok(()) => {
             db.write(crate::tx!(c => {
-                sqlx::query("DELETE FROM login_challenges WHERE token_hash = $1")
+                crate::platform::db::query("DELETE FROM login_challenges WHERE token_hash = $1")
                     .bind(&hash)
                     .execute(c)
                     .await?;
@@ -251,7 +246,7 @@ pub async fn finish(
         }
         Err(e) => {
             db.write(crate::tx!(c => {
-                    sqlx::query(
+                    crate::platform::db::query(
                         "UPDATE login_challenges SET attempts = attempts + 1, \
                          expires_at = CASE WHEN attempts + 1 >= $1 THEN 0 ELSE expires_at END WHERE token_hash = $2",
                     )

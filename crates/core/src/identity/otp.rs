@@ -4,7 +4,6 @@
 //! a phone.
 
 use rand::Rng;
-use sqlx::Row;
 use tongban_domain::identity::check_password_policy;
 
 use super::accounts::AuthError;
@@ -47,12 +46,6 @@ pub enum OtpError {
     Db(#[from] DbError),
 }
 
-impl From<sqlx::Error> for OtpError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Db(DbError::from(e))
-    }
-}
-
 const SEND_LIMIT: throttle::Limit = throttle::Limit {
     max: SENDS_PER_HOUR,
     window_ms: 3600 * 1000,
@@ -83,10 +76,12 @@ pub async fn contact(
     username: &str,
     channel: Channel,
 ) -> Result<Option<(i64, String)>, DbError> {
-    let row = sqlx::query("SELECT id, phone, email, status FROM accounts WHERE username = $1")
-        .bind(username.trim().to_ascii_lowercase())
-        .fetch_optional(db.pool())
-        .await?;
+    let row = crate::platform::db::query(
+        "SELECT id, phone, email, status FROM accounts WHERE username = $1",
+    )
+    .bind(username.trim().to_ascii_lowercase())
+    .fetch_optional(&db)
+    .await?;
     let Some(r) = row else { return Ok(None) };
     if r.try_get::<String, _>("status")? != "active" {
         return Ok(None);
@@ -185,7 +180,7 @@ async fn deliver(
     let to = to.to_owned();
     db.write(crate::tx!(c => {
             let now = now_ms();
-            sqlx::query(
+            crate::platform::db::query(
                 "UPDATE one_time_codes SET consumed_at = $1 WHERE account_id = $2 AND purpose = $3 AND consumed_at IS NULL",
             )
             .bind(now)
@@ -193,7 +188,7 @@ async fn deliver(
             .bind(purpose.as_str())
             .execute(&mut *c)
             .await?;
-            let row = sqlx::query(
+            let row = crate::platform::db::query(
                 "INSERT INTO one_time_codes (account_id, purpose, channel, code_hash, created_at, expires_at, target) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             )
@@ -243,7 +238,7 @@ pub async fn verify(
             // The try is counted before the code is compared, by one
             // conditional update: parallel guesses at one code get
             // MAX_ATTEMPTS tries in all, on PostgreSQL as on SQLite.
-            let row = sqlx::query(
+            let row = crate::platform::db::query(
                 "UPDATE one_time_codes SET attempts = attempts + 1 WHERE id = \
                  (SELECT id FROM one_time_codes WHERE account_id = $1 AND purpose = $2 \
                   AND consumed_at IS NULL AND expires_at > $3 ORDER BY id DESC LIMIT 1) \
@@ -264,7 +259,7 @@ pub async fn verify(
             if !matches {
                 return Ok(None);
             }
-            let n = sqlx::query(
+            let n = crate::platform::db::query(
                 "UPDATE one_time_codes SET consumed_at = $1 WHERE id = $2 AND consumed_at IS NULL",
             )
             .bind(now)
@@ -292,7 +287,7 @@ pub async fn reset_password(
         .map_err(AuthError::from)?;
     db.write(crate::tx!(c => {
             let now = now_ms();
-            sqlx::query(
+            crate::platform::db::query(
                 "UPDATE accounts SET password_hash = $1, password_changed_at = $2, updated_at = $2, \
                  version = version + 1, failed_logins = 0, locked_until = NULL WHERE id = $3",
             )

@@ -6,7 +6,6 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use rand::Rng;
-use sqlx::Row;
 use tongban_domain::identity::{AccountKind, Username, check_password_policy};
 use tongban_domain::kernel::{IdCardNo, IdCardNoError, Role};
 
@@ -50,12 +49,6 @@ pub enum RealNameError {
     /// Storage.
     #[error(transparent)]
     Db(#[from] DbError),
-}
-
-impl From<sqlx::Error> for RealNameError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Db(DbError::from(e))
-    }
 }
 
 /// A person registered at the window.
@@ -197,7 +190,7 @@ pub async fn register_at_counter(
     db.write(crate::tx!(c => {
             let now = now_ms();
             let account_id = accounts::insert(c, &new, now).await?;
-            sqlx::query(
+            crate::platform::db::query(
                 "UPDATE accounts SET id_number_sealed = $1, id_number_hash = $2, phone = $3, email = $4, \
                  real_name_level = $5 WHERE id = $6",
             )
@@ -225,9 +218,9 @@ pub async fn register_at_counter(
 
 async fn username_by_hash(db: &Db, hash: &str) -> Result<Option<String>, DbError> {
     Ok(
-        sqlx::query("SELECT username FROM accounts WHERE id_number_hash = $1")
+        crate::platform::db::query("SELECT username FROM accounts WHERE id_number_hash = $1")
             .bind(hash)
-            .fetch_optional(db.pool())
+            .fetch_optional(&db)
             .await?
             .map(|r| r.try_get(0))
             .transpose()?,
@@ -258,11 +251,12 @@ pub async fn verify_in_person(
         }
         _ => {}
     }
-    let stored: Option<String> = sqlx::query("SELECT id_number_hash FROM accounts WHERE id = $1")
-        .bind(account.id)
-        .fetch_one(db.pool())
-        .await?
-        .try_get(0)?;
+    let stored: Option<String> =
+        crate::platform::db::query("SELECT id_number_hash FROM accounts WHERE id = $1")
+            .bind(account.id)
+            .fetch_one(&db)
+            .await?
+            .try_get(0)?;
     if stored.as_deref().is_some_and(|h| h != id_hash) {
         // The card shown is not the one the account was registered with.
         return Err(RealNameError::Invalid(vec![problem(
@@ -275,7 +269,7 @@ pub async fn verify_in_person(
     let (account_id, clerk_id) = (account.id, clerk.account.id);
     db.write(crate::tx!(c => {
             let now = now_ms();
-            sqlx::query(
+            crate::platform::db::query(
                 "UPDATE accounts SET id_number_sealed = $1, id_number_hash = $2, real_name_level = $3, updated_at = $4 \
                  WHERE id = $5",
             )
@@ -302,13 +296,14 @@ pub async fn verify_in_person(
 /// The account's ID number, decrypted (for the `id_number` claim and the
 /// owner's own page, masked there).
 pub async fn id_number(db: &Db, key: &DataKey, account_id: i64) -> Result<Option<String>, DbError> {
-    let sealed: Option<String> = sqlx::query("SELECT id_number_sealed FROM accounts WHERE id = $1")
-        .bind(account_id)
-        .fetch_optional(db.pool())
-        .await?
-        .map(|r| r.try_get(0))
-        .transpose()?
-        .flatten();
+    let sealed: Option<String> =
+        crate::platform::db::query("SELECT id_number_sealed FROM accounts WHERE id = $1")
+            .bind(account_id)
+            .fetch_optional(&db)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?
+            .flatten();
     Ok(sealed.and_then(|s| open_id_number(key, &s)))
 }
 
@@ -391,11 +386,11 @@ pub async fn register_online(
         return Err(RealNameError::TooMany { until });
     }
     let id_hash = key.lookup_hash(id.as_str());
-    let existing = sqlx::query(
+    let existing = crate::platform::db::query(
         "SELECT id, username, status, phone, updated_at FROM accounts WHERE id_number_hash = $1",
     )
     .bind(&id_hash)
-    .fetch_optional(db.pool())
+    .fetch_optional(&db)
     .await?;
     // The password is hashed on every path, so the answer takes as long
     // whether or not the number is already registered.
@@ -458,7 +453,7 @@ pub async fn register_online(
                 let now = now_ms();
                 let account_id = match pending_id {
                     Some(id) => {
-                        sqlx::query(
+                        crate::platform::db::query(
                             "UPDATE accounts SET display_name = $1, password_hash = $2, updated_at = $3 WHERE id = $4",
                         )
                         .bind(&name)
@@ -472,7 +467,7 @@ pub async fn register_online(
                     }
                     None => accounts::insert(c, &new, now).await?,
                 };
-                sqlx::query(
+                crate::platform::db::query(
                     "UPDATE accounts SET status = 'pending', id_number_sealed = $1, id_number_hash = $2, phone = $3, \
                      real_name_level = 1 WHERE id = $4",
                 )
@@ -506,10 +501,12 @@ pub async fn register_online(
 /// Confirms an online registration with the code sent to the phone: the
 /// account opens at level 1. Returns its id.
 pub async fn confirm_online(db: &Db, username: &str, code: &str) -> Result<i64, RealNameError> {
-    let row = sqlx::query("SELECT id FROM accounts WHERE username = $1 AND status = 'pending'")
-        .bind(username.trim().to_ascii_lowercase())
-        .fetch_optional(db.pool())
-        .await?;
+    let row = crate::platform::db::query(
+        "SELECT id FROM accounts WHERE username = $1 AND status = 'pending'",
+    )
+    .bind(username.trim().to_ascii_lowercase())
+    .fetch_optional(&db)
+    .await?;
     let Some(r) = row else {
         return Err(RealNameError::NotFound);
     };
@@ -524,7 +521,7 @@ pub async fn confirm_online(db: &Db, username: &str, code: &str) -> Result<i64, 
         })?;
     db.write(crate::tx!(c => {
             let now = now_ms();
-            sqlx::query("UPDATE accounts SET status = 'active', updated_at = $1 WHERE id = $2 AND status = 'pending'")
+            crate::platform::db::query("UPDATE accounts SET status = 'active', updated_at = $1 WHERE id = $2 AND status = 'pending'")
                 .bind(now)
                 .bind(account_id)
                 .execute(&mut *c)

@@ -3,7 +3,6 @@
 
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 use super::accounts::{self, Principal};
 use crate::platform::clock::{Millis, now_ms};
@@ -54,7 +53,7 @@ pub async fn create(
     db.write(crate::tx!(c => {
             let now = now_ms();
             let expires = now + life.idle_ms.min(life.absolute_ms);
-            sqlx::query(
+            crate::platform::db::query(
                 "INSERT INTO sessions (token_hash, account_id, created_at, last_seen_at, expires_at, user_agent, ip) \
                  VALUES ($1, $2, $3, $3, $4, $5, $6)",
             )
@@ -83,17 +82,17 @@ pub async fn lookup(db: &Db, token: &str, life: Lifetimes) -> Result<Option<Sess
     let now = now_ms();
     // The session and its account in one statement: this runs on every
     // signed-in request.
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let row = crate::platform::db::query(format!(
         "SELECT s.created_at AS session_created_at, s.last_seen_at, s.acting_for, \
          (SELECT COUNT(*) FROM notices n WHERE n.account_id = s.account_id AND n.read_at IS NULL \
           AND n.inbox = 1) AS unread, {} \
          FROM sessions s JOIN accounts a ON a.id = s.account_id \
          WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2",
         accounts::COLS_A
-    )))
+    ))
     .bind(&hash)
     .bind(now)
-    .fetch_optional(db.pool())
+    .fetch_optional(&db)
     .await?;
     let Some(row) = row else { return Ok(None) };
     let created_at: i64 = row.try_get("session_created_at")?;
@@ -111,7 +110,7 @@ pub async fn lookup(db: &Db, token: &str, life: Lifetimes) -> Result<Option<Sess
         let h = hash.clone();
         let expires = (now + life.idle_ms).min(created_at + life.absolute_ms);
         db.write(crate::tx!(c => {
-            sqlx::query(
+            crate::platform::db::query(
                 "UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3",
             )
             .bind(now)
@@ -136,7 +135,7 @@ pub async fn lookup(db: &Db, token: &str, life: Lifetimes) -> Result<Option<Sess
 pub async fn revoke(db: &Db, token_hash: &str) -> Result<(), DbError> {
     let h = token_hash.to_owned();
     db.write(crate::tx!(c => {
-        sqlx::query(
+        crate::platform::db::query(
             "UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL",
         )
         .bind(now_ms())
@@ -172,13 +171,13 @@ pub fn public_id(token_hash: &str) -> String {
 
 /// The account's live sessions, newest first.
 pub async fn list_for(db: &Db, account_id: i64) -> Result<Vec<SessionInfo>, DbError> {
-    let rows = sqlx::query(
+    let rows = crate::platform::db::query(
         "SELECT token_hash, created_at, last_seen_at, user_agent, ip FROM sessions \
          WHERE account_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at DESC",
     )
     .bind(account_id)
     .bind(now_ms())
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?;
     rows.iter()
         .map(|r| {
@@ -200,12 +199,12 @@ pub async fn list_for(db: &Db, account_id: i64) -> Result<Vec<SessionInfo>, DbEr
 pub async fn revoke_all(db: &Db, account_id: i64) -> Result<(), DbError> {
     db.write(crate::tx!(c => {
             let now = now_ms();
-            sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL")
+            crate::platform::db::query("UPDATE sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL")
                 .bind(now)
                 .bind(account_id)
                 .execute(&mut *c)
                 .await?;
-            sqlx::query(
+            crate::platform::db::query(
                 "UPDATE oidc_refresh_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL",
             )
             .bind(now)
@@ -221,7 +220,7 @@ pub async fn revoke_all(db: &Db, account_id: i64) -> Result<(), DbError> {
 pub async fn purge(db: &Db) -> Result<u64, DbError> {
     db.write(crate::tx!(c => {
             let cutoff = now_ms() - 24 * 3600 * 1000;
-            let r = sqlx::query("DELETE FROM sessions WHERE expires_at < $1 OR (revoked_at IS NOT NULL AND revoked_at < $1)")
+            let r = crate::platform::db::query("DELETE FROM sessions WHERE expires_at < $1 OR (revoked_at IS NOT NULL AND revoked_at < $1)")
                 .bind(cutoff)
                 .execute(c)
                 .await?;

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sqlx::Row;
 use time::Date;
 use tongban_domain::FieldProblem;
 use tongban_domain::kernel::calendar::{
@@ -67,10 +66,10 @@ impl Calendars {
 
 /// What changes when any arrangement changes.
 async fn stamp(db: &Db) -> Result<(i64, i64), DbError> {
-    let r = sqlx::query(
+    let r = crate::platform::db::query(
         "SELECT COUNT(*) AS years, COALESCE(SUM(revision), 0) AS revisions FROM calendar_years",
     )
-    .fetch_one(db.pool())
+    .fetch_one(&db)
     .await?;
     Ok((r.try_get("years")?, r.try_get("revisions")?))
 }
@@ -94,8 +93,8 @@ async fn with_year(db: &Db, year: i32, days: &[ArrangedDay]) -> Result<Calendar,
 /// Every loaded year's arranged days.
 async fn arrangements(db: &Db) -> Result<BTreeMap<i32, Vec<ArrangedDay>>, DbError> {
     let mut arranged: BTreeMap<i32, Vec<ArrangedDay>> = BTreeMap::new();
-    for r in sqlx::query("SELECT year FROM calendar_years")
-        .fetch_all(db.pool())
+    for r in crate::platform::db::query("SELECT year FROM calendar_years")
+        .fetch_all(&db)
         .await?
     {
         arranged.insert(r.try_get::<i32, _>("year")?, Vec::new());
@@ -110,14 +109,16 @@ async fn arrangements(db: &Db) -> Result<BTreeMap<i32, Vec<ArrangedDay>>, DbErro
 async fn days(db: &Db, year: Option<i32>) -> Result<Vec<ArrangedDay>, DbError> {
     let rows = match year {
         Some(y) => {
-            sqlx::query("SELECT day, kind, name FROM calendar_days WHERE year = $1 ORDER BY day")
-                .bind(y)
-                .fetch_all(db.pool())
-                .await?
+            crate::platform::db::query(
+                "SELECT day, kind, name FROM calendar_days WHERE year = $1 ORDER BY day",
+            )
+            .bind(y)
+            .fetch_all(&db)
+            .await?
         }
         None => {
-            sqlx::query("SELECT day, kind, name FROM calendar_days ORDER BY day")
-                .fetch_all(db.pool())
+            crate::platform::db::query("SELECT day, kind, name FROM calendar_days ORDER BY day")
+                .fetch_all(&db)
                 .await?
         }
     };
@@ -176,12 +177,6 @@ pub enum CalendarEditError {
     Db(#[from] DbError),
 }
 
-impl From<sqlx::Error> for CalendarEditError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Db(DbError::from(e))
-    }
-}
-
 fn supported(year: i32) -> Result<(), CalendarEditError> {
     if (FIRST_YEAR..=LAST_YEAR).contains(&year) {
         Ok(())
@@ -193,10 +188,11 @@ fn supported(year: i32) -> Result<(), CalendarEditError> {
 /// One year: its arrangement if loaded, and its statutory holidays.
 pub async fn year(db: &Db, year: i32) -> Result<YearView, CalendarEditError> {
     supported(year)?;
-    let row = sqlx::query("SELECT source, revision FROM calendar_years WHERE year = $1")
-        .bind(year)
-        .fetch_optional(db.pool())
-        .await?;
+    let row =
+        crate::platform::db::query("SELECT source, revision FROM calendar_years WHERE year = $1")
+            .bind(year)
+            .fetch_optional(&db)
+            .await?;
     let statutory = shipped_lunar_dates()
         .into_iter()
         .filter(|l| l.year == year)
@@ -324,7 +320,7 @@ pub async fn save_year(
     let now = now_ms();
     db.write(crate::tx!(c => {
             let current: Option<i64> =
-                sqlx::query("SELECT revision FROM calendar_years WHERE year = $1")
+                crate::platform::db::query("SELECT revision FROM calendar_years WHERE year = $1")
                     .bind(year)
                     .fetch_optional(&mut *c)
                     .await?
@@ -335,7 +331,7 @@ pub async fn save_year(
             }
             let revision = expected_revision + 1;
             let n = if current.is_some() {
-                sqlx::query(
+                crate::platform::db::query(
                     "UPDATE calendar_years SET source = $1, revision = $2, updated_by = $3, updated_at = $4 \
                      WHERE year = $5 AND revision = $6",
                 )
@@ -349,7 +345,7 @@ pub async fn save_year(
                 .await?
                 .rows_affected()
             } else {
-                sqlx::query(
+                crate::platform::db::query(
                     "INSERT INTO calendar_years (year, source, revision, updated_by, updated_at) \
                      VALUES ($1, $2, $3, $4, $5)",
                 )
@@ -373,12 +369,12 @@ pub async fn save_year(
             if n != 1 {
                 return Err(CalendarEditError::Conflict);
             }
-            sqlx::query("DELETE FROM calendar_days WHERE year = $1")
+            crate::platform::db::query("DELETE FROM calendar_days WHERE year = $1")
                 .bind(year)
                 .execute(&mut *c)
                 .await?;
             for d in &days {
-                sqlx::query("INSERT INTO calendar_days (day, year, kind, name) VALUES ($1, $2, $3, $4)")
+                crate::platform::db::query("INSERT INTO calendar_days (day, year, kind, name) VALUES ($1, $2, $3, $4)")
                     .bind(d.date.to_string())
                     .bind(year)
                     .bind(d.kind.code())
@@ -386,7 +382,7 @@ pub async fn save_year(
                     .execute(&mut *c)
                     .await?;
             }
-            sqlx::query(
+            crate::platform::db::query(
                 "INSERT INTO calendar_changes (year, revision, table_text, changed_by, changed_at) \
                  VALUES ($1, $2, $3, $4, $5)",
             )
@@ -410,9 +406,9 @@ pub async fn save_year(
 pub async fn years_to_load(db: &Db, today: Date) -> Result<Vec<i32>, DbError> {
     let mut out = Vec::new();
     for y in today.year()..=today.year() + 1 {
-        let loaded = sqlx::query("SELECT 1 FROM calendar_years WHERE year = $1")
+        let loaded = crate::platform::db::query("SELECT 1 FROM calendar_years WHERE year = $1")
             .bind(y)
-            .fetch_optional(db.pool())
+            .fetch_optional(&db)
             .await?
             .is_some();
         if !loaded {

@@ -6,7 +6,7 @@
 //! preview lists the clocks it would move and saving moves them, in the
 //! same transaction as the arrangement.
 
-use sqlx::{AnyConnection, Row};
+use crate::platform::db::Conn as AnyConnection;
 use time::Date;
 use tongban_domain::kernel::calendar::{Calendar, Period, StartRule, Unit, parse_date};
 
@@ -54,7 +54,7 @@ pub async fn start(
         .deadline(k.from, k.period, k.starts, &[])
         .ok()
         .and_then(|d| d.date);
-    sqlx::query(
+    crate::platform::db::query(
         "INSERT INTO clocks (owner, label, from_day, count, unit, starts, due, running, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8) \
          ON CONFLICT (owner) DO UPDATE SET label = $2, from_day = $3, count = $4, unit = $5, starts = $6, \
@@ -76,10 +76,12 @@ pub async fn start(
 /// The due dates of clocks by owner prefix (`application:42:`), as
 /// (owner, due).
 pub async fn due_of(db: &Db, prefix: &str) -> Result<Vec<(String, Option<String>)>, DbError> {
-    let rows = sqlx::query("SELECT owner, due FROM clocks WHERE owner LIKE $1 ORDER BY owner")
-        .bind(format!("{prefix}%"))
-        .fetch_all(db.pool())
-        .await?;
+    let rows = crate::platform::db::query(
+        "SELECT owner, due FROM clocks WHERE owner LIKE $1 ORDER BY owner",
+    )
+    .bind(format!("{prefix}%"))
+    .fetch_all(&db)
+    .await?;
     rows.iter()
         .map(|r| Ok((r.try_get("owner")?, r.try_get("due")?)))
         .collect()
@@ -108,7 +110,7 @@ struct Running {
 }
 
 async fn running(c: &mut AnyConnection) -> Result<Vec<Running>, DbError> {
-    let rows = sqlx::query(
+    let rows = crate::platform::db::query(
         "SELECT owner, label, from_day, count, unit, starts, due FROM clocks WHERE running = 1 ORDER BY owner",
     )
     .fetch_all(c)
@@ -165,8 +167,8 @@ fn moves(cal: &Calendar, clocks: Vec<Running>) -> Vec<Moved> {
 
 /// The running clocks whose due date `cal` (a changed calendar) would move.
 pub async fn moved(db: &Db, cal: &Calendar) -> Result<Vec<Moved>, DbError> {
-    let mut c = db.pool().acquire().await?;
-    Ok(moves(cal, running(&mut c).await?))
+    let now_running = db.read(crate::tx!(c => { running(c).await })).await?;
+    Ok(moves(cal, now_running))
 }
 
 /// Moves the running clocks to `cal` inside the caller's transaction;
@@ -175,7 +177,7 @@ pub async fn follow(c: &mut AnyConnection, cal: &Calendar) -> Result<Vec<Moved>,
     let moved = moves(cal, running(&mut *c).await?);
     let now = now_ms();
     for m in &moved {
-        sqlx::query("UPDATE clocks SET due = $1, updated_at = $2 WHERE owner = $3")
+        crate::platform::db::query("UPDATE clocks SET due = $1, updated_at = $2 WHERE owner = $3")
             .bind(m.new.map(|d| d.to_string()))
             .bind(now)
             .bind(&m.owner)

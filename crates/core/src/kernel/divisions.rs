@@ -1,8 +1,7 @@
 //! 行政区划 administrative divisions: reading the tree.
 
+use crate::platform::db::Row;
 use serde::Serialize;
-use sqlx::Row;
-use sqlx::any::AnyRow;
 use tongban_domain::kernel::DivisionCode;
 
 use crate::platform::db::{Db, DbError};
@@ -22,7 +21,7 @@ pub struct Division {
     pub name_en: String,
 }
 
-fn from_row(r: &AnyRow) -> Result<Division, DbError> {
+fn from_row(r: &Row) -> Result<Division, DbError> {
     Ok(Division {
         code: r.try_get("code")?,
         parent_code: r.try_get("parent_code")?,
@@ -36,22 +35,20 @@ const COLS: &str = "code, parent_code, kind, name_zh, name_en";
 
 /// One division by code.
 pub async fn get(db: &Db, code: &DivisionCode) -> Result<Option<Division>, DbError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLS} FROM divisions WHERE code = $1"
-    )))
-    .bind(code.as_str())
-    .fetch_optional(db.pool())
-    .await?;
+    let row = crate::platform::db::query(format!("SELECT {COLS} FROM divisions WHERE code = $1"))
+        .bind(code.as_str())
+        .fetch_optional(&db)
+        .await?;
     row.as_ref().map(from_row).transpose()
 }
 
 /// The divisions directly inside `code`, in display order.
 pub async fn children(db: &Db, code: &DivisionCode) -> Result<Vec<Division>, DbError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = crate::platform::db::query(format!(
         "SELECT {COLS} FROM divisions WHERE parent_code = $1 ORDER BY sort_order, code"
-    )))
+    ))
     .bind(code.as_str())
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?;
     rows.iter().map(from_row).collect()
 }
@@ -63,13 +60,13 @@ pub async fn children_with_counts(
     db: &Db,
     code: &DivisionCode,
 ) -> Result<Vec<(Division, i64)>, DbError> {
-    let rows = sqlx::query(
+    let rows = crate::platform::db::query(
         "SELECT d.code, d.parent_code, d.kind, d.name_zh, d.name_en, \
          (SELECT COUNT(*) FROM divisions c WHERE c.parent_code = d.code) AS child_count \
          FROM divisions d WHERE d.parent_code = $1 ORDER BY d.sort_order, d.code",
     )
     .bind(code.as_str())
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?;
     rows.iter()
         .map(|r| Ok((from_row(r)?, r.try_get::<i64, _>("child_count")?)))
@@ -99,10 +96,8 @@ pub async fn ancestry(db: &Db, code: &DivisionCode) -> Result<Vec<Division>, DbE
 /// Every division, ordered for display (used by the API listing and the
 /// home page; a few thousand rows at most).
 pub async fn all(db: &Db) -> Result<Vec<Division>, DbError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLS} FROM divisions ORDER BY code"
-    )))
-    .fetch_all(db.pool())
-    .await?;
+    let rows = crate::platform::db::query(format!("SELECT {COLS} FROM divisions ORDER BY code"))
+        .fetch_all(&db)
+        .await?;
     rows.iter().map(from_row).collect()
 }

@@ -1,8 +1,8 @@
 //! Organisations: departments and governments, their tree and their scope.
 
+use crate::platform::db::Conn as AnyConnection;
+use crate::platform::db::Row;
 use serde::{Deserialize, Serialize};
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
 use tongban_domain::FieldProblem;
 use tongban_domain::kernel::{AdminLevel, CreditCode, CreditCodeError, DivisionCode, OrgKind};
 
@@ -45,7 +45,7 @@ pub struct Org {
 pub(crate) const COLS: &str = "id, credit_code, name_zh, name_en, short_name_zh, kind, admin_level, division_code, \
      parent_id, path, phone, address_zh, version";
 
-pub(crate) fn from_row(r: &AnyRow) -> Result<Org, DbError> {
+pub(crate) fn from_row(r: &Row) -> Result<Org, DbError> {
     Ok(Org {
         id: r.try_get("id")?,
         credit_code: r.try_get("credit_code")?,
@@ -65,33 +65,31 @@ pub(crate) fn from_row(r: &AnyRow) -> Result<Org, DbError> {
 
 /// One organisation by id.
 pub async fn get(db: &Db, id: i64) -> Result<Option<Org>, DbError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLS} FROM organizations WHERE id = $1"
-    )))
-    .bind(id)
-    .fetch_optional(db.pool())
-    .await?;
+    let row = crate::platform::db::query(format!("SELECT {COLS} FROM organizations WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&db)
+        .await?;
     row.as_ref().map(from_row).transpose()
 }
 
 /// Organisations in a division (not below it), in display order.
 pub async fn in_division(db: &Db, code: &DivisionCode) -> Result<Vec<Org>, DbError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = crate::platform::db::query(format!(
         "SELECT {COLS} FROM organizations WHERE division_code = $1 ORDER BY sort_order, id"
-    )))
+    ))
     .bind(code.as_str())
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?;
     rows.iter().map(from_row).collect()
 }
 
 /// Direct children of an organisation.
 pub async fn children(db: &Db, id: i64) -> Result<Vec<Org>, DbError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = crate::platform::db::query(format!(
         "SELECT {COLS} FROM organizations WHERE parent_id = $1 ORDER BY sort_order, id"
-    )))
+    ))
     .bind(id)
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?;
     rows.iter().map(from_row).collect()
 }
@@ -106,13 +104,13 @@ pub async fn list(
     let prefix = within
         .map(|o| format!("{}%", o.path))
         .unwrap_or_else(|| "%".into());
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = crate::platform::db::query(format!(
         "SELECT {COLS} FROM organizations WHERE path LIKE $1 ORDER BY path LIMIT $2 OFFSET $3"
-    )))
+    ))
     .bind(prefix)
     .bind(limit)
     .bind(offset)
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?;
     rows.iter().map(from_row).collect()
 }
@@ -171,12 +169,6 @@ pub enum OrgError {
     /// Storage failure.
     #[error(transparent)]
     Db(#[from] DbError),
-}
-
-impl From<sqlx::Error> for OrgError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Db(DbError::from(e))
-    }
 }
 
 /// Validated fields of a new organisation.
@@ -244,7 +236,7 @@ fn check(n: &NewOrg) -> Result<Checked, OrgError> {
 pub async fn insert(conn: &mut AnyConnection, n: &NewOrg) -> Result<i64, OrgError> {
     let ok = check(n)?;
     let now = now_ms();
-    let exists = sqlx::query("SELECT 1 FROM divisions WHERE code = $1")
+    let exists = crate::platform::db::query("SELECT 1 FROM divisions WHERE code = $1")
         .bind(ok.division.as_str())
         .fetch_optional(&mut *conn)
         .await?;
@@ -254,7 +246,7 @@ pub async fn insert(conn: &mut AnyConnection, n: &NewOrg) -> Result<i64, OrgErro
     let parent_path = match n.parent_id {
         None => "/".to_owned(),
         Some(pid) => {
-            let row = sqlx::query("SELECT path FROM organizations WHERE id = $1")
+            let row = crate::platform::db::query("SELECT path FROM organizations WHERE id = $1")
                 .bind(pid)
                 .fetch_optional(&mut *conn)
                 .await?;
@@ -264,7 +256,7 @@ pub async fn insert(conn: &mut AnyConnection, n: &NewOrg) -> Result<i64, OrgErro
             }
         }
     };
-    let taken = sqlx::query("SELECT 1 FROM organizations WHERE credit_code = $1")
+    let taken = crate::platform::db::query("SELECT 1 FROM organizations WHERE credit_code = $1")
         .bind(ok.credit.as_str())
         .fetch_optional(&mut *conn)
         .await?;
@@ -277,7 +269,7 @@ pub async fn insert(conn: &mut AnyConnection, n: &NewOrg) -> Result<i64, OrgErro
         .clone()
         .filter(|s| !s.trim().is_empty())
         .unwrap_or_else(|| n.name_zh.trim().to_owned());
-    let row = sqlx::query(
+    let row = crate::platform::db::query(
         "INSERT INTO organizations (credit_code, name_zh, name_en, short_name_zh, kind, admin_level, division_code, \
          parent_id, path, sort_order, phone, address_zh, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
@@ -342,12 +334,12 @@ pub async fn windows(db: &Db, center_id: i64) -> Result<Vec<Org>, DbError> {
         .map(|c| format!("o.{}", c.trim()))
         .collect::<Vec<_>>()
         .join(", ");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = crate::platform::db::query(format!(
         "SELECT {cols} FROM organizations o JOIN center_windows w ON w.org_id = o.id \
          WHERE w.center_id = $1 ORDER BY o.sort_order, o.id"
-    )))
+    ))
     .bind(center_id)
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?;
     rows.iter().map(from_row).collect()
 }
@@ -457,7 +449,7 @@ pub async fn set_windows(
     db.write(crate::tx!(c => {
         let now = now_ms();
         if let Some(seen) = &seen {
-            let now_listed: Vec<i64> = sqlx::query_scalar(
+            let now_listed: Vec<i64> = crate::platform::db::query_scalar(
                 "SELECT org_id FROM center_windows WHERE center_id = $1 ORDER BY org_id",
             )
             .bind(center_id)
@@ -467,12 +459,12 @@ pub async fn set_windows(
                 return Err(OrgError::Stale);
             }
         }
-        sqlx::query("DELETE FROM center_windows WHERE center_id = $1")
+        crate::platform::db::query("DELETE FROM center_windows WHERE center_id = $1")
             .bind(center_id)
             .execute(&mut *c)
             .await?;
         for id in &ids {
-            sqlx::query("INSERT INTO center_windows (center_id, org_id, created_at) VALUES ($1, $2, $3)")
+            crate::platform::db::query("INSERT INTO center_windows (center_id, org_id, created_at) VALUES ($1, $2, $3)")
                 .bind(center_id)
                 .bind(*id)
                 .bind(now)

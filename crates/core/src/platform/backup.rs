@@ -9,9 +9,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use sqlx::{AnyConnection, ConnectOptions, Connection, Row};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::{ConnectOptions, Connection, Row};
 
-use crate::platform::db::{Db, Engine};
+use crate::platform::db::{Db, DbOptions, Engine};
 
 const SQLITE_MAGIC: &[u8] = b"SQLite format 3\0";
 const PGDUMP_MAGIC: &[u8] = b"PGDMP";
@@ -23,7 +24,7 @@ pub async fn backup(url: &str, to: &Path) -> anyhow::Result<()> {
     }
     match Engine::from_url(url)? {
         Engine::Sqlite => {
-            let mut conn = connect(url).await?;
+            let mut conn = connect_sqlite(url).await?;
             let target = to.to_str().context("backup path is not valid UTF-8")?;
             sqlx::query("VACUUM INTO $1")
                 .bind(target)
@@ -49,9 +50,10 @@ pub async fn backup(url: &str, to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn connect(url: &str) -> anyhow::Result<AnyConnection> {
-    sqlx::any::install_default_drivers();
-    let opts: sqlx::any::AnyConnectOptions = url.parse().context("bad database URL")?;
+/// A connection of its own to a SQLite file, for the statements a backup
+/// or restore runs outside any transaction (`VACUUM INTO`, checks).
+async fn connect_sqlite(url: &str) -> anyhow::Result<SqliteConnection> {
+    let opts: SqliteConnectOptions = url.parse().context("bad database URL")?;
     opts.disable_statement_logging()
         .connect()
         .await
@@ -67,18 +69,27 @@ pub async fn has_data(url: &str) -> anyhow::Result<bool> {
     {
         return Ok(false);
     }
-    let mut conn = connect(url).await?;
+    let db = Db::connect(
+        url,
+        DbOptions {
+            max_connections: 1,
+            ..DbOptions::default()
+        },
+    )
+    .await
+    .context("cannot open the database")?;
     let mut any = false;
     for table in ["organizations", "accounts", "divisions"] {
         // A missing table means a fresh database: no data.
-        if let Ok(row) = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
-            .fetch_one(&mut conn)
-            .await
+        if let Ok(n) =
+            crate::platform::db::query_scalar::<i64>(format!("SELECT COUNT(*) FROM {table}"))
+                .fetch_one(&db)
+                .await
         {
-            any |= row.try_get::<i64, _>(0).unwrap_or(0) > 0;
+            any |= n > 0;
         }
     }
-    conn.close().await.ok();
+    db.close().await;
     Ok(any)
 }
 
@@ -111,7 +122,7 @@ pub async fn restore(url: &str, from: &Path, force: bool) -> anyhow::Result<()> 
                 bail!("{} is not a SQLite backup", from.display());
             }
             let src = Db::sqlite_url(from).replace("mode=rwc", "mode=ro");
-            let mut check = connect(&src).await?;
+            let mut check = connect_sqlite(&src).await?;
             let ok: String = sqlx::query("PRAGMA integrity_check")
                 .fetch_one(&mut check)
                 .await?

@@ -12,8 +12,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::platform::db::Conn as AnyConnection;
 use serde_json::Value;
-use sqlx::{AnyConnection, Row};
 
 use crate::platform::clock::{Millis, now_ms};
 use crate::platform::db::{BoxFut, Db, DbError, Engine};
@@ -62,7 +62,7 @@ impl NewJob {
 
 /// Adds a job inside the caller's transaction; returns its id.
 pub async fn enqueue(conn: &mut AnyConnection, job: &NewJob, now: Millis) -> Result<i64, DbError> {
-    let row = sqlx::query(
+    let row = crate::platform::db::query(
         "INSERT INTO jobs (kind, payload, status, attempts, max_attempts, run_at, created_at) \
          VALUES ($1, $2, 'queued', 0, $3, $4, $5) RETURNING id",
     )
@@ -113,7 +113,7 @@ pub async fn claim(
     let worker = worker.to_owned();
     db.write(crate::tx!(c => {
         let now = now_ms();
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+        let rows = crate::platform::db::query(sql.clone())
             .bind(&worker)
             .bind(now + lease_ms)
             .bind(now)
@@ -145,7 +145,7 @@ pub fn backoff_ms(attempts: i64) -> i64 {
 pub async fn complete(db: &Db, id: i64, worker: &str) -> Result<bool, DbError> {
     let worker = worker.to_owned();
     db.write(crate::tx!(c => {
-            let r = sqlx::query(
+            let r = crate::platform::db::query(
                 "UPDATE jobs SET status = 'done', finished_at = $1, locked_by = NULL, locked_until = NULL \
                  WHERE id = $2 AND locked_by = $3 AND status = 'running'",
             )
@@ -167,7 +167,7 @@ pub async fn fail(db: &Db, job: &Claimed, worker: &str, error: &str) -> Result<(
     db.write(crate::tx!(c => {
             let now = now_ms();
             let (status, run_at) = if attempts >= max { ("failed", now) } else { ("queued", now + backoff_ms(attempts)) };
-            sqlx::query(
+            crate::platform::db::query(
                 "UPDATE jobs SET status = $1, run_at = $2, last_error = $3, locked_by = NULL, locked_until = NULL, \
                  finished_at = CASE WHEN $1 = 'failed' THEN $2 ELSE NULL END \
                  WHERE id = $4 AND locked_by = $5",
@@ -194,7 +194,7 @@ pub async fn ensure_schedule(
 ) -> Result<(), DbError> {
     let (name, kind) = (name.to_owned(), kind.to_owned());
     db.write(crate::tx!(c => {
-            sqlx::query(
+            crate::platform::db::query(
                 "INSERT INTO job_schedules (name, kind, payload, every_seconds, next_run_at) VALUES ($1, $2, '{}', $3, $4) \
                  ON CONFLICT (name) DO UPDATE SET every_seconds = excluded.every_seconds, kind = excluded.kind",
             )
@@ -214,7 +214,7 @@ pub async fn ensure_schedule(
 pub async fn enqueue_due_schedules(db: &Db) -> Result<usize, DbError> {
     db.write(crate::tx!(c => {
             let now = now_ms();
-            let due = sqlx::query("SELECT name, kind, payload, every_seconds, next_run_at FROM job_schedules WHERE next_run_at <= $1")
+            let due = crate::platform::db::query("SELECT name, kind, payload, every_seconds, next_run_at FROM job_schedules WHERE next_run_at <= $1")
                 .bind(now)
                 .fetch_all(&mut *c)
                 .await?;
@@ -225,7 +225,7 @@ pub async fn enqueue_due_schedules(db: &Db) -> Result<usize, DbError> {
                 let payload: String = r.try_get("payload")?;
                 let every: i64 = r.try_get("every_seconds")?;
                 let old: i64 = r.try_get("next_run_at")?;
-                let won = sqlx::query("UPDATE job_schedules SET next_run_at = $1 WHERE name = $2 AND next_run_at = $3")
+                let won = crate::platform::db::query("UPDATE job_schedules SET next_run_at = $1 WHERE name = $2 AND next_run_at = $3")
                     .bind(now + every * 1000)
                     .bind(&name)
                     .bind(old)
@@ -246,10 +246,11 @@ pub async fn enqueue_due_schedules(db: &Db) -> Result<usize, DbError> {
 
 /// Counts of jobs by status, for `/metrics`.
 pub async fn counts(db: &Db) -> Result<Vec<(String, i64)>, DbError> {
-    let rows =
-        sqlx::query("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status ORDER BY status")
-            .fetch_all(db.pool())
-            .await?;
+    let rows = crate::platform::db::query(
+        "SELECT status, COUNT(*) AS n FROM jobs GROUP BY status ORDER BY status",
+    )
+    .fetch_all(&db)
+    .await?;
     rows.iter()
         .map(|r| Ok((r.try_get("status")?, r.try_get("n")?)))
         .collect()
@@ -282,7 +283,7 @@ impl Registry {
 pub async fn purge_finished(db: &Db, days: i64) -> Result<u64, DbError> {
     db.write(crate::tx!(c => {
         let cutoff = now_ms() - days * 86_400_000;
-        let a = sqlx::query("DELETE FROM jobs WHERE status = 'done' AND finished_at < $1")
+        let a = crate::platform::db::query("DELETE FROM jobs WHERE status = 'done' AND finished_at < $1")
             .bind(cutoff)
             .execute(c)
             .await?;

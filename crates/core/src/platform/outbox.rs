@@ -3,8 +3,8 @@
 //! subscriber (webhook, notification, supervision feed) sees every committed
 //! change once and never one that was rolled back.
 
+use crate::platform::db::Conn as AnyConnection;
 use serde_json::Value;
-use sqlx::{AnyConnection, Row};
 
 use crate::platform::clock::{Millis, now_ms};
 use crate::platform::db::{Db, DbError, Engine};
@@ -17,12 +17,14 @@ pub async fn append(
     payload: &Value,
     now: Millis,
 ) -> Result<(), DbError> {
-    sqlx::query("INSERT INTO outbox (topic, payload, created_at) VALUES ($1, $2, $3)")
-        .bind(topic)
-        .bind(payload.to_string())
-        .bind(now)
-        .execute(conn)
-        .await?;
+    crate::platform::db::query(
+        "INSERT INTO outbox (topic, payload, created_at) VALUES ($1, $2, $3)",
+    )
+    .bind(topic)
+    .bind(payload.to_string())
+    .bind(now)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -55,7 +57,7 @@ pub async fn relay(db: &Db, routes: &Routes, limit: i64) -> Result<usize, DbErro
     );
     db.write(crate::tx!(c => {
             let now = now_ms();
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(limit).fetch_all(&mut *c).await?;
+            let rows = crate::platform::db::query(sql.clone()).bind(limit).fetch_all(&mut *c).await?;
             for r in &rows {
                 let id: i64 = r.try_get("id")?;
                 let topic: String = r.try_get("topic")?;
@@ -71,7 +73,7 @@ pub async fn relay(db: &Db, routes: &Routes, limit: i64) -> Result<usize, DbErro
                             .await?;
                     }
                 }
-                sqlx::query("UPDATE outbox SET dispatched_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut *c).await?;
+                crate::platform::db::query("UPDATE outbox SET dispatched_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut *c).await?;
             }
             Ok(rows.len())
         }))
@@ -82,7 +84,7 @@ pub async fn relay(db: &Db, routes: &Routes, limit: i64) -> Result<usize, DbErro
 pub async fn purge_relayed(db: &Db, days: i64) -> Result<u64, DbError> {
     db.write(crate::tx!(c => {
         let cutoff = now_ms() - days * 86_400_000;
-        let r = sqlx::query(
+        let r = crate::platform::db::query(
             "DELETE FROM outbox WHERE dispatched_at IS NOT NULL AND dispatched_at < $1",
         )
         .bind(cutoff)

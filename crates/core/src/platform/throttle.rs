@@ -9,8 +9,6 @@
 //! limit" and all be evaluated; with the claim, at most `max` attempts are
 //! ever evaluated per window, on SQLite and PostgreSQL alike.
 
-use sqlx::Row;
-
 use crate::platform::clock::{Millis, now_ms};
 use crate::platform::db::{Db, DbError};
 
@@ -66,7 +64,7 @@ pub async fn count(db: &Db, key: &str, limit: Limit) -> Result<Result<(), Millis
     let k = key.to_owned();
     let counted = db
         .write(crate::tx!(c => {
-            let row = sqlx::query(
+            let row = crate::platform::db::query(
                 "INSERT INTO throttle (key, window_start, hits) VALUES ($1, $2, 1) \
                  ON CONFLICT (key, window_start) DO UPDATE SET hits = throttle.hits + 1 \
                  WHERE throttle.hits < $3 RETURNING hits",
@@ -87,8 +85,8 @@ pub async fn count(db: &Db, key: &str, limit: Limit) -> Result<Result<(), Millis
     })
 }
 
-async fn purge_old(c: &mut sqlx::AnyConnection, now: Millis) -> Result<(), DbError> {
-    sqlx::query("DELETE FROM throttle WHERE window_start < $1")
+async fn purge_old(c: &mut crate::platform::db::Conn, now: Millis) -> Result<(), DbError> {
+    crate::platform::db::query("DELETE FROM throttle WHERE window_start < $1")
         .bind(now - 24 * 3600 * 1000)
         .execute(c)
         .await?;
@@ -108,7 +106,7 @@ pub async fn claim(db: &Db, key: &str, limit: Limit) -> Result<Result<Claim, Ref
         let k = key.to_owned();
         let outcome = db
             .write(crate::tx!(c => {
-                let row = sqlx::query(
+                let row = crate::platform::db::query(
                     "INSERT INTO throttle (key, window_start, hits, pending) VALUES ($1, $2, 0, 1) \
                      ON CONFLICT (key, window_start) DO UPDATE SET pending = throttle.pending + 1 \
                      WHERE throttle.hits + throttle.pending < $3 RETURNING hits",
@@ -122,7 +120,7 @@ pub async fn claim(db: &Db, key: &str, limit: Limit) -> Result<Result<Claim, Ref
                     purge_old(c, now).await?;
                     return Ok::<_, DbError>(None);
                 }
-                let hits: i64 = sqlx::query(
+                let hits: i64 = crate::platform::db::query(
                     "SELECT hits FROM throttle WHERE key = $1 AND window_start = $2",
                 )
                 .bind(&k)
@@ -166,7 +164,7 @@ pub async fn settle(db: &Db, claim: Claim, failed: bool) -> Result<(), DbError> 
             "UPDATE throttle SET pending = pending - 1 \
              WHERE key = $1 AND window_start = $2 AND pending > 0"
         };
-        sqlx::query(sql)
+        crate::platform::db::query(sql)
             .bind(&claim.key)
             .bind(claim.window_start)
             .execute(c)

@@ -87,10 +87,10 @@ async fn a_citizen_applies_on_a_phone_corrects_once_and_is_accepted_at_the_desk(
         return;
     };
     let app = helpers::TestApp::spawn().await;
-    let item: String = sqlx::query_scalar(
+    let item: String = tongban_core::platform::db::query_scalar(
         "SELECT task_code FROM published_items WHERE name = '居民身份证补领' AND division_code = '230100'",
     )
-    .fetch_one(app.db.pool())
+    .fetch_one(&app.db)
     .await
     .unwrap();
     let scan = tempfile::Builder::new().suffix(".pdf").tempfile().unwrap();
@@ -130,12 +130,13 @@ async fn a_citizen_applies_on_a_phone_corrects_once_and_is_accepted_at_the_desk(
     shoot(&c, &shots, "journey-confirmation.png").await;
     let url = c.current_url().await.unwrap();
     let id = url.path().rsplit('/').next().unwrap().to_owned();
-    let number: String =
-        sqlx::query_scalar("SELECT case_number FROM applications WHERE public_id = $1")
-            .bind(&id)
-            .fetch_one(app.db.pool())
-            .await
-            .unwrap();
+    let number: String = tongban_core::platform::db::query_scalar(
+        "SELECT case_number FROM applications WHERE public_id = $1",
+    )
+    .bind(&id)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
     c.goto(&app.url("/applications")).await.unwrap();
     wait_for(&c, "#mine .card").await;
     found.extend(page_problems(&c, &axe, "我的办件").await);

@@ -51,9 +51,9 @@ impl Drop for Fresh {
             };
             rt.block_on(async move {
                 if let Ok(mut admin) =
-                    <sqlx::AnyConnection as sqlx::Connection>::connect(&base).await
+                    <sqlx::PgConnection as sqlx::Connection>::connect(&base).await
                 {
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
                         "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
                     )))
                     .execute(&mut admin)
@@ -70,12 +70,11 @@ impl Drop for Fresh {
 pub async fn fresh_database() -> (String, Fresh) {
     match std::env::var("TONGBAN_TEST_PG") {
         Ok(base) if !base.is_empty() => {
-            sqlx::any::install_default_drivers();
             let name = format!("tb_test_{}_{}", std::process::id(), rand_suffix());
-            let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&base)
+            let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&base)
                 .await
                 .expect("connect to TONGBAN_TEST_PG");
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .execute(&mut admin)
                 .await
                 .expect("create test database");
@@ -255,10 +254,12 @@ impl TestApp {
         self.db
             .write(move |c| {
                 Box::pin(async move {
-                    sqlx::query("UPDATE accounts SET totp_last_step = NULL WHERE username = $1")
-                        .bind(&name)
-                        .execute(c)
-                        .await?;
+                    tongban_core::platform::db::query(
+                        "UPDATE accounts SET totp_last_step = NULL WHERE username = $1",
+                    )
+                    .bind(&name)
+                    .execute(c)
+                    .await?;
                     Ok::<_, tongban_core::platform::db::DbError>(())
                 })
             })
@@ -298,10 +299,9 @@ impl TestApp {
 
     /// Id of an organisation by its Chinese name.
     pub async fn org_id(&self, name_zh: &str) -> i64 {
-        use sqlx::Row;
-        sqlx::query("SELECT id FROM organizations WHERE name_zh = $1")
+        tongban_core::platform::db::query("SELECT id FROM organizations WHERE name_zh = $1")
             .bind(name_zh)
-            .fetch_one(self.db.pool())
+            .fetch_one(&self.db)
             .await
             .expect("org")
             .try_get(0)

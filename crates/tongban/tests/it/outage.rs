@@ -71,7 +71,7 @@ enum Cause {
     /// A connection holding the SQLite write lock while the outage lasts.
     Sqlite {
         url: String,
-        holder: Option<sqlx::AnyConnection>,
+        holder: Option<sqlx::SqliteConnection>,
     },
 }
 
@@ -80,7 +80,7 @@ impl Cause {
         match self {
             Self::Postgres(p) => p.cut(),
             Self::Sqlite { url, holder } => {
-                let mut c = sqlx::AnyConnection::connect(url).await.unwrap();
+                let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
                 sqlx::raw_sql("BEGIN IMMEDIATE")
                     .execute(&mut c)
                     .await

@@ -5,7 +5,6 @@
 //! SQLite and, in CI, on PostgreSQL.
 
 use futures::future::join_all;
-use sqlx::Row;
 use tongban_core::identity::accounts::MAX_FAILED_LOGINS;
 
 use crate::helpers::TestApp;
@@ -22,11 +21,13 @@ async fn post_login(app: &TestApp, username: &str, password: &str) -> u16 {
 }
 
 async fn failed_logins(app: &TestApp, username: &str) -> (i64, Option<i64>) {
-    let r = sqlx::query("SELECT failed_logins, locked_until FROM accounts WHERE username = $1")
-        .bind(username)
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap();
+    let r = tongban_core::platform::db::query(
+        "SELECT failed_logins, locked_until FROM accounts WHERE username = $1",
+    )
+    .bind(username)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
     (r.try_get(0).unwrap(), r.try_get(1).unwrap())
 }
 
@@ -277,14 +278,15 @@ async fn a_reviewer_cannot_publish_the_work_of_an_account_they_made() {
         .unwrap()
         .unwrap();
     // The puppet opens, edits and submits a draft of a department item.
-    let item_id: i64 =
-        sqlx::query("SELECT id FROM service_items WHERE org_id = $1 ORDER BY id LIMIT 1")
-            .bind(org)
-            .fetch_one(app.db.pool())
-            .await
-            .unwrap()
-            .try_get(0)
-            .unwrap();
+    let item_id: i64 = tongban_core::platform::db::query(
+        "SELECT id FROM service_items WHERE org_id = $1 ORDER BY id LIMIT 1",
+    )
+    .bind(org)
+    .fetch_one(&app.db)
+    .await
+    .unwrap()
+    .try_get(0)
+    .unwrap();
     let v = catalog::open_draft(&app.db, Actor::Person(&puppet), item_id)
         .await
         .unwrap();
@@ -366,13 +368,14 @@ async fn registration_says_nothing_about_who_is_registered() {
     let (status, page) = post(form("230103198805120020", "13700000006")).await;
     assert_eq!(status, 200);
     assert!(page.contains("register-confirm-form"));
-    let phone: String =
-        sqlx::query("SELECT phone FROM accounts WHERE username = '230103198805120020'")
-            .fetch_one(app.db.pool())
-            .await
-            .unwrap()
-            .try_get(0)
-            .unwrap();
+    let phone: String = tongban_core::platform::db::query(
+        "SELECT phone FROM accounts WHERE username = '230103198805120020'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap()
+    .try_get(0)
+    .unwrap();
     assert_eq!(phone, "13700000005");
     let (_, outbox) = app.get_text(&app.client(), "/dev/messages").await;
     assert!(!outbox.contains("13700000006"));
@@ -461,12 +464,14 @@ async fn parallel_guesses_at_a_reset_code_get_five_tries_in_all() {
     // Wait for the code to be stored (it is sent in the background).
     let mut stored = false;
     for _ in 0..100 {
-        let n: i64 = sqlx::query("SELECT COUNT(*) FROM one_time_codes WHERE purpose = 'reset'")
-            .fetch_one(app.db.pool())
-            .await
-            .unwrap()
-            .try_get(0)
-            .unwrap();
+        let n: i64 = tongban_core::platform::db::query(
+            "SELECT COUNT(*) FROM one_time_codes WHERE purpose = 'reset'",
+        )
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
         if n > 0 {
             stored = true;
             break;
@@ -488,12 +493,14 @@ async fn parallel_guesses_at_a_reset_code_get_five_tries_in_all() {
             .send()
     }))
     .await;
-    let attempts: i64 = sqlx::query("SELECT attempts FROM one_time_codes WHERE purpose = 'reset'")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
-        .try_get(0)
-        .unwrap();
+    let attempts: i64 = tongban_core::platform::db::query(
+        "SELECT attempts FROM one_time_codes WHERE purpose = 'reset'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap()
+    .try_get(0)
+    .unwrap();
     assert!(
         attempts <= tongban_core::identity::otp::MAX_ATTEMPTS,
         "{attempts} tries were counted"

@@ -52,9 +52,8 @@ async fn public_pages() {
     let c = app.client();
     let _guard = settings().bind_to_scope();
     let code: String = {
-        use sqlx::Row;
-        sqlx::query("SELECT task_code FROM published_items WHERE name = '食品经营许可' ORDER BY task_code LIMIT 1")
-            .fetch_one(app.db.pool())
+        tongban_core::platform::db::query("SELECT task_code FROM published_items WHERE name = '食品经营许可' ORDER BY task_code LIMIT 1")
+            .fetch_one(&app.db)
             .await
             .unwrap()
             .try_get(0)

@@ -6,7 +6,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
-use sqlx::Row;
 use tongban_core::platform::db::DbOptions;
 use tongban_core::platform::jobs::{self, NewJob, Registry};
 use tongban_core::platform::outbox;
@@ -32,8 +31,8 @@ async fn fresh_db() -> (Db, crate::helpers::Fresh) {
 }
 
 async fn count(db: &Db, sql: &'static str) -> i64 {
-    sqlx::query(sql)
-        .fetch_one(db.pool())
+    tongban_core::platform::db::query(sql)
+        .fetch_one(&db)
         .await
         .unwrap()
         .try_get(0)
@@ -49,7 +48,7 @@ async fn concurrent_writes_commit_independently_and_a_failure_undoes_only_itself
         tasks.push(tokio::spawn(async move {
             db.write(move |c| {
                 Box::pin(async move {
-                    sqlx::query(
+                    tongban_core::platform::db::query(
                         "INSERT INTO outbox (topic, payload, created_at) VALUES ($1, '{}', $2)",
                     )
                     .bind(format!("t{i}"))
@@ -184,11 +183,13 @@ async fn failing_jobs_retry_with_backoff_then_fail_for_good() {
             .is_empty()
     );
     jobs::fail(&db, &claimed[0], "w", "boom").await.unwrap();
-    let row = sqlx::query("SELECT status, run_at, last_error FROM jobs WHERE id = $1")
-        .bind(id)
-        .fetch_one(db.pool())
-        .await
-        .unwrap();
+    let row = tongban_core::platform::db::query(
+        "SELECT status, run_at, last_error FROM jobs WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&db)
+    .await
+    .unwrap();
     assert_eq!(row.try_get::<String, _>(0).unwrap(), "queued");
     assert!(
         row.try_get::<i64, _>(1).unwrap() > tongban_core::platform::clock::now_ms(),
@@ -199,7 +200,7 @@ async fn failing_jobs_retry_with_backoff_then_fail_for_good() {
     assert!(jobs::claim(&db, "w", 10, 60_000).await.unwrap().is_empty());
     db.write(move |c| {
         Box::pin(async move {
-            sqlx::query("UPDATE jobs SET run_at = 0 WHERE id = $1")
+            tongban_core::platform::db::query("UPDATE jobs SET run_at = 0 WHERE id = $1")
                 .bind(id)
                 .execute(c)
                 .await
@@ -211,9 +212,9 @@ async fn failing_jobs_retry_with_backoff_then_fail_for_good() {
     let again = jobs::claim(&db, "w", 10, 60_000).await.unwrap();
     assert_eq!(again[0].attempts, 2);
     jobs::fail(&db, &again[0], "w", "boom again").await.unwrap();
-    let status: String = sqlx::query("SELECT status FROM jobs WHERE id = $1")
+    let status: String = tongban_core::platform::db::query("SELECT status FROM jobs WHERE id = $1")
         .bind(id)
-        .fetch_one(db.pool())
+        .fetch_one(&db)
         .await
         .unwrap()
         .try_get(0)
@@ -325,8 +326,8 @@ async fn demo_seed_loads_once() {
     assert_eq!(count(&db, "SELECT COUNT(*) FROM organizations").await, orgs);
     assert_eq!(count(&db, "SELECT COUNT(*) FROM accounts").await, 10);
     // Every seeded credit code passes GB 32100.
-    for r in sqlx::query("SELECT credit_code FROM organizations")
-        .fetch_all(db.pool())
+    for r in tongban_core::platform::db::query("SELECT credit_code FROM organizations")
+        .fetch_all(&db)
         .await
         .unwrap()
     {
@@ -357,7 +358,7 @@ async fn the_sqlite_wal_is_checkpointed_in_the_background() {
             db.write(move |c| {
                 Box::pin(async move {
                     for i in 0..400 {
-                        sqlx::query(
+                        tongban_core::platform::db::query(
                             "INSERT INTO outbox (topic, payload, created_at) VALUES ($1, $2, 0)",
                         )
                         .bind(format!("wal.{round}.{i}"))

@@ -163,9 +163,33 @@ pub async fn metrics_get(State(state): State<AppState>, ctx: crate::http::ctx::C
             extra.push_str(&format!("{name}{{lane=\"{}\"}} {}\n", l.name, value(l)));
         }
     }
-    let pool = state.db().pool();
-    extra.push_str("# HELP tongban_db_pool_connections Open database connections.\n# TYPE tongban_db_pool_connections gauge\n");
-    extra.push_str(&format!("tongban_db_pool_connections {}\n", pool.size()));
+    let load = state.db().load();
+    for (name, help, value) in [
+        (
+            "tongban_db_pool_connections",
+            "Open database connections.",
+            load.connections,
+        ),
+        (
+            "tongban_db_pool_idle",
+            "Idle pooled connections (PostgreSQL).",
+            load.idle,
+        ),
+        (
+            "tongban_db_write_queue",
+            "Transactions waiting for the SQLite writer.",
+            load.write_queue,
+        ),
+        (
+            "tongban_db_read_queue",
+            "Reads waiting for a SQLite reader.",
+            load.read_queue,
+        ),
+    ] {
+        extra.push_str(&format!(
+            "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"
+        ));
+    }
     (
         [(
             header::CONTENT_TYPE,

@@ -23,7 +23,6 @@ pub use problems::*;
 pub use row::*;
 
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use tongban_domain::catalog::{
     CaseKind, Faq, Fee, Fetchable, Guide, Material, Situation, TimeLimit, TimeUnit, validate,
 };
@@ -40,11 +39,11 @@ use fields::exchange_field;
 /// Every published implementation within `paths` (all when empty), in
 /// exchange form, ordered by organisation and code.
 pub async fn export(db: &Db) -> Result<Vec<ExchangeRow>, CatalogError> {
-    let rows = sqlx::query(
+    let rows = crate::platform::db::query(
         "SELECT p.catalog_code, p.task_code, p.org_id, p.division_code, v.document FROM published_items p \
          JOIN organizations o ON o.id = p.org_id JOIN item_versions v ON v.id = p.version_id ORDER BY o.path, p.task_code",
     )
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?;
     let mut orgs_cache: Vec<Org> = Vec::new();
     let mut out = Vec::with_capacity(rows.len());
@@ -191,11 +190,13 @@ pub async fn import(
         let org = match orgs_cache.get(&code) {
             Some(o) => o.clone(),
             None => {
-                let found = sqlx::query("SELECT id FROM organizations WHERE credit_code = $1")
-                    .bind(&code)
-                    .fetch_optional(db.pool())
-                    .await
-                    .map_err(DbError::from)?;
+                let found = crate::platform::db::query(
+                    "SELECT id FROM organizations WHERE credit_code = $1",
+                )
+                .bind(&code)
+                .fetch_optional(&db)
+                .await
+                .map_err(DbError::from)?;
                 let o = match found {
                     Some(row) => Some(
                         orgs::get(db, row.try_get(0).map_err(DbError::from)?)
@@ -243,11 +244,13 @@ pub async fn import(
                         message: "实施编码在文件中重复".into(),
                     });
                 } else {
-                    let exists = sqlx::query("SELECT 1 FROM service_items WHERE task_code = $1")
-                        .bind(p.task_code())
-                        .fetch_optional(db.pool())
-                        .await
-                        .map_err(DbError::from)?;
+                    let exists = crate::platform::db::query(
+                        "SELECT 1 FROM service_items WHERE task_code = $1",
+                    )
+                    .bind(p.task_code())
+                    .fetch_optional(&db)
+                    .await
+                    .map_err(DbError::from)?;
                     if exists.is_some() {
                         errors.push(RowError {
                             row: row_no,

@@ -2,7 +2,6 @@
 //! its guide, organisation and facets, in index order, and the mark of the
 //! latest public event.
 
-use sqlx::Row;
 use tongban_domain::catalog::Guide;
 
 use super::SearchError;
@@ -22,11 +21,11 @@ pub(super) struct PublishedDoc {
 
 /// The id of the latest event that changed the public catalog.
 pub(super) async fn latest_public_event(db: &Db) -> Result<i64, SearchError> {
-    Ok(sqlx::query(
+    Ok(crate::platform::db::query(
         "SELECT COALESCE((SELECT id FROM item_events WHERE action IN ('published', 'scheduled', 'withdrawn') \
          ORDER BY id DESC LIMIT 1), 0)",
     )
-    .fetch_one(db.pool())
+    .fetch_one(&db)
     .await?
     .try_get(0)?)
 }
@@ -51,23 +50,21 @@ pub(super) async fn published_docs(
          FROM published_items p JOIN organizations o ON o.id = p.org_id JOIN item_versions v ON v.id = p.version_id";
     let rows = match which {
         Select::Item(id) => {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "{SELECT} WHERE p.item_id = $1"
-            )))
-            .bind(id)
-            .fetch_all(db.pool())
-            .await?
+            crate::platform::db::query(format!("{SELECT} WHERE p.item_id = $1"))
+                .bind(id)
+                .fetch_all(&db)
+                .await?
         }
         Select::After(after, limit) => {
             let (path, code) = after.cloned().unwrap_or_default();
-            sqlx::query(sqlx::AssertSqlSafe(format!(
+            crate::platform::db::query(format!(
                 "{SELECT} WHERE o.path > $1 OR (o.path = $1 AND p.task_code > $2) \
                  ORDER BY o.path, p.task_code LIMIT $3"
-            )))
+            ))
             .bind(path)
             .bind(code)
             .bind(limit)
-            .fetch_all(db.pool())
+            .fetch_all(&db)
             .await?
         }
     };

@@ -11,7 +11,6 @@ use std::collections::BTreeSet;
 use std::sync::Mutex;
 
 use serde::Serialize;
-use sqlx::Row;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::{
@@ -49,12 +48,6 @@ pub enum SearchError {
     /// The index lock was poisoned by a panic elsewhere.
     #[error("search index lock poisoned")]
     Poisoned,
-}
-
-impl From<sqlx::Error> for SearchError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Db(DbError::from(e))
-    }
 }
 
 #[derive(Clone, Copy)]
@@ -265,13 +258,13 @@ impl SearchIndex {
     pub async fn update(&self, db: &Db) -> Result<usize, SearchError> {
         let since = self.mark.load(std::sync::atomic::Ordering::Relaxed);
         let mark = latest_public_event(db).await?;
-        let changed: Vec<i64> = sqlx::query(
+        let changed: Vec<i64> = crate::platform::db::query(
             "SELECT DISTINCT item_id FROM item_events WHERE id > $1 AND id <= $2 \
              AND action IN ('published', 'scheduled', 'withdrawn')",
         )
         .bind(since)
         .bind(mark)
-        .fetch_all(db.pool())
+        .fetch_all(&db)
         .await?
         .iter()
         .map(|r| r.try_get(0))
@@ -283,9 +276,9 @@ impl SearchIndex {
         let mut docs = Vec::new();
         for id in &changed {
             let code: Option<String> =
-                sqlx::query("SELECT task_code FROM service_items WHERE id = $1")
+                crate::platform::db::query("SELECT task_code FROM service_items WHERE id = $1")
                     .bind(id)
-                    .fetch_optional(db.pool())
+                    .fetch_optional(&db)
                     .await?
                     .map(|r| r.try_get(0))
                     .transpose()?;

@@ -51,7 +51,7 @@ pub(super) fn snapshot_subqueries(account_col: &str) -> String {
         .join(", ")
 }
 
-pub(super) fn snapshot_at(r: &AnyRow, at: usize) -> Result<AccountSnapshot, DbError> {
+pub(super) fn snapshot_at(r: &Row, at: usize) -> Result<AccountSnapshot, DbError> {
     Ok(AccountSnapshot {
         username: r.try_get(at)?,
         display_name: r.try_get(at + 1)?,
@@ -77,9 +77,9 @@ pub async fn user_claims(
         "SELECT {} FROM accounts WHERE id = $1",
         SNAPSHOT_FIELDS.join(", ")
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let row = crate::platform::db::query(sql)
         .bind(account_id)
-        .fetch_optional(db.pool())
+        .fetch_optional(&db)
         .await?;
     match row {
         Some(r) => Ok(claims_from(key, account_id, &snapshot_at(&r, 0)?, scope)),

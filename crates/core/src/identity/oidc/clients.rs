@@ -86,7 +86,7 @@ pub(super) fn lines(s: &str) -> Vec<String> {
         .collect()
 }
 
-pub(super) fn client_from_row(r: &AnyRow) -> Result<Client, DbError> {
+pub(super) fn client_from_row(r: &Row) -> Result<Client, DbError> {
     let alg: String = r.try_get("id_token_alg")?;
     Ok(Client {
         id: r.try_get("id")?,
@@ -116,9 +116,9 @@ pub async fn client(db: &Db, client_id: &str) -> Result<Option<Client>, DbError>
     let sql = format!(
         "SELECT {CLIENT_COLS} FROM oidc_clients WHERE client_id = $1 AND status = 'active'"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let row = crate::platform::db::query(sql)
         .bind(client_id)
-        .fetch_optional(db.pool())
+        .fetch_optional(&db)
         .await?;
     row.as_ref().map(client_from_row).transpose()
 }
@@ -126,9 +126,7 @@ pub async fn client(db: &Db, client_id: &str) -> Result<Option<Client>, DbError>
 /// Every client, active or not, by name.
 pub async fn clients(db: &Db) -> Result<Vec<Client>, DbError> {
     let sql = format!("SELECT {CLIENT_COLS} FROM oidc_clients ORDER BY name, client_id");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .fetch_all(db.pool())
-        .await?;
+    let rows = crate::platform::db::query(sql).fetch_all(&db).await?;
     rows.iter().map(client_from_row).collect()
 }
 
@@ -170,12 +168,6 @@ pub enum ClientError {
     /// Storage.
     #[error(transparent)]
     Db(#[from] DbError),
-}
-
-impl From<sqlx::Error> for ClientError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Db(DbError::from(e))
-    }
 }
 
 /// Whether a redirect URI may be registered: absolute https with a host,
@@ -398,7 +390,7 @@ pub(super) async fn insert_client(
     let secret_hash = secret.map(digest);
     db.write(crate::tx!(c => {
             let now = now_ms();
-            sqlx::query(
+            crate::platform::db::query(
                 "INSERT INTO oidc_clients (client_id, name, kind, secret_hash, redirect_uris, logout_uris, scopes, \
                  id_token_alg, require_consent, org_id, created_by, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
@@ -468,7 +460,7 @@ pub async fn update_client(
     let (redirects, logouts, scopes) = (redirects.join("\n"), logouts.join("\n"), scopes.join(" "));
     db.write(crate::tx!(c => {
             let now = now_ms();
-            let n = sqlx::query(
+            let n = crate::platform::db::query(
                 "UPDATE oidc_clients SET name = $1, redirect_uris = $2, logout_uris = $3, scopes = $4, \
                  id_token_alg = $5, require_consent = $6, org_id = $7, updated_at = $8 WHERE client_id = $9",
             )
@@ -525,7 +517,7 @@ pub async fn client_action(
     );
     db.write(crate::tx!(c => {
             let now = now_ms();
-            let n = sqlx::query(sql)
+            let n = crate::platform::db::query(sql)
                 .bind(&hash)
                 .bind(now)
                 .bind(&id)
@@ -537,7 +529,7 @@ pub async fn client_action(
             }
             if action == "disable" {
                 // A disabled system keeps no way in: its refresh tokens end.
-                sqlx::query("UPDATE oidc_refresh_tokens SET revoked_at = $1 WHERE client_id = $2 AND revoked_at IS NULL")
+                crate::platform::db::query("UPDATE oidc_refresh_tokens SET revoked_at = $1 WHERE client_id = $2 AND revoked_at IS NULL")
                     .bind(now)
                     .bind(&id)
                     .execute(&mut *c)

@@ -38,7 +38,7 @@ pub async fn issue_code(db: &Db, a: &Authorization, who: &Subject) -> Result<Str
     let (hash, a, who) = (digest(&code), a.clone(), who.clone());
     db.write(crate::tx!(c => {
             let now = now_ms();
-            sqlx::query(
+            crate::platform::db::query(
                 "INSERT INTO oidc_codes (code_hash, client_id, account_id, session_hash, redirect_uri, scope, nonce, \
                  code_challenge, acr, auth_time, family, expires_at, acting_for) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
@@ -131,7 +131,7 @@ pub async fn exchange_code(
                      family, acting_for, {}",
                     snapshot_subqueries("account_id")
                 );
-                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                let row = crate::platform::db::query(sql)
                 .bind(now)
                 .bind(&hash)
                 .bind(&client_id)
@@ -139,7 +139,7 @@ pub async fn exchange_code(
                 .await?;
                 let Some(r) = row else {
                     // Replayed? Then whatever the first exchange issued is suspect.
-                    sqlx::query(
+                    crate::platform::db::query(
                         "UPDATE oidc_refresh_tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND family IN \
                          (SELECT family FROM oidc_codes WHERE code_hash = $2 AND client_id = $3 AND consumed_at IS NOT NULL)",
                     )
@@ -199,9 +199,9 @@ pub async fn exchange_code(
 /// The real-name level of an account (1 when unknown).
 pub async fn real_name_level(db: &Db, account_id: i64) -> Result<i64, DbError> {
     Ok(
-        sqlx::query("SELECT real_name_level FROM accounts WHERE id = $1")
+        crate::platform::db::query("SELECT real_name_level FROM accounts WHERE id = $1")
             .bind(account_id)
-            .fetch_optional(db.pool())
+            .fetch_optional(&db)
             .await?
             .map(|r| r.try_get::<i64, _>("real_name_level"))
             .transpose()?

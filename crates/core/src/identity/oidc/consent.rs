@@ -9,12 +9,13 @@ pub async fn has_consent(
     client_id: &str,
     scope: &[String],
 ) -> Result<bool, DbError> {
-    let row =
-        sqlx::query("SELECT scope FROM oidc_consents WHERE account_id = $1 AND client_id = $2")
-            .bind(account_id)
-            .bind(client_id)
-            .fetch_optional(db.pool())
-            .await?;
+    let row = crate::platform::db::query(
+        "SELECT scope FROM oidc_consents WHERE account_id = $1 AND client_id = $2",
+    )
+    .bind(account_id)
+    .bind(client_id)
+    .fetch_optional(&db)
+    .await?;
     Ok(row.is_some_and(|r| {
         let granted: String = r.try_get(0).unwrap_or_default();
         scope.iter().all(|s| granted.split(' ').any(|g| g == s))
@@ -30,7 +31,7 @@ pub async fn grant_consent(
 ) -> Result<(), DbError> {
     let (client_id, scope) = (client_id.to_owned(), scope.to_vec());
     db.write(crate::tx!(c => {
-            let old: Option<String> = sqlx::query("SELECT scope FROM oidc_consents WHERE account_id = $1 AND client_id = $2")
+            let old: Option<String> = crate::platform::db::query("SELECT scope FROM oidc_consents WHERE account_id = $1 AND client_id = $2")
                 .bind(account_id)
                 .bind(&client_id)
                 .fetch_optional(&mut *c)
@@ -48,7 +49,7 @@ pub async fn grant_consent(
                     all.push(s);
                 }
             }
-            sqlx::query(
+            crate::platform::db::query(
                 "INSERT INTO oidc_consents (account_id, client_id, scope, granted_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (account_id, client_id) DO UPDATE SET scope = excluded.scope, granted_at = excluded.granted_at",
             )
@@ -78,12 +79,12 @@ pub struct ConsentInfo {
 
 /// The relying parties a person has allowed.
 pub async fn consents(db: &Db, account_id: i64) -> Result<Vec<ConsentInfo>, DbError> {
-    let rows = sqlx::query(
+    let rows = crate::platform::db::query(
         "SELECT c.client_id, COALESCE(k.name, c.client_id) AS name, c.scope, c.granted_at FROM oidc_consents c \
          LEFT JOIN oidc_clients k ON k.client_id = c.client_id WHERE c.account_id = $1 ORDER BY c.granted_at DESC",
     )
     .bind(account_id)
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?;
     rows.iter()
         .map(|r| {
@@ -109,12 +110,12 @@ pub(super) fn split_words(s: &str) -> Vec<String> {
 pub async fn withdraw_consent(db: &Db, account_id: i64, client_id: &str) -> Result<(), DbError> {
     let client_id = client_id.to_owned();
     db.write(crate::tx!(c => {
-            sqlx::query("DELETE FROM oidc_consents WHERE account_id = $1 AND client_id = $2")
+            crate::platform::db::query("DELETE FROM oidc_consents WHERE account_id = $1 AND client_id = $2")
                 .bind(account_id)
                 .bind(&client_id)
                 .execute(&mut *c)
                 .await?;
-            sqlx::query(
+            crate::platform::db::query(
                 "UPDATE oidc_refresh_tokens SET revoked_at = $1 WHERE account_id = $2 AND client_id = $3 \
                  AND revoked_at IS NULL",
             )

@@ -11,7 +11,6 @@ use ring::signature::{self as sig, KeyPair};
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use rsa::traits::PublicKeyParts;
 use serde_json::{Value, json};
-use sqlx::Row;
 
 use crate::platform::clock::{Millis, now_ms};
 use crate::platform::db::{Db, DbError};
@@ -87,12 +86,6 @@ pub enum KeyError {
     /// Storage.
     #[error(transparent)]
     Db(#[from] DbError),
-}
-
-impl From<sqlx::Error> for KeyError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Db(DbError::from(e))
-    }
 }
 
 impl Key {
@@ -225,12 +218,13 @@ impl KeyRing {
     /// none (the first start of a new installation).
     pub async fn load(db: &Db) -> Result<Self, KeyError> {
         for alg in [Alg::Es256, Alg::Rs256] {
-            let active: i64 =
-                sqlx::query("SELECT COUNT(*) FROM oidc_keys WHERE alg = $1 AND retired_at IS NULL")
-                    .bind(alg.as_str())
-                    .fetch_one(db.pool())
-                    .await?
-                    .try_get(0)?;
+            let active: i64 = crate::platform::db::query(
+                "SELECT COUNT(*) FROM oidc_keys WHERE alg = $1 AND retired_at IS NULL",
+            )
+            .bind(alg.as_str())
+            .fetch_one(&db)
+            .await?
+            .try_get(0)?;
             if active == 0 {
                 insert_new(db, alg, None).await?;
             }
@@ -240,12 +234,12 @@ impl KeyRing {
 
     async fn read(db: &Db) -> Result<Self, KeyError> {
         let now = now_ms();
-        let rows = sqlx::query(
+        let rows = crate::platform::db::query(
             "SELECT kid, alg, private_der, retired_at FROM oidc_keys \
              WHERE drop_after IS NULL OR drop_after > $1 ORDER BY created_at DESC",
         )
         .bind(now)
-        .fetch_all(db.pool())
+        .fetch_all(&db)
         .await?;
         let mut keys = Vec::with_capacity(rows.len());
         for r in rows {
@@ -318,7 +312,7 @@ async fn insert_new(db: &Db, alg: Alg, retire_others_for: Option<i64>) -> Result
     db.write(crate::tx!(c => {
         let now = now_ms();
         if let Some(keep) = retire_others_for {
-            sqlx::query(
+            crate::platform::db::query(
                 "UPDATE oidc_keys SET retired_at = $1, drop_after = $2 \
                  WHERE alg = $3 AND retired_at IS NULL",
             )
@@ -328,7 +322,7 @@ async fn insert_new(db: &Db, alg: Alg, retire_others_for: Option<i64>) -> Result
             .execute(&mut *c)
             .await?;
         }
-        sqlx::query(
+        crate::platform::db::query(
             "INSERT INTO oidc_keys (kid, alg, private_der, created_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(&kid)

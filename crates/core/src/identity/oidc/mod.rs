@@ -12,14 +12,13 @@ pub mod keys;
 mod reauth;
 mod refresh;
 
+use crate::platform::db::Row;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use sqlx::Row;
-use sqlx::any::AnyRow;
 use tongban_domain::FieldProblem;
 use tongban_domain::kernel::Role;
 
@@ -106,12 +105,12 @@ pub async fn purge(db: &Db) -> Result<u64, DbError> {
     db.write(|c| {
         Box::pin(async move {
             let now = now_ms();
-            let a = sqlx::query("DELETE FROM oidc_codes WHERE expires_at < $1")
+            let a = crate::platform::db::query("DELETE FROM oidc_codes WHERE expires_at < $1")
                 .bind(now - 24 * 3600 * 1000)
                 .execute(&mut *c)
                 .await?
                 .rows_affected();
-            let b = sqlx::query(
+            let b = crate::platform::db::query(
                 "DELETE FROM oidc_refresh_tokens WHERE expires_at < $1 OR (revoked_at IS NOT NULL AND revoked_at < $2)",
             )
             .bind(now)
@@ -119,7 +118,7 @@ pub async fn purge(db: &Db) -> Result<u64, DbError> {
             .execute(&mut *c)
             .await?
             .rows_affected();
-            let r = sqlx::query("DELETE FROM oidc_reauth WHERE expires_at < $1")
+            let r = crate::platform::db::query("DELETE FROM oidc_reauth WHERE expires_at < $1")
                 .bind(now)
                 .execute(c)
                 .await?

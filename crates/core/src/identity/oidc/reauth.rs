@@ -17,7 +17,7 @@ pub async fn reauth_demand(db: &Db, client_id: &str) -> Result<String, DbError> 
     );
     db.write(crate::tx!(c => {
             let now = now_ms();
-            sqlx::query(
+            crate::platform::db::query(
                 "INSERT INTO oidc_reauth (token_hash, client_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
             )
             .bind(&hash)
@@ -42,13 +42,13 @@ pub async fn reauth_since(
     if token.len() != 64 {
         return Ok(None);
     }
-    let row = sqlx::query(
+    let row = crate::platform::db::query(
         "SELECT created_at FROM oidc_reauth WHERE token_hash = $1 AND client_id = $2 AND expires_at > $3",
     )
     .bind(crate::identity::sessions::hash_token(token))
     .bind(client_id)
     .bind(now_ms())
-    .fetch_optional(db.pool())
+    .fetch_optional(&db)
     .await?;
     Ok(row.map(|r| r.try_get::<i64, _>(0)).transpose()?)
 }

@@ -3,13 +3,13 @@
 use super::*;
 
 pub(super) async fn insert_refresh(
-    c: &mut sqlx::AnyConnection,
+    c: &mut crate::platform::db::Conn,
     hash: &str,
     client_id: &str,
     g: &Grant,
     now: Millis,
 ) -> Result<(), DbError> {
-    sqlx::query(
+    crate::platform::db::query(
         "INSERT INTO oidc_refresh_tokens (token_hash, family, client_id, account_id, session_hash, scope, acr, \
          auth_time, created_at, expires_at, acting_for) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
@@ -67,14 +67,14 @@ pub async fn refresh(
                      RETURNING family, account_id, session_hash, scope, acr, auth_time, acting_for, {}",
                     snapshot_subqueries("account_id")
                 );
-                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                let row = crate::platform::db::query(sql)
                 .bind(now)
                 .bind(&hash)
                 .bind(&client_id)
                 .fetch_optional(&mut *c)
                 .await?;
                 let Some(r) = row else {
-                    let reused = sqlx::query(
+                    let reused = crate::platform::db::query(
                         "UPDATE oidc_refresh_tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND family IN \
                          (SELECT family FROM oidc_refresh_tokens WHERE token_hash = $2 AND client_id = $3 AND used_at IS NOT NULL)",
                     )
@@ -144,17 +144,11 @@ impl From<DbError> for RefreshFail {
     }
 }
 
-impl From<sqlx::Error> for RefreshFail {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Db(DbError::from(e))
-    }
-}
-
 /// Revokes a refresh token's family (RFC 7009), if the token is the client's.
 pub async fn revoke_refresh(db: &Db, client: &Client, token: &str) -> Result<(), DbError> {
     let (hash, client_id) = (digest(token), client.client_id.clone());
     db.write(crate::tx!(c => {
-        sqlx::query(
+        crate::platform::db::query(
             "UPDATE oidc_refresh_tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND family IN \
              (SELECT family FROM oidc_refresh_tokens WHERE token_hash = $2 AND client_id = $3)",
         )
@@ -172,7 +166,7 @@ pub async fn revoke_refresh(db: &Db, client: &Client, token: &str) -> Result<(),
 pub async fn end_session_tokens(db: &Db, session_hash: &str) -> Result<(), DbError> {
     let hash = session_hash.to_owned();
     db.write(crate::tx!(c => {
-            sqlx::query("UPDATE oidc_refresh_tokens SET revoked_at = $1 WHERE session_hash = $2 AND revoked_at IS NULL")
+            crate::platform::db::query("UPDATE oidc_refresh_tokens SET revoked_at = $1 WHERE session_hash = $2 AND revoked_at IS NULL")
                 .bind(now_ms())
                 .bind(&hash)
                 .execute(c)

@@ -1,37 +1,49 @@
 //! Storage on two engines through one SQL dialect.
 //!
-//! SQLite (the embedded default) and PostgreSQL are both reached through
-//! sqlx's `Any` driver, with `$1, $2` placeholders that both understand.
-//! Migrations live in `migrations/sqlite` and `migrations/postgres` under the
-//! same version numbers.
+//! SQLite (the embedded default) is reached through rusqlite, PostgreSQL
+//! through sqlx; a use case writes its statements once, through the
+//! [`query`] layer, with `$1, $2` placeholders both understand. Migrations
+//! live in `migrations/sqlite` and `migrations/postgres` under the same
+//! version numbers.
 //!
 //! Writes go through [`Db::write`]. On PostgreSQL each write is its own
-//! transaction on the pool. On SQLite every write goes to one writer task
+//! transaction on the pool. On SQLite every write goes to one writer thread
 //! that commits whatever is queued together (group commit, see [`writer`]),
 //! because one durable commit costs up to 4 ms on these disks and SQLite
-//! allows one writer at a time anyway.
+//! allows one writer at a time anyway. The writer runs each transaction's
+//! statements on its own thread, and reads run on reader threads of their
+//! own, so no statement crosses a thread (`docs/ARCHITECTURE.md`, "The
+//! storage path").
 
+mod pg;
+pub mod query;
+mod sqlite;
 pub mod writer;
 
 use std::future::Future;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::ConnectOptions;
 use sqlx::migrate::Migrator;
-use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection, Executor};
-use tokio::sync::mpsc;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, Postgres};
+use sqlx::sqlite::SqliteConnectOptions;
+use tokio::sync::oneshot;
+
+pub use query::{Decode, Done, Encode, FromRow, Row, query, query_as, query_scalar};
+use query::{Out, Query, Want};
 
 /// A boxed future borrowed from a connection, the shape of a write closure.
 pub type BoxFut<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
 
-/// The body of a transaction for [`Db::write`], without the boxing the
-/// signature needs: `db.write(tx!(c => { …; Ok(v) }))` runs the block with
-/// `c`, the transaction's connection, and moves what the block uses.
+/// The body of a transaction for [`Db::write`] or [`Db::read`], without the
+/// boxing the signature needs: `db.write(tx!(c => { …; Ok(v) }))` runs the
+/// block with `c`, the transaction's connection, and moves what the block
+/// uses.
 #[macro_export]
 macro_rules! tx {
     ($c:ident => $body:block) => {
@@ -41,6 +53,29 @@ macro_rules! tx {
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// A connection inside [`Db::write`] or [`Db::read`]: statements run on it
+/// through [`query`].
+pub struct Conn(ConnKind);
+
+enum ConnKind {
+    /// A SQLite connection owned by the thread running the closure.
+    Sqlite(rusqlite::Connection),
+    /// A PostgreSQL transaction.
+    PgTx(sqlx::Transaction<'static, Postgres>),
+    /// A PostgreSQL connection from the pool, for reads.
+    Pg(sqlx::pool::PoolConnection<Postgres>),
+}
+
+impl Conn {
+    async fn run(&mut self, q: Query, want: Want) -> Result<Out, DbError> {
+        match &mut self.0 {
+            ConnKind::Sqlite(c) => sqlite::run(c, &q, want),
+            ConnKind::PgTx(tx) => pg::run(tx, q, want).await,
+            ConnKind::Pg(c) => pg::run(c, q, want).await,
+        }
+    }
+}
 
 /// Which database engine is behind a [`Db`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +125,15 @@ pub enum DbError {
     /// A commit failed (disk full, I/O): the database cannot write now.
     #[error("commit failed: {0}")]
     CommitFailed(String),
+    /// A statement that must return a row returned none.
+    #[error("no row where one was expected")]
+    RowNotFound,
+    /// The database handle was closed (the server is shutting down).
+    #[error("database is closed")]
+    Closed,
+    /// A SQLite error.
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
     /// Any other database error.
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
@@ -105,7 +149,8 @@ impl DbError {
     /// "try again later", and the node treats the database as down.
     pub fn is_unavailable(&self) -> bool {
         match self {
-            Self::WriterGone | Self::CommitFailed(_) => true,
+            Self::WriterGone | Self::CommitFailed(_) | Self::Closed => true,
+            Self::Sqlite(e) => sqlite::is_unavailable(e),
             Self::Sqlx(
                 sqlx::Error::PoolTimedOut
                 | sqlx::Error::PoolClosed
@@ -120,12 +165,6 @@ impl DbError {
                 // starting up (57P01–57P03), and a read-only standby (25006).
                 code.starts_with("08")
                     || matches!(code, "57P01" | "57P02" | "57P03" | "25006" | "53100")
-                        // SQLite: BUSY (another process holds the file locked
-                    // past the busy timeout), READONLY, IOERR, FULL, CANTOPEN
-                    // (primary codes; extended codes carry them in their low byte).
-                    || code
-                        .parse::<i32>()
-                        .is_ok_and(|n| matches!(n & 0xff, 5 | 8 | 10 | 13 | 14))
             }
             _ => false,
         }
@@ -135,6 +174,7 @@ impl DbError {
     pub fn is_unique_violation(&self) -> bool {
         match self {
             Self::Conflict(_) => true,
+            Self::Sqlite(e) => sqlite::is_unique_violation(e),
             Self::Sqlx(sqlx::Error::Database(e)) => e.is_unique_violation(),
             _ => false,
         }
@@ -164,10 +204,37 @@ impl Default for DbOptions {
     }
 }
 
+/// What the storage path holds at one moment.
+#[derive(Debug, Clone, Copy)]
+pub struct DbLoad {
+    /// Open connections (on SQLite: the readers and the writer).
+    pub connections: usize,
+    /// Of those, idle in the pool (PostgreSQL).
+    pub idle: usize,
+    /// Transactions waiting for the SQLite writer.
+    pub write_queue: usize,
+    /// Statements or reads waiting for a SQLite reader.
+    pub read_queue: usize,
+}
+
+/// The SQLite side: the file, its writer thread and its reader threads.
+struct Lite {
+    path: PathBuf,
+    writer: flume::Sender<writer::TxFn>,
+    readers: flume::Sender<sqlite::ReadJob>,
+    reader_count: usize,
+    /// Held while the database is open; the checkpointer stops without it.
+    _alive: Arc<()>,
+}
+
+enum Engines {
+    Sqlite(Lite),
+    Postgres(PgPool),
+}
+
 struct Inner {
-    engine: Engine,
-    pool: AnyPool,
-    writer: Option<mpsc::Sender<writer::Job>>,
+    engines: Engines,
+    closed: AtomicBool,
     health: Health,
     /// Rung after a commit that queued jobs, so this node's worker starts
     /// on them at once instead of at its next poll.
@@ -182,7 +249,8 @@ struct Health {
     down_since: AtomicI64,
 }
 
-/// The database: a read pool and, on SQLite, the group-commit writer.
+/// The database: on SQLite the group-commit writer and the reader threads,
+/// on PostgreSQL a pool.
 #[derive(Clone)]
 pub struct Db {
     inner: Arc<Inner>,
@@ -191,101 +259,54 @@ pub struct Db {
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Db")
-            .field("engine", &self.inner.engine)
+            .field("engine", &self.engine())
             .finish()
     }
 }
 
-/// Makes sure sqlx knows both drivers; safe to call many times.
-fn install_drivers() {
-    sqlx::any::install_default_drivers();
-}
-
-/// Pragmas every SQLite connection gets. `synchronous=FULL` because a commit
-/// acknowledges a person's action; WAL so readers never block the writer.
-const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
-     PRAGMA synchronous = FULL; PRAGMA mmap_size = 268435456;";
-
 impl Db {
     /// Connects, without running migrations.
     pub async fn connect(url: &str, opts: DbOptions) -> Result<Self, DbError> {
-        install_drivers();
-        let engine = Engine::from_url(url)?;
-        let connect_opts = AnyConnectOptions::from_str(url)?.disable_statement_logging();
-        match engine {
+        let engines = match Engine::from_url(url)? {
             Engine::Postgres => {
-                let pool = AnyPoolOptions::new()
-                    .max_connections(opts.max_connections)
-                    .acquire_timeout(opts.acquire_timeout)
-                    .connect_with(connect_opts)
-                    .await?;
-                Ok(Self {
-                    inner: Arc::new(Inner {
-                        engine,
-                        pool,
-                        writer: None,
-                        jobs_queued: tokio::sync::Notify::new(),
-                        health: Health::default(),
-                    }),
-                })
+                let connect = PgConnectOptions::from_str(url)?.disable_statement_logging();
+                Engines::Postgres(
+                    PgPoolOptions::new()
+                        .max_connections(opts.max_connections)
+                        .acquire_timeout(opts.acquire_timeout)
+                        .connect_with(connect)
+                        .await?,
+                )
             }
             Engine::Sqlite => {
+                let named = SqliteConnectOptions::from_str(url)?;
+                let path = named.get_filename().to_path_buf();
+                let create = url.contains("mode=rwc");
                 // The writer connection is opened first: it creates the file
                 // and switches it to WAL, which readers then share.
-                let mut conn = AnyConnection::connect_with(&connect_opts).await?;
-                conn.execute("PRAGMA journal_mode = WAL;").await?;
-                conn.execute(SQLITE_PRAGMAS).await?;
-                let pool = AnyPoolOptions::new()
-                    .max_connections(opts.max_connections)
-                    .acquire_timeout(opts.acquire_timeout)
-                    .after_connect(|c, _| {
-                        Box::pin(async move {
-                            c.execute(SQLITE_PRAGMAS).await?;
-                            // Reads only: every write goes through the writer.
-                            c.execute("PRAGMA query_only = ON;").await?;
-                            Ok(())
-                        })
-                    })
-                    .connect_with(connect_opts.clone())
-                    .await?;
-                // Checkpoints run beside the writer, not inside its commits:
-                // SQLite's automatic checkpoint copies the WAL into the
-                // database file (and syncs it) in whichever commit crosses
-                // 1,000 pages, stalling every write queued behind it. A
-                // passive checkpoint from its own connection once a second
-                // keeps the WAL short and blocks neither readers nor writer.
-                conn.execute("PRAGMA wal_autocheckpoint = 0;").await?;
-                let mut checkpointer = AnyConnection::connect_with(&connect_opts).await?;
-                checkpointer.execute(SQLITE_PRAGMAS).await?;
-                let tx = writer::spawn(conn, opts.max_batch);
-                let alive = tx.downgrade();
-                tokio::spawn(async move {
-                    loop {
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                        // The database handle is gone: stop with it.
-                        if alive.upgrade().is_none() {
-                            break;
-                        }
-                        if let Err(e) = checkpointer
-                            .execute("PRAGMA wal_checkpoint(PASSIVE);")
-                            .await
-                        {
-                            tracing::warn!(error = %e, "db.checkpoint failed");
-                        }
-                    }
-                    let _ = checkpointer.close().await;
-                });
-                Ok(Self {
-                    inner: Arc::new(Inner {
-                        engine,
-                        pool,
-                        writer: Some(tx),
-                        jobs_queued: tokio::sync::Notify::new(),
-                        health: Health::default(),
-                    }),
+                // Checkpoints run on their own thread (see
+                // `sqlite::spawn_checkpointer`), never inside a commit.
+                let conn = sqlite::open(&path, create)?;
+                conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;")?;
+                let alive = Arc::new(());
+                sqlite::spawn_checkpointer(&path, Arc::downgrade(&alive))?;
+                Engines::Sqlite(Lite {
+                    writer: writer::spawn(conn, opts.max_batch)?,
+                    readers: sqlite::spawn_readers(&path, opts.max_connections as usize)?,
+                    reader_count: (opts.max_connections as usize).max(1),
+                    path,
+                    _alive: alive,
                 })
             }
-        }
+        };
+        Ok(Self {
+            inner: Arc::new(Inner {
+                engines,
+                closed: AtomicBool::new(false),
+                jobs_queued: tokio::sync::Notify::new(),
+                health: Health::default(),
+            }),
+        })
     }
 
     /// The SQLite URL of a file in a data folder, created if missing.
@@ -295,65 +316,129 @@ impl Db {
 
     /// Which engine this is.
     pub fn engine(&self) -> Engine {
-        self.inner.engine
+        match self.inner.engines {
+            Engines::Sqlite(_) => Engine::Sqlite,
+            Engines::Postgres(_) => Engine::Postgres,
+        }
     }
 
-    /// The pool for reads (on PostgreSQL, for everything).
-    pub fn pool(&self) -> &AnyPool {
-        &self.inner.pool
+    /// The SQLite file, if this is SQLite.
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        match &self.inner.engines {
+            Engines::Sqlite(l) => Some(&l.path),
+            Engines::Postgres(_) => None,
+        }
     }
 
     /// Applies pending migrations for this engine.
     pub async fn migrate(&self) -> Result<(), DbError> {
-        match self.inner.engine {
-            Engine::Postgres => {
-                let mut conn = self.inner.pool.acquire().await?;
+        match &self.inner.engines {
+            Engines::Postgres(pool) => {
+                let mut conn = pool.acquire().await?;
                 POSTGRES_MIGRATIONS.run(&mut *conn).await?;
             }
-            Engine::Sqlite => {
-                // Migrations write, so they run on the writer connection,
-                // outside any batch (they manage their own transactions).
-                self.run_on_writer_exclusive().await?;
+            Engines::Sqlite(l) => {
+                // Migrations manage their own transactions on a connection of
+                // their own; SQLite's locking orders them with the writer.
+                let mut conn = SqliteConnectOptions::new()
+                    .filename(&l.path)
+                    .busy_timeout(Duration::from_secs(5))
+                    .foreign_keys(true)
+                    .connect()
+                    .await?;
+                SQLITE_MIGRATIONS.run(&mut conn).await?;
+                sqlx::Connection::close(conn).await?;
             }
         }
         Ok(())
     }
 
-    async fn run_on_writer_exclusive(&self) -> Result<(), DbError> {
-        let Some(w) = &self.inner.writer else {
-            return Ok(());
-        };
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        w.send(writer::Job::Exclusive(Box::new(move |conn| {
-            Box::pin(async move {
-                let r = SQLITE_MIGRATIONS
-                    .run_direct(None, conn, false)
+    fn check_open(&self) -> Result<(), DbError> {
+        if self.inner.closed.load(Ordering::Relaxed) {
+            Err(DbError::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// One statement on its own, on the read side.
+    async fn run_alone(&self, q: Query, want: Want) -> Result<Out, DbError> {
+        self.check_open()?;
+        match &self.inner.engines {
+            Engines::Postgres(pool) => {
+                let mut c = pool.acquire().await?;
+                pg::run(&mut c, q, want).await
+            }
+            Engines::Sqlite(l) => {
+                let (tx, rx) = oneshot::channel();
+                let job: sqlite::ReadJob = Box::new(move |c: &mut Conn| {
+                    let r = match &c.0 {
+                        ConnKind::Sqlite(conn) => sqlite::run(conn, &q, want),
+                        _ => Err(DbError::Internal("reader without SQLite".into())),
+                    };
+                    let _ = tx.send(r);
+                });
+                l.readers
+                    .send_async(job)
                     .await
-                    .map_err(DbError::from);
-                let _ = tx.send(r);
-            })
-        })))
-        .await
-        .map_err(|_| DbError::WriterGone)?;
-        rx.await.map_err(|_| DbError::WriterGone)?
+                    .map_err(|_| DbError::Closed)?;
+                rx.await.map_err(|_| DbError::Closed)?
+            }
+        }
+    }
+
+    /// Runs `f`'s statements on one read connection (a consistent snapshot
+    /// on SQLite; one pooled connection on PostgreSQL). On SQLite `f` runs
+    /// on a reader thread, so its statements cross no thread.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: for<'c> FnOnce(&'c mut Conn) -> BoxFut<'c, Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        self.check_open()?;
+        match &self.inner.engines {
+            Engines::Postgres(pool) => {
+                let mut c = Conn(ConnKind::Pg(pool.acquire().await.map_err(DbError::from)?));
+                f(&mut c).await
+            }
+            Engines::Sqlite(l) => {
+                let (tx, rx) = oneshot::channel();
+                let rt = tokio::runtime::Handle::current();
+                let job: sqlite::ReadJob = Box::new(move |c: &mut Conn| {
+                    let _ = tx.send(read_snapshot(c, f, &rt));
+                });
+                l.readers
+                    .send_async(job)
+                    .await
+                    .map_err(|_| E::from(DbError::Closed))?;
+                rx.await.map_err(|_| E::from(DbError::Closed))?
+            }
+        }
     }
 
     /// Runs `f` in one transaction and commits it durably before returning.
     ///
-    /// On SQLite, `f` runs on the writer connection under its own savepoint
-    /// and shares one commit with whatever else was queued; an error from `f`
+    /// On SQLite, `f` runs on the writer thread under its own savepoint and
+    /// shares one commit with whatever else was queued; an error from `f`
     /// rolls back only `f`'s savepoint. On PostgreSQL, `f` runs in its own
     /// transaction on the pool.
     pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFut<'c, Result<T, E>> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut Conn) -> BoxFut<'c, Result<T, E>> + Send + 'static,
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        match &self.inner.writer {
-            None => {
-                let mut tx = self.inner.pool.begin().await.map_err(DbError::from)?;
-                match f(&mut tx).await {
+        self.check_open()?;
+        match &self.inner.engines {
+            Engines::Postgres(pool) => {
+                let tx = pool.begin().await.map_err(DbError::from)?;
+                let mut c = Conn(ConnKind::PgTx(tx));
+                let result = f(&mut c).await;
+                let ConnKind::PgTx(tx) = c.0 else {
+                    return Err(E::from(DbError::Internal("transaction lost".into())));
+                };
+                match result {
                     Ok(v) => {
                         tx.commit().await.map_err(DbError::from)?;
                         Ok(v)
@@ -365,7 +450,25 @@ impl Db {
                     }
                 }
             }
-            Some(w) => writer::submit(w, f).await,
+            Engines::Sqlite(l) => writer::submit(&l.writer, f).await,
+        }
+    }
+
+    /// What the storage path holds now, for `/metrics`.
+    pub fn load(&self) -> DbLoad {
+        match &self.inner.engines {
+            Engines::Postgres(pool) => DbLoad {
+                connections: pool.size() as usize,
+                idle: pool.num_idle(),
+                write_queue: 0,
+                read_queue: 0,
+            },
+            Engines::Sqlite(l) => DbLoad {
+                connections: l.reader_count + 1,
+                idle: 0,
+                write_queue: l.writer.len(),
+                read_queue: l.readers.len(),
+            },
         }
     }
 
@@ -380,14 +483,18 @@ impl Db {
         self.inner.jobs_queued.notified().await;
     }
 
-    /// Closes the pool and stops the writer once its queue is drained.
+    /// Refuses further work; on PostgreSQL closes the pool. The SQLite
+    /// threads stop when the last handle is dropped, after what is queued.
     pub async fn close(&self) {
-        self.inner.pool.close().await;
+        self.inner.closed.store(true, Ordering::Relaxed);
+        if let Engines::Postgres(pool) = &self.inner.engines {
+            pool.close().await;
+        }
     }
 
     /// Whether the database answers a trivial query (for `/readyz`).
     pub async fn ping(&self) -> Result<(), DbError> {
-        sqlx::query("SELECT 1").execute(&self.inner.pool).await?;
+        query("SELECT 1").execute(self).await?;
         Ok(())
     }
 
@@ -428,15 +535,13 @@ impl Db {
         let check = async {
             self.ping().await?;
             if write {
-                self.write(|c| {
-                    Box::pin(async move {
-                        sqlx::query("UPDATE db_probe SET at = $1 WHERE id = 1")
-                            .bind(crate::platform::clock::now_ms())
-                            .execute(c)
-                            .await?;
-                        Ok::<_, DbError>(())
-                    })
-                })
+                self.write(crate::tx!(c => {
+                    query("UPDATE db_probe SET at = $1 WHERE id = 1")
+                        .bind(crate::platform::clock::now_ms())
+                        .execute(c)
+                        .await?;
+                    Ok::<_, DbError>(())
+                }))
                 .await?;
             }
             Ok(())
@@ -468,4 +573,25 @@ impl Db {
             }
         });
     }
+}
+
+/// Runs a read closure on a reader's connection inside one read transaction,
+/// so that its statements see one snapshot.
+fn read_snapshot<T, E, F>(c: &mut Conn, f: F, rt: &tokio::runtime::Handle) -> Result<T, E>
+where
+    F: for<'c> FnOnce(&'c mut Conn) -> BoxFut<'c, Result<T, E>>,
+    E: From<DbError>,
+{
+    let exec = |c: &Conn, sql: &str| match &c.0 {
+        ConnKind::Sqlite(conn) => conn
+            .prepare_cached(sql)
+            .and_then(|mut s| s.raw_execute())
+            .map(drop)
+            .map_err(DbError::from),
+        _ => Ok(()),
+    };
+    exec(c, "BEGIN")?;
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rt.block_on(f(c))));
+    exec(c, "COMMIT")?;
+    r.unwrap_or_else(|_| Err(E::from(DbError::Internal("a read panicked".into()))))
 }

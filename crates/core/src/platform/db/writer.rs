@@ -1,16 +1,21 @@
-//! The SQLite writer: one connection, one task, group commit.
+//! The SQLite writer: one connection, one thread, group commit.
 //!
-//! Callers queue closures. The writer takes everything queued (up to
+//! Callers queue closures. The writer thread takes everything queued (up to
 //! `max_batch`), opens one transaction, runs each closure under its own
 //! savepoint — releasing it on success, rolling back to it on failure — and
 //! commits once. Only after that commit is durable does any caller hear back,
 //! so an acknowledged write is never lost, one caller's failure never undoes
 //! another's work, and N queued writers pay for one fsync instead of N.
+//!
+//! A closure's statements run on the writer thread itself (the closure's
+//! future is driven there to completion), so a transaction costs one hand-off
+//! to the thread and one back, whatever its number of statements.
 
-use sqlx::{AnyConnection, Executor};
-use tokio::sync::{mpsc, oneshot};
+use std::panic::AssertUnwindSafe;
 
-use super::{BoxFut, DbError};
+use tokio::sync::oneshot;
+
+use super::{BoxFut, Conn, ConnKind, DbError};
 
 /// Delivers a transaction's result once the batch's commit outcome is known.
 type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
@@ -23,34 +28,31 @@ pub struct Outcome {
 }
 
 /// A transaction closure as the writer runs it.
-pub type TxFn = Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFut<'c, Outcome> + Send>;
-/// Work that needs the connection alone.
-pub type ExclusiveFn = Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFut<'c, ()> + Send>;
+pub type TxFn = Box<dyn for<'c> FnOnce(&'c mut Conn) -> BoxFut<'c, Outcome> + Send>;
 
-/// A queued unit of work for the writer.
-pub enum Job {
-    /// A transaction to batch with others.
-    Tx(TxFn),
-    /// Work that needs the connection alone, outside a transaction (migrations).
-    Exclusive(ExclusiveFn),
-}
-
-/// Starts the writer task on `conn`.
-pub fn spawn(conn: AnyConnection, max_batch: usize) -> mpsc::Sender<Job> {
-    let (tx, rx) = mpsc::channel(4096);
-    tokio::spawn(run(conn, rx, max_batch.max(1)));
-    tx
+/// Starts the writer thread on `conn`.
+pub(super) fn spawn(
+    conn: rusqlite::Connection,
+    max_batch: usize,
+) -> Result<flume::Sender<TxFn>, DbError> {
+    let (tx, rx) = flume::bounded(4096);
+    let handle = tokio::runtime::Handle::current();
+    std::thread::Builder::new()
+        .name("db-writer".into())
+        .spawn(move || run(Conn(ConnKind::Sqlite(conn)), &rx, max_batch.max(1), &handle))
+        .map_err(|e| DbError::Internal(e.to_string()))?;
+    Ok(tx)
 }
 
 /// Queues `f` and waits for its durable result.
-pub async fn submit<T, E, F>(w: &mpsc::Sender<Job>, f: F) -> Result<T, E>
+pub async fn submit<T, E, F>(w: &flume::Sender<TxFn>, f: F) -> Result<T, E>
 where
-    F: for<'c> FnOnce(&'c mut AnyConnection) -> BoxFut<'c, Result<T, E>> + Send + 'static,
+    F: for<'c> FnOnce(&'c mut Conn) -> BoxFut<'c, Result<T, E>> + Send + 'static,
     T: Send + 'static,
     E: From<DbError> + Send + 'static,
 {
     let (reply, answer) = oneshot::channel::<Result<T, E>>();
-    let job = Job::Tx(Box::new(move |conn| {
+    let job: TxFn = Box::new(move |conn| {
         Box::pin(async move {
             let result = f(conn).await;
             let ok = result.is_ok();
@@ -64,78 +66,69 @@ where
             });
             Outcome { ok, finish }
         })
-    }));
-    w.send(job)
+    });
+    w.send_async(job)
         .await
         .map_err(|_| E::from(DbError::WriterGone))?;
     answer.await.map_err(|_| E::from(DbError::WriterGone))?
 }
 
-async fn run(mut conn: AnyConnection, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
-    let mut pending: Option<Job> = None;
-    loop {
-        let first = match pending.take() {
-            Some(j) => j,
-            None => match rx.recv().await {
-                Some(j) => j,
-                None => break,
-            },
-        };
-        let first = match first {
-            Job::Exclusive(f) => {
-                f(&mut conn).await;
-                continue;
-            }
-            Job::Tx(f) => f,
-        };
+fn run(mut conn: Conn, rx: &flume::Receiver<TxFn>, max_batch: usize, rt: &tokio::runtime::Handle) {
+    while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < max_batch {
             match rx.try_recv() {
-                Ok(Job::Tx(f)) => batch.push(f),
-                Ok(exclusive) => {
-                    pending = Some(exclusive);
-                    break;
-                }
+                Ok(f) => batch.push(f),
                 Err(_) => break,
             }
         }
-        run_batch(&mut conn, batch).await;
+        run_batch(&mut conn, batch, rt);
     }
     tracing::debug!("db.writer stopped");
 }
 
-async fn run_batch(conn: &mut AnyConnection, batch: Vec<TxFn>) {
+fn exec(conn: &Conn, sql: &str) -> Result<(), rusqlite::Error> {
+    match &conn.0 {
+        ConnKind::Sqlite(c) => c.prepare_cached(sql)?.raw_execute().map(drop),
+        _ => Ok(()),
+    }
+}
+
+fn run_batch(conn: &mut Conn, batch: Vec<TxFn>, rt: &tokio::runtime::Handle) {
     let size = batch.len();
-    if let Err(e) = conn.execute("BEGIN IMMEDIATE").await {
+    if let Err(e) = exec(conn, "BEGIN IMMEDIATE") {
         tracing::error!(error = %e, "db.writer could not begin a transaction");
         // Dropping the closures drops their reply channels: callers see an error.
         return;
     }
     let mut finishers = Vec::with_capacity(size);
     for f in batch {
-        if let Err(e) = conn.execute("SAVEPOINT tb_write").await {
+        if let Err(e) = exec(conn, "SAVEPOINT tb_write") {
             tracing::error!(error = %e, "db.writer savepoint failed");
             continue;
         }
-        let Outcome { ok, finish } = f(conn).await;
+        // A closure that panics is a failed transaction, not a dead writer:
+        // its savepoint is rolled back and its caller hears `WriterGone`.
+        let ran = std::panic::catch_unwind(AssertUnwindSafe(|| rt.block_on(f(conn))));
+        let ok = matches!(&ran, Ok(o) if o.ok);
         let end = if ok {
-            conn.execute("RELEASE tb_write").await
+            exec(conn, "RELEASE tb_write")
         } else {
-            match conn.execute("ROLLBACK TO tb_write").await {
-                Ok(_) => conn.execute("RELEASE tb_write").await,
-                Err(e) => Err(e),
-            }
+            exec(conn, "ROLLBACK TO tb_write").and_then(|()| exec(conn, "RELEASE tb_write"))
         };
         if let Err(e) = end {
             tracing::error!(error = %e, "db.writer could not close a savepoint");
         }
-        finishers.push(finish);
+        match ran {
+            Ok(o) => finishers.push(o.finish),
+            Err(_) => tracing::error!("db.writer: a transaction panicked and was rolled back"),
+        }
     }
-    let commit = match conn.execute("COMMIT").await {
-        Ok(_) => Ok(()),
+    let commit = match exec(conn, "COMMIT") {
+        Ok(()) => Ok(()),
         Err(e) => {
             tracing::error!(error = %e, batch = size, "db.writer commit failed");
-            let _ = conn.execute("ROLLBACK").await;
+            let _ = exec(conn, "ROLLBACK");
             Err(e.to_string())
         }
     };

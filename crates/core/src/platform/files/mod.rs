@@ -17,7 +17,6 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 use crate::platform::clock::now_ms;
 use crate::platform::db::{Db, DbError};
@@ -80,12 +79,6 @@ pub enum FileError {
     /// Storage failure.
     #[error(transparent)]
     Db(#[from] DbError),
-}
-
-impl From<sqlx::Error> for FileError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Db(DbError::from(e))
-    }
 }
 
 fn refused(code: &'static str, message: &str) -> FileError {
@@ -186,7 +179,7 @@ fn new_key() -> String {
 
 const FILE_COLS: &str = "id, public_key, created_by, name, content_type, size, sha256";
 
-fn file_from_row(r: &sqlx::any::AnyRow) -> Result<StoredFile, DbError> {
+fn file_from_row(r: &crate::platform::db::Row) -> Result<StoredFile, DbError> {
     Ok(StoredFile {
         id: r.try_get("id")?,
         key: r.try_get("public_key")?,
@@ -200,11 +193,11 @@ fn file_from_row(r: &sqlx::any::AnyRow) -> Result<StoredFile, DbError> {
 
 /// A file's description, by its key.
 pub async fn by_key(db: &Db, key: &str) -> Result<StoredFile, FileError> {
-    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let r = crate::platform::db::query(format!(
         "SELECT {FILE_COLS} FROM files WHERE public_key = $1"
-    )))
+    ))
     .bind(key)
-    .fetch_optional(db.pool())
+    .fetch_optional(&db)
     .await?
     .ok_or(FileError::NotFound)?;
     Ok(file_from_row(&r)?)
@@ -214,18 +207,18 @@ pub async fn by_key(db: &Db, key: &str) -> Result<StoredFile, FileError> {
 /// owner's earlier references are replaced. Keys of no stored file are
 /// skipped (a guide may carry text where a file would be).
 pub async fn set_refs(
-    c: &mut sqlx::AnyConnection,
+    c: &mut crate::platform::db::Conn,
     owner_kind: &str,
     owner_id: i64,
     keys: &[&str],
 ) -> Result<(), DbError> {
-    sqlx::query("DELETE FROM file_refs WHERE owner_kind = $1 AND owner_id = $2")
+    crate::platform::db::query("DELETE FROM file_refs WHERE owner_kind = $1 AND owner_id = $2")
         .bind(owner_kind)
         .bind(owner_id)
         .execute(&mut *c)
         .await?;
     for key in keys {
-        sqlx::query(
+        crate::platform::db::query(
             "INSERT INTO file_refs (file_id, owner_kind, owner_id) \
              SELECT id, $2, $3 FROM files WHERE public_key = $1 ON CONFLICT DO NOTHING",
         )
@@ -240,11 +233,11 @@ pub async fn set_refs(
 
 /// The owners that refer to a file, as `(owner_kind, owner_id)`.
 pub async fn refs(db: &Db, file_id: i64) -> Result<Vec<(String, i64)>, DbError> {
-    let rows = sqlx::query(
+    let rows = crate::platform::db::query(
         "SELECT owner_kind, owner_id FROM file_refs WHERE file_id = $1 ORDER BY owner_kind, owner_id",
     )
     .bind(file_id)
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?;
     rows.iter()
         .map(|r| Ok((r.try_get("owner_kind")?, r.try_get("owner_id")?)))
@@ -266,7 +259,7 @@ pub async fn purge_unreferenced(db: &Db, root: &Path, now: i64) -> Result<usize,
     let root = root.to_path_buf();
     let removed = db
         .write(crate::tx!(c => {
-            let rows = sqlx::query(
+            let rows = crate::platform::db::query(
                 "DELETE FROM files WHERE created_at < $1 \
                  AND NOT EXISTS (SELECT 1 FROM file_refs r WHERE r.file_id = files.id) \
                  RETURNING sha256",
@@ -286,7 +279,7 @@ pub async fn purge_unreferenced(db: &Db, root: &Path, now: i64) -> Result<usize,
                 // Under the hash's lock, so an upload of the same
                 // content waits (see `store`).
                 lock_hash(c, engine, &sha).await?;
-                let shared = sqlx::query("SELECT 1 FROM files WHERE sha256 = $1 LIMIT 1")
+                let shared = crate::platform::db::query("SELECT 1 FROM files WHERE sha256 = $1 LIMIT 1")
                     .bind(&sha)
                     .fetch_optional(&mut *c)
                     .await?;
@@ -307,12 +300,12 @@ pub async fn purge_unreferenced(db: &Db, root: &Path, now: i64) -> Result<usize,
 /// On PostgreSQL, a transaction lock on a content hash, so an upload and a
 /// purge of the same content take turns (SQLite has one writer anyway).
 async fn lock_hash(
-    c: &mut sqlx::AnyConnection,
+    c: &mut crate::platform::db::Conn,
     engine: crate::platform::db::Engine,
     sha: &str,
 ) -> Result<(), DbError> {
     if engine == crate::platform::db::Engine::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+        crate::platform::db::query("SELECT pg_advisory_xact_lock(hashtext($1))")
             .bind(sha)
             .execute(c)
             .await?;
@@ -398,13 +391,13 @@ impl FileRow {
     /// transaction.
     pub async fn insert(
         &self,
-        c: &mut sqlx::AnyConnection,
+        c: &mut crate::platform::db::Conn,
         engine: crate::platform::db::Engine,
         actor: Option<i64>,
     ) -> Result<StoredFile, DbError> {
         let key = new_key();
         lock_hash(c, engine, &self.sha256).await?;
-        let r = sqlx::query("INSERT INTO files (sha256, name, content_type, size, created_by, created_at, public_key) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
+        let r = crate::platform::db::query("INSERT INTO files (sha256, name, content_type, size, created_by, created_at, public_key) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
             .bind(&self.sha256)
             .bind(&self.name)
             .bind(self.content_type)

@@ -17,12 +17,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::platform::db::Conn as AnyConnection;
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
-use sqlx::{AnyConnection, Row};
 
 use crate::platform::clock::{Millis, now_ms};
 use crate::platform::config::MailConfig;
@@ -115,7 +115,7 @@ impl DevOutbox {
 
     /// Keeps a message inside the caller's transaction.
     pub async fn keep_in(&self, c: &mut AnyConnection, m: &Message) -> Result<(), DbError> {
-        sqlx::query(
+        crate::platform::db::query(
             "INSERT INTO dev_messages (channel, recipient, subject, body, created_at) \
              VALUES ($1, $2, $3, $4, $5)",
         )
@@ -161,11 +161,11 @@ pub struct DevMessage {
 
 /// The newest messages of the development outbox.
 pub async fn dev_messages(db: &Db, limit: i64) -> Result<Vec<DevMessage>, DbError> {
-    let rows = sqlx::query(
+    let rows = crate::platform::db::query(
         "SELECT channel, recipient, subject, body, created_at FROM dev_messages ORDER BY id DESC LIMIT $1",
     )
     .bind(limit)
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?;
     rows.iter()
         .map(|r| {

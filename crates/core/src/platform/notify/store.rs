@@ -10,8 +10,8 @@
 //! platform's own channels (the inbox, the development outbox) record and
 //! mark in one transaction, exactly once.
 
+use crate::platform::db::Conn as AnyConnection;
 use serde_json::json;
-use sqlx::{AnyConnection, Row};
 use tongban_domain::Lang;
 
 use super::{Channel, Message, Notifier, NotifyError, Words};
@@ -59,7 +59,7 @@ pub async fn queue(
     m: &Outgoing,
     now: Millis,
 ) -> Result<Option<i64>, DbError> {
-    let row = sqlx::query(
+    let row = crate::platform::db::query(
         "INSERT INTO notices (account_id, topic, dedupe_key, lang, subject, body, inbox, sensitive, created_at, \
          alt_subject, alt_body, link) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
@@ -81,7 +81,7 @@ pub async fn queue(
     let Some(row) = row else { return Ok(None) };
     let notice_id: i64 = row.try_get("id")?;
     for (channel, address) in &m.to {
-        let d = sqlx::query(
+        let d = crate::platform::db::query(
             "INSERT INTO notice_deliveries (notice_id, channel, address, status, created_at, updated_at) \
              VALUES ($1, $2, $3, 'queued', $4, $4) RETURNING id",
         )
@@ -120,12 +120,12 @@ pub async fn deliver(
     attempt: i64,
     max_attempts: i64,
 ) -> Result<(), NotifyError> {
-    let row = sqlx::query(
+    let row = crate::platform::db::query(
         "SELECT d.channel, d.address, d.status, d.notice_id, n.subject, n.body \
          FROM notice_deliveries d JOIN notices n ON n.id = d.notice_id WHERE d.id = $1",
     )
     .bind(delivery_id)
-    .fetch_optional(db.pool())
+    .fetch_optional(&db)
     .await
     .map_err(DbError::from)?;
     let Some(r) = row else { return Ok(()) };
@@ -187,7 +187,7 @@ async fn finish(
         Outcome::Failed(e) => ("failed", Some(e)),
     };
     let error = error.map(|e| e.chars().take(500).collect::<String>());
-    sqlx::query(
+    crate::platform::db::query(
         "UPDATE notice_deliveries SET status = $1, attempts = attempts + 1, last_error = $2, updated_at = $3 \
          WHERE id = $4 AND status = 'queued'",
     )
@@ -202,7 +202,7 @@ async fn finish(
 
 /// Erases a secret's text once none of its deliveries is still queued.
 async fn erase_if_finished(c: &mut AnyConnection, notice_id: i64) -> Result<(), DbError> {
-    sqlx::query(
+    crate::platform::db::query(
         "UPDATE notices SET body = '', alt_subject = NULL, alt_body = NULL WHERE id = $1 AND sensitive = 1 AND NOT EXISTS \
          (SELECT 1 FROM notice_deliveries WHERE notice_id = $1 AND status = 'queued')",
     )
@@ -260,32 +260,32 @@ pub async fn inbox(
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<InboxNotice>, i64, i64), DbError> {
-    let counts = sqlx::query(
+    let counts = crate::platform::db::query(
         "SELECT COUNT(*) AS total, COUNT(read_at) AS read FROM notices WHERE account_id = $1 AND inbox = 1",
     )
     .bind(account_id)
-    .fetch_one(db.pool())
+    .fetch_one(&db)
     .await?;
     let total: i64 = counts.try_get("total")?;
     let read: i64 = counts.try_get("read")?;
-    let rows = sqlx::query(
+    let rows = crate::platform::db::query(
         "SELECT id, topic, subject, body, lang, alt_subject, alt_body, link, created_at, read_at FROM notices \
          WHERE account_id = $1 AND inbox = 1 ORDER BY id DESC LIMIT $2 OFFSET $3",
     )
     .bind(account_id)
     .bind(limit)
     .bind(offset)
-    .fetch_all(db.pool())
+    .fetch_all(&db)
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let id: i64 = r.try_get("id")?;
-        let ds = sqlx::query(
+        let ds = crate::platform::db::query(
             "SELECT channel, address, status, attempts, last_error FROM notice_deliveries \
              WHERE notice_id = $1 ORDER BY id",
         )
         .bind(id)
-        .fetch_all(db.pool())
+        .fetch_all(&db)
         .await?;
         let mut deliveries = Vec::with_capacity(ds.len());
         for d in &ds {
@@ -323,7 +323,7 @@ pub async fn inbox(
 /// them (`None`). Returns how many changed.
 pub async fn mark_read(db: &Db, account_id: i64, id: Option<i64>) -> Result<u64, DbError> {
     db.write(crate::tx!(c => {
-        let r = sqlx::query(
+        let r = crate::platform::db::query(
             "UPDATE notices SET read_at = $1 WHERE account_id = $2 AND inbox = 1 AND read_at IS NULL \
              AND ($3 = 0 OR id = $3)",
         )

@@ -5,7 +5,6 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sqlx::Row;
 
 use super::{city_item, codes, send};
 use crate::helpers::TestApp;
@@ -122,9 +121,9 @@ async fn one_complete_correction_notice_one_correction_then_acceptance_with_dead
         "{queue}"
     );
     clerk.get(app.url("/lang/zh-CN")).send().await.unwrap();
-    let reads: i64 = sqlx::query("SELECT COUNT(*) FROM application_reads a JOIN applications p ON p.id = a.application_id WHERE p.case_number = $1")
+    let reads: i64 = tongban_core::platform::db::query("SELECT COUNT(*) FROM application_reads a JOIN applications p ON p.id = a.application_id WHERE p.case_number = $1")
         .bind(&number)
-        .fetch_one(app.db.pool())
+        .fetch_one(&app.db)
         .await
         .unwrap()
         .try_get(0)
@@ -263,12 +262,13 @@ async fn one_complete_correction_notice_one_correction_then_acceptance_with_dead
     );
     // The applicant's page, the clerk's page and /track show the steps,
     // in the order they were taken.
-    let code: String =
-        sqlx::query_scalar("SELECT query_code FROM applications WHERE public_id = $1")
-            .bind(&id)
-            .fetch_one(app.db.pool())
-            .await
-            .unwrap();
+    let code: String = tongban_core::platform::db::query_scalar(
+        "SELECT query_code FROM applications WHERE public_id = $1",
+    )
+    .bind(&id)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
     let tracked = app
         .client()
         .post(app.url("/track"))
@@ -369,11 +369,13 @@ async fn a_refusal_needs_reason_and_basis_and_a_late_decision_counts_from_receip
     app.db
         .write(move |c| {
             Box::pin(async move {
-                sqlx::query("UPDATE applications SET submitted_at = $1 WHERE case_number = $2")
-                    .bind(received)
-                    .bind(&n)
-                    .execute(c)
-                    .await?;
+                tongban_core::platform::db::query(
+                    "UPDATE applications SET submitted_at = $1 WHERE case_number = $2",
+                )
+                .bind(received)
+                .bind(&n)
+                .execute(c)
+                .await?;
                 Ok::<_, tongban_core::platform::db::DbError>(())
             })
         })
@@ -421,10 +423,11 @@ async fn the_demo_has_a_case_in_every_state_of_the_journey_and_makes_them_once()
             .unwrap(),
         0
     );
-    let mut states: Vec<String> = sqlx::query_scalar("SELECT state FROM applications")
-        .fetch_all(app.db.pool())
-        .await
-        .unwrap();
+    let mut states: Vec<String> =
+        tongban_core::platform::db::query_scalar("SELECT state FROM applications")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
     states.sort();
     assert_eq!(
         states,
@@ -486,13 +489,14 @@ async fn a_file_given_in_an_earlier_case_is_reused_by_reference_with_its_grade()
         (again["trust"].as_str(), again["sha256"].as_str()),
         (Some("C"), given["sha256"].as_str())
     );
-    let stored: i64 = sqlx::query("SELECT COUNT(*) FROM files WHERE sha256 = $1")
-        .bind(given["sha256"].as_str().unwrap())
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
-        .try_get(0)
-        .unwrap();
+    let stored: i64 =
+        tongban_core::platform::db::query("SELECT COUNT(*) FROM files WHERE sha256 = $1")
+            .bind(given["sha256"].as_str().unwrap())
+            .fetch_one(&app.db)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap();
     assert_eq!(stored, 1, "shared, not copied");
     // Someone else's file is not there to take.
     let enterprise = app.signed_in("enterprise").await;
@@ -598,11 +602,11 @@ async fn a_service_centre_accepts_for_the_departments_with_a_window_there() {
     let admin = app.admin().await;
     let (_, number) = submitted(&app, &citizen).await;
     let case_url = app.url(&format!("/api/v1/cases/{number}"));
-    let dept: i64 = sqlx::query(
+    let dept: i64 = tongban_core::platform::db::query(
         "SELECT i.org_id FROM applications a JOIN service_items i ON i.id = a.item_id WHERE a.case_number = $1",
     )
     .bind(&number)
-    .fetch_one(app.db.pool())
+    .fetch_one(&app.db)
     .await
     .unwrap()
     .try_get(0)

@@ -35,8 +35,8 @@ async fn an_agent_starts_a_prefilled_draft_for_the_enterprise_and_saves_it_as_it
             "application.key_reused".to_owned()
         )]
     );
-    let n: i64 = sqlx::query("SELECT COUNT(*) FROM applications")
-        .fetch_one(app.db.pool())
+    let n: i64 = tongban_core::platform::db::query("SELECT COUNT(*) FROM applications")
+        .fetch_one(&app.db)
         .await
         .unwrap()
         .try_get(0)
@@ -198,9 +198,9 @@ async fn who_may_apply_for_what() {
         .await
         .unwrap();
         catalog::publish_imported(&app.db, v).await.unwrap();
-        sqlx::query("SELECT task_code FROM item_versions v JOIN service_items i ON i.id = v.item_id WHERE v.id = $1")
+        tongban_core::platform::db::query("SELECT task_code FROM item_versions v JOIN service_items i ON i.id = v.item_id WHERE v.id = $1")
             .bind(v)
-            .fetch_one(app.db.pool())
+            .fetch_one(&app.db)
             .await
             .unwrap()
             .try_get::<String, _>(0)
@@ -250,7 +250,7 @@ async fn a_forgotten_draft_is_reminded_once_then_expires() {
         let (db, id) = (app.db.clone(), id.clone());
         async move {
             db.write(tongban_core::tx!(c => {
-                sqlx::query("UPDATE applications SET expires_at = $1 WHERE public_id = $2")
+                tongban_core::platform::db::query("UPDATE applications SET expires_at = $1 WHERE public_id = $2")
                     .bind(at)
                     .bind(&id)
                     .execute(c)

@@ -4,7 +4,6 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sqlx::Row;
 
 use super::acceptance::submitted;
 use super::{city_item, codes, enterprise_code, send};
@@ -29,7 +28,7 @@ async fn an_idempotency_key_past_its_day_starts_a_new_draft() {
     app.db
         .write(|c| {
             Box::pin(async move {
-                sqlx::query(
+                tongban_core::platform::db::query(
                     "UPDATE application_requests SET created_at = created_at - 25 * 3600 * 1000",
                 )
                 .execute(c)
@@ -44,8 +43,8 @@ async fn an_idempotency_key_past_its_day_starts_a_new_draft() {
     assert_ne!(second["id"], first["id"]);
     let (status, again) = send(start()).await;
     assert_eq!((status, &again["id"]), (StatusCode::CREATED, &second["id"]));
-    let n: i64 = sqlx::query("SELECT COUNT(*) FROM application_requests")
-        .fetch_one(app.db.pool())
+    let n: i64 = tongban_core::platform::db::query("SELECT COUNT(*) FROM application_requests")
+        .fetch_one(&app.db)
         .await
         .unwrap()
         .try_get(0)

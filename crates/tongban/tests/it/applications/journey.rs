@@ -4,23 +4,22 @@
 
 use reqwest::StatusCode;
 use serde_json::json;
-use sqlx::Row;
 
 use super::acceptance::submitted;
 use super::{city_item, send};
 use crate::helpers::{MINIMAL_PDF, TestApp};
 
 async fn file_reads(app: &TestApp, number: &str) -> Vec<(String, Option<i64>)> {
-    sqlx::query(
+    tongban_core::platform::db::query(
         "SELECT r.purpose, r.given_id FROM application_reads r JOIN applications a ON a.id = r.application_id \
          WHERE a.case_number = $1 ORDER BY r.id",
     )
     .bind(number)
-    .fetch_all(app.db.pool())
+    .fetch_all(&app.db)
     .await
     .unwrap()
     .iter()
-    .map(|r| (r.get(0), r.get(1)))
+    .map(|r| (r.try_get(0).unwrap(), r.try_get(1).unwrap()))
     .collect()
 }
 
@@ -513,12 +512,13 @@ async fn a_case_number_reads_in_its_parts_and_is_found_however_it_is_typed() {
     let app = TestApp::spawn().await;
     let citizen = app.citizen().await;
     let (id, number) = submitted(&app, &citizen).await;
-    let code: String =
-        sqlx::query_scalar("SELECT query_code FROM applications WHERE public_id = $1")
-            .bind(&id)
-            .fetch_one(app.db.pool())
-            .await
-            .unwrap();
+    let code: String = tongban_core::platform::db::query_scalar(
+        "SELECT query_code FROM applications WHERE public_id = $1",
+    )
+    .bind(&id)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
     // The default pattern: 实施编码 (credit code, then the rest), date, sequence.
     let n = number.len();
     let grouped = format!(
@@ -621,12 +621,13 @@ async fn a_benefit_cites_its_own_law_and_a_person_is_addressed_as_such() {
     .await;
     assert_eq!(status, StatusCode::OK, "{done}");
     // What was declared is kept as shown.
-    let kept: String =
-        sqlx::query_scalar("SELECT declaration_hash FROM applications WHERE public_id = $1")
-            .bind(&id)
-            .fetch_one(app.db.pool())
-            .await
-            .unwrap();
+    let kept: String = tongban_core::platform::db::query_scalar(
+        "SELECT declaration_hash FROM applications WHERE public_id = $1",
+    )
+    .bind(&id)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
     assert_eq!(kept, a["declaration"]["sha256"].as_str().unwrap());
     // The receipt speaks to the person and cites the item's law.
     if let Some(text) = app
@@ -765,10 +766,10 @@ async fn an_application_form_that_is_a_material_is_not_asked_for_and_stands_in_i
         );
     }
     // Nothing asks a department to fetch it.
-    let fetch: String = sqlx::query_scalar(
+    let fetch: String = tongban_core::platform::db::query_scalar(
         "SELECT detail FROM application_events WHERE kind = 'submitted' ORDER BY id DESC LIMIT 1",
     )
-    .fetch_one(app.db.pool())
+    .fetch_one(&app.db)
     .await
     .unwrap();
     assert!(!fetch.contains("申请表"), "{fetch}");

@@ -4,7 +4,6 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sqlx::Row;
 use tongban_core::catalog::{self, NewItem};
 use tongban_core::identity::Actor;
 
@@ -23,11 +22,11 @@ mod usage;
 mod visible;
 
 async fn city_item(app: &TestApp, name: &str) -> String {
-    sqlx::query(
+    tongban_core::platform::db::query(
         "SELECT task_code FROM published_items WHERE name = $1 AND division_code = '230100'",
     )
     .bind(name)
-    .fetch_one(app.db.pool())
+    .fetch_one(&app.db)
     .await
     .unwrap()
     .try_get(0)
@@ -35,12 +34,14 @@ async fn city_item(app: &TestApp, name: &str) -> String {
 }
 
 async fn enterprise_code(app: &TestApp) -> String {
-    sqlx::query("SELECT credit_code FROM accounts WHERE username = 'enterprise'")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
-        .try_get(0)
-        .unwrap()
+    tongban_core::platform::db::query(
+        "SELECT credit_code FROM accounts WHERE username = 'enterprise'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap()
+    .try_get(0)
+    .unwrap()
 }
 
 async fn send(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
@@ -87,7 +88,7 @@ async fn rewrite_guides(app: &TestApp, task_code: &str, edits: &[(&str, &str)]) 
         let (code, from, to) = (task_code.to_owned(), (*from).to_owned(), (*to).to_owned());
         app.db
             .write(tongban_core::tx!(c => {
-                sqlx::query(
+                tongban_core::platform::db::query(
                     "UPDATE item_versions SET document = REPLACE(document, $1, $2) \
                      WHERE item_id = (SELECT item_id FROM published_items WHERE task_code = $3)",
                 )

@@ -331,11 +331,11 @@ async fn a_draft_has_no_receipt_and_a_pre_review_item_says_what_it_is() {
     let (_, overview) = app.get_text(&citizen, &base).await;
     assert!(overview.contains("id=\"tasks\""), "{overview}");
     // Depth Ⅱ is an online pre-review before one visit, and says so.
-    let pre: String = sqlx::query_scalar(
+    let pre: String = tongban_core::platform::db::query_scalar(
         "SELECT task_code FROM published_items p JOIN item_versions v ON v.id = p.version_id \
          WHERE v.document LIKE '%\"online_depth\":2,%' LIMIT 1",
     )
-    .fetch_one(app.db.pool())
+    .fetch_one(&app.db)
     .await
     .unwrap();
     let (_, guide) = app.get_text(&citizen, &format!("/items/{pre}")).await;
@@ -512,18 +512,19 @@ async fn a_clerk_applies_at_the_window_for_a_walk_in_accepts_on_the_spot_and_the
             }
         }
     }
-    let source: String =
-        sqlx::query_scalar("SELECT source_code FROM applications WHERE case_number = $1")
-            .bind(&number)
-            .fetch_one(app.db.pool())
-            .await
-            .unwrap();
+    let source: String = tongban_core::platform::db::query_scalar(
+        "SELECT source_code FROM applications WHERE case_number = $1",
+    )
+    .bind(&number)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
     assert_eq!(source, "1", "申报来源: 窗口办理");
-    let trust: Vec<String> = sqlx::query_scalar(
+    let trust: Vec<String> = tongban_core::platform::db::query_scalar(
         "SELECT g.trust FROM application_files g JOIN applications a ON a.id = g.application_id WHERE a.case_number = $1",
     )
     .bind(&number)
-    .fetch_all(app.db.pool())
+    .fetch_all(&app.db)
     .await
     .unwrap();
     assert!(
@@ -659,11 +660,11 @@ async fn a_person_applies_for_another_under_a_power_of_attorney_which_the_case_t
         "{filled}"
     );
     assert!(!filled.contains("13800000001"), "{filled}");
-    let applicant: (i64, String) = sqlx::query_as(
+    let applicant: (i64, String) = tongban_core::platform::db::query_as(
         "SELECT a.applicant_id, p.display_name FROM applications a JOIN accounts p ON p.id = a.applicant_id WHERE a.public_id = $1",
     )
     .bind(&id)
-    .fetch_one(app.db.pool())
+    .fetch_one(&app.db)
     .await
     .unwrap();
     assert_eq!(applicant.1, "王德福", "the case is the principal's");
@@ -735,11 +736,11 @@ async fn a_person_applies_for_another_under_a_power_of_attorney_which_the_case_t
     let number = done["case_number"].as_str().unwrap();
 
     // The principal is told; the clerk sees on what authority, and the file.
-    let told: i64 = sqlx::query_scalar(
+    let told: i64 = tongban_core::platform::db::query_scalar(
         "SELECT COUNT(*) FROM notices WHERE account_id = $1 AND topic = 'applications.submitted'",
     )
     .bind(applicant.0)
-    .fetch_one(app.db.pool())
+    .fetch_one(&app.db)
     .await
     .unwrap();
     assert_eq!(told, 1);

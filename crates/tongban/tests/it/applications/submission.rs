@@ -103,12 +103,14 @@ async fn materials_are_given_as_files_checked_by_content_and_limit() {
     let (_, a) = send(citizen.get(&url)).await;
     assert_eq!(a["files"].as_array().unwrap().len(), 1);
     assert_eq!(a["files"][0]["type"], "png");
-    let refs: i64 = sqlx::query("SELECT COUNT(*) FROM file_refs WHERE owner_kind = 'application'")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
-        .try_get(0)
-        .unwrap();
+    let refs: i64 = tongban_core::platform::db::query(
+        "SELECT COUNT(*) FROM file_refs WHERE owner_kind = 'application'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap()
+    .try_get(0)
+    .unwrap();
     assert_eq!(refs, 1);
     // Twenty files per material at most: the count is taken in the
     // transaction that records the file, and the one past it leaves
@@ -118,8 +120,8 @@ async fn materials_are_given_as_files_checked_by_content_and_limit() {
         let (status, p) = send(upload(&citizen, &asked, "p.pdf", body)).await;
         assert_eq!(status, StatusCode::CREATED, "{n}: {p}");
     }
-    let files_before: i64 = sqlx::query("SELECT COUNT(*) FROM files")
-        .fetch_one(app.db.pool())
+    let files_before: i64 = tongban_core::platform::db::query("SELECT COUNT(*) FROM files")
+        .fetch_one(&app.db)
         .await
         .unwrap()
         .try_get(0)
@@ -139,8 +141,8 @@ async fn materials_are_given_as_files_checked_by_content_and_limit() {
             "material.too_many_files".to_owned()
         )]
     );
-    let files_after: i64 = sqlx::query("SELECT COUNT(*) FROM files")
-        .fetch_one(app.db.pool())
+    let files_after: i64 = tongban_core::platform::db::query("SELECT COUNT(*) FROM files")
+        .fetch_one(&app.db)
         .await
         .unwrap()
         .try_get(0)
@@ -258,11 +260,11 @@ async fn a_complete_application_is_submitted_with_its_case_number_and_the_person
     );
     // What was declared is kept: the version, the words' hash, the level.
     let kept: (String, String, i64) = {
-        let r = sqlx::query(
+        let r = tongban_core::platform::db::query(
             "SELECT declaration_version, declaration_hash, declared_level FROM applications WHERE public_id = $1",
         )
         .bind(&id)
-        .fetch_one(app.db.pool())
+        .fetch_one(&app.db)
         .await
         .unwrap();
         (

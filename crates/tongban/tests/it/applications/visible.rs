@@ -128,11 +128,13 @@ async fn invisible_controls_in_names_and_answers_never_reach_pages_or_pdfs() {
     // Stored before inputs were cleaned: the pages and the PDF drop them
     // as they show them.
     let mut fields: serde_json::Value = serde_json::from_str(
-        &sqlx::query_scalar::<_, String>("SELECT fields FROM applications WHERE public_id = $1")
-            .bind(&id)
-            .fetch_one(app.db.pool())
-            .await
-            .unwrap(),
+        &tongban_core::platform::db::query_scalar::<String>(
+            "SELECT fields FROM applications WHERE public_id = $1",
+        )
+        .bind(&id)
+        .fetch_one(&app.db)
+        .await
+        .unwrap(),
     )
     .unwrap();
     fields["police_report"] = json!("王\u{202E}五\u{200B}");
@@ -140,12 +142,12 @@ async fn invisible_controls_in_names_and_answers_never_reach_pages_or_pdfs() {
     app.db
         .write(move |c| {
             Box::pin(async move {
-                sqlx::query("UPDATE applications SET fields = $1 WHERE public_id = $2")
+                tongban_core::platform::db::query("UPDATE applications SET fields = $1 WHERE public_id = $2")
                     .bind(&doc)
                     .bind(&public)
                     .execute(&mut *c)
                     .await?;
-                sqlx::query(
+                tongban_core::platform::db::query(
                     "UPDATE files SET name = $1 WHERE id IN (SELECT g.file_id FROM application_files g \
                      JOIN applications a ON a.id = g.application_id WHERE a.public_id = $2)",
                 )

@@ -65,11 +65,10 @@ async fn export_in_national_field_names_and_import_all_or_nothing() {
     // Import into the district bureau: two new items, one broken row.
     let editor = app.signed_in("editor").await;
     let daoli = {
-        use sqlx::Row;
-        let r = sqlx::query(
+        let r = tongban_core::platform::db::query(
             "SELECT credit_code FROM organizations WHERE name_zh = '哈尔滨市道里区民政局'",
         )
-        .fetch_one(app.db.pool())
+        .fetch_one(&app.db)
         .await
         .unwrap();
         r.try_get::<String, _>(0).unwrap()
@@ -109,14 +108,15 @@ async fn export_in_national_field_names_and_import_all_or_nothing() {
     let count = |name: &'static str| {
         let db = app.db.clone();
         async move {
-            use sqlx::Row;
-            let n: i64 = sqlx::query("SELECT COUNT(*) FROM item_versions WHERE document LIKE $1")
-                .bind(format!("%{name}%"))
-                .fetch_one(db.pool())
-                .await
-                .unwrap()
-                .try_get(0)
-                .unwrap();
+            let n: i64 = tongban_core::platform::db::query(
+                "SELECT COUNT(*) FROM item_versions WHERE document LIKE $1",
+            )
+            .bind(format!("%{name}%"))
+            .fetch_one(&db)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap();
             n
         }
     };

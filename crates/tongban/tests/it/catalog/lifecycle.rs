@@ -1,7 +1,6 @@
 //! A version's life: drafts, review, four eyes, conflicts, codes, schedules, corrupt rows.
 
 use super::*;
-use sqlx::Row;
 
 #[tokio::test]
 async fn draft_review_publish_new_version_diff_and_withdraw() {
@@ -398,22 +397,24 @@ async fn a_version_takes_effect_and_is_cancelled_on_its_scheduled_dates() {
 
 #[tokio::test]
 async fn a_corrupt_stored_guide_is_an_internal_error_not_a_conflict() {
-    use sqlx::Row;
     let app = TestApp::spawn().await;
     let editor = app.signed_in("editor").await;
-    let id: i64 = sqlx::query("SELECT id FROM item_versions ORDER BY id LIMIT 1")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
-        .try_get(0)
-        .unwrap();
+    let id: i64 =
+        tongban_core::platform::db::query("SELECT id FROM item_versions ORDER BY id LIMIT 1")
+            .fetch_one(&app.db)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap();
     app.db
         .write(move |c| {
             Box::pin(async move {
-                sqlx::query("UPDATE item_versions SET document = '{not json' WHERE id = $1")
-                    .bind(id)
-                    .execute(c)
-                    .await?;
+                tongban_core::platform::db::query(
+                    "UPDATE item_versions SET document = '{not json' WHERE id = $1",
+                )
+                .bind(id)
+                .execute(c)
+                .await?;
                 Ok::<_, tongban_core::DbError>(())
             })
         })
@@ -477,12 +478,12 @@ async fn guides_stored_before_material_codes_get_them_once_consistently_across_v
     let v2 = app
         .db
         .write(tongban_core::tx!(c => {
-            sqlx::query("UPDATE item_versions SET document = $1 WHERE id = $2")
+            tongban_core::platform::db::query("UPDATE item_versions SET document = $1 WHERE id = $2")
                 .bind(&d1)
                 .bind(v1)
                 .execute(&mut *c)
                 .await?;
-            let v2: i64 = sqlx::query(
+            let v2: i64 = tongban_core::platform::db::query(
                 "INSERT INTO item_versions (item_id, version_no, status, document, revision, created_at, updated_at) \
                  VALUES ($1, 2, 'draft', $2, 1, 0, 0) RETURNING id",
             )
@@ -491,7 +492,7 @@ async fn guides_stored_before_material_codes_get_them_once_consistently_across_v
             .fetch_one(&mut *c)
             .await?
             .try_get(0)?;
-            sqlx::query("DELETE FROM data_upgrades").execute(&mut *c).await?;
+            tongban_core::platform::db::query("DELETE FROM data_upgrades").execute(&mut *c).await?;
             Ok::<_, tongban_core::DbError>(v2)
         }))
         .await

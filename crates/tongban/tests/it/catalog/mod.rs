@@ -69,7 +69,6 @@ pub(super) async fn open_city_draft(
     name: &str,
     theme: &str,
 ) -> (String, i64, String) {
-    use sqlx::Row;
     let list: Value = editor
         .get(app.url(&format!("/api/v1/items?theme={theme}")))
         .send()
@@ -87,13 +86,14 @@ pub(super) async fn open_city_draft(
         .as_str()
         .unwrap()
         .to_owned();
-    let item_id: i64 = sqlx::query("SELECT id FROM service_items WHERE task_code = $1")
-        .bind(&code)
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
-        .try_get(0)
-        .unwrap();
+    let item_id: i64 =
+        tongban_core::platform::db::query("SELECT id FROM service_items WHERE task_code = $1")
+            .bind(&code)
+            .fetch_one(&app.db)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap();
     let r = editor
         .post(app.url(&format!("/admin/catalog/items/{item_id}")))
         .form(&[("action", "open_draft")])

@@ -213,12 +213,12 @@ async fn a_newly_published_item_becomes_searchable_and_a_withdrawn_one_disappear
     // After the first build the index follows the catalog item by item: a
     // publish replaces one document instead of rebuilding the catalog.
     let index = SearchIndex::new(Synonyms::builtin()).unwrap();
-    use sqlx::Row as _;
-    let published: i64 = sqlx::query("SELECT COUNT(*) FROM published_items")
-        .fetch_one(app.db.pool())
+    let published: i64 = tongban_core::platform::db::query("SELECT COUNT(*) FROM published_items")
+        .fetch_one(&app.db)
         .await
         .unwrap()
-        .get(0);
+        .try_get(0)
+        .unwrap();
     assert!(published > 50);
     assert_eq!(index.rebuild(&app.db).await.unwrap() as i64, published);
     assert_eq!(index.update(&app.db).await.unwrap(), 0);

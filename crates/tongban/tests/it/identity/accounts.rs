@@ -229,9 +229,8 @@ async fn a_clerk_registers_a_person_at_the_window_and_verifies_another_in_person
     assert!(page.contains("四级"));
     // The number is sealed at rest: the database holds no plain copy.
     let dump: String = {
-        use sqlx::Row;
-        sqlx::query("SELECT COALESCE(id_number_sealed, '') || COALESCE(id_number_hash, '') FROM accounts WHERE username = 'citizen'")
-            .fetch_one(app.db.pool())
+        tongban_core::platform::db::query("SELECT COALESCE(id_number_sealed, '') || COALESCE(id_number_hash, '') FROM accounts WHERE username = 'citizen'")
+            .fetch_one(&app.db)
             .await
             .unwrap()
             .try_get(0)

@@ -2,7 +2,6 @@
 //! a real SMTP server, a channel that fails, contact changes, and codes that
 //! stay out of the inbox.
 
-use sqlx::Row;
 use tongban_core::platform::notify::{Channel, Outgoing, Words, store};
 use tongban_domain::Lang;
 
@@ -13,22 +12,30 @@ use crate::helpers::{SmtpServer, TestApp};
 /// any more without an error (polled: delivery runs in the background).
 async fn deliveries_settled(app: &TestApp, topic: &str) -> Vec<(String, String, i64)> {
     for _ in 0..200 {
-        let rows = sqlx::query(
+        let rows = tongban_core::platform::db::query(
             "SELECT d.channel, d.status, d.attempts, d.last_error FROM notice_deliveries d \
              JOIN notices n ON n.id = d.notice_id WHERE n.topic = $1 ORDER BY d.channel",
         )
         .bind(topic)
-        .fetch_all(app.db.pool())
+        .fetch_all(&app.db)
         .await
         .unwrap();
         let settled = rows.iter().all(|r| {
-            r.get::<String, _>("status") != "queued"
-                || r.get::<Option<String>, _>("last_error").is_some()
+            r.try_get::<String, _>("status").unwrap() != "queued"
+                || r.try_get::<Option<String>, _>("last_error")
+                    .unwrap()
+                    .is_some()
         });
         if !rows.is_empty() && settled {
             return rows
                 .iter()
-                .map(|r| (r.get("channel"), r.get("status"), r.get("attempts")))
+                .map(|r| {
+                    (
+                        r.try_get("channel").unwrap(),
+                        r.try_get("status").unwrap(),
+                        r.try_get("attempts").unwrap(),
+                    )
+                })
                 .collect();
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -114,11 +121,13 @@ async fn a_person_chooses_english_and_email_and_gets_a_test_message_in_the_inbox
         page.contains("Email ci***@demo.tongban.invalid：sent"),
         "{page}"
     );
-    let id: i64 = sqlx::query("SELECT id FROM notices WHERE topic = 'identity.test'")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
-        .get(0);
+    let id: i64 =
+        tongban_core::platform::db::query("SELECT id FROM notices WHERE topic = 'identity.test'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap();
     let r = c
         .post(app.url("/inbox/read"))
         .form(&[("id", id.to_string().as_str())])
@@ -174,11 +183,14 @@ async fn a_channel_that_fails_keeps_the_message_and_does_not_hold_up_the_other()
     assert!(page.contains("短信 138****0001：已发送"), "{page}");
     assert!(page.contains("稍后自动重试"), "{page}");
     // The last attempt fails for good; the message stays in the inbox.
-    let delivery: i64 = sqlx::query("SELECT id FROM notice_deliveries WHERE channel = 'email'")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
-        .get(0);
+    let delivery: i64 = tongban_core::platform::db::query(
+        "SELECT id FROM notice_deliveries WHERE channel = 'email'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap()
+    .try_get(0)
+    .unwrap();
     let last = store::deliver(
         &app.db,
         app.state.notifier(),
@@ -197,23 +209,27 @@ async fn a_channel_that_fails_keeps_the_message_and_does_not_hold_up_the_other()
     store::deliver(&app.db, app.state.notifier(), delivery, 1, store::ATTEMPTS)
         .await
         .unwrap();
-    let row = sqlx::query("SELECT status, attempts FROM notice_deliveries WHERE id = $1")
-        .bind(delivery)
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap();
-    assert_eq!(row.get::<String, _>("status"), "failed");
-    assert!(row.get::<i64, _>("attempts") >= 2);
+    let row = tongban_core::platform::db::query(
+        "SELECT status, attempts FROM notice_deliveries WHERE id = $1",
+    )
+    .bind(delivery)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(row.try_get::<String, _>("status").unwrap(), "failed");
+    assert!(row.try_get::<i64, _>("attempts").unwrap() >= 2);
 }
 
 #[tokio::test]
 async fn one_event_queued_twice_is_one_message() {
     let app = TestApp::spawn().await;
-    let account: i64 = sqlx::query("SELECT id FROM accounts WHERE username = 'citizen'")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
-        .get(0);
+    let account: i64 =
+        tongban_core::platform::db::query("SELECT id FROM accounts WHERE username = 'citizen'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap();
     let m = Outgoing {
         account_id: Some(account),
         topic: "cases.accepted".into(),
@@ -248,11 +264,12 @@ async fn one_event_queued_twice_is_one_message() {
     let count = |sql: &'static str| {
         let db = app.db.clone();
         async move {
-            sqlx::query(sql)
-                .fetch_one(db.pool())
+            tongban_core::platform::db::query(sql)
+                .fetch_one(&db)
                 .await
                 .unwrap()
-                .get::<i64, _>(0)
+                .try_get::<i64, _>(0)
+                .unwrap()
         }
     };
     assert_eq!(
@@ -286,11 +303,13 @@ async fn preferences_list_every_problem_at_once() {
     assert!(page.contains("请选择简体中文或 English。"), "{page}");
     assert!(page.contains("所选渠道尚未登记联系方式"), "{page}");
     assert!(page.contains("未知的接收渠道。"), "{page}");
-    let lang: String = sqlx::query("SELECT lang FROM accounts WHERE username = 'clerk'")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
-        .get(0);
+    let lang: String =
+        tongban_core::platform::db::query("SELECT lang FROM accounts WHERE username = 'clerk'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap();
     assert_eq!(lang, "zh-CN");
 }
 
@@ -342,11 +361,13 @@ async fn a_new_email_address_is_recorded_only_with_the_code_sent_to_it_and_the_o
         .unwrap();
     assert_eq!(r.status(), 422);
     let (phone, email): (String, String) = {
-        let r = sqlx::query("SELECT phone, email FROM accounts WHERE username = 'citizen'")
-            .fetch_one(app.db.pool())
-            .await
-            .unwrap();
-        (r.get("phone"), r.get("email"))
+        let r = tongban_core::platform::db::query(
+            "SELECT phone, email FROM accounts WHERE username = 'citizen'",
+        )
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+        (r.try_get("phone").unwrap(), r.try_get("email").unwrap())
     };
     assert_eq!(
         (phone.as_str(), email.as_str()),
@@ -361,13 +382,13 @@ async fn a_new_email_address_is_recorded_only_with_the_code_sent_to_it_and_the_o
         .unwrap();
     assert_eq!(r.status(), 200);
     let code = loop {
-        let row = sqlx::query(
+        let row = tongban_core::platform::db::query(
             "SELECT COUNT(*) FROM dev_messages WHERE recipient = 'zhang.san@example.com'",
         )
-        .fetch_one(app.db.pool())
+        .fetch_one(&app.db)
         .await
         .unwrap();
-        if row.get::<i64, _>(0) == 2 {
+        if row.try_get::<i64, _>(0).unwrap() == 2 {
             let (_, outbox) = app.get_text(&app.client(), "/dev/messages").await;
             let at = outbox.find("验证码是 ").unwrap() + "验证码是 ".len();
             break outbox[at..at + 6].to_owned();
@@ -382,11 +403,13 @@ async fn a_new_email_address_is_recorded_only_with_the_code_sent_to_it_and_the_o
         .unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/account/contacts?done=email");
-    let email: String = sqlx::query("SELECT email FROM accounts WHERE username = 'citizen'")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
-        .get(0);
+    let email: String =
+        tongban_core::platform::db::query("SELECT email FROM accounts WHERE username = 'citizen'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap();
     assert_eq!(email, "zhang.san@example.com");
     // The old address hears of it, and so does the inbox; no code is there.
     let outbox = outbox_with(&app, "电子邮箱已变更为").await;
@@ -397,20 +420,21 @@ async fn a_new_email_address_is_recorded_only_with_the_code_sent_to_it_and_the_o
         "{page}"
     );
     // Codes are secrets: their text is erased once sent.
-    let bodies: Vec<String> =
-        sqlx::query("SELECT body FROM notices WHERE topic = 'identity.code.contact'")
-            .fetch_all(app.db.pool())
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
+    let bodies: Vec<String> = tongban_core::platform::db::query(
+        "SELECT body FROM notices WHERE topic = 'identity.code.contact'",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.try_get(0).unwrap())
+    .collect();
     assert_eq!(bodies, ["", ""]);
     // Nor kept in the other language.
-    let other: i64 = sqlx::query_scalar(
+    let other: i64 = tongban_core::platform::db::query_scalar(
         "SELECT COUNT(*) FROM notices WHERE topic = 'identity.code.contact' AND (alt_body IS NOT NULL OR alt_subject IS NOT NULL)",
     )
-    .fetch_one(app.db.pool())
+    .fetch_one(&app.db)
     .await
     .unwrap();
     assert_eq!(other, 0);

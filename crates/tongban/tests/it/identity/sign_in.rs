@@ -205,13 +205,14 @@ async fn staff_sign_in_needs_a_one_time_code_that_cannot_be_replayed() {
 
     // The secret is sealed at rest, not stored as the key people type.
     let stored: String = {
-        use sqlx::Row;
-        sqlx::query("SELECT totp_secret FROM accounts WHERE username = 'clerk'")
-            .fetch_one(app.db.pool())
-            .await
-            .unwrap()
-            .try_get(0)
-            .unwrap()
+        tongban_core::platform::db::query(
+            "SELECT totp_secret FROM accounts WHERE username = 'clerk'",
+        )
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap()
     };
     assert!(!stored.contains(tongban_core::demo::DEMO_TOTP_SECRET));
     // Someone who saw the code cannot use it again, on the web or the API.
@@ -300,13 +301,14 @@ async fn an_address_that_keeps_failing_is_refused_for_a_while_on_every_account()
     );
     // The account itself is not locked: the limit is the address's.
     let locked: Option<i64> = {
-        use sqlx::Row;
-        sqlx::query("SELECT locked_until FROM accounts WHERE username = 'citizen'")
-            .fetch_one(app.db.pool())
-            .await
-            .unwrap()
-            .try_get(0)
-            .unwrap()
+        tongban_core::platform::db::query(
+            "SELECT locked_until FROM accounts WHERE username = 'citizen'",
+        )
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap()
     };
     assert_eq!(locked, None);
 }

@@ -182,10 +182,9 @@ pub(super) fn secret_on(page: &str) -> String {
 }
 
 pub(super) async fn catalog_code_of(app: &TestApp, name: &str) -> String {
-    use sqlx::Row;
-    sqlx::query("SELECT catalog_code FROM catalog_entries WHERE name = $1")
+    tongban_core::platform::db::query("SELECT catalog_code FROM catalog_entries WHERE name = $1")
         .bind(name)
-        .fetch_one(app.db.pool())
+        .fetch_one(&app.db)
         .await
         .unwrap()
         .try_get(0)

@@ -285,10 +285,12 @@ async fn bad_requests_get_the_rfc_6749_errors_and_untrusted_targets_get_no_redir
     app.db
         .write(move |c| {
             Box::pin(async move {
-                sqlx::query("UPDATE oidc_codes SET expires_at = 0 WHERE code_hash = $1")
-                    .bind(&hash)
-                    .execute(c)
-                    .await?;
+                tongban_core::platform::db::query(
+                    "UPDATE oidc_codes SET expires_at = 0 WHERE code_hash = $1",
+                )
+                .bind(&hash)
+                .execute(c)
+                .await?;
                 Ok::<_, tongban_core::platform::db::DbError>(())
             })
         })
@@ -432,10 +434,10 @@ async fn an_access_token_with_the_applications_scope_reaches_the_applications_ap
     let without = token_for("openid profile").await;
     // A program without cookies: the token is its sign-in.
     let program = app.client();
-    let item: String = sqlx::query_scalar(
+    let item: String = tongban_core::platform::db::query_scalar(
         "SELECT task_code FROM published_items WHERE name = '居民身份证补领' AND division_code = '230100'",
     )
-    .fetch_one(app.db.pool())
+    .fetch_one(&app.db)
     .await
     .unwrap();
     let r = program

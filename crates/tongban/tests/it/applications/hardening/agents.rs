@@ -3,7 +3,6 @@
 
 use reqwest::StatusCode;
 use serde_json::json;
-use sqlx::Row;
 
 use super::*;
 
@@ -20,7 +19,7 @@ async fn a_revoked_mandate_ends_the_agents_power_over_its_drafts_and_cases_at_on
     let submitted = other.clone();
     app.db
         .write(tongban_core::tx!(c => {
-            sqlx::query("UPDATE applications SET state = 'submitted', case_number = 'HARDENING-1' WHERE public_id = $1")
+            tongban_core::platform::db::query("UPDATE applications SET state = 'submitted', case_number = 'HARDENING-1' WHERE public_id = $1")
                 .bind(&submitted)
                 .execute(c)
                 .await?;
@@ -101,11 +100,11 @@ async fn a_revoked_mandate_ends_the_agents_power_over_its_drafts_and_cases_at_on
 /// delivery job runs in the background: waited for).
 async fn code_sent_to(app: &TestApp, phone: &str) -> String {
     for _ in 0..100 {
-        let body: Option<String> = sqlx::query(
+        let body: Option<String> = tongban_core::platform::db::query(
             "SELECT body FROM dev_messages WHERE recipient = $1 AND body LIKE '%请将确认码%' ORDER BY id DESC LIMIT 1",
         )
         .bind(phone)
-        .fetch_optional(app.db.pool())
+        .fetch_optional(&app.db)
         .await
         .unwrap()
         .map(|r| r.try_get(0).unwrap());

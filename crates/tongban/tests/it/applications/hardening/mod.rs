@@ -7,7 +7,6 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sqlx::Row;
 
 use super::{city_item, codes, enterprise_code, send};
 use crate::helpers::TestApp;
@@ -90,23 +89,23 @@ async fn a_clerk_loses_the_window_draft_with_the_window_and_only_scans_grade_b()
     // The centre no longer has the department's window: the clerk's power
     // over the draft ends with it, and comes back with it.
     let center = app.org_id("哈尔滨市政务服务中心").await;
-    let windows: Vec<(i64, i64, i64)> = sqlx::query_as(
+    let windows: Vec<(i64, i64, i64)> = tongban_core::platform::db::query_as(
         "SELECT center_id, org_id, created_at FROM center_windows WHERE center_id = $1",
     )
     .bind(center)
-    .fetch_all(app.db.pool())
+    .fetch_all(&app.db)
     .await
     .unwrap();
     let set_windows = |rows: Vec<(i64, i64, i64)>| {
         let db = app.db.clone();
         async move {
             db.write(tongban_core::tx!(c => {
-                sqlx::query("DELETE FROM center_windows WHERE center_id = $1")
+                tongban_core::platform::db::query("DELETE FROM center_windows WHERE center_id = $1")
                     .bind(center)
                     .execute(&mut *c)
                     .await?;
                 for (a, b, t) in rows {
-                    sqlx::query("INSERT INTO center_windows (center_id, org_id, created_at) VALUES ($1, $2, $3)")
+                    tongban_core::platform::db::query("INSERT INTO center_windows (center_id, org_id, created_at) VALUES ($1, $2, $3)")
                         .bind(a)
                         .bind(b)
                         .bind(t)
@@ -151,9 +150,9 @@ async fn nobody_decides_their_own_case() {
         let (db, number) = (app.db.clone(), number.clone());
         async move {
             db.write(tongban_core::tx!(c => {
-                sqlx::query(sqlx::AssertSqlSafe(format!(
+                tongban_core::platform::db::query(format!(
                     "UPDATE applications SET {column} = (SELECT id FROM accounts WHERE username = $1) WHERE case_number = $2"
-                )))
+                ))
                 .bind(username)
                 .bind(&number)
                 .execute(c)
@@ -183,13 +182,14 @@ async fn nobody_decides_their_own_case() {
         assert_eq!(first_code(&p), "case.own");
         set(column, "citizen").await;
     }
-    let state: String = sqlx::query("SELECT state FROM applications WHERE case_number = $1")
-        .bind(&number)
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
-        .try_get(0)
-        .unwrap();
+    let state: String =
+        tongban_core::platform::db::query("SELECT state FROM applications WHERE case_number = $1")
+            .bind(&number)
+            .fetch_one(&app.db)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap();
     assert_eq!(state, "submitted");
     // Someone else's: accepted.
     let (status, p) = accept().await;
@@ -218,13 +218,14 @@ async fn an_answer_its_condition_hides_is_dropped_not_stored() {
         "{}",
         a["fields"]
     );
-    let stored: String = sqlx::query("SELECT fields FROM applications WHERE public_id = $1")
-        .bind(&id)
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
-        .try_get(0)
-        .unwrap();
+    let stored: String =
+        tongban_core::platform::db::query("SELECT fields FROM applications WHERE public_id = $1")
+            .bind(&id)
+            .fetch_one(&app.db)
+            .await
+            .unwrap()
+            .try_get(0)
+            .unwrap();
     assert!(
         !stored.contains("police_report") && stored.len() < 1000,
         "{stored}"
@@ -266,12 +267,12 @@ async fn a_submission_and_a_file_removal_at_once_never_leave_a_case_without_its_
             .send();
         let ((submitted, _), removed) = tokio::join!(submit, remove);
         let removed = removed.unwrap().status();
-        let row = sqlx::query(
+        let row = tongban_core::platform::db::query(
             "SELECT a.state, (SELECT COUNT(*) FROM application_files f WHERE f.application_id = a.id) AS files \
              FROM applications a WHERE a.public_id = $1",
         )
         .bind(&id)
-        .fetch_one(app.db.pool())
+        .fetch_one(&app.db)
         .await
         .unwrap();
         let state: String = row.try_get("state").unwrap();
@@ -318,9 +319,9 @@ async fn an_expired_draft_keeps_its_history_and_history_is_append_only() {
         StatusCode::CREATED
     );
     let events = async || -> i64 {
-        sqlx::query("SELECT COUNT(*) FROM application_events e JOIN applications a ON a.id = e.application_id WHERE a.public_id = $1")
+        tongban_core::platform::db::query("SELECT COUNT(*) FROM application_events e JOIN applications a ON a.id = e.application_id WHERE a.public_id = $1")
             .bind(&id)
-            .fetch_one(app.db.pool())
+            .fetch_one(&app.db)
             .await
             .unwrap()
             .try_get(0)
@@ -330,7 +331,7 @@ async fn an_expired_draft_keeps_its_history_and_history_is_append_only() {
     let public = id.clone();
     app.db
         .write(tongban_core::tx!(c => {
-            sqlx::query("UPDATE applications SET expires_at = 1 WHERE public_id = $1")
+            tongban_core::platform::db::query("UPDATE applications SET expires_at = 1 WHERE public_id = $1")
                 .bind(&public)
                 .execute(c)
                 .await?;
@@ -347,9 +348,9 @@ async fn an_expired_draft_keeps_its_history_and_history_is_append_only() {
     assert_eq!(a["fields"], json!({}));
     assert_eq!(a["files"], json!([]));
     assert_eq!(events().await, before + 1);
-    let refs: i64 = sqlx::query("SELECT COUNT(*) FROM file_refs r JOIN applications a ON a.id = r.owner_id AND r.owner_kind = 'application' WHERE a.public_id = $1")
+    let refs: i64 = tongban_core::platform::db::query("SELECT COUNT(*) FROM file_refs r JOIN applications a ON a.id = r.owner_id AND r.owner_kind = 'application' WHERE a.public_id = $1")
         .bind(&id)
-        .fetch_one(app.db.pool())
+        .fetch_one(&app.db)
         .await
         .unwrap()
         .try_get(0)
@@ -376,7 +377,7 @@ async fn an_expired_draft_keeps_its_history_and_history_is_append_only() {
     // A code list edit's event, as the console appends it.
     app.db
         .write(tongban_core::tx!(c => {
-            sqlx::query(
+            tongban_core::platform::db::query(
                 "INSERT INTO code_list_events (list, code, name_zh, name_en, actor_id, at) VALUES ('x', 'y', '乙', 'Y', NULL, 1)",
             )
             .execute(c)
@@ -396,8 +397,8 @@ async fn an_expired_draft_keeps_its_history_and_history_is_append_only() {
         ("code_list_events", "code"),
     ] {
         // The demo's cases give every table rows to refuse changing.
-        let rows: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
-            .fetch_one(app.db.pool())
+        let rows: i64 = tongban_core::platform::db::query(format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&app.db)
             .await
             .unwrap()
             .try_get(0)
@@ -410,7 +411,7 @@ async fn an_expired_draft_keeps_its_history_and_history_is_append_only() {
             let refused = app
                 .db
                 .write(tongban_core::tx!(c => {
-                    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(c).await?;
+                    tongban_core::platform::db::query(sql).execute(c).await?;
                     Ok::<_, tongban_core::DbError>(())
                 }))
                 .await;
@@ -422,10 +423,10 @@ async fn an_expired_draft_keeps_its_history_and_history_is_append_only() {
 #[tokio::test]
 async fn a_district_administrator_seats_only_its_own_departments_and_leaves_the_calendar_alone() {
     let app = TestApp::spawn().await;
-    let district: i64 = sqlx::query(
+    let district: i64 = tongban_core::platform::db::query(
         "SELECT id FROM organizations WHERE kind = 'government' AND division_code = '230102'",
     )
-    .fetch_one(app.db.pool())
+    .fetch_one(&app.db)
     .await
     .unwrap()
     .try_get(0)
@@ -433,7 +434,7 @@ async fn a_district_administrator_seats_only_its_own_departments_and_leaves_the_
     // The reviewer is made a system administrator of 道里区 only.
     app.db
         .write(tongban_core::tx!(c => {
-            sqlx::query(
+            tongban_core::platform::db::query(
                 "INSERT INTO role_grants (account_id, role, org_id, granted_at) \
                  SELECT id, 'system_admin', $1, 0 FROM accounts WHERE username = 'reviewer'",
             )
@@ -445,13 +446,13 @@ async fn a_district_administrator_seats_only_its_own_departments_and_leaves_the_
         .await
         .unwrap();
     let admin = app.signed_in("reviewer").await;
-    let (centre, city_police, province, own): (i64, i64, i64, i64) = sqlx::query_as(
+    let (centre, city_police, province, own): (i64, i64, i64, i64) = tongban_core::platform::db::query_as(
         "SELECT (SELECT id FROM organizations WHERE kind = 'service_center' AND division_code = '230102' ORDER BY id LIMIT 1), \
          (SELECT id FROM organizations WHERE name_zh = '哈尔滨市公安局'), \
          (SELECT id FROM organizations WHERE kind = 'government' AND admin_level = 2 ORDER BY id LIMIT 1), \
          (SELECT id FROM organizations WHERE kind = 'department' AND division_code = '230102' ORDER BY id LIMIT 1)",
     )
-    .fetch_one(app.db.pool())
+    .fetch_one(&app.db)
     .await
     .unwrap();
     let url = app.url(&format!("/api/v1/organizations/{centre}/windows"));
@@ -601,19 +602,19 @@ async fn acceptance_states_only_deadlines_the_calendar_can_count_and_marks_provi
     let set_limit = |value: u64| {
         let (db, item) = (app.db.clone(), item.clone());
         async move {
-            let (vid, doc): (i64, String) = sqlx::query_as(
+            let (vid, doc): (i64, String) = tongban_core::platform::db::query_as(
                 "SELECT v.id, v.document FROM item_versions v JOIN service_items i ON i.id = v.item_id \
                  WHERE i.task_code = $1 AND v.status = 'published'",
             )
             .bind(&item)
-            .fetch_one(db.pool())
+            .fetch_one(&db)
             .await
             .unwrap();
             let mut g: Value = serde_json::from_str(&doc).unwrap();
             g["legal_limit"]["value"] = json!(value);
             let doc = g.to_string();
             db.write(tongban_core::tx!(c => {
-                sqlx::query("UPDATE item_versions SET document = $1 WHERE id = $2")
+                tongban_core::platform::db::query("UPDATE item_versions SET document = $1 WHERE id = $2")
                     .bind(&doc)
                     .bind(vid)
                     .execute(c)
