@@ -186,14 +186,14 @@ fn from_row(r: &crate::platform::db::Row) -> Result<Consent, DbError> {
 }
 
 async fn row(db: &Db, public_id: &str) -> Result<Option<crate::platform::db::Row>, DbError> {
-    Ok(crate::platform::db::query(format!(
+    crate::platform::db::query(format!(
         "SELECT {COLS} FROM consents c JOIN accounts g ON g.id = c.acting_id \
          LEFT JOIN published_items p ON p.task_code = c.task_code \
          LEFT JOIN applications a ON a.id = c.application_id WHERE c.public_id = $1"
     ))
     .bind(public_id)
     .fetch_optional(&db)
-    .await?)
+    .await
 }
 
 /// The agent's own request, for the page where the code is entered.

@@ -88,7 +88,7 @@ async fn next_number(
     kind: &str,
     year: i32,
 ) -> Result<i64, DbError> {
-    Ok(crate::platform::db::query(
+    crate::platform::db::query(
         "INSERT INTO document_sequences (org_id, kind, year, last) VALUES ($1, $2, $3, 1) \
          ON CONFLICT (org_id, kind, year) DO UPDATE SET last = document_sequences.last + 1 RETURNING last",
     )
@@ -97,7 +97,7 @@ async fn next_number(
     .bind(year)
     .fetch_one(c)
     .await?
-    .try_get("last")?)
+    .try_get("last")
 }
 
 /// A decision checked and its notice drafted, not yet written.

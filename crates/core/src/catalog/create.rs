@@ -138,7 +138,7 @@ pub async fn insert_prepared(
     .fetch_one(&mut *c)
     .await
     .map_err(|e| {
-        let e = DbError::from(e);
+        let e = e;
         if e.is_unique_violation() { CatalogError::DuplicateTaskCode } else { CatalogError::Db(e) }
     })?
     .try_get(0)?;

@@ -548,7 +548,7 @@ pub async fn open_draft(db: &Db, actor: Actor<'_>, item_id: i64) -> Result<i64, 
             .fetch_one(&mut *c)
             .await
             .map_err(|e| {
-                let e = DbError::from(e);
+                let e = e;
                 if e.is_unique_violation() { CatalogError::DraftExists } else { CatalogError::Db(e) }
             })?
             .try_get(0)?;

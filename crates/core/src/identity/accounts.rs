@@ -339,7 +339,7 @@ pub async fn insert(
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| {
-        let e = DbError::from(e);
+        let e = e;
         if e.is_unique_violation() { AuthError::UsernameTaken } else { AuthError::Db(e) }
     })?;
     let id: i64 = row.try_get(0)?;

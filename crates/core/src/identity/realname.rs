@@ -201,8 +201,7 @@ pub async fn register_at_counter(
             .bind(IN_PERSON_LEVEL)
             .bind(account_id)
             .execute(&mut *c)
-            .await
-            .map_err(DbError::from)?;
+            .await?;
             crate::platform::outbox::append(
                 c,
                 "account.registered_at_counter",
@@ -217,14 +216,12 @@ pub async fn register_at_counter(
 }
 
 async fn username_by_hash(db: &Db, hash: &str) -> Result<Option<String>, DbError> {
-    Ok(
-        crate::platform::db::query("SELECT username FROM accounts WHERE id_number_hash = $1")
-            .bind(hash)
-            .fetch_optional(&db)
-            .await?
-            .map(|r| r.try_get(0))
-            .transpose()?,
-    )
+    crate::platform::db::query("SELECT username FROM accounts WHERE id_number_hash = $1")
+        .bind(hash)
+        .fetch_optional(&db)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()
 }
 
 /// Verifies an existing person in person (ID card shown at the window): the
@@ -461,8 +458,7 @@ pub async fn register_online(
                         .bind(now)
                         .bind(id)
                         .execute(&mut *c)
-                        .await
-                        .map_err(DbError::from)?;
+                        .await?;
                         id
                     }
                     None => accounts::insert(c, &new, now).await?,
@@ -476,8 +472,7 @@ pub async fn register_online(
                 .bind(&phone_w)
                 .bind(account_id)
                 .execute(&mut *c)
-                .await
-                .map_err(DbError::from)?;
+                .await?;
                 Ok::<_, RealNameError>(account_id)
             }))
         .await?;

@@ -357,7 +357,7 @@ pub async fn save_year(
                 .execute(&mut *c)
                 .await
                 .map_err(|e| {
-                    let e = DbError::from(e);
+                    let e = e;
                     if e.is_unique_violation() {
                         CalendarEditError::Conflict
                     } else {

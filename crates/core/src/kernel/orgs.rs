@@ -290,7 +290,7 @@ pub async fn insert(conn: &mut AnyConnection, n: &NewOrg) -> Result<i64, OrgErro
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| {
-        let e = DbError::from(e);
+        let e = e;
         if e.is_unique_violation() { OrgError::DuplicateCreditCode } else { OrgError::Db(e) }
     })?;
     let id: i64 = row.try_get(0)?;

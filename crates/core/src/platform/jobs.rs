@@ -73,7 +73,7 @@ pub async fn enqueue(conn: &mut AnyConnection, job: &NewJob, now: Millis) -> Res
     .bind(now)
     .fetch_one(conn)
     .await?;
-    Ok(row.try_get::<i64, _>(0)?)
+    row.try_get::<i64, _>(0)
 }
 
 /// A job claimed by a worker.

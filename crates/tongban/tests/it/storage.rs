@@ -204,7 +204,6 @@ async fn failing_jobs_retry_with_backoff_then_fail_for_good() {
                 .bind(id)
                 .execute(c)
                 .await
-                .map_err(DbError::from)
         })
     })
     .await

@@ -195,11 +195,10 @@ pub async fn import(
                 )
                 .bind(&code)
                 .fetch_optional(&db)
-                .await
-                .map_err(DbError::from)?;
+                .await?;
                 let o = match found {
                     Some(row) => Some(
-                        orgs::get(db, row.try_get(0).map_err(DbError::from)?)
+                        orgs::get(db, row.try_get(0)?)
                             .await?
                             .ok_or(CatalogError::NotFound)?,
                     ),
@@ -249,8 +248,7 @@ pub async fn import(
                     )
                     .bind(p.task_code())
                     .fetch_optional(&db)
-                    .await
-                    .map_err(DbError::from)?;
+                    .await?;
                     if exists.is_some() {
                         errors.push(RowError {
                             row: row_no,

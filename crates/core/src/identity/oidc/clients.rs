@@ -410,7 +410,7 @@ pub(super) async fn insert_client(
             .execute(&mut *c)
             .await
             .map_err(|e| {
-                let e = DbError::from(e);
+                let e = e;
                 if e.is_unique_violation() {
                     ClientError::Invalid(vec![FieldProblem::new(
                         "client_id",

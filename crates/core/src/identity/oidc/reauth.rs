@@ -50,5 +50,5 @@ pub async fn reauth_since(
     .bind(now_ms())
     .fetch_optional(&db)
     .await?;
-    Ok(row.map(|r| r.try_get::<i64, _>(0)).transpose()?)
+    row.map(|r| r.try_get::<i64, _>(0)).transpose()
 }

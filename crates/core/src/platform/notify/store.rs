@@ -126,24 +126,23 @@ pub async fn deliver(
     )
     .bind(delivery_id)
     .fetch_optional(&db)
-    .await
-    .map_err(DbError::from)?;
+    .await?;
     let Some(r) = row else { return Ok(()) };
-    let status: String = r.try_get("status").map_err(DbError::from)?;
+    let status: String = r.try_get("status")?;
     if status != "queued" {
         return Ok(());
     }
-    let channel: String = r.try_get("channel").map_err(DbError::from)?;
+    let channel: String = r.try_get("channel")?;
     let Some(channel) = Channel::parse(&channel) else {
         return Ok(());
     };
     let m = Message {
         channel,
-        to: r.try_get("address").map_err(DbError::from)?,
-        subject: r.try_get("subject").map_err(DbError::from)?,
-        body: r.try_get("body").map_err(DbError::from)?,
+        to: r.try_get("address")?,
+        subject: r.try_get("subject")?,
+        body: r.try_get("body")?,
     };
-    let notice_id: i64 = r.try_get("notice_id").map_err(DbError::from)?;
+    let notice_id: i64 = r.try_get("notice_id")?;
     if let Some(outbox) = notifier.kept_here(channel) {
         // The development outbox keeps the message and marks it sent in
         // one transaction: exactly once.
