@@ -19,7 +19,7 @@ pub const GROUP: usize = 64;
 /// run (which commits in parallel).
 pub const CALLERS: usize = 64;
 const PG_CONNECTIONS: usize = 16;
-const CODES: usize = 400_000;
+const CODES: usize = 2_000_000;
 
 /// Durable transactions per second, three ways.
 #[derive(Debug, Clone)]
