@@ -69,6 +69,24 @@ pub async fn has_data(url: &str) -> anyhow::Result<bool> {
     {
         return Ok(false);
     }
+    let mut any = false;
+    let count = |table: &str| format!("SELECT COUNT(*) FROM {table}");
+    // A missing table means a fresh database: no data.
+    if Engine::from_url(url)? == Engine::Sqlite {
+        // A connection of its own (no writer, no checkpointer): the file may
+        // be replaced right after.
+        let mut conn = connect_sqlite(url).await?;
+        for table in ["organizations", "accounts", "divisions"] {
+            if let Ok(n) = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count(table)))
+                .fetch_one(&mut conn)
+                .await
+            {
+                any |= n > 0;
+            }
+        }
+        conn.close().await.ok();
+        return Ok(any);
+    }
     let db = Db::connect(
         url,
         DbOptions {
@@ -78,13 +96,10 @@ pub async fn has_data(url: &str) -> anyhow::Result<bool> {
     )
     .await
     .context("cannot open the database")?;
-    let mut any = false;
     for table in ["organizations", "accounts", "divisions"] {
-        // A missing table means a fresh database: no data.
-        if let Ok(n) =
-            crate::platform::db::query_scalar::<i64>(format!("SELECT COUNT(*) FROM {table}"))
-                .fetch_one(&db)
-                .await
+        if let Ok(n) = crate::platform::db::query_scalar::<i64>(count(table))
+            .fetch_one(&db)
+            .await
         {
             any |= n > 0;
         }

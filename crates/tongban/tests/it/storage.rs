@@ -85,6 +85,130 @@ async fn concurrent_writes_commit_independently_and_a_failure_undoes_only_itself
     );
 }
 
+/// A transaction that panics (a bug) fails alone, as an internal error:
+/// the others of its batch commit, and the database is not taken for down.
+#[tokio::test]
+async fn a_transaction_that_panics_fails_alone_and_the_writer_goes_on() {
+    let (db, _dir) = fresh_db().await;
+    let mut tasks = Vec::new();
+    for i in 0..50i64 {
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            db.write(tongban_core::tx!(c => {
+                tongban_core::platform::db::query(
+                    "INSERT INTO outbox (topic, payload, created_at) VALUES ($1, '{}', $2)",
+                )
+                .bind(format!("p{i}"))
+                .bind(i)
+                .execute(&mut *c)
+                .await?;
+                assert!(i % 10 != 0, "a bug in transaction {i}");
+                Ok::<_, DbError>(i)
+            }))
+            .await
+        }));
+    }
+    let mut failed = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => {}
+            Err(e @ DbError::Internal(_)) => {
+                assert!(!e.is_unavailable());
+                failed += 1;
+            }
+            Err(e) => panic!("unexpected {e}"),
+        }
+    }
+    assert_eq!(failed, 5);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM outbox").await, 45);
+    // And it still writes.
+    db.probe(Duration::from_secs(5), true).await.unwrap();
+}
+
+/// Statements are written once for both engines: `$N` binds by its number
+/// wherever it stands, and a column read as a type it is not is a corrupt
+/// row, never a reinterpreted value.
+#[tokio::test]
+async fn one_statement_means_the_same_on_both_engines() {
+    use tongban_core::platform::db::query;
+    let (db, _dir) = fresh_db().await;
+    let r = query("SELECT $2 AS b, $1 AS a, $2 AS again")
+        .bind(1i64)
+        .bind("two")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(r.try_get::<i64, _>("a").unwrap(), 1);
+    assert_eq!(r.try_get::<String, _>("b").unwrap(), "two");
+    assert_eq!(r.try_get::<String, _>("again").unwrap(), "two");
+    assert!(matches!(r.try_get::<i64, _>("b"), Err(DbError::Corrupt(_))));
+    assert!(matches!(
+        r.try_get::<String, _>("a"),
+        Err(DbError::Corrupt(_))
+    ));
+    assert!(matches!(
+        r.try_get::<i64, _>("missing"),
+        Err(DbError::Corrupt(_))
+    ));
+    // A value bound past the statement's last `$N` is a bug SQLite refuses
+    // (PostgreSQL's protocol lets it pass).
+    if db.engine() == tongban_core::Engine::Sqlite {
+        let surplus = query("SELECT $1 AS a").bind(1i64).bind(2i64);
+        assert!(matches!(
+            surplus.fetch_one(&db).await,
+            Err(DbError::Internal(_))
+        ));
+    }
+    // A typed null, and a read that changes nothing.
+    let none: Option<String> = tongban_core::platform::db::query_scalar("SELECT $1 AS n")
+        .bind(None::<String>)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(none, None);
+    let done = query("SELECT 1").execute(&db).await.unwrap();
+    assert!(done.rows_affected() <= 1);
+}
+
+/// A read that waits for a connection longer than `acquire_timeout` is
+/// refused as unavailable (503) rather than left waiting.
+#[tokio::test]
+async fn a_read_that_cannot_get_a_connection_in_time_is_refused() {
+    let (url, _dir) = fresh_database().await;
+    let db = Db::connect(
+        &url,
+        DbOptions {
+            max_connections: 1,
+            acquire_timeout: Duration::from_millis(50),
+            ..DbOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    db.migrate().await.unwrap();
+    let busy = db.clone();
+    let holder = tokio::spawn(async move {
+        busy.read(tongban_core::tx!(c => {
+            tongban_core::platform::db::query("SELECT 1").execute(&mut *c).await?;
+            tokio::time::sleep(Duration::from_millis(600)).await;
+            Ok::<_, DbError>(())
+        }))
+        .await
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let refused = tongban_core::platform::db::query("SELECT 1")
+        .execute(&db)
+        .await
+        .unwrap_err();
+    assert!(refused.is_unavailable(), "{refused}");
+    holder.await.unwrap().unwrap();
+    // Free again, it reads.
+    tongban_core::platform::db::query("SELECT 1")
+        .execute(&db)
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn concurrent_workers_never_run_a_job_twice() {
     let (db, _dir) = fresh_db().await;

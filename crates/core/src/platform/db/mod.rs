@@ -28,6 +28,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
+use futures::FutureExt;
 use sqlx::ConnectOptions;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, Postgres};
@@ -223,8 +224,20 @@ struct Lite {
     writer: flume::Sender<writer::TxFn>,
     readers: flume::Sender<sqlite::ReadJob>,
     reader_count: usize,
+    /// How long a read may wait for a reader before it is refused.
+    acquire_timeout: Duration,
     /// Held while the database is open; the checkpointer stops without it.
     _alive: Arc<()>,
+}
+
+impl Lite {
+    /// For a read queued now: whether, once a reader takes it, it waited
+    /// longer than a request should (it is then refused, as a pool refuses
+    /// a connection not given in time, rather than run for nobody).
+    fn waited(&self) -> impl Fn() -> bool + Send + 'static {
+        let (queued, limit) = (std::time::Instant::now(), self.acquire_timeout);
+        move || queued.elapsed() > limit
+    }
 }
 
 enum Engines {
@@ -294,6 +307,7 @@ impl Db {
                     writer: writer::spawn(conn, opts.max_batch)?,
                     readers: sqlite::spawn_readers(&path, opts.max_connections as usize)?,
                     reader_count: (opts.max_connections as usize).max(1),
+                    acquire_timeout: opts.acquire_timeout,
                     path,
                     _alive: alive,
                 })
@@ -371,8 +385,10 @@ impl Db {
             }
             Engines::Sqlite(l) => {
                 let (tx, rx) = oneshot::channel();
+                let waited = l.waited();
                 let job: sqlite::ReadJob = Box::new(move |c: &mut Conn| {
                     let r = match &c.0 {
+                        _ if waited() => Err(DbError::Sqlx(sqlx::Error::PoolTimedOut)),
                         ConnKind::Sqlite(conn) => sqlite::run(conn, &q, want),
                         _ => Err(DbError::Internal("reader without SQLite".into())),
                     };
@@ -405,8 +421,14 @@ impl Db {
             Engines::Sqlite(l) => {
                 let (tx, rx) = oneshot::channel();
                 let rt = tokio::runtime::Handle::current();
+                let waited = l.waited();
                 let job: sqlite::ReadJob = Box::new(move |c: &mut Conn| {
-                    let _ = tx.send(read_snapshot(c, f, &rt));
+                    let r = if waited() {
+                        Err(E::from(DbError::Sqlx(sqlx::Error::PoolTimedOut)))
+                    } else {
+                        read_snapshot(c, f, &rt)
+                    };
+                    let _ = tx.send(r);
                 });
                 l.readers
                     .send_async(job)
@@ -434,7 +456,13 @@ impl Db {
             Engines::Postgres(pool) => {
                 let tx = pool.begin().await.map_err(DbError::from)?;
                 let mut c = Conn(ConnKind::PgTx(tx));
-                let result = f(&mut c).await;
+                // As on SQLite's writer: a panic is a failed transaction.
+                let result = match std::panic::AssertUnwindSafe(f(&mut c)).catch_unwind().await {
+                    Ok(r) => r,
+                    Err(_) => Err(E::from(DbError::Internal(
+                        "a write transaction panicked".into(),
+                    ))),
+                };
                 let ConnKind::PgTx(tx) = c.0 else {
                     return Err(E::from(DbError::Internal("transaction lost".into())));
                 };

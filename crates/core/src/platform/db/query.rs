@@ -123,9 +123,19 @@ pub trait Decode: Sized {
     fn from_pg(v: PgValueRef<'_>) -> Result<Self, String>;
 }
 
-fn pg<'r, T: sqlx::Decode<'r, Postgres>>(v: PgValueRef<'r>) -> Result<T, String> {
+fn pg<'r, T: sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>>(
+    v: PgValueRef<'r>,
+) -> Result<T, String> {
     if v.is_null() {
         return Err("unexpected null".into());
+    }
+    // A column of another type is refused, never reinterpreted.
+    if !T::compatible(&v.type_info()) {
+        return Err(format!(
+            "a {} column read as {}",
+            pg_type(&v),
+            std::any::type_name::<T>()
+        ));
     }
     T::decode(v).map_err(|e| e.to_string())
 }
@@ -284,7 +294,9 @@ impl Row {
                 T::from_sqlite(LiteRef::from(&values[at]))
             }
             RowKind::Pg(row) => {
-                let raw = row.try_get_raw(col).map_err(DbError::Sqlx)?;
+                let raw = row
+                    .try_get_raw(col)
+                    .map_err(|e| DbError::Corrupt(format!("column {col}: {e}")))?;
                 T::from_pg(raw)
             }
         };

@@ -41,7 +41,25 @@ pub(super) fn open(path: &Path, create: bool) -> Result<rusqlite::Connection, Db
 /// numbers `$N` parameters by first appearance, not by N).
 pub(super) fn run(conn: &rusqlite::Connection, q: &Query, want: Want) -> Result<Out, DbError> {
     let mut st = conn.prepare_cached(&q.sql)?;
-    for i in 1..=st.parameter_count() {
+    let named = st.parameter_count();
+    // Every bound value must have its `$N` (PostgreSQL refuses a surplus too).
+    let highest = (1..=named)
+        .filter_map(|i| {
+            st.parameter_name(i)?
+                .strip_prefix('$')?
+                .parse::<usize>()
+                .ok()
+        })
+        .max()
+        .unwrap_or(0);
+    if highest != q.args.len() {
+        return Err(DbError::Internal(format!(
+            "{} values bound to a statement with parameters up to ${highest}: {}",
+            q.args.len(),
+            q.sql
+        )));
+    }
+    for i in 1..=named {
         let n = st
             .parameter_name(i)
             .and_then(|name| name.strip_prefix('$'))
@@ -81,7 +99,9 @@ pub(super) fn run(conn: &rusqlite::Connection, q: &Query, want: Want) -> Result<
     }
     drop(rows);
     if want == Want::Done {
-        return Ok(Out::Done(Done::new(conn.changes())));
+        // A read changes nothing (`changes()` would be the last write's).
+        let changed = if st.readonly() { 0 } else { conn.changes() };
+        return Ok(Out::Done(Done::new(changed)));
     }
     Ok(Out::Rows(out))
 }

@@ -13,6 +13,7 @@
 
 use std::panic::AssertUnwindSafe;
 
+use futures::FutureExt;
 use tokio::sync::oneshot;
 
 use super::{BoxFut, Conn, ConnKind, DbError};
@@ -54,7 +55,14 @@ where
     let (reply, answer) = oneshot::channel::<Result<T, E>>();
     let job: TxFn = Box::new(move |conn| {
         Box::pin(async move {
-            let result = f(conn).await;
+            // A closure that panics is a failed transaction (a bug, answered
+            // as internal), not a writer that is gone.
+            let result = match AssertUnwindSafe(f(conn)).catch_unwind().await {
+                Ok(r) => r,
+                Err(_) => Err(E::from(DbError::Internal(
+                    "a write transaction panicked".into(),
+                ))),
+            };
             let ok = result.is_ok();
             let finish: Finish = Box::new(move |commit| {
                 let delivered = match (commit, result) {
@@ -94,6 +102,24 @@ fn exec(conn: &Conn, sql: &str) -> Result<(), rusqlite::Error> {
     }
 }
 
+/// Whether the batch's transaction is still open: SQLite rolls the whole
+/// transaction back by itself on some errors (a full disk, an I/O error,
+/// out of memory), after which a savepoint would start a transaction of
+/// its own and commit on release.
+fn in_transaction(conn: &Conn) -> bool {
+    match &conn.0 {
+        ConnKind::Sqlite(c) => !c.is_autocommit(),
+        _ => true,
+    }
+}
+
+/// Tells the callers whose work was lost with the batch's transaction.
+fn fail_all(finishers: &mut Vec<Finish>, why: &str) {
+    for finish in finishers.drain(..) {
+        finish(Err(why.to_owned()));
+    }
+}
+
 fn run_batch(conn: &mut Conn, batch: Vec<TxFn>, rt: &tokio::runtime::Handle) {
     let size = batch.len();
     if let Err(e) = exec(conn, "BEGIN IMMEDIATE") {
@@ -103,12 +129,22 @@ fn run_batch(conn: &mut Conn, batch: Vec<TxFn>, rt: &tokio::runtime::Handle) {
     }
     let mut finishers = Vec::with_capacity(size);
     for f in batch {
+        if !in_transaction(conn) {
+            // The work so far was rolled back with the transaction: say so,
+            // and go on with the rest in a new one.
+            tracing::error!("db.writer: SQLite rolled back the batch's transaction");
+            fail_all(&mut finishers, "the transaction was rolled back");
+            if let Err(e) = exec(conn, "BEGIN IMMEDIATE") {
+                tracing::error!(error = %e, "db.writer could not begin a transaction");
+                return;
+            }
+        }
         if let Err(e) = exec(conn, "SAVEPOINT tb_write") {
             tracing::error!(error = %e, "db.writer savepoint failed");
             continue;
         }
-        // A closure that panics is a failed transaction, not a dead writer:
-        // its savepoint is rolled back and its caller hears `WriterGone`.
+        // A panic is caught inside the closure (see `submit`); one that
+        // escapes still leaves the writer running, its savepoint rolled back.
         let ran = std::panic::catch_unwind(AssertUnwindSafe(|| rt.block_on(f(conn))));
         let ok = matches!(&ran, Ok(o) if o.ok);
         let end = if ok {
@@ -123,6 +159,14 @@ fn run_batch(conn: &mut Conn, batch: Vec<TxFn>, rt: &tokio::runtime::Handle) {
             Ok(o) => finishers.push(o.finish),
             Err(_) => tracing::error!("db.writer: a transaction panicked and was rolled back"),
         }
+    }
+    if !in_transaction(conn) {
+        tracing::error!(
+            batch = size,
+            "db.writer: SQLite rolled back the batch's transaction"
+        );
+        fail_all(&mut finishers, "the transaction was rolled back");
+        return;
     }
     let commit = match exec(conn, "COMMIT") {
         Ok(()) => Ok(()),
