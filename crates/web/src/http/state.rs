@@ -20,23 +20,23 @@ const BROWSE_CACHE_MAX: usize = 4_096;
 
 /// Values derived from the published catalog, valid for one generation
 /// (see [`tongban_core::catalog::generation`]): a new generation empties
-/// it, and so does reaching `max` entries.
-struct GenCache<K, V> {
+/// it; past `max` entries the least recently used goes.
+struct GenCache<K: std::hash::Hash + Eq, V> {
     generation: i64,
-    max: usize,
-    map: std::collections::HashMap<K, V>,
+    map: lru::LruCache<K, V>,
 }
 
 impl<K: std::hash::Hash + Eq, V: Clone> GenCache<K, V> {
     fn new(max: usize) -> std::sync::Mutex<Self> {
         std::sync::Mutex::new(Self {
             generation: -1,
-            max,
-            map: std::collections::HashMap::new(),
+            map: lru::LruCache::new(
+                std::num::NonZeroUsize::new(max).unwrap_or(std::num::NonZeroUsize::MIN),
+            ),
         })
     }
 
-    fn get(&self, generation: i64, key: &K) -> Option<V> {
+    fn get(&mut self, generation: i64, key: &K) -> Option<V> {
         if self.generation == generation {
             self.map.get(key).cloned()
         } else {
@@ -45,13 +45,26 @@ impl<K: std::hash::Hash + Eq, V: Clone> GenCache<K, V> {
     }
 
     fn put(&mut self, generation: i64, key: K, value: V) {
-        if self.generation != generation || self.map.len() >= self.max {
+        if self.generation != generation {
             self.map.clear();
             self.generation = generation;
         }
-        self.map.insert(key, value);
+        self.map.put(key, value);
     }
 }
+
+/// The catalog's generation as this node last read it.
+struct Generation {
+    /// The value and when it was read; no time means it must be read
+    /// before it is used (never read, or this node just changed the catalog).
+    seen: std::sync::Mutex<(i64, Option<Instant>)>,
+    /// Held by the one request reading it again.
+    reading: tokio::sync::Mutex<()>,
+}
+
+/// Locks over filling the derived caches, by key: a burst of requests for
+/// one missing value reads it once, while different values fill at once.
+const FILL_STRIPES: usize = 16;
 
 /// How many most used items the home page names.
 const MOST_USED: i64 = 6;
@@ -70,7 +83,7 @@ pub struct AppState {
 
 struct StateInner {
     db: Db,
-    generation: tokio::sync::Mutex<(i64, Option<Instant>)>,
+    generation: Generation,
     guide_cache: std::sync::Mutex<GenCache<(String, String), Article>>,
     browse_cache: std::sync::Mutex<GenCache<tongban_core::catalog::Browse, Arc<ItemList>>>,
     themes_cache: std::sync::Mutex<GenCache<(), Arc<Vec<tongban_core::catalog::Theme>>>>,
@@ -78,8 +91,9 @@ struct StateInner {
     most_used_cache:
         std::sync::Mutex<GenCache<i64, Arc<Vec<tongban_core::applications::usage::MostUsed>>>>,
     /// Held while a missing list is read, so that a burst of requests
-    /// after a publish reads each list once instead of once per request.
-    fill: tokio::sync::Mutex<()>,
+    /// after a publish reads each list once instead of once per request
+    /// (one lock per stripe of keys, see [`FILL_STRIPES`]).
+    fill: [tokio::sync::Mutex<()>; FILL_STRIPES],
     code_lists: std::sync::Mutex<(i64, Arc<tongban_domain::catalog::CodeLists>)>,
     calendars: tongban_core::kernel::calendar::Calendars,
     keys: tokio::sync::Mutex<Option<(tongban_core::identity::oidc::KeyRing, Instant)>>,
@@ -118,12 +132,15 @@ impl AppState {
         Ok(Self {
             inner: Arc::new(StateInner {
                 db,
-                generation: tokio::sync::Mutex::new((-1, None)),
+                generation: Generation {
+                    seen: std::sync::Mutex::new((-1, None)),
+                    reading: tokio::sync::Mutex::new(()),
+                },
                 guide_cache: GenCache::new(GUIDE_CACHE_MAX),
                 browse_cache: GenCache::new(BROWSE_CACHE_MAX),
                 themes_cache: GenCache::new(1),
                 most_used_cache: GenCache::new(1),
-                fill: tokio::sync::Mutex::new(()),
+                fill: std::array::from_fn(|_| tokio::sync::Mutex::new(())),
                 code_lists: std::sync::Mutex::new((-1, Arc::default())),
                 calendars: Default::default(),
                 keys: tokio::sync::Mutex::new(None),
@@ -153,14 +170,31 @@ impl AppState {
 
     /// The catalog's generation: the id of its latest event. Asked of the
     /// database at most once a second, so every node sees a publish within
-    /// about a second without a query per request.
+    /// about a second without a query per request. While one request asks,
+    /// the others go on with the value last seen instead of queueing behind
+    /// it (unless there is none yet, or this node has just changed the
+    /// catalog and must see its change).
     pub async fn catalog_generation(&self) -> Result<i64, AppError> {
-        let mut g = self.inner.generation.lock().await;
-        if g.1.is_some_and(|t| t.elapsed() < Duration::from_secs(1)) {
-            return Ok(g.0);
+        let g = &self.inner.generation;
+        let seen = || g.seen.lock().map(|s| *s).unwrap_or((-1, None));
+        let fresh = |at: Option<Instant>| at.is_some_and(|t| t.elapsed() < Duration::from_secs(1));
+        let (value, at) = seen();
+        if fresh(at) {
+            return Ok(value);
+        }
+        let _reading = match g.reading.try_lock() {
+            Ok(guard) => guard,
+            Err(_) if at.is_some() => return Ok(value),
+            Err(_) => g.reading.lock().await,
+        };
+        let (value, at) = seen();
+        if fresh(at) {
+            return Ok(value);
         }
         let latest = tongban_core::catalog::generation(&self.inner.db).await?;
-        *g = (latest, Some(Instant::now()));
+        if let Ok(mut s) = g.seen.lock() {
+            *s = (latest, Some(Instant::now()));
+        }
         Ok(latest)
     }
 
@@ -261,12 +295,16 @@ impl AppState {
     /// Forgets the last generation check, so this node's next request sees
     /// a change it has just made (other nodes see it within a second).
     pub async fn catalog_touched(&self) {
-        self.inner.generation.lock().await.1 = None;
+        // After any read under way, so that it cannot put back what it read.
+        let _reading = self.inner.generation.reading.lock().await;
+        if let Ok(mut s) = self.inner.generation.seen.lock() {
+            s.1 = None;
+        }
     }
 
     /// A cached guide article (title, html) for this generation and language.
     pub fn guide_cache_get(&self, generation: i64, code: &str, lang: &str) -> Option<Article> {
-        let c = self.inner.guide_cache.lock().ok()?;
+        let mut c = self.inner.guide_cache.lock().ok()?;
         c.get(generation, &(code.to_owned(), lang.to_owned()))
     }
 
@@ -347,11 +385,18 @@ impl AppState {
         Fut: std::future::Future<Output = Result<V, AppError>>,
     {
         let generation = self.catalog_generation().await?;
-        let cached = || cache.lock().ok().and_then(|c| c.get(generation, &key));
+        let cached = || cache.lock().ok().and_then(|mut c| c.get(generation, &key));
         if let Some(hit) = cached() {
             return Ok(hit);
         }
-        let _filling = self.inner.fill.lock().await;
+        let stripe = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::hash::DefaultHasher::new();
+            std::ptr::from_ref(cache).addr().hash(&mut h);
+            key.hash(&mut h);
+            (h.finish() % FILL_STRIPES as u64) as usize
+        };
+        let _filling = self.inner.fill[stripe].lock().await;
         if let Some(hit) = cached() {
             return Ok(hit);
         }
