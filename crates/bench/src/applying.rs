@@ -273,25 +273,33 @@ pub async fn sqlite(dir: &Path, secs: Duration) -> anyhow::Result<Applying> {
     })
     .await?;
 
+    // The code lists, as a node keeps them.
+    let lists = Arc::new(
+        tongban_core::catalog::code_lists(&db)
+            .await
+            .map_err(|e| anyhow::anyhow!("code lists: {e:?}"))?,
+    );
     // Submissions with three unique files each.
     let budget = ((files_limit * secs.as_secs_f64()) as usize + 1000).max(2000);
     let with = Arc::new(drafts(&db, who.account.id, &targets, budget, "bw", None).await?);
     let before = dir_bytes(dir);
-    let (dbw, storew, whow, tw, withw) = (
+    let (dbw, storew, whow, tw, withw, listsw) = (
         db.clone(),
         Arc::new(store.clone()),
         who.clone(),
         targets.clone(),
         with.clone(),
+        lists.clone(),
     );
     let started = Instant::now();
     let with_files = run(secs, budget, move |i| {
-        let (db, store, who, targets, with) = (
+        let (db, store, who, targets, with, lists) = (
             dbw.clone(),
             storew.clone(),
             whow.clone(),
             tw.clone(),
             withw.clone(),
+            listsw.clone(),
         );
         async move {
             let (id, t) = &with[i];
@@ -319,7 +327,7 @@ pub async fn sqlite(dir: &Path, secs: Duration) -> anyhow::Result<Applying> {
                 declared: declaration::VERSION,
                 signed: false,
             };
-            applications::submit(&db, &store, &who, id, said, PATTERN)
+            applications::submit(&db, &store, &who, id, said, PATTERN, &lists)
                 .await
                 .map_err(|e| anyhow::anyhow!("submit: {e:?}"))?;
             Ok(())
@@ -358,11 +366,12 @@ pub async fn sqlite(dir: &Path, secs: Duration) -> anyhow::Result<Applying> {
     );
     let (dbb, whob, storeb) = (db.clone(), who.clone(), store.clone());
     let bare = run(secs, budget, move |i| {
-        let (db, who, list, store) = (
+        let (db, who, list, store, lists) = (
             dbb.clone(),
             whob.clone(),
             bare_drafts.clone(),
             storeb.clone(),
+            lists.clone(),
         );
         async move {
             let said = applications::Submitting {
@@ -370,7 +379,7 @@ pub async fn sqlite(dir: &Path, secs: Duration) -> anyhow::Result<Applying> {
                 declared: declaration::VERSION,
                 signed: false,
             };
-            applications::submit(&db, &store, &who, &list[i].0, said, PATTERN)
+            applications::submit(&db, &store, &who, &list[i].0, said, PATTERN, &lists)
                 .await
                 .map_err(|e| anyhow::anyhow!("submit: {e:?}"))?;
             Ok(())

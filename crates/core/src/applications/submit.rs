@@ -13,8 +13,8 @@ use tongban_domain::catalog::{Fetchable, Guide};
 use super::drafts::{form_of, load, version_of};
 use super::materials::given;
 use super::{ApplicationError, declaration};
+use crate::identity::Principal;
 use crate::identity::contacts::{Notice, tell};
-use crate::identity::{Principal, oidc};
 use crate::platform::clock::{now_ms, today_cst};
 use crate::platform::db::{Db, DbError};
 use crate::platform::notify::Templates;
@@ -177,7 +177,8 @@ fn query_code() -> String {
 /// person's real-name level and the time kept, in one transaction with its
 /// event, its outbox entry and the notice to the person acting. Where the
 /// item takes the application form as a material, the form as submitted
-/// is kept as that material's file (`root` is the file store).
+/// is kept as that material's file (`root` is the file store). `lists` are
+/// the configured code lists (a node keeps them per catalog generation).
 pub async fn submit(
     db: &Db,
     root: &std::path::Path,
@@ -185,6 +186,7 @@ pub async fn submit(
     public_id: &str,
     said: Submitting<'_>,
     pattern: &str,
+    lists: &tongban_domain::catalog::CodeLists,
 ) -> Result<Submission, ApplicationError> {
     let Submitting {
         revision,
@@ -213,9 +215,8 @@ pub async fn submit(
     // The declaration is accepted by its version, or by the hash of the
     // words the person was shown: words changed since (an administrator
     // edited the law they name) are shown again before anything is kept.
-    let lists = crate::catalog::code_lists(db).await?;
-    let words = declaration::for_guide(&g, &lists);
-    let receipt_basis = declaration::notice_basis(&g, &lists);
+    let words = declaration::for_guide(&g, lists);
+    let receipt_basis = declaration::notice_basis(&g, lists);
     let declared_hash = words.sha256.clone();
     let declared_words = words.words_json();
     let shown_hash = declared.len() == 64 && declared.bytes().all(|b| b.is_ascii_hexdigit());
@@ -270,7 +271,8 @@ pub async fn submit(
     let (task_code, item_name, pattern) = (a.task_code.clone(), g.name.clone(), pattern.to_owned());
     let acting = actor.account.id;
     let applicant = a.applicant_id;
-    let level = oidc::real_name_level(db, acting).await?;
+    // The level of the person acting, as this request read their account.
+    let level = actor.account.real_name_level;
     // What this submission says, kept so a correction's changes show: the
     // answers the form shows (a hidden one is neither checked nor kept).
     let said_fields =

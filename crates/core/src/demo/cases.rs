@@ -136,6 +136,9 @@ async fn submit(
             signed: true,
         },
         s.case_number,
+        &crate::catalog::code_lists(db)
+            .await
+            .map_err(|e| failed(e.into()))?,
     )
     .await
     .map_err(failed)?

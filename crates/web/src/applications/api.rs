@@ -600,6 +600,7 @@ pub async fn submit_application(
     Json(body): Json<SubmitBody>,
 ) -> Result<Json<Submitted>, AppError> {
     let s = ctx.require_session()?;
+    let lists = state.code_lists().await?;
     let done = applications::submit(
         state.db(),
         &state.config().data_dir,
@@ -611,6 +612,7 @@ pub async fn submit_application(
             signed: body.signed,
         },
         &state.config().applications.case_number,
+        &lists,
     )
     .await?;
     Ok(Json(Submitted {

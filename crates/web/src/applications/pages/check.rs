@@ -229,6 +229,7 @@ pub async fn submit_post(
     Form(f): Form<SubmitForm>,
 ) -> Result<Response, AppError> {
     let s = ctx.require_session()?;
+    let lists = state.code_lists().await?;
     let done = applications::submit(
         state.db(),
         &state.config().data_dir,
@@ -240,6 +241,7 @@ pub async fn submit_post(
             signed: f.signed == "1",
         },
         &state.config().applications.case_number,
+        &lists,
     )
     .await;
     match done {
