@@ -68,8 +68,11 @@ pub struct Shared {
     /// Application drafts of the demo citizen, one per editing client
     /// (`client.id % len`): (id, the text field it edits).
     pub application_drafts: Vec<(String, String)>,
-    /// (实施编码, material code) of a material taking 50 MB files.
+    /// (实施编码, material code) of a material taking 50 MB files, of an
+    /// item serving enterprises.
     pub big_material: Option<(String, String)>,
+    /// Session cookie of the demo enterprise (who uploads the 50 MB file).
+    pub enterprise_session: String,
     /// Session cookie of the demo citizen (who applies).
     pub applicant_session: String,
     /// Session cookie of the demo window clerk (who accepts).

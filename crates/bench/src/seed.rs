@@ -271,15 +271,11 @@ impl Seeder {
                 continue;
             };
             let g = &p.guide;
-            // The demo citizen applies as a person: items serving persons.
-            if g.online_depth < 2
-                || g.min_level > 3
-                || !g.situations.is_empty()
-                || !g.service_objects.iter().any(|o| o == "1")
-            {
-                continue;
-            }
+            // The 50 MB upload goes to an item the demo enterprise applies for.
             if big.is_none()
+                && g.online_depth >= 2
+                && g.situations.is_empty()
+                && g.service_objects.iter().any(|o| o == "2")
                 && let Some(m) = g.materials.iter().find(|m| {
                     m.max_mb >= 50
                         && m.fetchable == tongban_domain::catalog::Fetchable::No
@@ -287,6 +283,14 @@ impl Seeder {
                 })
             {
                 big = Some((code.clone(), m.code.clone()));
+            }
+            // The demo citizen applies as a person: items serving persons.
+            if g.online_depth < 2
+                || g.min_level > 3
+                || !g.situations.is_empty()
+                || !g.service_objects.iter().any(|o| o == "1")
+            {
+                continue;
             }
             let key = g.form.sections.iter().flat_map(|s| s.fields.iter()).find(|f| {
                 f.show_if.is_none()

@@ -28,6 +28,9 @@ impl Launch {
             .arg(&self.data_dir)
             .env("TONGBAN_LOG_LEVEL", "warn")
             .env_remove("TONGBAN_CONFIG")
+            // The load's demo citizen keeps a draft per virtual client and
+            // starts more in the mix: far past a person's cap of 100.
+            .env("TONGBAN_APPLICATIONS_DRAFTS_PER_ACCOUNT", "10000000")
             .stdin(Stdio::null())
             .kill_on_drop(true);
         if let Some(url) = &self.database_url {

@@ -171,6 +171,7 @@ pub async fn sign_in_fixtures(shared: &mut Shared, base: &str) -> anyhow::Result
     shared.admin_session = sign_in(base, "admin", Some(admin_totp()?)).await?;
     shared.clerk_session = sign_in(base, "clerk", Some(admin_totp()?)).await?;
     shared.applicant_session = sign_in(base, "citizen", None).await?;
+    shared.enterprise_session = sign_in(base, "enterprise", None).await?;
     application_drafts(shared, base).await
 }
 
@@ -190,11 +191,11 @@ async fn start_draft(
         .json(&serde_json::json!({"item": code}))
         .send()
         .await?;
-    anyhow::ensure!(
-        res.status() == 201,
-        "a draft of {code}: HTTP {}",
-        res.status()
-    );
+    let status = res.status();
+    if status != 201 {
+        let problem = res.text().await.unwrap_or_default();
+        anyhow::bail!("a draft of {code}: HTTP {status}: {problem}");
+    }
     let body: serde_json::Value = res.json().await?;
     Ok(body["id"].as_str().context("no draft id")?.to_owned())
 }
@@ -432,8 +433,8 @@ async fn upload_rss(node: &Node, shared: &Shared) -> anyhow::Result<(f64, f64)> 
         .clone()
         .context("no demo material takes 50 MB files")?;
     let http = reqwest::Client::new();
-    let cookie = format!("{SESSION_COOKIE}={}", shared.applicant_session);
-    let id = start_draft(&http, &node.base, &shared.applicant_session, &code).await?;
+    let cookie = format!("{SESSION_COOKIE}={}", shared.enterprise_session);
+    let id = start_draft(&http, &node.base, &shared.enterprise_session, &code).await?;
     // One small upload first, so the measure is of streaming 50 MB and not
     // of the first use of the upload path.
     let url = format!(
