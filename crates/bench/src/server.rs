@@ -31,6 +31,10 @@ impl Launch {
             // The load's demo citizen keeps a draft per virtual client and
             // starts more in the mix: far past a person's cap of 100.
             .env("TONGBAN_APPLICATIONS_DRAFTS_PER_ACCOUNT", "10000000")
+            // And uploads as many of them at once as the load makes: a
+            // person's cap of 4 would refuse them (and a refused upload's
+            // connection is closed, failing the next request sent on it).
+            .env("TONGBAN_UPLOADS_PER_ACCOUNT", "256")
             .stdin(Stdio::null())
             .kill_on_drop(true);
         if let Some(url) = &self.database_url {
