@@ -231,12 +231,33 @@ struct Lite {
 }
 
 impl Lite {
-    /// For a read queued now: whether, once a reader takes it, it waited
-    /// longer than a request should (it is then refused, as a pool refuses
-    /// a connection not given in time, rather than run for nobody).
-    fn waited(&self) -> impl Fn() -> bool + Send + 'static {
+    /// Runs `work` on a reader thread and waits for its answer. A read that
+    /// waited for a reader longer than `acquire_timeout` is refused, as a
+    /// pool refuses a connection not given in time, rather than run for
+    /// nobody.
+    async fn on_reader<T, E>(
+        &self,
+        work: impl FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
         let (queued, limit) = (std::time::Instant::now(), self.acquire_timeout);
-        move || queued.elapsed() > limit
+        let job: sqlite::ReadJob = Box::new(move |c: &mut Conn| {
+            let r = if queued.elapsed() > limit {
+                Err(E::from(DbError::Sqlx(sqlx::Error::PoolTimedOut)))
+            } else {
+                work(c)
+            };
+            let _ = tx.send(r);
+        });
+        self.readers
+            .send_async(job)
+            .await
+            .map_err(|_| E::from(DbError::Closed))?;
+        rx.await.map_err(|_| E::from(DbError::Closed))?
     }
 }
 
@@ -384,21 +405,11 @@ impl Db {
                 pg::run(&mut c, q, want).await
             }
             Engines::Sqlite(l) => {
-                let (tx, rx) = oneshot::channel();
-                let waited = l.waited();
-                let job: sqlite::ReadJob = Box::new(move |c: &mut Conn| {
-                    let r = match &c.0 {
-                        _ if waited() => Err(DbError::Sqlx(sqlx::Error::PoolTimedOut)),
-                        ConnKind::Sqlite(conn) => sqlite::run(conn, &q, want),
-                        _ => Err(DbError::Internal("reader without SQLite".into())),
-                    };
-                    let _ = tx.send(r);
-                });
-                l.readers
-                    .send_async(job)
-                    .await
-                    .map_err(|_| DbError::Closed)?;
-                rx.await.map_err(|_| DbError::Closed)?
+                l.on_reader(move |c: &mut Conn| match &c.0 {
+                    ConnKind::Sqlite(conn) => sqlite::run(conn, &q, want),
+                    _ => Err(DbError::Internal("reader without SQLite".into())),
+                })
+                .await
             }
         }
     }
@@ -419,22 +430,9 @@ impl Db {
                 f(&mut c).await
             }
             Engines::Sqlite(l) => {
-                let (tx, rx) = oneshot::channel();
                 let rt = tokio::runtime::Handle::current();
-                let waited = l.waited();
-                let job: sqlite::ReadJob = Box::new(move |c: &mut Conn| {
-                    let r = if waited() {
-                        Err(E::from(DbError::Sqlx(sqlx::Error::PoolTimedOut)))
-                    } else {
-                        read_snapshot(c, f, &rt)
-                    };
-                    let _ = tx.send(r);
-                });
-                l.readers
-                    .send_async(job)
+                l.on_reader(move |c: &mut Conn| read_snapshot(c, f, &rt))
                     .await
-                    .map_err(|_| E::from(DbError::Closed))?;
-                rx.await.map_err(|_| E::from(DbError::Closed))?
             }
         }
     }
@@ -610,16 +608,8 @@ where
     F: for<'c> FnOnce(&'c mut Conn) -> BoxFut<'c, Result<T, E>>,
     E: From<DbError>,
 {
-    let exec = |c: &Conn, sql: &str| match &c.0 {
-        ConnKind::Sqlite(conn) => conn
-            .prepare_cached(sql)
-            .and_then(|mut s| s.raw_execute())
-            .map(drop)
-            .map_err(DbError::from),
-        _ => Ok(()),
-    };
-    exec(c, "BEGIN")?;
+    sqlite::exec(c, "BEGIN").map_err(DbError::from)?;
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rt.block_on(f(c))));
-    exec(c, "COMMIT")?;
+    sqlite::exec(c, "COMMIT").map_err(DbError::from)?;
     r.unwrap_or_else(|_| Err(E::from(DbError::Internal("a read panicked".into()))))
 }

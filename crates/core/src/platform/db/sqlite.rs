@@ -106,6 +106,15 @@ pub(super) fn run(conn: &rusqlite::Connection, q: &Query, want: Want) -> Result<
     Ok(Out::Rows(out))
 }
 
+/// Runs a statement without parameters or rows (`BEGIN`, `SAVEPOINT` …)
+/// on a SQLite connection, prepared once.
+pub(super) fn exec(conn: &Conn, sql: &str) -> Result<(), rusqlite::Error> {
+    match &conn.0 {
+        ConnKind::Sqlite(c) => c.prepare_cached(sql)?.raw_execute().map(drop),
+        _ => Ok(()),
+    }
+}
+
 /// Whether a SQLite error means the file cannot be used now: BUSY (another
 /// process holds it locked past the busy timeout), READONLY, IOERR, FULL,
 /// CANTOPEN.

@@ -16,6 +16,7 @@ use std::panic::AssertUnwindSafe;
 use futures::FutureExt;
 use tokio::sync::oneshot;
 
+use super::sqlite::exec;
 use super::{BoxFut, Conn, ConnKind, DbError};
 
 /// Delivers a transaction's result once the batch's commit outcome is known.
@@ -93,13 +94,6 @@ fn run(mut conn: Conn, rx: &flume::Receiver<TxFn>, max_batch: usize, rt: &tokio:
         run_batch(&mut conn, batch, rt);
     }
     tracing::debug!("db.writer stopped");
-}
-
-fn exec(conn: &Conn, sql: &str) -> Result<(), rusqlite::Error> {
-    match &conn.0 {
-        ConnKind::Sqlite(c) => c.prepare_cached(sql)?.raw_execute().map(drop),
-        _ => Ok(()),
-    }
 }
 
 /// Whether the batch's transaction is still open: SQLite rolls the whole
